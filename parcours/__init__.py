@@ -1,0 +1,1 @@
+"""Parcours: city–hospital coordination platform for a French health territory."""

@@ -1,0 +1,77 @@
+"""Users, their roles and the organisations they belong to.
+
+A user's role is not a field on the user: it comes from memberships, because a hospital doctor
+can also sit on a pathway desk, and a GP can practise in two MSPs. Access rules read memberships.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GP = "gp", _("Médecin de ville")
+    HOSPITAL_DOCTOR = "hospital_doctor", _("Médecin hospitalier")
+    PATHWAY_DESK = "pathway_desk", _("Cellule parcours")
+    IMAGING = "imaging", _("Imagerie")
+    NETWORK_COORDINATOR = "network_coordinator", _("Coordinateur de réseau")
+    TERRITORY_ADMIN = "territory_admin", _("Administrateur du territoire")
+
+
+class User(AbstractUser):
+    title = models.CharField(_("titre"), max_length=20, blank=True, help_text=_("« Dr », …"))
+    rpps = models.CharField(_("RPPS"), max_length=11, blank=True, db_index=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    email_notifications = models.BooleanField(_("recevoir les notifications par e-mail"),
+                                              default=True)
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name.upper()}".strip()
+        if not name:
+            return self.username
+        return f"{self.title} {name}".strip()
+
+    def roles(self) -> set[str]:
+        cached = getattr(self, "_roles_cache", None)
+        if cached is None:
+            cached = set(self.memberships.values_list("role", flat=True))
+            if self.is_superuser:
+                cached.add(Role.TERRITORY_ADMIN)
+            self._roles_cache = cached
+        return cached
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles()
+
+
+class Membership(models.Model):
+    """A user's role in one organisation, optionally narrowed to one hospital service."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships",
+                             verbose_name=_("utilisateur"))
+    organisation = models.ForeignKey("directory.Organisation", on_delete=models.CASCADE,
+                                     related_name="memberships", verbose_name=_("organisation"))
+    service = models.ForeignKey("directory.HospitalService", on_delete=models.CASCADE,
+                                null=True, blank=True, related_name="memberships",
+                                verbose_name=_("service"))
+    role = models.CharField(_("rôle"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("appartenance")
+        verbose_name_plural = _("appartenances")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "service", "role"],
+                                    name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.service or self.organisation
+        return f"{self.user} — {self.get_role_display()} — {where}"

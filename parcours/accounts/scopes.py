@@ -1,0 +1,43 @@
+"""What a user's memberships give them access to, as id sets (cached on the user object)."""
+
+from .models import Role
+
+
+def _memberships(user):
+    cached = getattr(user, "_memberships_cache", None)
+    if cached is None:
+        cached = list(user.memberships.values("role", "organisation_id", "service_id"))
+        user._memberships_cache = cached
+    return cached
+
+
+def desk_hospital_ids(user) -> set[int]:
+    """Hospitals whose pathway desk this user sits on."""
+    if not user.is_authenticated:
+        return set()
+    return {m["organisation_id"] for m in _memberships(user) if m["role"] == Role.PATHWAY_DESK}
+
+
+def doctor_service_ids(user) -> set[int]:
+    """Hospital services this user is a doctor of."""
+    if not user.is_authenticated:
+        return set()
+    return {m["service_id"] for m in _memberships(user)
+            if m["role"] == Role.HOSPITAL_DOCTOR and m["service_id"]}
+
+
+def gp_organisation_ids(user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return {m["organisation_id"] for m in _memberships(user) if m["role"] == Role.GP}
+
+
+def is_gp(user) -> bool:
+    return bool(gp_organisation_ids(user))
+
+
+def is_territory_admin(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser
+        or any(m["role"] == Role.TERRITORY_ADMIN for m in _memberships(user))
+    )

@@ -1,0 +1,111 @@
+"""The ``parcours`` command: operations of a Parcours deployment.
+
+    parcours demo [--host H] [--port P]   migrate, load the demo territory, serve + worker
+    parcours serve [--host H] [--port P] [--workers N]   the ASGI web server (production)
+    parcours worker [--once]              the background worker
+    parcours <django command> …           any manage.py command (migrate, token, createsuperuser…)
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parcours.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
+    import uvicorn
+
+    uvicorn.run("parcours.asgi:application", host=host, port=port, workers=workers,
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1", lifespan="off",
+                timeout_graceful_shutdown=3, reload=reload)
+
+
+def cmd_demo(args) -> None:
+    _django()
+    from django.conf import settings
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _manage("migrate", "--no-input", "-v", "0")
+    _manage("load_demo")
+    print(f"\nParcours (démo) : http://{args.host}:{args.port}/  — comptes dans le README, "
+          "mot de passe « demo ».\n", flush=True)
+    worker = subprocess.Popen([sys.executable, "-m", "parcours.cli", "worker",
+                               "--interval", "10"])
+    try:
+        _serve(args.host, args.port, workers=1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def cmd_serve(args) -> None:
+    _django()
+    _serve(args.host, args.port, workers=args.workers)
+
+
+def cmd_worker(args) -> None:
+    _django()
+    argv = ["worker"]
+    if args.once:
+        argv.append("--once")
+    if args.interval is not None:
+        argv += ["--interval", str(args.interval)]
+    try:
+        _manage(*argv)
+    except KeyboardInterrupt:
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="parcours", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("demo", help="demo on SQLite: migrate, load, serve with the worker")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("serve", help="serve the web application (ASGI, uvicorn)")
+    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("worker", help="run the background worker")
+    p.add_argument("--once", action="store_true")
+    p.add_argument("--interval", type=float, default=None)
+    p.set_defaults(func=cmd_worker)
+
+    known = {"demo", "serve", "worker", "-h", "--help"}
+    if argv and argv[0] not in known:
+        # Everything else is a Django management command (migrate, token, import-…).
+        _django()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["parcours", *argv])
+        return
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

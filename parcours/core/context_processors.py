@@ -1,0 +1,23 @@
+from parcours.accounts.scopes import (desk_hospital_ids, doctor_service_ids, is_gp,
+                                      is_territory_admin)
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from parcours.notifications.models import Notification
+
+    mine = Notification.objects.filter(user=user)
+    return {
+        "nav": {
+            "gp": is_gp(user),
+            "desk": bool(desk_hospital_ids(user)),
+            "doctor": bool(doctor_service_ids(user)),
+            "admin": is_territory_admin(user),
+            "indicators": is_territory_admin(user) or bool(desk_hospital_ids(user))
+            or bool(doctor_service_ids(user)),
+        },
+        "unread_count": mine.filter(read_at__isnull=True).count(),
+        "last_notification_id": mine.order_by("-id").values_list("id", flat=True).first() or 0,
+    }

@@ -1,0 +1,39 @@
+"""Creating notifications: the row, then the live push once the transaction commits."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from .broker import publish
+from .models import Notification
+
+
+def notify(*, users: Iterable, kind: str, title: str, body: str = "", url: str = "",
+           referral=None, exclude=None) -> list[Notification]:
+    """Notify each user once (the actor of the change excluded). Call inside the transaction
+    of the change: the rows commit with it, and the push goes out only after commit."""
+    seen: set[int] = set()
+    rows = []
+    exclude_id = getattr(exclude, "pk", None)
+    for user in users:
+        if user is None or user.pk in seen or user.pk == exclude_id or not user.is_active:
+            continue
+        seen.add(user.pk)
+        rows.append(Notification(user=user, kind=kind, title=title[:200], body=body, url=url,
+                                 referral=referral,
+                                 email_wanted=bool(user.email and user.email_notifications)))
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    user_ids = sorted(seen)
+    transaction.on_commit(lambda: publish(user_ids))
+    return created
+
+
+def notification_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
+    from django.utils import timezone
+
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=timezone.now())

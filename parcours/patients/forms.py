@@ -1,0 +1,31 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from parcours.referrals.forms import DateInput
+
+from .models import Patient
+
+
+class PatientForm(forms.Form):
+    birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100)
+    birth_given_names = forms.CharField(label=_("Prénom(s) de naissance"), max_length=200,
+                                        help_text=_("Tous les prénoms de l'état civil, dans "
+                                                    "l'ordre, séparés par des espaces."))
+    birth_date = forms.DateField(label=_("Date de naissance"), widget=DateInput())
+    sex = forms.ChoiceField(label=_("Sexe"), choices=Patient.Sex.choices,
+                            widget=forms.RadioSelect)
+    birthplace_insee = forms.CharField(label=_("Lieu de naissance (code INSEE)"), max_length=5,
+                                       required=False,
+                                       help_text=_("5 caractères ; 99xxx pour l'étranger."))
+    ins_nir = forms.CharField(label=_("Matricule INS (NIR), 15 caractères"), max_length=21,
+                              required=False)
+    used_name = forms.CharField(label=_("Nom utilisé"), max_length=100, required=False)
+    used_first_name = forms.CharField(label=_("Prénom utilisé"), max_length=100,
+                                      required=False)
+    phone = forms.CharField(label=_("Téléphone"), max_length=30, required=False)
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(label=_("Nom"), required=False, max_length=100)
+    birth_date = forms.DateField(label=_("Date de naissance"), required=False,
+                                 widget=DateInput())

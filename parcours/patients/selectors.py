@@ -1,0 +1,22 @@
+"""Reads on patients."""
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from parcours.lib.text import search_key
+
+from .access import patient_queryset_for
+from .models import Patient
+
+
+def patient_search(*, user, query: str = "", birth_date: date | None = None,
+                   limit: int = 50) -> QuerySet[Patient]:
+    """Patients this user may see, matching a name (birth or used) and/or a birth date."""
+    qs = patient_queryset_for(user)
+    key = search_key(query or "")
+    for word in key.split():
+        qs = qs.filter(Q(search_name__contains=word) | Q(used_name__contains=word))
+    if birth_date:
+        qs = qs.filter(birth_date=birth_date)
+    return qs.order_by("birth_name", "birth_given_names")[:limit]

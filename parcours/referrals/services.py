@@ -1,0 +1,491 @@
+"""Writes on referrals. Every function is one user action: one transaction, the referral row
+locked, a history row, an audit row and the notifications of the people concerned.
+
+The workflow itself is the transition table in workflow.py; ``_move`` refuses anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from parcours.accounts.models import Role
+from parcours.accounts.scopes import gp_organisation_ids
+from parcours.audit.services import audit_log
+from parcours.directory.models import HospitalService, ServiceDelay
+from parcours.lib.sla import add_delay
+from parcours.lib.uploads import check_upload
+from parcours.notifications.services import notify
+
+from .access import allowed_actions
+from .models import Referral, ReferralAttachment, ReferralEvent, ReferralMessage
+from .workflow import KINDS_WITH_WINDOW, TRANSITIONS, Action, AnswerKind, Kind, Status
+
+User = get_user_model()
+
+
+class TransitionError(ValidationError):
+    """A move the workflow does not allow from the referral's current status."""
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def delay_for(service: HospitalService, kind: str) -> tuple[int, bool]:
+    """(hours, counted in working days) for this service and kind of request."""
+    override = ServiceDelay.objects.filter(service=service, kind=kind).first()
+    if override is not None:
+        return override.hours, override.working_days
+    return service.sla_hours or settings.SLA_DEFAULT_HOURS, service.sla_working_days
+
+
+def compute_due(start: datetime, hours: int, working_days: bool) -> tuple[datetime, datetime]:
+    due = add_delay(start, hours, working_days=working_days)
+    at_risk = start + (due - start) * settings.SLA_AT_RISK_FRACTION
+    return due, at_risk
+
+
+def desk_users(hospital_id: int) -> list:
+    return list(User.objects.filter(memberships__organisation_id=hospital_id,
+                                    memberships__role=Role.PATHWAY_DESK,
+                                    is_active=True).distinct())
+
+
+def service_doctors(service_id: int) -> list:
+    return list(User.objects.filter(memberships__service_id=service_id,
+                                    memberships__role=Role.HOSPITAL_DOCTOR,
+                                    is_active=True).distinct())
+
+
+def _hospital_side(referral: Referral) -> list:
+    """Who at the hospital is concerned: the assigned doctor, else the desk."""
+    if referral.assigned_to_id:
+        return [referral.assigned_to]
+    return desk_users(referral.hospital_id)
+
+
+def _url(referral: Referral) -> str:
+    return reverse("referrals:detail", args=[referral.pk])
+
+
+def _title(referral: Referral, what: str) -> str:
+    # No patient name in titles: titles also go out by e-mail.
+    return f"Demande {referral.reference} ({referral.get_kind_display()}) : {what}"
+
+
+def _lock(referral: Referral | int) -> Referral:
+    pk = referral.pk if isinstance(referral, Referral) else referral
+    return Referral.objects.select_for_update().get(pk=pk)
+
+
+def _require(actor, referral: Referral, action: str) -> None:
+    if action not in allowed_actions(actor, referral):
+        if referral.status not in TRANSITIONS or not TRANSITIONS[referral.status]:
+            raise TransitionError("Cette demande est clôturée : l'action n'est plus possible.")
+        raise PermissionDenied("Action non autorisée sur cette demande dans son état actuel.")
+
+
+def _move(referral: Referral, *, actor, to: str, action: str, reason: str = "",
+          details: dict | None = None, fields: Iterable[str] = ()) -> ReferralEvent:
+    """Change the status (checked against the table), save the named fields, write history."""
+    old = referral.status
+    if to not in TRANSITIONS.get(old, ()):
+        raise TransitionError(
+            f"Passage impossible de « {Status(old).label} » à « {Status(to).label} »."
+        )
+    now = timezone.now()
+    referral.status = to
+    update = set(fields) | {"status"}
+    # The clock pauses while the GP is asked for more; the pause is added to the due time.
+    if to == Status.INFO_REQUESTED and old != Status.INFO_REQUESTED:
+        referral.paused_at = now
+        update.add("paused_at")
+    if old == Status.INFO_REQUESTED and to != Status.INFO_REQUESTED and referral.paused_at:
+        pause = now - referral.paused_at
+        referral.due_at += pause
+        referral.at_risk_at += pause
+        referral.paused_at = None
+        update |= {"due_at", "at_risk_at", "paused_at"}
+    if to in (Status.TAKEN_IN_CHARGE, Status.DECLINED, Status.CANCELLED):
+        referral.closed_at = now
+        update.add("closed_at")
+    referral.save(update_fields=sorted(update))
+    event = ReferralEvent.objects.create(referral=referral, at=now, actor=actor, action=action,
+                                         from_status=old, to_status=to, reason=reason,
+                                         details=details or {})
+    audit_log(user=actor, action="update", obj=referral, patient_id=referral.patient_id,
+              detail=action)
+    return event
+
+
+def _attach(referral: Referral, files, *, actor, part: str,
+            message: ReferralMessage | None = None) -> list[ReferralAttachment]:
+    saved = []
+    for upload in files or ():
+        checked = check_upload(upload)  # raises UploadError (a ValueError) with a French text
+        attachment = ReferralAttachment(referral=referral, message=message, part=part,
+                                        name=checked.name, content_type=checked.content_type,
+                                        size=checked.size, sha256=checked.sha256,
+                                        uploaded_by=actor)
+        attachment.file.save(checked.name, upload, save=False)
+        attachment.save()
+        # A rolled-back action must not leave its file behind on disk.
+        _delete_file_on_rollback(attachment)
+        saved.append(attachment)
+    return saved
+
+
+def _delete_file_on_rollback(attachment: ReferralAttachment) -> None:
+    connection = transaction.get_connection()
+    name = attachment.file.name
+    storage = attachment.file.storage
+
+    def cleanup():
+        if storage.exists(name):
+            storage.delete(name)
+
+    # Django has no on_rollback hook: remember the file and delete it if the action's
+    # transaction does not commit (see _run).
+    pending = connection.__dict__.setdefault("_parcours_pending_files", [])
+    pending.append(cleanup)
+
+
+def _run(fn):
+    """Run one user action in a transaction; files written by a rolled-back action are removed."""
+    connection = transaction.get_connection()
+    connection.__dict__["_parcours_pending_files"] = []
+    try:
+        with transaction.atomic():
+            result = fn()
+    except BaseException:
+        for cleanup in connection.__dict__.pop("_parcours_pending_files", []):
+            cleanup()
+        raise
+    connection.__dict__.pop("_parcours_pending_files", None)
+    return result
+
+
+# --- the GP's actions -------------------------------------------------------------------------
+
+def referral_submit(*, author, patient, service: HospitalService, kind: str, question: str,
+                    context: str = "", wished_from: date | None = None,
+                    wished_until: date | None = None, files=(),
+                    now: datetime | None = None) -> Referral:
+    errors = {}
+    if kind not in Kind.values:
+        errors["kind"] = "Choisissez le type de demande."
+    if not (question or "").strip():
+        errors["question"] = "La question clinique est obligatoire."
+    if not service.accepts_requests or not service.hospital.active:
+        errors["service"] = "Ce service ne reçoit pas de demandes par la plateforme."
+    if kind in KINDS_WITH_WINDOW:
+        if wished_from and wished_until and wished_until < wished_from:
+            errors["wished_until"] = "La fin de la période souhaitée précède son début."
+        today = timezone.localdate()
+        if wished_until and wished_until < today:
+            errors["wished_until"] = "La période souhaitée est déjà passée."
+    else:
+        wished_from = wished_until = None
+    if errors:
+        raise ValidationError(errors)
+    gp_orgs = gp_organisation_ids(author)
+    if not gp_orgs:
+        raise PermissionDenied("Seul un médecin de ville peut envoyer une demande.")
+
+    def action() -> Referral:
+        start = now or timezone.now()
+        hours, working = delay_for(service, kind)
+        due, at_risk = compute_due(start, hours, working)
+        referral = Referral.objects.create(
+            patient=patient, author=author, author_organisation_id=min(gp_orgs),
+            service=service, hospital_id=service.hospital_id, kind=kind,
+            question=question.strip(), context=(context or "").strip(),
+            wished_from=wished_from, wished_until=wished_until, status=Status.SUBMITTED,
+            submitted_at=start, due_at=due, at_risk_at=at_risk,
+        )
+        _attach(referral, files, actor=author, part=ReferralAttachment.Part.REQUEST)
+        ReferralEvent.objects.create(referral=referral, at=start, actor=author,
+                                     action=Action.SUBMITTED, to_status=Status.SUBMITTED,
+                                     details={"service": str(service)})
+        audit_log(user=author, action="create", obj=referral, patient_id=patient.pk)
+        notify(users=desk_users(service.hospital_id), kind="referral_submitted",
+               title=_title(referral, f"nouvelle demande pour {service.name}"),
+               body=f"{patient.display_name} — {question.strip()[:200]}",
+               url=_url(referral), referral=referral, exclude=author)
+        return referral
+
+    return _run(action)
+
+
+def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Indiquez le motif de l'annulation."})
+
+    def action():
+        r = _lock(referral)
+        _require(actor, r, "cancel")
+        r.close_reason = reason.strip()
+        _move(r, actor=actor, to=Status.CANCELLED, action=Action.CANCELLED,
+              reason=reason.strip(), fields=["close_reason"])
+        notify(users=[*_hospital_side(r), *desk_users(r.hospital_id)],
+               kind="referral_cancelled", title=_title(r, "annulée par le médecin de ville"),
+               body=reason.strip(), url=_url(r), referral=r, exclude=actor)
+        return r
+
+    return _run(action)
+
+
+def referral_provide_info(*, actor, referral: Referral, body: str, files=()) -> Referral:
+    if not (body or "").strip():
+        raise ValidationError({"body": "Écrivez le complément d'information."})
+
+    def action():
+        r = _lock(referral)
+        _require(actor, r, "provide_info")
+        message = ReferralMessage.objects.create(referral=r, author=actor, body=body.strip())
+        _attach(r, files, actor=actor, part=ReferralAttachment.Part.MESSAGE, message=message)
+        back_to = Status.ASSIGNED if r.assigned_to_id else Status.SUBMITTED
+        _move(r, actor=actor, to=back_to, action=Action.INFO_PROVIDED,
+              details={"message_id": message.pk})
+        notify(users=_hospital_side(r), kind="referral_info_provided",
+               title=_title(r, "complément apporté par le médecin de ville"),
+               body=body.strip()[:300], url=_url(r), referral=r, exclude=actor)
+        return r
+
+    return _run(action)
+
+
+def referral_take_in_charge(*, actor, referral: Referral, note: str = "") -> Referral:
+    def action():
+        r = _lock(referral)
+        _require(actor, r, "take_in_charge")
+        _move(r, actor=actor, to=Status.TAKEN_IN_CHARGE, action=Action.TAKEN_IN_CHARGE,
+              reason=(note or "").strip())
+        notify(users=[r.author, *_hospital_side(r)], kind="referral_taken_in_charge",
+               title=_title(r, "patient pris en charge"), body=(note or "").strip(),
+               url=_url(r), referral=r, exclude=actor)
+        return r
+
+    return _run(action)
+
+
+# --- the hospital's actions -------------------------------------------------------------------
+
+def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
+    def action():
+        r = _lock(referral)
+        _require(actor, r, "assign")
+        if not doctor.memberships.filter(service_id=r.service_id,
+                                         role=Role.HOSPITAL_DOCTOR).exists():
+            raise ValidationError({"doctor": "Ce médecin n'appartient pas au service de la "
+                                             "demande."})
+        previous = r.assigned_to
+        r.assigned_to = doctor
+        _move(r, actor=actor, to=Status.ASSIGNED, action=Action.ASSIGNED,
+              details={"doctor": doctor.display_name,
+                       "previous": previous.display_name if previous else ""},
+              fields=["assigned_to"])
+        notify(users=[doctor], kind="referral_assigned",
+               title=_title(r, "vous a été attribuée"),
+               body=f"{r.patient.display_name} — {r.question[:200]}", url=_url(r), referral=r,
+               exclude=actor)
+        notify(users=[r.author], kind="referral_assigned",
+               title=_title(r, f"attribuée à {doctor.display_name}"), url=_url(r), referral=r,
+               exclude=actor)
+        return r
+
+    return _run(action)
+
+
+def referral_redirect(*, actor, referral: Referral, service: HospitalService,
+                      reason: str) -> Referral:
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Indiquez pourquoi la demande est réorientée."})
+
+    def action():
+        r = _lock(referral)
+        _require(actor, r, "redirect")
+        if service.pk == r.service_id:
+            raise ValidationError({"service": "La demande est déjà adressée à ce service."})
+        if not service.accepts_requests:
+            raise ValidationError({"service": "Ce service ne reçoit pas de demandes."})
+        old_service = r.service
+        r.service = service
+        r.hospital_id = service.hospital_id
+        r.assigned_to = None
+        # The GP's 48-hour promise runs from submission: a redirect does not restart it.
+        _move(r, actor=actor, to=Status.SUBMITTED, action=Action.REDIRECTED,
+              reason=reason.strip(),
+              details={"from_service": str(old_service), "to_service": str(service)},
+              fields=["service", "hospital", "assigned_to"])
+        notify(users=desk_users(service.hospital_id), kind="referral_submitted",
+               title=_title(r, f"réorientée vers {service.name}"),
+               body=reason.strip(), url=_url(r), referral=r, exclude=actor)
+        notify(users=[r.author], kind="referral_redirected",
+               title=_title(r, f"réorientée vers {service}"), body=reason.strip(),
+               url=_url(r), referral=r, exclude=actor)
+        return r
+
+    return _run(action)
+
+
+def referral_request_info(*, actor, referral: Referral, question: str) -> Referral:
+    if not (question or "").strip():
+        raise ValidationError({"question": "Précisez l'information attendue."})
+
+    def action():
+        r = _lock(referral)
+        _require(actor, r, "request_info")
+        message = ReferralMessage.objects.create(referral=r, author=actor, body=question.strip())
+        _move(r, actor=actor, to=Status.INFO_REQUESTED, action=Action.INFO_REQUESTED,
+              reason=question.strip(), details={"message_id": message.pk})
+        notify(users=[r.author], kind="referral_info_requested",
+               title=_title(r, "complément d'information demandé"), body=question.strip(),
+               url=_url(r), referral=r, exclude=actor)
+        return r
+
+    return _run(action)
+
+
+def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Indiquez le motif du refus."})
+
+    def action():
+        r = _lock(referral)
+        _require(actor, r, "decline")
+        r.close_reason = reason.strip()
+        _move(r, actor=actor, to=Status.DECLINED, action=Action.DECLINED, reason=reason.strip(),
+              fields=["close_reason"])
+        notify(users=[r.author], kind="referral_declined", title=_title(r, "refusée"),
+               body=reason.strip(), url=_url(r), referral=r, exclude=actor)
+        return r
+
+    return _run(action)
+
+
+def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
+                    proposed_at: datetime | None = None, files=()) -> Referral:
+    errors = {}
+    if answer_kind not in AnswerKind.values:
+        errors["answer_kind"] = "Choisissez le type de réponse."
+    if not (text or "").strip():
+        errors["text"] = "La réponse est obligatoire."
+    if answer_kind in (AnswerKind.APPOINTMENT, AnswerKind.ADMISSION):
+        if proposed_at is None:
+            errors["proposed_at"] = "Indiquez la date proposée."
+        elif proposed_at < timezone.now():
+            errors["proposed_at"] = "La date proposée est déjà passée."
+    else:
+        proposed_at = None
+    if errors:
+        raise ValidationError(errors)
+
+    def action():
+        r = _lock(referral)
+        _require(actor, r, "answer")
+        now = timezone.now()
+        r.answer_kind = answer_kind
+        r.answer_text = text.strip()
+        r.answer_date = proposed_at
+        r.answered_at = now
+        r.answered_by = actor
+        if r.assigned_to_id is None:
+            r.assigned_to = actor
+        _attach(r, files, actor=actor, part=ReferralAttachment.Part.ANSWER)
+        _move(r, actor=actor, to=Status.ANSWERED, action=Action.ANSWERED,
+              details={"answer_kind": answer_kind,
+                       "proposed_at": proposed_at.isoformat() if proposed_at else ""},
+              fields=["answer_kind", "answer_text", "answer_date", "answered_at",
+                      "answered_by", "assigned_to"])
+        notify(users=[r.author], kind="referral_answered",
+               title=_title(r, f"réponse reçue — {AnswerKind(answer_kind).label}"),
+               body=text.strip()[:300], url=_url(r), referral=r, exclude=actor)
+        return r
+
+    return _run(action)
+
+
+# --- everyone ---------------------------------------------------------------------------------
+
+def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> ReferralMessage:
+    if not (body or "").strip():
+        raise ValidationError({"body": "Le message est vide."})
+
+    def action():
+        r = _lock(referral)
+        _require(actor, r, "message")
+        message = ReferralMessage.objects.create(referral=r, author=actor, body=body.strip())
+        _attach(r, files, actor=actor, part=ReferralAttachment.Part.MESSAGE, message=message)
+        ReferralEvent.objects.create(referral=r, actor=actor, action=Action.MESSAGE,
+                                     details={"message_id": message.pk})
+        audit_log(user=actor, action="create", obj=message, patient_id=r.patient_id,
+                  detail=f"message sur {r.reference}")
+        notify(users=[r.author, *_hospital_side(r)], kind="referral_message",
+               title=_title(r, f"nouveau message de {actor.display_name}"),
+               body=body.strip()[:300], url=_url(r), referral=r, exclude=actor)
+        return message
+
+    return _run(action)
+
+
+# --- the 48-hour clock ------------------------------------------------------------------------
+
+def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
+    """Alert the desk when a request is at risk; desk and service head when overdue.
+
+    Idempotent: each alert is sent once, marked by ``at_risk_notified_at`` /
+    ``overdue_notified_at``. Several workers may run: rows are locked and skipped if taken.
+    """
+    now = now or timezone.now()
+    counts = {"at_risk": 0, "overdue": 0}
+    awaiting = [Status.SUBMITTED, Status.ASSIGNED]
+
+    with transaction.atomic():
+        overdue = list(
+            Referral.objects.select_for_update(skip_locked=True)
+            .filter(status__in=awaiting, due_at__lte=now, overdue_notified_at__isnull=True)
+            .select_related("service__head", "service__hospital")[:batch]
+        )
+        for r in overdue:
+            r.overdue_notified_at = now
+            fields = ["overdue_notified_at"]
+            if r.at_risk_notified_at is None:
+                r.at_risk_notified_at = now
+                fields.append("at_risk_notified_at")
+            r.save(update_fields=fields)
+            ReferralEvent.objects.create(referral=r, at=now, action=Action.OVERDUE)
+            notify(users=[*desk_users(r.hospital_id), r.service.head, r.assigned_to],
+                   kind="referral_overdue", title=_title(r, "délai de réponse dépassé"),
+                   body=f"Réponse attendue avant le {timezone.localtime(r.due_at):%d/%m/%Y %H:%M}",
+                   url=_url(r), referral=r)
+            counts["overdue"] += 1
+
+        at_risk = list(
+            Referral.objects.select_for_update(skip_locked=True)
+            .filter(status__in=awaiting, at_risk_at__lte=now, due_at__gt=now,
+                    at_risk_notified_at__isnull=True)[:batch]
+        )
+        for r in at_risk:
+            r.at_risk_notified_at = now
+            r.save(update_fields=["at_risk_notified_at"])
+            ReferralEvent.objects.create(referral=r, at=now, action=Action.AT_RISK)
+            notify(users=[*desk_users(r.hospital_id), r.assigned_to],
+                   kind="referral_at_risk", title=_title(r, "délai de réponse bientôt dépassé"),
+                   body=f"Réponse attendue avant le {timezone.localtime(r.due_at):%d/%m/%Y %H:%M}",
+                   url=_url(r), referral=r)
+            counts["at_risk"] += 1
+    return counts
+
+
+def doctors_for_assignment(referral: Referral):
+    return User.objects.filter(memberships__service_id=referral.service_id,
+                               memberships__role=Role.HOSPITAL_DOCTOR,
+                               is_active=True).distinct().order_by("last_name")
+

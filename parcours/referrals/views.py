@@ -1,0 +1,260 @@
+"""Referral pages: views parse, check access, call one service, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_gp
+from parcours.audit.services import audit_log
+from parcours.lib.uploads import UploadError
+from parcours.patients.access import access_patient
+
+from . import services
+from .access import access_referral, allowed_actions
+from .forms import (AnswerForm, AssignForm, InboxFilterForm, MessageForm, ReasonForm,
+                    RedirectForm, ReferralForm, RequestInfoForm, TakeInChargeForm)
+from .models import ReferralAttachment
+from .selectors import (referral_get_thread, referral_get_timeline, referral_inbox,
+                        referral_list_for_author, referral_queue)
+from .workflow import KINDS_WITH_WINDOW, Status
+
+PAGE_SIZE = 50
+
+
+def _apply_errors(form, exc: Exception) -> None:
+    """Put a service's refusal on the form, on the field it names when it names one."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    elif isinstance(exc, UploadError):
+        form.add_error("files" if "files" in form.fields else None, str(exc))
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc.messages)
+    else:
+        form.add_error(None, str(exc))
+
+
+@login_required
+def referral_list(request):
+    if not is_gp(request.user):
+        raise Http404
+    status = request.GET.get("status", "")
+    if status not in Status.values:
+        status = ""
+    qs = referral_list_for_author(user=request.user, status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "referrals/_gp_rows.html" if request.GET.get("fragment") else \
+        "referrals/list.html"
+    return render(request, template, {"page": page, "status": status,
+                                      "statuses": Status.choices})
+
+
+@login_required
+def referral_new(request):
+    if not is_gp(request.user):
+        raise Http404
+    patient_id = request.GET.get("patient") or request.POST.get("patient")
+    if not patient_id:
+        return redirect(reverse("patients:search") + "?next=referral")
+    patient = access_patient(request.user, patient_id)
+    initial = {}
+    if request.GET.get("service"):
+        initial["service"] = request.GET["service"]
+    form = ReferralForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.referral_submit(
+                author=request.user, patient=patient, service=data["service"],
+                kind=data["kind"], question=data["question"], context=data["context"],
+                wished_from=data["wished_from"], wished_until=data["wished_until"],
+                files=data["files"])
+        except (ValidationError, UploadError, PermissionDenied) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Demande {referral.reference} envoyée à "
+                                      f"{referral.service}. Vous serez notifié de chaque étape.")
+            return redirect("referrals:detail", pk=referral.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "referrals/new.html",
+                  {"form": form, "patient": patient, "kinds_with_window": list(KINDS_WITH_WINDOW)},
+                  status=status)
+
+
+def _detail_context(request, referral, bound: dict | None = None) -> dict:
+    actions = allowed_actions(request.user, referral)
+    forms = {
+        "message": MessageForm(), "cancel": ReasonForm(prefix="cancel"),
+        "decline": ReasonForm(prefix="decline"), "request_info": RequestInfoForm(),
+        "provide_info": MessageForm(prefix="info"), "answer": AnswerForm(),
+        "take_in_charge": TakeInChargeForm(),
+    }
+    if "assign" in actions:
+        forms["assign"] = AssignForm(doctors=services.doctors_for_assignment(referral))
+    if "redirect" in actions:
+        forms["redirect"] = RedirectForm(exclude_service_id=referral.service_id)
+    forms.update(bound or {})
+    return {
+        "referral": referral,
+        "actions": actions,
+        "forms": forms,
+        "timeline": referral_get_timeline(referral),
+        "thread": referral_get_thread(referral),
+        "attachments": referral.attachments.filter(message__isnull=True),
+        "is_author": referral.author_id == request.user.pk,
+    }
+
+
+@login_required
+def referral_detail(request, pk):
+    referral = access_referral(request.user, pk)
+    audit_log(user=request.user, action="read", obj=referral, patient_id=referral.patient_id)
+    template = "referrals/_live.html" if request.GET.get("fragment") else "referrals/detail.html"
+    return render(request, template, _detail_context(request, referral))
+
+
+# action name -> (form class and its kwargs builder, service call)
+def _form_for(action, request, referral):
+    data, files = request.POST, request.FILES
+    if action == "message":
+        return MessageForm(data, files)
+    if action in ("cancel", "decline"):
+        return ReasonForm(data, prefix=action)
+    if action == "request_info":
+        return RequestInfoForm(data)
+    if action == "provide_info":
+        return MessageForm(data, files, prefix="info")
+    if action == "answer":
+        return AnswerForm(data, files)
+    if action == "take_in_charge":
+        return TakeInChargeForm(data)
+    if action == "assign":
+        return AssignForm(data, doctors=services.doctors_for_assignment(referral))
+    if action == "redirect":
+        return RedirectForm(data, exclude_service_id=referral.service_id)
+    raise Http404
+
+
+def _call(action, user, referral, d):
+    s = services
+    if action == "message":
+        return s.referral_message_add(actor=user, referral=referral, body=d["body"],
+                                      files=d["files"])
+    if action == "cancel":
+        return s.referral_cancel(actor=user, referral=referral, reason=d["reason"])
+    if action == "decline":
+        return s.referral_decline(actor=user, referral=referral, reason=d["reason"])
+    if action == "request_info":
+        return s.referral_request_info(actor=user, referral=referral, question=d["question"])
+    if action == "provide_info":
+        return s.referral_provide_info(actor=user, referral=referral, body=d["body"],
+                                       files=d["files"])
+    if action == "answer":
+        return s.referral_answer(actor=user, referral=referral, answer_kind=d["answer_kind"],
+                                 text=d["text"], proposed_at=d["proposed_at"],
+                                 files=d["files"])
+    if action == "take_in_charge":
+        return s.referral_take_in_charge(actor=user, referral=referral, note=d["note"])
+    if action == "assign":
+        return s.referral_assign(actor=user, referral=referral, doctor=d["doctor"])
+    if action == "redirect":
+        return s.referral_redirect(actor=user, referral=referral, service=d["service"],
+                                   reason=d["reason"])
+    raise Http404
+
+
+DONE_MESSAGES = {
+    "message": "Message envoyé.", "cancel": "Demande annulée.", "decline": "Demande refusée.",
+    "request_info": "Demande de complément envoyée au médecin de ville.",
+    "provide_info": "Complément envoyé.", "answer": "Réponse envoyée au médecin de ville.",
+    "take_in_charge": "Prise en charge confirmée.", "assign": "Demande attribuée.",
+    "redirect": "Demande réorientée.",
+}
+
+
+@login_required
+@require_POST
+def referral_action(request, pk, action):
+    if action not in DONE_MESSAGES:
+        raise Http404
+    referral = access_referral(request.user, pk)
+    form = _form_for(action, request, referral)
+    if form.is_valid():
+        try:
+            _call(action, request.user, referral, form.cleaned_data)
+        except (ValidationError, UploadError) as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or "Action non autorisée.")
+        else:
+            messages.success(request, DONE_MESSAGES[action])
+            if action == "redirect" and not _still_visible(request.user, referral):
+                return redirect("referrals:inbox")
+            return redirect("referrals:detail", pk=referral.pk)
+    referral.refresh_from_db()
+    context = _detail_context(request, referral, bound={action: form})
+    context["open_action"] = action
+    return render(request, "referrals/detail.html", context, status=400)
+
+
+def _still_visible(user, referral) -> bool:
+    try:
+        access_referral(user, referral.pk)
+    except Http404:
+        return False
+    return True
+
+
+@login_required
+def referral_inbox_view(request):
+    hospitals = desk_hospital_ids(request.user)
+    if not hospitals:
+        raise Http404
+    form = InboxFilterForm(request.GET or None, hospital_ids=hospitals)
+    filters = form.cleaned_data if form.is_valid() else {}
+    service = filters.get("service")
+    qs = referral_inbox(user=request.user, service_id=service.pk if service else None,
+                        kind=filters.get("kind", ""), status=filters.get("status", ""))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("fragment", None)
+    template = "referrals/_inbox_rows.html" if request.GET.get("fragment") else \
+        "referrals/inbox.html"
+    return render(request, template, {"form": form, "page": page,
+                                      "query": query.urlencode()})
+
+
+@login_required
+def referral_queue_view(request):
+    if not doctor_service_ids(request.user):
+        raise Http404
+    mine = request.GET.get("mine") == "1"
+    qs = referral_queue(user=request.user, mine_only=mine)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "referrals/_inbox_rows.html" if request.GET.get("fragment") else \
+        "referrals/queue.html"
+    return render(request, template, {"page": page, "mine": mine,
+                                      "query": "mine=1" if mine else ""})
+
+
+@login_required
+def attachment_download(request, pk, attachment_id):
+    referral = access_referral(request.user, pk)
+    try:
+        attachment = referral.attachments.get(pk=attachment_id)
+    except (ReferralAttachment.DoesNotExist, ValueError):
+        raise Http404 from None
+    audit_log(user=request.user, action="download", obj=attachment,
+              patient_id=referral.patient_id, detail=attachment.name)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
+                            as_attachment=request.GET.get("inline") != "1",
+                            filename=attachment.name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+

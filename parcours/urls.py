@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from parcours.core import views as core_views
+
+admin.site.site_header = "Parcours — administration du territoire"
+admin.site.site_title = "Parcours"
+admin.site.index_title = "Administration"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("patients/", include("parcours.patients.urls")),
+    path("demandes/", include("parcours.referrals.urls")),
+    path("annuaire/", include("parcours.directory.urls")),
+    path("notifications/", include("parcours.notifications.urls")),
+    path("indicateurs/", include("parcours.indicators.urls")),
+    path("admin/", admin.site.urls),
+]
