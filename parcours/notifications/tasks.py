@@ -22,7 +22,7 @@ def notification_send_emails(*, batch: int = 100) -> dict[str, int]:
     sent = failed = 0
     with transaction.atomic():
         rows = list(
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(email_wanted=True, emailed_at__isnull=True,
                     email_attempts__lt=MAX_ATTEMPTS)
             .select_related("user").order_by("id")[:batch]

@@ -449,7 +449,7 @@ def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> d
 
     with transaction.atomic():
         overdue = list(
-            Referral.objects.select_for_update(skip_locked=True)
+            Referral.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status__in=awaiting, due_at__lte=now, overdue_notified_at__isnull=True)
             .select_related("service__head", "service__hospital")[:batch]
         )
@@ -468,7 +468,7 @@ def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> d
             counts["overdue"] += 1
 
         at_risk = list(
-            Referral.objects.select_for_update(skip_locked=True)
+            Referral.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status__in=awaiting, at_risk_at__lte=now, due_at__gt=now,
                     at_risk_notified_at__isnull=True)[:batch]
         )

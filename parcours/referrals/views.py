@@ -197,6 +197,11 @@ def referral_action(request, pk, action):
                 return redirect("referrals:inbox")
             return redirect("referrals:detail", pk=referral.pk)
     referral.refresh_from_db()
+    if action not in allowed_actions(request.user, referral):
+        # The form is no longer on the page (the request moved on meanwhile): say why there.
+        for error in form.non_field_errors() or ["Cette action n'est plus possible."]:
+            messages.error(request, error)
+        return redirect("referrals:detail", pk=referral.pk)
     context = _detail_context(request, referral, bound={action: form})
     context["open_action"] = action
     return render(request, "referrals/detail.html", context, status=400)
