@@ -14,6 +14,7 @@ from django.utils import timezone
 from parcours.accounts.models import Membership, Role, User
 from parcours.directory.models import (HospitalService, Organisation, Practitioner,
                                        PractitionerRole, ServiceDelay)
+from parcours.notifications.models import Notification
 from parcours.patients.services import patient_create
 from parcours.referrals import services as rs
 from parcours.referrals.models import Referral, ReferralEvent
@@ -279,5 +280,8 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
         events = list(ReferralEvent.objects.filter(referral=ref).order_by("id"))
         for k, e in enumerate(events):
             ReferralEvent.objects.filter(pk=e.pk).update(at=start + took * k)
+    # The history is old news: its notifications are read and were e-mailed long ago.
+    Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
+        read_at=now, emailed_at=now)
     return {"organisations": Organisation.objects.count(), "users": User.objects.count(),
             "referrals": Referral.objects.count()}
