@@ -26,6 +26,14 @@ from .workflow import KINDS_WITH_WINDOW, Status
 PAGE_SIZE = 50
 
 
+def _audit_list(request, page, what: str) -> None:
+    """Lists show patient identities: record who saw which requests."""
+    ids = [r.pk for r in page.object_list]
+    if ids:
+        audit_log(user=request.user, action="read", object_type="referral_list",
+                  detail=f"{what}: {','.join(map(str, ids))}"[:300])
+
+
 def _apply_errors(form, exc: Exception) -> None:
     """Put a service's refusal on the form, on the field it names when it names one."""
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
@@ -48,6 +56,7 @@ def referral_list(request):
         status = ""
     qs = referral_list_for_author(user=request.user, status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _audit_list(request, page, "mes demandes")
     template = "referrals/_gp_rows.html" if request.GET.get("fragment") else \
         "referrals/list.html"
     return render(request, template, {"page": page, "status": status,
@@ -226,6 +235,7 @@ def referral_inbox_view(request):
     qs = referral_inbox(user=request.user, service_id=service.pk if service else None,
                         kind=filters.get("kind", ""), status=filters.get("status", ""))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _audit_list(request, page, "cellule")
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("fragment", None)
@@ -242,6 +252,7 @@ def referral_queue_view(request):
     mine = request.GET.get("mine") == "1"
     qs = referral_queue(user=request.user, mine_only=mine)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _audit_list(request, page, "file")
     template = "referrals/_inbox_rows.html" if request.GET.get("fragment") else \
         "referrals/queue.html"
     return render(request, template, {"page": page, "mine": mine,

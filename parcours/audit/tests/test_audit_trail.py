@@ -59,3 +59,11 @@ def test_admin_shows_the_trail_read_only(territory, make_referral, client):
     response = client.post(reverse("admin:audit_auditevent_delete", args=[event.pk]),
                            {"post": "yes"})
     assert response.status_code == 403
+
+
+def test_lists_showing_patients_are_audited(territory, make_referral, client):
+    referral = make_referral()
+    client.force_login(territory.desk)
+    client.get(reverse("referrals:inbox"))
+    event = AuditEvent.objects.filter(object_type="referral_list").latest("id")
+    assert event.user == territory.desk and str(referral.pk) in event.detail
