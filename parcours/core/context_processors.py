@@ -1,5 +1,9 @@
-from parcours.accounts.scopes import (desk_hospital_ids, doctor_service_ids, is_gp,
-                                      is_territory_admin)
+from parcours.accounts.scopes import (
+    desk_hospital_ids,
+    doctor_service_ids,
+    is_gp,
+    is_territory_admin,
+)
 
 
 def navigation(request):

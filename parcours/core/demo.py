@@ -12,8 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from parcours.accounts.models import Membership, Role, User
-from parcours.directory.models import (HospitalService, Organisation, Practitioner,
-                                       PractitionerRole, ServiceDelay)
+from parcours.directory.models import (
+    HospitalService,
+    Organisation,
+    Practitioner,
+    PractitionerRole,
+    ServiceDelay,
+)
 from parcours.notifications.models import Notification
 from parcours.patients.services import patient_create
 from parcours.referrals import services as rs
@@ -164,14 +169,14 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
                                             service=service,
                                             function="Praticien hospitalier" if service
                                             else "Médecin généraliste")
-    for (key, sname), service in services.items():
+    for service in services.values():
         doctors = [u for u in users.values()
                    if u.memberships.filter(service=service).exists()]
         if doctors:
             service.head = doctors[0]
             service.save(update_fields=["head"])
     # Extra hospital doctors in the directory only (no account).
-    for n, ((key, sname), service) in enumerate(services.items()):
+    for n, service in enumerate(services.values()):
         p = Practitioner.objects.create(
             rpps=f"2{n:010d}", first_name=["Claire", "Marc", "Inès", "Luc", "Pauline"][n % 5],
             last_name=["Hamon", "Tessier", "Gilbert", "Royer", "Masson"][n % 5],
@@ -227,7 +232,8 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     rs.referral_take_in_charge(actor=gp2, referral=r, note="Traitement débuté.")
     r = submit(gp1, patients[7], services[("laval", "Pneumologie")], Kind.CONSULTATION,
                "Toux chronique chez un ancien fumeur, radio de thorax normale.")
-    rs.referral_redirect(actor=desk, referral=r, service=services[("laval", "Médecine polyvalente")],
+    rs.referral_redirect(actor=desk, referral=r,
+                         service=services[("laval", "Médecine polyvalente")],
                          reason="Bilan initial en médecine polyvalente.")
     r = submit(gp2, patients[8], services[("laval", "Neurologie")], Kind.ADVICE,
                "Céphalées chroniques sans signe de gravité.")

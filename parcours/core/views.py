@@ -3,8 +3,12 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
-from parcours.accounts.scopes import (desk_hospital_ids, doctor_service_ids, is_gp,
-                                      is_territory_admin)
+from parcours.accounts.scopes import (
+    desk_hospital_ids,
+    doctor_service_ids,
+    is_gp,
+    is_territory_admin,
+)
 
 
 @login_required

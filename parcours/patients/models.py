@@ -83,3 +83,6 @@ class CareLink(models.Model):
         verbose_name_plural = _("liens de soin")
         constraints = [models.UniqueConstraint(fields=["patient", "user"],
                                                name="carelink_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.patient}"

@@ -6,6 +6,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from parcours.audit.services import audit_log
 from parcours.lib.ins import InsError, check_nir
@@ -46,7 +47,7 @@ def _clean_identity(*, birth_name, birth_given_names, birth_date, sex, birthplac
                               "sont acceptés."
     if not isinstance(birth_date, date):
         errors["birth_date"] = "La date de naissance est obligatoire."
-    elif birth_date > date.today() or birth_date.year < 1900:
+    elif birth_date > timezone.localdate() or birth_date.year < 1900:
         errors["birth_date"] = "La date de naissance n'est pas plausible."
     if sex not in Patient.Sex.values:
         errors["sex"] = "Le sexe est obligatoire."

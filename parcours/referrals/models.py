@@ -114,6 +114,9 @@ class ReferralEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["referral", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.at:%d/%m/%Y %H:%M})"
+
 
 class ReferralMessage(models.Model):
     """A message of the request's exchange thread."""
@@ -127,10 +130,14 @@ class ReferralMessage(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Message {self.pk} sur la demande {self.referral_id}"
+
 
 def attachment_path(instance, filename: str) -> str:
     # Never the user's file name on disk: a random name under the referral's folder.
-    return f"referrals/{instance.referral_id}/{instance.sha256[:16]}-{timezone.now():%Y%m%d%H%M%S%f}"
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    return f"referrals/{instance.referral_id}/{instance.sha256[:16]}-{stamp}"
 
 
 class ReferralAttachment(models.Model):
@@ -154,3 +161,6 @@ class ReferralAttachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -16,11 +16,25 @@ from parcours.patients.access import access_patient
 
 from . import services
 from .access import access_referral, allowed_actions
-from .forms import (AnswerForm, AssignForm, InboxFilterForm, MessageForm, ReasonForm,
-                    RedirectForm, ReferralForm, RequestInfoForm, TakeInChargeForm)
+from .forms import (
+    AnswerForm,
+    AssignForm,
+    InboxFilterForm,
+    MessageForm,
+    ReasonForm,
+    RedirectForm,
+    ReferralForm,
+    RequestInfoForm,
+    TakeInChargeForm,
+)
 from .models import ReferralAttachment
-from .selectors import (referral_get_thread, referral_get_timeline, referral_inbox,
-                        referral_list_for_author, referral_queue)
+from .selectors import (
+    referral_get_thread,
+    referral_get_timeline,
+    referral_inbox,
+    referral_list_for_author,
+    referral_queue,
+)
 from .workflow import KINDS_WITH_WINDOW, Status
 
 PAGE_SIZE = 50

@@ -5,7 +5,6 @@ import pytest
 from parcours.lib.ins import InsError, check_nir
 
 
-
 def _with_key(body: str) -> str:
     return body + f"{97 - int(body) % 97:02d}"
 

@@ -14,7 +14,8 @@ def _nir(body: str) -> str:
 
 
 def test_traits_are_stored_in_ins_form(territory):
-    p = patient_create(actor=territory.gp, birth_name="Lefèvre-Noël", birth_given_names="Zoé  Anaïs",
+    p = patient_create(actor=territory.gp, birth_name="Lefèvre-Noël",
+                       birth_given_names="Zoé  Anaïs",
                        birth_date=date(1990, 2, 1), sex="F").patient
     assert p.birth_name == "LEFEVRE-NOEL" and p.birth_given_names == "ZOE ANAIS"
     assert p.identity_status == "PROV"

@@ -31,9 +31,9 @@ def clock_badge(referral):
         text = f"{label} de {_duration(late)}"
     else:
         text = label
-    return format_html('<span class="clock clock-{}" title="Réponse attendue avant le {}">{}</span>',
-                       state, timezone.localtime(referral.due_at).strftime("%d/%m/%Y %H:%M"),
-                       text)
+    due = timezone.localtime(referral.due_at).strftime("%d/%m/%Y %H:%M")
+    return format_html('<span class="clock clock-{}" title="Réponse attendue avant le {}">'
+                       '{}</span>', state, due, text)
 
 
 @register.simple_tag
