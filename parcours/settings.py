@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "parcours.referrals",
     "parcours.notifications",
     "parcours.indicators",
+    "parcours.fhir",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,6 @@ urlpatterns = [
     path("annuaire/", include("parcours.directory.urls")),
     path("notifications/", include("parcours.notifications.urls")),
     path("indicateurs/", include("parcours.indicators.urls")),
+    path("fhir/", include("parcours.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

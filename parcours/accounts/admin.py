@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Membership, User
+from .models import ApiToken, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -25,3 +25,27 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "organisation", "service"]
     list_filter = ["role", "organisation"]
     autocomplete_fields = ["user", "organisation", "service"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by ``parcours token USERNAME`` (shown once); here they are only
+    listed and revoked, never created or read back."""
+
+    list_display = ["prefix", "user", "name", "created_at", "expires_at", "last_used_at",
+                    "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["user__username", "prefix", "name"]
+    readonly_fields = ["user", "prefix", "created_at", "last_used_at"]
+    fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Révoquer les jetons sélectionnés")
+    def revoke(self, request, queryset):
+        from django.utils import timezone
+
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} jeton(s) révoqué(s).")

@@ -72,6 +72,48 @@ class Membership(models.Model):
                                     name="membership_unique"),
         ]
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.service_id and self.organisation_id and \
+                self.service.hospital_id != self.organisation_id:
+            raise ValidationError({"service": _("Ce service n'appartient pas à cette "
+                                                "organisation.")})
+        if self.role == Role.HOSPITAL_DOCTOR and not self.service_id:
+            raise ValidationError({"service": _("Un médecin hospitalier est rattaché à un "
+                                                "service.")})
+
     def __str__(self) -> str:
         where = self.service or self.organisation
         return f"{self.user} — {self.get_role_display()} — {where}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the FHIR API, stored as its SHA-256 only.
+
+    The token itself is shown once, when it is issued (``parcours token USERNAME``); a leaked
+    database therefore gives no usable credential. Tokens are long random strings, so a plain
+    (unsalted) SHA-256 is enough and keeps the lookup a single indexed equality.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("utilisateur"))
+    name = models.CharField(_("libellé"), max_length=100, blank=True)
+    # The first characters of the token, to recognise it in a list without storing it.
+    prefix = models.CharField(_("début du jeton"), max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    def is_usable(self, now) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

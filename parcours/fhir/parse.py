@@ -1,0 +1,394 @@
+"""FHIR resources → keyword arguments of the domain services.
+
+The body is first checked against the fhir.resources R4B model (a structural error is a 400);
+the fields are then read from the plain JSON. Business rules stay in the services: a refusal
+from them is a 422 pointing at the FHIR element the field came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+from datetime import date, datetime
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.dateparse import parse_datetime
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError as PydanticValidationError
+
+from parcours.directory.models import HospitalService, Practitioner, PractitionerRole
+from parcours.referrals.workflow import Kind
+
+from . import codes
+from .errors import FhirError
+from .search import reference_id
+
+GENDER_TO_SEX = {"female": "F", "male": "M", "other": "I"}
+
+PATIENT_FIELDS = {
+    "birth_name": "Patient.name.family", "birth_given_names": "Patient.name.given",
+    "birth_date": "Patient.birthDate", "sex": "Patient.gender",
+    "birthplace_insee": "Patient.extension", "ins_nir": "Patient.identifier",
+    "used_name": "Patient.name", "used_first_name": "Patient.name",
+}
+SERVICE_REQUEST_FIELDS = {
+    "kind": "ServiceRequest.category", "question": "ServiceRequest.reasonCode",
+    "service": "ServiceRequest.performer", "wished_until": "ServiceRequest.occurrencePeriod",
+    "wished_from": "ServiceRequest.occurrencePeriod", "files": "ServiceRequest.contained",
+}
+TASK_FIELDS = {
+    "answer_kind": "Task.output", "text": "Task.output", "proposed_at": "Task.output",
+    "doctor": "Task.owner", "service": "Task.owner", "reason": "Task.statusReason",
+    "question": "Task.statusReason", "body": "Task.note", "files": "Task.output",
+}
+COMMUNICATION_FIELDS = {"body": "Communication.payload", "files": "Communication.payload"}
+
+
+def validate_structure(body, resource_type: str) -> dict:
+    if not isinstance(body, dict):
+        raise FhirError(400, "Le corps de la requête doit être une ressource FHIR (objet JSON).")
+    if body.get("resourceType") != resource_type:
+        raise FhirError(400, f"resourceType attendu : {resource_type}.",
+                        expression=[f"{resource_type}.resourceType"])
+    try:
+        get_fhir_model_class(resource_type).model_validate(body)
+    except PydanticValidationError as exc:
+        issues = [{"severity": "error", "code": "structure",
+                   "diagnostics": f"{'.'.join(str(p) for p in err['loc'])} : {err['msg']}",
+                   "expression": [".".join([resource_type, *(str(p) for p in err["loc"]
+                                                              if not isinstance(p, int))])]}
+                  for err in exc.errors()[:20]]
+        raise FhirError(400, "Ressource FHIR invalide.", issues=issues) from None
+    return body
+
+
+def _text_of(concept: dict | None) -> str:
+    if not concept:
+        return ""
+    if concept.get("text"):
+        return concept["text"]
+    for c in concept.get("coding", []):
+        if c.get("display"):
+            return c["display"]
+    return ""
+
+
+def _ref_id(ref: dict | None, resource_type: str) -> str | None:
+    if not ref or not ref.get("reference"):
+        return None
+    return reference_id(ref["reference"], resource_type)
+
+
+def _decode(data: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise FhirError(400, f"{what} : données base64 invalides.") from None
+
+
+def attachment_file(att: dict, where: str) -> SimpleUploadedFile:
+    """A FHIR Attachment with inline data → an upload for the services' file checks."""
+    if not att.get("data"):
+        raise FhirError(422, "Seules les pièces jointes transmises en ligne (data) sont "
+                             "acceptées.", expression=[where])
+    content = _decode(att["data"], where)
+    name = att.get("title") or "piece-jointe"
+    return SimpleUploadedFile(name, content, content_type=att.get("contentType") or "")
+
+
+# --- Patient ----------------------------------------------------------------------------------
+
+def patient_args(body: dict) -> dict:
+    """Patient → patient_create(**args)."""
+    names = body.get("name") or []
+    official = next((n for n in names if n.get("use") == "official"), None) \
+        or next((n for n in names if n.get("use") in (None, "")), None) \
+        or (names[0] if names and names[0].get("use") != "usual" else None)
+    usual = next((n for n in names if n.get("use") == "usual"), None)
+    ins = ""
+    for ident in body.get("identifier") or []:
+        if ident.get("system") in codes.INS_SYSTEMS and ident.get("value"):
+            ins = ident["value"]
+            break
+    insee = ""
+    for ext in body.get("extension") or []:
+        if ext.get("url") == codes.BIRTH_PLACE:
+            for sub in (ext.get("valueAddress") or {}).get("extension") or []:
+                if sub.get("url") == codes.FR_CORE_INSEE_CODE:
+                    insee = (sub.get("valueCoding") or {}).get("code", "")
+    birth_date = None
+    if body.get("birthDate"):
+        try:
+            birth_date = date.fromisoformat(body["birthDate"])
+        except ValueError:
+            raise FhirError(422, "La date de naissance doit être complète (AAAA-MM-JJ).",
+                            expression=["Patient.birthDate"]) from None
+    phone = next((t.get("value", "") for t in body.get("telecom") or []
+                  if t.get("system") == "phone"), "")
+    return {
+        "birth_name": (official or {}).get("family", ""),
+        "birth_given_names": " ".join((official or {}).get("given") or []),
+        "birth_date": birth_date,
+        "sex": GENDER_TO_SEX.get(body.get("gender", ""), ""),
+        "birthplace_insee": insee,
+        "ins_nir": ins,
+        "used_name": (usual or {}).get("family", "") if usual else "",
+        "used_first_name": " ".join((usual or {}).get("given") or [])[:100] if usual else "",
+        "phone": phone[:30],
+    }
+
+
+# --- ServiceRequest -------------------------------------------------------------------------
+
+def service_request_args(body: dict) -> dict:
+    """ServiceRequest → referral_submit(**args), with references still to resolve:
+    ``patient_id`` (access-checked by the caller) and ``service``."""
+    if body.get("status") not in ("active", None):
+        raise FhirError(422, "Une demande se crée avec le statut « active ».",
+                        expression=["ServiceRequest.status"])
+    kind = ""
+    for concept in body.get("category") or []:
+        for c in concept.get("coding") or []:
+            if c.get("system") in (codes.REFERRAL_CATEGORY, None) and c.get("code") in Kind.values:
+                kind = c["code"]
+    patient_id = _ref_id(body.get("subject"), "Patient")
+    if patient_id is None:
+        raise FhirError(422, "subject doit référencer un Patient (Patient/id).",
+                        expression=["ServiceRequest.subject"])
+    performers = body.get("performer") or []
+    service_ids = [_ref_id(p, "HealthcareService") for p in performers]
+    if len(performers) != 1 or service_ids[0] is None:
+        raise FhirError(422, "performer doit référencer un seul HealthcareService "
+                             "(le service hospitalier destinataire).",
+                        expression=["ServiceRequest.performer"])
+    service = HospitalService.objects.select_related("hospital").filter(
+        pk=service_ids[0]).first()
+    if service is None:
+        raise FhirError(422, "Service hospitalier introuvable.", code="not-found",
+                        expression=["ServiceRequest.performer"])
+    questions = [_text_of(c) for c in body.get("reasonCode") or []]
+    notes = [n.get("text", "") for n in body.get("note") or []]
+    question = "\n".join(q for q in questions if q)
+    if not question and notes:
+        question, notes = notes[0], notes[1:]
+    period = body.get("occurrencePeriod") or {}
+    contained = {c.get("id"): c for c in body.get("contained") or []}
+    files = []
+    for info in body.get("supportingInfo") or []:
+        ref = (info.get("reference") or "")
+        if not ref.startswith("#") or ref[1:] not in contained:
+            raise FhirError(422, "supportingInfo doit désigner un DocumentReference ou un "
+                                 "Binary contenu dans la demande (#id).",
+                            expression=["ServiceRequest.supportingInfo"])
+        files.append(_contained_file(contained[ref[1:]]))
+    return {
+        "patient_id": patient_id,
+        "service": service,
+        "kind": kind,
+        "question": question,
+        "context": "\n".join(n for n in notes if n),
+        "wished_from": _date_part(period.get("start"), "ServiceRequest.occurrencePeriod.start"),
+        "wished_until": _date_part(period.get("end"), "ServiceRequest.occurrencePeriod.end"),
+        "files": files,
+        "requester": body.get("requester"),
+    }
+
+
+def _contained_file(resource: dict) -> SimpleUploadedFile:
+    where = "ServiceRequest.contained"
+    if resource.get("resourceType") == "Binary":
+        return attachment_file({"data": resource.get("data"),
+                                "contentType": resource.get("contentType"),
+                                "title": resource.get("id")}, where)
+    if resource.get("resourceType") == "DocumentReference":
+        content = resource.get("content") or []
+        if len(content) != 1:
+            raise FhirError(422, "Un DocumentReference porte une seule pièce jointe.",
+                            expression=[where])
+        att = dict(content[0].get("attachment") or {})
+        att.setdefault("title", resource.get("description") or "piece-jointe")
+        return attachment_file(att, where)
+    raise FhirError(422, "Seuls DocumentReference et Binary sont acceptés en pièce jointe.",
+                    expression=[where])
+
+
+def _date_part(value: str | None, where: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise FhirError(422, "Date incomplète : AAAA-MM-JJ attendu.", expression=[where]) \
+            from None
+
+
+def requester_is(requester: dict | None, user) -> bool:
+    """Whether a ServiceRequest.requester designates the calling user (or is absent)."""
+    if not requester:
+        return True
+    pid = _ref_id(requester, "Practitioner")
+    if pid is not None:
+        return Practitioner.objects.filter(pk=pid, user=user).exists()
+    ident = requester.get("identifier") or {}
+    if ident.get("system") == codes.RPPS:
+        return bool(user.rpps) and ident.get("value") == user.rpps
+    return not requester.get("reference")
+
+
+# --- Communication ----------------------------------------------------------------------------
+
+def communication_args(body: dict) -> dict:
+    based_on = [_ref_id(b, "ServiceRequest") for b in body.get("basedOn") or []]
+    if len(based_on) != 1 or based_on[0] is None:
+        raise FhirError(422, "basedOn doit référencer une seule ServiceRequest (la demande).",
+                        expression=["Communication.basedOn"])
+    texts, files = [], []
+    for i, part in enumerate(body.get("payload") or []):
+        if "contentString" in part:
+            texts.append(part["contentString"])
+        elif "contentAttachment" in part:
+            files.append(attachment_file(part["contentAttachment"],
+                                         f"Communication.payload[{i}]"))
+        else:
+            raise FhirError(422, "payload : texte (contentString) ou pièce jointe "
+                                 "(contentAttachment) attendus.",
+                            expression=["Communication.payload"])
+    return {"referral_id": based_on[0], "body": "\n\n".join(texts), "files": files}
+
+
+# --- Task updates -----------------------------------------------------------------------------
+
+def merge_patch(target: dict, patch: dict) -> dict:
+    """RFC 7386 JSON merge patch (what fhirpy and most clients send with PATCH)."""
+    result = copy.deepcopy(target)
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge_patch(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def json_patch(target: dict, operations: list) -> dict:
+    """RFC 6902 JSON Patch (the FHIR-specified PATCH format): add, remove, replace, test."""
+    doc = copy.deepcopy(target)
+    for op in operations:
+        if not isinstance(op, dict) or "path" not in op or "op" not in op:
+            raise FhirError(400, "Opération JSON Patch invalide.")
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
+        if not parts:
+            raise FhirError(400, "JSON Patch : le chemin racine n'est pas modifiable.")
+        parent = doc
+        try:
+            for p in parts[:-1]:
+                parent = parent[int(p)] if isinstance(parent, list) else parent[p]
+            last = parts[-1]
+            kind = op["op"]
+            if isinstance(parent, list):
+                index = len(parent) if last == "-" else int(last)
+                if kind == "add":
+                    parent.insert(index, op["value"])
+                elif kind == "remove":
+                    parent.pop(index)
+                elif kind == "replace":
+                    parent[index] = op["value"]
+                elif kind == "test":
+                    if parent[index] != op["value"]:
+                        raise FhirError(409, f"JSON Patch : test échoué sur {op['path']}.")
+                else:
+                    raise FhirError(400, f"JSON Patch : opération « {kind} » non prise en "
+                                         "charge.")
+            else:
+                if kind in ("add", "replace"):
+                    if kind == "replace" and last not in parent:
+                        raise KeyError(last)
+                    parent[last] = op["value"]
+                elif kind == "remove":
+                    del parent[last]
+                elif kind == "test":
+                    if parent.get(last) != op["value"]:
+                        raise FhirError(409, f"JSON Patch : test échoué sur {op['path']}.")
+                else:
+                    raise FhirError(400, f"JSON Patch : opération « {kind} » non prise en "
+                                         "charge.")
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise FhirError(400, f"JSON Patch : chemin introuvable {op['path']}.") from None
+    return doc
+
+
+def owner_target(owner: dict | None):
+    """Task.owner → ("user", User) | ("service", HospitalService); raises 422 if unknown."""
+    from parcours.accounts.models import User
+
+    where = ["Task.owner"]
+    if not owner:
+        raise FhirError(422, "owner est obligatoire.", expression=where)
+    ref = owner.get("reference") or ""
+    if ref:
+        sid = reference_id(ref, "HealthcareService")
+        if sid is not None:
+            service = HospitalService.objects.select_related("hospital").filter(pk=sid).first()
+            if service is None:
+                raise FhirError(422, "Service hospitalier introuvable.", code="not-found",
+                                expression=where)
+            return "service", service
+        pid = reference_id(ref, "Practitioner")
+        user = None
+        if pid is not None:
+            user = User.objects.filter(practitioner__pk=pid).first()
+        rid = reference_id(ref, "PractitionerRole")
+        if rid is not None:
+            role = PractitionerRole.objects.select_related("practitioner__user").filter(
+                pk=rid).first()
+            user = role.practitioner.user if role else None
+        if user is None:
+            raise FhirError(422, "owner : ce professionnel n'a pas de compte sur la "
+                                 "plateforme.", code="not-found", expression=where)
+        return "user", user
+    ident = owner.get("identifier") or {}
+    if ident.get("system") == codes.RPPS and ident.get("value"):
+        user = User.objects.filter(rpps=ident["value"], is_active=True).first() or \
+            User.objects.filter(practitioner__rpps=ident["value"], is_active=True).first()
+        if user is None:
+            raise FhirError(422, "owner : aucun compte avec ce RPPS.", code="not-found",
+                            expression=where)
+        return "user", user
+    raise FhirError(422, "owner : référence (Practitioner/id, PractitionerRole/id, "
+                         "HealthcareService/id) ou identifiant RPPS attendu.", expression=where)
+
+
+def answer_args(task: dict) -> dict:
+    """Task.output → referral_answer(answer_kind, text, proposed_at)."""
+    args = {"answer_kind": "", "text": "", "proposed_at": None}
+    for out in task.get("output") or []:
+        code = next((c.get("code") for c in (out.get("type") or {}).get("coding") or []
+                     if c.get("system") == codes.TASK_OUTPUT_TYPE), None)
+        if code == "answer-kind":
+            args["answer_kind"] = (out.get("valueCoding") or {}).get("code") \
+                or out.get("valueCode") or out.get("valueString") or ""
+        elif code == "answer":
+            args["text"] = out.get("valueString") or ""
+        elif code == "proposed-date":
+            value = out.get("valueDateTime") or ""
+            parsed = parse_datetime(value) if "T" in value else None
+            if parsed is None or parsed.tzinfo is None:
+                raise FhirError(422, "proposed-date : date et heure avec fuseau attendues.",
+                                expression=["Task.output"])
+            args["proposed_at"] = parsed
+    return args
+
+
+def text_of_reason(task: dict, current_reason: str) -> str:
+    """The why of a transition: a new Task.statusReason, else the last Task.note."""
+    reason = _text_of(task.get("statusReason"))
+    if reason and reason != current_reason:
+        return reason
+    notes = [n.get("text", "") for n in task.get("note") or [] if n.get("text")]
+    return notes[-1] if notes else ""
+
+
+def parse_instant(value: str) -> datetime | None:
+    return parse_datetime(value) if value else None

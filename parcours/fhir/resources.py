@@ -1,0 +1,321 @@
+"""The resource types the API serves: for each, the access-checked queryset it reads from,
+its mapper, its search parameters and whether it holds patient data (then every read and
+search is audited). The CapabilityStatement and the OpenAPI document are built from this
+registry, so they list exactly what is implemented."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from parcours.directory.models import HospitalService, Organisation, Practitioner, PractitionerRole
+from parcours.lib.text import ins_form
+from parcours.patients.access import patient_queryset_for
+from parcours.referrals.access import referral_queryset_for
+from parcours.referrals.models import ReferralEvent, ReferralMessage
+from parcours.referrals.workflow import Action
+
+from . import codes, mappers
+from .search import (SearchParam, any_of, code_param, date_param, id_param, reference_id,
+                     reference_param, string_param, token)
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    name: str
+    queryset: Callable[[object], QuerySet]  # user → what this user may read
+    to_fhir: Callable
+    search: dict[str, SearchParam]
+    order: tuple[str, ...]
+    patient_data: bool = False
+    interactions: tuple[str, ...] = ("read", "search-type")
+    doc: str = ""
+    patient_id: Callable = field(default=lambda obj: None)
+
+
+def _inverse(mapping: dict[str, str]) -> dict[str, list[str]]:
+    inverse: dict[str, list[str]] = {}
+    for db_value, code in mapping.items():
+        inverse.setdefault(code, []).append(str(db_value))
+    return inverse
+
+
+def _identifier_param(lookups: dict[str | None, Callable[[str], Q]], doc: str) -> SearchParam:
+    """identifier=[system|]value; ``lookups`` maps each accepted system (None: any) to a Q."""
+    def apply(qs, values, modifier):
+        def one(value):
+            system, code = token(value)
+            if system is None or system == "":
+                condition = Q()
+                for build in lookups.values():
+                    condition |= build(code)
+                return condition
+            build = lookups.get(system)
+            return build(code) if build else Q(pk__in=[])
+        return qs.filter(any_of(values, one))
+    return SearchParam("token", doc, apply)
+
+
+# --- directory ------------------------------------------------------------------------------
+
+def _organisations(user) -> QuerySet:
+    return Organisation.objects.all()
+
+
+def _services(user) -> QuerySet:
+    return HospitalService.objects.select_related("hospital")
+
+
+def _practitioners(user) -> QuerySet:
+    return Practitioner.objects.all()
+
+
+def _practitioner_roles(user) -> QuerySet:
+    return PractitionerRole.objects.select_related("practitioner", "organisation", "service")
+
+
+def _iexact_param(fields: list[str], doc: str) -> SearchParam:
+    def apply(qs, values, modifier):
+        def one(value):
+            _, code = token(value)
+            condition = Q()
+            for f in fields:
+                condition |= Q(**{f"{f}__iexact": code})
+            return condition
+        return qs.filter(any_of(values, one))
+    return SearchParam("token", doc, apply)
+
+
+ORGANIZATION = ResourceType(
+    name="Organization", queryset=_organisations, to_fhir=mappers.organization,
+    order=("name", "id"), doc="Établissements, cabinets, MSP, centres d'imagerie, réseaux.",
+    search={
+        "_id": id_param(),
+        "identifier": _identifier_param({codes.FINESS: lambda v: Q(finess=v)},
+                                        "FINESS (https://finess.esante.gouv.fr|123456789)"),
+        "name": string_param(["name"], "name, starts with (case-insensitive)"),
+        "type": code_param("kind", "organisation kind (hospital, practice, msp, imaging, "
+                           "network)", {k: [k] for k in Organisation.Kind.values},
+                           codes.ORGANISATION_KIND),
+    })
+
+HEALTHCARE_SERVICE = ResourceType(
+    name="HealthcareService", queryset=_services, to_fhir=mappers.healthcare_service,
+    order=("hospital__name", "name", "id"), doc="Services hospitaliers qui reçoivent les "
+    "demandes.",
+    search={
+        "_id": id_param(),
+        "organization": reference_param("hospital_id", "Organization",
+                                        "the hospital (Organization/id)"),
+        "name": string_param(["name"], "name, starts with"),
+        "specialty": _iexact_param(["specialty"], "specialty (text, case-insensitive)"),
+    })
+
+
+def _rpps_lookup(value: str) -> Q:
+    return Q(rpps=value)
+
+
+def _idnatps_lookup(value: str) -> Q:
+    return Q(rpps=value[1:]) if value.startswith("8") else Q(pk__in=[])
+
+
+PRACTITIONER = ResourceType(
+    name="Practitioner", queryset=_practitioners, to_fhir=mappers.practitioner,
+    order=("last_name", "first_name", "id"), doc="Professionnels de santé de l'annuaire.",
+    search={
+        "_id": id_param(),
+        "identifier": _identifier_param({codes.RPPS: _rpps_lookup,
+                                         codes.ID_NAT_PS: _idnatps_lookup},
+                                        "RPPS (https://rpps.esante.gouv.fr|…) or idNatPs"),
+        "name": string_param(["last_name", "first_name"], "family or given name, starts with"),
+        "family": string_param(["last_name"], "family name, starts with"),
+        "given": string_param(["first_name"], "given name, starts with"),
+    })
+
+PRACTITIONER_ROLE = ResourceType(
+    name="PractitionerRole", queryset=_practitioner_roles, to_fhir=mappers.practitioner_role,
+    order=("id",), doc="Activités des professionnels (établissement, service).",
+    search={
+        "_id": id_param(),
+        "practitioner": reference_param("practitioner_id", "Practitioner",
+                                        "Practitioner/id"),
+        "organization": reference_param("organisation_id", "Organization", "Organization/id"),
+        "service": reference_param("service_id", "HealthcareService", "HealthcareService/id"),
+        "specialty": _iexact_param(["practitioner__specialty"], "specialty (text)"),
+    })
+
+
+# --- patients -------------------------------------------------------------------------------
+
+def _patients(user) -> QuerySet:
+    return patient_queryset_for(user)
+
+
+def _ins_lookup(value: str) -> Q:
+    return Q(ins_nir="".join(value.split()).upper()) if value.strip() else Q(pk__in=[])
+
+
+def _given_param() -> SearchParam:
+    def apply(qs, values, modifier):
+        def one(value):
+            v = ins_form(value)
+            return (Q(birth_given_names__istartswith=v) | Q(birth_given_names__icontains=f" {v}")
+                    | Q(used_first_name__istartswith=value))
+        return qs.filter(any_of(values, one))
+    return SearchParam("string", "any birth given name or the used first name, starts with",
+                       apply)
+
+
+def _patient_name_param() -> SearchParam:
+    family = string_param(["birth_name", "used_name"], "", normalise=ins_form)
+    given = _given_param()
+
+    def apply(qs, values, modifier):
+        return qs.filter(pk__in=family.apply(qs, values, "").values("pk")) | \
+            qs.filter(pk__in=given.apply(qs, values, "").values("pk"))
+    return SearchParam("string", "family or given name, starts with", apply)
+
+
+PATIENT = ResourceType(
+    name="Patient", queryset=_patients, to_fhir=mappers.patient, patient_data=True,
+    order=("birth_name", "birth_given_names", "id"), patient_id=lambda p: p.pk,
+    interactions=("read", "search-type", "create"),
+    doc="Identités patient (traits INS). Visibles par qui les a créées ou retrouvées et par "
+        "les destinataires de leurs demandes.",
+    search={
+        "_id": id_param(),
+        "identifier": _identifier_param(
+            {**{s: _ins_lookup for s in codes.INS_SYSTEMS},
+             codes.PATIENT_ID: lambda v: Q(pk=v) if v.isdigit() else Q(pk__in=[])},
+            "INS matricule (urn:oid:1.2.250.1.213.1.4.8|NIR) or platform id"),
+        "family": string_param(["birth_name", "used_name"],
+                               "birth or used name, starts with, accents ignored",
+                               normalise=ins_form),
+        "given": _given_param(),
+        "name": _patient_name_param(),
+        "birthdate": date_param("birth_date", "birth date (eq, lt, le, gt, ge)", is_date=True),
+        "gender": code_param("sex", "female, male, other",
+                             _inverse(mappers.PATIENT_GENDER),
+                             "http://hl7.org/fhir/administrative-gender"),
+    })
+
+
+# --- referrals ------------------------------------------------------------------------------
+
+def _referrals(user) -> QuerySet:
+    last_event = ReferralEvent.objects.filter(referral=OuterRef("pk")).order_by("-at", "-id")
+    return referral_queryset_for(user).select_related(
+        "patient", "service", "author__practitioner", "assigned_to__practitioner",
+    ).prefetch_related("attachments").annotate(
+        last_event_at=Subquery(last_event.values("at")[:1]))
+
+
+def _tasks(user) -> QuerySet:
+    info = ReferralEvent.objects.filter(action=Action.INFO_REQUESTED).order_by("-at", "-id")
+    return _referrals(user).prefetch_related(Prefetch("events", queryset=info,
+                                                      to_attr="info_events"))
+
+
+def _referral_identifier(value: str) -> Q:
+    v = value.upper().removeprefix("D-")
+    return Q(pk=int(v)) if v.isdigit() else Q(pk__in=[])
+
+
+def _requester_param(field_prefix: str) -> SearchParam:
+    def apply(qs, values, modifier):
+        ids = [i for i in (reference_id(v, "Practitioner") for v in values) if i]
+        return qs.filter(**{f"{field_prefix}__practitioner__pk__in": ids}) if ids else qs.none()
+    return SearchParam("reference", "Practitioner/id of the requesting GP", apply)
+
+
+def _owner_param() -> SearchParam:
+    def apply(qs, values, modifier):
+        condition = Q(pk__in=[])
+        for v in values:
+            pid = reference_id(v, "Practitioner")
+            if pid:
+                condition |= Q(assigned_to__practitioner__pk=pid)
+            sid = reference_id(v, "HealthcareService")
+            if sid:
+                condition |= Q(service_id=sid, assigned_to__isnull=True)
+        return qs.filter(condition)
+    return SearchParam("reference", "Practitioner/id of the assigned doctor, or "
+                       "HealthcareService/id for requests not yet assigned", apply)
+
+
+_SR_COMMON = {
+    "_id": id_param(),
+    "identifier": _identifier_param({codes.REFERRAL_ID: _referral_identifier},
+                                    "request number (D-000042)"),
+    "patient": reference_param("patient_id", "Patient", "Patient/id"),
+    "subject": reference_param("patient_id", "Patient", "Patient/id"),
+    "requester": _requester_param("author"),
+}
+
+SERVICE_REQUEST = ResourceType(
+    name="ServiceRequest", queryset=_referrals, to_fhir=mappers.service_request,
+    patient_data=True, order=("-submitted_at", "-id"), patient_id=lambda r: r.patient_id,
+    interactions=("read", "search-type", "create"),
+    doc="Demandes de prise en charge d'un médecin de ville à un service hospitalier.",
+    search={
+        **_SR_COMMON,
+        "performer": reference_param("service_id", "HealthcareService",
+                                     "HealthcareService/id"),
+        "status": code_param("status", "active, on-hold, completed, revoked",
+                             _inverse(mappers.SERVICE_REQUEST_STATUS),
+                             "http://hl7.org/fhir/request-status"),
+        "category": code_param("kind", "ADVICE, ADMISSION, CONSULTATION, EXAM",
+                               {k: [k] for k in ("ADVICE", "ADMISSION", "CONSULTATION",
+                                                 "EXAM")}, codes.REFERRAL_CATEGORY),
+        "authored": date_param("submitted_at", "submission date (eq, lt, le, gt, ge)"),
+    })
+
+TASK = ResourceType(
+    name="Task", queryset=_tasks, to_fhir=mappers.task, patient_data=True,
+    order=("due_at", "id"), patient_id=lambda r: r.patient_id,
+    interactions=("read", "search-type", "update", "patch"),
+    doc="Le suivi de chaque demande (même id que la ServiceRequest) : le circuit avance en "
+        "modifiant la Task (PUT ou PATCH).",
+    search={
+        **_SR_COMMON,
+        "focus": reference_param("pk", "ServiceRequest", "ServiceRequest/id"),
+        "based-on": reference_param("pk", "ServiceRequest", "ServiceRequest/id"),
+        "status": code_param("status", "requested, accepted, on-hold, in-progress, "
+                             "completed, rejected, cancelled", _inverse(mappers.TASK_STATUS),
+                             codes.TASK_STATUS),
+        "business-status": code_param("status", "submitted, assigned, info-requested, "
+                                      "answered, taken-in-charge, declined, cancelled",
+                                      _inverse(mappers.BUSINESS_STATUS),
+                                      codes.TASK_BUSINESS_STATUS),
+        "owner": _owner_param(),
+        "authored-on": date_param("submitted_at", "submission date"),
+    })
+
+
+def _messages(user) -> QuerySet:
+    return ReferralMessage.objects.filter(
+        referral__in=referral_queryset_for(user).values("pk")
+    ).select_related("referral", "author__practitioner").prefetch_related("attachments")
+
+
+COMMUNICATION = ResourceType(
+    name="Communication", queryset=_messages, to_fhir=mappers.communication,
+    patient_data=True, order=("created_at", "id"),
+    patient_id=lambda m: m.referral.patient_id,
+    interactions=("read", "search-type", "create"),
+    doc="Messages du fil d'échange d'une demande.",
+    search={
+        "_id": id_param(),
+        "based-on": reference_param("referral_id", "ServiceRequest", "ServiceRequest/id"),
+        "part-of": reference_param("referral_id", "Task", "Task/id"),
+        "patient": reference_param("referral__patient_id", "Patient", "Patient/id"),
+        "subject": reference_param("referral__patient_id", "Patient", "Patient/id"),
+        "sent": date_param("created_at", "date sent"),
+    })
+
+REGISTRY: dict[str, ResourceType] = {r.name: r for r in (
+    ORGANIZATION, HEALTHCARE_SERVICE, PRACTITIONER, PRACTITIONER_ROLE, PATIENT,
+    SERVICE_REQUEST, TASK, COMMUNICATION)}

@@ -1,0 +1,242 @@
+"""FHIR search: parameter parsing (token, string, date, reference) and Bundle paging.
+
+Each resource declares its parameters in ``resources.py`` as ``SearchParam`` objects whose
+``apply(queryset, values, modifier)`` narrows an access-checked queryset. Repeated parameters
+AND together, comma-separated values OR together, as the FHIR search specification says.
+Unknown parameters are refused (400) rather than ignored: a misspelt filter must not silently
+return everything the caller may see.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from .errors import FhirError
+
+DEFAULT_COUNT = 20
+MAX_COUNT = 100
+# Parameters about the result, not filters.
+CONTROL_PARAMS = {"_count", "_offset", "_total", "_format", "_pretty"}
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    type: str  # token | string | date | reference
+    doc: str
+    apply: Callable[[QuerySet, list[str], str], QuerySet]
+    modifiers: tuple[str, ...] = ()
+
+
+# --- value parsing ----------------------------------------------------------------------------
+
+def token(value: str) -> tuple[str | None, str]:
+    """``system|code`` → (system, code); ``|code`` → ("", code); ``code`` → (None, code)."""
+    if "|" in value:
+        system, code = value.split("|", 1)
+        return system, code
+    return None, value
+
+
+def reference_id(value: str, resource_type: str) -> str | None:
+    """The id in ``Type/id``, a full URL ending in it, or a bare id; None if another type."""
+    value = value.rstrip("/")
+    if "/" in value:
+        parts = value.split("/")
+        if parts[-2] != resource_type:
+            return None
+        value = parts[-1]
+    return value if value.isdigit() else None
+
+
+_DATE_RE = re.compile(r"^(eq|ne|lt|le|gt|ge|sa|eb|ap)?(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?"
+                      r"(T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?$")
+
+
+def date_range(value: str) -> tuple[str, datetime, datetime]:
+    """(prefix, start, end) of a FHIR date search value, as aware datetimes in Paris time;
+    the value covers [start, end) at its own precision (a year, a month, a day, an instant)."""
+    m = _DATE_RE.match(value)
+    if not m:
+        raise FhirError(400, f"Date de recherche invalide : « {value} » (attendu AAAA-MM-JJ).")
+    prefix, year, month, dd, clock = m.groups()
+    prefix = prefix or "eq"
+    if prefix not in {"eq", "lt", "le", "gt", "ge"}:
+        raise FhirError(400, f"Préfixe de date non pris en charge : « {prefix} ».")
+    tz = ZoneInfo(settings.TIME_ZONE)
+    try:
+        if clock:
+            start = datetime.fromisoformat(f"{year}-{month}-{dd}{clock}".replace("Z", "+00:00"))
+            if start.tzinfo is None:
+                start = start.replace(tzinfo=tz)
+            return prefix, start, start + timedelta(seconds=1)
+        y = int(year)
+        if dd:
+            first = date(y, int(month), int(dd))
+            last = first + timedelta(days=1)
+        elif month:
+            first = date(y, int(month), 1)
+            last = date(y + (first.month == 12), first.month % 12 + 1, 1)
+        else:
+            first, last = date(y, 1, 1), date(y + 1, 1, 1)
+    except ValueError:
+        raise FhirError(400, f"Date de recherche invalide : « {value} ».") from None
+    return (prefix, datetime.combine(first, time(), tz), datetime.combine(last, time(), tz))
+
+
+def date_condition(field: str, value: str, *, is_date: bool = False) -> Q:
+    prefix, start, end = date_range(value)
+    lo, hi = (start.date(), end.date()) if is_date else (start, end)
+    if is_date and (start.time() != time() or end.time() != time()):
+        lo, hi = start.date(), start.date() + timedelta(days=1)
+    return {
+        "eq": Q(**{f"{field}__gte": lo, f"{field}__lt": hi}),
+        "lt": Q(**{f"{field}__lt": lo}),
+        "le": Q(**{f"{field}__lt": hi}),
+        "gt": Q(**{f"{field}__gte": hi}),
+        "ge": Q(**{f"{field}__gte": lo}),
+    }[prefix]
+
+
+# --- generic parameter builders -------------------------------------------------------------
+
+def any_of(values: list[str], one: Callable[[str], Q]) -> Q:
+    condition = Q()
+    for value in values:
+        condition |= one(value)
+    return condition
+
+
+def id_param(doc: str = "logical id") -> SearchParam:
+    def apply(qs, values, modifier):
+        ids = [v for v in values if v.isdigit()]
+        return qs.filter(pk__in=ids) if ids else qs.none()
+    return SearchParam("token", doc, apply)
+
+
+def reference_param(field: str, resource_type: str, doc: str) -> SearchParam:
+    def apply(qs, values, modifier):
+        ids = [i for i in (reference_id(v, resource_type) for v in values) if i]
+        return qs.filter(**{f"{field}__in": ids}) if ids else qs.none()
+    return SearchParam("reference", doc, apply)
+
+
+def date_param(field: str, doc: str, *, is_date: bool = False) -> SearchParam:
+    def apply(qs, values, modifier):
+        return qs.filter(any_of(values, lambda v: date_condition(field, v, is_date=is_date)))
+    return SearchParam("date", doc, apply)
+
+
+def string_param(fields: list[str], doc: str, *, normalise=None) -> SearchParam:
+    """FHIR string search: starts-with, case-insensitive; ``:exact`` and ``:contains``."""
+    def apply(qs, values, modifier):
+        def one(value):
+            value = normalise(value) if normalise else value
+            lookup = {"": "istartswith", "contains": "icontains", "exact": "exact"}[modifier]
+            condition = Q()
+            for f in fields:
+                condition |= Q(**{f"{f}__{lookup}": value})
+            return condition
+        return qs.filter(any_of(values, one))
+    return SearchParam("string", doc, apply, modifiers=("contains", "exact"))
+
+
+def code_param(field: str, doc: str, mapping: dict[str, list[str]],
+               system: str | None = None) -> SearchParam:
+    """A token whose FHIR codes map onto one or more database values."""
+    def apply(qs, values, modifier):
+        db_values = []
+        for value in values:
+            sys, code = token(value)
+            if sys not in (None, "") and system is not None and sys != system:
+                continue
+            db_values += mapping.get(code, [])
+        return qs.filter(**{f"{field}__in": db_values}) if db_values else qs.none()
+    return SearchParam("token", doc, apply)
+
+
+# --- request → filtered queryset → Bundle ---------------------------------------------------
+
+def apply_search(qs: QuerySet, params: dict[str, SearchParam], query) -> QuerySet:
+    for key in query:
+        name, _, modifier = key.partition(":")
+        if key in CONTROL_PARAMS:
+            continue
+        param = params.get(name)
+        if param is None:
+            raise FhirError(400, f"Paramètre de recherche non pris en charge : « {name} ».",
+                            code="not-supported")
+        if modifier and modifier not in param.modifiers:
+            raise FhirError(400, f"Modificateur non pris en charge : « {key} ».",
+                            code="not-supported")
+        for raw in query.getlist(key):
+            values = [v for v in raw.split(",") if v]
+            if not values:
+                raise FhirError(400, f"Valeur vide pour « {key} ».")
+            qs = param.apply(qs, values, modifier)
+    return qs
+
+
+def _int_param(query, name: str, default: int) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise FhirError(400, f"« {name} » doit être un entier positif.")
+    return int(raw)
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int | None
+    offset: int
+    count: int
+    has_more: bool
+
+
+def paginate(qs: QuerySet, query) -> Page:
+    count = min(_int_param(query, "_count", DEFAULT_COUNT), MAX_COUNT)
+    offset = _int_param(query, "_offset", 0)
+    total_mode = query.get("_total", "accurate")
+    if total_mode not in {"none", "estimate", "accurate"}:
+        raise FhirError(400, "« _total » vaut none, estimate ou accurate.")
+    # One extra row tells whether a next page exists without counting.
+    rows = list(qs[offset:offset + count + 1]) if count else []
+    has_more = len(rows) > count
+    total = None
+    if total_mode != "none":
+        # On the last page the total is known without a COUNT query.
+        known = count and not has_more and (rows or offset == 0)
+        total = offset + len(rows) if known else qs.count()
+    return Page(rows=rows[:count], total=total, offset=offset, count=count, has_more=has_more)
+
+
+def bundle(*, resource_type: str, base: str, query, entries: list[dict], page: Page) -> dict:
+    offset, count = page.offset, page.count
+    params = [(k, v) for k in query for v in query.getlist(k) if k != "_offset"]
+
+    def link(relation: str, at: int) -> dict:
+        qs = urlencode(params + ([("_offset", str(at))] if at else []))
+        return {"relation": relation, "url": f"{base}{resource_type}" + (f"?{qs}" if qs else "")}
+
+    links = [link("self", offset)]
+    if page.has_more:
+        links.append(link("next", offset + count))
+    if offset > 0:
+        links.append(link("previous", max(0, offset - count)))
+    result = {"resourceType": "Bundle", "type": "searchset"}
+    if page.total is not None:
+        result["total"] = page.total
+    result["link"] = links
+    if entries:
+        result["entry"] = [{"fullUrl": f"{base}{e['resourceType']}/{e['id']}", "resource": e,
+                            "search": {"mode": "match"}} for e in entries]
+    return result

@@ -1,0 +1,24 @@
+import os
+
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "fhir"
+
+urlpatterns = [
+    path("metadata", views.metadata, name="metadata"),
+    path("openapi.json", views.openapi, name="openapi"),
+    re_path(r"^Binary/(?P<pk>[^/]+)/?$", views.binary_endpoint, name="binary"),
+    re_path(r"^(?P<resource_type>[A-Z][A-Za-z]+)/?$", views.type_endpoint, name="type"),
+    re_path(r"^(?P<resource_type>[A-Z][A-Za-z]+)/(?P<pk>[^/]+)/?$", views.instance_endpoint,
+            name="instance"),
+]
+
+if os.environ.get("PARCOURS_BENCH") == "1":
+    # The baseline of bench/fhir_crud.py: a bare Django insert, off unless benchmarking.
+    from .bench import bare_insert
+
+    urlpatterns.append(path("_bench/insert", bare_insert, name="bench-insert"))
+
+urlpatterns.append(re_path(r"^(?P<rest>.*)$", views.not_found))

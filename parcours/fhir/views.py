@@ -1,0 +1,306 @@
+"""The FHIR endpoints. Views parse, check access, call one service, map; each call is one
+transaction, so a refused call writes nothing."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from parcours.accounts.scopes import is_gp
+from parcours.audit.services import audit_log
+from parcours.lib.uploads import UploadError
+from parcours.patients.access import access_patient
+from parcours.patients.services import patient_create
+from parcours.referrals import services as referral_services
+from parcours.referrals.access import access_referral
+from parcours.referrals.models import ReferralAttachment
+
+from . import parse
+from .capability import capability_statement
+from .errors import FhirError, from_validation_error, outcome
+from .mappers import Ctx
+from .openapi import openapi_document
+from .resources import REGISTRY, ResourceType
+from .search import apply_search, bundle, paginate
+from .tokens import api_token_authenticate
+from .workflow import task_update
+
+logger = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+JSON_TYPES = {"application/fhir+json", "application/json"}
+PATCH_TYPES = {"application/json-patch+json", "application/merge-patch+json",
+               "application/fhir+json", "application/json"}
+
+
+def fhir_response(resource: dict, status: int = 200, headers: dict | None = None):
+    response = HttpResponse(json.dumps(resource, ensure_ascii=False, separators=(",", ":")),
+                            status=status, content_type=FHIR_JSON)
+    for key, value in (headers or {}).items():
+        response[key] = value
+    return response
+
+
+def error_response(exc: FhirError):
+    return fhir_response(outcome(exc.issues), exc.status, exc.headers)
+
+
+def _authenticate(request):
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, secret = header.partition(" ")
+    if not header:
+        raise FhirError(401, "Authentification requise : en-tête « Authorization: Bearer "
+                             "<jeton> ».", headers={"WWW-Authenticate": 'Bearer realm="fhir"'})
+    user = api_token_authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise FhirError(401, "Jeton invalide, expiré ou révoqué.",
+                        headers={"WWW-Authenticate":
+                                 'Bearer realm="fhir", error="invalid_token"'})
+    return user
+
+
+def api(methods: tuple[str, ...], *, public: bool = False):
+    """Token authentication, method check, and every error as an OperationOutcome."""
+    def decorate(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                if request.method not in methods:
+                    raise FhirError(405, f"Méthode {request.method} non prise en charge ici.",
+                                    headers={"Allow": ", ".join(methods)})
+                if not public:
+                    # The token's user, not a browser session: the API never rides on cookies.
+                    request.user = _authenticate(request)
+                return view(request, *args, **kwargs)
+            except FhirError as exc:
+                return error_response(exc)
+            except Http404 as exc:
+                return error_response(FhirError(404, str(exc) or "Ressource introuvable."))
+            except PermissionDenied as exc:
+                return error_response(FhirError(403, str(exc) or "Action non autorisée."))
+            except Exception:
+                logger.exception("FHIR API error on %s %s", request.method, request.path)
+                return error_response(FhirError(500, "Erreur interne du serveur."))
+        return wrapper
+    return decorate
+
+
+def _ctx(request) -> Ctx:
+    return Ctx(user=request.user, base=request.build_absolute_uri("/fhir/"))
+
+
+def _body(request, allowed=JSON_TYPES):
+    content_type = request.content_type or ""
+    if content_type not in allowed:
+        raise FhirError(415, f"Type de contenu non pris en charge : « {content_type} » "
+                             f"(attendu : {', '.join(sorted(allowed))}).")
+    try:
+        return json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise FhirError(400, "JSON mal formé.") from None
+
+
+def _resource_type(name: str) -> ResourceType:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise FhirError(404, f"Type de ressource non pris en charge : « {name} ».",
+                        code="not-supported") from None
+
+
+def _read(rtype: ResourceType, user, pk: str):
+    if not pk.isdigit():
+        raise FhirError(404, f"{rtype.name}/{pk} introuvable.")
+    obj = rtype.queryset(user).filter(pk=pk).first()
+    if obj is None:  # missing or not visible to this user: the same answer
+        raise FhirError(404, f"{rtype.name}/{pk} introuvable.")
+    return obj
+
+
+def _audit_read(user, rtype: ResourceType, obj) -> None:
+    if rtype.patient_data:
+        audit_log(user=user, action="read", object_type=rtype.name.lower(), object_id=obj.pk,
+                  patient_id=rtype.patient_id(obj), detail="FHIR read")
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+@api(("GET",), public=True)
+def metadata(request):
+    return fhir_response(capability_statement(request.build_absolute_uri("/fhir/")))
+
+
+@api(("GET",), public=True)
+def openapi(request):
+    response = fhir_response(openapi_document(request.build_absolute_uri("/fhir/")))
+    response["Content-Type"] = "application/json; charset=utf-8"
+    return response
+
+
+@api(("GET", "POST"))
+def type_endpoint(request, resource_type):
+    rtype = _resource_type(resource_type)
+    if request.method == "POST":
+        return _create(request, rtype)
+    return _search(request, rtype)
+
+
+@api(("GET", "PUT", "PATCH"))
+def instance_endpoint(request, resource_type, pk):
+    rtype = _resource_type(resource_type)
+    ctx = _ctx(request)
+    if request.method == "GET":
+        obj = _read(rtype, request.user, pk)
+        resource = rtype.to_fhir(obj, ctx)
+        # Audited last, so the audit chain's lock is held for the shortest time.
+        _audit_read(request.user, rtype, obj)
+        return fhir_response(resource)
+    if rtype.name != "Task":
+        raise FhirError(405, f"{rtype.name} n'est pas modifiable par l'API.",
+                        headers={"Allow": "GET"})
+    if request.method == "PUT":
+        body = parse.validate_structure(_body(request), "Task")
+        if body.get("id") not in (None, pk):
+            raise FhirError(400, "L'id de la ressource ne correspond pas à l'URL.",
+                            expression=["Task.id"])
+    else:
+        body = _body(request, PATCH_TYPES)
+    with transaction.atomic():
+        referral = _read(rtype, request.user, pk)
+        current = rtype.to_fhir(referral, ctx)
+        if request.method == "PATCH":
+            if isinstance(body, list):
+                body = parse.json_patch(current, body)
+            elif isinstance(body, dict):
+                body = parse.merge_patch(current, body)
+            else:
+                raise FhirError(400, "PATCH : JSON Patch (liste) ou JSON Merge Patch "
+                                     "(objet) attendu.")
+            body = parse.validate_structure(body, "Task")
+            if body.get("id") != pk:
+                raise FhirError(400, "PATCH ne peut pas changer l'id.", expression=["Task.id"])
+        task_update(user=request.user, referral=referral, current=current, new=body)
+    referral = _read(rtype, request.user, pk)
+    return fhir_response(rtype.to_fhir(referral, _ctx(request)))
+
+
+@api(("GET",))
+def binary_endpoint(request, pk):
+    """An attachment of a request, its answer or its thread, as a Binary (base64)."""
+    if not pk.isdigit():
+        raise FhirError(404, f"Binary/{pk} introuvable.")
+    attachment = ReferralAttachment.objects.select_related("referral").filter(pk=pk).first()
+    if attachment is None:
+        raise FhirError(404, f"Binary/{pk} introuvable.")
+    try:
+        access_referral(request.user, attachment.referral_id)
+    except Http404:
+        raise FhirError(404, f"Binary/{pk} introuvable.") from None
+    with attachment.file.open("rb") as handle:
+        data = base64.b64encode(handle.read()).decode()
+    audit_log(user=request.user, action="download", obj=attachment,
+              patient_id=attachment.referral.patient_id, detail="FHIR Binary")
+    return fhir_response({"resourceType": "Binary", "id": str(attachment.pk),
+                          "contentType": attachment.content_type, "data": data})
+
+
+@api(("GET", "POST", "PUT", "PATCH", "DELETE"))
+def not_found(request, rest=""):
+    raise FhirError(404, "Point d'accès FHIR inconnu.", code="not-supported")
+
+
+# --- search ---------------------------------------------------------------------------------
+
+def _search(request, rtype: ResourceType):
+    ctx = _ctx(request)
+    qs = apply_search(rtype.queryset(request.user), rtype.search, request.GET)
+    page = paginate(qs.order_by(*rtype.order), request.GET)
+    entries = [rtype.to_fhir(obj, ctx) for obj in page.rows]
+    if rtype.patient_data:
+        ids = ",".join(e["id"] for e in entries)
+        audit_log(user=request.user, action="search", object_type=rtype.name.lower(),
+                  detail=f"FHIR {request.GET.urlencode()[:120]} → {len(entries)} : {ids}")
+    return fhir_response(bundle(resource_type=rtype.name, base=ctx.base, query=request.GET,
+                                entries=entries, page=page))
+
+
+# --- create ---------------------------------------------------------------------------------
+
+def _created(request, rtype: ResourceType, obj, status=201):
+    ctx = _ctx(request)
+    resource = rtype.to_fhir(rtype.queryset(request.user).get(pk=obj.pk), ctx)
+    location = f"{ctx.base}{rtype.name}/{obj.pk}"
+    return fhir_response(resource, status, {"Location": location,
+                                            "Content-Location": location})
+
+
+def _create(request, rtype: ResourceType):
+    if "create" not in rtype.interactions:
+        raise FhirError(405, f"La création de {rtype.name} n'est pas prise en charge.",
+                        headers={"Allow": "GET"})
+    body = parse.validate_structure(_body(request), rtype.name)
+    handler = {"Patient": _create_patient, "ServiceRequest": _create_service_request,
+               "Communication": _create_communication}[rtype.name]
+    return handler(request, rtype, body)
+
+
+def _create_patient(request, rtype, body):
+    if not is_gp(request.user):
+        raise FhirError(403, "Seul un médecin de ville peut créer un patient.")
+    args = parse.patient_args(body)
+    try:
+        with transaction.atomic():
+            result = patient_create(actor=request.user, **args)
+    except ValidationError as exc:
+        raise from_validation_error(exc, field_paths=parse.PATIENT_FIELDS) from None
+    # An identity already known by its traits is returned, not duplicated (200, not 201).
+    return _created(request, rtype, result.patient, 201 if result.created else 200)
+
+
+def _create_service_request(request, rtype, body):
+    args = parse.service_request_args(body)
+    if not parse.requester_is(args.pop("requester"), request.user):
+        raise FhirError(422, "requester doit désigner l'appelant (le médecin de ville qui "
+                             "envoie la demande).", expression=["ServiceRequest.requester"])
+    try:
+        with transaction.atomic():
+            try:
+                patient = access_patient(request.user, args.pop("patient_id"))
+            except Http404:
+                raise FhirError(422, "Patient introuvable.", code="not-found",
+                                expression=["ServiceRequest.subject"]) from None
+            referral = referral_services.referral_submit(author=request.user, patient=patient,
+                                                         **args)
+    except UploadError as exc:
+        raise FhirError(422, str(exc), expression=["ServiceRequest.contained"]) from None
+    except ValidationError as exc:
+        raise from_validation_error(exc, field_paths=parse.SERVICE_REQUEST_FIELDS) from None
+    return _created(request, rtype, referral)
+
+
+def _create_communication(request, rtype, body):
+    args = parse.communication_args(body)
+    try:
+        with transaction.atomic():
+            try:
+                referral = access_referral(request.user, args["referral_id"])
+            except Http404:
+                raise FhirError(422, "Demande introuvable.", code="not-found",
+                                expression=["Communication.basedOn"]) from None
+            message = referral_services.referral_message_add(
+                actor=request.user, referral=referral, body=args["body"], files=args["files"])
+    except UploadError as exc:
+        raise FhirError(422, str(exc), expression=["Communication.payload"]) from None
+    except referral_services.TransitionError as exc:
+        raise FhirError(409, " ".join(exc.messages), code="conflict") from None
+    except ValidationError as exc:
+        raise from_validation_error(exc, field_paths=parse.COMMUNICATION_FIELDS) from None
+    return _created(request, rtype, message)
