@@ -24,6 +24,9 @@ from . import codes
 from .errors import FhirError
 from .search import reference_id
 
+# http://hl7.org/fhir/ValueSet/request-intent (fhir.resources checks the code's syntax only)
+REQUEST_INTENTS = {"proposal", "plan", "directive", "order", "original-order", "reflex-order",
+                   "filler-order", "instance-order", "option"}
 GENDER_TO_SEX = {"female": "F", "male": "M", "other": "I"}
 
 PATIENT_FIELDS = {
@@ -117,6 +120,9 @@ def patient_args(body: dict) -> dict:
             for sub in (ext.get("valueAddress") or {}).get("extension") or []:
                 if sub.get("url") == codes.FR_CORE_INSEE_CODE:
                     insee = (sub.get("valueCoding") or {}).get("code", "")
+    if body.get("gender") not in (None, "male", "female", "other", "unknown"):
+        raise FhirError(400, f"gender invalide : « {body['gender']} ».",
+                        expression=["Patient.gender"])
     birth_date = None
     if body.get("birthDate"):
         try:
@@ -144,6 +150,12 @@ def patient_args(body: dict) -> dict:
 def service_request_args(body: dict) -> dict:
     """ServiceRequest → referral_submit(**args), with references still to resolve:
     ``patient_id`` (access-checked by the caller) and ``service``."""
+    if body.get("intent") not in REQUEST_INTENTS:
+        raise FhirError(400, f"intent invalide : « {body.get('intent')} ».",
+                        expression=["ServiceRequest.intent"])
+    if body.get("intent") not in ("order", "original-order"):
+        raise FhirError(422, "Une demande de prise en charge est un ordre (intent = order).",
+                        expression=["ServiceRequest.intent"])
     if body.get("status") not in ("active", None):
         raise FhirError(422, "Une demande se crée avec le statut « active ».",
                         expression=["ServiceRequest.status"])

@@ -18,8 +18,17 @@ from parcours.referrals.models import ReferralEvent, ReferralMessage
 from parcours.referrals.workflow import Action
 
 from . import codes, mappers
-from .search import (SearchParam, any_of, code_param, date_param, id_param, reference_id,
-                     reference_param, string_param, token)
+from .search import (
+    SearchParam,
+    any_of,
+    code_param,
+    date_param,
+    id_param,
+    reference_id,
+    reference_param,
+    string_param,
+    token,
+)
 
 
 @dataclass(frozen=True)
