@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_territory_admin
 from parcours.referrals.models import Referral
@@ -30,8 +31,9 @@ def index(request):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="indicateurs-demandes.csv"'
         writer = csv.writer(response, delimiter=";")
-        writer.writerow(["mois", "service", *[k.label for k in Kind], "total", "répondues",
-                         "délai médian (h)", "répondues dans les délais (%)"])
+        writer.writerow([_("mois"), _("service"), *[k.label for k in Kind], _("total"),
+                         _("répondues"), _("délai médian (h)"),
+                         _("répondues dans les délais (%)")])
         for g in groups:
             writer.writerow([f"{g.month:%Y-%m}", g.service, *[g.by_kind[k] for k in Kind.values],
                              g.total, g.answered, g.median_hours or "", g.on_time_rate or ""])

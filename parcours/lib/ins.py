@@ -6,6 +6,7 @@ with the traits it encodes (sex, year and month of birth), as identitovigilance 
 
 from datetime import date
 
+from django.utils.translation import gettext as _
 from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.fr import nir as stdnum_nir
 
@@ -22,24 +23,25 @@ def check_nir(value: str, *, sex: str | None = None, birth_date: date | None = N
     """Return the normalised 15-character NIR, or raise InsError with a French message."""
     nir = normalise_nir(value)
     if len(nir) != 15:
-        raise InsError("Le matricule INS doit comporter 15 caractères (13 + clé de 2 chiffres).")
+        raise InsError(_("Le matricule INS doit comporter 15 caractères (13 + clé de 2 "
+                         "chiffres)."))
     try:
         stdnum_nir.validate(nir)
     except InvalidChecksum as exc:
-        raise InsError("La clé du matricule INS est incorrecte.") from exc
+        raise InsError(_("La clé du matricule INS est incorrecte.")) from exc
     except ValidationError as exc:
-        raise InsError("Le matricule INS n'est pas valide.") from exc
+        raise InsError(_("Le matricule INS n'est pas valide.")) from exc
     # First digit: 1 man, 2 woman; 3/4 and 7/8 are temporary numbers (NIA) for the same sexes.
     sex_digit = nir[0]
     if sex in {"M", "F"}:
         expected = {"M": "137", "F": "248"}[sex]
         if sex_digit not in expected:
-            raise InsError("Le matricule INS ne correspond pas au sexe du patient.")
+            raise InsError(_("Le matricule INS ne correspond pas au sexe du patient."))
     if birth_date is not None:
         if nir[1:3] != f"{birth_date.year % 100:02d}":
-            raise InsError("Le matricule INS ne correspond pas à l'année de naissance.")
+            raise InsError(_("Le matricule INS ne correspond pas à l'année de naissance."))
         month = int(nir[3:5])
         # 20–42 and 50–99 encode an unknown month: nothing to compare.
         if 1 <= month <= 12 and month != birth_date.month:
-            raise InsError("Le matricule INS ne correspond pas au mois de naissance.")
+            raise InsError(_("Le matricule INS ne correspond pas au mois de naissance."))
     return nir

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import filetype
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 ALLOWED_TYPES = {
     "application/pdf": "PDF",
@@ -29,11 +30,11 @@ def check_upload(upload) -> CheckedUpload:
     """Validate a Django UploadedFile: size limit and real type read from its first bytes."""
     max_bytes = settings.UPLOAD_MAX_BYTES
     if upload.size == 0:
-        raise UploadError(f"Le fichier « {upload.name} » est vide.")
+        raise UploadError(_("Le fichier « %(name)s » est vide.") % {"name": upload.name})
     if upload.size > max_bytes:
         raise UploadError(
-            f"Le fichier « {upload.name} » dépasse la taille maximale "
-            f"de {max_bytes // (1024 * 1024)} Mo."
+            _("Le fichier « %(name)s » dépasse la taille maximale de %(size)s Mo.")
+            % {"name": upload.name, "size": max_bytes // (1024 * 1024)}
         )
     upload.seek(0)
     head = upload.read(262)
@@ -41,7 +42,8 @@ def check_upload(upload) -> CheckedUpload:
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ALLOWED_TYPES:
         raise UploadError(
-            f"Le fichier « {upload.name} » n'est pas accepté : seuls les PDF, JPEG et PNG le sont."
+            _("Le fichier « %(name)s » n'est pas accepté : seuls les PDF, JPEG et PNG le sont.")
+            % {"name": upload.name}
         )
     digest = hashlib.sha256()
     for chunk in upload.chunks():

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Notification
 
@@ -29,9 +30,9 @@ def notification_send_emails(*, batch: int = 100) -> dict[str, int]:
         )
         for n in rows:
             link = f"{settings.SITE_URL}/notifications/{n.pk}/ouvrir/"
-            body = (f"Bonjour,\n\n{n.title}\n\nConsultez-la sur Parcours : {link}\n\n"
-                    "Ce message ne contient aucune donnée de santé ; connectez-vous pour lire "
-                    "le détail.\n")
+            body = _("Bonjour,\n\n%(title)s\n\nConsultez-la sur Parcours : %(link)s\n\n"
+                     "Ce message ne contient aucune donnée de santé ; connectez-vous pour lire "
+                     "le détail.\n") % {"title": n.title, "link": link}
             n.email_attempts += 1
             try:
                 send_mail(f"[Parcours] {n.title}", body, settings.DEFAULT_FROM_EMAIL,

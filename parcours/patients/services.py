@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from parcours.audit.services import audit_log
 from parcours.lib.ins import InsError, check_nir
@@ -34,28 +35,28 @@ def _clean_identity(*, birth_name, birth_given_names, birth_date, sex, birthplac
         "birthplace_insee": (birthplace_insee or "").strip().upper(),
         "ins_nir": "",
     }
-    for field, label in (("birth_name", "Le nom de naissance"),
-                         ("birth_given_names", "Les prénoms de naissance")):
+    for field, required in (("birth_name", _("Le nom de naissance est obligatoire.")),
+                            ("birth_given_names",
+                             _("Les prénoms de naissance sont obligatoires."))):
         if not data[field]:
-            errors[field] = f"{label} est obligatoire." if field == "birth_name" \
-                else f"{label} sont obligatoires."
+            errors[field] = required
         elif not is_ins_name(data[field]):
-            errors[field] = ("Seules les lettres, espaces, traits d'union et apostrophes "
-                             "sont acceptés.")
+            errors[field] = _("Seules les lettres, espaces, traits d'union et apostrophes "
+                              "sont acceptés.")
     if data["used_name"] and not is_ins_name(data["used_name"]):
-        errors["used_name"] = "Seules les lettres, espaces, traits d'union et apostrophes " \
-                              "sont acceptés."
+        errors["used_name"] = _("Seules les lettres, espaces, traits d'union et apostrophes "
+                                "sont acceptés.")
     if not isinstance(birth_date, date):
-        errors["birth_date"] = "La date de naissance est obligatoire."
+        errors["birth_date"] = _("La date de naissance est obligatoire.")
     elif birth_date > timezone.localdate() or birth_date.year < 1900:
-        errors["birth_date"] = "La date de naissance n'est pas plausible."
+        errors["birth_date"] = _("La date de naissance n'est pas plausible.")
     if sex not in Patient.Sex.values:
-        errors["sex"] = "Le sexe est obligatoire."
+        errors["sex"] = _("Le sexe est obligatoire.")
     code = data["birthplace_insee"]
     if code and not (len(code) == 5 and (code.isdigit() or code[:2] in {"2A", "2B"})
                      and code[2:].isdigit()):
-        errors["birthplace_insee"] = "Le code INSEE du lieu de naissance comporte 5 caractères " \
-                                     "(99xxx pour une naissance à l'étranger)."
+        errors["birthplace_insee"] = _("Le code INSEE du lieu de naissance comporte 5 "
+                                       "caractères (99xxx pour une naissance à l'étranger).")
     if ins_nir and ins_nir.strip():
         try:
             data["ins_nir"] = check_nir(ins_nir, sex=sex if sex in {"M", "F"} else None,
@@ -98,9 +99,9 @@ def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date
             sex=data["sex"])
         if existing is not None:
             if data["ins_nir"] and existing.ins_nir and existing.ins_nir != data["ins_nir"]:
-                raise ValidationError({"ins_nir": "Une identité avec les mêmes traits existe "
-                                                  "avec un autre matricule INS : contactez "
-                                                  "la cellule d'identitovigilance."})
+                raise ValidationError({"ins_nir": _("Une identité avec les mêmes traits existe "
+                                                    "avec un autre matricule INS : contactez "
+                                                    "la cellule d'identitovigilance.")})
             if data["ins_nir"] and not existing.ins_nir:
                 existing.ins_nir = data["ins_nir"]
                 existing.save(update_fields=["ins_nir"])
@@ -115,8 +116,8 @@ def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date
             with transaction.atomic():
                 patient.save()
         except IntegrityError as exc:  # a concurrent creation with the same INS matricule
-            raise ValidationError({"ins_nir": "Ce matricule INS est déjà attribué à une "
-                                              "autre identité."}) from exc
+            raise ValidationError({"ins_nir": _("Ce matricule INS est déjà attribué à une "
+                                                "autre identité.")}) from exc
         CareLink.objects.create(patient=patient, user=actor)
         audit_log(user=actor, action="create", obj=patient, patient_id=patient.pk)
         return PatientResult(patient, created=True)

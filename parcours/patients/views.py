@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
@@ -49,10 +50,10 @@ def create(request):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             if result.created:
-                messages.success(request, "Patient créé (identité provisoire).")
+                messages.success(request, _("Patient créé (identité provisoire)."))
             else:
-                messages.info(request, "Cette identité était déjà connue de la plateforme : "
-                                       "elle a été reprise, sans créer de doublon.")
+                messages.info(request, _("Cette identité était déjà connue de la plateforme : "
+                                         "elle a été reprise, sans créer de doublon."))
             return redirect(_next_url(request, result.patient))
     return render(request, "patients/form.html",
                   {"form": form, "next": request.GET.get("next", "")},

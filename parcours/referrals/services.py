@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role
 from parcours.accounts.scopes import gp_organisation_ids
@@ -76,7 +77,8 @@ def _url(referral: Referral) -> str:
 
 def _title(referral: Referral, what: str) -> str:
     # No patient name in titles: titles also go out by e-mail.
-    return f"Demande {referral.reference} ({referral.get_kind_display()}) : {what}"
+    return _("Demande %(reference)s (%(kind)s) : %(what)s") % {
+        "reference": referral.reference, "kind": referral.get_kind_display(), "what": what}
 
 
 def _lock(referral: Referral | int) -> Referral:
@@ -87,8 +89,8 @@ def _lock(referral: Referral | int) -> Referral:
 def _require(actor, referral: Referral, action: str) -> None:
     if action not in allowed_actions(actor, referral):
         if referral.status not in TRANSITIONS or not TRANSITIONS[referral.status]:
-            raise TransitionError("Cette demande est clôturée : l'action n'est plus possible.")
-        raise PermissionDenied("Action non autorisée sur cette demande dans son état actuel.")
+            raise TransitionError(_("Cette demande est clôturée : l'action n'est plus possible."))
+        raise PermissionDenied(_("Action non autorisée sur cette demande dans son état actuel."))
 
 
 def _move(referral: Referral, *, actor, to: str, action: str, reason: str = "",
@@ -97,7 +99,8 @@ def _move(referral: Referral, *, actor, to: str, action: str, reason: str = "",
     old = referral.status
     if to not in TRANSITIONS.get(old, ()):
         raise TransitionError(
-            f"Passage impossible de « {Status(old).label} » à « {Status(to).label} »."
+            _("Passage impossible de « %(old)s » à « %(new)s ».")
+            % {"old": Status(old).label, "new": Status(to).label}
         )
     now = timezone.now()
     referral.status = to
@@ -179,24 +182,24 @@ def referral_submit(*, author, patient, service: HospitalService, kind: str, que
                     now: datetime | None = None) -> Referral:
     errors = {}
     if kind not in Kind.values:
-        errors["kind"] = "Choisissez le type de demande."
+        errors["kind"] = _("Choisissez le type de demande.")
     if not (question or "").strip():
-        errors["question"] = "La question clinique est obligatoire."
+        errors["question"] = _("La question clinique est obligatoire.")
     if not service.accepts_requests or not service.hospital.active:
-        errors["service"] = "Ce service ne reçoit pas de demandes par la plateforme."
+        errors["service"] = _("Ce service ne reçoit pas de demandes par la plateforme.")
     if kind in KINDS_WITH_WINDOW:
         if wished_from and wished_until and wished_until < wished_from:
-            errors["wished_until"] = "La fin de la période souhaitée précède son début."
+            errors["wished_until"] = _("La fin de la période souhaitée précède son début.")
         today = timezone.localdate()
         if wished_until and wished_until < today:
-            errors["wished_until"] = "La période souhaitée est déjà passée."
+            errors["wished_until"] = _("La période souhaitée est déjà passée.")
     else:
         wished_from = wished_until = None
     if errors:
         raise ValidationError(errors)
     gp_orgs = gp_organisation_ids(author)
     if not gp_orgs:
-        raise PermissionDenied("Seul un médecin de ville peut envoyer une demande.")
+        raise PermissionDenied(_("Seul un médecin de ville peut envoyer une demande."))
 
     def action() -> Referral:
         start = now or timezone.now()
@@ -215,7 +218,8 @@ def referral_submit(*, author, patient, service: HospitalService, kind: str, que
                                      details={"service": str(service)})
         audit_log(user=author, action="create", obj=referral, patient_id=patient.pk)
         notify(users=desk_users(service.hospital_id), kind="referral_submitted",
-               title=_title(referral, f"nouvelle demande pour {service.name}"),
+               title=_title(referral, _("nouvelle demande pour %(service)s")
+                             % {"service": service.name}),
                body=f"{patient.display_name} — {question.strip()[:200]}",
                url=_url(referral), referral=referral, exclude=author)
         return referral
@@ -225,7 +229,7 @@ def referral_submit(*, author, patient, service: HospitalService, kind: str, que
 
 def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
     if not (reason or "").strip():
-        raise ValidationError({"reason": "Indiquez le motif de l'annulation."})
+        raise ValidationError({"reason": _("Indiquez le motif de l'annulation.")})
 
     def action():
         r = _lock(referral)
@@ -234,7 +238,7 @@ def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
         _move(r, actor=actor, to=Status.CANCELLED, action=Action.CANCELLED,
               reason=reason.strip(), fields=["close_reason"])
         notify(users=[*_hospital_side(r), *desk_users(r.hospital_id)],
-               kind="referral_cancelled", title=_title(r, "annulée par le médecin de ville"),
+               kind="referral_cancelled", title=_title(r, _("annulée par le médecin de ville")),
                body=reason.strip(), url=_url(r), referral=r, exclude=actor)
         return r
 
@@ -243,7 +247,7 @@ def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
 
 def referral_provide_info(*, actor, referral: Referral, body: str, files=()) -> Referral:
     if not (body or "").strip():
-        raise ValidationError({"body": "Écrivez le complément d'information."})
+        raise ValidationError({"body": _("Écrivez le complément d'information.")})
 
     def action():
         r = _lock(referral)
@@ -254,7 +258,7 @@ def referral_provide_info(*, actor, referral: Referral, body: str, files=()) -> 
         _move(r, actor=actor, to=back_to, action=Action.INFO_PROVIDED,
               details={"message_id": message.pk})
         notify(users=_hospital_side(r), kind="referral_info_provided",
-               title=_title(r, "complément apporté par le médecin de ville"),
+               title=_title(r, _("complément apporté par le médecin de ville")),
                body=body.strip()[:300], url=_url(r), referral=r, exclude=actor)
         return r
 
@@ -268,7 +272,7 @@ def referral_take_in_charge(*, actor, referral: Referral, note: str = "") -> Ref
         _move(r, actor=actor, to=Status.TAKEN_IN_CHARGE, action=Action.TAKEN_IN_CHARGE,
               reason=(note or "").strip())
         notify(users=[r.author, *_hospital_side(r)], kind="referral_taken_in_charge",
-               title=_title(r, "patient pris en charge"), body=(note or "").strip(),
+               title=_title(r, _("patient pris en charge")), body=(note or "").strip(),
                url=_url(r), referral=r, exclude=actor)
         return r
 
@@ -283,8 +287,8 @@ def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
         _require(actor, r, "assign")
         if not doctor.memberships.filter(service_id=r.service_id,
                                          role=Role.HOSPITAL_DOCTOR).exists():
-            raise ValidationError({"doctor": "Ce médecin n'appartient pas au service de la "
-                                             "demande."})
+            raise ValidationError({"doctor": _("Ce médecin n'appartient pas au service de la "
+                                               "demande.")})
         previous = r.assigned_to
         r.assigned_to = doctor
         _move(r, actor=actor, to=Status.ASSIGNED, action=Action.ASSIGNED,
@@ -292,11 +296,12 @@ def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
                        "previous": previous.display_name if previous else ""},
               fields=["assigned_to"])
         notify(users=[doctor], kind="referral_assigned",
-               title=_title(r, "vous a été attribuée"),
+               title=_title(r, _("vous a été attribuée")),
                body=f"{r.patient.display_name} — {r.question[:200]}", url=_url(r), referral=r,
                exclude=actor)
         notify(users=[r.author], kind="referral_assigned",
-               title=_title(r, f"attribuée à {doctor.display_name}"), url=_url(r), referral=r,
+               title=_title(r, _("attribuée à %(doctor)s") % {"doctor": doctor.display_name}),
+               url=_url(r), referral=r,
                exclude=actor)
         return r
 
@@ -306,15 +311,15 @@ def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
 def referral_redirect(*, actor, referral: Referral, service: HospitalService,
                       reason: str) -> Referral:
     if not (reason or "").strip():
-        raise ValidationError({"reason": "Indiquez pourquoi la demande est réorientée."})
+        raise ValidationError({"reason": _("Indiquez pourquoi la demande est réorientée.")})
 
     def action():
         r = _lock(referral)
         _require(actor, r, "redirect")
         if service.pk == r.service_id:
-            raise ValidationError({"service": "La demande est déjà adressée à ce service."})
+            raise ValidationError({"service": _("La demande est déjà adressée à ce service.")})
         if not service.accepts_requests:
-            raise ValidationError({"service": "Ce service ne reçoit pas de demandes."})
+            raise ValidationError({"service": _("Ce service ne reçoit pas de demandes.")})
         old_service = r.service
         r.service = service
         r.hospital_id = service.hospital_id
@@ -325,10 +330,11 @@ def referral_redirect(*, actor, referral: Referral, service: HospitalService,
               details={"from_service": str(old_service), "to_service": str(service)},
               fields=["service", "hospital", "assigned_to"])
         notify(users=desk_users(service.hospital_id), kind="referral_submitted",
-               title=_title(r, f"réorientée vers {service.name}"),
+               title=_title(r, _("réorientée vers %(service)s") % {"service": service.name}),
                body=reason.strip(), url=_url(r), referral=r, exclude=actor)
         notify(users=[r.author], kind="referral_redirected",
-               title=_title(r, f"réorientée vers {service}"), body=reason.strip(),
+               title=_title(r, _("réorientée vers %(service)s") % {"service": service}),
+               body=reason.strip(),
                url=_url(r), referral=r, exclude=actor)
         return r
 
@@ -337,7 +343,7 @@ def referral_redirect(*, actor, referral: Referral, service: HospitalService,
 
 def referral_request_info(*, actor, referral: Referral, question: str) -> Referral:
     if not (question or "").strip():
-        raise ValidationError({"question": "Précisez l'information attendue."})
+        raise ValidationError({"question": _("Précisez l'information attendue.")})
 
     def action():
         r = _lock(referral)
@@ -346,7 +352,7 @@ def referral_request_info(*, actor, referral: Referral, question: str) -> Referr
         _move(r, actor=actor, to=Status.INFO_REQUESTED, action=Action.INFO_REQUESTED,
               reason=question.strip(), details={"message_id": message.pk})
         notify(users=[r.author], kind="referral_info_requested",
-               title=_title(r, "complément d'information demandé"), body=question.strip(),
+               title=_title(r, _("complément d'information demandé")), body=question.strip(),
                url=_url(r), referral=r, exclude=actor)
         return r
 
@@ -355,7 +361,7 @@ def referral_request_info(*, actor, referral: Referral, question: str) -> Referr
 
 def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
     if not (reason or "").strip():
-        raise ValidationError({"reason": "Indiquez le motif du refus."})
+        raise ValidationError({"reason": _("Indiquez le motif du refus.")})
 
     def action():
         r = _lock(referral)
@@ -363,7 +369,7 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
         r.close_reason = reason.strip()
         _move(r, actor=actor, to=Status.DECLINED, action=Action.DECLINED, reason=reason.strip(),
               fields=["close_reason"])
-        notify(users=[r.author], kind="referral_declined", title=_title(r, "refusée"),
+        notify(users=[r.author], kind="referral_declined", title=_title(r, _("refusée")),
                body=reason.strip(), url=_url(r), referral=r, exclude=actor)
         return r
 
@@ -374,14 +380,14 @@ def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
                     proposed_at: datetime | None = None, files=()) -> Referral:
     errors = {}
     if answer_kind not in AnswerKind.values:
-        errors["answer_kind"] = "Choisissez le type de réponse."
+        errors["answer_kind"] = _("Choisissez le type de réponse.")
     if not (text or "").strip():
-        errors["text"] = "La réponse est obligatoire."
+        errors["text"] = _("La réponse est obligatoire.")
     if answer_kind in (AnswerKind.APPOINTMENT, AnswerKind.ADMISSION):
         if proposed_at is None:
-            errors["proposed_at"] = "Indiquez la date proposée."
+            errors["proposed_at"] = _("Indiquez la date proposée.")
         elif proposed_at < timezone.now():
-            errors["proposed_at"] = "La date proposée est déjà passée."
+            errors["proposed_at"] = _("La date proposée est déjà passée.")
     else:
         proposed_at = None
     if errors:
@@ -405,7 +411,8 @@ def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
               fields=["answer_kind", "answer_text", "answer_date", "answered_at",
                       "answered_by", "assigned_to"])
         notify(users=[r.author], kind="referral_answered",
-               title=_title(r, f"réponse reçue — {AnswerKind(answer_kind).label}"),
+               title=_title(r, _("réponse reçue — %(kind)s")
+                            % {"kind": AnswerKind(answer_kind).label}),
                body=text.strip()[:300], url=_url(r), referral=r, exclude=actor)
         return r
 
@@ -416,7 +423,7 @@ def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
 
 def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> ReferralMessage:
     if not (body or "").strip():
-        raise ValidationError({"body": "Le message est vide."})
+        raise ValidationError({"body": _("Le message est vide.")})
 
     def action():
         r = _lock(referral)
@@ -428,7 +435,8 @@ def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> R
         audit_log(user=actor, action="create", obj=message, patient_id=r.patient_id,
                   detail=f"message sur {r.reference}")
         notify(users=[r.author, *_hospital_side(r)], kind="referral_message",
-               title=_title(r, f"nouveau message de {actor.display_name}"),
+               title=_title(r, _("nouveau message de %(author)s")
+                            % {"author": actor.display_name}),
                body=body.strip()[:300], url=_url(r), referral=r, exclude=actor)
         return message
 
@@ -436,6 +444,11 @@ def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> R
 
 
 # --- the 48-hour clock ------------------------------------------------------------------------
+
+def _due_text(referral: Referral) -> str:
+    return _("Réponse attendue avant le %(due)s") % {
+        "due": f"{timezone.localtime(referral.due_at):%d/%m/%Y %H:%M}"}
+
 
 def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
     """Alert the desk when a request is at risk; desk and service head when overdue.
@@ -462,8 +475,8 @@ def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> d
             r.save(update_fields=fields)
             ReferralEvent.objects.create(referral=r, at=now, action=Action.OVERDUE)
             notify(users=[*desk_users(r.hospital_id), r.service.head, r.assigned_to],
-                   kind="referral_overdue", title=_title(r, "délai de réponse dépassé"),
-                   body=f"Réponse attendue avant le {timezone.localtime(r.due_at):%d/%m/%Y %H:%M}",
+                   kind="referral_overdue", title=_title(r, _("délai de réponse dépassé")),
+                   body=_due_text(r),
                    url=_url(r), referral=r)
             counts["overdue"] += 1
 
@@ -477,8 +490,8 @@ def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> d
             r.save(update_fields=["at_risk_notified_at"])
             ReferralEvent.objects.create(referral=r, at=now, action=Action.AT_RISK)
             notify(users=[*desk_users(r.hospital_id), r.assigned_to],
-                   kind="referral_at_risk", title=_title(r, "délai de réponse bientôt dépassé"),
-                   body=f"Réponse attendue avant le {timezone.localtime(r.due_at):%d/%m/%Y %H:%M}",
+                   kind="referral_at_risk",
+                   title=_title(r, _("délai de réponse bientôt dépassé")), body=_due_text(r),
                    url=_url(r), referral=r)
             counts["at_risk"] += 1
     return counts

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_gp
@@ -100,8 +102,9 @@ def referral_new(request):
         except (ValidationError, UploadError, PermissionDenied) as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, f"Demande {referral.reference} envoyée à "
-                                      f"{referral.service}. Vous serez notifié de chaque étape.")
+            messages.success(request, _("Demande %(reference)s envoyée à %(service)s. Vous "
+                                        "serez notifié de chaque étape.")
+                             % {"reference": referral.reference, "service": referral.service})
             return redirect("referrals:detail", pk=referral.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "referrals/new.html",
@@ -192,11 +195,13 @@ def _call(action, user, referral, d):
 
 
 DONE_MESSAGES = {
-    "message": "Message envoyé.", "cancel": "Demande annulée.", "decline": "Demande refusée.",
-    "request_info": "Demande de complément envoyée au médecin de ville.",
-    "provide_info": "Complément envoyé.", "answer": "Réponse envoyée au médecin de ville.",
-    "take_in_charge": "Prise en charge confirmée.", "assign": "Demande attribuée.",
-    "redirect": "Demande réorientée.",
+    "message": gettext_lazy("Message envoyé."), "cancel": gettext_lazy("Demande annulée."),
+    "decline": gettext_lazy("Demande refusée."),
+    "request_info": gettext_lazy("Demande de complément envoyée au médecin de ville."),
+    "provide_info": gettext_lazy("Complément envoyé."),
+    "answer": gettext_lazy("Réponse envoyée au médecin de ville."),
+    "take_in_charge": gettext_lazy("Prise en charge confirmée."),
+    "assign": gettext_lazy("Demande attribuée."), "redirect": gettext_lazy("Demande réorientée."),
 }
 
 
@@ -213,7 +218,7 @@ def referral_action(request, pk, action):
         except (ValidationError, UploadError) as exc:
             _apply_errors(form, exc)
         except PermissionDenied as exc:
-            form.add_error(None, str(exc) or "Action non autorisée.")
+            form.add_error(None, str(exc) or _("Action non autorisée."))
         else:
             messages.success(request, DONE_MESSAGES[action])
             if action == "redirect" and not _still_visible(request.user, referral):
@@ -222,7 +227,7 @@ def referral_action(request, pk, action):
     referral.refresh_from_db()
     if action not in allowed_actions(request.user, referral):
         # The form is no longer on the page (the request moved on meanwhile): say why there.
-        for error in form.non_field_errors() or ["Cette action n'est plus possible."]:
+        for error in form.non_field_errors() or [_("Cette action n'est plus possible.")]:
             messages.error(request, error)
         return redirect("referrals:detail", pk=referral.pk)
     context = _detail_context(request, referral, bound={action: form})

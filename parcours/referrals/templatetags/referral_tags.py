@@ -1,6 +1,7 @@
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from parcours.referrals.workflow import Clock
 
@@ -13,10 +14,10 @@ def _duration(seconds: float) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days} j {hours} h"
+        return _("%(days)d j %(hours)d h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes:02d}"
-    return f"{minutes} min"
+        return _("%(hours)d h %(minutes)02d") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
 
 
 @register.simple_tag
@@ -25,15 +26,15 @@ def clock_badge(referral):
     label = Clock(state).label
     if state in (Clock.ON_TIME, Clock.AT_RISK):
         left = (referral.due_at - timezone.now()).total_seconds()
-        text = f"{label} · reste {_duration(left)}"
+        text = _("%(label)s · reste %(duration)s") % {"label": label, "duration": _duration(left)}
     elif state == Clock.OVERDUE:
         late = (timezone.now() - referral.due_at).total_seconds()
-        text = f"{label} de {_duration(late)}"
+        text = _("%(label)s de %(duration)s") % {"label": label, "duration": _duration(late)}
     else:
         text = label
     due = timezone.localtime(referral.due_at).strftime("%d/%m/%Y %H:%M")
-    return format_html('<span class="clock clock-{}" title="Réponse attendue avant le {}">'
-                       '{}</span>', state, due, text)
+    title = _("Réponse attendue avant le %(due)s") % {"due": due}
+    return format_html('<span class="clock clock-{}" title="{}">{}</span>', state, title, text)
 
 
 @register.simple_tag
