@@ -34,6 +34,7 @@ PATIENT_FIELDS = {
     "birth_date": "Patient.birthDate", "sex": "Patient.gender",
     "birthplace_insee": "Patient.extension", "ins_nir": "Patient.identifier",
     "used_name": "Patient.name", "used_first_name": "Patient.name",
+    "phone": "Patient.telecom",
 }
 SERVICE_REQUEST_FIELDS = {
     "kind": "ServiceRequest.category", "question": "ServiceRequest.reasonCode",
@@ -64,6 +65,27 @@ def validate_structure(body, resource_type: str) -> dict:
                   for err in exc.errors()[:20]]
         raise FhirError(400, "Ressource FHIR invalide.", issues=issues) from None
     return body
+
+
+def check_length(value: str, form_class, field: str, expression: str) -> str:
+    """Refuse a text longer than the web form accepts for the same field (422)."""
+    limit = form_class.base_fields[field].max_length
+    if limit and len(value or "") > limit:
+        raise FhirError(422, f"Texte trop long : {limit} caractères au plus.",
+                        expression=[expression])
+    return value
+
+
+def form_error(form, field_paths: dict[str, str]) -> FhirError:
+    """A web form's errors as a 422 OperationOutcome, one issue per message."""
+    issues = []
+    for field, messages in form.errors.items():
+        for message in messages:
+            issue = {"severity": "error", "code": "business-rule", "diagnostics": message}
+            if field in field_paths:
+                issue["expression"] = [field_paths[field]]
+            issues.append(issue)
+    return FhirError(422, "; ".join(i["diagnostics"] for i in issues), issues=issues)
 
 
 def _text_of(concept: dict | None) -> str:
@@ -103,7 +125,18 @@ def attachment_file(att: dict, where: str) -> SimpleUploadedFile:
 # --- Patient ----------------------------------------------------------------------------------
 
 def patient_args(body: dict) -> dict:
-    """Patient → patient_create(**args)."""
+    """Patient → patient_create(**args), through the web's PatientForm so that the API applies
+    exactly the checks of the patient form (then the service's identity checks)."""
+    from parcours.patients.forms import PatientForm
+
+    data = _patient_form_data(body)
+    form = PatientForm(data)
+    if not form.is_valid():
+        raise form_error(form, PATIENT_FIELDS)
+    return form.cleaned_data
+
+
+def _patient_form_data(body: dict) -> dict:
     names = body.get("name") or []
     official = next((n for n in names if n.get("use") == "official"), None) \
         or next((n for n in names if n.get("use") in (None, "")), None) \
@@ -123,13 +156,10 @@ def patient_args(body: dict) -> dict:
     if body.get("gender") not in (None, "male", "female", "other", "unknown"):
         raise FhirError(400, f"gender invalide : « {body['gender']} ».",
                         expression=["Patient.gender"])
-    birth_date = None
-    if body.get("birthDate"):
-        try:
-            birth_date = date.fromisoformat(body["birthDate"])
-        except ValueError:
-            raise FhirError(422, "La date de naissance doit être complète (AAAA-MM-JJ).",
-                            expression=["Patient.birthDate"]) from None
+    birth_date = body.get("birthDate") or ""
+    if birth_date and len(birth_date) != 10:
+        raise FhirError(422, "La date de naissance doit être complète (AAAA-MM-JJ).",
+                        expression=["Patient.birthDate"])
     phone = next((t.get("value", "") for t in body.get("telecom") or []
                   if t.get("system") == "phone"), "")
     return {
@@ -140,8 +170,8 @@ def patient_args(body: dict) -> dict:
         "birthplace_insee": insee,
         "ins_nir": ins,
         "used_name": (usual or {}).get("family", "") if usual else "",
-        "used_first_name": " ".join((usual or {}).get("given") or [])[:100] if usual else "",
-        "phone": phone[:30],
+        "used_first_name": " ".join((usual or {}).get("given") or []) if usual else "",
+        "phone": phone,
     }
 
 
@@ -184,6 +214,10 @@ def service_request_args(body: dict) -> dict:
     question = "\n".join(q for q in questions if q)
     if not question and notes:
         question, notes = notes[0], notes[1:]
+    from parcours.referrals.forms import ReferralForm
+
+    check_length(question, ReferralForm, "question", "ServiceRequest.reasonCode")
+    check_length("\n".join(notes), ReferralForm, "context", "ServiceRequest.note")
     period = body.get("occurrencePeriod") or {}
     contained = {c.get("id"): c for c in body.get("contained") or []}
     files = []
@@ -266,7 +300,10 @@ def communication_args(body: dict) -> dict:
             raise FhirError(422, "payload : texte (contentString) ou pièce jointe "
                                  "(contentAttachment) attendus.",
                             expression=["Communication.payload"])
-    return {"referral_id": based_on[0], "body": "\n\n".join(texts), "files": files}
+    from parcours.referrals.forms import MessageForm
+
+    body_text = check_length("\n\n".join(texts), MessageForm, "body", "Communication.payload")
+    return {"referral_id": based_on[0], "body": body_text, "files": files}
 
 
 # --- Task updates -----------------------------------------------------------------------------

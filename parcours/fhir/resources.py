@@ -167,25 +167,22 @@ def _ins_lookup(value: str) -> Q:
     return Q(ins_nir="".join(value.split()).upper()) if value.strip() else Q(pk__in=[])
 
 
-def _given_param() -> SearchParam:
+def _family_q(value: str) -> Q:
+    key = ins_form(value)  # names are stored in INS form: upper case, no accents
+    return Q(birth_name__startswith=key) | Q(used_name__startswith=key)
+
+
+def _given_q(value: str) -> Q:
+    key = ins_form(value)
+    # Any of the birth given names (space-separated), or the used first name.
+    return (Q(birth_given_names__startswith=key) | Q(birth_given_names__contains=f" {key}")
+            | Q(used_first_name__istartswith=value.strip()))
+
+
+def _patient_string_param(build: Callable[[str], Q], doc: str) -> SearchParam:
     def apply(qs, values, modifier):
-        def one(value):
-            v = ins_form(value)
-            return (Q(birth_given_names__istartswith=v) | Q(birth_given_names__icontains=f" {v}")
-                    | Q(used_first_name__istartswith=value))
-        return qs.filter(any_of(values, one))
-    return SearchParam("string", "any birth given name or the used first name, starts with",
-                       apply)
-
-
-def _patient_name_param() -> SearchParam:
-    family = string_param(["birth_name", "used_name"], "", normalise=ins_form)
-    given = _given_param()
-
-    def apply(qs, values, modifier):
-        return qs.filter(pk__in=family.apply(qs, values, "").values("pk")) | \
-            qs.filter(pk__in=given.apply(qs, values, "").values("pk"))
-    return SearchParam("string", "family or given name, starts with", apply)
+        return qs.filter(any_of(values, build))
+    return SearchParam("string", doc, apply)
 
 
 PATIENT = ResourceType(
@@ -200,11 +197,12 @@ PATIENT = ResourceType(
             {**{s: _ins_lookup for s in codes.INS_SYSTEMS},
              codes.PATIENT_ID: lambda v: Q(pk=v) if v.isdigit() else Q(pk__in=[])},
             "INS matricule (urn:oid:1.2.250.1.213.1.4.8|NIR) or platform id"),
-        "family": string_param(["birth_name", "used_name"],
-                               "birth or used name, starts with, accents ignored",
-                               normalise=ins_form),
-        "given": _given_param(),
-        "name": _patient_name_param(),
+        "family": _patient_string_param(_family_q, "birth or used name, starts with, case "
+                                        "and accents ignored"),
+        "given": _patient_string_param(_given_q, "any birth given name or the used first "
+                                       "name, starts with"),
+        "name": _patient_string_param(lambda v: _family_q(v) | _given_q(v),
+                                      "family or given name, starts with"),
         "birthdate": date_param("birth_date", "birth date (eq, lt, le, gt, ge)", is_date=True),
         "gender": code_param("sex", "female, male, other",
                              _inverse(mappers.PATIENT_GENDER),

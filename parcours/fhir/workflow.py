@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from parcours.lib.uploads import UploadError
-from parcours.referrals import services
+from parcours.referrals import forms, services
 from parcours.referrals.models import Referral
 from parcours.referrals.workflow import TRANSITIONS, Status
 
@@ -75,6 +75,10 @@ def _owner_change(current: dict, new: dict):
     return parse.owner_target(new["owner"])
 
 
+def _limit(text: str, form_class, field: str) -> str:
+    return parse.check_length(text, form_class, field, "Task.statusReason")
+
+
 def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
     _check_immutable(current, new)
     target = _target(current, new)
@@ -92,7 +96,7 @@ def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
         if status == Status.INFO_REQUESTED and target in (Status.SUBMITTED, Status.ASSIGNED) \
                 and owner is None:
             # The GP answers the desk's question; the request goes back where it was.
-            services.referral_provide_info(**kw, body=reason)
+            services.referral_provide_info(**kw, body=_limit(reason, forms.MessageForm, "body"))
         elif target not in TRANSITIONS.get(status, ()):
             raise FhirError(409, f"Passage impossible de « {Status(status).label} » "
                                  f"({TASK_STATUS[status]}) à « {Status(target).label} » "
@@ -101,7 +105,8 @@ def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
         elif target in (Status.ASSIGNED, status) and owner and owner[0] == "user":
             services.referral_assign(**kw, doctor=owner[1])
         elif target in (Status.SUBMITTED, status) and owner and owner[0] == "service":
-            services.referral_redirect(**kw, service=owner[1], reason=reason)
+            services.referral_redirect(**kw, service=owner[1],
+                                       reason=_limit(reason, forms.RedirectForm, "reason"))
         elif target == Status.ASSIGNED:
             raise FhirError(422, "Pour attribuer la demande, indiquez le médecin dans owner "
                                  "(Practitioner/id ou RPPS).", expression=["Task.owner"])
@@ -109,15 +114,19 @@ def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
             raise FhirError(422, "Pour réorienter la demande, indiquez le service dans owner "
                                  "(HealthcareService/id).", expression=["Task.owner"])
         elif target == Status.INFO_REQUESTED:
-            services.referral_request_info(**kw, question=reason)
+            services.referral_request_info(
+                **kw, question=_limit(reason, forms.RequestInfoForm, "question"))
         elif target == Status.ANSWERED:
-            services.referral_answer(**kw, **parse.answer_args(new))
+            answer = parse.answer_args(new)
+            parse.check_length(answer["text"], forms.AnswerForm, "text", "Task.output")
+            services.referral_answer(**kw, **answer)
         elif target == Status.TAKEN_IN_CHARGE:
-            services.referral_take_in_charge(**kw, note=reason)
+            services.referral_take_in_charge(
+                **kw, note=_limit(reason, forms.TakeInChargeForm, "note"))
         elif target == Status.DECLINED:
-            services.referral_decline(**kw, reason=reason)
+            services.referral_decline(**kw, reason=_limit(reason, forms.ReasonForm, "reason"))
         elif target == Status.CANCELLED:
-            services.referral_cancel(**kw, reason=reason)
+            services.referral_cancel(**kw, reason=_limit(reason, forms.ReasonForm, "reason"))
         else:  # pragma: no cover - every status is handled above
             raise FhirError(422, "Transition non prise en charge.", expression=["Task.status"])
     except services.TransitionError as exc:

@@ -94,3 +94,12 @@ def test_token_command_refuses_unknown_user_and_foreign_token(territory):
     other = api_token_create(user=territory.gp2)
     with pytest.raises(CommandError):
         call_command("token", "gp", "--revoke", str(other.token.pk), stdout=StringIO())
+
+
+def test_parcours_console_script_forwards_token_command(territory, capsys):
+    from parcours import cli
+
+    cli.main(["token", "gp", "--name", "Logiciel du cabinet"])
+    secret = capsys.readouterr().out.strip()
+    token = ApiToken.objects.get(user=territory.gp)
+    assert token.token_hash == hash_token(secret) and token.name == "Logiciel du cabinet"

@@ -164,3 +164,27 @@ def test_read_only_resources_refuse_writes(api, territory):
     response = client.client.delete(f"/fhir/Organization/{territory.alpha.pk}",
                                     HTTP_AUTHORIZATION=f"Bearer {client.token}")
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("change, expression", [
+    ({"name": [{"use": "official", "family": "A" * 101, "given": ["Léa"]}]},
+     "Patient.name.family"),
+    ({"telecom": [{"system": "phone", "value": "0" * 31}]}, "Patient.telecom"),
+    ({"birthDate": "1955-08"}, "Patient.birthDate"),
+])
+def test_patient_form_limits_apply_to_the_api(api, territory, change, expression):
+    response = api(territory.gp).post("Patient", {**copy.deepcopy(PATIENT_BODY), **change})
+    assert response.status_code == 422, response.json_body
+    assert response.json_body["issue"][0]["expression"] == [expression]
+    assert Patient.objects.count() == 0
+
+
+def test_texts_longer_than_the_web_forms_accept_are_422(api, territory, patient, make_referral):
+    body = service_request_body(patient.pk, territory.cardio.pk,
+                                reasonCode=[{"text": "x" * 5001}])
+    assert api(territory.gp).post("ServiceRequest", body).status_code == 422
+    referral = make_referral()
+    response = api(territory.desk).patch(f"Task/{referral.pk}", {
+        "status": "rejected", "statusReason": {"text": "x" * 2001}})
+    assert response.status_code == 422
+    assert Referral.objects.get(pk=referral.pk).status == "submitted"
