@@ -96,9 +96,14 @@ def test_token_command_refuses_unknown_user_and_foreign_token(territory):
         call_command("token", "gp", "--revoke", str(other.token.pk), stdout=StringIO())
 
 
-def test_parcours_console_script_forwards_token_command(territory, capsys):
+def test_parcours_console_script_forwards_token_command(territory, capsys, monkeypatch):
+    from django.db import connections
+
     from parcours import cli
 
+    # run_from_argv closes every connection when the command ends; the test's transaction
+    # lives on that connection.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     cli.main(["token", "gp", "--name", "Logiciel du cabinet"])
     secret = capsys.readouterr().out.strip()
     token = ApiToken.objects.get(user=territory.gp)
