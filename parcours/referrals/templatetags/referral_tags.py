@@ -30,6 +30,13 @@ def clock_badge(referral):
     elif state == Clock.OVERDUE:
         late = (timezone.now() - referral.due_at).total_seconds()
         text = _("%(label)s de %(duration)s") % {"label": label, "duration": _duration(late)}
+    elif referral.answered_at:
+        # After the answer the clock tells whether the promise was kept, not just "done".
+        state = "kept" if referral.answered_on_time else "late"
+        text = _("Répondue dans les délais") if referral.answered_on_time \
+            else _("Répondue hors délai")
+    elif state == Clock.DONE:
+        return ""
     else:
         text = label
     due = timezone.localtime(referral.due_at).strftime("%d/%m/%Y %H:%M")

@@ -142,3 +142,13 @@ def test_attachment_is_served_only_through_the_access_check(territory, make_refe
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert response["Cache-Control"] == "private, no-store"
+
+
+def test_answered_request_says_whether_the_delay_was_kept(territory, make_referral, client):
+    from parcours.referrals.services import referral_answer
+
+    referral = make_referral()
+    referral_answer(actor=territory.doctor, referral=referral, answer_kind="advice", text="ok")
+    client.force_login(territory.gp)
+    body = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "Répondue dans les délais" in body

@@ -69,7 +69,7 @@
     strong.textContent = n.title;
     a.appendChild(strong);
     box.appendChild(a);
-    setTimeout(function () { a.remove(); }, 8000);
+    setTimeout(function () { a.remove(); }, 6000);
   }
 
   var url = streamUrl + "?after=" + encodeURIComponent(body.dataset.lastId || "0");
