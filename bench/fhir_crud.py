@@ -37,10 +37,18 @@ DB = "parcours_bench_fhir"
 CATEGORY = "https://parcours.esante.example/fhir/CodeSystem/referral-category"
 
 
-def env() -> dict:
+POOL = False  # --pool: Django's psycopg connection pool (DATABASE_URL ...?pool=true)
+
+
+def env(interface: str = "asgi") -> dict:
     e = dict(os.environ)
-    e.update({"DATABASE_URL": f"{PG}/{DB}", "DEBUG": "0", "LOG_LEVEL": "WARNING",
-              "PARCOURS_BENCH": "1", "CONN_MAX_AGE": "60",
+    # Persistent connections only where threads are long-lived: Django's ASGI handler runs
+    # each sync view in a fresh thread, so a kept connection is never reused and leaks until
+    # PostgreSQL runs out of slots ("too many clients"). Under WSGI the pool threads keep theirs.
+    conn_max_age = "0" if interface == "asgi" or POOL else "60"
+    e.update({"DATABASE_URL": f"{PG}/{DB}" + ("?pool=true" if POOL else ""),
+              "DEBUG": "0", "LOG_LEVEL": "WARNING",
+              "PARCOURS_BENCH": "1", "CONN_MAX_AGE": conn_max_age,
               "PARCOURS_VAR_DIR": str(ROOT / "var" / "bench" / DB),
               "DJANGO_SETTINGS_MODULE": "parcours.settings"})
     e.pop("PARCOURS_TESTING", None)
@@ -116,7 +124,7 @@ def start_server(port: int, workers: int, interface: str) -> subprocess.Popen:
         cmd = [str(BIN / "uvicorn"), "parcours.wsgi:application", "--interface", "wsgi",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
                "--log-level", "warning", "--no-access-log"]
-    proc = subprocess.Popen(cmd, env=env(), cwd=ROOT, start_new_session=True,
+    proc = subprocess.Popen(cmd, env=env(interface), cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -127,6 +135,34 @@ def start_server(port: int, workers: int, interface: str) -> subprocess.Popen:
             time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGTERM)
     raise SystemExit("server did not start")
+
+
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server_pgid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server processes, all PostgreSQL processes (other
+    databases too), this load generator, and the whole machine."""
+    out = {"server": 0.0, "postgres": 0.0, "client": 0.0}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        used = (int(fields[11]) + int(fields[12])) / CLK
+        if int(fields[2]) == server_pgid:
+            out["server"] += used
+        elif name.startswith("postgres"):
+            out["postgres"] += used
+        elif int(pid) == os.getpid():
+            out["client"] += used
+    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    out["machine"] = (sum(int(x) for x in cpu) - int(cpu[3]) - int(cpu[4])) / CLK
+    return out
 
 
 def pct(values: list[float], p: float) -> float:
@@ -231,7 +267,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--interface", choices=["asgi", "wsgi"], default="asgi")
+    parser.add_argument("--pool", action="store_true",
+                        help="serve with Django's psycopg pool (needs psycopg_pool)")
     args = parser.parse_args()
+    global POOL
+    POOL = args.pool
     print(machine())
     seed = recreate_and_seed()
     port = free_port()
@@ -243,8 +283,13 @@ def main() -> None:
                                    "fhir": {"n": 0, "t": 0.0, "lat": {}, "err": 0}}
         for _ in range(args.rounds):
             for kind in ("bare", "fhir"):
+                before = cpu_seconds(server.pid)
                 r = asyncio.run(phase(base, seed, kind, args.clients, args.seconds))
+                after = cpu_seconds(server.pid)
                 t = totals[kind]
+                for key in after:
+                    t.setdefault("cpu", {}).setdefault(key, 0.0)
+                    t["cpu"][key] += after[key] - before[key]
                 t["t"] += r["duration"]
                 t["err"] += r["errors"]
                 for code, n in r["codes"].items():
@@ -256,7 +301,8 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(10)
     print(f"load average after the run: {os.getloadavg()}")
-    print(f"\n{args.clients} clients, {args.workers} workers ({args.interface}), "
+    print(f"\n{args.clients} clients, {args.workers} workers ({args.interface}"
+          f"{', psycopg pool' if args.pool else ''}), "
           f"{args.rounds}×{args.seconds:.0f} s per side")
     print(f"{'operation':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'n':>7}")
     for kind in ("bare", "fhir"):
@@ -265,6 +311,13 @@ def main() -> None:
         label = "bare Django insert" if kind == "bare" else "FHIR CRUD mix (all)"
         print(f"{label:32} {t['n'] / t['t']:8.0f} {pct(everything, 50):8.1f} "
               f"{pct(everything, 99):8.1f} {t['n']:7d}  errors={t['err']} {t.get('codes', {})}")
+        cpu = t["cpu"]
+        others = cpu["machine"] - cpu["server"] - cpu["postgres"] - cpu["client"]
+        print(f"  CPU per request (ms): server {1000 * cpu['server'] / t['n']:.1f}, "
+              f"PostgreSQL {1000 * cpu['postgres'] / t['n']:.1f}, load generator "
+              f"{1000 * cpu['client'] / t['n']:.1f}; machine busy "
+              f"{100 * cpu['machine'] / t['t'] / os.cpu_count():.0f} % (others: "
+              f"{100 * others / t['t'] / os.cpu_count():.0f} %)")
         if kind == "fhir":
             for op, values in sorted(t["lat"].items()):
                 print(f"  {op:30} {len(values) / t['t']:8.0f} {pct(values, 50):8.1f} "
