@@ -42,6 +42,12 @@ class ResourceType:
     interactions: tuple[str, ...] = ("read", "search-type")
     doc: str = ""
     patient_id: Callable = field(default=lambda obj: None)
+    # The queryset for a single read when it can skip the list's prefetches (the mapper then
+    # loads a related list only in the states that show it).
+    read_queryset: Callable[[object], QuerySet] | None = None
+
+    def for_read(self, user) -> QuerySet:
+        return (self.read_queryset or self.queryset)(user)
 
 
 def _inverse(mapping: dict[str, str]) -> dict[str, list[str]]:
@@ -212,12 +218,15 @@ PATIENT = ResourceType(
 
 # --- referrals ------------------------------------------------------------------------------
 
-def _referrals(user) -> QuerySet:
+def _referral_rows(user) -> QuerySet:
     last_event = ReferralEvent.objects.filter(referral=OuterRef("pk")).order_by("-at", "-id")
     return referral_queryset_for(user).select_related(
         "patient", "service", "author__practitioner", "assigned_to__practitioner",
-    ).prefetch_related("attachments").annotate(
-        last_event_at=Subquery(last_event.values("at")[:1]))
+    ).annotate(last_event_at=Subquery(last_event.values("at")[:1]))
+
+
+def _referrals(user) -> QuerySet:
+    return _referral_rows(user).prefetch_related("attachments")
 
 
 def _tasks(user) -> QuerySet:
@@ -283,7 +292,7 @@ SERVICE_REQUEST = ResourceType(
 TASK = ResourceType(
     name="Task", queryset=_tasks, to_fhir=mappers.task, patient_data=True,
     order=("due_at", "id"), patient_id=lambda r: r.patient_id,
-    interactions=("read", "search-type", "update", "patch"),
+    interactions=("read", "search-type", "update", "patch"), read_queryset=_referral_rows,
     doc="Le suivi de chaque demande (même id que la ServiceRequest) : le circuit avance en "
         "modifiant la Task (PUT ou PATCH).",
     search={

@@ -119,7 +119,7 @@ def _resource_type(name: str) -> ResourceType:
 def _read(rtype: ResourceType, user, pk: str):
     if not pk.isdigit():
         raise FhirError(404, f"{rtype.name}/{pk} introuvable.")
-    obj = rtype.queryset(user).filter(pk=pk).first()
+    obj = rtype.for_read(user).filter(pk=pk).first()
     if obj is None:  # missing or not visible to this user: the same answer
         raise FhirError(404, f"{rtype.name}/{pk} introuvable.")
     return obj
