@@ -8,7 +8,7 @@ import functools
 import json
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -76,6 +76,7 @@ def api(methods: tuple[str, ...], *, public: bool = False):
                 if request.method not in methods:
                     raise FhirError(405, f"Méthode {request.method} non prise en charge ici.",
                                     headers={"Allow": ", ".join(methods)})
+                _check_accept(request)
                 if not public:
                     # The token's user, not a browser session: the API never rides on cookies.
                     request.user = _authenticate(request)
@@ -86,11 +87,24 @@ def api(methods: tuple[str, ...], *, public: bool = False):
                 return error_response(FhirError(404, str(exc) or "Ressource introuvable."))
             except PermissionDenied as exc:
                 return error_response(FhirError(403, str(exc) or "Action non autorisée."))
+            except RequestDataTooBig:
+                return error_response(FhirError(
+                    413, "Requête trop volumineuse : envoyez les pièces jointes volumineuses "
+                         "séparément.", code="too-costly"))
             except Exception:
                 logger.exception("FHIR API error on %s %s", request.method, request.path)
                 return error_response(FhirError(500, "Erreur interne du serveur."))
         return wrapper
     return decorate
+
+
+def _check_accept(request) -> None:
+    """JSON is the only format served: refuse a client that accepts nothing else (406)."""
+    fmt = request.GET.get("_format", "")
+    accept = request.META.get("HTTP_ACCEPT", "")
+    wants_json = not accept or any(t in accept for t in ("json", "*/*", "application/*"))
+    if (fmt and "json" not in fmt) or not wants_json:
+        raise FhirError(406, "Seul le format JSON (application/fhir+json) est servi.")
 
 
 def _ctx(request) -> Ctx:

@@ -188,3 +188,20 @@ def test_texts_longer_than_the_web_forms_accept_are_422(api, territory, patient,
         "status": "rejected", "statusReason": {"text": "x" * 2001}})
     assert response.status_code == 422
     assert Referral.objects.get(pk=referral.pk).status == "submitted"
+
+
+def test_only_json_is_served(api, territory):
+    client = api(territory.gp)
+    assert client.get("Organization", HTTP_ACCEPT="application/fhir+xml").status_code == 406
+    assert client.get("Organization", {"_format": "xml"}).status_code == 406
+    assert client.get("Organization", {"_format": "json"}).status_code == 200
+    assert client.get("Organization", HTTP_ACCEPT="*/*").status_code == 200
+
+
+def test_oversized_body_is_413_and_writes_nothing(api, territory, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {**copy.deepcopy(PATIENT_BODY), "telecom": [{"system": "phone",
+                                                         "value": "0" * 2000}]}
+    response = api(territory.gp).post("Patient", body)
+    assert response.status_code == 413
+    assert Patient.objects.count() == 0
