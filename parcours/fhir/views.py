@@ -249,11 +249,12 @@ def _search(request, rtype: ResourceType):
 # --- create ---------------------------------------------------------------------------------
 
 def _created(request, rtype: ResourceType, obj, status=201):
+    """The created resource, mapped from the object the service returned (the committed row;
+    re-reading it through the access queryset cost a fifth of the API's CPU in bench/)."""
     ctx = _ctx(request)
-    resource = rtype.to_fhir(rtype.queryset(request.user).get(pk=obj.pk), ctx)
     location = f"{ctx.base}{rtype.name}/{obj.pk}"
-    return fhir_response(resource, status, {"Location": location,
-                                            "Content-Location": location})
+    return fhir_response(rtype.to_fhir(obj, ctx), status, {"Location": location,
+                                                          "Content-Location": location})
 
 
 def _create(request, rtype: ResourceType):

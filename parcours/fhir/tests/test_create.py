@@ -205,3 +205,17 @@ def test_oversized_body_is_413_and_writes_nothing(api, territory, settings):
     response = api(territory.gp).post("Patient", body)
     assert response.status_code == 413
     assert Patient.objects.count() == 0
+
+
+def test_created_resources_are_what_a_read_returns(api, territory, patient, make_referral):
+    client = api(territory.gp)
+    created = client.post("Patient", PATIENT_BODY).json_body
+    assert client.get(f"Patient/{created['id']}").json_body == created
+    sr = client.post("ServiceRequest",
+                     service_request_body(patient.pk, territory.cardio.pk)).json_body
+    assert client.get(f"ServiceRequest/{sr['id']}").json_body == sr
+    message = client.post("Communication", {
+        "resourceType": "Communication", "status": "completed",
+        "basedOn": [{"reference": f"ServiceRequest/{sr['id']}"}],
+        "payload": [{"contentString": "Précision : pas de traitement en cours."}]}).json_body
+    assert client.get(f"Communication/{message['id']}").json_body == message
