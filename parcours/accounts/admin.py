@@ -36,7 +36,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
                     "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["user__username", "prefix", "name"]
-    readonly_fields = ["user", "prefix", "created_at", "last_used_at"]
+    # Revocation is final: revoked_at is set by the action or the command, never edited back.
+    readonly_fields = ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
     fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 

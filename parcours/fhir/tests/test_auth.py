@@ -108,3 +108,22 @@ def test_parcours_console_script_forwards_token_command(territory, capsys, monke
     secret = capsys.readouterr().out.strip()
     token = ApiToken.objects.get(user=territory.gp)
     assert token.token_hash == hash_token(secret) and token.name == "Logiciel du cabinet"
+
+
+def test_admin_lists_and_revokes_tokens_but_never_shows_or_creates_them(client, territory):
+    from parcours.accounts.models import User
+
+    issued = api_token_create(user=territory.gp)
+    root = User.objects.create_superuser("root", "root@test.invalid", "secret-pass-123")
+    client.force_login(root)
+    listing = client.get("/admin/accounts/apitoken/")
+    assert listing.status_code == 200
+    assert issued.token.prefix in listing.content.decode()
+    assert issued.secret not in listing.content.decode()
+    assert issued.token.token_hash not in client.get(
+        f"/admin/accounts/apitoken/{issued.token.pk}/change/").content.decode()
+    assert client.get("/admin/accounts/apitoken/add/").status_code == 403
+    client.post("/admin/accounts/apitoken/", {"action": "revoke",
+                                              "_selected_action": [issued.token.pk]})
+    issued.token.refresh_from_db()
+    assert issued.token.revoked_at is not None
