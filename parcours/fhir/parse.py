@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-from datetime import date, datetime
+from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.dateparse import parse_datetime
@@ -437,7 +437,3 @@ def text_of_reason(task: dict, current_reason: str) -> str:
         return reason
     notes = [n.get("text", "") for n in task.get("note") or [] if n.get("text")]
     return notes[-1] if notes else ""
-
-
-def parse_instant(value: str) -> datetime | None:
-    return parse_datetime(value) if value else None

@@ -22,7 +22,7 @@ from parcours.referrals import services as referral_services
 from parcours.referrals.access import access_referral
 from parcours.referrals.models import ReferralAttachment
 
-from . import parse
+from . import mappers, parse
 from .capability import capability_statement
 from .errors import FhirError, from_validation_error, outcome
 from .mappers import Ctx
@@ -222,8 +222,7 @@ def binary_endpoint(request, pk):
         data = base64.b64encode(handle.read()).decode()
     audit_log(user=request.user, action="download", obj=attachment,
               patient_id=attachment.referral.patient_id, detail="FHIR Binary")
-    return fhir_response({"resourceType": "Binary", "id": str(attachment.pk),
-                          "contentType": attachment.content_type, "data": data})
+    return fhir_response(mappers.binary(attachment, data))
 
 
 @api(("GET", "POST", "PUT", "PATCH", "DELETE"))
