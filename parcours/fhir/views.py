@@ -202,8 +202,15 @@ def instance_endpoint(request, resource_type, pk):
             if body.get("id") != pk:
                 raise FhirError(400, "PATCH ne peut pas changer l'id.", expression=["Task.id"])
         task_update(user=request.user, referral=referral, current=current, new=body)
-    referral = _read(rtype, request.user, pk)
-    return fhir_response(rtype.to_fhir(referral, _ctx(request)))
+    referral = rtype.for_read(request.user).filter(pk=pk).first()
+    if referral is None:
+        # A redirect to another hospital's service takes the request out of the caller's
+        # sight: the move succeeded, but they may no longer read it.
+        return fhir_response(outcome([{
+            "severity": "information", "code": "informational",
+            "diagnostics": "Modification enregistrée ; la demande n'est plus dans votre "
+                           "périmètre (réorientée vers un autre établissement)."}]))
+    return fhir_response(rtype.to_fhir(referral, ctx))
 
 
 @api(("GET",))

@@ -198,3 +198,16 @@ def test_immutable_elements_and_bad_bodies(api, territory, referral, patient):
     assert desk.patch(url, {"status": "accepted", "businessStatus": {"coding": [
         {"system": BS, "code": "declined"}]}}).status_code == 422
     assert api(territory.gp).put(f"ServiceRequest/{referral.pk}", {}).status_code == 405
+
+
+def test_redirect_out_of_the_callers_hospital_succeeds_without_showing_the_result(
+        api, territory, referral):
+    response = api(territory.desk).patch(f"Task/{referral.pk}", {
+        "owner": {"reference": f"HealthcareService/{territory.beta_cardio.pk}"},
+        "statusReason": {"text": "Plus proche du domicile du patient."}})
+    assert response.status_code == 200
+    assert response.json_body["resourceType"] == "OperationOutcome"
+    assert response.json_body["issue"][0]["severity"] == "information"
+    assert Referral.objects.get(pk=referral.pk).service == territory.beta_cardio
+    assert api(territory.desk).get(f"Task/{referral.pk}").status_code == 404
+    assert api(territory.desk_beta).get(f"Task/{referral.pk}").status_code == 200
