@@ -1,7 +1,8 @@
 """Domain objects → FHIR R4 resources (plain dicts, checked against fhir.resources in tests).
 
-Mappers only read what the caller's queryset already loaded (see ``resources.py`` for the
-select_related/prefetch each one expects), so a search page costs a constant number of queries.
+For lists, mappers read only what the search queryset loaded (``resources.py`` holds the
+select_related/prefetch each one expects), so a search page costs a constant number of
+queries; for a single object a related list the state does not show is never loaded.
 """
 
 from __future__ import annotations
