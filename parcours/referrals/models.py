@@ -59,6 +59,13 @@ class Referral(models.Model):
         indexes = [
             # The desk inbox: open requests of a hospital, by time left.
             models.Index(fields=["hospital", "status", "due_at"], name="referral_inbox"),
+            # The inbox's default view (all open statuses, by time left): an IN over three
+            # statuses cannot read referral_inbox in due_at order, so PostgreSQL sorted every
+            # open request of the hospital to show 50 (~70 ms at 20,000); this partial index
+            # gives them already ordered and the first page reads 50 index entries.
+            models.Index(fields=["hospital", "due_at", "id"], name="referral_inbox_open",
+                         condition=models.Q(status__in=[Status.SUBMITTED, Status.ASSIGNED,
+                                                        Status.INFO_REQUESTED])),
             models.Index(fields=["service", "status", "due_at"], name="referral_service"),
             models.Index(fields=["assigned_to", "status"], name="referral_assignee"),
             models.Index(fields=["author", "-submitted_at"], name="referral_author"),
