@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role
 from parcours.accounts.scopes import gp_organisation_ids
-from parcours.audit.services import audit_log
+from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.models import HospitalService, ServiceDelay
 from parcours.lib.sla import add_delay
 from parcours.lib.uploads import check_upload
@@ -164,7 +164,7 @@ def _run(fn):
     connection = transaction.get_connection()
     connection.__dict__["_parcours_pending_files"] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit_batch():
             result = fn()
     except BaseException:
         for cleanup in connection.__dict__.pop("_parcours_pending_files", []):

@@ -67,3 +67,26 @@ def test_lists_showing_patients_are_audited(territory, make_referral, client):
     client.get(reverse("referrals:inbox"))
     event = AuditEvent.objects.filter(object_type="referral_list").latest("id")
     assert event.user == territory.desk and str(referral.pk) in event.detail
+
+
+def test_an_actions_audit_rows_are_appended_at_its_end_and_chained(territory, make_referral):
+    from parcours.referrals.services import referral_assign
+
+    referral = make_referral()
+    before = AuditEvent.objects.count()
+    referral_assign(actor=territory.desk, referral=referral, doctor=territory.doctor)
+    rows = list(AuditEvent.objects.order_by("id")[before:])
+    assert [r.action for r in rows] == ["update"]
+    assert audit_verify()[0]
+
+
+def test_a_failed_action_leaves_no_audit_row(territory, make_referral):
+    from django.core.exceptions import ValidationError
+
+    from parcours.referrals.services import referral_assign
+
+    referral = make_referral()
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValidationError):
+        referral_assign(actor=territory.desk, referral=referral, doctor=territory.pneumo)
+    assert AuditEvent.objects.count() == before
