@@ -186,12 +186,9 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=20_000, help="per phase")
     parser.add_argument("--new-patient", action="store_true",
                         help="create a patient before each submission (two POSTs)")
-    parser.add_argument("--late-audit", action="store_true",
-                        help="experiment: pool + audit row written last in the transaction "
-                             "(bench/late_audit)")
     parser.add_argument("--reuse-db", action="store_true", help="skip drop/migrate/load_demo")
-    parser.add_argument("--pool", action="store_true",
-                        help="serve with bench/settings_pool.py (psycopg connection pool)")
+    parser.add_argument("--no-pool", action="store_true",
+                        help="serve without the psycopg connection pool (DB_POOL=0)")
     args = parser.parse_args()
 
     print_machine()
@@ -200,17 +197,16 @@ def main() -> None:
     setup_django(DB)
     facts = seed()
     env = {"PARCOURS_BENCH": "1"}
-    if args.pool or args.late_audit:
-        module = "settings_late_audit" if args.late_audit else "settings_pool"
-        env.update(DJANGO_SETTINGS_MODULE=module, PYTHONPATH=str(Path(__file__).parent))
+    if args.no_pool:
+        env["DB_POOL"] = "0"
     with servers({"db": DB, "workers": args.workers, "name": "submit", **env}) as (srv,):
         out = asyncio.run(drive(srv.url, facts, args, srv.proc.pid))
     bare = out["bare"]
     sub = next(v for k, v in out.items() if k != "bare")
     label = "new patient + submit" if args.new_patient else "submit request"
     print(f"server: parcours serve --workers {args.workers} on {HOST}"
-          f"{' (psycopg pool)' if args.pool else ''}"
-          f"{' (pool + late audit)' if args.late_audit else ''}; clients={args.clients}; "
+          f"{' (no connection pool)' if args.no_pool else ' (psycopg pool)'}; "
+          f"clients={args.clients}; "
           f"{args.rounds} x {args.seconds:g}s per operation")
     print(f"{'operation':<22}{'ok':>7}{'err':>5}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for name, r in (("bare insert", bare), (label, sub)):

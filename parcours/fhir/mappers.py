@@ -32,6 +32,7 @@ class Ctx:
 
 TASK_STATUS = {
     Status.SUBMITTED: "requested",
+    Status.RECEIVED: "received",
     Status.ASSIGNED: "accepted",
     Status.INFO_REQUESTED: "on-hold",
     Status.ANSWERED: "in-progress",
@@ -41,6 +42,7 @@ TASK_STATUS = {
 }
 BUSINESS_STATUS = {
     Status.SUBMITTED: "submitted",
+    Status.RECEIVED: "received",
     Status.ASSIGNED: "assigned",
     Status.INFO_REQUESTED: "info-requested",
     Status.ANSWERED: "answered",
@@ -50,6 +52,7 @@ BUSINESS_STATUS = {
 }
 SERVICE_REQUEST_STATUS = {
     Status.SUBMITTED: "active",
+    Status.RECEIVED: "active",
     Status.ASSIGNED: "active",
     Status.INFO_REQUESTED: "on-hold",
     Status.ANSWERED: "active",

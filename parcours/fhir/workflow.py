@@ -93,7 +93,8 @@ def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
         raise FhirError(422, "Changez le responsable (owner) et le statut en deux appels.",
                         expression=["Task.owner"])
     try:
-        if status == Status.INFO_REQUESTED and target in (Status.SUBMITTED, Status.ASSIGNED) \
+        if status == Status.INFO_REQUESTED and \
+                target in (Status.SUBMITTED, Status.RECEIVED, Status.ASSIGNED) \
                 and owner is None:
             # The GP answers the desk's question; the request goes back where it was.
             services.referral_provide_info(**kw, body=_limit(reason, forms.MessageForm, "body"))
@@ -113,6 +114,8 @@ def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
         elif target == Status.SUBMITTED:
             raise FhirError(422, "Pour réorienter la demande, indiquez le service dans owner "
                                  "(HealthcareService/id).", expression=["Task.owner"])
+        elif target == Status.RECEIVED:
+            services.referral_acknowledge(**kw)
         elif target == Status.INFO_REQUESTED:
             services.referral_request_info(
                 **kw, question=_limit(reason, forms.RequestInfoForm, "question"))

@@ -56,6 +56,8 @@ def allowed_actions(user, referral: Referral) -> set[str]:
             actions |= {"assign", "redirect", "request_info", "decline"}
         if status == Status.ANSWERED:
             actions.add("take_in_charge")
+    if (is_desk or is_doctor) and status == Status.SUBMITTED:
+        actions.add("acknowledge")
     if is_doctor and status in AWAITING_ANSWER:
         actions.add("answer")
     return actions

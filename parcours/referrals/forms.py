@@ -140,3 +140,7 @@ class InboxFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = HospitalService.objects.filter(
             hospital_id__in=hospital_ids).order_by("name")
+
+
+class AcknowledgeForm(forms.Form):
+    """No field: the desk says it has the request in hand."""

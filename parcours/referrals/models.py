@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .workflow import AWAITING_ANSWER, Action, AnswerKind, Clock, Kind, Status
+from .workflow import AWAITING_ANSWER, TO_HANDLE, Action, AnswerKind, Clock, Kind, Status
 
 
 class Referral(models.Model):
@@ -64,8 +64,7 @@ class Referral(models.Model):
             # open request of the hospital to show 50 (~70 ms at 20,000); this partial index
             # gives them already ordered and the first page reads 50 index entries.
             models.Index(fields=["hospital", "due_at", "id"], name="referral_inbox_open",
-                         condition=models.Q(status__in=[Status.SUBMITTED, Status.ASSIGNED,
-                                                        Status.INFO_REQUESTED])),
+                         condition=models.Q(status__in=TO_HANDLE)),
             models.Index(fields=["service", "status", "due_at"], name="referral_service"),
             models.Index(fields=["assigned_to", "status"], name="referral_assignee"),
             models.Index(fields=["author", "-submitted_at"], name="referral_author"),

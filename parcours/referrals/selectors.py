@@ -6,7 +6,7 @@ from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids
 
 from .access import referral_queryset_for
 from .models import Referral
-from .workflow import OPEN, Status
+from .workflow import OPEN, TO_HANDLE
 
 LIST_RELATED = ("patient", "service__hospital", "author", "assigned_to")
 
@@ -38,15 +38,14 @@ def referral_inbox(*, user, service_id: int | None = None, kind: str = "", statu
     if status:
         qs = qs.filter(status=status)
     elif not include_closed:
-        qs = qs.filter(status__in=[Status.SUBMITTED, Status.ASSIGNED, Status.INFO_REQUESTED])
+        qs = qs.filter(status__in=TO_HANDLE)
     return qs.select_related(*LIST_RELATED).order_by("due_at", "id")
 
 
 def referral_queue(*, user, mine_only: bool = False) -> QuerySet[Referral]:
     """A hospital doctor's queue: requests of their services awaiting an answer."""
     qs = Referral.objects.filter(service_id__in=doctor_service_ids(user),
-                                 status__in=[Status.SUBMITTED, Status.ASSIGNED,
-                                             Status.INFO_REQUESTED])
+                                 status__in=TO_HANDLE)
     if mine_only:
         qs = qs.filter(assigned_to=user)
     return qs.select_related(*LIST_RELATED).order_by("due_at", "id")

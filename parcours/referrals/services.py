@@ -27,7 +27,7 @@ from parcours.notifications.services import notify
 
 from .access import allowed_actions
 from .models import Referral, ReferralAttachment, ReferralEvent, ReferralMessage
-from .workflow import KINDS_WITH_WINDOW, TRANSITIONS, Action, AnswerKind, Kind, Status
+from .workflow import AWAITING_ANSWER, KINDS_WITH_WINDOW, TRANSITIONS, Action, AnswerKind, Kind, Status
 
 User = get_user_model()
 
@@ -254,7 +254,7 @@ def referral_provide_info(*, actor, referral: Referral, body: str, files=()) -> 
         _require(actor, r, "provide_info")
         message = ReferralMessage.objects.create(referral=r, author=actor, body=body.strip())
         _attach(r, files, actor=actor, part=ReferralAttachment.Part.MESSAGE, message=message)
-        back_to = Status.ASSIGNED if r.assigned_to_id else Status.SUBMITTED
+        back_to = Status.ASSIGNED if r.assigned_to_id else Status.RECEIVED
         _move(r, actor=actor, to=back_to, action=Action.INFO_PROVIDED,
               details={"message_id": message.pk})
         notify(users=_hospital_side(r), kind="referral_info_provided",
@@ -280,6 +280,21 @@ def referral_take_in_charge(*, actor, referral: Referral, note: str = "") -> Ref
 
 
 # --- the hospital's actions -------------------------------------------------------------------
+
+def referral_acknowledge(*, actor, referral: Referral) -> Referral:
+    """The desk has read the request and takes it on: the GP knows someone has it in hand."""
+
+    def action():
+        r = _lock(referral)
+        _require(actor, r, "acknowledge")
+        _move(r, actor=actor, to=Status.RECEIVED, action=Action.RECEIVED)
+        notify(users=[r.author], kind="referral_received",
+               title=_title(r, _("prise en compte par la cellule parcours")),
+               url=_url(r), referral=r, exclude=actor)
+        return r
+
+    return _run(action)
+
 
 def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
     def action():
@@ -458,7 +473,7 @@ def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> d
     """
     now = now or timezone.now()
     counts = {"at_risk": 0, "overdue": 0}
-    awaiting = [Status.SUBMITTED, Status.ASSIGNED]
+    awaiting = list(AWAITING_ANSWER)
 
     with transaction.atomic():
         overdue = list(

@@ -19,6 +19,7 @@ from parcours.patients.access import access_patient
 from . import services
 from .access import access_referral, allowed_actions
 from .forms import (
+    AcknowledgeForm,
     AnswerForm,
     AssignForm,
     InboxFilterForm,
@@ -159,6 +160,8 @@ def _form_for(action, request, referral):
         return AnswerForm(data, files)
     if action == "take_in_charge":
         return TakeInChargeForm(data)
+    if action == "acknowledge":
+        return AcknowledgeForm(data)
     if action == "assign":
         return AssignForm(data, doctors=services.doctors_for_assignment(referral))
     if action == "redirect":
@@ -186,6 +189,8 @@ def _call(action, user, referral, d):
                                  files=d["files"])
     if action == "take_in_charge":
         return s.referral_take_in_charge(actor=user, referral=referral, note=d["note"])
+    if action == "acknowledge":
+        return s.referral_acknowledge(actor=user, referral=referral)
     if action == "assign":
         return s.referral_assign(actor=user, referral=referral, doctor=d["doctor"])
     if action == "redirect":
@@ -201,6 +206,7 @@ DONE_MESSAGES = {
     "provide_info": gettext_lazy("Complément envoyé."),
     "answer": gettext_lazy("Réponse envoyée au médecin de ville."),
     "take_in_charge": gettext_lazy("Prise en charge confirmée."),
+    "acknowledge": gettext_lazy("Demande prise en compte : le médecin de ville en est informé."),
     "assign": gettext_lazy("Demande attribuée."), "redirect": gettext_lazy("Demande réorientée."),
 }
 

@@ -22,6 +22,7 @@ KINDS_WITH_WINDOW = {Kind.CONSULTATION, Kind.EXAM}
 
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Envoyée")
+    RECEIVED = "received", _("Prise en compte")
     ASSIGNED = "assigned", _("Attribuée")
     INFO_REQUESTED = "info_requested", _("Complément demandé")
     ANSWERED = "answered", _("Répondue")
@@ -32,11 +33,14 @@ class Status(models.TextChoices):
 
 S = Status
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.SUBMITTED: frozenset({S.SUBMITTED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED, S.DECLINED,
-                            S.CANCELLED}),
+    S.SUBMITTED: frozenset({S.SUBMITTED, S.RECEIVED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED,
+                            S.DECLINED, S.CANCELLED}),
+    # The desk has seen it (FHIR Task "received"); triage goes on from here.
+    S.RECEIVED: frozenset({S.SUBMITTED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED, S.DECLINED,
+                           S.CANCELLED}),
     S.ASSIGNED: frozenset({S.SUBMITTED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED, S.DECLINED,
                            S.CANCELLED}),
-    S.INFO_REQUESTED: frozenset({S.SUBMITTED, S.ASSIGNED, S.DECLINED, S.CANCELLED}),
+    S.INFO_REQUESTED: frozenset({S.RECEIVED, S.ASSIGNED, S.DECLINED, S.CANCELLED}),
     S.ANSWERED: frozenset({S.TAKEN_IN_CHARGE, S.CANCELLED}),
     S.TAKEN_IN_CHARGE: frozenset(),
     S.DECLINED: frozenset(),
@@ -44,9 +48,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # Statuses in which the hospital still owes an answer: the 48-hour clock runs.
-AWAITING_ANSWER = frozenset({S.SUBMITTED, S.ASSIGNED})
+AWAITING_ANSWER = frozenset({S.SUBMITTED, S.RECEIVED, S.ASSIGNED})
 # Statuses in which the request is still open for someone.
-OPEN = frozenset({S.SUBMITTED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED})
+OPEN = frozenset({S.SUBMITTED, S.RECEIVED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED})
+# What the hospital still works on: the desk inbox and the doctors' queues (ordered, for indexes).
+TO_HANDLE = (S.SUBMITTED, S.RECEIVED, S.ASSIGNED, S.INFO_REQUESTED)
 CLOSED = frozenset({S.TAKEN_IN_CHARGE, S.DECLINED, S.CANCELLED})
 
 
@@ -60,6 +66,7 @@ class Action(models.TextChoices):
     """What a history row records (the timeline)."""
 
     SUBMITTED = "submitted", _("Demande envoyée")
+    RECEIVED = "received", _("Prise en compte par la cellule parcours")
     ASSIGNED = "assigned", _("Attribuée à un médecin")
     REDIRECTED = "redirected", _("Réorientée vers un autre service")
     INFO_REQUESTED = "info_requested", _("Complément d'information demandé")

@@ -76,7 +76,7 @@ def test_information_request_and_reply(api, territory, referral):
     assert ReferralEvent.objects.count() == events
     back = gp.patch(url, {"status": "requested", "note": [{"text": "ECG du 3 mars : normal."}]})
     assert back.status_code == 200, back.json_body
-    assert back.json_body["status"] == "requested"
+    assert back.json_body["status"] == "received"  # back to the desk that asked
     assert referral.messages.filter(body="ECG du 3 mars : normal.").exists()
 
 
@@ -143,8 +143,18 @@ def test_closed_request_cannot_move(api, territory, referral):
     assert ReferralEvent.objects.count() == events
 
 
+def test_desk_acknowledges_with_received(api, territory, referral):
+    response = api(territory.desk).patch(f"Task/{referral.pk}", {"status": "received"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "received"
+    referral.refresh_from_db()
+    assert referral.status == "received"
+    assert api(territory.gp).patch(f"Task/{referral.pk}",
+                                   {"status": "received"}).status_code == 200  # no-op PUT
+
+
 def test_unsupported_status_is_422(api, territory, referral):
-    for status in ("received", "draft", "failed"):
+    for status in ("draft", "failed"):
         assert api(territory.desk).patch(f"Task/{referral.pk}",
                                          {"status": status}).status_code == 422
 

@@ -69,7 +69,7 @@ def test_information_request_pauses_the_clock(territory, make_referral):
         rs.referral_provide_info(actor=territory.gp, referral=r, body="ECG joint.",
                                  files=[pdf_upload()])
     r.refresh_from_db()
-    assert r.status == Status.SUBMITTED
+    assert r.status == Status.RECEIVED
     assert r.due_at == due + timedelta(hours=10)
 
 
@@ -152,3 +152,23 @@ def test_too_large_upload_is_refused(territory, patient, settings):
 
 def test_every_status_has_an_entry_in_the_transition_table():
     assert set(TRANSITIONS) == set(Status.values)
+
+
+def test_desk_acknowledges_and_the_gp_is_told(territory, make_referral):
+    r = make_referral()
+    rs.referral_acknowledge(actor=territory.desk, referral=r)
+    r.refresh_from_db()
+    assert r.status == Status.RECEIVED and r.clock() == Clock.ON_TIME
+    assert Notification.objects.filter(user=territory.gp, kind="referral_received").exists()
+    with pytest.raises(PermissionDenied):  # once only
+        rs.referral_acknowledge(actor=territory.desk, referral=r)
+    with pytest.raises(PermissionDenied):
+        rs.referral_acknowledge(actor=territory.gp, referral=make_referral())
+
+
+def test_information_provided_returns_to_the_desk_that_asked(territory, make_referral):
+    r = make_referral()
+    rs.referral_request_info(actor=territory.desk, referral=r, question="Poids ?")
+    rs.referral_provide_info(actor=territory.gp, referral=r, body="72 kg")
+    r.refresh_from_db()
+    assert r.status == Status.RECEIVED
