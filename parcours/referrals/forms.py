@@ -138,8 +138,9 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, hospital_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # The labels name the hospital (HospitalService.__str__): one query, not one per service.
         self.fields["service"].queryset = HospitalService.objects.filter(
-            hospital_id__in=hospital_ids).order_by("name")
+            hospital_id__in=hospital_ids).select_related("hospital").order_by("name")
 
 
 class AcknowledgeForm(forms.Form):

@@ -255,9 +255,6 @@ def referral_inbox_view(request):
     if not hospitals:
         raise Http404
     form = InboxFilterForm(request.GET or None, hospital_ids=hospitals)
-    # The service filter's labels name the hospital (HospitalService.__str__): fetch it with
-    # the services, in one query instead of one per service.
-    form.fields["service"].queryset = form.fields["service"].queryset.select_related("hospital")
     filters = form.cleaned_data if form.is_valid() else {}
     service = filters.get("service")
     qs = referral_inbox(user=request.user, service_id=service.pk if service else None,
