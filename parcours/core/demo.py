@@ -244,8 +244,10 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
                "Chutes répétées, perte d'autonomie, aidant épuisé.")
     rs.referral_cancel(actor=gp1, referral=r, reason="Patient hospitalisé entre-temps via "
                                                      "les urgences.")
-    submit(gp2, patients[10], services[("nordmayenne", "Diabétologie-endocrinologie")],
-           Kind.CONSULTATION, "Diabète de type 2 déséquilibré (HbA1c 9,8 %) malgré trithérapie.")
+    r = submit(gp2, patients[10], services[("nordmayenne", "Diabétologie-endocrinologie")],
+               Kind.CONSULTATION,
+               "Diabète de type 2 déséquilibré (HbA1c 9,8 %) malgré trithérapie.")
+    rs.referral_acknowledge(actor=users["cellule.nordmayenne"], referral=r)
     overdue = submit(gp1, patients[11], cardio, Kind.ADVICE,
                      "Bradycardie à 42/min asymptomatique sous bêtabloquant.")
     at_risk = submit(gp2, patients[5], services[("laval", "Pédiatrie")], Kind.ADVICE,
