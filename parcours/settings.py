@@ -95,7 +95,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'parcours.sqlite3'}"),
+        env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'parcours.sqlite3'}",
         conn_max_age=int(env("CONN_MAX_AGE", "0")),
     )
 }
