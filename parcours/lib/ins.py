@@ -45,3 +45,18 @@ def check_nir(value: str, *, sex: str | None = None, birth_date: date | None = N
         if 1 <= month <= 12 and month != birth_date.month:
             raise InsError(_("Le matricule INS ne correspond pas au mois de naissance."))
     return nir
+
+
+# FR Core identifier systems of the INS matricule (docs/standards.md).
+INS_NIR_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
+INS_NIA_SYSTEM = "urn:oid:1.2.250.1.213.1.4.9"
+
+
+def ins_kind(nir: str, system: str = "") -> str:
+    """NIR or NIA: a NIA (numéro d'identification d'attente, first digit 7 or 8, or sent with
+    the INS-NIA system) is temporary and cannot make a qualified identity."""
+    if not nir:
+        return ""
+    if system == INS_NIA_SYSTEM or nir[:1] in {"7", "8"}:
+        return "NIA"
+    return "NIR"

@@ -4,7 +4,7 @@ see one of their requests. Everyone else gets the same 404 as for a missing pati
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from .models import CareLink, Patient
+from .models import CareLink, DuplicateCandidate, Patient, PatientMerge
 
 
 def patient_queryset_for(user) -> QuerySet[Patient]:
@@ -22,3 +22,47 @@ def access_patient(user, patient_id) -> Patient:
         return patient_queryset_for(user).get(pk=patient_id)
     except (Patient.DoesNotExist, ValueError, TypeError):
         raise Http404("Patient introuvable") from None
+
+
+# --- identitovigilance ------------------------------------------------------------------------
+
+def is_identity_reviewer(user) -> bool:
+    """Who works the duplicate review queue: the territory administrator (the regional
+    identitovigilance cell) and the hospitals' pathway desks (each hospital's identity
+    referents). GPs and doctors flag, they do not merge."""
+    from parcours.accounts.scopes import desk_hospital_ids, is_territory_admin
+
+    return user.is_authenticated and (is_territory_admin(user) or bool(desk_hospital_ids(user)))
+
+
+def candidate_queryset_for(user) -> QuerySet[DuplicateCandidate]:
+    """The territory administrator sees every pair; a pathway desk the pairs where it may see
+    at least one of the two identities (it knows that patient and checks the other)."""
+    from parcours.accounts.scopes import is_territory_admin
+
+    if not is_identity_reviewer(user):
+        return DuplicateCandidate.objects.none()
+    qs = DuplicateCandidate.objects.select_related("low", "high")
+    if is_territory_admin(user):
+        return qs
+    visible = patient_queryset_for(user).values("pk")
+    return qs.filter(Q(low__in=visible) | Q(high__in=visible))
+
+
+def access_candidate(user, candidate_id) -> DuplicateCandidate:
+    try:
+        return candidate_queryset_for(user).get(pk=candidate_id)
+    except (DuplicateCandidate.DoesNotExist, ValueError, TypeError):
+        raise Http404("Paire introuvable") from None
+
+
+def merge_queryset_for(user) -> QuerySet[PatientMerge]:
+    if not is_identity_reviewer(user):
+        return PatientMerge.objects.none()
+    from parcours.accounts.scopes import is_territory_admin
+
+    qs = PatientMerge.objects.select_related("survivor", "merged", "by")
+    if is_territory_admin(user):
+        return qs
+    visible = patient_queryset_for(user).values("pk")
+    return qs.filter(Q(survivor__in=visible) | Q(merged__in=visible))

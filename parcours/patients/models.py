@@ -34,18 +34,42 @@ class Patient(models.Model):
     used_first_name = models.CharField(_("prénom utilisé"), max_length=100, blank=True)
     identity_status = models.CharField(_("statut de l'identité"), max_length=5,
                                        choices=Status.choices, default=Status.PROVISIONAL)
+    # A NIA is a temporary number given while a NIR is being assigned: it identifies the
+    # patient but cannot make a qualified identity (FR Core system INS-NIA, docs/standards.md).
+    ins_kind = models.CharField(_("type de matricule"), max_length=3, blank=True,
+                                choices=[("NIR", "NIR"), ("NIA", "NIA")])
+    status_changed_at = models.DateTimeField(_("statut modifié le"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                          null=True, blank=True, related_name="+",
+                                          verbose_name=_("statut modifié par"))
+    status_document = models.CharField(_("pièce d'identité contrôlée"), max_length=20,
+                                       blank=True)
+    # A merged identity stays (its history and local numbers point to the survivor) and
+    # redirects to it; undoing the merge clears these two fields.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="merged_from",
+                                    verbose_name=_("fusionnée dans"))
+    merged_at = models.DateTimeField(_("fusionnée le"), null=True, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("créé par"))
     # Search keys: upper case without accents, so that "Lefèvre" finds "LEFEVRE".
     search_name = models.CharField(max_length=300, db_index=True, editable=False)
+    # Blocking keys of the duplicate matcher (lib/identity.py): the sound of the first word of
+    # the birth name and of the first given name.
+    name_key = models.CharField(max_length=8, blank=True, editable=False)
+    given_key = models.CharField(max_length=8, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
         ordering = ["birth_name", "birth_given_names"]
-        indexes = [models.Index(fields=["birth_date", "search_name"])]
+        indexes = [models.Index(fields=["birth_date", "search_name"]),
+                   # Candidate retrieval of the matcher (patients/matching.py): same sound and
+                   # a near birth date; same sound of name and first name, any date.
+                   models.Index(fields=["name_key", "birth_date"], name="patient_block_nd"),
+                   models.Index(fields=["name_key", "given_key"], name="patient_block_ng")]
         constraints = [
             # One identity per INS matricule.
             models.UniqueConstraint(fields=["ins_nir"], condition=~models.Q(ins_nir=""),
@@ -54,6 +78,18 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def set_keys(self) -> None:
+        from parcours.lib.identity import given_key, name_key
+        from parcours.lib.text import search_key
+
+        self.search_name = search_key(f"{self.birth_name} {self.first_given_name}")
+        self.name_key = name_key(self.birth_name)
+        self.given_key = given_key(self.birth_given_names)
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     @property
     def first_given_name(self) -> str:
@@ -86,3 +122,163 @@ class CareLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.patient}"
+
+
+class PatientIdentifier(models.Model):
+    """A local number of a patient (a hospital's IPP, a care network's file number), attached
+    to the one regional identity. A number is unique within its system."""
+
+    class Kind(models.TextChoices):
+        IPP = "IPP", _("IPP (numéro patient d'un établissement)")
+        NETWORK = "NETWORK", _("numéro de dossier d'un réseau")
+        OLD_INS = "INS", _("ancien matricule INS (NIA)")
+        OTHER = "OTHER", _("autre")
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
+                                related_name="local_identifiers")
+    system = models.CharField(_("système"), max_length=200)
+    value = models.CharField(_("valeur"), max_length=100)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.IPP)
+    organisation = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("organisation émettrice"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("identifiant local")
+        verbose_name_plural = _("identifiants locaux")
+        ordering = ["system", "value"]
+        constraints = [models.UniqueConstraint(fields=["system", "value"],
+                                               name="patientidentifier_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.system}|{self.value}"
+
+
+class IdentityStatusChange(models.Model):
+    """Who moved an identity's status, when, from what, to what, on which document."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=5)
+    to_status = models.CharField(max_length=5)
+    document = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}: {self.from_status} → {self.to_status}"
+
+
+class DuplicateCandidate(models.Model):
+    """A pair of identities the matcher thinks may be one person, waiting for a person's
+    decision (the identitovigilance review queue). ``low`` is the older identity."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("à examiner")
+        MERGED = "merged", _("fusionnées")
+        SEPARATE = "separate", _("personnes distinctes")
+
+    low = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    high = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    grade = models.CharField(max_length=16)
+    reasons = models.JSONField(default=list)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN,
+                             db_index=True)
+    source = models.CharField(max_length=20)  # creation | scan
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["low", "high"], name="duplicate_unique_pair"),
+            models.CheckConstraint(condition=models.Q(low__lt=models.F("high")),
+                                   name="duplicate_ordered_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.low_id} ~ {self.high_id} ({self.grade})"
+
+
+class PatientMerge(models.Model):
+    """One merge, with what it moved, so that it can be undone exactly."""
+
+    survivor = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(DuplicateCandidate, on_delete=models.SET_NULL, null=True,
+                                  blank=True, related_name="merges")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True)
+    # {"moved": {"app.model.field": [ids]}, "care_links": [ids], "survivor": {field: old}, ...}
+    undo = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"
+
+
+class HospitalSummaryImport(models.Model):
+    """One hospital record summary received (FHIR transaction or import-summary)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
+                               related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    channel = models.CharField(max_length=10)  # api | file
+    bundle_id = models.CharField(max_length=100, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.patient_id} ({self.at:%Y-%m-%d})"
+
+
+class HospitalRecordItem(models.Model):
+    """One item of the synthetic view of a hospital record: a stay, a problem, an allergy, a
+    treatment or a document, dated and attributed to the organisation that sent it."""
+
+    class Kind(models.TextChoices):
+        STAY = "stay", _("Séjour")
+        PROBLEM = "problem", _("Problème")
+        ALLERGY = "allergy", _("Allergie")
+        TREATMENT = "treatment", _("Traitement")
+        DOCUMENT = "document", _("Document")
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
+                                related_name="record_items")
+    source = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("source"))
+    received = models.ForeignKey(HospitalSummaryImport, on_delete=models.PROTECT,
+                                 related_name="items")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    external_id = models.CharField(max_length=100)  # the resource id in the sender's system
+    title = models.CharField(max_length=300)
+    detail = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=40, blank=True)
+    date = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    resource = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["patient", "kind", "date"])]
+        constraints = [models.UniqueConstraint(fields=["source", "kind", "external_id"],
+                                               name="recorditem_unique_source_id")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} : {self.title}"

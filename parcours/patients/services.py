@@ -1,5 +1,6 @@
 """Writes on patient identities."""
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -8,18 +9,28 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from parcours.audit.services import audit_log
-from parcours.lib.ins import InsError, check_nir
+from parcours.lib.ins import InsError, check_nir, ins_kind
 from parcours.lib.text import ins_form, is_ins_name, search_key
 
-from .models import CareLink, Patient
+from .models import (
+    CareLink,
+    DuplicateCandidate,
+    IdentityStatusChange,
+    Patient,
+    PatientIdentifier,
+    PatientMerge,
+)
 
 
 @dataclass
 class PatientResult:
     patient: Patient
     created: bool
+    # Probable or possible duplicates flagged for the identitovigilance review queue.
+    candidates: list[DuplicateCandidate] = dataclasses.field(default_factory=list)
 
 
 def _clean_identity(*, birth_name, birth_given_names, birth_date, sex, birthplace_insee,
@@ -76,17 +87,19 @@ def patient_find_existing(*, ins_nir: str, birth_name: str, birth_given_names: s
                   birth_date=birth_date, sex=sex)
     if ins_nir:
         condition |= Q(ins_nir=ins_nir)
-    return Patient.objects.filter(condition).order_by("id").first()
+    return Patient.objects.filter(condition, merged_into__isnull=True).order_by("id").first()
 
 
 def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date: date,
                    sex: str, birthplace_insee: str = "", ins_nir: str = "",
                    used_name: str = "", used_first_name: str = "",
-                   phone: str = "") -> PatientResult:
+                   phone: str = "", ins_system: str = "") -> PatientResult:
     """Create a patient, or return the identity that already carries these traits.
 
     Presenting the five traits (or the INS matricule) of a known identity is how a second
-    professional finds it: we link them to it instead of creating a duplicate.
+    professional finds it: we link them to it instead of creating a duplicate. When the
+    traits only resemble a known identity (probable or possible match), the new identity is
+    created — the professional needs it now — and the pair goes to the review queue.
     """
     data = _clean_identity(birth_name=birth_name, birth_given_names=birth_given_names,
                            birth_date=birth_date, sex=sex, birthplace_insee=birthplace_insee,
@@ -104,14 +117,15 @@ def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date
                                                     "la cellule d'identitovigilance.")})
             if data["ins_nir"] and not existing.ins_nir:
                 existing.ins_nir = data["ins_nir"]
-                existing.save(update_fields=["ins_nir"])
+                existing.ins_kind = ins_kind(data["ins_nir"], ins_system)
+                existing.save(update_fields=["ins_nir", "ins_kind"])
             CareLink.objects.get_or_create(patient=existing, user=actor)
             audit_log(user=actor, action="read", obj=existing, patient_id=existing.pk,
                       detail="identité retrouvée par ses traits")
             return PatientResult(existing, created=False)
         patient = Patient(**data, phone=(phone or "").strip(), created_by=actor,
-                          search_name=search_key(
-                              f"{data['birth_name']} {data['birth_given_names'].split(' ')[0]}"))
+                          ins_kind=ins_kind(data["ins_nir"], ins_system))
+        patient.set_keys()
         try:
             with transaction.atomic():
                 patient.save()
@@ -120,4 +134,274 @@ def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date
                                                 "autre identité.")}) from exc
         CareLink.objects.create(patient=patient, user=actor)
         audit_log(user=actor, action="create", obj=patient, patient_id=patient.pk)
-        return PatientResult(patient, created=True)
+        candidates = flag_duplicates(patient=patient, source="creation")
+        return PatientResult(patient, created=True, candidates=candidates)
+
+
+def flag_duplicates(*, patient: Patient, source: str) -> list[DuplicateCandidate]:
+    """Put the probable and possible duplicates of ``patient`` in the review queue."""
+    from .matching import find_matches, identity_of
+
+    flagged = []
+    for found in find_matches(identity_of(patient), exclude_id=patient.pk):
+        low, high = sorted((patient.pk, found.patient.pk))
+        candidate, created = DuplicateCandidate.objects.get_or_create(
+            low_id=low, high_id=high,
+            defaults={"score": found.match.score, "grade": found.match.grade,
+                      "reasons": found.match.reasons, "source": source})
+        if not created and candidate.state == DuplicateCandidate.State.OPEN:
+            candidate.score, candidate.grade = found.match.score, found.match.grade
+            candidate.reasons = found.match.reasons
+            candidate.save(update_fields=["score", "grade", "reasons"])
+        flagged.append(candidate)
+    return flagged
+
+
+# --- identity status ------------------------------------------------------------------------
+
+S = Patient.Status
+# The moves an identity's status may make (INS rules, docs/architecture.md "Identities").
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    S.PROVISIONAL: {S.VALIDATED, S.RETRIEVED},
+    S.VALIDATED: {S.QUALIFIED, S.PROVISIONAL},
+    S.RETRIEVED: {S.QUALIFIED, S.PROVISIONAL},
+    S.QUALIFIED: {S.PROVISIONAL},
+}
+# High-trust identity documents: what validates an identity (a health insurance card does not).
+IDENTITY_DOCUMENTS = {
+    "CNI": _lazy("Carte nationale d'identité"),
+    "PASSEPORT": _lazy("Passeport"),
+    "TITRE_SEJOUR": _lazy("Titre de séjour"),
+    "LIVRET_FAMILLE": _lazy("Livret de famille (mineur)"),
+    "ACTE_NAISSANCE": _lazy("Extrait d'acte de naissance (mineur)"),
+}
+
+
+def patient_set_status(*, actor, patient: Patient, status: str, document: str = "",
+                       insi: bool = False, reason: str = "") -> Patient:
+    """Move an identity's status. The caller has checked that ``actor`` may see the patient.
+
+    - VALI: a high-trust identity document was checked (``document``);
+    - RECUP: the INS was retrieved from the INSi teleservice (``insi``), so a matricule exists;
+    - QUAL: retrieved and checked on a document — from RECUP with a document, or from VALI
+      with an INSi retrieval; a NIA (temporary number) cannot make a qualified identity;
+    - back to PROV (a doubt on the identity): identity reviewers only, with a reason.
+    """
+    from .access import is_identity_reviewer
+
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        old = patient.identity_status
+        if status not in STATUS_TRANSITIONS.get(old, set()):
+            raise ValidationError({"status": _("Passage de « %(old)s » à « %(new)s » non "
+                                               "autorisé.") % {"old": S(old).label,
+                                                               "new": status}})
+        errors = {}
+        needs_document = status == S.VALIDATED or (status == S.QUALIFIED and old == S.RETRIEVED)
+        if needs_document and document not in IDENTITY_DOCUMENTS:
+            errors["document"] = _("Indiquez la pièce d'identité à haut niveau de confiance "
+                                   "contrôlée.")
+        needs_insi = status == S.RETRIEVED or (status == S.QUALIFIED and old == S.VALIDATED)
+        if needs_insi and not (insi and patient.ins_nir):
+            errors["insi"] = _("L'INS doit avoir été récupérée par le téléservice INSi "
+                               "(matricule renseigné).")
+        if status == S.QUALIFIED and patient.ins_kind == "NIA":
+            errors["status"] = _("Une identité portant un NIA (numéro d'attente) ne peut pas "
+                                 "être qualifiée.")
+        if status == S.PROVISIONAL:
+            if not is_identity_reviewer(actor):
+                errors["status"] = _("Seule l'identitovigilance peut rétrograder une identité.")
+            if not reason.strip():
+                errors["reason"] = _("Indiquez la raison du doute sur l'identité.")
+        if errors:
+            raise ValidationError(errors)
+        now = timezone.now()
+        patient.identity_status = status
+        patient.status_changed_at, patient.status_changed_by = now, actor
+        patient.status_document = document if status != S.PROVISIONAL else ""
+        patient.save(update_fields=["identity_status", "status_changed_at",
+                                    "status_changed_by", "status_document"])
+        IdentityStatusChange.objects.create(patient=patient, from_status=old, to_status=status,
+                                            document=document, reason=reason[:300], by=actor,
+                                            at=now)
+        audit_log(user=actor, action="update", obj=patient, patient_id=patient.pk,
+                  detail=f"statut {old} → {status} {document}".strip())
+    return patient
+
+
+# --- local identifiers ----------------------------------------------------------------------
+
+def patient_identifier_add(*, actor, patient: Patient, system: str, value: str,
+                           kind: str = PatientIdentifier.Kind.IPP,
+                           organisation=None) -> PatientIdentifier:
+    """Attach a local number (IPP, network file number) to an identity; the same number of the
+    same system on another identity is refused (a collision identitovigilance must see)."""
+    system, value = (system or "").strip(), (value or "").strip()
+    if not system or not value:
+        raise ValidationError({"identifier": _("Système et valeur de l'identifiant sont "
+                                               "obligatoires.")})
+    with transaction.atomic():
+        existing = PatientIdentifier.objects.filter(system=system, value=value).first()
+        if existing is not None:
+            if _survivor(existing.patient) == _survivor(patient):
+                return existing
+            raise ValidationError({"identifier": _("Cet identifiant local est déjà attribué "
+                                                   "à une autre identité.")})
+        ident = PatientIdentifier.objects.create(patient=patient, system=system, value=value,
+                                                 kind=kind, organisation=organisation,
+                                                 created_by=actor)
+        audit_log(user=actor, action="update", obj=patient, patient_id=patient.pk,
+                  detail=f"identifiant local {system}|{value}")
+    return ident
+
+
+def _survivor(patient: Patient) -> Patient:
+    seen = 0
+    while patient.merged_into_id is not None and seen < 20:
+        patient, seen = patient.merged_into, seen + 1
+    return patient
+
+
+def patient_resolve(patient: Patient) -> Patient:
+    """The identity a (possibly merged) identity now lives in."""
+    return _survivor(patient)
+
+
+# --- duplicates: scan, separate, merge, undo --------------------------------------------------
+
+def duplicates_scan(*, actor, patient: Patient) -> list[DuplicateCandidate]:
+    """On demand: look for duplicates of one identity and queue them for review."""
+    with transaction.atomic():
+        found = flag_duplicates(patient=patient, source="scan")
+        audit_log(user=actor, action="search", obj=patient, patient_id=patient.pk,
+                  detail=f"recherche de doublons → {len(found)}")
+    return found
+
+
+def duplicate_separate(*, actor, candidate: DuplicateCandidate,
+                       reason: str = "") -> DuplicateCandidate:
+    """A reviewer states the two identities are different people: the pair leaves the queue
+    and is not proposed again."""
+    with transaction.atomic():
+        candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if candidate.state != DuplicateCandidate.State.OPEN:
+            raise ValidationError(_("Cette paire a déjà été traitée."))
+        candidate.state = DuplicateCandidate.State.SEPARATE
+        candidate.decided_by, candidate.decided_at = actor, timezone.now()
+        candidate.save(update_fields=["state", "decided_by", "decided_at"])
+        for pid in (candidate.low_id, candidate.high_id):
+            audit_log(user=actor, action="update", obj=candidate, patient_id=pid,
+                      detail=f"doublon écarté {candidate.low_id}/{candidate.high_id} {reason}"
+                      .strip())
+    return candidate
+
+
+# Relations a merge does not move: they describe the identities themselves.
+_MERGE_KEEPS = {"patients.CareLink", "patients.DuplicateCandidate", "patients.PatientMerge",
+                "patients.Patient", "patients.IdentityStatusChange"}
+
+
+def _moved_relations():
+    """Every foreign key to Patient elsewhere (referrals, local identifiers, hospital record…):
+    what a merge moves to the survivor, so all history is reachable from it."""
+    for rel in Patient._meta.related_objects:
+        if rel.many_to_one and rel.related_model._meta.label not in _MERGE_KEEPS:
+            yield rel.related_model, rel.field.name
+
+
+def patient_merge(*, actor, survivor: Patient, merged: Patient,
+                  candidate: DuplicateCandidate | None = None, reason: str = "") -> PatientMerge:
+    """Merge ``merged`` into ``survivor``. Nothing is deleted: the merged identity stays and
+    redirects, its rows are moved (ids recorded), its care links copied, so that
+    ``patient_merge_undo`` restores exactly the state before."""
+    if survivor.pk == merged.pk:
+        raise ValidationError(_("Une identité ne peut pas être fusionnée avec elle-même."))
+    with transaction.atomic():
+        locked = {p.pk: p for p in Patient.objects.select_for_update()
+                  .filter(pk__in=[survivor.pk, merged.pk])}
+        survivor, merged = locked[survivor.pk], locked[merged.pk]
+        if survivor.merged_into_id or merged.merged_into_id:
+            raise ValidationError(_("L'une des identités a déjà été fusionnée."))
+        undo: dict = {"moved": {}, "care_links": [], "identifiers": [], "ins": None}
+        if merged.ins_nir and survivor.ins_nir and merged.ins_nir != survivor.ins_nir:
+            if merged.ins_kind == "NIA" and survivor.ins_kind != "NIA":
+                from parcours.lib.ins import INS_NIA_SYSTEM
+
+                ident = PatientIdentifier.objects.create(
+                    patient=survivor, system=INS_NIA_SYSTEM, value=merged.ins_nir,
+                    kind=PatientIdentifier.Kind.OLD_INS, created_by=actor)
+                undo["identifiers"].append(ident.pk)
+            else:
+                raise ValidationError(_("Les deux identités portent des matricules INS "
+                                        "différents : gardez celle qui porte le NIR."))
+        elif merged.ins_nir and not survivor.ins_nir:
+            # The matricule moves with the person (unique: clear it on the merged one first).
+            undo["ins"] = {"nir": merged.ins_nir, "kind": merged.ins_kind}
+            nir, kind = merged.ins_nir, merged.ins_kind
+            merged.ins_nir, merged.ins_kind = "", ""
+            merged.save(update_fields=["ins_nir", "ins_kind"])
+            survivor.ins_nir, survivor.ins_kind = nir, kind
+            survivor.save(update_fields=["ins_nir", "ins_kind"])
+        for model, fk in _moved_relations():
+            rows = model.objects.filter(**{fk: merged})
+            ids = list(rows.values_list("pk", flat=True))
+            if ids:
+                model.objects.filter(pk__in=ids).update(**{fk: survivor})
+                undo["moved"][f"{model._meta.label}.{fk}"] = ids
+        linked = set(CareLink.objects.filter(patient=survivor).values_list("user_id", flat=True))
+        for link in CareLink.objects.filter(patient=merged).exclude(user_id__in=linked):
+            undo["care_links"].append(CareLink.objects.create(patient=survivor,
+                                                              user_id=link.user_id).pk)
+        now = timezone.now()
+        merged.merged_into, merged.merged_at = survivor, now
+        merged.save(update_fields=["merged_into", "merged_at"])
+        if candidate is not None:
+            candidate.state = DuplicateCandidate.State.MERGED
+            candidate.decided_by, candidate.decided_at = actor, now
+            candidate.save(update_fields=["state", "decided_by", "decided_at"])
+        merge = PatientMerge.objects.create(survivor=survivor, merged=merged,
+                                            candidate=candidate, by=actor, at=now,
+                                            reason=reason[:300], undo=undo)
+        for pid in (survivor.pk, merged.pk):
+            audit_log(user=actor, action="merge", obj=merge, patient_id=pid,
+                      detail=f"fusion {merged.pk} → {survivor.pk} {reason}".strip())
+    return merge
+
+
+def patient_merge_undo(*, actor, merge: PatientMerge, reason: str = "") -> PatientMerge:
+    """Separate again two identities merged by mistake, moving back exactly what moved."""
+    from django.apps import apps
+
+    with transaction.atomic():
+        merge = PatientMerge.objects.select_for_update().get(pk=merge.pk)
+        if merge.undone_at is not None:
+            raise ValidationError(_("Cette fusion a déjà été annulée."))
+        locked = {p.pk: p for p in Patient.objects.select_for_update()
+                  .filter(pk__in=[merge.survivor_id, merge.merged_id])}
+        survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
+        if survivor.merged_into_id is not None:
+            raise ValidationError(_("L'identité conservée a depuis été fusionnée à son tour : "
+                                    "annulez d'abord cette fusion-là."))
+        undo = merge.undo
+        for key, ids in undo.get("moved", {}).items():
+            label, fk = key.rsplit(".", 1)
+            model = apps.get_model(label)
+            model.objects.filter(pk__in=ids, **{fk: survivor}).update(**{fk: merged})
+        CareLink.objects.filter(pk__in=undo.get("care_links", [])).delete()
+        PatientIdentifier.objects.filter(pk__in=undo.get("identifiers", [])).delete()
+        if undo.get("ins"):
+            survivor.ins_nir, survivor.ins_kind = "", ""
+            survivor.save(update_fields=["ins_nir", "ins_kind"])
+            merged.ins_nir, merged.ins_kind = undo["ins"]["nir"], undo["ins"]["kind"]
+        merged.merged_into, merged.merged_at = None, None
+        merged.save(update_fields=["merged_into", "merged_at", "ins_nir", "ins_kind"])
+        merge.undone_at, merge.undone_by = timezone.now(), actor
+        merge.save(update_fields=["undone_at", "undone_by"])
+        if merge.candidate_id:
+            DuplicateCandidate.objects.filter(pk=merge.candidate_id).update(
+                state=DuplicateCandidate.State.OPEN, decided_by=None, decided_at=None)
+        for pid in (survivor.pk, merged.pk):
+            audit_log(user=actor, action="unmerge", obj=merge, patient_id=pid,
+                      detail=f"annulation de la fusion {merged.pk} → {survivor.pk} {reason}"
+                      .strip())
+    return merge

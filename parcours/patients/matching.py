@@ -1,0 +1,100 @@
+"""Candidate retrieval (blocking) in the database, then scoring in Python (lib/identity.py).
+
+Blocking keeps ``$match`` fast on a million identities: three indexed conditions, OR-ed into
+one query that PostgreSQL answers with a bitmap OR of index scans —
+
+- the same birth date, or day and month swapped (index ``birth_date, search_name``);
+- the same sound of birth name (or of the used name given) and of first name, any birth date
+  (index ``name_key, given_key``): catches mistyped dates;
+- the same sound of name within a year of the birth date (index ``name_key, birth_date``):
+  catches mistyped first names;
+
+plus the INS matricule and local identifiers when given. At most ``MAX_CANDIDATES`` rows are
+scored; merged identities are never candidates (their survivor is).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q
+
+from parcours.lib.identity import (
+    GRADE_ORDER,
+    NOT,
+    Identity,
+    Match,
+    compare,
+    given_key,
+    name_key,
+    swapped,
+)
+
+from .models import Patient, PatientIdentifier
+
+MAX_CANDIDATES = 400
+MATCH_FIELDS = ("id", "birth_name", "birth_given_names", "birth_date", "sex",
+                "birthplace_insee", "used_name", "used_first_name", "ins_nir", "ins_kind")
+
+
+@dataclass
+class Scored:
+    patient: Patient
+    match: Match
+
+
+def identity_of(p: Patient) -> Identity:
+    return Identity(birth_name=p.birth_name, given_names=p.birth_given_names,
+                    birth_date=p.birth_date, sex=p.sex, birthplace=p.birthplace_insee,
+                    used_name=p.used_name, used_first_name=p.used_first_name,
+                    ins=p.ins_nir, ins_kind=p.ins_kind)
+
+
+def candidate_condition(query: Identity, identifiers: list[tuple[str, str]] = ()) -> Q:
+    cond = Q(pk__in=[])
+    d = query.birth_date
+    if d is not None:
+        cond |= Q(birth_date__in=[x for x in (d, swapped(d)) if x])
+    keys = {k for k in (name_key(query.birth_name), name_key(query.used_name)) if k}
+    gkey = given_key(query.given_names)
+    if keys and gkey:
+        cond |= Q(name_key__in=keys, given_key=gkey)
+    if keys and d is not None:
+        cond |= Q(name_key__in=keys, birth_date__gte=date(d.year - 1, 1, 1),
+                  birth_date__lte=date(d.year + 1, 12, 31))
+    if query.ins:
+        cond |= Q(ins_nir=query.ins)
+    for system, value in identifiers:
+        cond |= Q(Exists(PatientIdentifier.objects.filter(patient=OuterRef("pk"),
+                                                          system=system, value=value)))
+    return cond
+
+
+def find_matches(query: Identity, *, identifiers: list[tuple[str, str]] = (),
+                 exclude_id: int | None = None, minimum: str = "possible",
+                 queryset=None) -> list[Scored]:
+    """Identities that may be ``query``, best first, graded at least ``minimum``."""
+    qs = (queryset if queryset is not None else Patient.objects.all()).filter(
+        merged_into__isnull=True).filter(candidate_condition(query, identifiers))
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    rows = list(qs.only(*MATCH_FIELDS)[:MAX_CANDIDATES])
+    known = set()
+    if identifiers:
+        cond = Q(pk__in=[])
+        for system, value in identifiers:
+            cond |= Q(system=system, value=value)
+        known = set(PatientIdentifier.objects.filter(cond, patient__in=[r.pk for r in rows])
+                    .values_list("patient_id", flat=True))
+    floor = GRADE_ORDER[minimum]
+    results = []
+    for row in rows:
+        m = compare(query, identity_of(row))
+        if row.pk in known and m.grade != NOT:
+            # The same local number of the same sending system, and traits that agree.
+            m = Match(1.0, "certain", ["même identifiant local", *m.reasons], m.parts)
+        if GRADE_ORDER[m.grade] >= floor:
+            results.append(Scored(row, m))
+    results.sort(key=lambda s: (-GRADE_ORDER[s.match.grade], -s.match.score, s.patient.pk))
+    return results
