@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from parcours.core import views as core_views
+from parcours.fhir import views as fhir_views
 
 admin.site.site_header = "Parcours — administration du territoire"
 admin.site.site_title = "Parcours"
@@ -21,6 +22,8 @@ urlpatterns = [
     path("annuaire/", include("parcours.directory.urls")),
     path("notifications/", include("parcours.notifications.urls")),
     path("indicateurs/", include("parcours.indicators.urls")),
+    # A FHIR transaction Bundle is POSTed to the base itself, with no trailing slash.
+    path("fhir", fhir_views.transaction_endpoint),
     path("fhir/", include("parcours.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -204,20 +204,33 @@ def practitioner_role(role: PractitionerRole, ctx: Ctx) -> dict:
 
 # --- patients -------------------------------------------------------------------------------
 
-def ins_system(nir: str) -> tuple[str, str]:
-    """(system, FR Core identifier type) of an INS matricule: NIA when it starts with 7 or 8."""
-    if nir[:1] in {"7", "8"}:
+def ins_system(nir: str, kind: str = "") -> tuple[str, str]:
+    """(system, FR Core identifier type) of an INS matricule: NIA when stored as such (or, for
+    rows without a kind, when it starts with 7 or 8)."""
+    if kind == "NIA" or (not kind and nir[:1] in {"7", "8"}):
         return codes.INS_NIA, "INS-NIA"
     return codes.INS_NIR, "INS-NIR"
+
+
+MATCH_GRADE = "http://hl7.org/fhir/StructureDefinition/match-grade"
 
 
 def patient(p: Patient, ctx: Ctx) -> dict:
     identifiers = [{"use": "secondary", "system": codes.PATIENT_ID, "value": str(p.pk)}]
     if p.ins_nir:
-        system, type_code = ins_system(p.ins_nir)
+        system, type_code = ins_system(p.ins_nir, p.ins_kind)
         identifiers.insert(0, {"use": "official",
                                "type": {"coding": [coding(codes.FR_CORE_V2_0203, type_code)]},
                                "system": system, "value": p.ins_nir})
+    # Local numbers (each hospital's IPP, each network's file number), with who assigned them.
+    for ident in p.local_identifiers.all():
+        identifiers.append(_clean({
+            "use": "usual" if ident.kind != "INS" else "old",
+            "type": {"coding": [coding(codes.FR_CORE_V2_0203, "PI")]} if ident.kind == "IPP"
+            else None,
+            "system": ident.system, "value": ident.value,
+            "assigner": reference("Organization", ident.organisation_id,
+                                  ident.organisation.name) if ident.organisation_id else None}))
     names = [_clean({"use": "official", "family": p.birth_name,
                      "given": p.birth_given_names.split()})]
     if p.used_name or p.used_first_name:
@@ -232,16 +245,24 @@ def patient(p: Patient, ctx: Ctx) -> dict:
         extensions.append({"url": codes.BIRTH_PLACE, "valueAddress": {"extension": [{
             "url": codes.FR_CORE_INSEE_CODE,
             "valueCoding": coding(codes.COG_COMMUNES, p.birthplace_insee)}]}})
+    # A merged identity points to the one that replaced it; the survivor lists what it
+    # replaces (http://hl7.org/fhir/link-type).
+    links = []
+    if p.merged_into_id:
+        links.append({"other": reference("Patient", p.merged_into_id), "type": "replaced-by"})
+    for old in p.merged_from.all():
+        links.append({"other": reference("Patient", old.pk), "type": "replaces"})
     return _clean({
         "resourceType": "Patient",
         "id": str(p.pk),
         "extension": extensions,
         "identifier": identifiers,
-        "active": True,
+        "active": p.merged_into_id is None,
         "name": names,
         "telecom": [{"system": "phone", "value": p.phone}] if p.phone else [],
         "gender": PATIENT_GENDER.get(p.sex, "unknown"),
         "birthDate": day(p.birth_date),
+        "link": links,
     })
 
 

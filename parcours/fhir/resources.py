@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from parcours.directory.models import HospitalService, Organisation, Practitioner, PractitionerRole
 from parcours.lib.text import ins_form
 from parcours.patients.access import patient_queryset_for
+from parcours.patients.models import Patient, PatientIdentifier
 from parcours.referrals.access import referral_queryset_for
 from parcours.referrals.models import ReferralEvent, ReferralMessage
 from parcours.referrals.workflow import Action
@@ -166,7 +167,38 @@ PRACTITIONER_ROLE = ResourceType(
 # --- patients -------------------------------------------------------------------------------
 
 def _patients(user) -> QuerySet:
-    return patient_queryset_for(user)
+    return patient_queryset_for(user).prefetch_related(
+        Prefetch("local_identifiers",
+                 queryset=PatientIdentifier.objects.select_related("organisation")),
+        Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")))
+
+
+def _local_lookup(system: str | None) -> Callable[[str], Q]:
+    """A local number (IPP, network file number) of any system, or of one system."""
+    def build(value: str) -> Q:
+        idents = PatientIdentifier.objects.filter(patient=OuterRef("pk"), value=value)
+        if system is not None:
+            idents = idents.filter(system=system)
+        return Q(Exists(idents))
+    return build
+
+
+def _patient_identifier_param() -> SearchParam:
+    known = {**{s: _ins_lookup for s in codes.INS_SYSTEMS},
+             codes.PATIENT_ID: lambda v: Q(pk=v) if v.isdigit() else Q(pk__in=[])}
+
+    def apply(qs, values, modifier):
+        def one(value):
+            system, code = token(value)
+            if system is None or system == "":
+                condition = _local_lookup(None)(code)
+                for build in known.values():
+                    condition |= build(code)
+                return condition
+            return known.get(system, _local_lookup(system))(code)
+        return qs.filter(any_of(values, one))
+    return SearchParam("token", "INS matricule (urn:oid:1.2.250.1.213.1.4.8|NIR), platform "
+                       "id, or a local identifier (IPP: its system|value)", apply)
 
 
 def _ins_lookup(value: str) -> Q:
@@ -195,14 +227,11 @@ PATIENT = ResourceType(
     name="Patient", queryset=_patients, to_fhir=mappers.patient, patient_data=True,
     order=("birth_name", "birth_given_names", "id"), patient_id=lambda p: p.pk,
     interactions=("read", "search-type", "create"),
-    doc="Identités patient (traits INS). Visibles par qui les a créées ou retrouvées et par "
-        "les destinataires de leurs demandes.",
+    doc="Identités patient (traits INS, identifiants locaux ; opération $match). Visibles "
+        "par qui les a créées ou retrouvées et par les destinataires de leurs demandes.",
     search={
         "_id": id_param(),
-        "identifier": _identifier_param(
-            {**{s: _ins_lookup for s in codes.INS_SYSTEMS},
-             codes.PATIENT_ID: lambda v: Q(pk=v) if v.isdigit() else Q(pk__in=[])},
-            "INS matricule (urn:oid:1.2.250.1.213.1.4.8|NIR) or platform id"),
+        "identifier": _patient_identifier_param(),
         "family": _patient_string_param(_family_q, "birth or used name, starts with, case "
                                         "and accents ignored"),
         "given": _patient_string_param(_given_q, "any birth given name or the used first "

@@ -7,6 +7,7 @@ import base64
 import functools
 import json
 import logging
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import transaction
@@ -325,3 +326,115 @@ def _create_communication(request, rtype, body):
     except ValidationError as exc:
         raise from_validation_error(exc, field_paths=parse.COMMUNICATION_FIELDS) from None
     return _created(request, rtype, message)
+
+
+# --- Patient/$match and the transaction Bundle (identity server, hospital summary) --------
+
+def _parameters(body) -> dict:
+    body = parse.validate_structure(body, "Parameters")
+    args = {"resource": None, "onlyCertainMatches": False, "count": None}
+    for param in body.get("parameter") or []:
+        name = param.get("name")
+        if name == "resource":
+            args["resource"] = param.get("resource")
+        elif name == "onlyCertainMatches":
+            args["onlyCertainMatches"] = bool(param.get("valueBoolean"))
+        elif name == "count":
+            args["count"] = param.get("valueInteger")
+    if not args["resource"] or args["resource"].get("resourceType") != "Patient":
+        raise FhirError(400, "Le paramètre « resource » (un Patient) est obligatoire.",
+                        expression=["Parameters.parameter"])
+    return args
+
+
+@api(("POST",))
+def patient_match(request):
+    """Patient/$match: the identities that may be the Patient given, scored and graded.
+
+    Only identities the caller may see are returned — except a *certain* match for a query
+    carrying the traits a creation needs (birth name, first name, birth date, sex): that is
+    what ``POST Patient`` already answers with the known identity, by design, so that a
+    second professional finds the patient instead of creating a duplicate.
+    """
+    from parcours.lib.identity import CERTAIN, Identity
+    from parcours.lib.ins import ins_kind
+    from parcours.lib.text import ins_form
+    from parcours.patients.access import patient_queryset_for
+    from parcours.patients.matching import find_matches
+
+    from . import codes
+
+    args = _parameters(_body(request))
+    resource = parse.validate_structure(args["resource"], "Patient")
+    data = parse._patient_form_data(resource)
+    try:
+        born = date.fromisoformat(data["birth_date"]) if data["birth_date"] else None
+    except ValueError:
+        raise FhirError(422, "Date de naissance invalide.",
+                        expression=["Patient.birthDate"]) from None
+    ins = "".join(data["ins_nir"].split()).upper()
+    ins_system = next((i.get("system") for i in resource.get("identifier") or []
+                       if i.get("system") in codes.INS_SYSTEMS), "")
+    query = Identity(birth_name=ins_form(data["birth_name"]),
+                     given_names=ins_form(data["birth_given_names"]), birth_date=born,
+                     sex=data["sex"], birthplace=data["birthplace_insee"].upper(),
+                     used_name=ins_form(data["used_name"]),
+                     used_first_name=data["used_first_name"], ins=ins,
+                     ins_kind=ins_kind(ins, ins_system))
+    local = [(i["system"], i["value"]) for i in resource.get("identifier") or []
+             if i.get("system") and i.get("value") and i["system"] not in codes.INS_SYSTEMS
+             and i["system"] != codes.PATIENT_ID]
+    if not (query.birth_name or query.ins or local):
+        raise FhirError(422, "Indiquez au moins le nom de naissance, le matricule INS ou un "
+                             "identifiant local.", expression=["Patient"])
+    count = args["count"] if isinstance(args["count"], int) and args["count"] > 0 else 10
+    found = find_matches(query, identifiers=local,
+                         minimum=CERTAIN if args["onlyCertainMatches"] else "possible")
+    visible = set(patient_queryset_for(request.user).filter(
+        pk__in=[f.patient.pk for f in found]).values_list("pk", flat=True))
+    full_traits = bool(query.birth_name and query.given_names and born and query.sex)
+    shown = [f for f in found if f.patient.pk in visible
+             or (f.match.grade == CERTAIN and full_traits)][:count]
+    patients = {p.pk: p for p in _match_rows().filter(pk__in=[f.patient.pk
+                                                                     for f in shown])}
+    ctx = _ctx(request)
+    entries = [{
+        "fullUrl": f"{ctx.base}Patient/{f.patient.pk}",
+        "resource": mappers.patient(patients[f.patient.pk], ctx),
+        "search": {"extension": [{"url": mappers.MATCH_GRADE, "valueCode": f.match.grade}],
+                   "mode": "match", "score": f.match.score},
+    } for f in shown]
+    audit_log(user=request.user, action="search", object_type="patient",
+              detail=f"FHIR $match → {len(entries)} : "
+                     f"{','.join(str(f.patient.pk) for f in shown)}")
+    result = {"resourceType": "Bundle", "type": "searchset", "total": len(entries)}
+    if entries:
+        result["entry"] = entries
+    return fhir_response(result)
+
+
+def _match_rows():
+    """The rows $match maps, with what the mapper reads."""
+    from django.db.models import Prefetch
+
+    from parcours.patients.models import Patient, PatientIdentifier
+
+    return Patient.objects.prefetch_related(
+        Prefetch("local_identifiers",
+                 queryset=PatientIdentifier.objects.select_related("organisation")),
+        Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")))
+
+
+@api(("POST",))
+def transaction_endpoint(request):
+    """POST /fhir with a transaction Bundle: a hospital record summary for one patient, stored
+    all or nothing."""
+    from .summary import import_bundle
+
+    body = _body(request)
+    with transaction.atomic():
+        received, responses = import_bundle(user=request.user, bundle=body, channel="api")
+    return fhir_response({"resourceType": "Bundle", "type": "transaction-response",
+                          "entry": responses}, 200,
+                         {"Content-Location": f"{_ctx(request).base}Patient/"
+                                             f"{received.patient_id}"})

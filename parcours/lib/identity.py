@@ -33,7 +33,7 @@ from datetime import date
 
 from rapidfuzz.distance import JaroWinkler
 
-from .text import search_key
+from .text import ins_form, search_key
 
 WEIGHTS = {"family": 0.30, "given": 0.25, "birth_date": 0.25, "sex": 0.10, "birthplace": 0.10}
 PROBABLE = 0.85
@@ -154,24 +154,28 @@ def _family(a: Identity, b: Identity) -> tuple[float, str]:
     return sim, reason
 
 
+def _given_list(value: str) -> list[str]:
+    """Given names as the INS lists them: space-separated, a hyphenated name is one name."""
+    return [search_key(g).replace(" ", "") for g in ins_form(value).split(" ") if g.strip()]
+
+
 def _given(a: Identity, b: Identity) -> tuple[float, str]:
-    ga, gb = search_key(a.given_names).split(), search_key(b.given_names).split()
+    ga, gb = _given_list(a.given_names), _given_list(b.given_names)
     if not ga or not gb:
         return 0.5, "prénom manquant"
     if ga[0] == gb[0]:
         return 1.0, ""
+    if "".join(ga) == "".join(gb) or ga[0].startswith(gb[0] + gb[1] if len(gb) > 1 else "\0") \
+            or gb[0].startswith(ga[0] + ga[1] if len(ga) > 1 else "\0"):
+        return 0.98, "prénom composé (espace / trait d'union)"
     best, reason = _jw(ga[0], gb[0]), "prénom mal orthographié"
-    full = _jw(" ".join(ga), " ".join(gb))
-    if "".join(ga) == "".join(gb):
-        return 0.98, "prénom composé"
-    if full > best:
-        best = full
-    if set(ga) & set(gb):
-        if 0.9 > best:  # same given names, another order or one missing
-            best, reason = 0.9, "ordre des prénoms"
+    if set(ga) == set(gb) and 0.9 > best:  # the same given names in another order
+        best, reason = 0.9, "ordre des prénoms"
+    elif set(ga) & set(gb) and 0.75 > best:  # one shared name: a sibling as often as a typo
+        best, reason = 0.75, "un prénom en commun"
     for x, y in ((a.used_first_name, b.given_names), (a.given_names, b.used_first_name),
                  (a.used_first_name, b.used_first_name)):
-        kx, ky = search_key(x).split(), search_key(y).split()
+        kx, ky = _given_list(x), _given_list(y)
         if kx and ky and kx[0] == ky[0] and best < 0.9:
             best, reason = 0.9, "prénom utilisé"
     return best, reason
@@ -190,8 +194,9 @@ def _birth_date(a: date | None, b: date | None) -> tuple[float, str]:
         return 0.85, "jour et mois inversés"
     same = (a.year == b.year) + (a.month == b.month) + (a.day == b.day)
     if same == 2 and (_one_digit(f"{a.year:04d}{a.month:02d}{a.day:02d}",
-                                 f"{b.year:04d}{b.month:02d}{b.day:02d}")):
-        return 0.6, "un chiffre de la date diffère"
+                                 f"{b.year:04d}{b.month:02d}{b.day:02d}")
+                      or (a.year == b.year and a.month == b.month and abs(a.day - b.day) == 1)):
+        return 0.6, "date de naissance voisine (un chiffre)"
     return 0.0, ""
 
 

@@ -1,0 +1,62 @@
+"""The synthetic view of a patient's hospital record: items pushed by a hospital (FHIR
+transaction Bundle or ``parcours import-summary``), each dated and attributed to its source.
+
+The FHIR layer (``fhir/summary.py``) turns a Bundle into plain item dicts and resolves the
+patient; this service writes them all or nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from parcours.audit.services import audit_batch, audit_log
+
+from .models import (
+    CareLink,
+    HospitalRecordItem,
+    HospitalSummaryImport,
+    Patient,
+    PatientIdentifier,
+)
+from .services import patient_identifier_add, patient_resolve
+
+
+def hospital_summary_import(*, actor, source, patient: Patient, items: list[dict],
+                            identifiers: list[tuple[str, str]] = (), channel: str = "api",
+                            bundle_id: str = "") -> HospitalSummaryImport:
+    """Store the items of one summary. Re-sending an item (same source, kind and id in the
+    sender's system) updates it instead of duplicating it. The sender's local numbers of the
+    patient are attached to the identity; the sender becomes a professional caring for the
+    patient (care link)."""
+    with transaction.atomic(), audit_batch():
+        patient = patient_resolve(patient)
+        for system, value in identifiers:
+            patient_identifier_add(actor=actor, patient=patient, system=system, value=value,
+                                   kind=PatientIdentifier.Kind.IPP if source.kind == "hospital"
+                                   else PatientIdentifier.Kind.NETWORK, organisation=source)
+        received = HospitalSummaryImport.objects.create(
+            patient=patient, source=source, by=actor, at=timezone.now(), channel=channel,
+            bundle_id=bundle_id[:100], item_count=len(items))
+        for item in items:
+            HospitalRecordItem.objects.update_or_create(
+                source=source, kind=item["kind"], external_id=item["external_id"][:100],
+                defaults={"patient": patient, "received": received,
+                          "title": item["title"][:300], "detail": item.get("detail", "")[:500],
+                          "status": item.get("status", "")[:40], "date": item["date"],
+                          "end": item.get("end"), "resource": item.get("resource", {})})
+        CareLink.objects.get_or_create(patient=patient, user=actor)
+        audit_log(user=actor, action="import", obj=received, patient_id=patient.pk,
+                  detail=f"synthèse hospitalière {source.name} : {len(items)} élément(s) "
+                         f"({channel})")
+    return received
+
+
+def record_items_for(patient: Patient) -> dict[str, list[HospitalRecordItem]]:
+    """The items of the patient page, by kind, newest first (one query)."""
+    grouped: dict[str, list[HospitalRecordItem]] = {k: [] for k in HospitalRecordItem.Kind.values}
+    items: QuerySet = HospitalRecordItem.objects.filter(patient=patient).select_related("source")
+    for item in items.order_by("-date", "-id"):
+        grouped[item.kind].append(item)
+    return grouped
