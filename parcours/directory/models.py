@@ -1,14 +1,25 @@
 """The directory of the territory: organisations, hospital services, practitioners.
 
-Enough for the referral pathway: hospitals and their services (with the pathway desk that
-triages for them, their head and their response-time settings), practices and MSPs, imaging
-centres, and practitioners with their contact modalities. FHIR: Organization,
-HealthcareService, Practitioner, PractitionerRole.
+Hospitals and their services (with the pathway desk that triages for them, their head and their
+response-time settings), practices and MSPs, imaging centres, and practitioners with their
+contact modalities. FHIR: Organization, HealthcareService, Practitioner, PractitionerRole.
+
+Rows come from two sources: created here (``source = local``: the demo, the admin) or imported
+from the national Annuaire Santé extract (``source = annuaire``, ``import_annuaire.py``). An
+import writes only the *imported* columns; the contact modalities people edit here live in
+separate *local* columns it never names, so a re-import cannot overwrite them.
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .keys import fold, practitioner_key
+
+
+class Source(models.TextChoices):
+    LOCAL = "local", _("saisie locale")
+    ANNUAIRE = "annuaire", _("Annuaire Santé")
 
 
 class Organisation(models.Model):
@@ -28,14 +39,35 @@ class Organisation(models.Model):
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # From the Annuaire Santé extract (empty for organisations created here).
+    source = models.CharField(_("origine"), max_length=10, choices=Source.choices,
+                              default=Source.LOCAL)
+    structure_id = models.CharField(_("identifiant technique de la structure"), max_length=30,
+                                    null=True, blank=True, unique=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    finess_legal = models.CharField(_("FINESS juridique"), max_length=9, blank=True)
+    sector = models.CharField(_("secteur d'activité"), max_length=150, blank=True)
+    # Folded name (no accents, upper case): what name search compares (trigram index on
+    # PostgreSQL, migration 0002).
+    search_key = models.CharField(max_length=200, blank=True, editable=False)
+    town_key = models.CharField(max_length=100, blank=True, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        indexes = [models.Index(fields=["postcode"], name="directory_org_postcode")]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Derived search keys, kept with the row they fold (the importer writes them itself).
+        self.search_key = fold(self.name)
+        self.town_key = fold(self.town)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key", "town_key"}
+        super().save(*args, **kwargs)
 
 
 class HospitalService(models.Model):
@@ -100,17 +132,35 @@ class Practitioner(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                 blank=True, related_name="practitioner",
                                 verbose_name=_("compte"))
+    # Identification nationale PP: "8" + RPPS or "0" + ADELI; the import's key.
+    national_id = models.CharField(_("identifiant national"), max_length=20, null=True,
+                                   blank=True, unique=True)
     rpps = models.CharField(_("RPPS"), max_length=11, blank=True, db_index=True)
+    adeli = models.CharField(_("ADELI"), max_length=9, blank=True)
     title = models.CharField(_("titre"), max_length=20, blank=True, default="Dr")
     last_name = models.CharField(_("nom"), max_length=100)
     first_name = models.CharField(_("prénom"), max_length=100)
     profession = models.CharField(_("profession"), max_length=100, default="Médecin")
-    specialty = models.CharField(_("spécialité"), max_length=100, blank=True)
+    specialty = models.CharField(_("spécialité"), max_length=100, blank=True, db_index=True)
+    # Local contact modalities: written by people here (the practitioner, the territory
+    # admin), never by an import.
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     mssante = models.EmailField(_("messagerie sécurisée (MSSanté)"), blank=True)
     preferred_channel = models.CharField(_("canal préféré"), max_length=100, blank=True)
     contact_hours = models.CharField(_("horaires de contact"), max_length=200, blank=True)
+    # Imported contact: the coordinates of the practitioner's first activity site in the
+    # national extract (it has no personal phone); shown when no local value is set.
+    imported_phone = models.CharField(_("téléphone (annuaire national)"), max_length=30,
+                                      blank=True)
+    imported_email = models.CharField(_("e-mail (annuaire national)"), max_length=254,
+                                      blank=True)
+    source = models.CharField(_("origine"), max_length=10, choices=Source.choices,
+                              default=Source.LOCAL)
+    active = models.BooleanField(_("actif"), default=True)
+    # "LAST FIRST" folded (no accents, upper case, hyphens as spaces): what name search
+    # compares (trigram index on PostgreSQL, migration 0002).
+    search_key = models.CharField(max_length=220, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("professionnel de santé")
@@ -119,6 +169,22 @@ class Practitioner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.first_name} {self.last_name.upper()}".strip()
+
+    # What the card and the API show: the local value when someone set one, else the
+    # national extract's.
+    def save(self, *args, **kwargs):
+        self.search_key = practitioner_key(self.last_name, self.first_name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key"}
+        super().save(*args, **kwargs)
+
+    @property
+    def contact_phone(self) -> str:
+        return self.phone or self.imported_phone
+
+    @property
+    def contact_email(self) -> str:
+        return self.email or self.imported_email
 
 
 class PractitionerRole(models.Model):
@@ -134,6 +200,17 @@ class PractitionerRole(models.Model):
                                 verbose_name=_("service"))
     function = models.CharField(_("fonction"), max_length=100, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    # From the national extract: one row per activity line of the file.
+    source = models.CharField(_("origine"), max_length=10, choices=Source.choices,
+                              default=Source.LOCAL)
+    # national id | structure | profession | skill | mode: identifies an activity line
+    # across imports.
+    import_key = models.CharField(max_length=120, null=True, blank=True, unique=True,
+                                  editable=False)
+    profession = models.CharField(_("profession"), max_length=100, blank=True)
+    specialty = models.CharField(_("spécialité"), max_length=100, blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("activité")
@@ -141,3 +218,66 @@ class PractitionerRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practitioner} — {self.service or self.organisation}"
+
+
+class ImportRun(models.Model):
+    """One run of ``parcours import-annuaire``: what it read and what it changed."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("en cours")
+        DONE = "done", _("terminé")
+        FAILED = "failed", _("échec")
+
+    started_at = models.DateTimeField(_("début"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    file_name = models.CharField(_("fichier"), max_length=500)
+    file_size = models.BigIntegerField(_("taille (octets)"), default=0)
+    encoding = models.CharField(_("encodage"), max_length=40, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices,
+                              default=Status.RUNNING)
+    rows_read = models.PositiveIntegerField(_("lignes lues"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("lignes rejetées"), default=0)
+    practitioners_added = models.PositiveIntegerField(_("professionnels ajoutés"), default=0)
+    practitioners_changed = models.PositiveIntegerField(_("professionnels modifiés"), default=0)
+    practitioners_gone = models.PositiveIntegerField(_("professionnels disparus"), default=0)
+    organisations_added = models.PositiveIntegerField(_("structures ajoutées"), default=0)
+    organisations_changed = models.PositiveIntegerField(_("structures modifiées"), default=0)
+    organisations_gone = models.PositiveIntegerField(_("structures disparues"), default=0)
+    roles_added = models.PositiveIntegerField(_("activités ajoutées"), default=0)
+    roles_changed = models.PositiveIntegerField(_("activités modifiées"), default=0)
+    roles_gone = models.PositiveIntegerField(_("activités disparues"), default=0)
+    # [{"line": 12, "error": "…"}], the first IMPORT_MAX_ERRORS_KEPT of them.
+    errors = models.JSONField(_("erreurs"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("import de l'annuaire")
+        verbose_name_plural = _("imports de l'annuaire")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None
+
+
+class ContactEdit(models.Model):
+    """Who changed which locally editable contact field of a directory entry, and when."""
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, null=True,
+                                     blank=True, related_name="contact_edits")
+    service = models.ForeignKey(HospitalService, on_delete=models.CASCADE, null=True,
+                                blank=True, related_name="contact_edits")
+    field = models.CharField(_("champ"), max_length=50)
+    old_value = models.CharField(_("ancienne valeur"), max_length=254, blank=True)
+    new_value = models.CharField(_("nouvelle valeur"), max_length=254, blank=True)
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, related_name="+", verbose_name=_("par"))
+    edited_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("modification de coordonnées")
+        verbose_name_plural = _("modifications de coordonnées")
+        ordering = ["-edited_at", "-id"]
