@@ -29,3 +29,19 @@ class PatientSearchForm(forms.Form):
     q = forms.CharField(label=_("Nom"), required=False, max_length=100)
     birth_date = forms.DateField(label=_("Date de naissance"), required=False,
                                  widget=DateInput())
+
+
+class StatusForm(forms.Form):
+    """Change an identity's status (rules in services.patient_set_status)."""
+
+    status = forms.ChoiceField(label=_("Nouveau statut"), choices=Patient.Status.choices)
+    document = forms.ChoiceField(label=_("Pièce d'identité contrôlée"), required=False,
+                                 choices=[("", "—")])
+    insi = forms.BooleanField(label=_("INS récupérée par le téléservice INSi"), required=False)
+    reason = forms.CharField(label=_("Motif"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .services import IDENTITY_DOCUMENTS
+
+        super().__init__(*args, **kwargs)
+        self.fields["document"].choices = [("", "—"), *IDENTITY_DOCUMENTS.items()]

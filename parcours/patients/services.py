@@ -305,7 +305,7 @@ def _moved_relations():
     """Every foreign key to Patient elsewhere (referrals, local identifiers, hospital record…):
     what a merge moves to the survivor, so all history is reachable from it."""
     for rel in Patient._meta.related_objects:
-        if rel.many_to_one and rel.related_model._meta.label not in _MERGE_KEEPS:
+        if rel.one_to_many and rel.related_model._meta.label not in _MERGE_KEEPS:
             yield rel.related_model, rel.field.name
 
 

@@ -7,4 +7,8 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("nouveau/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/doublons/", views.scan, name="scan"),
+    path("doublons/", views.duplicates, name="duplicates"),
+    path("doublons/<int:pk>/", views.duplicate_detail, name="duplicate"),
+    path("fusions/<int:pk>/annuler/", views.merge_undo, name="merge-undo"),
 ]

@@ -11,10 +11,26 @@ from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
 from parcours.referrals.selectors import referral_list_for_patient
 
-from .access import access_patient
-from .forms import PatientForm, PatientSearchForm
+from .access import (
+    access_candidate,
+    access_patient,
+    candidate_queryset_for,
+    is_identity_reviewer,
+    merge_queryset_for,
+    patient_queryset_for,
+)
+from .forms import PatientForm, PatientSearchForm, StatusForm
+from .models import DuplicateCandidate, Patient
+from .record import record_items_for
 from .selectors import patient_search
-from .services import patient_create
+from .services import (
+    duplicate_separate,
+    duplicates_scan,
+    patient_create,
+    patient_merge,
+    patient_merge_undo,
+    patient_set_status,
+)
 
 
 def _next_url(request, patient) -> str:
@@ -51,6 +67,10 @@ def create(request):
         else:
             if result.created:
                 messages.success(request, _("Patient créé (identité provisoire)."))
+                if result.candidates:
+                    messages.warning(request, _("Une identité proche existe peut-être : elle est "
+                                                "signalée à l'identitovigilance pour "
+                                                "vérification."))
             else:
                 messages.info(request, _("Cette identité était déjà connue de la plateforme : "
                                          "elle a été reprise, sans créer de doublon."))
@@ -60,13 +80,142 @@ def create(request):
                   status=400 if request.method == "POST" else 200)
 
 
+def _access_or_survivor(user, pk) -> tuple[Patient, bool]:
+    """The patient, or — for a merged identity — the identity it now lives in, if this user
+    may see that one (True: redirect)."""
+    try:
+        return access_patient(user, pk), False
+    except Http404:
+        merged = Patient.objects.filter(pk=pk, merged_into__isnull=False).first() \
+            if str(pk).isdigit() else None
+        if merged is None:
+            raise
+        from .services import patient_resolve
+
+        return access_patient(user, patient_resolve(merged).pk), True
+
+
 @login_required
 def detail(request, pk):
-    patient = access_patient(request.user, pk)
-    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk)
+    patient, _moved = _access_or_survivor(request.user, pk)
+    if patient.merged_into_id is not None or _moved:
+        from .services import patient_resolve
+
+        survivor = patient_resolve(patient)
+        if patient_queryset_for(request.user).filter(pk=survivor.pk).exists():
+            messages.info(request, _("Cette identité a été fusionnée : voici l'identité "
+                                     "conservée."))
+            return redirect("patients:detail", survivor.pk)
+    status_form = StatusForm(request.POST or None)
+    if request.method == "POST":
+        if status_form.is_valid():
+            try:
+                patient_set_status(actor=request.user, patient=patient,
+                                   **status_form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    status_form.add_error(field if field in status_form.fields else None,
+                                          errors)
+            else:
+                messages.success(request, _("Statut de l'identité mis à jour."))
+                return redirect("patients:detail", patient.pk)
+    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
+              detail="fiche patient et synthèse hospitalière")
+    reviewer = is_identity_reviewer(request.user)
     return render(request, "patients/detail.html", {
         "patient": patient,
         "referrals": referral_list_for_patient(user=request.user, patient=patient),
         "dmp_url": settings.DMP_URL_TEMPLATE.format(ins=patient.ins_nir),
         "can_refer": is_gp(request.user),
+        "identifiers": patient.local_identifiers.select_related("organisation"),
+        "record": record_items_for(patient),
+        "status_form": status_form,
+        "status_changes": patient.status_changes.select_related("by")[:5],
+        "reviewer": reviewer,
+        "merged_from": patient.merged_from.all(),
+    }, status=400 if request.method == "POST" else 200)
+
+
+# --- identitovigilance: the duplicate review queue ---------------------------------------------
+
+def _reviewer_only(user) -> None:
+    if not is_identity_reviewer(user):
+        raise Http404
+
+
+@login_required
+def duplicates(request):
+    _reviewer_only(request.user)
+    open_pairs = candidate_queryset_for(request.user).filter(
+        state=DuplicateCandidate.State.OPEN, low__merged_into__isnull=True,
+        high__merged_into__isnull=True)
+    audit_log(user=request.user, action="search", object_type="duplicatecandidate",
+              detail=f"file d'identitovigilance : {open_pairs.count()} paire(s)")
+    return render(request, "patients/duplicates.html", {
+        "pairs": open_pairs[:100],
+        "merges": merge_queryset_for(request.user).filter(undone_at__isnull=True)[:20],
     })
+
+
+@login_required
+def duplicate_detail(request, pk):
+    _reviewer_only(request.user)
+    pair = access_candidate(request.user, pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        reason = request.POST.get("reason", "")[:300]
+        try:
+            if action == "separate":
+                duplicate_separate(actor=request.user, candidate=pair, reason=reason)
+                messages.success(request, _("Les deux identités sont conservées : personnes "
+                                            "distinctes."))
+            elif action == "merge":
+                keep = request.POST.get("survivor")
+                if keep not in (str(pair.low_id), str(pair.high_id)):
+                    raise ValidationError(_("Choisissez l'identité à conserver."))
+                survivor, merged = (pair.low, pair.high) if keep == str(pair.low_id) \
+                    else (pair.high, pair.low)
+                patient_merge(actor=request.user, survivor=survivor, merged=merged,
+                              candidate=pair, reason=reason)
+                messages.success(request, _("Identités fusionnées. La fusion peut être "
+                                            "annulée depuis la file d'identitovigilance."))
+            else:
+                raise ValidationError(_("Action inconnue."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect("patients:duplicates")
+    for pid in (pair.low_id, pair.high_id):
+        audit_log(user=request.user, action="read", obj=pair, patient_id=pid,
+                  detail="comparaison de doublons")
+    return render(request, "patients/duplicate_detail.html", {"pair": pair})
+
+
+@login_required
+def merge_undo(request, pk):
+    _reviewer_only(request.user)
+    merge = merge_queryset_for(request.user).filter(pk=pk).first()
+    if merge is None or request.method != "POST":
+        raise Http404
+    try:
+        patient_merge_undo(actor=request.user, merge=merge,
+                           reason=request.POST.get("reason", "")[:300])
+        messages.success(request, _("Fusion annulée : les deux identités sont de nouveau "
+                                    "distinctes."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("patients:duplicates")
+
+
+@login_required
+def scan(request, pk):
+    _reviewer_only(request.user)
+    patient = access_patient(request.user, pk)
+    if request.method != "POST":
+        raise Http404
+    found = duplicates_scan(actor=request.user, patient=patient)
+    messages.info(request, _("%(n)s doublon(s) potentiel(s) dans la file.") % {"n": len(found)})
+    return redirect("patients:duplicates")
+
+
