@@ -120,8 +120,18 @@ def detect_encoding(path: Path) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(sample).best()
-    return best.encoding if best else "latin-1"
+    # The header's accented labels are known: the right encoding is the one that reads them
+    # back. charset-normalizer ranks candidates (on a short file it may prefer a Central
+    # European code page); Western ones are tried after it.
+    header = sample.split(b"\n", 1)[0]
+    guesses = [m.encoding for m in from_bytes(sample)] + ["cp1252", "latin_1", "mac_roman"]
+    for encoding in guesses:
+        try:
+            if COLUMNS["profession"] in header.decode(encoding):
+                return encoding
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return guesses[0]
 
 
 def _org_kind(sector: str, name: str) -> str:
@@ -388,7 +398,7 @@ SEARCH_INDEXES = {
                                        "(search_key gin_trgm_ops)",
     "directory_org_key_trgm": "ON directory_organisation USING gin (search_key gin_trgm_ops)",
     "directory_practitioner_key_btree": "ON directory_practitioner "
-                                        "(search_key varchar_pattern_ops)",
+                                        "(search_key)",
 }
 
 

@@ -176,11 +176,12 @@ def practitioner(p: Practitioner, ctx: Ctx) -> dict:
         "resourceType": "Practitioner",
         "id": str(p.pk),
         "identifier": identifiers,
-        "active": True,
+        "active": p.active,
         "name": [_clean({"use": "official", "family": p.last_name,
                          "given": [p.first_name] if p.first_name else [],
                          "prefix": [p.title] if p.title else []})],
-        "telecom": telecom(p.phone, p.email, *mssante),
+        # Local contact modalities first, else the national directory's (models.py).
+        "telecom": telecom(p.contact_phone, p.contact_email, *mssante),
         "qualification": [{"code": {"text": p.profession}}] if p.profession else [],
     })
 
@@ -190,14 +191,15 @@ def practitioner_role(role: PractitionerRole, ctx: Ctx) -> dict:
     return _clean({
         "resourceType": "PractitionerRole",
         "id": str(role.pk),
-        "active": True,
+        "active": role.active,
         "practitioner": reference("Practitioner", p.pk, str(p)),
         "organization": reference("Organization", role.organisation_id, role.organisation.name),
         "healthcareService": [reference("HealthcareService", role.service_id,
                                         role.service.name)] if role.service_id else [],
         "code": [{"text": role.function}] if role.function else [],
-        "specialty": [{"text": p.specialty}] if p.specialty else [],
-        "telecom": telecom(role.phone),
+        "specialty": [{"text": role.specialty or p.specialty}]
+        if (role.specialty or p.specialty) else [],
+        "telecom": telecom(role.phone, role.email),
         "availabilityExceptions": p.contact_hours,
     })
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from parcours.directory.keys import fold
 from parcours.directory.models import HospitalService, Organisation, Practitioner, PractitionerRole
+from parcours.directory.selectors import fuzzy_available, key_contains_all, key_fuzzy
 from parcours.lib.text import ins_form
 from parcours.patients.access import patient_queryset_for
 from parcours.patients.models import Patient, PatientIdentifier
@@ -19,6 +21,7 @@ from parcours.referrals.models import ReferralEvent, ReferralMessage
 from parcours.referrals.workflow import Action
 
 from . import codes, mappers
+from .errors import FhirError
 from .search import (
     SearchParam,
     any_of,
@@ -104,6 +107,56 @@ def _iexact_param(fields: list[str], doc: str) -> SearchParam:
     return SearchParam("token", doc, apply)
 
 
+def _folded_param(field: str, doc: str) -> SearchParam:
+    """A name searched on its folded key (accents and case ignored): starts-with any word;
+    ``:contains`` anywhere; ``:exact`` the whole key."""
+    def apply(qs, values, modifier):
+        def one(value):
+            key = fold(value)
+            if not key:
+                return Q(pk__in=[])
+            if modifier == "exact":
+                return Q(**{field: key})
+            if modifier == "contains":
+                return Q(**{f"{field}__contains": key})
+            return Q(**{f"{field}__startswith": key}) | Q(**{f"{field}__contains": f" {key}"})
+        return qs.filter(any_of(values, one))
+    return SearchParam("string", doc, apply, modifiers=("contains", "exact"))
+
+
+def _phonetic_param(table: str, doc: str) -> SearchParam:
+    """Typo-tolerant name search: pg_trgm word similarity on PostgreSQL, most similar first
+    when it is the only name criterion; every word contained on SQLite."""
+    def apply(qs, values, modifier):
+        if fuzzy_available():
+            return key_fuzzy(qs, values[0], table)
+        return key_contains_all(qs, values[0])
+    return SearchParam("string", doc, apply)
+
+
+def _bool_param(field: str, doc: str) -> SearchParam:
+    def apply(qs, values, modifier):
+        flags = {v for v in values if v in ("true", "false")}
+        if not flags:
+            raise FhirError(400, "« active » vaut true ou false.")
+        return qs.filter(**{f"{field}__in": [f == "true" for f in flags]})
+    return SearchParam("token", doc, apply)
+
+
+def _place_params(prefix: str) -> dict[str, SearchParam]:
+    """address-city / address-postalcode, through ``prefix`` (the organisation path)."""
+    def city(qs, values, modifier):
+        return qs.filter(any_of(values, lambda v: Q(**{f"{prefix}town_key__startswith":
+                                                     fold(v)}))).distinct()
+
+    def postcode(qs, values, modifier):
+        return qs.filter(any_of(values, lambda v: Q(**{f"{prefix}postcode__startswith":
+                                                     v.strip()}))).distinct()
+    return {"address-city": SearchParam("string", "town, starts with (accents ignored)", city),
+            "address-postalcode": SearchParam("string", "postcode or its first digits",
+                                              postcode)}
+
+
 ORGANIZATION = ResourceType(
     name="Organization", queryset=_organisations, to_fhir=mappers.organization,
     order=("name", "id"), doc="Établissements, cabinets, MSP, centres d'imagerie, réseaux.",
@@ -111,7 +164,12 @@ ORGANIZATION = ResourceType(
         "_id": id_param(),
         "identifier": _identifier_param({codes.FINESS: lambda v: Q(finess=v)},
                                         "FINESS (https://finess.esante.gouv.fr|123456789)"),
-        "name": string_param(["name"], "name, starts with (case-insensitive)"),
+        "name": _folded_param("search_key", "name: a word starts with (case and accents "
+                              "ignored); :contains, :exact"),
+        "phonetic": _phonetic_param("directory_organisation", "name, tolerant of typos"),
+        **_place_params(""),
+        "active": _bool_param("active", "false for structures gone from the national "
+                              "directory"),
         "type": code_param("kind", "organisation kind (hospital, practice, msp, imaging, "
                            "network)", {k: [k] for k in Organisation.Kind.values},
                            codes.ORGANISATION_KIND),
@@ -127,6 +185,8 @@ HEALTHCARE_SERVICE = ResourceType(
                                         "the hospital (Organization/id)"),
         "name": string_param(["name"], "name, starts with"),
         "specialty": _iexact_param(["specialty"], "specialty (text, case-insensitive)"),
+        "active": _bool_param("accepts_requests", "true for services receiving requests"),
+        **_place_params("hospital__"),
     })
 
 
@@ -140,15 +200,22 @@ def _idnatps_lookup(value: str) -> Q:
 
 PRACTITIONER = ResourceType(
     name="Practitioner", queryset=_practitioners, to_fhir=mappers.practitioner,
-    order=("last_name", "first_name", "id"), doc="Professionnels de santé de l'annuaire.",
+    order=("search_key", "id"), doc="Professionnels de santé de l'annuaire (national et local).",
     search={
         "_id": id_param(),
         "identifier": _identifier_param({codes.RPPS: _rpps_lookup,
                                          codes.ID_NAT_PS: _idnatps_lookup},
                                         "RPPS (https://rpps.esante.gouv.fr|…) or idNatPs"),
-        "name": string_param(["last_name", "first_name"], "family or given name, starts with"),
+        "name": _folded_param("search_key", "family or given name: a word starts with (case "
+                              "and accents ignored); :contains, :exact (« NOM PRÉNOM »)"),
         "family": string_param(["last_name"], "family name, starts with"),
         "given": string_param(["first_name"], "given name, starts with"),
+        "phonetic": _phonetic_param("directory_practitioner", "family and/or given name, "
+                                    "tolerant of typos and accents (trigram similarity)"),
+        "specialty": _iexact_param(["specialty"], "specialty (text, case-insensitive)"),
+        **_place_params("roles__organisation__"),
+        "active": _bool_param("active", "false for practitioners gone from the national "
+                              "directory"),
     })
 
 PRACTITIONER_ROLE = ResourceType(
@@ -160,7 +227,11 @@ PRACTITIONER_ROLE = ResourceType(
                                         "Practitioner/id"),
         "organization": reference_param("organisation_id", "Organization", "Organization/id"),
         "service": reference_param("service_id", "HealthcareService", "HealthcareService/id"),
-        "specialty": _iexact_param(["practitioner__specialty"], "specialty (text)"),
+        "specialty": _iexact_param(["specialty", "practitioner__specialty"],
+                                   "specialty of the activity or the practitioner (text)"),
+        **_place_params("organisation__"),
+        "active": _bool_param("active", "false for activities gone from the national "
+                              "directory"),
     })
 
 

@@ -14,7 +14,7 @@ PG_INDEXES = [
     "ON directory_organisation USING gin (search_key gin_trgm_ops)",
     # Results are listed in name order: a prefix range scan and an ordered index walk.
     "CREATE INDEX IF NOT EXISTS directory_practitioner_key_btree "
-    "ON directory_practitioner (search_key varchar_pattern_ops)",
+    "ON directory_practitioner (search_key)",
 ]
 
 

@@ -1,0 +1,57 @@
+"""Writes on the directory: local edits of contact modalities.
+
+These fields are local columns the Annuaire Santé import never writes, so an edit survives
+every re-import. Each changed field leaves a ``ContactEdit`` row (who, when, old, new)."""
+
+from django.db import transaction
+
+from parcours.accounts.scopes import is_territory_admin
+
+from .models import ContactEdit, HospitalService, Practitioner
+
+PRACTITIONER_CONTACT_FIELDS = ("phone", "mssante", "email", "preferred_channel",
+                               "contact_hours")
+SERVICE_CONTACT_FIELDS = ("senior_line", "senior_line_hours", "phone")
+
+
+def can_edit_practitioner(user, practitioner: Practitioner) -> bool:
+    """The practitioner themself (their linked account) and the territory admin."""
+    return user.is_authenticated and (
+        (practitioner.user_id is not None and practitioner.user_id == user.pk)
+        or is_territory_admin(user))
+
+
+def can_edit_service(user, service: HospitalService) -> bool:
+    """The territory admin and the head of the service."""
+    return user.is_authenticated and (
+        is_territory_admin(user) or (service.head_id is not None and service.head_id == user.pk))
+
+
+def _apply(obj, fields, data: dict, actor, **target) -> list[str]:
+    changed = []
+    for name in fields:
+        if name not in data:
+            continue
+        new = (data[name] or "").strip()
+        old = getattr(obj, name)
+        if new != old:
+            setattr(obj, name, new)
+            changed.append(name)
+            ContactEdit.objects.create(field=name, old_value=old[:254], new_value=new[:254],
+                                       edited_by=actor, **target)
+    if changed:
+        obj.save(update_fields=changed)
+    return changed
+
+
+@transaction.atomic
+def practitioner_update_contact(*, actor, practitioner: Practitioner, data: dict) -> list[str]:
+    practitioner = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
+    return _apply(practitioner, PRACTITIONER_CONTACT_FIELDS, data, actor,
+                  practitioner=practitioner)
+
+
+@transaction.atomic
+def service_update_contact(*, actor, service: HospitalService, data: dict) -> list[str]:
+    service = HospitalService.objects.select_for_update().get(pk=service.pk)
+    return _apply(service, SERVICE_CONTACT_FIELDS, data, actor, service=service)

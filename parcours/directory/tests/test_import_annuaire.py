@@ -1,0 +1,136 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from parcours.directory.annuaire import import_annuaire
+from parcours.directory.models import ImportRun, Organisation, Practitioner, PractitionerRole
+from parcours.directory.services import practitioner_update_contact
+
+from .conftest import DATA, row
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sample_file_imports_every_professional_site_and_activity():
+    result = import_annuaire(DATA / "annuaire_sample.txt")
+    assert (result.rows_read, result.rows_rejected) == (40, 0)
+    ids = {line.split("|")[2] for line in
+           (DATA / "annuaire_sample.txt").read_text().splitlines()[1:]}
+    assert Practitioner.objects.filter(source="annuaire").count() == len(ids)
+    assert result.practitioners.added == len(ids)
+    assert PractitionerRole.objects.filter(source="annuaire").count() == 40
+    p = Practitioner.objects.get(national_id="810391865432")
+    assert (p.rpps, p.last_name, p.specialty, p.title) == ("10391865432", "LAURENT",
+                                                          "Pneumologie", "Dr")
+    adeli = Practitioner.objects.get(national_id="0531593712")
+    assert (adeli.adeli, adeli.rpps) == ("531593712", "")
+    hospital = Organisation.objects.get(structure_id="R14518646578870")
+    assert (hospital.kind, hospital.finess, hospital.postcode) == ("hospital", "530003359",
+                                                                   "53100")
+    run = ImportRun.objects.get()
+    assert run.status == "done" and run.encoding == "utf-8" and run.rows_read == 40
+
+
+def test_unchanged_reimport_changes_nothing():
+    import_annuaire(DATA / "annuaire_sample.txt")
+    again = import_annuaire(DATA / "annuaire_sample.txt")
+    for c in (again.practitioners, again.organisations, again.roles):
+        assert (c.added, c.changed, c.gone) == (0, 0, 0)
+    assert ImportRun.objects.count() == 2
+
+
+def test_reimport_reports_added_changed_and_gone_and_keeps_gone_rows(extract):
+    import_annuaire(extract([row(), row("810000000002", "MARTIN", "PAUL", structure="R2")]))
+    result = import_annuaire(extract([
+        row(phone="0243999999"),  # changed site phone
+        row("810000000003", "DURAND", "ZOÉ", structure="R3"),  # new
+    ]))  # 810000000002 and R2 are gone
+    assert (result.practitioners.added, result.practitioners.changed,
+            result.practitioners.gone) == (1, 1, 1)
+    assert (result.organisations.added, result.organisations.changed,
+            result.organisations.gone) == (1, 1, 1)
+    assert (result.roles.added, result.roles.gone) == (1, 1)
+    gone = Practitioner.objects.get(national_id="810000000002")
+    assert not gone.active and gone.roles.get().active is False
+    assert not Organisation.objects.get(structure_id="R2").active
+    # Back in the next file: active again.
+    result = import_annuaire(extract([row("810000000002", "MARTIN", "PAUL", structure="R2")]))
+    assert Practitioner.objects.get(national_id="810000000002").active
+    assert result.practitioners.changed == 1
+
+
+def test_latin1_file_is_detected_and_decoded(extract):
+    result = import_annuaire(extract([row(last="BÉNARD", first="AGNÈS", town="ÉVRON")],
+                                     encoding="latin-1"))
+    assert result.run.encoding not in ("utf-8", "utf-8-sig")
+    p = Practitioner.objects.get()
+    assert (p.last_name, p.first_name, p.search_key) == ("BÉNARD", "AGNÈS", "BENARD AGNES")
+    assert Organisation.objects.get().town_key == "EVRON"
+
+
+def test_bad_rows_are_reported_with_line_numbers_and_the_rest_imported(extract):
+    bad_columns = "8|1|81|X"
+    path = extract([row(), bad_columns, row("810000000002", last=""),
+                    row("810000000003", postcode="5300"), row("810000000004", "NOEL", "ANNE")])
+    result = import_annuaire(path)
+    assert result.rows_rejected == 3 and result.rows_read == 5
+    assert [e["line"] for e in result.errors] == [3, 4, 5]
+    assert "colonnes" in result.errors[0]["error"]
+    assert "nom" in result.errors[1]["error"]
+    assert "code postal" in result.errors[2]["error"]
+    assert Practitioner.objects.count() == 2
+    assert ImportRun.objects.get().errors == result.errors
+
+
+def test_local_contact_edits_survive_reimport(extract, territory):
+    import_annuaire(extract([row()]))
+    p = Practitioner.objects.get()
+    assert p.contact_phone == "0243000000"
+    practitioner_update_contact(actor=territory.admin, practitioner=p,
+                                data={"phone": "0611111111", "mssante": "h.lefevre@test.mssante.fr",
+                                      "preferred_channel": "Messagerie sécurisée",
+                                      "contact_hours": "9h–12h"})
+    import_annuaire(extract([row(phone="0243777777", first="HÉLÈNE MARIE")]))
+    p.refresh_from_db()
+    assert (p.phone, p.mssante, p.contact_hours) == ("0611111111", "h.lefevre@test.mssante.fr",
+                                                     "9h–12h")
+    assert p.imported_phone == "0243777777" and p.first_name == "HÉLÈNE MARIE"
+    assert p.contact_phone == "0611111111"
+    edit = p.contact_edits.get(field="phone")
+    assert edit.edited_by == territory.admin and edit.new_value == "0611111111"
+
+
+def test_local_practitioner_with_same_rpps_is_updated_not_duplicated(extract, territory):
+    local = Practitioner.objects.create(rpps="10000000001", last_name="Lefevre",
+                                        first_name="Helene", mssante="h@test.mssante.fr")
+    import_annuaire(extract([row()]))
+    assert Practitioner.objects.count() == 1
+    local.refresh_from_db()
+    assert local.national_id == "810000000001" and local.mssante == "h@test.mssante.fr"
+
+
+def test_local_services_and_senior_lines_are_untouched(extract, territory):
+    import_annuaire(extract([row()]))
+    territory.cardio.refresh_from_db()
+    assert territory.cardio.senior_line == "0243000001"
+    assert Organisation.objects.get(pk=territory.alpha.pk).active
+
+
+def test_command_prints_the_report_and_bad_lines(extract):
+    path = extract([row(), "garbage"])
+    out, err = StringIO(), StringIO()
+    call_command("import-annuaire", str(path), "--no-progress", stdout=out, stderr=err)
+    assert "professionnels : 1 ajoutés" in out.getvalue()
+    assert "ligne 3" in err.getvalue()
+
+
+def test_file_without_the_expected_header_is_refused(tmp_path):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "x.txt"
+    path.write_text("a|b|c|\n1|2|3|\n")
+    with pytest.raises(CommandError, match="rien n'a été importé"):
+        call_command("import-annuaire", str(path), "--no-progress", stdout=StringIO())
+    assert ImportRun.objects.get().status == "failed"
+    assert Practitioner.objects.count() == 0
