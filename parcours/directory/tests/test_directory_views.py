@@ -1,0 +1,114 @@
+import pytest
+from django.db import connection
+
+from parcours.directory.annuaire import import_annuaire
+from parcours.directory.models import Practitioner
+
+from .conftest import row
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["gp", "gp2", "desk", "doctor", "pneumo", "head", "admin", "nobody"]
+
+
+@pytest.fixture
+def card(territory, extract):
+    import_annuaire(extract([row(), row("810000000002", "MARTIN", "PAUL", structure="R2",
+                                        skill="Pneumologie", postcode="53100", town="MAYENNE",
+                                        org="CABINET MARTIN", sector="Cabinet individuel",
+                                        mode=("L", "Libéral"))]))
+    p = Practitioner.objects.get(national_id="810000000001")
+    p.user = territory.doctor
+    p.save()
+    return p
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_logged_in_user_reads_the_card(card, territory, login, role):
+    page = login(getattr(territory, role)).get(f"/annuaire/professionnels/{card.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "10000000001" in html and "Cardiologie" in html and "CH DE TEST" in html
+    assert "0243000000" in html
+
+
+def test_anonymous_is_sent_to_login(card, client):
+    assert client.get(f"/annuaire/professionnels/{card.pk}/").status_code == 302
+
+
+@pytest.mark.parametrize("role,allowed", [(r, r in ("doctor", "admin")) for r in ROLES])
+def test_only_the_practitioner_and_the_admin_edit_contact(card, territory, login, role,
+                                                          allowed):
+    c = login(getattr(territory, role))
+    url = f"/annuaire/professionnels/{card.pk}/coordonnees/"
+    assert c.get(url).status_code == (200 if allowed else 403)
+    response = c.post(url, {"phone": "06 11 22 33 44", "mssante": "", "email": "",
+                            "preferred_channel": "Téléphone", "contact_hours": "8h-18h"})
+    assert response.status_code == (302 if allowed else 403)
+    card.refresh_from_db()
+    assert (card.phone == "06 11 22 33 44") is allowed
+
+
+def test_edit_form_errors_are_in_french(card, territory, login):
+    response = login(territory.admin).post(
+        f"/annuaire/professionnels/{card.pk}/coordonnees/",
+        {"phone": "appelez-moi", "mssante": "pas une adresse"})
+    html = response.content.decode()
+    assert "Numéro de téléphone invalide" in html
+    assert "Saisissez une adresse de courriel valide" in html
+
+
+def test_card_shows_local_and_national_phone_and_who_edited(card, territory, login):
+    c = login(territory.doctor)
+    c.post(f"/annuaire/professionnels/{card.pk}/coordonnees/",
+           {"phone": "0611111111", "preferred_channel": "Messagerie sécurisée"})
+    html = c.get(f"/annuaire/professionnels/{card.pk}/").content.decode()
+    assert "0611111111" in html and "annuaire national : 0243000000" in html
+    assert "Modifié localement" in html
+
+
+def test_service_senior_line_edit_by_head_and_admin_only(territory, login):
+    url = f"/annuaire/services/{territory.cardio.pk}/coordonnees/"
+    assert login(territory.gp).get(url).status_code == 403
+    assert login(territory.doctor).get(url).status_code == 403
+    response = login(territory.head).post(url, {"senior_line": "0243000099",
+                                               "senior_line_hours": "24 h/24", "phone": ""})
+    assert response.status_code == 302
+    territory.cardio.refresh_from_db()
+    assert territory.cardio.senior_line == "0243000099"
+    assert territory.cardio.contact_edits.filter(field="senior_line",
+                                                 edited_by=territory.head).exists()
+    html = login(territory.gp).get(f"/annuaire/services/{territory.cardio.pk}/").content
+    assert b"0243000099" in html
+
+
+def test_search_ignores_accents_and_case(card, territory, login):
+    c = login(territory.gp)
+    html = c.get("/annuaire/", {"q": "helene lefevre"}).content.decode()
+    assert f"/annuaire/professionnels/{card.pk}/" in html
+    html = c.get("/annuaire/", {"q": "LÉFÈVRE"}).content.decode()
+    assert f"/annuaire/professionnels/{card.pk}/" in html
+
+
+def test_search_by_specialty_place_and_organisation(card, territory, login):
+    c = login(territory.gp)
+    martin = Practitioner.objects.get(national_id="810000000002")
+    html = c.get("/annuaire/", {"specialty": "Pneumologie"}).content.decode()
+    assert f"professionnels/{martin.pk}/" in html and f"professionnels/{card.pk}/" not in html
+    html = c.get("/annuaire/", {"place": "53100"}).content.decode()
+    assert f"professionnels/{martin.pk}/" in html and f"professionnels/{card.pk}/" not in html
+    html = c.get("/annuaire/", {"place": "laval"}).content.decode()
+    assert f"professionnels/{card.pk}/" in html and f"professionnels/{martin.pk}/" not in html
+    html = c.get("/annuaire/", {"place": "53"}).content.decode()
+    assert f"professionnels/{card.pk}/" in html and f"professionnels/{martin.pk}/" in html
+    html = c.get("/annuaire/", {"organisation": "cabinet martin"}).content.decode()
+    assert f"professionnels/{martin.pk}/" in html and f"professionnels/{card.pk}/" not in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram search: PostgreSQL")
+def test_search_tolerates_typos_on_postgresql(card, territory, login):
+    c = login(territory.gp)
+    html = c.get("/annuaire/", {"q": "lefebre"}).content.decode()
+    assert f"/annuaire/professionnels/{card.pk}/" in html
+    html = c.get("/annuaire/", {"q": "martn paul"}).content.decode()
+    assert "MARTIN" in html

@@ -1,0 +1,75 @@
+"""FHIR search on the imported directory: folded names, typos, places, active flag."""
+
+import pytest
+from django.db import connection
+
+from parcours.directory.annuaire import import_annuaire
+from parcours.directory.models import Practitioner
+from parcours.directory.tests.conftest import extract, row  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def imported(territory, extract):  # noqa: F811
+    import_annuaire(extract([row(), row("810000000002", "MARTIN", "PAUL", structure="R2",
+                                        postcode="53100", town="MAYENNE", org="CABINET MARTIN",
+                                        sector="Cabinet individuel", skill="Pneumologie")]))
+    import_annuaire(extract([row()], name="second.txt"))  # MARTIN is now gone
+    return Practitioner.objects.get(national_id="810000000001")
+
+
+def ids(response):
+    assert response.status_code == 200, response.json_body
+    return [e["resource"]["id"] for e in response.json_body.get("entry", [])]
+
+
+def test_practitioner_name_ignores_accents_and_case(api, territory, imported):
+    client = api(territory.gp)
+    assert ids(client.get("Practitioner", {"name": "helene"})) == [str(imported.pk)]
+    assert ids(client.get("Practitioner", {"name": "lefèvre"})) == [str(imported.pk)]
+    assert ids(client.get("Practitioner", {"name:exact": "Lefevre Helene"})) == [
+        str(imported.pk)]
+
+
+def test_practitioner_by_place_specialty_and_active(api, territory, imported):
+    client = api(territory.gp)
+    assert ids(client.get("Practitioner", {"address-postalcode": "53000"})) == [
+        str(imported.pk)]
+    assert ids(client.get("Practitioner", {"address-city": "laval"})) == [str(imported.pk)]
+    gone = Practitioner.objects.get(national_id="810000000002")
+    inactive = client.get("Practitioner", {"active": "false"})
+    assert ids(inactive) == [str(gone.pk)]
+    assert inactive.json_body["entry"][0]["resource"]["active"] is False
+    assert ids(client.get("Practitioner", {"specialty": "cardiologie et maladies "
+                                                        "vasculaires"})) == [str(imported.pk)]
+    assert client.get("Practitioner", {"active": "maybe"}).status_code == 400
+
+
+def test_organization_and_role_search(api, territory, imported):
+    client = api(territory.gp)
+    orgs = client.get("Organization", {"name": "ch de test", "active": "true"})
+    assert [e["resource"]["name"] for e in orgs.json_body["entry"]] == ["CH DE TEST"]
+    assert ids(client.get("Organization", {"address-postalcode": "53100",
+                                           "active": "false"}))
+    roles = client.get("PractitionerRole", {"address-city": "Laval", "active": "true"})
+    assert [e["resource"]["practitioner"]["reference"] for e in roles.json_body["entry"]] == [
+        f"Practitioner/{imported.pk}"]
+    services = client.get("HealthcareService", {"address-city": "laval"})
+    assert {e["resource"]["name"] for e in services.json_body["entry"]} == {"Cardiologie",
+                                                                            "Pneumologie"}
+
+
+def test_phonetic_search(api, territory, imported):
+    client = api(territory.gp)
+    if connection.vendor == "postgresql":
+        assert ids(client.get("Practitioner", {"phonetic": "lefebre"})) == [str(imported.pk)]
+    else:
+        assert ids(client.get("Practitioner", {"phonetic": "lefevre"})) == [str(imported.pk)]
+
+
+def test_capability_statement_lists_the_new_parameters(api, territory):
+    body = api(territory.gp).get("metadata").json_body
+    practitioner = next(r for r in body["rest"][0]["resource"] if r["type"] == "Practitioner")
+    names = {p["name"] for p in practitioner["searchParam"]}
+    assert {"phonetic", "address-city", "address-postalcode", "active", "specialty"} <= names
