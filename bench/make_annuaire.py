@@ -156,7 +156,7 @@ def main() -> None:
             title = ("DR", "Docteur") if is_doctor else ("", "")
             spec = pick(rng, SPECIALTIES, spec_w) if prof[0] == "10" else None
             n_act = rng.choices((1, 2, 3, 4), weights=(62, 27, 8, 3), k=1)[0]
-            for a in range(n_act):
+            for _ in range(n_act):
                 if written >= args.rows:
                     break
                 salaried = rng.random() < prof[3]
@@ -192,7 +192,8 @@ def main() -> None:
                     siret, siret[:9], finess, finess_j, sid, name, "", "", "",
                     str(rng.randrange(1, 200)), rng.choice(("", "", "", "B", "T")), st[0], st[1],
                     rng.choice(STREETS), "", f"{postcode} {town_name}", postcode, commune,
-                    town_name, "99000", "France", f"0{rng.randrange(1, 6)}{rng.randrange(10**8):08d}",
+                    town_name, "99000", "France",
+                    f"0{rng.randrange(1, 6)}{rng.randrange(10**8):08d}",
                     "", "", email, dept, f"Département {dept}", "", "ARS/CNOM/CNOM",
                     sector[0], sector[1], "", "",
                 ]

@@ -17,6 +17,9 @@ columns: locally edited contact modalities live in columns the SQL below never n
 Everything runs in one transaction: a failure leaves the directory as it was.
 """
 
+# SQL below is assembled from this module's constant table and column names only; file values
+# travel through COPY or query parameters.
+# ruff: noqa: S608
 from __future__ import annotations
 
 import time
@@ -273,7 +276,9 @@ def _chunks(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
 
 def _create_stage(cursor, vendor: str) -> None:
     cols = ", ".join(f"{name} {'integer' if size is None else 'text'}" for name, size in STAGE)
+    # (Dropped first: an import inside an outer transaction — tests — may follow another.)
     if vendor == "postgresql":
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.annuaire_stage")
         cursor.execute(f"CREATE TEMP TABLE annuaire_stage ({cols}) ON COMMIT DROP")
     else:
         cursor.execute("DROP TABLE IF EXISTS temp.annuaire_stage")

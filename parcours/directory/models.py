@@ -281,3 +281,6 @@ class ContactEdit(models.Model):
         verbose_name = _("modification de coordonnées")
         verbose_name_plural = _("modifications de coordonnées")
         ordering = ["-edited_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.field} : {self.old_value} → {self.new_value}"

@@ -9,8 +9,18 @@ PostgreSQL, it falls back to trigram word similarity, which forgives typos ("Lef
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, FloatField, OuterRef, \
-    Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
 
 from .keys import fold
@@ -53,9 +63,10 @@ def key_fuzzy(qs: QuerySet, value: str, table: str) -> QuerySet:
         # Session setting read by the %> operator; only the directory search uses it.
         cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
                        [str(FUZZY_THRESHOLD)])
-    similar = ExpressionWrapper(RawSQL(f"{table}.search_key %%> %s", [key]),
+    # ``table`` is a constant of the callers; the searched text is a parameter.
+    similar = ExpressionWrapper(RawSQL(f"{table}.search_key %%> %s", [key]),  # noqa: S611
                                 output_field=BooleanField())
-    score = RawSQL(f"word_similarity(%s, {table}.search_key)", [key],
+    score = RawSQL(f"word_similarity(%s, {table}.search_key)", [key],  # noqa: S611
                    output_field=FloatField())
     return qs.filter(similar).annotate(score=score).order_by("-score", "search_key", "pk")
 
@@ -93,8 +104,6 @@ def practitioner_search(*, query: str = "", specialty: str = "", place: str = ""
     if rows:
         active_roles = PractitionerRole.objects.filter(active=True).select_related(
             "organisation", "service")
-        from django.db.models import prefetch_related_objects
-
         prefetch_related_objects(rows, Prefetch("roles", queryset=active_roles))
     return rows
 

@@ -21,7 +21,6 @@ from parcours.referrals.models import ReferralEvent, ReferralMessage
 from parcours.referrals.workflow import Action
 
 from . import codes, mappers
-from .errors import FhirError
 from .search import (
     SearchParam,
     any_of,
@@ -136,10 +135,10 @@ def _phonetic_param(table: str, doc: str) -> SearchParam:
 
 def _bool_param(field: str, doc: str) -> SearchParam:
     def apply(qs, values, modifier):
+        # Like the other token parameters, a value other than true/false matches nothing.
         flags = {v for v in values if v in ("true", "false")}
-        if not flags:
-            raise FhirError(400, "« active » vaut true ou false.")
-        return qs.filter(**{f"{field}__in": [f == "true" for f in flags]})
+        return qs.filter(**{f"{field}__in": [f == "true" for f in flags]}) if flags \
+            else qs.none()
     return SearchParam("token", doc, apply)
 
 
