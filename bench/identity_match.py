@@ -28,6 +28,8 @@ from bench._common import PG_SERVER, PYTHON, ROOT, database_url, server_env  # n
 from bench.identity_dataset import ERRORS, _corrupt, _person  # noqa: E402
 
 DB = "parcours_bench_identity"
+BIRTH_PLACE = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
+INSEE = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code"
 
 
 def psql(sql: str, db: str = "postgres") -> None:
@@ -119,7 +121,12 @@ def main() -> None:
                     "resource": {"resourceType": "Patient", "gender": "female"
                                  if q.sex == "F" else "male", "birthDate": q.birth_date,
                                  "name": [{"use": "official", "family": q.birth_name,
-                                           "given": q.given_names.split()}]}}]}
+                                           "given": q.given_names.split()}],
+                                 **({"extension": [{"url": BIRTH_PLACE, "valueAddress": {
+                                     "extension": [{"url": INSEE, "valueCoding": {
+                                         "system": "urn:oid:1.2.250.1.213.2.12",
+                                         "code": q.birthplace}}]}}]} if q.birthplace
+                                    else {})}}]}
             t0 = time.perf_counter()
             resp = client.post("/fhir/Patient/$match", json.dumps(body),
                                content_type="application/fhir+json",

@@ -47,9 +47,10 @@ def identity(r: Rec) -> Identity:
 
 
 class Blocks:
-    """The database matcher's three blocking conditions (patients/matching.py), in memory."""
+    """The database matcher's blocking conditions (patients/matching.py), in memory."""
 
     def __init__(self, refs: list[Identity]):
+        self.refs = refs
         self.by_date, self.by_names, self.by_name_year = (defaultdict(list) for _ in range(3))
         for i, r in enumerate(refs):
             self.by_date[r.birth_date].append(i)
@@ -62,10 +63,14 @@ class Blocks:
             if d:
                 out.update(self.by_date.get(d, ()))
         keys = {k for k in (name_key(q.birth_name), name_key(q.used_name)) if k}
+        near = set()
         for k in keys:
-            out.update(self.by_names.get((k, given_key(q.given_names)), ()))
+            near.update(self.by_names.get((k, given_key(q.given_names)), ()))
             for y in (q.birth_date.year - 1, q.birth_date.year, q.birth_date.year + 1):
-                out.update(self.by_name_year.get((k, y), ()))
+                near.update(self.by_name_year.get((k, y), ()))
+        d = q.birth_date
+        out.update(i for i in near if self.refs[i].birth_date.month == d.month
+                   or self.refs[i].birth_date.day == d.day)
         return out
 
 

@@ -4,10 +4,14 @@ Blocking keeps ``$match`` fast on a million identities: three indexed conditions
 one query that PostgreSQL answers with a bitmap OR of index scans —
 
 - the same birth date, or day and month swapped (index ``birth_date, search_name``);
-- the same sound of birth name (or of the used name given) and of first name, any birth date
-  (index ``name_key, given_key``): catches mistyped dates;
+- the same sound of birth name (or of the used name given) and of first name, any year
+  (index ``name_key, given_key``): catches a mistyped year;
 - the same sound of name within a year of the birth date (index ``name_key, birth_date``):
-  catches mistyped first names;
+  catches a mistyped day or month together with a mistyped or changed first name;
+
+the last two keep only rows sharing the month or the day of the birth date (a one-digit typo
+leaves one of them intact): on a million identities a common name such as MARTIN has hundreds
+of rows per first name, and scoring them all cost most of the $match time (docs/benchmarks.md);
 
 plus the INS matricule and local identifiers when given. At most ``MAX_CANDIDATES`` rows are
 scored; merged identities are never candidates (their survivor is).
@@ -40,11 +44,25 @@ MATCH_FIELDS = ("id", "birth_name", "birth_given_names", "birth_date", "sex",
 
 @dataclass
 class Scored:
-    patient: Patient
+    patient: Patient  # only the fields compared (MATCH_FIELDS) are loaded
     match: Match
 
 
-def identity_of(p: Patient) -> Identity:
+class _Row:
+    """A candidate's compared fields, lighter than a model instance (hundreds per call)."""
+
+    __slots__ = MATCH_FIELDS
+
+    def __init__(self, *values):
+        for name, value in zip(MATCH_FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self):
+        return self.id
+
+
+def identity_of(p) -> Identity:
     return Identity(birth_name=p.birth_name, given_names=p.birth_given_names,
                     birth_date=p.birth_date, sex=p.sex, birthplace=p.birthplace_insee,
                     used_name=p.used_name, used_first_name=p.used_first_name,
@@ -58,11 +76,12 @@ def candidate_condition(query: Identity, identifiers: list[tuple[str, str]] = ()
         cond |= Q(birth_date__in=[x for x in (d, swapped(d)) if x])
     keys = {k for k in (name_key(query.birth_name), name_key(query.used_name)) if k}
     gkey = given_key(query.given_names)
+    near = Q(birth_date__month=d.month) | Q(birth_date__day=d.day) if d is not None else Q()
     if keys and gkey:
-        cond |= Q(name_key__in=keys, given_key=gkey)
+        cond |= Q(name_key__in=keys, given_key=gkey) & near
     if keys and d is not None:
         cond |= Q(name_key__in=keys, birth_date__gte=date(d.year - 1, 1, 1),
-                  birth_date__lte=date(d.year + 1, 12, 31))
+                  birth_date__lte=date(d.year + 1, 12, 31)) & near
     if query.ins:
         cond |= Q(ins_nir=query.ins)
     for system, value in identifiers:
@@ -79,7 +98,7 @@ def find_matches(query: Identity, *, identifiers: list[tuple[str, str]] = (),
         merged_into__isnull=True).filter(candidate_condition(query, identifiers))
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
-    rows = list(qs.only(*MATCH_FIELDS)[:MAX_CANDIDATES])
+    rows = [_Row(*values) for values in qs.values_list(*MATCH_FIELDS)[:MAX_CANDIDATES]]
     known = set()
     if identifiers:
         cond = Q(pk__in=[])
