@@ -30,6 +30,13 @@ def capability_statement(base: str) -> dict:
                  {"name": "_total", "type": "token",
                   "documentation": "none | estimate | accurate (default)"}],
         }
+        if rtype.name == "Patient":
+            entry["operation"] = [{
+                "name": "match",
+                "definition": "http://hl7.org/fhir/OperationDefinition/Patient-match",
+                "documentation": "Identités proches, notées et graduées (certain, probable, "
+                                 "possible) ; seules celles visibles par l'appelant, sauf une "
+                                 "correspondance certaine sur les traits complets."}]
         if rtype.name == "Task":
             entry["documentation"] += (" PATCH accepte JSON Patch (application/json-patch+json)"
                                        " et JSON Merge Patch (application/merge-patch+json ou "
@@ -69,5 +76,10 @@ def capability_statement(base: str) -> dict:
                                "stockés hachés, révocables, avec expiration facultative.",
             },
             "resource": resources,
+            "interaction": [{"code": "transaction",
+                             "documentation": "Synthèse de dossier hospitalier d'un patient "
+                                              "(Encounter, Condition, AllergyIntolerance, "
+                                              "MedicationStatement, DocumentReference), tout "
+                                              "ou rien."}],
         }],
     }

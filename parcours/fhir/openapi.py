@@ -33,6 +33,19 @@ def openapi_document(base: str) -> dict:
                             "schema": {"type": "string"}}],
             "responses": {"200": _json("Binary"), **ERRORS}}},
     }
+    paths["/Patient/$match"] = {"post": {
+        "summary": "Patient/$match: scored, graded candidate identities", "tags": ["Patient"],
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {FHIR_JSON: {"schema": {
+            "$ref": "#/components/schemas/Resource"}}}},
+        "responses": {"200": _json("searchset Bundle with search.score and match-grade",
+                                   "Bundle"), **ERRORS}}}
+    paths["/"] = {"post": {
+        "summary": "transaction Bundle: a hospital record summary for one patient",
+        "tags": ["Server"], "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {FHIR_JSON: {"schema": {
+            "$ref": "#/components/schemas/Bundle"}}}},
+        "responses": {"200": _json("transaction-response Bundle", "Bundle"), **ERRORS}}}
     for rtype in REGISTRY.values():
         params = [{"name": name, "in": "query", "required": False, "description": p.doc,
                    "schema": {"type": "string"}} for name, p in rtype.search.items()]

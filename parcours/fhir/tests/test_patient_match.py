@@ -91,3 +91,11 @@ def test_match_refuses_a_malformed_parameters(territory, api):
     r = api(territory.gp).post("Patient/$match", {"resourceType": "Parameters"})
     assert r.status_code == 400
     assert r.json_body["resourceType"] == "OperationOutcome"
+
+
+def test_capability_statement_lists_match_and_transaction(api):
+    r = api().get("metadata")
+    rest = r.json_body["rest"][0]
+    patient = next(x for x in rest["resource"] if x["type"] == "Patient")
+    assert patient["operation"][0]["name"] == "match"
+    assert rest["interaction"][0]["code"] == "transaction"
