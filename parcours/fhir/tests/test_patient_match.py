@@ -99,3 +99,22 @@ def test_capability_statement_lists_match_and_transaction(api):
     patient = next(x for x in rest["resource"] if x["type"] == "Patient")
     assert patient["operation"][0]["name"] == "match"
     assert rest["interaction"][0]["code"] == "transaction"
+
+
+def test_a_merged_identity_points_to_its_survivor(territory, api):
+    from parcours.patients.services import patient_merge
+
+    a = _dupont(territory)
+    b = patient_create(actor=territory.gp, birth_name="Dupond", birth_given_names="Marie",
+                       birth_date=date(1950, 3, 4), sex="F").patient
+    patient_merge(actor=territory.admin, survivor=a, merged=b)
+    old = api(territory.gp).get(f"Patient/{b.pk}").json_body
+    assert old["active"] is False
+    assert old["link"] == [{"other": {"reference": f"Patient/{a.pk}"}, "type": "replaced-by"}]
+    new = api(territory.gp).get(f"Patient/{a.pk}").json_body
+    assert new["link"] == [{"other": {"reference": f"Patient/{b.pk}"}, "type": "replaces"}]
+    # $match proposes the survivor only
+    r = api(territory.gp).post("Patient/$match", _params({
+        "name": [{"family": "Dupond", "given": ["Marie"]}], "gender": "female",
+        "birthDate": "1950-03-04"}))
+    assert [pid for pid, _, _ in _grades(r)] == [str(a.pk)]
