@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/doublons/", views.scan, name="scan"),
     path("doublons/", views.duplicates, name="duplicates"),
+    path("doublons/rechercher/", views.scan, name="scan-number"),
     path("doublons/<int:pk>/", views.duplicate_detail, name="duplicate"),
     path("fusions/<int:pk>/annuler/", views.merge_undo, name="merge-undo"),
 ]

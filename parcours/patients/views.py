@@ -209,11 +209,22 @@ def merge_undo(request, pk):
 
 
 @login_required
-def scan(request, pk):
+def scan(request, pk=None):
     _reviewer_only(request.user)
-    patient = access_patient(request.user, pk)
+    if pk is None:  # the number typed in the review queue's form
+        pk = request.POST.get("pk", "").strip()
+        if not pk.isdigit():
+            raise Http404
+    from parcours.accounts.scopes import is_territory_admin
+
     if request.method != "POST":
         raise Http404
+    if is_territory_admin(request.user):  # the regional cell scans any identity
+        patient = Patient.objects.filter(pk=pk, merged_into__isnull=True).first()
+        if patient is None:
+            raise Http404
+    else:
+        patient = access_patient(request.user, pk)
     found = duplicates_scan(actor=request.user, patient=patient)
     messages.info(request, _("%(n)s doublon(s) potentiel(s) dans la file.") % {"n": len(found)})
     return redirect("patients:duplicates")

@@ -179,3 +179,22 @@ def test_status_form_on_the_patient_page(territory, patient, login):
                            {"status": "VALI", "document": "PASSEPORT"})
     assert response.status_code == 302
     assert Patient.objects.get(pk=patient.pk).identity_status == "VALI"
+
+
+@pytest.mark.parametrize("who,status", [("admin", 302), ("desk", 404), ("gp", 404)])
+def test_on_demand_scan_per_role(territory, login, who, status):
+    a, result = _pair(territory)
+    DuplicateCandidate.objects.all().delete()
+    response = login(getattr(territory, who)).post(reverse("patients:scan", args=[a.pk]))
+    assert response.status_code == status
+    assert DuplicateCandidate.objects.exists() == (status == 302)
+
+
+def test_admin_scans_by_number_from_the_queue(territory, login):
+    a, _ = _pair(territory)
+    DuplicateCandidate.objects.all().delete()
+    client = login(territory.admin)
+    assert 'action="/patients/doublons/rechercher/"' in client.get(
+        reverse("patients:duplicates")).content.decode()
+    assert client.post(reverse("patients:scan-number"), {"pk": a.pk}).status_code == 302
+    assert DuplicateCandidate.objects.count() == 1
