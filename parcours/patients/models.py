@@ -152,6 +152,8 @@ class PatientIdentifier(models.Model):
         ordering = ["system", "value"]
         constraints = [models.UniqueConstraint(fields=["system", "value"],
                                                name="patientidentifier_unique")]
+        # identifier=value with no system (FHIR search, $match) looks the value up alone.
+        indexes = [models.Index(fields=["value"], name="patientidentifier_value")]
 
     def __str__(self) -> str:
         return f"{self.system}|{self.value}"
