@@ -11,11 +11,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -29,6 +27,7 @@ from .models import HospitalService, Organisation, Practitioner, PractitionerRol
 # How close a misspelt name must be (pg_trgm word similarity, 0–1; the default 0.6 misses one
 # wrong letter in a short name).
 FUZZY_THRESHOLD = 0.45
+PLACE_MAX_ROLES = 5000
 
 
 def hospital_list(*, query: str = "") -> QuerySet[Organisation]:
@@ -82,18 +81,23 @@ def practitioner_search(*, query: str = "", specialty: str = "", place: str = ""
     qs = Practitioner.objects.filter(active=True)
     if specialty:
         qs = qs.filter(specialty=specialty)
-    roles = PractitionerRole.objects.filter(practitioner=OuterRef("pk"), active=True)
-    if place:
-        place = place.strip()
-        if place.isdigit():
-            roles = roles.filter(organisation__postcode__startswith=place) if len(place) < 5 \
-                else roles.filter(organisation__postcode=place)
-        else:
-            roles = roles.filter(organisation__town_key=fold(place))
-    if organisation:
-        roles = key_contains_all(roles, organisation, "organisation__search_key")
     if place or organisation:
-        qs = qs.filter(Exists(roles))
+        # Sites first (postcode, town and name indexes), then their activities: walking the
+        # practitioners in name order and testing each one's sites was seconds over a
+        # national directory. Past PLACE_MAX_ROLES activities the list is a subset (the page
+        # asks to narrow the search).
+        roles = PractitionerRole.objects.filter(active=True)
+        if place:
+            place = place.strip()
+            if place.isdigit():
+                roles = roles.filter(organisation__postcode__startswith=place) \
+                    if len(place) < 5 else roles.filter(organisation__postcode=place)
+            else:
+                roles = roles.filter(organisation__town_key=fold(place))
+        if organisation:
+            roles = key_contains_all(roles, organisation, "organisation__search_key")
+        ids = list(roles.values_list("practitioner_id", flat=True)[:PLACE_MAX_ROLES])
+        qs = qs.filter(pk__in=ids)
     rows: list[Practitioner] = []
     if query:
         rows = list(key_contains_all(qs, query).order_by("search_key", "pk")[:limit])
