@@ -14,6 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The four kinds of request are the referral workflow's (a constants module, no models).
+from parcours.referrals.workflow import Kind
+
 from .keys import fold, practitioner_key
 
 
@@ -109,10 +112,7 @@ class ServiceDelay(models.Model):
     service = models.ForeignKey(HospitalService, on_delete=models.CASCADE, related_name="delays",
                                 verbose_name=_("service"))
     kind = models.CharField(_("type de demande"), max_length=20,
-                            choices=[("ADVICE", _("Avis spécialisé")),
-                                     ("ADMISSION", _("Hospitalisation")),
-                                     ("CONSULTATION", _("Consultation")),
-                                     ("EXAM", _("Examen complémentaire"))])
+                            choices=Kind.choices)
     hours = models.PositiveIntegerField(_("délai (heures)"))
     working_days = models.BooleanField(_("jours ouvrés"), default=False)
 
