@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "parcours.directory",
     "parcours.patients",
     "parcours.referrals",
+    "parcours.scheduling",
+    "parcours.messaging",
     "parcours.notifications",
     "parcours.indicators",
     "parcours.fhir",

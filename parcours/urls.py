@@ -20,6 +20,8 @@ urlpatterns = [
     path("patients/", include("parcours.patients.urls")),
     path("demandes/", include("parcours.referrals.urls")),
     path("annuaire/", include("parcours.directory.urls")),
+    path("agendas/", include("parcours.scheduling.urls")),
+    path("messagerie/", include("parcours.messaging.urls")),
     path("notifications/", include("parcours.notifications.urls")),
     path("indicateurs/", include("parcours.indicators.urls")),
     # A FHIR transaction Bundle is POSTed to the base itself, with no trailing slash.

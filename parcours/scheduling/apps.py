@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SchedulingConfig(AppConfig):
+    name = "parcours.scheduling"
+    verbose_name = "Agendas et rendez-vous"
