@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "parcours.referrals",
     "parcours.scheduling",
     "parcours.messaging",
+    "parcours.labs",
     "parcours.notifications",
     "parcours.indicators",
     "parcours.fhir",
