@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parcours.referrals.forms import DateInput
 
-from .models import Patient
+from .models import Patient, PatientIdentifier
 
 
 class PatientForm(forms.Form):
@@ -45,3 +45,25 @@ class StatusForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["document"].choices = [("", "—"), *IDENTITY_DOCUMENTS.items()]
+
+
+class IdentifierForm(forms.Form):
+    """A local number of the patient in one of the user's organisations (IPP, network file)."""
+
+    organisation = forms.ModelChoiceField(label=_("Organisation émettrice"), queryset=None,
+                                          empty_label=None)
+    kind = forms.ChoiceField(label=_("Type"), choices=[
+        (PatientIdentifier.Kind.IPP, PatientIdentifier.Kind.IPP.label),
+        (PatientIdentifier.Kind.NETWORK, PatientIdentifier.Kind.NETWORK.label),
+        (PatientIdentifier.Kind.OTHER, PatientIdentifier.Kind.OTHER.label)])
+    value = forms.CharField(label=_("Numéro"), max_length=100)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+    def clean_value(self):
+        value = "".join(self.cleaned_data["value"].split())
+        if not value.isprintable() or len(value) < 2:
+            raise forms.ValidationError(_("Numéro invalide."))
+        return value

@@ -255,6 +255,13 @@ def patient_identifier_add(*, actor, patient: Patient, system: str, value: str,
     return ident
 
 
+def local_system(organisation, kind: str) -> str:
+    """The identifier system of an organisation's local numbers entered by hand: one per
+    organisation and kind, so two hospitals' IPP 12345 never collide. Numbers received by FHIR
+    or the summary import keep the sender's own system."""
+    return f"urn:parcours:{kind.lower()}:{organisation.finess or organisation.pk}"
+
+
 def _survivor(patient: Patient) -> Patient:
     seen = 0
     while patient.merged_into_id is not None and seen < 20:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("nouveau/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/doublons/", views.scan, name="scan"),
+    path("<int:pk>/identifiants/", views.identifier_add, name="identifier-add"),
     path("doublons/", views.duplicates, name="duplicates"),
     path("doublons/rechercher/", views.scan, name="scan-number"),
     path("doublons/<int:pk>/", views.duplicate_detail, name="duplicate"),

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
@@ -19,14 +20,16 @@ from .access import (
     merge_queryset_for,
     patient_queryset_for,
 )
-from .forms import PatientForm, PatientSearchForm, StatusForm
+from .forms import IdentifierForm, PatientForm, PatientSearchForm, StatusForm
 from .models import DuplicateCandidate, Patient
 from .record import record_items_for
 from .selectors import patient_search
 from .services import (
     duplicate_separate,
     duplicates_scan,
+    local_system,
     patient_create,
+    patient_identifier_add,
     patient_merge,
     patient_merge_undo,
     patient_set_status,
@@ -133,7 +136,50 @@ def detail(request, pk):
         "status_changes": patient.status_changes.select_related("by")[:5],
         "reviewer": reviewer,
         "merged_from": patient.merged_from.all(),
+        "identifier_form": _identifier_form(request.user),
     }, status=400 if request.method == "POST" else 200)
+
+
+def _user_organisations(user):
+    from parcours.directory.models import Organisation
+
+    return Organisation.objects.filter(memberships__user=user).distinct().order_by("name")
+
+
+def _identifier_form(user, data=None) -> IdentifierForm | None:
+    """Anyone who may see the patient and belongs to an organisation records that
+    organisation's number for them; others get no form."""
+    organisations = _user_organisations(user)
+    if not organisations.exists():
+        return None
+    return IdentifierForm(data, organisations=organisations)
+
+
+@login_required
+@require_POST
+def identifier_add(request, pk):
+    patient = access_patient(request.user, pk)
+    form = _identifier_form(request.user, request.POST)
+    if form is None:
+        raise Http404
+    if form.is_valid():
+        org, kind = form.cleaned_data["organisation"], form.cleaned_data["kind"]
+        try:
+            patient_identifier_add(actor=request.user, patient=patient,
+                                   system=local_system(org, kind),
+                                   value=form.cleaned_data["value"], kind=kind,
+                                   organisation=org)
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                for error in errors:
+                    messages.error(request, error)
+        else:
+            messages.success(request, _("Identifiant local enregistré."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("patients:detail", patient.pk)
 
 
 # --- identitovigilance: the duplicate review queue ---------------------------------------------
