@@ -41,3 +41,10 @@ def is_territory_admin(user) -> bool:
         user.is_superuser
         or any(m["role"] == Role.TERRITORY_ADMIN for m in _memberships(user))
     )
+
+
+def membership_rows(user) -> list[dict]:
+    """The user's memberships as dicts (role, organisation_id, service_id), cached."""
+    if not user.is_authenticated:
+        return []
+    return _memberships(user)

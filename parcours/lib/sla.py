@@ -20,6 +20,10 @@ def _french_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.France(years=year).keys())
 
 
+def is_public_holiday(day: date) -> bool:
+    return day in _french_holidays(day.year)
+
+
 def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _french_holidays(day.year)
 

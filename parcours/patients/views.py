@@ -37,8 +37,11 @@ from .services import (
 
 
 def _next_url(request, patient) -> str:
-    if request.GET.get("next") == "referral" or request.POST.get("next") == "referral":
+    nxt = request.GET.get("next") or request.POST.get("next") or ""
+    if nxt == "referral":
         return reverse("referrals:new") + f"?patient={patient.pk}"
+    if nxt.startswith("slot-") and nxt[5:].isdigit():  # booking a slot (scheduling)
+        return reverse("scheduling:book", args=[int(nxt[5:])]) + f"?patient={patient.pk}"
     return reverse("patients:detail", args=[patient.pk])
 
 
@@ -51,8 +54,10 @@ def search(request):
                                       birth_date=form.cleaned_data["birth_date"]))
         audit_log(user=request.user, action="search", object_type="patient",
                   detail=f"{len(results)} résultat(s)")
+    nxt = request.GET.get("next", "")
     return render(request, "patients/search.html", {
-        "form": form, "results": results, "next": request.GET.get("next", ""),
+        "form": form, "results": results, "next": nxt,
+        "choose_slot": nxt[5:] if nxt.startswith("slot-") and nxt[5:].isdigit() else "",
         "can_create": is_gp(request.user)})
 
 

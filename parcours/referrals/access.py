@@ -10,7 +10,7 @@ from django.http import Http404
 from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids
 
 from .models import Referral
-from .workflow import AWAITING_ANSWER, OPEN, Status
+from .workflow import AWAITING_ANSWER, KINDS_WITH_WINDOW, OPEN, Status
 
 
 def referral_queryset_for(user) -> QuerySet[Referral]:
@@ -60,4 +60,9 @@ def allowed_actions(user, referral: Referral) -> set[str]:
         actions.add("acknowledge")
     if is_doctor and status in AWAITING_ANSWER:
         actions.add("answer")
+    # The desk or a doctor answers a consultation or exam request with a slot of the
+    # service's agenda, booked or proposed (scheduling.services.slot_book_for_referral).
+    if (is_desk or is_doctor) and status in AWAITING_ANSWER and \
+            referral.kind in KINDS_WITH_WINDOW:
+        actions.add("book_slot")
     return actions

@@ -27,7 +27,15 @@ from parcours.notifications.services import notify
 
 from .access import allowed_actions
 from .models import Referral, ReferralAttachment, ReferralEvent, ReferralMessage
-from .workflow import AWAITING_ANSWER, KINDS_WITH_WINDOW, TRANSITIONS, Action, AnswerKind, Kind, Status
+from .workflow import (
+    AWAITING_ANSWER,
+    KINDS_WITH_WINDOW,
+    TRANSITIONS,
+    Action,
+    AnswerKind,
+    Kind,
+    Status,
+)
 
 User = get_user_model()
 
@@ -392,7 +400,10 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
 
 
 def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
-                    proposed_at: datetime | None = None, files=()) -> Referral:
+                    proposed_at: datetime | None = None, files=(),
+                    via_booking: bool = False) -> Referral:
+    """The hospital's answer. ``via_booking``: the answer is a slot booked or proposed from the
+    service's agenda (scheduling), which the desk may give as well as the doctors."""
     errors = {}
     if answer_kind not in AnswerKind.values:
         errors["answer_kind"] = _("Choisissez le type de réponse.")
@@ -410,7 +421,7 @@ def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
 
     def action():
         r = _lock(referral)
-        _require(actor, r, "answer")
+        _require(actor, r, "book_slot" if via_booking else "answer")
         now = timezone.now()
         r.answer_kind = answer_kind
         r.answer_text = text.strip()

@@ -1,0 +1,114 @@
+"""Who may see, book and manage what in the shared agendas.
+
+- A GP sees the free slots open to all partner doctors, the slots reserved to their own
+  practice (partner pool) and the urgent slots; booking an urgent slot needs a reason.
+  They see the appointments they booked or that were booked for them (prescriber).
+- The staff of a schedule — its practitioner, the pathway desk or imaging secretariat of its
+  organisation, the doctors of its service — see and manage it: every pool, every booking,
+  rules, closures, reports. The territory administrator sees every schedule.
+- Everyone else gets the same 404 as for something that does not exist.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from parcours.accounts.models import Role
+from parcours.accounts.scopes import gp_organisation_ids, is_territory_admin, membership_rows
+
+from .models import Appointment, Pool, Schedule, Slot
+
+STAFF_ORG_ROLES = {Role.PATHWAY_DESK, Role.IMAGING}
+
+
+def managed_schedule_q(user) -> Q | None:
+    """A Q on Schedule for the schedules this user runs; None: all of them (admin)."""
+    if is_territory_admin(user):
+        return None
+    q = Q(practitioner_id=user.pk)
+    for m in membership_rows(user):
+        if m["role"] in STAFF_ORG_ROLES:
+            q |= Q(organisation_id=m["organisation_id"])
+        elif m["role"] == Role.HOSPITAL_DOCTOR and m["service_id"]:
+            q |= Q(service_id=m["service_id"])
+    return q
+
+
+def managed_schedules(user) -> QuerySet[Schedule]:
+    if not user.is_authenticated:
+        return Schedule.objects.none()
+    q = managed_schedule_q(user)
+    return Schedule.objects.all() if q is None else Schedule.objects.filter(q)
+
+
+def is_schedule_staff(user, schedule: Schedule) -> bool:
+    return managed_schedules(user).filter(pk=schedule.pk).exists()
+
+
+def can_book(user) -> bool:
+    """GPs book for their patients; a schedule's staff book on their own agendas."""
+    return bool(gp_organisation_ids(user)) or managed_schedules(user).exists()
+
+
+def bookable_pool_q(user) -> Q:
+    """The slots (any schedule) a GP may book: open, urgent, or reserved to their practice."""
+    return (Q(pool=Pool.OPEN) | Q(pool=Pool.URGENT)
+            | Q(pool=Pool.PARTNER, partner_id__in=gp_organisation_ids(user)))
+
+
+def bookable_slots(user) -> QuerySet[Slot]:
+    """Slots this user may book (free or not: callers filter on status)."""
+    if not user.is_authenticated:
+        return Slot.objects.none()
+    condition = Q(pk__in=[])
+    if gp_organisation_ids(user):
+        condition |= bookable_pool_q(user)
+    managed = managed_schedule_q(user)
+    if managed is None:
+        return Slot.objects.filter(schedule__active=True)
+    condition |= Q(schedule__in=Schedule.objects.filter(managed))
+    return Slot.objects.filter(condition, schedule__active=True)
+
+
+def visible_schedules(user) -> QuerySet[Schedule]:
+    """Schedules whose free slots this user may search."""
+    if not user.is_authenticated:
+        return Schedule.objects.none()
+    if gp_organisation_ids(user):
+        return Schedule.objects.filter(active=True)
+    return managed_schedules(user).filter(active=True)
+
+
+def appointment_queryset_for(user) -> QuerySet[Appointment]:
+    if not user.is_authenticated:
+        return Appointment.objects.none()
+    managed = managed_schedule_q(user)
+    if managed is None:
+        return Appointment.objects.all()
+    return Appointment.objects.filter(
+        Q(booked_by=user) | Q(prescriber=user)
+        | Q(schedule__in=Schedule.objects.filter(managed)))
+
+
+def access_appointment(user, appointment_id) -> Appointment:
+    try:
+        return appointment_queryset_for(user).select_related(
+            "schedule__organisation", "slot__act", "patient", "booked_by", "prescriber",
+            "referral").get(pk=appointment_id)
+    except (Appointment.DoesNotExist, ValueError, TypeError):
+        raise Http404("Rendez-vous introuvable") from None
+
+
+def access_schedule(user, schedule_id, *, manage: bool = False) -> Schedule:
+    qs = managed_schedules(user) if manage else visible_schedules(user) | managed_schedules(user)
+    try:
+        return qs.select_related("organisation", "service").distinct().get(pk=schedule_id)
+    except (Schedule.DoesNotExist, ValueError, TypeError):
+        raise Http404("Agenda introuvable") from None
+
+
+def access_slot(user, slot_id) -> Slot:
+    try:
+        return bookable_slots(user).select_related("schedule__organisation", "act").get(
+            pk=slot_id)
+    except (Slot.DoesNotExist, ValueError, TypeError):
+        raise Http404("Créneau introuvable") from None

@@ -1,0 +1,105 @@
+"""Reads on the shared agendas."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .access import appointment_queryset_for, bookable_slots
+from .models import Appointment, Pool, Schedule, Slot
+
+LIVE = ~Q(status=Appointment.Status.CANCELLED)
+
+
+def slot_search(*, user, schedule: Schedule | None = None, organisation=None, service=None,
+                device: str = "", act_name: str = "", pool: str = "",
+                start_from: datetime | None = None, start_to: datetime | None = None,
+                limit: int = 100) -> list[Slot]:
+    """Free slots this user may book, soonest first. Served by the (status, start) index: the
+    scan starts at the first free slot after ``start_from`` and stops after ``limit`` rows."""
+    now = timezone.now()
+    qs = bookable_slots(user).filter(status=Slot.Status.FREE,
+                                     start__gt=max(start_from or now, now))
+    if start_to:
+        qs = qs.filter(start__lt=start_to)
+    if schedule is not None:
+        qs = qs.filter(schedule=schedule)
+    if organisation is not None:
+        qs = qs.filter(schedule__organisation=organisation)
+    if service is not None:
+        qs = qs.filter(schedule__service=service)
+    if device:
+        qs = qs.filter(schedule__device=device)
+    if act_name:
+        qs = qs.filter(act__name__icontains=act_name)
+    if pool:
+        qs = qs.filter(pool=pool)
+    return list(qs.select_related("schedule__organisation", "act", "partner")
+                .order_by("start", "id")[:limit])
+
+
+def appointment_list(*, user, upcoming: bool = True, schedule=None,
+                     limit: int = 200) -> QuerySet[Appointment]:
+    qs = appointment_queryset_for(user).select_related(
+        "schedule__organisation", "slot__act", "patient", "prescriber", "referral")
+    if schedule is not None:
+        qs = qs.filter(schedule=schedule)
+    now = timezone.now()
+    if upcoming:
+        return qs.filter(end__gte=now).order_by("start", "id")[:limit]
+    return qs.filter(end__lt=now).order_by("-start", "-id")[:limit]
+
+
+def schedule_week(*, schedule: Schedule, monday: date) -> list[tuple[date, list[Slot]]]:
+    """The slots of one week of an agenda with their live appointment (staff view)."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(monday, datetime.min.time(), tz)
+    live = Appointment.objects.filter(LIVE).select_related("patient", "prescriber")
+    slots = list(schedule.slots.filter(start__gte=start, start__lt=start + timedelta(days=7))
+                 .select_related("act", "partner")
+                 .prefetch_related(Prefetch("appointments", queryset=live, to_attr="live"))
+                 .order_by("start"))
+    days: dict[date, list[Slot]] = {monday + timedelta(days=i): [] for i in range(7)}
+    for slot in slots:
+        days.setdefault(timezone.localtime(slot.start).date(), []).append(slot)
+    return [(d, s) for d, s in days.items() if s or d.weekday() < 5]
+
+
+def schedule_indicators(*, schedules: QuerySet[Schedule], since: date) -> list[dict]:
+    """Per schedule and month: appointments booked, distinct prescribers, no-shows, and the
+    fill rate of the reserved pools (reserved slots that were booked, released ones included)."""
+    from django.db.models.functions import TruncMonth
+
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(since, datetime.min.time(), tz)
+    rows: dict[tuple, dict] = {}
+    appts = (Appointment.objects.filter(schedule__in=schedules, start__gte=start)
+             .exclude(status=Appointment.Status.CANCELLED)
+             .annotate(month=TruncMonth("start", tzinfo=tz))
+             .values("schedule_id", "schedule__name", "schedule__organisation__name", "month")
+             .annotate(booked=Count("id"), prescribers=Count("prescriber", distinct=True),
+                       noshow=Count("id", filter=Q(status=Appointment.Status.NOSHOW))))
+    for a in appts:
+        rows[(a["schedule_id"], a["month"])] = {
+            "schedule": a["schedule__name"], "organisation": a["schedule__organisation__name"],
+            "month": a["month"], "booked": a["booked"], "prescribers": a["prescribers"],
+            "noshow": a["noshow"], "reserved": 0, "reserved_booked": 0}
+    pools = (Slot.objects.filter(schedule__in=schedules, start__gte=start)
+             .exclude(reserved_pool=Pool.OPEN)
+             .annotate(month=TruncMonth("start", tzinfo=tz))
+             .values("schedule_id", "schedule__name", "schedule__organisation__name", "month")
+             .annotate(reserved=Count("id"),
+                       reserved_booked=Count("id", filter=Q(status=Slot.Status.BUSY))))
+    for p in pools:
+        row = rows.setdefault((p["schedule_id"], p["month"]), {
+            "schedule": p["schedule__name"], "organisation": p["schedule__organisation__name"],
+            "month": p["month"], "booked": 0, "prescribers": 0, "noshow": 0})
+        row["reserved"], row["reserved_booked"] = p["reserved"], p["reserved_booked"]
+    out = sorted(rows.values(), key=lambda r: (r["organisation"], r["schedule"], r["month"]))
+    for r in out:
+        r["fill_rate"] = round(100 * r["reserved_booked"] / r["reserved"]) if r["reserved"] \
+            else None
+        r["noshow_rate"] = round(100 * r["noshow"] / r["booked"]) if r["booked"] else None
+    return out

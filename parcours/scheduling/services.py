@@ -1,0 +1,500 @@
+"""Writes on the shared agendas: one function per action, one transaction each.
+
+Booking is where two people collide. ``slot_book`` locks the slot row (SELECT … FOR UPDATE), so
+concurrent bookings of one slot queue on that row and every one after the first sees it busy;
+PostgreSQL's exclusion constraint on live appointments (migration 0002) and the unique live
+appointment per slot refuse an overlap even from a path that forgot the lock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parcours.accounts.models import Membership, Role, User
+from parcours.audit.services import audit_batch, audit_log
+from parcours.lib.sla import is_public_holiday
+from parcours.lib.uploads import UploadError, check_upload
+from parcours.notifications.services import notify
+
+from .access import bookable_pool_q, is_schedule_staff
+from .models import (
+    Appointment,
+    AppointmentMessage,
+    ImagingReport,
+    Pool,
+    Schedule,
+    ScheduleException,
+    Slot,
+    WaitlistEntry,
+)
+
+TAKEN = "Ce créneau est déjà pris."
+
+
+class BookingError(Exception):
+    """A booking refused for a reason the user can act on (French message)."""
+
+    def __init__(self, message: str, *, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _local_tz():
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+# --- people to tell ----------------------------------------------------------------------------
+
+def schedule_staff(schedule: Schedule) -> list[User]:
+    """Who runs the agenda and must hear of every booking: its practitioner, the desk or
+    imaging secretariat of its organisation, the doctors of its service."""
+    q = Q(organisation_id=schedule.organisation_id, role__in=[Role.PATHWAY_DESK, Role.IMAGING])
+    if schedule.service_id:
+        q |= Q(service_id=schedule.service_id, role=Role.HOSPITAL_DOCTOR)
+    users = {m.user for m in Membership.objects.filter(q).select_related("user")}
+    if schedule.practitioner_id:
+        users.add(schedule.practitioner)
+    return sorted(users, key=lambda u: u.pk)
+
+
+def _url(appointment: Appointment) -> str:
+    return reverse("scheduling:appointment", args=[appointment.pk])
+
+
+def _when(dt: datetime) -> str:
+    return timezone.localtime(dt).strftime("%d/%m/%Y %H:%M")
+
+
+# --- availability ------------------------------------------------------------------------------
+
+def slots_generate(*, schedule: Schedule, start: date | None = None,
+                   until: date | None = None) -> int:
+    """Open the slots the weekly rules describe from ``start`` to ``until`` (default: the
+    schedule's horizon). Public holidays and closures open nothing. Re-runnable: a slot that
+    exists (same schedule and start) is left as it is."""
+    tz = _local_tz()
+    today = timezone.localdate()
+    start = max(start or today, today)
+    until = until or today + timedelta(weeks=schedule.horizon_weeks)
+    rules = list(schedule.rules.select_related("act"))
+    closures = list(schedule.exceptions.filter(end__gt=datetime.combine(start, time.min, tz),
+                                               start__lt=datetime.combine(until, time.max, tz)))
+    now = timezone.now()
+    rows = []
+    day = start
+    while day <= until:
+        if not is_public_holiday(day):
+            for rule in rules:
+                if rule.weekday != day.weekday():
+                    continue
+                if (rule.valid_from and day < rule.valid_from) or \
+                        (rule.valid_until and day > rule.valid_until):
+                    continue
+                step = timedelta(minutes=rule.act.duration_minutes)
+                at = datetime.combine(day, rule.start_time, tz)
+                stop = datetime.combine(day, rule.end_time, tz)
+                while at + step <= stop:
+                    end = at + step
+                    if at > now and not any(c.start < end and at < c.end for c in closures):
+                        rows.append(Slot(schedule=schedule, act=rule.act, start=at, end=end,
+                                         pool=rule.pool, reserved_pool=rule.pool,
+                                         partner=rule.partner))
+                    at = end
+        day += timedelta(days=1)
+    if not rows:
+        return 0
+    # ignore_conflicts returns every row given, inserted or not: count what is new.
+    before = Slot.objects.filter(schedule=schedule).count()
+    Slot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return Slot.objects.filter(schedule=schedule).count() - before
+
+
+def slots_generate_all() -> dict[str, int]:
+    """Worker job: keep every active schedule open up to its horizon (re-runnable)."""
+    total = 0
+    for schedule in Schedule.objects.filter(active=True):
+        last = schedule.slots.order_by("-start").values_list("start", flat=True).first()
+        horizon = timezone.localdate() + timedelta(weeks=schedule.horizon_weeks)
+        if last is None or timezone.localtime(last).date() < horizon:
+            total += slots_generate(schedule=schedule)
+    return {"slots_opened": total}
+
+
+def exception_add(*, actor, schedule: Schedule, start: datetime, end: datetime,
+                  reason: str) -> ScheduleException:
+    """Close a period (leave, training, maintenance): its free slots are blocked. Refused while
+    live appointments fall inside it — they must be moved or cancelled first, so no patient
+    is left with a booking nobody will honour."""
+    if end <= start:
+        raise BookingError(_("La fin de la fermeture doit suivre son début."))
+    with transaction.atomic(), audit_batch():
+        Schedule.objects.select_for_update().get(pk=schedule.pk)
+        live = Appointment.objects.filter(schedule=schedule, start__lt=end, end__gt=start,
+                                          status=Appointment.Status.BOOKED).count()
+        if live:
+            raise BookingError(_("%(n)d rendez-vous sont déjà pris sur cette période : "
+                                 "déplacez-les ou annulez-les d'abord.") % {"n": live})
+        closure = ScheduleException.objects.create(schedule=schedule, start=start, end=end,
+                                                   reason=reason[:200], created_by=actor)
+        blocked = Slot.objects.filter(schedule=schedule, status=Slot.Status.FREE,
+                                      start__lt=end, end__gt=start).update(
+            status=Slot.Status.BLOCKED)
+        audit_log(user=actor, action="update", obj=schedule,
+                  detail=f"fermeture {_when(start)}–{_when(end)} : {blocked} créneau(x)")
+    return closure
+
+
+def slots_release_due(*, now: datetime | None = None) -> dict[str, int]:
+    """Worker job: reserved slots (partner or urgent pool) still free ``release_hours`` before
+    they start return to the open pool."""
+    now = now or timezone.now()
+    released = 0
+    reserved = Slot.objects.filter(status=Slot.Status.FREE, released_at__isnull=True,
+                                   start__gt=now).exclude(pool=Pool.OPEN)
+    for schedule_id, hours in Schedule.objects.filter(
+            pk__in=reserved.values("schedule_id")).values_list("pk", "release_hours"):
+        released += reserved.filter(schedule_id=schedule_id,
+                                    start__lte=now + timedelta(hours=hours)).update(
+            pool=Pool.OPEN, partner=None, released_at=now)
+    return {"slots_released": released}
+
+
+# --- booking -----------------------------------------------------------------------------------
+
+def _check_bookable(user, slot: Slot, *, urgent_reason: str, staff: bool) -> None:
+    if slot.status != Slot.Status.FREE:
+        raise BookingError(_(TAKEN), code="taken")
+    if slot.start <= timezone.now():
+        raise BookingError(_("Ce créneau est passé."))
+    if not slot.schedule.active:
+        raise BookingError(_("Cet agenda est fermé."))
+    if staff:
+        return
+    if not Slot.objects.filter(bookable_pool_q(user), pk=slot.pk).exists():
+        raise BookingError(_("Ce créneau est réservé à une autre structure."))
+    if slot.pool == Pool.URGENT and not urgent_reason.strip():
+        raise BookingError(_("Ce créneau est réservé aux urgences : indiquez le motif "
+                             "d'urgence."), code="urgent_reason")
+
+
+def _book_locked(*, user, slot: Slot, patient, referral, note: str, urgent_reason: str,
+                 prescriber) -> Appointment:
+    """The booking itself, inside the caller's transaction, the slot row already locked."""
+    staff = is_schedule_staff(user, slot.schedule)
+    _check_bookable(user, slot, urgent_reason=urgent_reason, staff=staff)
+    try:
+        with transaction.atomic():  # savepoint: a refused INSERT leaves the caller usable
+            appointment = Appointment.objects.create(
+                slot=slot, schedule=slot.schedule, start=slot.start, end=slot.end,
+                patient=patient, booked_by=user, prescriber=prescriber or user,
+                referral=referral, note=note.strip(), urgent_reason=urgent_reason.strip())
+    except IntegrityError:
+        raise BookingError(_(TAKEN), code="taken") from None
+    slot.status = Slot.Status.BUSY
+    slot.save(update_fields=["status"])
+    WaitlistEntry.objects.filter(schedule=slot.schedule, patient=patient,
+                                 closed_at__isnull=True).update(closed_at=timezone.now())
+    audit_log(user=user, action="create", obj=appointment, patient_id=patient.pk,
+              detail=f"rendez-vous {slot.schedule.name} {_when(slot.start)}")
+    title = _("Nouveau rendez-vous %(ref)s : %(schedule)s, %(when)s") % {
+        "ref": appointment.reference, "schedule": slot.schedule.name, "when": _when(slot.start)}
+    notify(users=[*schedule_staff(slot.schedule), appointment.prescriber],
+           kind="appointment_booked", title=title, url=_url(appointment), exclude=user,
+           referral=referral)
+    return appointment
+
+
+def slot_book(*, user, slot: Slot, patient, referral=None, note: str = "",
+              urgent_reason: str = "", prescriber=None) -> Appointment:
+    """Book ``slot`` for ``patient``. The caller has checked the user may act for the patient.
+    Raises BookingError("Ce créneau est déjà pris.") when someone else was faster."""
+    with transaction.atomic(), audit_batch():
+        locked = Slot.objects.select_for_update().select_related("schedule").get(pk=slot.pk)
+        return _book_locked(user=user, slot=locked, patient=patient, referral=referral,
+                            note=note, urgent_reason=urgent_reason, prescriber=prescriber)
+
+
+def _release_slot(appointment: Appointment) -> Slot:
+    slot = Slot.objects.select_for_update().select_related("schedule").get(
+        pk=appointment.slot_id)
+    if slot.status == Slot.Status.BUSY:
+        slot.status = Slot.Status.FREE if slot.start > timezone.now() else Slot.Status.BLOCKED
+        slot.save(update_fields=["status"])
+    return slot
+
+
+def _lock_appointment(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update().select_related(
+        "schedule", "patient", "prescriber").get(pk=appointment.pk)
+
+
+def appointment_cancel(*, user, appointment: Appointment, reason: str = "",
+                       moved_to: Appointment | None = None) -> Appointment:
+    with transaction.atomic(), audit_batch():
+        a = _lock_appointment(appointment)
+        if a.status != Appointment.Status.BOOKED:
+            raise BookingError(_("Ce rendez-vous n'est plus modifiable."))
+        if a.start <= timezone.now():
+            raise BookingError(_("Ce rendez-vous est passé : il ne peut plus être annulé."))
+        a.status = Appointment.Status.CANCELLED
+        a.cancelled_at, a.cancelled_by = timezone.now(), user
+        a.cancel_reason, a.moved_to = reason.strip()[:300], moved_to
+        a.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason",
+                              "moved_to"])
+        slot = _release_slot(a)
+        audit_log(user=user, action="update", obj=a, patient_id=a.patient_id,
+                  detail=("déplacé" if moved_to else "annulé") + (f" : {reason}" if reason
+                                                                  else ""))
+        if moved_to is None:
+            notify(users=[*schedule_staff(a.schedule), a.prescriber],
+                   kind="appointment_cancelled",
+                   title=_("Rendez-vous %(ref)s annulé (%(when)s)") % {
+                       "ref": a.reference, "when": _when(a.start)},
+                   url=_url(a), exclude=user, referral=a.referral)
+        if slot.status == Slot.Status.FREE:
+            _offer_to_waitlist(slot)
+    return a
+
+
+def appointment_move(*, user, appointment: Appointment, new_slot: Slot) -> Appointment:
+    """Book the new slot and cancel the old appointment, together or not at all."""
+    with transaction.atomic(), audit_batch():
+        old = _lock_appointment(appointment)
+        if old.status != Appointment.Status.BOOKED:
+            raise BookingError(_("Ce rendez-vous n'est plus modifiable."))
+        if new_slot.pk == old.slot_id:
+            raise BookingError(_("Choisissez un autre créneau."))
+        locked = Slot.objects.select_for_update().select_related("schedule").get(
+            pk=new_slot.pk)
+        new = _book_locked(user=user, slot=locked, patient=old.patient, referral=old.referral,
+                           note=old.note, urgent_reason=old.urgent_reason,
+                           prescriber=old.prescriber)
+        appointment_cancel(user=user, appointment=old, reason=_("déplacé au %(when)s") % {
+            "when": _when(new.start)}, moved_to=new)
+    return new
+
+
+def appointment_set_outcome(*, user, appointment: Appointment, status: str) -> Appointment:
+    """Staff mark a past appointment honoured or missed (no-show indicators)."""
+    if status not in (Appointment.Status.FULFILLED, Appointment.Status.NOSHOW):
+        raise BookingError(_("Issue inconnue."))
+    with transaction.atomic(), audit_batch():
+        a = _lock_appointment(appointment)
+        if not is_schedule_staff(user, a.schedule):
+            raise BookingError(_("Seule l'équipe de l'agenda indique si le patient est venu."),
+                               code="forbidden")
+        if a.status == Appointment.Status.CANCELLED:
+            raise BookingError(_("Ce rendez-vous a été annulé."))
+        if a.start > timezone.now():
+            raise BookingError(_("Le rendez-vous n'a pas encore eu lieu."))
+        a.status = status
+        a.save(update_fields=["status"])
+        audit_log(user=user, action="update", obj=a, patient_id=a.patient_id,
+                  detail=f"issue : {a.get_status_display()}")
+    return a
+
+
+# --- waitlist and reminders ---------------------------------------------------------------------
+
+def waitlist_add(*, user, schedule: Schedule, patient, earliest: date, latest: date,
+                 act=None) -> WaitlistEntry:
+    if latest < earliest:
+        raise BookingError(_("La fin de la période doit suivre son début."))
+    if latest < timezone.localdate():
+        raise BookingError(_("Cette période est déjà passée."))
+    with transaction.atomic(), audit_batch():
+        entry = WaitlistEntry.objects.create(schedule=schedule, act=act, patient=patient,
+                                             requested_by=user, earliest=earliest,
+                                             latest=latest)
+        audit_log(user=user, action="create", obj=entry, patient_id=patient.pk,
+                  detail=f"liste d'attente {schedule.name}")
+    return entry
+
+
+def _offer_to_waitlist(slot: Slot) -> int:
+    """A slot freed: tell the GPs waiting for this schedule (and act) on that day. First come,
+    first served — the first to book it wins, the others will be told of the next one."""
+    day = timezone.localtime(slot.start).date()
+    entries = list(WaitlistEntry.objects.filter(
+        Q(act__isnull=True) | Q(act_id=slot.act_id), schedule_id=slot.schedule_id,
+        closed_at__isnull=True, earliest__lte=day, latest__gte=day
+    ).select_related("requested_by"))
+    if not entries:
+        return 0
+    url = reverse("scheduling:book", args=[slot.pk])
+    for entry in entries:
+        notify(users=[entry.requested_by], kind="waitlist",
+               title=_("Un créneau s'est libéré : %(schedule)s, %(when)s") % {
+                   "schedule": slot.schedule.name, "when": _when(slot.start)},
+               url=f"{url}?patient={entry.patient_id}")
+    WaitlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+        notified_at=timezone.now())
+    return len(entries)
+
+
+def reminders_send(*, now: datetime | None = None, hours: int = 24) -> dict[str, int]:
+    """Worker job: remind the prescriber (and through them the patient) the day before.
+    Several workers may run: rows are locked and skipped if another worker holds them."""
+    now = now or timezone.now()
+    sent = 0
+    with transaction.atomic():
+        due = list(Appointment.objects.select_for_update(skip_locked=True).filter(
+            status=Appointment.Status.BOOKED, reminded_at__isnull=True, start__gt=now,
+            start__lte=now + timedelta(hours=hours)).select_related("schedule", "prescriber")
+            [:500])
+        for a in due:
+            notify(users=[a.prescriber], kind="appointment_reminder",
+                   title=_("Rappel : rendez-vous %(ref)s demain, %(when)s — %(schedule)s") % {
+                       "ref": a.reference, "when": _when(a.start),
+                       "schedule": a.schedule.name},
+                   url=_url(a))
+            sent += 1
+        Appointment.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
+    return {"reminders": sent}
+
+
+# --- imaging: report, image link, opinion thread -------------------------------------------------
+
+def report_attach(*, user, appointment: Appointment, conclusion: str, file=None,
+                  accession: str = "") -> ImagingReport:
+    """Publish (or correct) the report of an imaging appointment; the prescriber is told."""
+    if not conclusion.strip():
+        raise BookingError(_("La conclusion du compte rendu est obligatoire."))
+    checked = None
+    if file is not None:
+        try:
+            checked = check_upload(file)
+        except UploadError as exc:
+            raise BookingError(str(exc)) from None
+    stored = None
+    try:
+        with transaction.atomic(), audit_batch():
+            a = _lock_appointment(appointment)
+            if not is_schedule_staff(user, a.schedule):
+                raise BookingError(_("Seule l'équipe de l'agenda publie le compte rendu."),
+                                   code="forbidden")
+            if a.status == Appointment.Status.CANCELLED:
+                raise BookingError(_("Ce rendez-vous a été annulé."))
+            report, _created = ImagingReport.objects.update_or_create(
+                appointment=a, defaults={"conclusion": conclusion.strip(), "author": user,
+                                         "accession": accession.strip()[:64]})
+            if checked is not None:
+                report.file.save(f"cr-{a.pk}-{checked.sha256[:8]}.pdf", file, save=False)
+                stored = report.file.name
+                report.file_name, report.file_sha256 = checked.name[:200], checked.sha256
+                report.save(update_fields=["file", "file_name", "file_sha256"])
+            if a.status == Appointment.Status.BOOKED:
+                a.status = Appointment.Status.FULFILLED
+                a.save(update_fields=["status"])
+            audit_log(user=user, action="create", obj=report, patient_id=a.patient_id,
+                      detail=f"compte rendu rendez-vous {a.reference}")
+            notify(users=[a.prescriber], kind="imaging_report",
+                   title=_("Compte rendu disponible : rendez-vous %(ref)s") % {
+                       "ref": a.reference}, url=_url(a), exclude=user)
+    except BaseException:
+        # A rolled-back action must not leave a health document on disk.
+        if stored:
+            ImagingReport.file.field.storage.delete(stored)
+        raise
+    return report
+
+
+def appointment_message_add(*, user, appointment: Appointment, body: str) -> AppointmentMessage:
+    if not body.strip():
+        raise BookingError(_("Le message est vide."))
+    with transaction.atomic(), audit_batch():
+        a = _lock_appointment(appointment)
+        message = AppointmentMessage.objects.create(appointment=a, author=user,
+                                                    body=body.strip())
+        audit_log(user=user, action="create", obj=message, patient_id=a.patient_id,
+                  detail=f"avis sur le rendez-vous {a.reference}")
+        notify(users=[a.prescriber, a.booked_by, *schedule_staff(a.schedule)],
+               kind="appointment_message",
+               title=_("Nouveau message sur le rendez-vous %(ref)s") % {"ref": a.reference},
+               url=_url(a), exclude=user)
+    return message
+
+
+# --- the referral pathway: answering a consultation or exam request with a slot ----------------
+
+def _answer_text(slot: Slot, note: str, *, proposed: bool) -> str:
+    act = slot.act
+    lead = (_("Créneau proposé : %(act)s, %(schedule)s, le %(when)s. Confirmez-le depuis la "
+              "demande.") if proposed else
+            _("Rendez-vous réservé : %(act)s, %(schedule)s, le %(when)s.")) % {
+        "act": act.name, "schedule": slot.schedule.name, "when": _when(slot.start)}
+    parts = [lead]
+    if act.instructions:
+        parts.append(_("À apporter / préparation : %(what)s") % {"what": act.instructions})
+    if note.strip():
+        parts.append(note.strip())
+    return "\n".join(parts)
+
+
+def _check_referral_slot(slot: Slot, referral) -> None:
+    if slot.schedule.service_id and slot.schedule.service_id != referral.service_id:
+        raise BookingError(_("Ce créneau n'appartient pas à un agenda du service de la "
+                             "demande."))
+    if slot.schedule.organisation_id != referral.hospital_id:
+        raise BookingError(_("Ce créneau n'appartient pas à un agenda de l'établissement de "
+                             "la demande."))
+
+
+def slot_book_for_referral(*, user, slot: Slot, referral, note: str = "") -> Appointment:
+    """The desk or a doctor books a slot for the patient of a consultation or exam request:
+    the appointment is made for the requesting GP and the request is answered with it, in one
+    transaction (both or neither)."""
+    from parcours.referrals.services import referral_answer
+    from parcours.referrals.workflow import AnswerKind
+
+    with transaction.atomic(), audit_batch():
+        locked = Slot.objects.select_for_update().select_related("schedule", "act").get(
+            pk=slot.pk)
+        _check_referral_slot(locked, referral)
+        appointment = _book_locked(user=user, slot=locked, patient=referral.patient,
+                                   referral=referral, note=note, urgent_reason="",
+                                   prescriber=referral.author)
+        referral_answer(actor=user, referral=referral, answer_kind=AnswerKind.APPOINTMENT,
+                        text=_answer_text(locked, note, proposed=False),
+                        proposed_at=locked.start, via_booking=True)
+    return appointment
+
+
+def slot_propose_for_referral(*, user, slot: Slot, referral, note: str = "") -> Slot:
+    """Propose a slot instead of booking it: it is held for the requesting GP's practice (their
+    partner pool) and the request is answered; the GP confirms by booking it. Unconfirmed, the
+    release rule returns it to everyone before it starts."""
+    from parcours.accounts.scopes import gp_organisation_ids
+    from parcours.referrals.services import referral_answer
+    from parcours.referrals.workflow import AnswerKind
+
+    with transaction.atomic(), audit_batch():
+        locked = Slot.objects.select_for_update().select_related("schedule", "act").get(
+            pk=slot.pk)
+        _check_referral_slot(locked, referral)
+        if not is_schedule_staff(user, locked.schedule):
+            raise BookingError(_("Seule l'équipe de l'agenda propose ses créneaux."),
+                               code="forbidden")
+        if locked.status != Slot.Status.FREE:
+            raise BookingError(_(TAKEN), code="taken")
+        practices = sorted(gp_organisation_ids(referral.author))
+        if not practices:
+            raise BookingError(_("Le médecin demandeur n'est rattaché à aucune structure."))
+        locked.pool, locked.partner_id, locked.held_for = Pool.PARTNER, practices[0], referral
+        locked.released_at = None
+        locked.save(update_fields=["pool", "partner", "held_for", "released_at"])
+        referral_answer(actor=user, referral=referral, answer_kind=AnswerKind.APPOINTMENT,
+                        text=_answer_text(locked, note, proposed=True),
+                        proposed_at=locked.start, via_booking=True)
+        audit_log(user=user, action="update", obj=locked, patient_id=referral.patient_id,
+                  detail=f"créneau proposé pour la demande {referral.reference}")
+    return locked

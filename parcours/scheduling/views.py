@@ -1,0 +1,338 @@
+"""Pages of the shared agendas: free-slot search, booking, appointments, staff agenda view,
+iCalendar feeds. Views parse, check access, call one service, render."""
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parcours.accounts.scopes import is_gp
+from parcours.audit.services import audit_log
+from parcours.patients.access import access_patient
+from parcours.patients.models import CareLink
+from parcours.referrals.access import access_referral, allowed_actions
+
+from . import services
+from .access import (
+    access_appointment,
+    access_schedule,
+    access_slot,
+    can_book,
+    is_schedule_staff,
+    managed_schedules,
+    visible_schedules,
+)
+from .forms import (
+    BookingForm,
+    CancelForm,
+    ExceptionForm,
+    MessageForm,
+    OutcomeForm,
+    ReportForm,
+    SlotSearchForm,
+    WaitlistForm,
+)
+from .ical import schedule_calendar
+from .models import Appointment, Pool, Schedule
+from .selectors import appointment_list, schedule_week, slot_search
+
+
+def _carry(request) -> str:
+    """The patient / request the user is booking for, carried from page to page."""
+    keep = {k: request.GET[k] for k in ("patient", "referral") if request.GET.get(k, "").isdigit()}
+    return "&".join(f"{k}={v}" for k, v in keep.items())
+
+
+@login_required
+def search(request):
+    if not can_book(request.user):
+        raise Http404
+    schedules = visible_schedules(request.user)
+    form = SlotSearchForm(request.GET or None, schedules=schedules)
+    slots, days = [], []
+    if form.is_bound and not form.is_valid():
+        pass
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        tz = timezone.get_current_timezone()
+        start = data.get("start")
+        end = data.get("end")
+        slots = slot_search(
+            user=request.user, schedule=data.get("schedule"), device=data.get("device", ""),
+            act_name=data.get("act", ""), pool=data.get("pool", ""),
+            start_from=datetime.combine(start, datetime.min.time(), tz) if start else None,
+            start_to=datetime.combine(end + timedelta(days=1), datetime.min.time(), tz)
+            if end else None, limit=120)
+        for slot in slots:
+            day = timezone.localtime(slot.start).date()
+            if not days or days[-1][0] != day:
+                days.append((day, []))
+            days[-1][1].append(slot)
+    return render(request, "scheduling/search.html", {
+        "form": form, "days": days, "count": len(slots), "carry": _carry(request),
+        "managed": managed_schedules(request.user).exists()})
+
+
+def _booking_patient(request, slot):
+    """The patient of a booking: from the request being answered, or chosen by the GP."""
+    referral = None
+    if request.GET.get("referral"):
+        referral = access_referral(request.user, request.GET["referral"])
+        return referral.patient, referral
+    if request.GET.get("patient"):
+        return access_patient(request.user, request.GET["patient"]), None
+    return None, None
+
+
+@login_required
+def book(request, slot_id):
+    slot = access_slot(request.user, slot_id)
+    patient, referral = _booking_patient(request, slot)
+    staff = is_schedule_staff(request.user, slot.schedule)
+    if patient is None:
+        recent = CareLink.objects.filter(user=request.user).select_related("patient") \
+            .order_by("-id")[:30]
+        return render(request, "scheduling/choose_patient.html", {
+            "slot": slot, "recent": [c.patient for c in recent if c.patient.merged_into_id
+                                     is None]})
+    # From a request: the hospital books/proposes (answering), the GP books what was proposed.
+    answering = referral is not None and "book_slot" in allowed_actions(request.user, referral)
+    if referral is not None and not answering and referral.author_id != request.user.pk:
+        raise Http404
+    form = BookingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if answering and request.POST.get("mode") == "propose":
+                services.slot_propose_for_referral(user=request.user, slot=slot,
+                                                   referral=referral, note=data["note"])
+                messages.success(request, _("Créneau proposé au médecin demandeur ; la "
+                                            "demande est répondue."))
+                return redirect("referrals:detail", pk=referral.pk)
+            if answering:
+                appointment = services.slot_book_for_referral(
+                    user=request.user, slot=slot, referral=referral, note=data["note"])
+            else:
+                appointment = services.slot_book(
+                    user=request.user, slot=slot, patient=patient, referral=referral,
+                    note=data["note"], urgent_reason=data["urgent_reason"])
+        except services.BookingError as exc:
+            form.add_error("urgent_reason" if exc.code == "urgent_reason" else None,
+                           exc.message)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("Rendez-vous réservé."))
+            return redirect("scheduling:appointment", pk=appointment.pk)
+    return render(request, "scheduling/book.html", {
+        "slot": slot, "patient": patient, "referral": referral, "form": form,
+        "answering": answering, "staff": staff, "urgent": slot.pool == Pool.URGENT},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def appointments(request):
+    upcoming = request.GET.get("passes") != "1"
+    rows = list(appointment_list(user=request.user, upcoming=upcoming))
+    audit_log(user=request.user, action="list", object_type="appointment",
+              detail=f"{len(rows)} rendez-vous : " + ",".join(str(a.pk) for a in rows)[:200])
+    return render(request, "scheduling/appointments.html", {
+        "appointments": rows, "upcoming": upcoming, "can_search": can_book(request.user),
+        "managed": managed_schedules(request.user).select_related("organisation")})
+
+
+def _results_url(appointment: Appointment) -> str:
+    from django.conf import settings
+
+    template = getattr(settings, "IMAGING_RESULTS_URL", "")
+    report = getattr(appointment, "report", None)
+    if not template or report is None or not report.accession:
+        return ""
+    return template.format(accession=report.accession, appointment=appointment.pk)
+
+
+@login_required
+def appointment_detail(request, pk):
+    appointment = access_appointment(request.user, pk)
+    staff = is_schedule_staff(request.user, appointment.schedule)
+    forms = {"cancel": CancelForm(prefix="cancel"), "message": MessageForm(prefix="message"),
+             "report": ReportForm(prefix="report"), "outcome": OutcomeForm(prefix="outcome")}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            done = _appointment_action(request, appointment, action, forms, staff)
+        except services.BookingError as exc:
+            messages.error(request, exc.message)
+            done = True
+        if done:
+            return redirect("scheduling:appointment", pk=appointment.pk)
+        status = 400
+    report = getattr(appointment, "report", None)
+    audit_log(user=request.user, action="read", obj=appointment,
+              patient_id=appointment.patient_id, detail="rendez-vous")
+    now = timezone.now()
+    return render(request, "scheduling/appointment.html", {
+        "a": appointment, "staff": staff, "forms": forms, "report": report,
+        "results_url": _results_url(appointment),
+        "thread": appointment.messages.select_related("author"),
+        "can_change": appointment.status == Appointment.Status.BOOKED and appointment.start > now,
+        "can_outcome": staff and appointment.status != Appointment.Status.CANCELLED
+        and appointment.start <= now,
+    }, status=status)
+
+
+def _appointment_action(request, appointment, action, forms, staff) -> bool:
+    user = request.user
+    if action == "cancel":
+        form = forms["cancel"] = CancelForm(request.POST, prefix="cancel")
+        if not form.is_valid():
+            return False
+        services.appointment_cancel(user=user, appointment=appointment,
+                                    reason=form.cleaned_data["reason"])
+        messages.success(request, _("Rendez-vous annulé ; l'équipe est prévenue."))
+        return True
+    if action == "message":
+        form = forms["message"] = MessageForm(request.POST, prefix="message")
+        if not form.is_valid():
+            return False
+        services.appointment_message_add(user=user, appointment=appointment,
+                                         body=form.cleaned_data["body"])
+        return True
+    if action == "report" and staff:
+        form = forms["report"] = ReportForm(request.POST, request.FILES, prefix="report")
+        if not form.is_valid():
+            return False
+        services.report_attach(user=user, appointment=appointment,
+                               conclusion=form.cleaned_data["conclusion"],
+                               file=form.cleaned_data["file"],
+                               accession=form.cleaned_data["accession"])
+        messages.success(request, _("Compte rendu publié ; le prescripteur est prévenu."))
+        return True
+    if action == "outcome" and staff:
+        form = forms["outcome"] = OutcomeForm(request.POST, prefix="outcome")
+        if not form.is_valid():
+            return False
+        services.appointment_set_outcome(user=user, appointment=appointment,
+                                         status=form.cleaned_data["status"])
+        return True
+    raise Http404
+
+
+@login_required
+def move(request, pk):
+    appointment = access_appointment(request.user, pk)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Http404
+    if request.method == "POST":
+        slot = access_slot(request.user, request.POST.get("slot"))
+        try:
+            new = services.appointment_move(user=request.user, appointment=appointment,
+                                            new_slot=slot)
+        except services.BookingError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Rendez-vous déplacé."))
+            return redirect("scheduling:appointment", pk=new.pk)
+    slots = slot_search(user=request.user, schedule=appointment.schedule, limit=60)
+    return render(request, "scheduling/move.html", {"a": appointment, "slots": slots})
+
+
+@login_required
+def report_file(request, pk):
+    appointment = access_appointment(request.user, pk)
+    report = getattr(appointment, "report", None)
+    if report is None or not report.file:
+        raise Http404
+    audit_log(user=request.user, action="download", obj=report,
+              patient_id=appointment.patient_id, detail="compte rendu d'imagerie")
+    response = HttpResponse(report.file.open("rb").read(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="cr-{appointment.reference}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def waitlist(request, schedule_id):
+    schedule = access_schedule(request.user, schedule_id)
+    if not is_gp(request.user):
+        raise Http404
+    patient = access_patient(request.user, request.GET.get("patient") or
+                             request.POST.get("patient"))
+    form = WaitlistForm(request.POST or None, initial={
+        "earliest": timezone.localdate(), "latest": timezone.localdate() + timedelta(days=14)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.waitlist_add(user=request.user, schedule=schedule, patient=patient,
+                                  **form.cleaned_data)
+        except services.BookingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Inscrit en liste d'attente : vous serez prévenu dès "
+                                        "qu'un créneau se libère."))
+            return redirect(reverse("scheduling:search") + f"?schedule={schedule.pk}"
+                            f"&patient={patient.pk}")
+    return render(request, "scheduling/waitlist.html",
+                  {"schedule": schedule, "patient": patient, "form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def agenda(request, schedule_id):
+    schedule = access_schedule(request.user, schedule_id, manage=True)
+    try:
+        monday = date.fromisoformat(request.GET.get("semaine", ""))
+    except ValueError:
+        monday = timezone.localdate()
+    monday -= timedelta(days=monday.weekday())
+    form = ExceptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.exception_add(actor=request.user, schedule=schedule, **form.cleaned_data)
+        except services.BookingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Fermeture enregistrée : les créneaux libres de la "
+                                        "période sont fermés."))
+            return redirect(request.get_full_path())
+    week = schedule_week(schedule=schedule, monday=monday)
+    booked = sum(1 for _d, slots in week for s in slots if s.live)
+    audit_log(user=request.user, action="list", obj=schedule,
+              detail=f"agenda semaine du {monday:%d/%m/%Y} : {booked} rendez-vous")
+    return render(request, "scheduling/agenda.html", {
+        "schedule": schedule, "week": week, "monday": monday,
+        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+        "form": form, "rules": schedule.rules.select_related("act", "partner"),
+        "closures": schedule.exceptions.filter(end__gte=timezone.now()),
+        "feed_url": request.build_absolute_uri(reverse(
+            "scheduling:ical", args=[schedule.pk, schedule.ical_token]))},
+        status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@login_required
+def open_slots(request, schedule_id):
+    schedule = access_schedule(request.user, schedule_id, manage=True)
+    created = services.slots_generate(schedule=schedule)
+    messages.success(request, _("%(n)d créneau(x) ouvert(s) selon les plages récurrentes.")
+                     % {"n": created})
+    return redirect("scheduling:agenda", schedule_id=schedule.pk)
+
+
+def ical_feed(request, schedule_id, token):
+    """The agenda as iCalendar for the practitioner's or device's calendar application. The
+    secret token in the URL is the credential (calendar apps cannot log in); events carry the
+    patient's initials only."""
+    schedule = get_object_or_404(Schedule, pk=schedule_id, ical_token=token)
+    body = schedule_calendar(schedule)
+    audit_log(user=None, action="export", obj=schedule, detail="flux iCalendar")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="agenda-{schedule.pk}.ics"'
+    return response
