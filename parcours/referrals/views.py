@@ -114,6 +114,8 @@ def referral_new(request):
 
 
 def _detail_context(request, referral, bound: dict | None = None) -> dict:
+    from parcours.scheduling.selectors import referral_booking
+
     actions = allowed_actions(request.user, referral)
     forms = {
         "message": MessageForm(), "cancel": ReasonForm(prefix="cancel"),
@@ -134,6 +136,7 @@ def _detail_context(request, referral, bound: dict | None = None) -> dict:
         "thread": referral_get_thread(referral),
         "attachments": referral.attachments.filter(message__isnull=True),
         "is_author": referral.author_id == request.user.pk,
+        "booking": referral_booking(user=request.user, referral=referral),
     }
 
 

@@ -103,3 +103,18 @@ def schedule_indicators(*, schedules: QuerySet[Schedule], since: date) -> list[d
             else None
         r["noshow_rate"] = round(100 * r["noshow"] / r["booked"]) if r["booked"] else None
     return out
+
+
+def referral_booking(*, user, referral) -> dict:
+    """What the request page shows of the agendas: its live appointments, and the slots the
+    hospital proposed that the requesting GP may still confirm."""
+    from .access import appointment_queryset_for
+
+    appointments = list(appointment_queryset_for(user).filter(LIVE, referral=referral)
+                        .select_related("schedule", "slot__act"))
+    proposed = []
+    if referral.author_id == user.pk and not appointments:
+        proposed = list(Slot.objects.filter(held_for=referral, status=Slot.Status.FREE,
+                                            start__gt=timezone.now())
+                        .select_related("schedule", "act"))
+    return {"appointments": appointments, "proposed": proposed}

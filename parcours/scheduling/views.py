@@ -106,7 +106,7 @@ def book(request, slot_id):
     answering = referral is not None and "book_slot" in allowed_actions(request.user, referral)
     if referral is not None and not answering and referral.author_id != request.user.pk:
         raise Http404
-    form = BookingForm(request.POST or None)
+    form = BookingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -21,11 +21,10 @@ def frozen():
 
 @pytest.fixture
 def agenda(territory, frozen):
+    from conftest import _user
     from parcours.accounts.models import Membership, Role
     from parcours.scheduling.models import Act, AvailabilityRule, Pool, Schedule
     from parcours.scheduling.services import slots_generate
-
-    from conftest import _user
 
     cardio = Schedule.objects.create(name="Consultations de cardiologie", kind="service",
                                      organisation=territory.alpha, service=territory.cardio,
