@@ -19,9 +19,16 @@ def navigation(request):
             "desk": bool(desk_hospital_ids(user)),
             "doctor": bool(doctor_service_ids(user)),
             "admin": is_territory_admin(user),
+            "agendas": is_gp(user) or _runs_an_agenda(user),
             "indicators": is_territory_admin(user) or bool(desk_hospital_ids(user))
             or bool(doctor_service_ids(user)),
         },
         "unread_count": mine.filter(read_at__isnull=True).count(),
         "last_notification_id": mine.order_by("-id").values_list("id", flat=True).first() or 0,
     }
+
+
+def _runs_an_agenda(user) -> bool:
+    from parcours.scheduling.access import managed_schedules
+
+    return managed_schedules(user).exists()

@@ -288,8 +288,13 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
         events = list(ReferralEvent.objects.filter(referral=ref).order_by("id"))
         for k, e in enumerate(events):
             ReferralEvent.objects.filter(pk=e.pk).update(at=start + took * k)
+    from parcours.scheduling.demo import load_scheduling_demo
+
+    load_scheduling_demo(orgs=orgs, services=services, users=users, patients=patients)
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
         read_at=now, emailed_at=now)
+    from parcours.scheduling.models import Appointment
+
     return {"organisations": Organisation.objects.count(), "users": User.objects.count(),
-            "referrals": Referral.objects.count()}
+            "referrals": Referral.objects.count(), "appointments": Appointment.objects.count()}

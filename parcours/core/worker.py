@@ -11,11 +11,15 @@ from django.db import close_old_connections
 
 from parcours.notifications.tasks import notification_send_emails
 from parcours.referrals.services import referral_escalate_due
+from parcours.scheduling import services as scheduling
 
 logger = logging.getLogger("parcours.worker")
 
 JOBS = [
     ("escalations", lambda: referral_escalate_due()),
+    ("slots", lambda: scheduling.slots_generate_all()),
+    ("slot_release", lambda: scheduling.slots_release_due()),
+    ("reminders", lambda: scheduling.reminders_send()),
     ("emails", lambda: notification_send_emails()),
 ]
 
