@@ -14,6 +14,10 @@ import pytest
 
 os.environ.setdefault("PARCOURS_TESTING", "1")
 
+# The agenda fixtures (a frozen week, cardiology and ultrasound agendas) serve the scheduling
+# tests and the FHIR ones.
+pytest_plugins = ["parcours.scheduling.tests.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

@@ -37,7 +37,7 @@ def capability_statement(base: str) -> dict:
                 "documentation": "Identités proches, notées et graduées (certain, probable, "
                                  "possible) ; seules celles visibles par l'appelant, sauf une "
                                  "correspondance certaine sur les traits complets."}]
-        if rtype.name == "Task":
+        if "patch" in rtype.interactions:
             entry["documentation"] += (" PATCH accepte JSON Patch (application/json-patch+json)"
                                        " et JSON Merge Patch (application/merge-patch+json ou "
                                        "application/fhir+json).")

@@ -21,6 +21,7 @@ from parcours.referrals.models import ReferralEvent, ReferralMessage
 from parcours.referrals.workflow import Action
 
 from . import codes, mappers
+from . import scheduling as fs
 from .search import (
     SearchParam,
     any_of,
@@ -431,6 +432,27 @@ COMMUNICATION = ResourceType(
         "sent": date_param("created_at", "date sent"),
     })
 
+# --- shared agendas (fhir/scheduling.py) ---------------------------------------------------
+
+SCHEDULE = ResourceType(
+    name="Schedule", queryset=fs.schedules_for, to_fhir=fs.schedule, order=("id",),
+    doc="Agendas partagés (praticien, service, équipement d'imagerie) ; profil FR Core "
+        "Schedule, guide ANS Gestion d'Agendas Partagés.",
+    search=fs.SCHEDULE_SEARCH)
+
+SLOT = ResourceType(
+    name="Slot", queryset=fs.slots_for, to_fhir=fs.slot, order=("start", "id"),
+    doc="Créneaux que l'appelant peut réserver (libres ou non) ; profil FR Core Slot.",
+    search=fs.SLOT_SEARCH)
+
+APPOINTMENT = ResourceType(
+    name="Appointment", queryset=fs.appointments_for, to_fhir=fs.appointment,
+    patient_data=True, order=("start", "id"), patient_id=lambda a: a.patient_id,
+    interactions=("read", "search-type", "create", "update", "patch"),
+    doc="Rendez-vous : réserver = POST sur un Slot libre ; annuler = statut « cancelled » "
+        "(PUT ou PATCH) ; l'équipe indique « fulfilled » ou « noshow ».",
+    search=fs.APPOINTMENT_SEARCH)
+
 REGISTRY: dict[str, ResourceType] = {r.name: r for r in (
     ORGANIZATION, HEALTHCARE_SERVICE, PRACTITIONER, PRACTITIONER_ROLE, PATIENT,
-    SERVICE_REQUEST, TASK, COMMUNICATION)}
+    SERVICE_REQUEST, TASK, COMMUNICATION, SCHEDULE, SLOT, APPOINTMENT)}

@@ -24,6 +24,7 @@ from parcours.referrals.access import access_referral
 from parcours.referrals.models import ReferralAttachment
 
 from . import mappers, parse
+from . import scheduling as fhir_scheduling
 from .capability import capability_statement
 from .errors import FhirError, from_validation_error, outcome
 from .mappers import Ctx
@@ -178,16 +179,18 @@ def instance_endpoint(request, resource_type, pk):
         # Audited last, so the audit chain's lock is held for the shortest time.
         _audit_read(request.user, rtype, obj)
         return fhir_response(resource)
-    if rtype.name != "Task":
+    if "update" not in rtype.interactions:
         raise FhirError(405, f"{rtype.name} n'est pas modifiable par l'API.",
                         headers={"Allow": "GET"})
     if request.method == "PUT":
-        body = parse.validate_structure(_body(request), "Task")
+        body = parse.validate_structure(_body(request), rtype.name)
         if body.get("id") not in (None, pk):
             raise FhirError(400, "L'id de la ressource ne correspond pas à l'URL.",
-                            expression=["Task.id"])
+                            expression=[f"{rtype.name}.id"])
     else:
         body = _body(request, PATCH_TYPES)
+    if rtype.name == "Appointment":
+        return _update_appointment(request, rtype, pk, body, ctx)
     with transaction.atomic():
         referral = _read(rtype, request.user, pk)
         current = rtype.to_fhir(referral, ctx)
@@ -212,6 +215,31 @@ def instance_endpoint(request, resource_type, pk):
             "diagnostics": "Modification enregistrée ; la demande n'est plus dans votre "
                            "périmètre (réorientée vers un autre établissement)."}]))
     return fhir_response(rtype.to_fhir(referral, ctx))
+
+
+def _patched(request, current: dict, body, resource_type: str, pk: str) -> dict:
+    if request.method != "PATCH":
+        return body
+    if isinstance(body, list):
+        body = parse.json_patch(current, body)
+    elif isinstance(body, dict):
+        body = parse.merge_patch(current, body)
+    else:
+        raise FhirError(400, "PATCH : JSON Patch (liste) ou JSON Merge Patch (objet) attendu.")
+    body = parse.validate_structure(body, resource_type)
+    if body.get("id") != pk:
+        raise FhirError(400, "PATCH ne peut pas changer l'id.",
+                        expression=[f"{resource_type}.id"])
+    return body
+
+
+def _update_appointment(request, rtype: ResourceType, pk: str, body, ctx: Ctx):
+    with transaction.atomic():
+        appointment = _read(rtype, request.user, pk)
+        current = rtype.to_fhir(appointment, ctx)
+        body = _patched(request, current, body, "Appointment", pk)
+        fhir_scheduling.appointment_update(request.user, appointment, current, body)
+    return fhir_response(rtype.to_fhir(_read(rtype, request.user, pk), ctx))
 
 
 @api(("GET",))
@@ -270,8 +298,13 @@ def _create(request, rtype: ResourceType):
                         headers={"Allow": "GET"})
     body = parse.validate_structure(_body(request), rtype.name)
     handler = {"Patient": _create_patient, "ServiceRequest": _create_service_request,
-               "Communication": _create_communication}[rtype.name]
+               "Communication": _create_communication,
+               "Appointment": _create_appointment}[rtype.name]
     return handler(request, rtype, body)
+
+
+def _create_appointment(request, rtype, body):
+    return _created(request, rtype, fhir_scheduling.appointment_create(request.user, body))
 
 
 def _create_patient(request, rtype, body):

@@ -10,7 +10,7 @@ from parcours.core.tests.servers import postgres_only
 from parcours.scheduling.models import Appointment
 from parcours.scheduling.services import BookingError, slot_book
 
-from .conftest import slot_on
+from .fixtures import slot_on
 
 pytestmark = [pytest.mark.postgres, postgres_only]
 

@@ -8,7 +8,7 @@ from parcours.audit.models import AuditEvent
 from parcours.scheduling.models import Appointment, Slot
 from parcours.scheduling.services import slot_book
 
-from .conftest import slot_on
+from .fixtures import slot_on
 
 
 def test_gp_searches_books_and_sees_the_confirmation(agenda, territory, patient, login):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from parcours.referrals.workflow import Status
 from parcours.scheduling.models import Appointment, Pool
 
-from .conftest import slot_on
+from .fixtures import slot_on
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from parcours.scheduling.services import (
     waitlist_add,
 )
 
-from .conftest import slot_on
+from .fixtures import slot_on
 
 
 def test_gp_books_an_open_slot_and_the_service_staff_are_told(agenda, territory, patient):

@@ -13,7 +13,7 @@ from parcours.scheduling.services import (
     slots_release_due,
 )
 
-from .conftest import PARIS, slot_on
+from .fixtures import PARIS, slot_on
 
 
 def test_rules_open_slots_of_the_act_length_and_rerun_adds_nothing(agenda):
