@@ -13,15 +13,16 @@ def navigation(request):
     from parcours.notifications.models import Notification
 
     mine = Notification.objects.filter(user=user)
+    runs_agenda = _runs_an_agenda(user)
     return {
         "nav": {
             "gp": is_gp(user),
             "desk": bool(desk_hospital_ids(user)),
             "doctor": bool(doctor_service_ids(user)),
             "admin": is_territory_admin(user),
-            "agendas": is_gp(user) or _runs_an_agenda(user),
+            "agendas": is_gp(user) or runs_agenda,
             "indicators": is_territory_admin(user) or bool(desk_hospital_ids(user))
-            or bool(doctor_service_ids(user)),
+            or bool(doctor_service_ids(user)) or runs_agenda,
         },
         "unread_count": mine.filter(read_at__isnull=True).count(),
         "last_notification_id": mine.order_by("-id").values_list("id", flat=True).first() or 0,

@@ -3,4 +3,7 @@ from django.urls import path
 from . import views
 
 app_name = "indicators"
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("rendez-vous/", views.appointments, name="appointments"),
+]

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_territory_admin
@@ -24,7 +24,16 @@ def _scope(user):
 
 @login_required
 def index(request):
-    groups = referral_indicators(_scope(request.user))
+    try:
+        scope = _scope(request.user)
+    except Http404:
+        # An imaging secretariat has agendas but no requests: its indicators are the agendas'.
+        from parcours.scheduling.access import managed_schedules
+
+        if managed_schedules(request.user).exists():
+            return redirect("indicators:appointments")
+        raise
+    groups = referral_indicators(scope)
     if request.GET.get("format") == "csv":
         import csv
 
@@ -40,3 +49,39 @@ def index(request):
         return response
     return render(request, "indicators/index.html",
                   {"groups": groups, "totals": totals(groups), "kinds": Kind.choices})
+
+
+@login_required
+def appointments(request):
+    """Agenda indicators (seeds 002 and 003): appointments per month, distinct requesting
+    doctors, fill rate of the reserved pools, no-shows. Counts only, no patient data."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parcours.scheduling.access import managed_schedules
+    from parcours.scheduling.selectors import schedule_indicators, schedule_totals
+
+    schedules = managed_schedules(request.user)
+    if not schedules.exists():
+        raise Http404
+    since = (timezone.localdate() - timedelta(days=365)).replace(day=1)
+    rows = schedule_indicators(schedules=schedules, since=since)
+    if request.GET.get("format") == "csv":
+        import csv
+
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="indicateurs-rendez-vous.csv"'
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow([_("mois"), _("organisation"), _("agenda"), _("rendez-vous"),
+                         _("médecins demandeurs distincts"), _("absences"),
+                         _("créneaux réservés"), _("créneaux réservés pris"),
+                         _("remplissage des créneaux réservés (%)")])
+        for r in rows:
+            writer.writerow([f"{r['month']:%Y-%m}", r["organisation"], r["schedule"],
+                             r["booked"], r["prescribers"], r["noshow"], r["reserved"],
+                             r["reserved_booked"],
+                             "" if r["fill_rate"] is None else r["fill_rate"]])
+        return response
+    return render(request, "indicators/appointments.html", {
+        "rows": rows, "totals": schedule_totals(schedules=schedules, since=since)})

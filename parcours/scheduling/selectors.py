@@ -118,3 +118,21 @@ def referral_booking(*, user, referral) -> dict:
                                             start__gt=timezone.now())
                         .select_related("schedule", "act"))
     return {"appointments": appointments, "proposed": proposed}
+
+
+def schedule_totals(*, schedules: QuerySet[Schedule], since: date) -> dict:
+    """The period's totals: a doctor booking every month counts once here."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(since, datetime.min.time(), tz)
+    live = Appointment.objects.filter(schedule__in=schedules, start__gte=start).filter(LIVE)
+    reserved = Slot.objects.filter(schedule__in=schedules, start__gte=start,
+                                   start__lt=timezone.now()).exclude(reserved_pool=Pool.OPEN)
+    counts = live.aggregate(booked=Count("id"), prescribers=Count("prescriber", distinct=True),
+                            noshow=Count("id", filter=Q(status=Appointment.Status.NOSHOW)))
+    pool = reserved.aggregate(reserved=Count("id"),
+                              taken=Count("id", filter=Q(status=Slot.Status.BUSY)))
+    counts["fill_rate"] = round(100 * pool["taken"] / pool["reserved"]) if pool["reserved"] \
+        else None
+    counts["noshow_rate"] = round(100 * counts["noshow"] / counts["booked"]) \
+        if counts["booked"] else None
+    return counts
