@@ -30,10 +30,17 @@ def slot_search(*, user, schedule: Schedule | None = None, organisation=None, se
         qs = qs.filter(schedule__organisation=organisation)
     if service is not None:
         qs = qs.filter(schedule__service=service)
+    # Device and act are resolved to id lists first (small tables): the slot scan then stays
+    # on the (status, start) index instead of joining every candidate slot (measured 143 ms →
+    # see docs/benchmarks.md).
     if device:
-        qs = qs.filter(schedule__device=device)
+        qs = qs.filter(schedule_id__in=list(Schedule.objects.filter(device=device)
+                                            .values_list("pk", flat=True)))
     if act_name:
-        qs = qs.filter(act__name__icontains=act_name)
+        from .models import Act
+
+        qs = qs.filter(act_id__in=list(Act.objects.filter(name__icontains=act_name)
+                                       .values_list("pk", flat=True)))
     if pool:
         qs = qs.filter(pool=pool)
     return list(qs.select_related("schedule__organisation", "act", "partner")

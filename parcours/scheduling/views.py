@@ -69,7 +69,7 @@ def search(request):
             act_name=data.get("act", ""), pool=data.get("pool", ""),
             start_from=datetime.combine(start, datetime.min.time(), tz) if start else None,
             start_to=datetime.combine(end + timedelta(days=1), datetime.min.time(), tz)
-            if end else None, limit=120)
+            if end else None, limit=60)
         for slot in slots:
             day = timezone.localtime(slot.start).date()
             if not days or days[-1][0] != day:
