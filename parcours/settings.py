@@ -213,6 +213,8 @@ WORKER_INTERVAL_SECONDS = float(env("WORKER_INTERVAL_SECONDS", "15"))
 
 # Link to the patient's DMP / Mon espace santé (a deployment sets its own portal URL).
 DMP_URL_TEMPLATE = env("DMP_URL_TEMPLATE", "https://www.monespacesante.fr/")
+# The imaging centre's result server (images viewer); {accession} is the study's number.
+IMAGING_RESULTS_URL = env("IMAGING_RESULTS_URL", "")
 
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
