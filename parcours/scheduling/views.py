@@ -291,6 +291,8 @@ def agenda(request, schedule_id):
         monday = date.fromisoformat(request.GET.get("semaine", ""))
     except ValueError:
         monday = timezone.localdate()
+        if monday.weekday() >= 5:  # at the weekend, the week to come is the useful one
+            monday += timedelta(days=7)
     monday -= timedelta(days=monday.weekday())
     form = ExceptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
