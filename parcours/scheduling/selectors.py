@@ -76,7 +76,8 @@ def schedule_week(*, schedule: Schedule, monday: date) -> list[tuple[date, list[
 
 def schedule_indicators(*, schedules: QuerySet[Schedule], since: date) -> list[dict]:
     """Per schedule and month: appointments booked, distinct prescribers, no-shows, and the
-    fill rate of the reserved pools (reserved slots that were booked, released ones included)."""
+    fill rate of the reserved pools (past reserved slots that were booked, released ones
+    included)."""
     from django.db.models.functions import TruncMonth
 
     tz = timezone.get_current_timezone()
@@ -93,7 +94,9 @@ def schedule_indicators(*, schedules: QuerySet[Schedule], since: date) -> list[d
             "schedule": a["schedule__name"], "organisation": a["schedule__organisation__name"],
             "month": a["month"], "booked": a["booked"], "prescribers": a["prescribers"],
             "noshow": a["noshow"], "reserved": 0, "reserved_booked": 0}
-    pools = (Slot.objects.filter(schedule__in=schedules, start__gte=start)
+    # Only slots already past: a reserved slot of next month is not yet "unfilled".
+    pools = (Slot.objects.filter(schedule__in=schedules, start__gte=start,
+                                 start__lt=timezone.now())
              .exclude(reserved_pool=Pool.OPEN)
              .annotate(month=TruncMonth("start", tzinfo=tz))
              .values("schedule_id", "schedule__name", "schedule__organisation__name", "month")
