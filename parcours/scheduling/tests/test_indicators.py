@@ -18,12 +18,12 @@ def test_counts_per_schedule_and_month(agenda, territory, patient, login, frozen
     assert page.status_code == 200
     row = next(r for r in page.context["rows"] if r["schedule"] == agenda.cardio.name)
     assert (row["booked"], row["prescribers"], row["noshow"]) == (3, 2, 1)
-    # Reserved pools, past slots only: Tuesday's two partner slots; one was taken.
-    assert (row["reserved"], row["reserved_booked"]) == (2, 1)
+    # Reserved pools, past slots only: Tuesday 9:00 (partner pool), taken.
+    assert (row["reserved"], row["reserved_booked"]) == (1, 1)
     totals = page.context["totals"]
     assert totals["prescribers"] == 2 and totals["noshow_rate"] == 33
     csv = login(territory.desk).get(reverse("indicators:appointments"), {"format": "csv"})
-    assert "Consultations de cardiologie;3;2;1;2;1;50" in csv.content.decode()
+    assert "Consultations de cardiologie;3;2;1;1;1;100" in csv.content.decode()
 
 
 @pytest.mark.parametrize("who, status", [("desk", 200), ("admin", 200), ("gp", 404),
