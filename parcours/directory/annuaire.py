@@ -342,6 +342,7 @@ ROLES = Target(
     columns={"practitioner_id": "p.id", "organisation_id": "o.id",
              "function": "s.mode", "phone": "s.phone", "email": "s.email",
              "profession": "s.profession", "specialty": "s.specialty",
+             "name_key": "s.p_key", "postcode": "s.postcode", "town_key": "s.town_key",
              "source": "'annuaire'", "active": "TRUE"},
     insert_only={"service_id": "NULL"},
     source_sql="annuaire_stage s "
@@ -404,6 +405,8 @@ SEARCH_INDEXES = {
     "directory_org_key_trgm": "ON directory_organisation USING gin (search_key gin_trgm_ops)",
     "directory_practitioner_key_btree": "ON directory_practitioner "
                                         "(search_key)",
+    "role_postcode_name": "ON directory_practitionerrole (postcode, name_key) WHERE active",
+    "role_town_name": "ON directory_practitionerrole (town_key, name_key) WHERE active",
 }
 
 

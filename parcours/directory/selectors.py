@@ -27,7 +27,8 @@ from .models import HospitalService, Organisation, Practitioner, PractitionerRol
 # How close a misspelt name must be (pg_trgm word similarity, 0–1; the default 0.6 misses one
 # wrong letter in a short name).
 FUZZY_THRESHOLD = 0.45
-PLACE_MAX_ROLES = 5000
+# An organisation-name search naming more structures than this is narrowed to the first ones.
+PLACE_MAX_ORGS = 500
 
 
 def hospital_list(*, query: str = "") -> QuerySet[Organisation]:
@@ -81,35 +82,67 @@ def practitioner_search(*, query: str = "", specialty: str = "", place: str = ""
     qs = Practitioner.objects.filter(active=True)
     if specialty:
         qs = qs.filter(specialty=specialty)
-    if place or organisation:
-        # Sites first (postcode, town and name indexes), then their activities: walking the
-        # practitioners in name order and testing each one's sites was seconds over a
-        # national directory. Past PLACE_MAX_ROLES activities the list is a subset (the page
-        # asks to narrow the search).
-        roles = PractitionerRole.objects.filter(active=True)
-        if place:
-            place = place.strip()
-            if place.isdigit():
-                roles = roles.filter(organisation__postcode__startswith=place) \
-                    if len(place) < 5 else roles.filter(organisation__postcode=place)
-            else:
-                roles = roles.filter(organisation__town_key=fold(place))
-        if organisation:
-            roles = key_contains_all(roles, organisation, "organisation__search_key")
-        ids = list(roles.values_list("practitioner_id", flat=True)[:PLACE_MAX_ROLES])
-        qs = qs.filter(pk__in=ids)
     rows: list[Practitioner] = []
-    if query:
+    if place or organisation:
+        rows = _search_by_site(query=query, specialty=specialty, place=place.strip(),
+                               organisation=organisation, limit=limit)
+        if not rows and query and fuzzy_available():
+            # A misspelt name in a place: the place's practitioners, then word similarity.
+            ids = _site_roles(place.strip(), organisation).values("practitioner_id")
+            rows = list(key_fuzzy(qs.filter(pk__in=ids), query,
+                                  "directory_practitioner")[:limit])
+    elif query:
         rows = list(key_contains_all(qs, query).order_by("search_key", "pk")[:limit])
         if not rows and fuzzy_available():
             rows = list(key_fuzzy(qs, query, "directory_practitioner")[:limit])
-    elif specialty or place or organisation:
+    elif specialty:
         rows = list(qs.order_by("search_key", "pk")[:limit])
     if rows:
         active_roles = PractitionerRole.objects.filter(active=True).select_related(
             "organisation", "service")
         prefetch_related_objects(rows, Prefetch("roles", queryset=active_roles))
     return rows
+
+
+def _site_roles(place: str, organisation: str) -> QuerySet[PractitionerRole]:
+    """Active activities at a place (postcode, department digits or town) and/or in a
+    structure whose name contains the words given."""
+    roles = PractitionerRole.objects.filter(active=True)
+    if place.isdigit():
+        if len(place) >= 5:
+            roles = roles.filter(postcode=place[:5])
+        else:
+            # A department or postcode prefix: a range on the (postcode, name) index.
+            upper = str(int(place) + 1).zfill(len(place))
+            roles = roles.filter(postcode__gte=place, postcode__lt=upper)
+    elif place:
+        roles = roles.filter(town_key=fold(place))
+    if organisation:
+        orgs = key_contains_all(Organisation.objects.filter(active=True), organisation)
+        roles = roles.filter(organisation_id__in=list(orgs.values_list("pk", flat=True)
+                                                      [:PLACE_MAX_ORGS]))
+    return roles
+
+
+def _search_by_site(*, query: str, specialty: str, place: str, organisation: str,
+                    limit: int) -> list[Practitioner]:
+    """Practitioners working at a place or structure, in name order, from the activities'
+    copied name key: the (postcode | town, name) indexes give them already sorted."""
+    roles = _site_roles(place, organisation).filter(practitioner__active=True)
+    if specialty:
+        roles = roles.filter(practitioner__specialty=specialty)
+    if query:
+        roles = key_contains_all(roles, query, "name_key")
+    ids: list[int] = []
+    # Walk in name order; a practitioner with two activities there appears once.
+    for pid in roles.order_by("name_key", "practitioner_id").values_list(
+            "practitioner_id", flat=True)[:limit * 4]:
+        if pid not in ids:
+            ids.append(pid)
+            if len(ids) == limit:
+                break
+    found = Practitioner.objects.in_bulk(ids)
+    return [found[i] for i in ids if i in found]
 
 
 def specialty_choices() -> list[str]:

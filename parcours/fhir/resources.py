@@ -143,6 +143,43 @@ def _bool_param(field: str, doc: str) -> SearchParam:
     return SearchParam("token", doc, apply)
 
 
+def _postcode_q(field: str, value: str) -> Q:
+    """A postcode, or its first digits as an index range (department, area)."""
+    value = value.strip()
+    if len(value) >= 5 or not value.isdigit():
+        return Q(**{field: value[:5]})
+    upper = str(int(value) + 1).zfill(len(value))
+    return Q(**{f"{field}__gte": value, f"{field}__lt": upper})
+
+
+def _practitioner_place_params() -> dict[str, SearchParam]:
+    """Through the active activities' copied postcode and town (indexed with the name)."""
+    def roles(condition: Q):
+        return Q(pk__in=PractitionerRole.objects.filter(condition, active=True)
+                 .values("practitioner_id"))
+
+    def city(qs, values, modifier):
+        return qs.filter(any_of(values, lambda v: roles(Q(town_key__startswith=fold(v)))))
+
+    def postcode(qs, values, modifier):
+        return qs.filter(any_of(values, lambda v: roles(_postcode_q("postcode", v))))
+    return {"address-city": SearchParam("string", "town, starts with (accents ignored)", city),
+            "address-postalcode": SearchParam("string", "postcode or its first digits",
+                                              postcode)}
+
+
+def _role_place_params() -> dict[str, SearchParam]:
+    def city(qs, values, modifier):
+        return qs.filter(any_of(values, lambda v: Q(town_key__startswith=fold(v))))
+
+    def postcode(qs, values, modifier):
+        return qs.filter(any_of(values, lambda v: _postcode_q("postcode", v)))
+    return {"address-city": SearchParam("string", "town of the site, starts with (accents "
+                                        "ignored)", city),
+            "address-postalcode": SearchParam("string", "postcode of the site or its first "
+                                              "digits", postcode)}
+
+
 def _place_params(prefix: str) -> dict[str, SearchParam]:
     """address-city / address-postalcode, through ``prefix`` (the organisation path)."""
     def city(qs, values, modifier):
@@ -213,7 +250,7 @@ PRACTITIONER = ResourceType(
         "phonetic": _phonetic_param("directory_practitioner", "family and/or given name, "
                                     "tolerant of typos and accents (trigram similarity)"),
         "specialty": _iexact_param(["specialty"], "specialty (text, case-insensitive)"),
-        **_place_params("roles__organisation__"),
+        **_practitioner_place_params(),
         "active": _bool_param("active", "false for practitioners gone from the national "
                               "directory"),
     })
@@ -229,7 +266,7 @@ PRACTITIONER_ROLE = ResourceType(
         "service": reference_param("service_id", "HealthcareService", "HealthcareService/id"),
         "specialty": _iexact_param(["specialty", "practitioner__specialty"],
                                    "specialty of the activity or the practitioner (text)"),
-        **_place_params("organisation__"),
+        **_role_place_params(),
         "active": _bool_param("active", "false for activities gone from the national "
                               "directory"),
     })
