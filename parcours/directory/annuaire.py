@@ -73,7 +73,8 @@ COLUMNS = {
 # values are cut rather than failing the whole load.
 STAGE = [
     ("line_no", None), ("national_id", 20), ("rpps", 11), ("adeli", 9), ("title", 20),
-    ("last_name", 100), ("first_name", 100), ("p_key", 220), ("profession", 100),
+    ("last_name", 100), ("first_name", 100), ("p_key", 220), ("f_key", 100),
+    ("profession", 100),
     ("specialty", 100), ("mode", 100), ("structure_id", 30), ("org_name", 200),
     ("org_kind", 20), ("org_key", 200), ("siret", 14), ("finess", 9), ("finess_legal", 9),
     ("address", 200), ("postcode", 5), ("town", 100), ("town_key", 100), ("phone", 30),
@@ -197,7 +198,8 @@ def _reader(columns: list[str]) -> Callable[[list[str], int], tuple]:
         phone, email = f[i_phone].strip()[:30], f[i_email].strip()[:254]
         head = (line_no, national_id, id_pp[:11] if id_type == "8" else "",
                 id_pp[:9] if id_type == "0" else "", TITLES.get(f[i_title].strip().upper(), ""),
-                last, first, practitioner_key(last, first)[:220], f[i_prof].strip()[:100],
+                last, first, practitioner_key(last, first)[:220], fold(last)[:100],
+                f[i_prof].strip()[:100],
                 f[i_skill].strip()[:100], f[i_mode].strip()[:100])
         if not structure_id:
             return head + ("", "", "", "", "", "", "", "", "", "", "", phone, email, "", "")
@@ -318,7 +320,7 @@ PRACTITIONERS = Target(
     table="directory_practitioner", key="national_id", stage_key="national_id",
     columns={"rpps": "s.rpps", "adeli": "s.adeli", "title": "s.title",
              "last_name": "s.last_name", "first_name": "s.first_name",
-             "search_key": "s.p_key", "profession": "s.profession",
+             "search_key": "s.p_key", "family_key": "s.f_key", "profession": "s.profession",
              "specialty": "s.specialty", "imported_phone": "s.phone",
              "imported_email": "s.email", "source": "'annuaire'", "active": "TRUE"},
     insert_only={"phone": "''", "email": "''", "mssante": "''", "preferred_channel": "''",
@@ -405,6 +407,8 @@ SEARCH_INDEXES = {
     "directory_org_key_trgm": "ON directory_organisation USING gin (search_key gin_trgm_ops)",
     "directory_practitioner_key_btree": "ON directory_practitioner "
                                         "(search_key)",
+    "directory_practitioner_family_trgm": "ON directory_practitioner USING gin "
+                                          "(family_key gin_trgm_ops)",
     "role_postcode_name": "ON directory_practitionerrole (postcode, name_key) WHERE active",
     "role_town_name": "ON directory_practitionerrole (town_key, name_key) WHERE active",
 }

@@ -161,6 +161,9 @@ class Practitioner(models.Model):
     # "LAST FIRST" folded (no accents, upper case, hyphens as spaces): what name search
     # compares (trigram index on PostgreSQL, migration 0002).
     search_key = models.CharField(max_length=220, blank=True, editable=False)
+    # The family name alone, folded: the typo-tolerant fallback compares it (trigram
+    # similarity over a short string prunes far better than word similarity over the key).
+    family_key = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("professionnel de santé")
@@ -174,8 +177,9 @@ class Practitioner(models.Model):
     # national extract's.
     def save(self, *args, **kwargs):
         self.search_key = practitioner_key(self.last_name, self.first_name)
+        self.family_key = fold(self.last_name)[:100]
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key", "family_key"}
         super().save(*args, **kwargs)
 
     @property

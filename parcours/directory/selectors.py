@@ -71,6 +71,30 @@ def key_fuzzy(qs: QuerySet, value: str, table: str) -> QuerySet:
     return qs.filter(similar).annotate(score=score).order_by("-score", "search_key", "pk")
 
 
+FAMILY_THRESHOLD = 0.4
+
+
+def practitioner_fuzzy(qs: QuerySet, value: str) -> QuerySet:
+    """Practitioners whose family name resembles a word of ``value`` (PostgreSQL), most
+    similar first. Trigram similarity over the short folded family name: the index prunes
+    candidates by the share of trigrams in common, where word similarity over the whole
+    « NOM PRÉNOM » key had to recheck thousands of rows (docs/benchmarks.md)."""
+    words = [w for w in name_words(value) if len(w) >= 3] or name_words(value)
+    if not words:
+        return qs.none()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)",
+                       [str(FAMILY_THRESHOLD)])
+    words = words[:4]
+    similar = " OR ".join(["directory_practitioner.family_key %% %s"] * len(words))
+    score = "GREATEST(" + ", ".join(["similarity(directory_practitioner.family_key, %s)"]
+                                    * len(words)) + ")"
+    condition = RawSQL(f"({similar})", words)  # noqa: S611 (constant SQL, words as params)
+    ranking = RawSQL(score, words, output_field=FloatField())  # noqa: S611 (same)
+    return qs.filter(ExpressionWrapper(condition, output_field=BooleanField())) \
+        .annotate(score=ranking).order_by("-score", "search_key", "pk")
+
+
 def fuzzy_available() -> bool:
     return connection.vendor == "postgresql"
 
@@ -89,12 +113,11 @@ def practitioner_search(*, query: str = "", specialty: str = "", place: str = ""
         if not rows and query and fuzzy_available():
             # A misspelt name in a place: the place's practitioners, then word similarity.
             ids = _site_roles(place.strip(), organisation).values("practitioner_id")
-            rows = list(key_fuzzy(qs.filter(pk__in=ids), query,
-                                  "directory_practitioner")[:limit])
+            rows = list(practitioner_fuzzy(qs.filter(pk__in=ids), query)[:limit])
     elif query:
         rows = list(key_contains_all(qs, query).order_by("search_key", "pk")[:limit])
         if not rows and fuzzy_available():
-            rows = list(key_fuzzy(qs, query, "directory_practitioner")[:limit])
+            rows = list(practitioner_fuzzy(qs, query)[:limit])
     elif specialty:
         rows = list(qs.order_by("search_key", "pk")[:limit])
     if rows:

@@ -12,7 +12,12 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from parcours.directory.keys import fold
 from parcours.directory.models import HospitalService, Organisation, Practitioner, PractitionerRole
-from parcours.directory.selectors import fuzzy_available, key_contains_all, key_fuzzy
+from parcours.directory.selectors import (
+    fuzzy_available,
+    key_contains_all,
+    key_fuzzy,
+    practitioner_fuzzy,
+)
 from parcours.lib.text import ins_form
 from parcours.patients.access import patient_queryset_for
 from parcours.patients.models import Patient, PatientIdentifier
@@ -125,10 +130,13 @@ def _folded_param(field: str, doc: str) -> SearchParam:
 
 
 def _phonetic_param(table: str, doc: str) -> SearchParam:
-    """Typo-tolerant name search: pg_trgm word similarity on PostgreSQL, most similar first
-    when it is the only name criterion; every word contained on SQLite."""
+    """Typo-tolerant name search: pg_trgm similarity on PostgreSQL (the family name for
+    practitioners, word similarity over the name for structures), most similar first when it
+    is the only name criterion; every word contained on SQLite."""
     def apply(qs, values, modifier):
         if fuzzy_available():
+            if table == "directory_practitioner":
+                return practitioner_fuzzy(qs, values[0])
             return key_fuzzy(qs, values[0], table)
         return key_contains_all(qs, values[0])
     return SearchParam("string", doc, apply)
