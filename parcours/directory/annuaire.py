@@ -414,6 +414,28 @@ SEARCH_INDEXES = {
 }
 
 
+# Tables whose foreign keys a first load drops and re-creates: two million activity rows
+# queued two million row-by-row RI trigger checks (run at SET CONSTRAINTS ALL IMMEDIATE);
+# re-adding a key NOT VALID and then VALIDATE checks it in one set-based pass.
+FK_TABLES = ("directory_practitionerrole", "directory_practitioner")
+
+
+def _drop_foreign_keys(cursor) -> list[tuple[str, str, str]]:
+    cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                   "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text "
+                   "= ANY(%s)", [list(FK_TABLES)])
+    keys = cursor.fetchall()
+    for table, name, _definition in keys:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    return keys
+
+
+def _restore_foreign_keys(cursor, keys: list[tuple[str, str, str]]) -> None:
+    for table, name, definition in keys:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition} NOT VALID')
+        cursor.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"')
+
+
 def _is_first_load(cursor, staged: int) -> bool:
     cursor.execute("SELECT COUNT(*) FROM directory_practitioner WHERE source = 'annuaire'")
     return staged > 100_000 and cursor.fetchone()[0] * 4 < staged
@@ -498,10 +520,12 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
                                f"ON annuaire_stage ({col})")
         result.timings["index"] = time.monotonic() - t0
         first_load = vendor == "postgresql" and _is_first_load(cursor, result.rows_read)
+        foreign_keys = []
         if first_load:
             log("Premier chargement : index de recherche reconstruits à la fin")
             for name in SEARCH_INDEXES:
                 cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            foreign_keys = _drop_foreign_keys(cursor)
         for name, target, attr in (("structures", ORGANISATIONS, "organisations"),
                                    ("professionnels", PRACTITIONERS, "practitioners"),
                                    ("activités", ROLES, "roles")):
@@ -516,9 +540,11 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
                 f"({result.timings[attr]:.1f} s)")
         if first_load:
             t0 = time.monotonic()
-            # Run the queued foreign-key checks now: PostgreSQL refuses CREATE INDEX on a
+            # Run any queued foreign-key checks now: PostgreSQL refuses CREATE INDEX on a
             # table with pending trigger events.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            _restore_foreign_keys(cursor, foreign_keys)
+            result.timings["foreign_keys"] = time.monotonic() - t0
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for name, definition in SEARCH_INDEXES.items():
                 cursor.execute(f"CREATE INDEX {name} {definition}")

@@ -134,3 +134,26 @@ def test_file_without_the_expected_header_is_refused(tmp_path):
         call_command("import-annuaire", str(path), "--no-progress", stdout=StringIO())
     assert ImportRun.objects.get().status == "failed"
     assert Practitioner.objects.count() == 0
+
+
+@pytest.mark.skipif("not __import__('parcours.core.tests.servers', fromlist=['x']).is_postgres()")
+def test_first_national_load_rebuilds_indexes_and_revalidates_foreign_keys(monkeypatch):
+    """The bulk path of a first load (over 100,000 rows in real life), forced on the sample:
+    search indexes and foreign keys come back, the keys validated over the loaded rows."""
+    from django.db import connection
+
+    from parcours.directory import annuaire
+
+    monkeypatch.setattr(annuaire, "_is_first_load", lambda cursor, staged: True)
+    result = import_annuaire(DATA / "annuaire_sample.txt")
+    assert result.roles.added > 0 and "foreign_keys" in result.timings
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' "
+                       "AND conrelid = 'directory_practitionerrole'::regclass")
+        keys = cursor.fetchall()
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)",
+                       [list(annuaire.SEARCH_INDEXES)])
+        indexes = {r[0] for r in cursor.fetchall()}
+    assert len(keys) == 3 and all(valid for _, valid in keys)
+    assert indexes == set(annuaire.SEARCH_INDEXES)
+    assert PractitionerRole.objects.filter(name_key="", active=True).count() == 0
