@@ -238,11 +238,14 @@ class PractitionerRole(models.Model):
 
     def save(self, *args, **kwargs):
         self.name_key = self.practitioner.search_key
+        # An activity entered here without a specialty practises the practitioner's (search
+        # by specialty and place reads the activity's).
+        self.specialty = self.specialty or self.practitioner.specialty
         self.postcode = self.organisation.postcode
         self.town_key = self.organisation.town_key
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "postcode",
-                                       "town_key"}
+                                       "town_key", "specialty"}
         super().save(*args, **kwargs)
 
 

@@ -153,7 +153,8 @@ def _search_by_site(*, query: str, specialty: str, place: str, organisation: str
     copied name key: the (postcode | town, name) indexes give them already sorted."""
     roles = _site_roles(place, organisation).filter(practitioner__active=True)
     if specialty:
-        roles = roles.filter(practitioner__specialty=specialty)
+        # The activity's own specialty (same column of the national file): no join per row.
+        roles = roles.filter(specialty=specialty)
     if query:
         roles = key_contains_all(roles, query, "name_key")
     ids: list[int] = []

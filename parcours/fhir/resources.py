@@ -154,20 +154,29 @@ def _bool_param(field: str, doc: str) -> SearchParam:
 def _postcode_q(field: str, value: str) -> Q:
     """A postcode, or its first digits as an index range (department, area)."""
     value = value.strip()
+    if not value:
+        return Q(pk__in=[])  # an empty value matches nothing (not "every site without one")
     if len(value) >= 5 or not value.isdigit():
         return Q(**{field: value[:5]})
     upper = str(int(value) + 1).zfill(len(value))
     return Q(**{f"{field}__gte": value, f"{field}__lt": upper})
 
 
+PLACE_MAX_IDS = 20_000
+
+
 def _practitioner_place_params() -> dict[str, SearchParam]:
-    """Through the active activities' copied postcode and town (indexed with the name)."""
+    """Through the active activities' copied postcode and town (indexed with the name). The
+    practitioner ids are fetched first (at most PLACE_MAX_IDS): as a subquery, PostgreSQL
+    walked the whole name index probing it for each row (p95 0.6 s over 1.3 M)."""
     def roles(condition: Q):
-        return Q(pk__in=PractitionerRole.objects.filter(condition, active=True)
-                 .values("practitioner_id"))
+        ids = PractitionerRole.objects.filter(condition, active=True) \
+            .values_list("practitioner_id", flat=True)[:PLACE_MAX_IDS]
+        return Q(pk__in=list(ids))
 
     def city(qs, values, modifier):
-        return qs.filter(any_of(values, lambda v: roles(Q(town_key__startswith=fold(v)))))
+        return qs.filter(any_of(values, lambda v: roles(Q(town_key__startswith=fold(v)))
+                                if fold(v) else Q(pk__in=[])))
 
     def postcode(qs, values, modifier):
         return qs.filter(any_of(values, lambda v: roles(_postcode_q("postcode", v))))
