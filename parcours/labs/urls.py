@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401  (routes are added with the views)
+from django.urls import path
+
+from . import views
 
 app_name = "labs"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("envoyer/", views.upload, name="upload"),
+    path("<int:pk>/", views.report_detail, name="detail"),
+]

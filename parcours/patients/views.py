@@ -142,7 +142,14 @@ def detail(request, pk):
         "reviewer": reviewer,
         "merged_from": patient.merged_from.all(),
         "identifier_form": _identifier_form(request.user),
+        "lab_reports": _lab_reports(request.user, patient),
     }, status=400 if request.method == "POST" else 200)
+
+
+def _lab_reports(user, patient):
+    from parcours.labs.access import lab_report_queryset_for
+
+    return list(lab_report_queryset_for(user).filter(patient=patient)[:20])
 
 
 def _user_organisations(user):

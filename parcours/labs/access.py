@@ -1,0 +1,30 @@
+"""Who sees lab reports: the prescribing GP; professionals who may see the patient (once the
+report is attached); identitovigilance reviewers for the reports waiting for a patient; the
+territory administrator. Everyone else: 404."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from parcours.accounts.scopes import is_territory_admin
+from parcours.patients.access import is_identity_reviewer, patient_queryset_for
+
+from .models import LabReport
+
+
+def lab_report_queryset_for(user) -> QuerySet[LabReport]:
+    if not user.is_authenticated:
+        return LabReport.objects.none()
+    if is_territory_admin(user):
+        return LabReport.objects.all()
+    condition = Q(prescriber=user) | Q(patient__in=patient_queryset_for(user).values("pk"))
+    if is_identity_reviewer(user):
+        condition |= Q(match=LabReport.Match.PENDING)
+    return LabReport.objects.filter(condition)
+
+
+def access_lab_report(user, report_id) -> LabReport:
+    try:
+        return lab_report_queryset_for(user).select_related(
+            "patient", "prescriber", "lab_import").get(pk=report_id)
+    except (LabReport.DoesNotExist, ValueError, TypeError):
+        raise Http404("Compte rendu introuvable") from None

@@ -1,0 +1,96 @@
+"""Lab results received as files (HPRIM Net, HPRIM Santé, HL7 v2), structured.
+
+A file is stored once (its SHA-256): importing it again creates nothing. Each report it holds
+is attached to a patient only when the identity server finds a *certain* match; otherwise it
+waits, with the traits the file gave, until an identitovigilance reviewer attaches it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LabImport(models.Model):
+    sha256 = models.CharField(max_length=64, unique=True)
+    file_name = models.CharField(_("fichier"), max_length=255)
+    format = models.CharField(_("format"), max_length=20)
+    channel = models.CharField(max_length=20)  # upload, command
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fichier de résultats")
+        verbose_name_plural = _("fichiers de résultats")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class LabReport(models.Model):
+    class Match(models.TextChoices):
+        MATCHED = "matched", _("Rattaché au patient")
+        PENDING = "pending", _("En attente d'identification")
+
+    lab_import = models.ForeignKey(LabImport, on_delete=models.CASCADE, related_name="reports")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="lab_reports")
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="lab_reports")
+    match = models.CharField(_("identification"), max_length=10, choices=Match.choices)
+    # The patient as the file names them (kept for the review and for the record).
+    family = models.CharField(_("nom"), max_length=100)
+    given = models.CharField(_("prénom"), max_length=100, blank=True)
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    sex = models.CharField(_("sexe"), max_length=1, blank=True)
+    nir = models.CharField(_("NIR"), max_length=15, blank=True)
+    lab_name = models.CharField(_("laboratoire"), max_length=200, blank=True)
+    prescriber_label = models.CharField(_("prescripteur (fichier)"), max_length=200,
+                                        blank=True)
+    report_date = models.DateField(_("date"), null=True, blank=True)
+    text = models.TextField(_("texte"), blank=True)
+    abnormal_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    matched_at = models.DateTimeField(null=True, blank=True)
+    matched_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("compte rendu de biologie")
+        verbose_name_plural = _("comptes rendus de biologie")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["prescriber", "-created_at"], name="lab_prescriber"),
+                   models.Index(fields=["match", "created_at"], name="lab_match_queue")]
+
+    def __str__(self) -> str:
+        return f"biologie {self.pk}"
+
+
+class LabResult(models.Model):
+    report = models.ForeignKey(LabReport, on_delete=models.CASCADE, related_name="results")
+    position = models.PositiveIntegerField()
+    code = models.CharField(max_length=50, blank=True)
+    code_system = models.CharField(max_length=20, blank=True)
+    label = models.CharField(_("analyse"), max_length=200)
+    value = models.CharField(_("valeur"), max_length=200, blank=True)
+    unit = models.CharField(_("unité"), max_length=50, blank=True)
+    low = models.CharField(max_length=30, blank=True)
+    high = models.CharField(max_length=30, blank=True)
+    range_text = models.CharField(max_length=60, blank=True)
+    flag = models.CharField(max_length=4, blank=True)
+    abnormal = models.BooleanField(default=False)
+    status = models.CharField(max_length=4, blank=True)
+    observed_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["report_id", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.value} {self.unit}".strip()
+
+    @property
+    def reference_range(self) -> str:
+        if self.low or self.high:
+            return f"{self.low} – {self.high}"
+        return self.range_text
