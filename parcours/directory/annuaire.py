@@ -397,21 +397,29 @@ def _merge(cursor, t: Target, vendor: str) -> Counts:
     return counts
 
 
-# The search indexes of migration 0003. A first national load (millions of rows into an empty
-# directory) drops them and builds them once at the end: building a trigram index costs a
-# fraction of maintaining it row by row. (The tables are then locked until the commit, which
-# nobody notices on a first load; re-imports keep the indexes.)
-SEARCH_INDEXES = {
-    "directory_practitioner_key_trgm": "ON directory_practitioner USING gin "
-                                       "(search_key gin_trgm_ops)",
-    "directory_org_key_trgm": "ON directory_organisation USING gin (search_key gin_trgm_ops)",
-    "directory_practitioner_key_btree": "ON directory_practitioner "
-                                        "(search_key)",
-    "directory_practitioner_family_trgm": "ON directory_practitioner USING gin "
-                                          "(family_key gin_trgm_ops)",
-    "role_postcode_name": "ON directory_practitionerrole (postcode, name_key) WHERE active",
-    "role_town_name": "ON directory_practitionerrole (town_key, name_key) WHERE active",
-}
+# A first national load (millions of rows into an empty directory) drops the secondary
+# indexes of the three tables — search (trigram, name, place) and Django's FK and LIKE indexes
+# alike, fifteen of them — and builds each once at the end from a sorted scan: maintaining them
+# row by row was most of the upsert time. Unique indexes stay (the upserts need them). (The
+# tables are then locked until the commit, which nobody notices on a first load; re-imports
+# keep the indexes.) SEARCH_INDEXES names the ones search depends on, for the tests.
+DIRECTORY_TABLES = ("directory_organisation", "directory_practitioner",
+                    "directory_practitionerrole")
+SEARCH_INDEXES = ("directory_practitioner_key_trgm", "directory_org_key_trgm",
+                  "directory_practitioner_key_btree", "directory_practitioner_family_trgm",
+                  "role_postcode_name", "role_town_name")
+
+
+def _drop_secondary_indexes(cursor) -> list[tuple[str, str]]:
+    cursor.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                   "JOIN pg_class c ON c.oid = i.indexrelid "
+                   "JOIN pg_class t ON t.oid = i.indrelid "
+                   "WHERE t.relname = ANY(%s) AND NOT i.indisunique AND NOT i.indisprimary",
+                   [list(DIRECTORY_TABLES)])
+    indexes = cursor.fetchall()
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return indexes
 
 
 # Tables whose foreign keys a first load drops and re-creates: two million activity rows
@@ -520,12 +528,11 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
                                f"ON annuaire_stage ({col})")
         result.timings["index"] = time.monotonic() - t0
         first_load = vendor == "postgresql" and _is_first_load(cursor, result.rows_read)
-        foreign_keys = []
+        foreign_keys, indexes = [], []
         if first_load:
-            log("Premier chargement : index de recherche reconstruits à la fin")
-            for name in SEARCH_INDEXES:
-                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            log("Premier chargement : index reconstruits à la fin")
             foreign_keys = _drop_foreign_keys(cursor)
+            indexes = _drop_secondary_indexes(cursor)
         for name, target, attr in (("structures", ORGANISATIONS, "organisations"),
                                    ("professionnels", PRACTITIONERS, "practitioners"),
                                    ("activités", ROLES, "roles")):
@@ -546,9 +553,9 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
             _restore_foreign_keys(cursor, foreign_keys)
             result.timings["foreign_keys"] = time.monotonic() - t0
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            for name, definition in SEARCH_INDEXES.items():
-                cursor.execute(f"CREATE INDEX {name} {definition}")
+            for _name, definition in indexes:
+                cursor.execute(definition)
             result.timings["search_indexes"] = time.monotonic() - t0
-            log(f"Index de recherche : {result.timings['search_indexes']:.1f} s")
+            log(f"Index et clés étrangères : {result.timings['search_indexes']:.1f} s")
         if vendor != "postgresql":
             cursor.execute("DROP TABLE temp.annuaire_stage")

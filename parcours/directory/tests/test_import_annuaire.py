@@ -144,8 +144,16 @@ def test_first_national_load_rebuilds_indexes_and_revalidates_foreign_keys(monke
 
     from parcours.directory import annuaire
 
+    def index_names():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = ANY(%s)",
+                           [list(annuaire.DIRECTORY_TABLES)])
+            return {r[0] for r in cursor.fetchall()}
+
+    before = index_names()
     monkeypatch.setattr(annuaire, "_is_first_load", lambda cursor, staged: True)
     result = import_annuaire(DATA / "annuaire_sample.txt")
+    assert index_names() == before
     assert result.roles.added > 0 and "foreign_keys" in result.timings
     with connection.cursor() as cursor:
         cursor.execute("SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' "
