@@ -72,6 +72,10 @@ class Membership(models.Model):
                                     name="membership_unique"),
         ]
 
+    def __str__(self) -> str:
+        where = self.service or self.organisation
+        return f"{self.user} — {self.get_role_display()} — {where}"
+
     def clean(self):
         from django.core.exceptions import ValidationError
 
@@ -82,10 +86,6 @@ class Membership(models.Model):
         if self.role == Role.HOSPITAL_DOCTOR and not self.service_id:
             raise ValidationError({"service": _("Un médecin hospitalier est rattaché à un "
                                                 "service.")})
-
-    def __str__(self) -> str:
-        where = self.service or self.organisation
-        return f"{self.user} — {self.get_role_display()} — {where}"
 
 
 class ApiToken(models.Model):

@@ -67,3 +67,47 @@ class MessageForm(forms.Form):
 class OutcomeForm(forms.Form):
     status = forms.ChoiceField(choices=[(Appointment.Status.FULFILLED, _("Honoré")),
                                         (Appointment.Status.NOSHOW, _("Patient absent"))])
+
+
+class ActForm(forms.Form):
+    name = forms.CharField(label=_("Acte"), max_length=150)
+    duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=5,
+                                          max_value=480, initial=20)
+    instructions = forms.CharField(label=_("À apporter / préparation"), required=False,
+                                   max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RuleForm(forms.Form):
+    from .models import AvailabilityRule as _Rule
+
+    weekday = forms.TypedChoiceField(label=_("Jour"), coerce=int,
+                                     choices=_Rule._meta.get_field("weekday").choices)
+    start_time = forms.TimeField(label=_("Début"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("Fin"), widget=forms.TimeInput(attrs={"type": "time"}))
+    act = forms.ModelChoiceField(label=_("Acte"), queryset=None, empty_label=None)
+    pool = forms.ChoiceField(label=_("Réservation"), choices=Pool.choices)
+    partner = forms.ModelChoiceField(label=_("Structure partenaire (si réservée)"),
+                                     queryset=None, required=False)
+    valid_from = forms.DateField(label=_("À partir du"), required=False, widget=DateInput())
+    valid_until = forms.DateField(label=_("Jusqu'au"), required=False, widget=DateInput())
+
+    def __init__(self, *args, schedule, **kwargs):
+        from parcours.directory.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["act"].queryset = schedule.acts.all()
+        # Partner practices are those whose GPs use the platform (not the whole directory).
+        self.fields["partner"].queryset = Organisation.objects.filter(
+            memberships__role="gp").distinct().order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_time") and data.get("end_time") and \
+                data["end_time"] <= data["start_time"]:
+            self.add_error(None, _("La fin de la plage doit suivre son début."))
+        if data.get("pool") == Pool.PARTNER and not data.get("partner"):
+            self.add_error("partner", _("Choisissez la structure à qui la plage est "
+                                        "réservée."))
+        if data.get("pool") != Pool.PARTNER:
+            data["partner"] = None
+        return data

@@ -26,8 +26,10 @@ from parcours.notifications.services import notify
 
 from .access import bookable_pool_q, is_schedule_staff
 from .models import (
+    Act,
     Appointment,
     AppointmentMessage,
+    AvailabilityRule,
     ImagingReport,
     Pool,
     Schedule,
@@ -151,6 +153,47 @@ def exception_add(*, actor, schedule: Schedule, start: datetime, end: datetime,
         audit_log(user=actor, action="update", obj=schedule,
                   detail=f"fermeture {_when(start)}–{_when(end)} : {blocked} créneau(x)")
     return closure
+
+
+def act_add(*, actor, schedule: Schedule, name: str, duration_minutes: int,
+            instructions: str = "") -> Act:
+    with transaction.atomic(), audit_batch():
+        act = Act.objects.create(schedule=schedule, name=name.strip()[:150],
+                                 duration_minutes=duration_minutes,
+                                 instructions=instructions.strip())
+        audit_log(user=actor, action="create", obj=act, detail=f"acte {act.name}")
+    return act
+
+
+def rule_add(*, actor, schedule: Schedule, **fields) -> tuple[AvailabilityRule, int]:
+    """Add a weekly opening and open its slots up to the horizon at once."""
+    if fields["act"].schedule_id != schedule.pk:
+        raise BookingError(_("Cet acte n'appartient pas à cet agenda."))
+    with transaction.atomic(), audit_batch():
+        rule = AvailabilityRule.objects.create(schedule=schedule, **fields)
+        opened = slots_generate(schedule=schedule)
+        audit_log(user=actor, action="create", obj=rule,
+                  detail=f"plage {rule} — {opened} créneau(x) ouvert(s)")
+    return rule, opened
+
+
+def rule_remove(*, actor, rule: AvailabilityRule) -> int:
+    """Remove a weekly opening; its future free slots go (booked ones stay, to be honoured
+    or moved by the team)."""
+    tz = _local_tz()
+    with transaction.atomic(), audit_batch():
+        removed = 0
+        for slot in Slot.objects.filter(schedule=rule.schedule, act=rule.act,
+                                        status=Slot.Status.FREE, start__gt=timezone.now()):
+            local = slot.start.astimezone(tz)
+            if local.weekday() == rule.weekday and \
+                    rule.start_time <= local.time() < rule.end_time:
+                slot.delete()
+                removed += 1
+        audit_log(user=actor, action="delete", obj=rule.schedule,
+                  detail=f"plage {rule} supprimée — {removed} créneau(x) libre(s) retiré(s)")
+        rule.delete()
+    return removed
 
 
 def slots_release_due(*, now: datetime | None = None) -> dict[str, int]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("rendez-vous/<int:pk>/compte-rendu/", views.report_file, name="report-file"),
     path("agenda/<int:schedule_id>/", views.agenda, name="agenda"),
     path("agenda/<int:schedule_id>/ouvrir/", views.open_slots, name="open-slots"),
+    path("agenda/<int:schedule_id>/plages/", views.setup, name="setup"),
     path("agenda/<int:schedule_id>/liste-attente/", views.waitlist, name="waitlist"),
     path("agenda/<int:schedule_id>/<str:token>.ics", views.ical_feed, name="ical"),
 ]

@@ -30,12 +30,14 @@ from .access import (
     visible_schedules,
 )
 from .forms import (
+    ActForm,
     BookingForm,
     CancelForm,
     ExceptionForm,
     MessageForm,
     OutcomeForm,
     ReportForm,
+    RuleForm,
     SlotSearchForm,
     WaitlistForm,
 )
@@ -315,6 +317,41 @@ def agenda(request, schedule_id):
         "closures": schedule.exceptions.filter(end__gte=timezone.now()),
         "feed_url": request.build_absolute_uri(reverse(
             "scheduling:ical", args=[schedule.pk, schedule.ical_token]))},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def setup(request, schedule_id):
+    """The agenda's own staff add acts and weekly openings, or remove an opening."""
+    schedule = access_schedule(request.user, schedule_id, manage=True)
+    act_form = ActForm(request.POST if request.POST.get("form") == "act" else None,
+                       prefix="act")
+    rule_form = RuleForm(request.POST if request.POST.get("form") == "rule" else None,
+                         prefix="rule", schedule=schedule)
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "act" and act_form.is_valid():
+                services.act_add(actor=request.user, schedule=schedule,
+                                 **act_form.cleaned_data)
+                messages.success(request, _("Acte ajouté."))
+                return redirect("scheduling:setup", schedule_id=schedule.pk)
+            if request.POST.get("form") == "rule" and rule_form.is_valid():
+                _rule, opened = services.rule_add(actor=request.user, schedule=schedule,
+                                                  **rule_form.cleaned_data)
+                messages.success(request, _("Plage ajoutée : %(n)d créneau(x) ouvert(s).")
+                                 % {"n": opened})
+                return redirect("scheduling:setup", schedule_id=schedule.pk)
+            if request.POST.get("form") == "remove":
+                rule = get_object_or_404(schedule.rules, pk=request.POST.get("rule"))
+                removed = services.rule_remove(actor=request.user, rule=rule)
+                messages.success(request, _("Plage supprimée : %(n)d créneau(x) libre(s) "
+                                            "retiré(s).") % {"n": removed})
+                return redirect("scheduling:setup", schedule_id=schedule.pk)
+        except services.BookingError as exc:
+            messages.error(request, exc.message)
+    return render(request, "scheduling/setup.html", {
+        "schedule": schedule, "act_form": act_form, "rule_form": rule_form,
+        "acts": schedule.acts.all(), "rules": schedule.rules.select_related("act", "partner")},
         status=400 if request.method == "POST" else 200)
 
 

@@ -152,3 +152,42 @@ def test_outcome_is_staff_only_and_after_the_time(agenda, territory, patient, lo
     assert Appointment.objects.get(pk=a.pk).status == "booked"
     login(territory.desk).post(url, {"action": "outcome", "outcome-status": "noshow"})
     assert Appointment.objects.get(pk=a.pk).status == "noshow"
+
+
+def test_staff_add_an_act_and_a_weekly_opening_which_opens_slots(agenda, territory, login):
+    url = reverse("scheduling:setup", args=[agenda.cardio.pk])
+    client = login(territory.desk)
+    assert client.get(url).status_code == 200
+    client.post(url, {"form": "act", "act-name": "Échographie cardiaque",
+                      "act-duration_minutes": 40, "act-instructions": "Aucune préparation."})
+    act = agenda.cardio.acts.get(name="Échographie cardiaque")
+    before = agenda.cardio.slots.count()
+    response = client.post(url, {"form": "rule", "rule-weekday": 4, "rule-start_time": "14:00",
+                                 "rule-end_time": "16:00", "rule-act": act.pk,
+                                 "rule-pool": "partner", "rule-partner": territory.msp1.pk})
+    assert response.status_code == 302
+    # 3 per Friday over the 2-week horizon: today 14:00 is still to come, then 13 and 20 March.
+    assert agenda.cardio.slots.count() - before == 9
+    rule = agenda.cardio.rules.get(act=act)
+    client.post(url, {"form": "remove", "rule": rule.pk})
+    assert agenda.cardio.slots.count() == before and not agenda.cardio.rules.filter(
+        act=act).exists()
+
+
+def test_opening_refuses_a_reversed_time_and_a_partner_pool_without_partner(agenda, territory,
+                                                                            login):
+    url = reverse("scheduling:setup", args=[agenda.cardio.pk])
+    response = login(territory.desk).post(url, {
+        "form": "rule", "rule-weekday": 4, "rule-start_time": "16:00", "rule-end_time": "14:00",
+        "rule-act": agenda.consult.pk, "rule-pool": "partner"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "La fin de la plage doit suivre son début." in html
+    assert "Choisissez la structure" in html
+
+
+@pytest.mark.parametrize("who, status", [("gp", 404), ("desk", 200), ("doctor", 200),
+                                         ("pneumo", 404), ("nobody", 404)])
+def test_setup_page_per_role(agenda, territory, login, who, status):
+    response = login(getattr(territory, who)).get(reverse("scheduling:setup",
+                                                          args=[agenda.cardio.pk]))
+    assert response.status_code == status
