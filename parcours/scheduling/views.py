@@ -59,13 +59,10 @@ def search(request):
     schedules = visible_schedules(request.user)
     form = SlotSearchForm(request.GET or None, schedules=schedules)
     slots, days = [], []
-    if form.is_bound and not form.is_valid():
-        pass
-    else:
+    if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
         tz = timezone.get_current_timezone()
-        start = data.get("start")
-        end = data.get("end")
+        start, end = data.get("start"), data.get("end")
         slots = slot_search(
             user=request.user, schedule=data.get("schedule"), device=data.get("device", ""),
             act_name=data.get("act", ""), pool=data.get("pool", ""),
