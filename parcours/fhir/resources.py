@@ -26,6 +26,7 @@ from parcours.referrals.models import ReferralEvent, ReferralMessage
 from parcours.referrals.workflow import Action
 
 from . import codes, mappers
+from . import labs as fl
 from . import scheduling as fs
 from .search import (
     SearchParam,
@@ -507,6 +508,21 @@ APPOINTMENT = ResourceType(
         "(PUT ou PATCH) ; l'équipe indique « fulfilled » ou « noshow ».",
     search=fs.APPOINTMENT_SEARCH)
 
+# --- lab results (fhir/labs.py) ------------------------------------------------------------
+
+DIAGNOSTIC_REPORT = ResourceType(
+    name="DiagnosticReport", queryset=fl.reports_for, to_fhir=fl.diagnostic_report,
+    patient_data=True, order=("-created_at", "-id"), patient_id=lambda r: r.patient_id,
+    doc="Comptes rendus de biologie reçus en fichiers (HPRIM, HL7 v2).",
+    search=fl.REPORT_SEARCH)
+
+OBSERVATION = ResourceType(
+    name="Observation", queryset=fl.results_for, to_fhir=fl.observation, patient_data=True,
+    order=("report_id", "position", "id"), patient_id=lambda r: r.report.patient_id,
+    doc="Résultats de biologie : valeur, unité, valeurs de référence, indicateur d'anomalie.",
+    search=fl.OBSERVATION_SEARCH)
+
 REGISTRY: dict[str, ResourceType] = {r.name: r for r in (
     ORGANIZATION, HEALTHCARE_SERVICE, PRACTITIONER, PRACTITIONER_ROLE, PATIENT,
-    SERVICE_REQUEST, TASK, COMMUNICATION, SCHEDULE, SLOT, APPOINTMENT)}
+    SERVICE_REQUEST, TASK, COMMUNICATION, SCHEDULE, SLOT, APPOINTMENT, DIAGNOSTIC_REPORT,
+    OBSERVATION)}
