@@ -41,7 +41,8 @@ def test_every_resource_type_reads_and_searches_as_valid_fhir(api, world):
 
 def test_unknown_ids_and_types_are_404_outcomes(api, world):
     client = api(world[0].gp)
-    for url in ("Patient/999999", "Patient/abc", "Observation", "Observation/1", "nowhere/x/y"):
+    for url in ("Patient/999999", "Patient/abc", "Immunization", "Observation/1",
+                "nowhere/x/y"):
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.json_body["resourceType"] == "OperationOutcome"
