@@ -126,8 +126,12 @@ def slots_generate_all() -> dict[str, int]:
     for schedule in Schedule.objects.filter(active=True):
         last = schedule.slots.order_by("-start").values_list("start", flat=True).first()
         horizon = timezone.localdate() + timedelta(weeks=schedule.horizon_weeks)
-        if last is None or timezone.localtime(last).date() < horizon:
+        if last is None:
             total += slots_generate(schedule=schedule)
+        elif timezone.localtime(last).date() < horizon:
+            # Only the days past the last open slot: the worker runs this every round.
+            total += slots_generate(schedule=schedule,
+                                    start=timezone.localtime(last).date() + timedelta(days=1))
     return {"slots_opened": total}
 
 

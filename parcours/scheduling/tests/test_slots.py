@@ -55,3 +55,14 @@ def test_reserved_slots_return_to_everyone_before_they_start(agenda, frozen):
     partner_slot.refresh_from_db()
     assert (partner_slot.pool, partner_slot.partner, partner_slot.reserved_pool) == (
         Pool.OPEN, None, Pool.PARTNER)
+
+
+def test_worker_opens_only_the_days_past_the_last_slot(agenda, frozen):
+    from parcours.scheduling.services import slots_generate_all
+
+    assert slots_generate_all()["slots_opened"] == 0  # already open to the horizon
+    frozen.move_to(datetime(2026, 3, 13, 8, tzinfo=PARIS))  # a week later
+    opened = slots_generate_all()["slots_opened"]
+    # One more week of rules: Mon/Tue/Wed consultations (2 each) + Thursday ultrasound (3).
+    assert opened == 9
+    assert slots_generate_all()["slots_opened"] == 0
