@@ -258,3 +258,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Secure messaging. MESSAGING_KEYS: comma-separated Fernet keys, the first encrypts, all decrypt
+# (rotation: put a new key first, run `parcours rotate-keys`, then drop the old one). Derived
+# from SECRET_KEY only outside production.
+MESSAGING_KEYS = [k.strip() for k in env("MESSAGING_KEYS", "").split(",") if k.strip()]
+if not MESSAGING_KEYS:
+    if PRODUCTION:
+        raise RuntimeError("MESSAGING_KEYS must be set when PARCOURS_ENV=production")
+    import base64 as _b64
+    import hashlib as _hl
+
+    MESSAGING_KEYS = [_b64.urlsafe_b64encode(
+        _hl.sha256(f"parcours:messaging:{SECRET_KEY}".encode()).digest()).decode()]
+MESSAGING_SEARCH_KEY = env("MESSAGING_SEARCH_KEY", "") or f"search:{SECRET_KEY}"
+# The external secure-messaging relay (an MSSanté operator's SMTP), for mail to addresses
+# outside Parcours; and the domain of our own addresses (incoming bridge).
+MSS_SMTP_HOST = env("MSS_SMTP_HOST", "localhost")
+MSS_SMTP_PORT = int(env("MSS_SMTP_PORT", "25"))
+MSS_SMTP_USER = env("MSS_SMTP_USER", "")
+MSS_SMTP_PASSWORD = env("MSS_SMTP_PASSWORD", "")
+MSS_SMTP_TLS = env_bool("MSS_SMTP_TLS")
+MSS_DOMAIN = env("MSS_DOMAIN", "parcours.mssante.invalid")
+# Discharge letters: due this many hours after discharge; alert when this many are left.
+DISCHARGE_LETTER_HOURS = 48
+DISCHARGE_LETTER_ALERT_HOURS = 12

@@ -10,6 +10,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from parcours.messaging.models import MailboxEntry
     from parcours.notifications.models import Notification
 
     mine = Notification.objects.filter(user=user)
@@ -24,6 +25,8 @@ def navigation(request):
             "indicators": is_territory_admin(user) or bool(desk_hospital_ids(user))
             or bool(doctor_service_ids(user)) or runs_agenda,
         },
+        "mail_unread": MailboxEntry.objects.filter(user=user, read_at__isnull=True,
+                                                   box=MailboxEntry.Box.INBOX).count(),
         "unread_count": mine.filter(read_at__isnull=True).count(),
         "last_notification_id": mine.order_by("-id").values_list("id", flat=True).first() or 0,
     }

@@ -9,6 +9,8 @@ import time
 
 from django.db import close_old_connections
 
+from parcours.messaging.letters import letters_escalate_due
+from parcours.messaging.services import outbound_send_due
 from parcours.notifications.tasks import notification_send_emails
 from parcours.referrals.services import referral_escalate_due
 from parcours.scheduling import services as scheduling
@@ -20,6 +22,8 @@ JOBS = [
     ("slots", lambda: scheduling.slots_generate_all()),
     ("slot_release", lambda: scheduling.slots_release_due()),
     ("reminders", lambda: scheduling.reminders_send()),
+    ("letters", lambda: letters_escalate_due()),
+    ("mail_gateway", lambda: outbound_send_due()),
     ("emails", lambda: notification_send_emails()),
 ]
 

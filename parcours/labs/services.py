@@ -6,7 +6,6 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +15,6 @@ from parcours.lib.identity import CERTAIN, Identity
 from parcours.lib.labs import LabReport as ParsedReport
 from parcours.lib.labs import parse_file
 from parcours.lib.text import ins_form
-from parcours.notifications.services import notify
 from parcours.patients.matching import find_matches
 from parcours.patients.models import CareLink, Patient
 
@@ -85,14 +83,36 @@ def _store(lab_import: LabImport, parsed: ParsedReport, *, prescriber, actor) ->
     return report
 
 
+def _to_mailbox(report: LabReport) -> None:
+    """The prescriber receives the results as a message from the lab (signed by the platform),
+    abnormal values first, filed on the patient (which also notifies them)."""
+    from parcours.messaging.models import Message
+    from parcours.messaging.services import message_send
+
+    results = list(report.results.all())
+    abnormal = [r for r in results if r.abnormal]
+    lines = []
+    if abnormal:
+        lines.append(_("Valeurs anormales :"))
+        lines += [f"  ! {r.label} : {r.value} {r.unit} ({r.reference_range or r.flag})".rstrip()
+                  for r in abnormal]
+        lines.append("")
+    lines.append(_("%(n)s analyse(s) ; le tableau complet est ci-dessous.") % {
+        "n": len(results)})
+    date = f"{report.report_date:%d/%m/%Y}" if report.report_date else ""
+    message_send(sender=None, sender_label=report.lab_name or _("Laboratoire"),
+                 subject=_("Résultats de biologie du %(d)s") % {"d": date} if date
+                 else _("Résultats de biologie"),
+                 body="\n".join(lines), to=[report.prescriber], patient=report.patient,
+                 kind=Message.Kind.LAB, lab_report=report)
+
+
 def _delivered(report: LabReport, *, actor) -> None:
     """The report is on its patient: the prescriber may see the patient and is told."""
     if report.prescriber_id:
         CareLink.objects.get_or_create(patient_id=report.patient_id,
                                        user_id=report.prescriber_id)
-        notify(users=[report.prescriber], kind="lab_report",
-               title=_("Nouveaux résultats de biologie reçus"),
-               url=reverse("labs:detail", args=[report.pk]), exclude=actor)
+        _to_mailbox(report)
     audit_log(user=actor, action="create", obj=report, patient_id=report.patient_id,
               detail=f"résultats de biologie ({report.results.count()} analyse(s))")
 

@@ -143,7 +143,30 @@ def detail(request, pk):
         "merged_from": patient.merged_from.all(),
         "identifier_form": _identifier_form(request.user),
         "lab_reports": _lab_reports(request.user, patient),
+        **_mail(request.user, patient),
     }, status=400 if request.method == "POST" else 200)
+
+
+def _mail(user, patient) -> dict:
+    """The patient's discharge letters, and the threads about them this user took part in."""
+    from parcours.lib import crypto
+    from parcours.messaging.access import (
+        can_declare_letter,
+        letter_queryset_for,
+        thread_queryset_for,
+    )
+
+    threads = list(thread_queryset_for(user).filter(patient=patient)
+                   .order_by("-last_message_at")[:20])
+    for t in threads:
+        try:
+            t.subject = crypto.decrypt(t.subject_enc).decode()
+        except crypto.InvalidToken:
+            t.subject = "—"
+    letters = list(letter_queryset_for(user).filter(patient=patient)
+                   .select_related("service")[:20])
+    return {"patient_threads": threads, "discharge_letters": letters,
+            "can_declare_letter": can_declare_letter(user)}
 
 
 def _lab_reports(user, patient):

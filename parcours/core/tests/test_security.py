@@ -20,6 +20,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {**os.environ, "PARCOURS_ENV": "production", "PARCOURS_TESTING": "0",
            "SECRET_KEY": "x" * 20 + "-production-secret-key-for-the-deploy-check-0123456789",
            "ALLOWED_HOSTS": "parcours.example.org", "PARCOURS_VAR_DIR": str(tmp_path),
+           "MESSAGING_KEYS": "ZmFrZS1rZXktZm9yLXRoZS1kZXBsb3ktY2hlY2stMDE=",
            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy",
                              "--fail-level", "WARNING"], env=env, capture_output=True,

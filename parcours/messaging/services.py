@@ -1,0 +1,407 @@
+"""Writing mail: send, reply, read, file; the gateway's outbox and inbox; key rotation.
+
+Every message is encrypted and signed here, in one transaction with its mailbox entries, its
+notifications and its audit rows. Discharge letters live in ``letters.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parcours.audit.services import audit_batch, audit_log
+from parcours.lib import crypto
+from parcours.notifications.services import notify
+from parcours.patients.models import CareLink
+
+from .models import Attachment, Folder, MailboxEntry, Message, OutboundMail, SigningKey, Thread
+
+MAX_RECIPIENTS = 30
+SUBJECT_MAX = 200
+BODY_MAX = 100_000
+
+
+@dataclass
+class FileIn:
+    """An attachment to send: already type- and size-checked (``lib.uploads.check_upload``)."""
+    name: str
+    content_type: str
+    data: bytes
+    sha256: str = field(default="")
+
+    def __post_init__(self):
+        if not self.sha256:
+            self.sha256 = hashlib.sha256(self.data).hexdigest()
+
+
+# --- keys and signatures ----------------------------------------------------------------------
+
+def signing_key_for(user) -> SigningKey:
+    """The user's active key (the platform's when ``user`` is None), created on first use."""
+    key = SigningKey.objects.filter(user=user, revoked_at__isnull=True).order_by("-id").first()
+    if key is None:
+        private, public = crypto.new_signing_key()
+        key = SigningKey.objects.create(user=user, public_key=public,
+                                        private_enc=crypto.encrypt(private))
+    return key
+
+
+def message_digest(*, message: Message, subject: str, body: str, attachments: list[str],
+                   to: list[int], cc: list[int]) -> bytes:
+    """What the signature covers: everything the recipient relies on."""
+    canonical = {
+        "uid": str(message.uid), "thread": message.thread_id, "kind": message.kind,
+        "subject": subject, "body": hashlib.sha256(body.encode()).hexdigest(),
+        "sender": message.sender_id, "sender_label": message.sender_label,
+        "sent_at": message.sent_at.isoformat(), "attachments": sorted(attachments),
+        "to": sorted(to), "cc": sorted(cc), "external_to": sorted(message.external_to),
+        "patient": message.thread.patient_id, "lab_report": message.lab_report_id,
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).digest()
+
+
+@dataclass
+class OpenedMessage:
+    """A message as a reader sees it: decrypted, and whether its signature holds."""
+    message: Message
+    subject: str
+    body: str
+    state: str  # valid | tampered | unreadable
+
+    @property
+    def valid(self) -> bool:
+        return self.state == "valid"
+
+
+def message_open(message: Message, *, subject: str | None = None) -> OpenedMessage:
+    """Decrypt and verify. An altered ciphertext, body, attachment or recipient list shows as
+    tampered; a ciphertext no key opens as unreadable."""
+    try:
+        if subject is None:
+            subject = crypto.decrypt(message.thread.subject_enc).decode()
+        body = crypto.decrypt(message.body_enc).decode()
+    except (crypto.InvalidToken, UnicodeDecodeError):
+        return OpenedMessage(message, subject or "", "", "unreadable")
+    entries = [(e.user_id, e.role) for e in message.entries.all()]
+    digest = message_digest(
+        message=message, subject=subject, body=body,
+        attachments=[a.sha256 for a in message.attachments.all()],
+        to=[u for u, r in entries if r == MailboxEntry.Role.TO],
+        cc=[u for u, r in entries if r == MailboxEntry.Role.CC])
+    key = message.signing_key
+    ok = crypto.verify(bytes(key.public_key), digest, message.signature)
+    if ok and message.sender_id and key.user_id != message.sender_id:
+        ok = False  # signed, but not by the sender's key
+    return OpenedMessage(message, subject, body, "valid" if ok else "tampered")
+
+
+def attachment_read(attachment: Attachment) -> bytes | None:
+    """The clear bytes, or None when they no longer match the signed hash (altered)."""
+    with attachment.file.open("rb") as fh:
+        token = fh.read()
+    try:
+        data = crypto.decrypt(token)
+    except crypto.InvalidToken:
+        return None
+    if hashlib.sha256(data).hexdigest() != attachment.sha256:
+        return None
+    return data
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+def _clean_recipients(sender, to, cc, external) -> tuple[list, list, list[str]]:
+    from django.core.validators import validate_email
+
+    to = [u for u in dict.fromkeys(to) if u is not None]
+    cc = [u for u in dict.fromkeys(cc) if u is not None and u not in to]
+    external = list(dict.fromkeys(a.strip().lower() for a in external if a and a.strip()))
+    for address in external:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError(_("L'adresse « %(a)s » n'est pas valide.") % {"a": address}) \
+                from None
+    if not to and not external:
+        raise ValidationError(_("Indiquez au moins un destinataire."))
+    if len(to) + len(cc) + len(external) > MAX_RECIPIENTS:
+        raise ValidationError(_("%(n)s destinataires au plus.") % {"n": MAX_RECIPIENTS})
+    for u in [*to, *cc]:
+        if not u.is_active:
+            raise ValidationError(_("%(u)s n'a plus de compte actif.") % {"u": u})
+    return to, cc, external
+
+
+def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external=(),
+                 files: list[FileIn] = (), patient=None, reply_to: Thread | None = None,
+                 kind: str = Message.Kind.MAIL, sender_label: str = "", lab_report=None,
+                 external_id: str | None = None, notify_url_name: str = "messaging:thread",
+                 ) -> Message:
+    """Send one message (a new thread, or a reply in ``reply_to``): encrypted, signed,
+    delivered to each recipient's inbox and the sender's "sent" box, in one transaction.
+
+    ``sender`` is None for the platform (lab results, the incoming gateway; then
+    ``sender_label`` says who). Recipients of a message about a patient are given access to
+    that patient (a care link): the sender shares the case with them.
+    """
+    to, cc, external = _clean_recipients(sender, list(to), list(cc), list(external))
+    body = (body or "").strip()
+    if reply_to is None:
+        subject = (subject or "").strip()
+        if not subject:
+            raise ValidationError(_("Indiquez un objet."))
+    if len(subject) > SUBJECT_MAX:
+        raise ValidationError(_("L'objet dépasse %(n)s caractères.") % {"n": SUBJECT_MAX})
+    if not body and not files:
+        raise ValidationError(_("Le message est vide."))
+    if len(body) > BODY_MAX:
+        raise ValidationError(_("Le message est trop long."))
+    now = timezone.now()
+    with transaction.atomic(), audit_batch():
+        if reply_to is None:
+            thread = Thread.objects.create(subject_enc=crypto.encrypt(subject), patient=patient,
+                                           created_at=now, last_message_at=now)
+        else:
+            thread = Thread.objects.select_for_update().get(pk=reply_to.pk)
+            subject = crypto.decrypt(thread.subject_enc).decode()
+            thread.last_message_at = now
+            thread.save(update_fields=["last_message_at"])
+            patient = thread.patient
+        key = signing_key_for(sender)
+        message = Message(thread=thread, kind=kind, sender=sender,
+                          sender_label=sender_label[:200], sent_at=now,
+                          body_enc=crypto.encrypt(body), external_to=external,
+                          signing_key=key, signature="", lab_report=lab_report,
+                          external_id=external_id)
+        message.thread = thread
+        words = [subject, body, sender_label, getattr(sender, "display_name", "")]
+        if patient is not None:
+            words += [patient.birth_name, patient.used_name, patient.birth_given_names]
+        message.search_tokens = " " + " ".join(crypto.search_tokens(*words)) + " "
+        message.save()
+        hashes = []
+        for f in files:
+            att = Attachment(message=message, name=f.name[:200], content_type=f.content_type,
+                             size=len(f.data), sha256=f.sha256)
+            att.file.save("x.bin", ContentFile(crypto.encrypt(f.data).encode()), save=False)
+            att.save()
+            hashes.append(f.sha256)
+        entries = []
+        if sender is not None:
+            entries.append(MailboxEntry(message=message, thread=thread, user=sender,
+                                        role=MailboxEntry.Role.FROM, box=MailboxEntry.Box.SENT,
+                                        read_at=now, sent_at=now))
+        for role, users in ((MailboxEntry.Role.TO, to), (MailboxEntry.Role.CC, cc)):
+            for u in users:
+                if sender is not None and u.pk == sender.pk:
+                    continue
+                entries.append(MailboxEntry(message=message, thread=thread, user=u, role=role,
+                                            box=MailboxEntry.Box.INBOX, sent_at=now))
+        MailboxEntry.objects.bulk_create(entries)
+        digest = message_digest(message=message, subject=subject, body=body,
+                                attachments=hashes,
+                                to=[e.user_id for e in entries if e.role == "to"],
+                                cc=[e.user_id for e in entries if e.role == "cc"])
+        message.signature = crypto.sign(crypto.decrypt(key.private_enc), digest)
+        message.save(update_fields=["signature"])
+        for address in external:
+            OutboundMail.objects.create(message=message, to_address=address,
+                                        next_attempt_at=now)
+        readers = [*to, *cc]
+        if patient is not None:
+            for u in readers:
+                CareLink.objects.get_or_create(patient=patient, user=u)
+        audit_log(user=sender, action="create", obj=message,
+                  patient_id=patient.pk if patient else None,
+                  detail=f"message ({len(readers)} destinataire(s), {len(external)} externe(s)"
+                         f", {len(hashes)} pièce(s) jointe(s))")
+        who = getattr(sender, "display_name", "") or sender_label or _("Parcours")
+        title = {
+            Message.Kind.LETTER: _("Lettre de liaison reçue de %(who)s"),
+            Message.Kind.LAB: _("Résultats de biologie reçus (%(who)s)"),
+        }.get(kind, _("Nouveau message sécurisé de %(who)s")) % {"who": who}
+        notify(users=readers, kind="message", title=title,
+               url=reverse(notify_url_name, args=[thread.pk]), exclude=sender)
+    return message
+
+
+def _entries(user, thread: Thread):
+    return MailboxEntry.objects.filter(user=user, thread=thread)
+
+
+def thread_mark_read(*, user, thread: Thread) -> int:
+    """The read receipt: the first time the reader opens the thread."""
+    return _entries(user, thread).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+def thread_mark_unread(*, user, thread: Thread) -> int:
+    return _entries(user, thread).exclude(role=MailboxEntry.Role.FROM).update(read_at=None)
+
+
+def thread_move(*, user, thread: Thread, box: str, folder: Folder | None = None) -> int:
+    """File the user's copies of a thread: archive, trash, back to inbox, or a folder."""
+    if box not in MailboxEntry.Box.values:
+        raise ValidationError(_("Dossier inconnu."))
+    if folder is not None and folder.owner_id != user.pk:
+        raise ValidationError(_("Dossier inconnu."))
+    qs = _entries(user, thread)
+    if box == MailboxEntry.Box.INBOX:
+        # Back from the archive or the trash: received copies to the inbox, sent to "sent".
+        n = qs.exclude(role=MailboxEntry.Role.FROM).update(box=box, folder=folder)
+        n += qs.filter(role=MailboxEntry.Role.FROM).update(box=MailboxEntry.Box.SENT,
+                                                             folder=None)
+        return n
+    return qs.update(box=box, folder=None)
+
+
+def folder_create(*, owner, name: str) -> Folder:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(_("Donnez un nom au dossier."))
+    if len(name) > 60:
+        raise ValidationError(_("Le nom du dossier dépasse 60 caractères."))
+    if Folder.objects.filter(owner=owner, name__iexact=name).exists():
+        raise ValidationError(_("Vous avez déjà un dossier « %(n)s ».") % {"n": name})
+    return Folder.objects.create(owner=owner, name=name)
+
+
+def folder_delete(*, owner, folder: Folder) -> None:
+    """Its threads go back to the inbox; nothing is deleted."""
+    with transaction.atomic():
+        MailboxEntry.objects.filter(user=owner, folder=folder).update(folder=None)
+        folder.delete()
+
+
+# --- key rotation ------------------------------------------------------------------------------
+
+def keys_rotate(*, batch: int = 500) -> dict[str, int]:
+    """Re-encrypt every stored secret with the first key of MESSAGING_KEYS.
+
+    Each batch is its own transaction, so the command can be stopped and run again; a value
+    already under the first key is rewritten harmlessly.
+    """
+    counts = {"threads": 0, "messages": 0, "attachments": 0, "keys": 0}
+
+    def rows(model, fields):
+        last = 0
+        while True:
+            with transaction.atomic():
+                chunk = list(model.objects.select_for_update().filter(pk__gt=last)
+                             .order_by("pk")[:batch])
+                if not chunk:
+                    return
+                for obj in chunk:
+                    for name in fields:
+                        setattr(obj, name, crypto.rotate(getattr(obj, name)))
+                model.objects.bulk_update(chunk, fields)
+                last = chunk[-1].pk
+                yield len(chunk)
+
+    counts["threads"] = sum(rows(Thread, ["subject_enc"]))
+    counts["messages"] = sum(rows(Message, ["body_enc"]))
+    counts["keys"] = sum(rows(SigningKey, ["private_enc"]))
+    last = 0
+    while True:
+        chunk = list(Attachment.objects.filter(pk__gt=last).order_by("pk")[:batch])
+        if not chunk:
+            break
+        for att in chunk:
+            with att.file.open("rb") as fh:
+                token = fh.read()
+            new = crypto.rotate(token).encode()
+            storage, name = att.file.storage, att.file.name
+            # Write beside, then swap: a crash leaves either the old or the new file whole.
+            tmp = storage.save(name + ".rot", ContentFile(new))
+            storage.delete(name)
+            storage.save(name, ContentFile(new))
+            storage.delete(tmp)
+            counts["attachments"] += 1
+        last = chunk[-1].pk
+    return counts
+
+
+# --- the gateway: outgoing ---------------------------------------------------------------------
+
+OUTBOUND_MAX_ATTEMPTS = 10
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** (attempts - 1), 240))
+
+
+def build_email(message: Message, to_address: str):
+    """The outgoing MIME message: the clear text and attachments (the relay is a secure
+    messaging operator, TLS on the way), signed headers for traceability."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+
+    opened = message_open(message)
+    sender_name = getattr(message.sender, "display_name", "") or message.sender_label
+    local = message.sender.username if message.sender_id else "parcours"
+    from_address = f"{sender_name} <{local}@{settings.MSS_DOMAIN}>"
+    email = EmailMessage(subject=opened.subject, body=opened.body, from_email=from_address,
+                         to=[to_address],
+                         headers={"Message-ID": f"<{message.uid}@{settings.MSS_DOMAIN}>",
+                                  "X-Parcours-Signature": message.signature})
+    for att in message.attachments.all():
+        data = attachment_read(att)
+        if data is not None:
+            email.attach(att.name, data, att.content_type)
+    return email
+
+
+def outbound_send_due(*, now=None, batch: int = 50) -> dict[str, int]:
+    """Send what is due; a failure keeps the row, with the error, for a later attempt."""
+    from django.conf import settings
+    from django.core.mail import get_connection
+
+    now = now or timezone.now()
+    counts = {"sent": 0, "failed": 0, "gave_up": 0}
+    with transaction.atomic():
+        due = list(OutboundMail.objects.select_for_update(skip_locked=True, of=("self",))
+                   .filter(state=OutboundMail.State.PENDING, next_attempt_at__lte=now)
+                   .select_related("message__sender", "message__thread")
+                   .order_by("next_attempt_at")[:batch])
+        if not due:
+            return counts
+        connection = get_connection("django.core.mail.backends.smtp.EmailBackend",
+                                    host=settings.MSS_SMTP_HOST, port=settings.MSS_SMTP_PORT,
+                                    username=settings.MSS_SMTP_USER or None,
+                                    password=settings.MSS_SMTP_PASSWORD or None,
+                                    use_tls=settings.MSS_SMTP_TLS, timeout=10,
+                                    fail_silently=False)
+        for row in due:
+            row.attempts += 1
+            try:
+                connection.send_messages([build_email(row.message, row.to_address)])
+            except Exception as exc:  # down, refused, timeout: keep it and try again later
+                row.last_error = str(exc)[:500] or exc.__class__.__name__
+                if row.attempts >= OUTBOUND_MAX_ATTEMPTS:
+                    row.state = OutboundMail.State.FAILED
+                    counts["gave_up"] += 1
+                    if row.message.sender_id:
+                        notify(users=[row.message.sender], kind="message_failed",
+                               title=_("Message non remis à %(a)s") % {"a": row.to_address},
+                               url=reverse("messaging:thread", args=[row.message.thread_id]))
+                else:
+                    row.next_attempt_at = now + _backoff(row.attempts)
+                    counts["failed"] += 1
+            else:
+                row.state, row.sent_at, row.last_error = OutboundMail.State.SENT, now, ""
+                counts["sent"] += 1
+            row.save(update_fields=["attempts", "last_error", "state", "next_attempt_at",
+                                    "sent_at"])
+        try:
+            connection.close()
+        except Exception:  # noqa: S110 - a broken connection has nothing left to close
+            pass
+    return counts
