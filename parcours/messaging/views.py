@@ -84,9 +84,7 @@ def mailbox(request):
               detail=f"messagerie {folder or box}" + (" (recherche)" if q else ""))
     ctx = {"page": page, "rows": rows, "box": box, "folder": folder, "q": q,
            "boxes": MailboxEntry.Box.choices, "folders": Folder.objects.filter(owner=user),
-           "folder_form": FolderForm(),
-           "unread": MailboxEntry.objects.filter(user=user, read_at__isnull=True,
-                                                 box=MailboxEntry.Box.INBOX).count()}
+           "folder_form": FolderForm()}
     if request.headers.get("X-Requested-With") == "fetch":
         return render(request, "messaging/_rows.html", ctx)
     return render(request, "messaging/mailbox.html", ctx)

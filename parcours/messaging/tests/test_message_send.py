@@ -140,3 +140,15 @@ def test_search_finds_whole_words_without_clear_text(territory, patient):
     assert mailbox_entries(t.gp2, q="heparine").count() == 0
     assert "heparine" not in Message.objects.first().search_tokens
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_rotate_keys_command_reports_what_it_rewrote(territory, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    message_send(sender=territory.gp, subject="Objet", body="Texte", to=[territory.doctor])
+    settings.MESSAGING_KEYS = [crypto.derive_key("new", "test"), *settings.MESSAGING_KEYS]
+    out = StringIO()
+    call_command("rotate-keys", stdout=out)
+    assert "1 message(s)" in out.getvalue()
