@@ -27,6 +27,7 @@ from parcours.referrals.workflow import Action
 
 from . import codes, mappers
 from . import labs as fl
+from . import messaging as fm
 from . import scheduling as fs
 from .search import (
     SearchParam,
@@ -522,7 +523,15 @@ OBSERVATION = ResourceType(
     doc="Résultats de biologie : valeur, unité, valeurs de référence, indicateur d'anomalie.",
     search=fl.OBSERVATION_SEARCH)
 
+# --- discharge letters (fhir/messaging.py) ------------------------------------------------
+
+DOCUMENT_REFERENCE = ResourceType(
+    name="DocumentReference", queryset=fm.letters_for, to_fhir=fm.document_reference,
+    patient_data=True, order=("-sent_at", "-id"), patient_id=lambda d: d.patient_id,
+    doc="Lettres de liaison de sortie envoyées (texte et PDF en ligne) ; type LOINC 11490-0.",
+    search=fm.LETTER_SEARCH)
+
 REGISTRY: dict[str, ResourceType] = {r.name: r for r in (
     ORGANIZATION, HEALTHCARE_SERVICE, PRACTITIONER, PRACTITIONER_ROLE, PATIENT,
     SERVICE_REQUEST, TASK, COMMUNICATION, SCHEDULE, SLOT, APPOINTMENT, DIAGNOSTIC_REPORT,
-    OBSERVATION)}
+    OBSERVATION, DOCUMENT_REFERENCE)}

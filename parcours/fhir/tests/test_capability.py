@@ -10,7 +10,7 @@ def test_capability_statement_lists_the_supported_resources(api, db):
     assert set(resources) == {"Organization", "HealthcareService", "Practitioner",
                               "PractitionerRole", "Patient", "ServiceRequest", "Task",
                               "Communication", "Binary", "Schedule", "Slot", "Appointment",
-                              "DiagnosticReport", "Observation"}
+                              "DiagnosticReport", "Observation", "DocumentReference"}
     interactions = {t: {i["code"] for i in r["interaction"]} for t, r in resources.items()}
     assert interactions["Task"] == {"read", "search-type", "update", "patch"}
     assert interactions["Patient"] == {"read", "search-type", "create"}

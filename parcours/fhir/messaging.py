@@ -1,0 +1,94 @@
+"""Discharge letters over FHIR: DocumentReference (read and search).
+
+One DocumentReference per letter *sent*: the letter's text and its PDFs inline (base64), its
+author, the hospital as custodian, the stay as context. A letter whose signature no longer
+holds is served without its content, flagged, never silently.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from django.db.models import QuerySet
+
+from parcours.messaging.access import letter_queryset_for
+from parcours.messaging.models import DischargeLetter
+from parcours.messaging.services import attachment_read, message_open
+
+from .mappers import Ctx, _clean, coding, day, instant, reference, user_reference
+from .search import SearchParam, any_of, date_param, id_param, reference_param, token
+
+LOINC = "http://loinc.org"
+# LOINC 11490-0 "Physician Discharge summary": the code the French CI-SIS uses for the
+# "lettre de liaison à la sortie d'un établissement de santé" (LDL-SES).
+LETTER_TYPE = ("11490-0", "Lettre de liaison à la sortie d'un établissement de santé")
+
+
+def letters_for(user) -> QuerySet:
+    return (letter_queryset_for(user).filter(sent_at__isnull=False)
+            .select_related("patient", "service__hospital", "author__practitioner",
+                            "message__signing_key", "message__thread")
+            .prefetch_related("message__attachments", "message__entries"))
+
+
+def document_reference(letter: DischargeLetter, ctx: Ctx) -> dict:
+    opened = message_open(letter.message)
+    content = []
+    if opened.valid:
+        if opened.body.strip():
+            content.append({"attachment": {
+                "contentType": "text/plain; charset=utf-8", "language": "fr",
+                "data": base64.b64encode(opened.body.encode()).decode(),
+                "title": "Lettre de liaison", "creation": instant(letter.sent_at)}})
+        for att in letter.message.attachments.all():
+            data = attachment_read(att)
+            if data is None:
+                continue
+            content.append({"attachment": {
+                "contentType": att.content_type, "data": base64.b64encode(data).decode(),
+                "size": att.size, "title": att.name, "creation": instant(letter.sent_at)}})
+    if not content:
+        content = [{"attachment": {"title": "Contenu altéré : signature invalide, non délivré"
+                                   if not opened.valid else "Lettre vide"}}]
+    period = _clean({"start": day(letter.admitted_on),
+                     "end": instant(letter.discharged_at)})
+    return _clean({
+        "resourceType": "DocumentReference",
+        "id": str(letter.pk),
+        "status": "current",
+        "docStatus": "final" if opened.valid else "entered-in-error",
+        "type": {"coding": [coding(LOINC, *LETTER_TYPE)]},
+        "category": [{"coding": [coding(LOINC, "34133-9",
+                                        "Summary of episode note")]}],
+        "subject": reference("Patient", letter.patient_id, letter.patient.display_name),
+        "date": instant(letter.sent_at),
+        "author": [a for a in [user_reference(letter.author)] if a],
+        "custodian": reference("Organization", letter.service.hospital_id,
+                               letter.service.hospital.name),
+        "description": f"{letter.service.name} — sortie le "
+                       f"{instant(letter.discharged_at)[:10]}",
+        "content": content,
+        "context": _clean({"period": period}),
+    })
+
+
+def _type_param() -> SearchParam:
+    def apply(qs, values, modifier):
+        def one(value):
+            system, code = token(value)
+            from django.db.models import Q
+
+            ok = code == LETTER_TYPE[0] and system in (None, "", LOINC)
+            return Q() if ok else Q(pk__in=[])
+        return qs.filter(any_of(values, one))
+    return SearchParam("token", f"document type ({LOINC}|{LETTER_TYPE[0]})", apply)
+
+
+LETTER_SEARCH = {
+    "_id": id_param(),
+    "patient": reference_param("patient_id", "Patient", "Patient/id"),
+    "subject": reference_param("patient_id", "Patient", "Patient/id"),
+    "date": date_param("sent_at", "date sent (eq, lt, le, gt, ge)"),
+    "period": date_param("discharged_at", "discharge date (eq, lt, le, gt, ge)"),
+    "type": _type_param(),
+}
