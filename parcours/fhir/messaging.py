@@ -92,3 +92,98 @@ LETTER_SEARCH = {
     "period": date_param("discharged_at", "discharge date (eq, lt, le, gt, ge)"),
     "type": _type_param(),
 }
+
+
+# --- the secure mailbox as Communication --------------------------------------------------------
+# The request exchange threads already are Communication (numeric ids). Mailbox messages are
+# Communication too, with ids "mail-N", reached by searching with a mailbox ``category``.
+
+MAIL_PREFIX = "mail-"
+MAIL_CATEGORY = "https://parcours.esante.example/fhir/CodeSystem/mail-category"
+MAIL_KINDS = {"mail": ("message", "Message sécurisé"),
+              "letter": ("discharge-letter", "Lettre de liaison"),
+              "lab": ("lab-result", "Résultats de biologie")}
+MAIL_CODES = {code: kind for kind, (code, _d) in MAIL_KINDS.items()}
+
+
+def mail_for(user) -> QuerySet:
+    from parcours.messaging.models import MailboxEntry, Message
+
+    return (Message.objects.filter(pk__in=MailboxEntry.objects.filter(user=user)
+                                   .values("message_id"))
+            .select_related("sender__practitioner", "signing_key", "thread__patient")
+            .prefetch_related("attachments", "entries__user__practitioner"))
+
+
+def is_mail_search(query) -> bool:
+    for raw in query.getlist("category"):
+        for value in raw.split(","):
+            system, code = token(value)
+            if system == MAIL_CATEGORY or (not system and code in MAIL_CODES):
+                return True
+    return False
+
+
+def mail_communication(m, ctx: Ctx) -> dict:
+    opened = message_open(m)
+    payload = []
+    if opened.valid:
+        if opened.body.strip():
+            payload.append({"contentString": opened.body})
+        for att in m.attachments.all():
+            data = attachment_read(att)
+            if data is not None:
+                payload.append({"contentAttachment": {
+                    "contentType": att.content_type, "data": base64.b64encode(data).decode(),
+                    "size": att.size, "title": att.name}})
+    code, display = MAIL_KINDS.get(m.kind, MAIL_KINDS["mail"])
+    sender = user_reference(m.sender) if m.sender_id else {"display": m.sender_label
+                                                          or "Parcours"}
+    return _clean({
+        "resourceType": "Communication",
+        "id": f"{MAIL_PREFIX}{m.pk}",
+        "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{m.uid}"}],
+        "status": "completed" if opened.valid else "entered-in-error",
+        "category": [{"coding": [coding(MAIL_CATEGORY, code, display)]}],
+        "subject": reference("Patient", m.thread.patient_id) if m.thread.patient_id else None,
+        "topic": {"text": opened.subject} if opened.subject else None,
+        "about": [reference("DiagnosticReport", m.lab_report_id)] if m.lab_report_id else [],
+        "sent": instant(m.sent_at),
+        "sender": sender,
+        "recipient": [r for r in (user_reference(e.user) for e in m.entries.all()
+                                  if e.role != "from") if r]
+        + [{"display": a} for a in m.external_to],
+        "payload": payload,
+        "note": [] if opened.valid else [{"text": "Message altéré ou illisible : la "
+                                                  "signature ne correspond pas, contenu non "
+                                                  "délivré."}],
+    })
+
+
+def _mail_id_param() -> SearchParam:
+    def apply(qs, values, modifier):
+        ids = [v[len(MAIL_PREFIX):] for v in values if v.startswith(MAIL_PREFIX)
+               and v[len(MAIL_PREFIX):].isdigit()]
+        return qs.filter(pk__in=ids) if ids else qs.none()
+    return SearchParam("token", "logical id (mail-N)", apply)
+
+
+def _mail_category_param() -> SearchParam:
+    def apply(qs, values, modifier):
+        kinds = []
+        for value in values:
+            system, code = token(value)
+            if system in (None, "", MAIL_CATEGORY) and code in MAIL_CODES:
+                kinds.append(MAIL_CODES[code])
+        return qs.filter(kind__in=kinds) if kinds else qs.none()
+    return SearchParam("token", "message | discharge-letter | lab-result (the secure mailbox; "
+                       f"system {MAIL_CATEGORY})", apply)
+
+
+MAIL_SEARCH = {
+    "_id": _mail_id_param(),
+    "category": _mail_category_param(),
+    "patient": reference_param("thread__patient_id", "Patient", "Patient/id"),
+    "subject": reference_param("thread__patient_id", "Patient", "Patient/id"),
+    "sent": date_param("sent_at", "date sent (eq, lt, le, gt, ge)"),
+}

@@ -56,6 +56,11 @@ class ResourceType:
     # The queryset for a single read when it can skip the list's prefetches (the mapper then
     # loads a related list only in the states that show it).
     read_queryset: Callable[[object], QuerySet] | None = None
+    # A second source under the same resource name (the mailbox under Communication): reached
+    # by ids with ``variant_prefix`` and by searches ``variant_search`` recognises.
+    variant: ResourceType | None = None
+    variant_prefix: str = ""
+    variant_search: Callable[[object], bool] | None = None
 
     def for_read(self, user) -> QuerySet:
         return (self.read_queryset or self.queryset)(user)
@@ -473,13 +478,30 @@ def _messages(user) -> QuerySet:
     ).select_related("referral", "author__practitioner").prefetch_related("attachments")
 
 
+MAIL_COMMUNICATION = ResourceType(
+    name="Communication", queryset=fm.mail_for, to_fhir=fm.mail_communication,
+    patient_data=True, order=("-sent_at", "-id"), patient_id=lambda m: m.thread.patient_id,
+    doc="Messagerie sécurisée (ids mail-N).", search=fm.MAIL_SEARCH)
+
+
+def _no_mail_category() -> SearchParam:
+    def apply(qs, values, modifier):
+        return qs.none()  # a mailbox category routes to the mailbox before this
+    return SearchParam("token", "message | discharge-letter | lab-result: search the secure "
+                       "mailbox (ids mail-N) instead of the request threads", apply)
+
+
 COMMUNICATION = ResourceType(
     name="Communication", queryset=_messages, to_fhir=mappers.communication,
     patient_data=True, order=("created_at", "id"),
     patient_id=lambda m: m.referral.patient_id,
     interactions=("read", "search-type", "create"),
-    doc="Messages du fil d'échange d'une demande.",
+    doc="Messages du fil d'échange d'une demande ; avec category=message, discharge-letter "
+        "ou lab-result, la messagerie sécurisée (ids mail-N, lecture et recherche).",
+    variant=MAIL_COMMUNICATION, variant_prefix=fm.MAIL_PREFIX,
+    variant_search=fm.is_mail_search,
     search={
+        "category": _no_mail_category(),
         "_id": id_param(),
         "based-on": reference_param("referral_id", "ServiceRequest", "ServiceRequest/id"),
         "part-of": reference_param("referral_id", "Task", "Task/id"),

@@ -166,6 +166,8 @@ def type_endpoint(request, resource_type):
     rtype = _resource_type(resource_type)
     if request.method == "POST":
         return _create(request, rtype)
+    if rtype.variant is not None and rtype.variant_search(request.GET):
+        rtype = rtype.variant
     return _search(request, rtype)
 
 
@@ -174,6 +176,8 @@ def instance_endpoint(request, resource_type, pk):
     rtype = _resource_type(resource_type)
     ctx = _ctx(request)
     if request.method == "GET":
+        if rtype.variant is not None and pk.startswith(rtype.variant_prefix):
+            rtype, pk = rtype.variant, pk[len(rtype.variant_prefix):]
         obj = _read(rtype, request.user, pk)
         resource = rtype.to_fhir(obj, ctx)
         # Audited last, so the audit chain's lock is held for the shortest time.

@@ -56,3 +56,23 @@ def test_a_tampered_letter_is_served_without_content(api, territory, letter):
                                         ("pneumo", 0), ("nobody", 0)])
 def test_document_reference_per_role(api, territory, letter, who, total):
     assert api(getattr(territory, who)).get("DocumentReference").json_body["total"] == total
+
+
+def test_mailbox_messages_read_and_search_as_communication(api, territory, patient, letter):
+    from parcours.messaging.services import message_send
+
+    mail = message_send(sender=territory.gp, subject="Question", body="Avis ?",
+                        to=[territory.doctor], patient=patient)
+    client = api(territory.doctor)
+    found = client.get("Communication", {"category": "message"}).json_body
+    assert [e["resource"]["id"] for e in found["entry"]] == [f"mail-{mail.pk}"]
+    comm = client.get(f"Communication/mail-{mail.pk}").json_body
+    assert comm["payload"] == [{"contentString": "Avis ?"}]
+    assert comm["topic"] == {"text": "Question"} and comm["status"] == "completed"
+    letters = api(territory.gp).get("Communication", {"category": "discharge-letter",
+                                                      "patient": f"Patient/{patient.pk}"})
+    assert letters.json_body["total"] == 1
+    # Not a participant: not found, like any other resource.
+    assert api(territory.gp2).get(f"Communication/mail-{mail.pk}").status_code == 404
+    # Without a mailbox category, Communication stays the request threads.
+    assert client.get("Communication").json_body["total"] == 0
