@@ -85,3 +85,46 @@ def appointments(request):
         return response
     return render(request, "indicators/appointments.html", {
         "rows": rows, "totals": schedule_totals(schedules=schedules, since=since)})
+
+
+@login_required
+def letters(request):
+    """Discharge letters per service (seed 003: to the treating doctor within 48 h): letters
+    due, sent within 48 h, late, acknowledged. Counts only, no patient data."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parcours.directory.models import HospitalService
+    from parcours.messaging.access import letter_services_for
+    from parcours.messaging.selectors import letter_rates
+
+    if is_territory_admin(request.user):
+        services = None
+    else:
+        ids = letter_services_for(request.user)
+        if not ids:
+            raise Http404
+        services = HospitalService.objects.filter(pk__in=ids)
+    try:
+        days = max(7, min(int(request.GET.get("jours", "90")), 730))
+    except ValueError:
+        days = 90
+    rows = letter_rates(services=services, since=timezone.now() - timedelta(days=days))
+    if request.GET.get("format") == "csv":
+        import csv
+
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="indicateurs-lettres.csv"'
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow([_("établissement"), _("service"), _("sorties"), _("lettres envoyées"),
+                         _("envoyées sous 48 h"), _("en retard"), _("en attente (dans le délai)"),
+                         _("réception confirmée"), _("sous 48 h (%)"), _("réception (%)")])
+        for r in rows:
+            writer.writerow([r["service__hospital__name"], r["service__name"], r["total"],
+                             r["sent"], r["on_time"], r["late"], r["pending"],
+                             r["acknowledged"], "" if r["on_time_rate"] is None
+                             else r["on_time_rate"], "" if r["ack_rate"] is None
+                             else r["ack_rate"]])
+        return response
+    return render(request, "indicators/letters.html", {"rows": rows, "days": days})

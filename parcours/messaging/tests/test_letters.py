@@ -153,3 +153,15 @@ def test_only_hospital_staff_caring_for_the_patient_declare_a_discharge(territor
     response = login(getattr(territory, who)).get(reverse("messaging:letter_new") +
                                                   f"?patient={patient.pk}")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("who, status", [("admin", 200), ("desk", 200), ("doctor", 200),
+                                         ("gp", 404), ("nobody", 404)])
+def test_letter_indicators_by_role(territory, letter, login, who, status):
+    client = login(getattr(territory, who))
+    response = client.get(reverse("indicators:letters"))
+    assert response.status_code == status
+    if status == 200:
+        assert "Cardiologie" in response.content.decode()
+        csv = client.get(reverse("indicators:letters") + "?format=csv").content.decode()
+        assert csv.splitlines()[1].startswith("CH Alpha;Cardiologie;1;0;0;0;1;0")
