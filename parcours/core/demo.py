@@ -291,6 +291,9 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     from parcours.scheduling.demo import load_scheduling_demo
 
     load_scheduling_demo(orgs=orgs, services=services, users=users, patients=patients)
+    from parcours.messaging.demo import load_messaging_demo
+
+    load_messaging_demo(services=services, users=users, patients=patients)
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
         read_at=now, emailed_at=now)

@@ -84,7 +84,9 @@ def mailbox(request):
               detail=f"messagerie {folder or box}" + (" (recherche)" if q else ""))
     ctx = {"page": page, "rows": rows, "box": box, "folder": folder, "q": q,
            "boxes": MailboxEntry.Box.choices, "folders": Folder.objects.filter(owner=user),
-           "folder_form": FolderForm()}
+           "folder_form": FolderForm(),
+           "show_letters": bool(letter_services_for(user))
+           or DischargeLetter.objects.filter(recipient=user).exists()}
     if request.headers.get("X-Requested-With") == "fetch":
         return render(request, "messaging/_rows.html", ctx)
     return render(request, "messaging/mailbox.html", ctx)
