@@ -159,8 +159,8 @@ def thread(request, pk):
     return render(request, "messaging/thread.html", {
         "thread": t, "opened": opened, "subject": subject or "", "form": form,
         "folders": Folder.objects.filter(owner=user), "letter": letter,
-        "my_box": MailboxEntry.objects.filter(user=user, thread=t).values_list(
-            "box", flat=True).first(),
+        "my_box": MailboxEntry.objects.filter(user=user, thread=t).exclude(
+            role=MailboxEntry.Role.FROM).values_list("box", flat=True).first() or "sent",
     }, status=400 if request.method == "POST" else 200)
 
 
