@@ -2,6 +2,11 @@
 
 The key check is python-stdnum's ``stdnum.fr.nir``; on top of it we check that the NIR agrees
 with the traits it encodes (sex, year and month of birth), as identitovigilance asks.
+
+A NIA (numéro d'identification d'attente, given while a NIR is being certified) "est constitué
+comme un NIR" (circulaire DSS/SD4C n° 2012-213 of 1 June 2012, as quoted by net-entreprises.fr):
+same 13 characters and same 97-modulus key, its first digit 7 or 8 instead of 1 or 2. The same
+check therefore applies to both.
 """
 
 from datetime import date

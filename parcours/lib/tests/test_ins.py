@@ -46,3 +46,13 @@ def test_corsican_birthplace_is_accepted():
 def test_too_short_is_refused():
     with pytest.raises(InsError, match="15 caractères"):
         check_nir("1234")
+
+
+def test_nia_is_checked_like_a_nir():
+    # A NIA is built like a NIR (first digit 7 man / 8 woman) with the same key.
+    nia = _with_key("8500453130001")
+    assert check_nir(nia, sex="F", birth_date=date(1950, 4, 3)) == nia
+    with pytest.raises(InsError, match="clé"):
+        check_nir(nia[:13] + f"{(int(nia[13:]) + 1) % 100:02d}")
+    with pytest.raises(InsError, match="sexe"):
+        check_nir(nia, sex="M")
