@@ -404,9 +404,10 @@ def _merge(cursor, t: Target, vendor: str) -> Counts:
 # tables are then locked until the commit, which nobody notices on a first load; re-imports
 # keep the indexes.) SEARCH_INDEXES names the ones search depends on, for the tests.
 DIRECTORY_TABLES = ("directory_organisation", "directory_practitioner",
-                    "directory_practitionerrole")
+                    "directory_practitionerrole", "directory_familyname")
 SEARCH_INDEXES = ("directory_practitioner_key_trgm", "directory_org_key_trgm",
-                  "directory_practitioner_key_btree", "directory_practitioner_family_trgm",
+                  "directory_practitioner_key_btree", "directory_familyname_trgm",
+                  "practitioner_family",
                   "role_postcode_name", "role_town_name")
 
 
@@ -442,6 +443,15 @@ def _restore_foreign_keys(cursor, keys: list[tuple[str, str, str]]) -> None:
     for table, name, definition in keys:
         cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition} NOT VALID')
         cursor.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"')
+
+
+def _sync_family_names(cursor) -> None:
+    """The typo-tolerant search's list of family names (FamilyName): the file's new ones
+    added, the ones nobody bears any more removed."""
+    cursor.execute("INSERT INTO directory_familyname (key) SELECT DISTINCT f_key "
+                   "FROM annuaire_stage WHERE f_key <> '' ON CONFLICT (key) DO NOTHING")
+    cursor.execute("DELETE FROM directory_familyname WHERE NOT EXISTS (SELECT 1 FROM "
+                   "directory_practitioner p WHERE p.family_key = directory_familyname.key)")
 
 
 def _is_first_load(cursor, staged: int) -> bool:
@@ -518,7 +528,8 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
         _load_stage(cursor, vendor, rows)
         result.rows_read += result.rows_rejected  # lines read = kept + rejected
         result.timings["load"] = time.monotonic() - t0
-        log(f"Lignes lues : {result.rows_read}, rejetées : {result.rows_rejected}")
+        log(f"Lignes lues : {result.rows_read}, rejetées : {result.rows_rejected} "
+            f"({result.timings['load']:.1f} s)")
         t0 = time.monotonic()
         if vendor == "postgresql":
             cursor.execute("ANALYZE annuaire_stage")
@@ -540,6 +551,8 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
             if target is PRACTITIONERS:
                 _adopt_local_practitioners(cursor)
             counts = _merge(cursor, target, vendor)
+            if target is PRACTITIONERS:
+                _sync_family_names(cursor)
             setattr(result, attr, counts)
             result.timings[attr] = time.monotonic() - t0
             log(f"{name.capitalize()} : {counts.added} ajouté(e)s, {counts.changed} "

@@ -71,6 +71,9 @@ class Organisation(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_key", "town_key"}
         super().save(*args, **kwargs)
+        # The activities' copies of the place (PractitionerRole.postcode/town_key).
+        self.practitioner_roles.exclude(postcode=self.postcode, town_key=self.town_key) \
+            .update(postcode=self.postcode, town_key=self.town_key)
 
 
 class HospitalService(models.Model):
@@ -169,6 +172,8 @@ class Practitioner(models.Model):
         verbose_name = _("professionnel de santé")
         verbose_name_plural = _("professionnels de santé")
         ordering = ["last_name", "first_name"]
+        # The typo-tolerant search finds similar names in FamilyName, then their bearers here.
+        indexes = [models.Index(fields=["family_key"], name="practitioner_family")]
 
     def __str__(self) -> str:
         return f"{self.title} {self.first_name} {self.last_name.upper()}".strip()
@@ -178,9 +183,17 @@ class Practitioner(models.Model):
     def save(self, *args, **kwargs):
         self.search_key = practitioner_key(self.last_name, self.first_name)
         self.family_key = fold(self.last_name)[:100]
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key", "family_key"}
+        fields = kwargs.get("update_fields")
+        if fields is not None:
+            kwargs["update_fields"] = {*fields, "search_key", "family_key"}
         super().save(*args, **kwargs)
+        if fields is not None and not {"last_name", "first_name"} & set(fields):
+            return
+        if self.family_key:
+            FamilyName.objects.bulk_create([FamilyName(key=self.family_key)],
+                                           ignore_conflicts=True)
+        # The activities' copy of the name key orders place searches (PractitionerRole).
+        self.roles.exclude(name_key=self.search_key).update(name_key=self.search_key)
 
     @property
     def contact_phone(self) -> str:
@@ -189,6 +202,23 @@ class Practitioner(models.Model):
     @property
     def contact_email(self) -> str:
         return self.email or self.imported_email
+
+
+class FamilyName(models.Model):
+    """Each folded family name of the directory once: the typo-tolerant search compares the
+    query with these (about one per practitioner in a national directory, in a narrow table
+    whose trigram index and rows stay in memory), then reads their bearers through
+    ``Practitioner.family_key``. Filled by the import and by ``Practitioner.save``; a name
+    nobody bears any more is removed by the next import."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+
+    class Meta:
+        verbose_name = _("nom de famille")
+        verbose_name_plural = _("noms de famille")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class PractitionerRole(models.Model):
@@ -226,11 +256,13 @@ class PractitionerRole(models.Model):
     class Meta:
         verbose_name = _("activité")
         verbose_name_plural = _("activités")
+        # Ending with the practitioner: "who works here, in name order" and its count are
+        # index-only scans.
         indexes = [
-            models.Index(fields=["postcode", "name_key"], condition=models.Q(active=True),
-                         name="role_postcode_name"),
-            models.Index(fields=["town_key", "name_key"], condition=models.Q(active=True),
-                         name="role_town_name"),
+            models.Index(fields=["postcode", "name_key", "practitioner"],
+                         condition=models.Q(active=True), name="role_postcode_name"),
+            models.Index(fields=["town_key", "name_key", "practitioner"],
+                         condition=models.Q(active=True), name="role_town_name"),
         ]
 
     def __str__(self) -> str:

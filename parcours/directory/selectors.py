@@ -72,27 +72,71 @@ def key_fuzzy(qs: QuerySet, value: str, table: str) -> QuerySet:
 
 
 FAMILY_THRESHOLD = 0.4
+# Query words up to this length are matched by their one-edit variants; longer ones by
+# trigram similarity (a short word shares a trigram or two with a hundred thousand names,
+# which similarity would all have to recheck).
+SHORT_WORD = 7
+# How many similar family names the fallback takes, closest first.
+FAMILY_NAMES_MAX = 200
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def one_edit_variants(word: str) -> set[str]:
+    """``word`` and every string one letter away from it: a letter removed, replaced,
+    inserted, or two neighbours swapped (Damerau–Levenshtein distance 1)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    variants = {word}
+    for head, tail in splits:
+        for letter in _LETTERS:
+            variants.add(head + letter + tail)
+        if tail:
+            variants.add(head + tail[1:])
+            for letter in _LETTERS:
+                variants.add(head + letter + tail[1:])
+        if len(tail) > 1:
+            variants.add(head + tail[1] + tail[0] + tail[2:])
+    return variants
+
+
+def similar_family_names(words: list[str]) -> list[str]:
+    """The folded family names (FamilyName) resembling one of ``words``, closest first
+    (PostgreSQL): one edit away from a short word, trigram-similar to a longer one."""
+    short = [w for w in words if len(w) <= SHORT_WORD]
+    conditions, params = [], []
+    if short:
+        conditions.append("key = ANY(%s)")
+        params.append(sorted({v for w in short for v in one_edit_variants(w)}))
+    for word in words:
+        if len(word) > SHORT_WORD:
+            conditions.append("key %% %s")
+            params.append(word)
+    score = "GREATEST(" + ", ".join(["similarity(key, %s)"] * len(words)) + ")"
+    with connection.cursor() as cursor:
+        if len(short) < len(words):
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)",
+                           [str(FAMILY_THRESHOLD)])
+        # Constant SQL; the words and variants are parameters.
+        cursor.execute(f"SELECT key FROM directory_familyname WHERE {' OR '.join(conditions)} "  # noqa: S608
+                       f"ORDER BY {score} DESC, key LIMIT {FAMILY_NAMES_MAX}",
+                       [*params, *words])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def practitioner_fuzzy(qs: QuerySet, value: str) -> QuerySet:
     """Practitioners whose family name resembles a word of ``value`` (PostgreSQL), most
-    similar first. Trigram similarity over the short folded family name: the index prunes
-    candidates by the share of trigrams in common, where word similarity over the whole
-    « NOM PRÉNOM » key had to recheck thousands of rows (docs/benchmarks.md)."""
+    similar first. The similar names come from the narrow FamilyName table, their bearers
+    from the family-name index: comparing every practitioner's name rechecked thousands of
+    table rows per query (docs/benchmarks.md, Directory)."""
     words = [w for w in name_words(value) if len(w) >= 3] or name_words(value)
-    if not words:
+    names = similar_family_names(words[:4]) if words else []
+    if not names:
         return qs.none()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)",
-                       [str(FAMILY_THRESHOLD)])
     words = words[:4]
-    similar = " OR ".join(["directory_practitioner.family_key %% %s"] * len(words))
     score = "GREATEST(" + ", ".join(["similarity(directory_practitioner.family_key, %s)"]
                                     * len(words)) + ")"
-    condition = RawSQL(f"({similar})", words)  # noqa: S611 (constant SQL, words as params)
-    ranking = RawSQL(score, words, output_field=FloatField())  # noqa: S611 (same)
-    return qs.filter(ExpressionWrapper(condition, output_field=BooleanField())) \
-        .annotate(score=ranking).order_by("-score", "search_key", "pk")
+    ranking = RawSQL(score, words, output_field=FloatField())  # noqa: S611 (constant SQL)
+    return qs.filter(family_key__in=names).annotate(score=ranking) \
+        .order_by("-score", "search_key", "pk")
 
 
 def fuzzy_available() -> bool:

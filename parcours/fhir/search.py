@@ -202,20 +202,32 @@ class Page:
     has_more: bool
 
 
-def paginate(qs: QuerySet, query) -> Page:
+@dataclass(frozen=True)
+class SearchPlan:
+    """A search answered without the generic queryset: ``fetch(offset, limit)`` gives the
+    rows of a page in the resource's order, ``count()`` the total (a resource declares one
+    for the queries it can answer from a better index, ``ResourceType.search_plan``)."""
+    fetch: Callable[[int, int], list]
+    count: Callable[[], int]
+
+
+def paginate(qs: QuerySet | None, query, plan: SearchPlan | None = None) -> Page:
     count = min(_int_param(query, "_count", DEFAULT_COUNT), MAX_COUNT)
     offset = _int_param(query, "_offset", 0)
     total_mode = query.get("_total", "accurate")
     if total_mode not in {"none", "estimate", "accurate"}:
         raise FhirError(400, "« _total » vaut none, estimate ou accurate.")
     # One extra row tells whether a next page exists without counting.
-    rows = list(qs[offset:offset + count + 1]) if count else []
+    if plan is None:
+        plan = SearchPlan(fetch=lambda start, limit: list(qs[start:start + limit]),
+                          count=qs.count)
+    rows = plan.fetch(offset, count + 1) if count else []
     has_more = len(rows) > count
     total = None
     if total_mode != "none":
         # On the last page the total is known without a COUNT query.
         known = count and not has_more and (rows or offset == 0)
-        total = offset + len(rows) if known else qs.count()
+        total = offset + len(rows) if known else plan.count()
     return Page(rows=rows[:count], total=total, offset=offset, count=count, has_more=has_more)
 
 

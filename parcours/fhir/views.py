@@ -274,8 +274,12 @@ def not_found(request, rest=""):
 
 def _search(request, rtype: ResourceType):
     ctx = _ctx(request)
-    qs = apply_search(rtype.queryset(request.user), rtype.search, request.GET)
-    page = paginate(qs.order_by(*rtype.order), request.GET)
+    plan = rtype.search_plan(request.user, request.GET) if rtype.search_plan else None
+    if plan is not None:
+        page = paginate(None, request.GET, plan)
+    else:
+        qs = apply_search(rtype.queryset(request.user), rtype.search, request.GET)
+        page = paginate(qs.order_by(*rtype.order), request.GET)
     entries = [rtype.to_fhir(obj, ctx) for obj in page.rows]
     if rtype.patient_data:
         ids = ",".join(e["id"] for e in entries)

@@ -73,3 +73,60 @@ def test_capability_statement_lists_the_new_parameters(api, territory):
     practitioner = next(r for r in body["rest"][0]["resource"] if r["type"] == "Practitioner")
     names = {p["name"] for p in practitioner["searchParam"]}
     assert {"phonetic", "address-city", "address-postalcode", "active", "specialty"} <= names
+
+
+def test_place_alone_pages_like_the_generic_search(api, territory):
+    """``address-postalcode`` alone is read from the activities' index (search_plan); with
+    another criterion, from the practitioners. Same rows, order, pages and total."""
+    from parcours.directory.models import Organisation, PractitionerRole
+
+    here = [Organisation.objects.create(name=f"Site {i}", kind="practice", postcode="49100",
+                                        town="Angers") for i in range(2)]
+    elsewhere = Organisation.objects.create(name="Ailleurs", kind="practice", postcode="49000",
+                                            town="Angers")
+    names = ["Roux", "Adam", "Roux", "Brun", "Adam", "Caron", "Brun"]
+    for i, name in enumerate(names):
+        p = Practitioner.objects.create(last_name=name, first_name="Jean")
+        PractitionerRole.objects.create(practitioner=p, organisation=here[0])
+        if i % 3 == 0:  # a second activity at the same place: listed once
+            PractitionerRole.objects.create(practitioner=p, organisation=here[1])
+    PractitionerRole.objects.create(
+        practitioner=Practitioner.objects.create(last_name="Abel", first_name="Zoé"),
+        organisation=elsewhere)
+    client = api(territory.gp)
+
+    def pages(extra):
+        seen, totals = [], set()
+        for offset in (0, 3, 6):
+            body = client.get("Practitioner", {"address-postalcode": "49100", "_count": "3",
+                                               "_offset": str(offset), **extra}).json_body
+            seen += [e["resource"]["id"] for e in body.get("entry", [])]
+            totals.add(body["total"])
+        return seen, totals
+
+    planned, planned_totals = pages({})
+    generic, generic_totals = pages({"active": "true,false"})
+    assert planned == generic and planned_totals == generic_totals == {7}
+    expected = Practitioner.objects.filter(roles__postcode="49100").distinct() \
+        .order_by("search_key", "pk")
+    assert planned == [str(p.pk) for p in expected]
+    # A department (first digits) and a town go through the plan too.
+    assert ids(client.get("Practitioner", {"address-postalcode": "49", "_count": "100"})) \
+        == ids(client.get("Practitioner", {"address-postalcode": "49", "_count": "100",
+                                           "active": "true,false"}))
+    assert len(ids(client.get("Practitioner", {"address-city": "angers", "_count": "100"}))) \
+        == 8
+
+
+def test_only_a_place_alone_takes_the_activities_index():
+    from django.http import QueryDict
+
+    from parcours.fhir.resources import PRACTITIONER
+
+    plan = PRACTITIONER.search_plan
+    assert plan(None, QueryDict("address-postalcode=49100&_count=3&_total=none"))
+    assert plan(None, QueryDict("address-city=angers,laval"))
+    assert plan(None, QueryDict("address-postalcode=49100&name=roux")) is None
+    assert plan(None, QueryDict("address-postalcode=49100&address-postalcode=49000")) is None
+    assert plan(None, QueryDict("address-postalcode:exact=49100")) is None
+    assert plan(None, QueryDict("address-postalcode=")) is None

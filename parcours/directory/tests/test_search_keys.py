@@ -1,0 +1,72 @@
+"""What name and place search rely on: the family-name list of the typo-tolerant search and
+the activities' copies of the name key and the place, kept by the import and by edits."""
+
+import pytest
+from django.db import connection
+
+from parcours.directory.annuaire import import_annuaire
+from parcours.directory.models import FamilyName, Organisation, Practitioner, PractitionerRole
+from parcours.directory.selectors import one_edit_variants, practitioner_search
+
+from .conftest import row
+
+pytestmark = pytest.mark.django_db
+
+
+def test_one_edit_variants_cover_every_kind_of_slip():
+    variants = one_edit_variants("MARTIN")
+    assert {"MARTIN", "MRTIN", "MAARTIN", "MATRIN", "MARTAN", "XMARTIN", "MARTINX"} <= variants
+    assert "MRATNI" not in variants and "MARTINEZ" not in variants
+    # 6 deletions, 5 swaps, 6×26 replacements, 7×26 insertions, with repeats removed.
+    assert len(variants) < 6 + 5 + 6 * 26 + 7 * 26 + 1
+
+
+def test_family_names_follow_the_import_and_local_edits(territory, extract):
+    import_annuaire(extract([row(), row("810000000002", "MARTIN", "PAUL", structure="R2")]))
+    assert {"LEFEVRE", "MARTIN"} <= set(FamilyName.objects.values_list("key", flat=True))
+    import_annuaire(extract([row()], name="second.txt"))
+    # MARTIN is gone from the file but still in the directory (inactive): still searchable.
+    assert FamilyName.objects.filter(key="MARTIN").exists()
+    Practitioner.objects.filter(national_id="810000000002").delete()
+    import_annuaire(extract([row()], name="third.txt"))
+    assert not FamilyName.objects.filter(key="MARTIN").exists()
+    local = Practitioner.objects.create(last_name="Le Dû-Kerjean", first_name="Anne")
+    assert FamilyName.objects.filter(key="LE DU KERJEAN").exists()
+    local.last_name = "Kerjean"
+    local.save(update_fields=["last_name"])
+    assert FamilyName.objects.filter(key="KERJEAN").exists()
+
+
+def test_activities_follow_a_renamed_practitioner_and_a_moved_site(territory):
+    org = Organisation.objects.create(name="Cabinet du Parc", kind="practice", postcode="53000",
+                                      town="Laval")
+    doctor = Practitioner.objects.create(last_name="Durand", first_name="Léa")
+    role = PractitionerRole.objects.create(practitioner=doctor, organisation=org)
+    assert (role.name_key, role.postcode, role.town_key) == ("DURAND LEA", "53000", "LAVAL")
+    doctor.last_name = "Duval"
+    doctor.save()
+    org.postcode, org.town = "53100", "Mayenne"
+    org.save()
+    role.refresh_from_db()
+    assert (role.name_key, role.postcode, role.town_key) == ("DUVAL LEA", "53100", "MAYENNE")
+    assert [p.pk for p in practitioner_search(place="53100")] == [doctor.pk]
+    assert practitioner_search(place="53000") == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram search: PostgreSQL")
+@pytest.mark.parametrize("typed", ["LEFVRE", "LEFEVVRE", "LEFEVER", "LEFEBVRE", "lefèbre"])
+def test_typo_search_forgives_one_slip_in_a_short_name(territory, typed):
+    lefevre = Practitioner.objects.create(last_name="Lefèvre", first_name="Hélène")
+    Practitioner.objects.create(last_name="Lefranc", first_name="Hugo")
+    found = practitioner_search(query=typed)
+    assert found and found[0].pk == lefevre.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram search: PostgreSQL")
+def test_typo_search_compares_long_names_by_trigrams(territory):
+    target = Practitioner.objects.create(last_name="Bourguignon", first_name="Marc")
+    Practitioner.objects.create(last_name="Bourgeois", first_name="Marc")
+    # Two slips in a long name: beyond one edit, still similar.
+    found = practitioner_search(query="bourgignom")
+    assert found and found[0].pk == target.pk
+    assert practitioner_search(query="zzzzzzzzz") == []
