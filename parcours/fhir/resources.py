@@ -31,12 +31,15 @@ from . import messaging as fm
 from . import scheduling as fs
 from .search import (
     CONTROL_PARAMS,
+    Page,
     SearchParam,
     SearchPlan,
     any_of,
+    apply_search,
     code_param,
     date_param,
     id_param,
+    paginate,
     reference_id,
     reference_param,
     string_param,
@@ -69,6 +72,15 @@ class ResourceType:
 
     def for_read(self, user) -> QuerySet:
         return (self.read_queryset or self.queryset)(user)
+
+    def search_page(self, user, query) -> Page:
+        """One page of a search by ``user`` (the query's filters, paging and total)."""
+        plan = self.search_plan(user, query) if self.search_plan else None
+        if plan is not None:
+            return paginate(None, query, plan)
+        qs = apply_search(self.queryset(user), self.search, query)
+        # A parameter may order by its own relevance (phonetic: most similar first).
+        return paginate(qs if qs.query.order_by else qs.order_by(*self.order), query)
 
 
 def _inverse(mapping: dict[str, str]) -> dict[str, list[str]]:

@@ -30,7 +30,7 @@ from .errors import FhirError, from_validation_error, outcome
 from .mappers import Ctx
 from .openapi import openapi_document
 from .resources import REGISTRY, ResourceType
-from .search import apply_search, bundle, paginate
+from .search import bundle
 from .tokens import api_token_authenticate
 from .workflow import task_update
 
@@ -274,12 +274,7 @@ def not_found(request, rest=""):
 
 def _search(request, rtype: ResourceType):
     ctx = _ctx(request)
-    plan = rtype.search_plan(request.user, request.GET) if rtype.search_plan else None
-    if plan is not None:
-        page = paginate(None, request.GET, plan)
-    else:
-        qs = apply_search(rtype.queryset(request.user), rtype.search, request.GET)
-        page = paginate(qs.order_by(*rtype.order), request.GET)
+    page = rtype.search_page(request.user, request.GET)
     entries = [rtype.to_fhir(obj, ctx) for obj in page.rows]
     if rtype.patient_data:
         ids = ",".join(e["id"] for e in entries)

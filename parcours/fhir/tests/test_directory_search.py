@@ -64,6 +64,11 @@ def test_phonetic_search(api, territory, imported):
     client = api(territory.gp)
     if connection.vendor == "postgresql":
         assert ids(client.get("Practitioner", {"phonetic": "lefebre"})) == [str(imported.pk)]
+        # Most similar first, not in name order.
+        bernard = Practitioner.objects.create(last_name="Bernard", first_name="Luc")
+        bernaud = Practitioner.objects.create(last_name="Bernaud", first_name="Luc")
+        assert ids(client.get("Practitioner", {"phonetic": "bernaude"})) == [
+            str(bernaud.pk), str(bernard.pk)]
     else:
         assert ids(client.get("Practitioner", {"phonetic": "lefevre"})) == [str(imported.pk)]
 
