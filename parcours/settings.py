@@ -284,3 +284,7 @@ MSS_DOMAIN = env("MSS_DOMAIN", "parcours.mssante.invalid")
 # Discharge letters: due this many hours after discharge; alert when this many are left.
 DISCHARGE_LETTER_HOURS = 48
 DISCHARGE_LETTER_ALERT_HOURS = 12
+# Memory PostgreSQL may use per sort or hash while the national directory import merges its
+# two million rows (one session, during the import only): with less, the sorts spill to disk
+# (docs/benchmarks.md, Directory).
+ANNUAIRE_WORK_MEM = env("ANNUAIRE_WORK_MEM", "1GB")

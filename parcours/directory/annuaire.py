@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from charset_normalizer import from_bytes
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -357,8 +358,11 @@ def _dedup_source(t: Target, vendor: str) -> str:
     """The first file row of each key, with the target's values (``SELECT key, cols…``)."""
     cols = [f"s.{t.stage_key}"] + list(t.columns.values()) + list(t.insert_only.values())
     if vendor == "postgresql":
-        return (f"SELECT DISTINCT ON (s.{t.stage_key}) {', '.join(cols)} FROM {t.source_sql} "
-                f"WHERE s.{t.stage_key} <> '' ORDER BY s.{t.stage_key}, s.line_no")
+        # Identifiers are compared byte-wise (COLLATE "C": same equality, a sort a third
+        # faster than through the locale).
+        key = f's.{t.stage_key} COLLATE "C"'
+        return (f"SELECT DISTINCT ON ({key}) {', '.join(cols)} FROM {t.source_sql} "
+                f"WHERE s.{t.stage_key} <> '' ORDER BY {key}, s.line_no")
     return (f"SELECT {', '.join(cols)} FROM {t.source_sql} WHERE s.line_no IN "
             f"(SELECT MIN(line_no) FROM annuaire_stage WHERE {t.stage_key} <> '' "
             f"GROUP BY {t.stage_key})")
@@ -445,13 +449,16 @@ def _restore_foreign_keys(cursor, keys: list[tuple[str, str, str]]) -> None:
         cursor.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"')
 
 
-def _sync_family_names(cursor) -> None:
+def _sync_family_names(cursor, first_load: bool) -> None:
     """The typo-tolerant search's list of family names (FamilyName): the file's new ones
-    added, the ones nobody bears any more removed."""
-    cursor.execute("INSERT INTO directory_familyname (key) SELECT DISTINCT f_key "
-                   "FROM annuaire_stage WHERE f_key <> '' ON CONFLICT (key) DO NOTHING")
-    cursor.execute("DELETE FROM directory_familyname WHERE NOT EXISTS (SELECT 1 FROM "
-                   "directory_practitioner p WHERE p.family_key = directory_familyname.key)")
+    added (in key order: appended to the key's index, a third faster than at random), and on
+    a re-import the ones nobody bears any more removed."""
+    cursor.execute("INSERT INTO directory_familyname (key) SELECT f_key FROM annuaire_stage "
+                   "WHERE f_key <> '' GROUP BY f_key ORDER BY f_key "
+                   "ON CONFLICT (key) DO NOTHING")
+    if not first_load:
+        cursor.execute("DELETE FROM directory_familyname WHERE NOT EXISTS (SELECT 1 FROM "
+                       "directory_practitioner p WHERE p.family_key = directory_familyname.key)")
 
 
 def _is_first_load(cursor, staged: int) -> bool:
@@ -521,7 +528,8 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
         if vendor == "postgresql":
             # Large sorts and hash joins of the merge stay in memory; nothing here needs to
             # wait for the WAL flush before the final commit.
-            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SELECT set_config('work_mem', %s, true)",
+                           [settings.ANNUAIRE_WORK_MEM])
             cursor.execute("SET LOCAL synchronous_commit = off")
         t0 = time.monotonic()
         _create_stage(cursor, vendor)
@@ -552,7 +560,7 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
                 _adopt_local_practitioners(cursor)
             counts = _merge(cursor, target, vendor)
             if target is PRACTITIONERS:
-                _sync_family_names(cursor)
+                _sync_family_names(cursor, first_load)
             setattr(result, attr, counts)
             result.timings[attr] = time.monotonic() - t0
             log(f"{name.capitalize()} : {counts.added} ajouté(e)s, {counts.changed} "
