@@ -412,7 +412,7 @@ DIRECTORY_TABLES = ("directory_organisation", "directory_practitioner",
 SEARCH_INDEXES = ("directory_practitioner_key_trgm", "directory_org_key_trgm",
                   "directory_practitioner_key_btree", "directory_familyname_trgm",
                   "practitioner_family",
-                  "role_postcode_name", "role_town_name")
+                  "role_postcode_name", "role_town_name", "role_org_name")
 
 
 def _drop_secondary_indexes(cursor) -> list[tuple[str, str]]:

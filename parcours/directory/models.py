@@ -263,6 +263,8 @@ class PractitionerRole(models.Model):
                          condition=models.Q(active=True), name="role_postcode_name"),
             models.Index(fields=["town_key", "name_key", "practitioner"],
                          condition=models.Q(active=True), name="role_town_name"),
+            models.Index(fields=["organisation", "name_key", "practitioner"],
+                         condition=models.Q(active=True), name="role_org_name"),
         ]
 
     def __str__(self) -> str:

@@ -195,7 +195,10 @@ def _search_by_site(*, query: str, specialty: str, place: str, organisation: str
                     limit: int) -> list[Practitioner]:
     """Practitioners working at a place or structure, in name order, from the activities'
     copied name key: the (postcode | town, name) indexes give them already sorted."""
-    roles = _site_roles(place, organisation).filter(practitioner__active=True)
+    # Roles only (index-only scans of the place and structure indexes, which end with the
+    # name key and the practitioner); whether the practitioner is active is checked on the
+    # page's candidates rather than by joining every activity of a large hospital.
+    roles = _site_roles(place, organisation)
     if specialty:
         # The activity's own specialty (same column of the national file): no join per row.
         roles = roles.filter(specialty=specialty)
@@ -207,10 +210,10 @@ def _search_by_site(*, query: str, specialty: str, place: str, organisation: str
             "practitioner_id", flat=True)[:limit * 4]:
         if pid not in ids:
             ids.append(pid)
-            if len(ids) == limit:
+            if len(ids) == limit * 2:
                 break
-    found = Practitioner.objects.in_bulk(ids)
-    return [found[i] for i in ids if i in found]
+    found = Practitioner.objects.filter(active=True).in_bulk(ids)
+    return [found[i] for i in ids if i in found][:limit]
 
 
 def specialty_choices() -> list[str]:

@@ -50,7 +50,13 @@ def test_activities_follow_a_renamed_practitioner_and_a_moved_site(territory):
     role.refresh_from_db()
     assert (role.name_key, role.postcode, role.town_key) == ("DUVAL LEA", "53100", "MAYENNE")
     assert [p.pk for p in practitioner_search(place="53100")] == [doctor.pk]
+    assert [p.pk for p in practitioner_search(organisation="cabinet du parc")] == [doctor.pk]
     assert practitioner_search(place="53000") == []
+    # A practitioner deactivated here keeps their activity rows but leaves place searches.
+    doctor.active = False
+    doctor.save(update_fields=["active"])
+    assert practitioner_search(place="53100") == []
+    assert practitioner_search(organisation="cabinet du parc") == []
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram search: PostgreSQL")
