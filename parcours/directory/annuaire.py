@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .keys import fold, practitioner_key
+from .keys import family_words, fold, practitioner_key
 from .models import ImportRun, Organisation
 
 IMPORT_MAX_ERRORS_KEPT = 1000
@@ -449,13 +449,22 @@ def _restore_foreign_keys(cursor, keys: list[tuple[str, str, str]]) -> None:
         cursor.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"')
 
 
-def _sync_family_names(cursor, first_load: bool) -> None:
-    """The typo-tolerant search's list of family names (FamilyName): the file's new ones
-    added (in key order: appended to the key's index, a third faster than at random), and on
-    a re-import the ones nobody bears any more removed."""
-    cursor.execute("INSERT INTO directory_familyname (key) SELECT f_key FROM annuaire_stage "
-                   "WHERE f_key <> '' GROUP BY f_key ORDER BY f_key "
-                   "ON CONFLICT (key) DO NOTHING")
+def _sync_family_names(cursor, vendor: str, first_load: bool) -> None:
+    """The typo-tolerant search's list of family names (FamilyName: ``keys.family_words`` of
+    each): the file's new ones added (in order: appended to the unique index, a third faster
+    than at random), and on a re-import the ones nobody bears any more removed."""
+    if vendor == "postgresql":
+        cursor.execute(
+            "INSERT INTO directory_familyname (word, key) SELECT word, key FROM ("
+            "SELECT f_key AS word, f_key AS key FROM annuaire_stage WHERE f_key <> '' "
+            "UNION SELECT w, f_key FROM annuaire_stage, unnest(string_to_array(f_key, ' ')) w "
+            "WHERE position(' ' in f_key) > 0 AND length(w) >= 3) names "
+            "ORDER BY word, key ON CONFLICT (word, key) DO NOTHING")
+    else:
+        cursor.execute("SELECT DISTINCT f_key FROM annuaire_stage WHERE f_key <> ''")
+        pairs = [(w, k) for (k,) in cursor.fetchall() for w in family_words(k)]
+        cursor.executemany("INSERT INTO directory_familyname (word, key) VALUES (%s, %s) "
+                           "ON CONFLICT (word, key) DO NOTHING", pairs)
     if not first_load:
         cursor.execute("DELETE FROM directory_familyname WHERE NOT EXISTS (SELECT 1 FROM "
                        "directory_practitioner p WHERE p.family_key = directory_familyname.key)")
@@ -560,7 +569,7 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
                 _adopt_local_practitioners(cursor)
             counts = _merge(cursor, target, vendor)
             if target is PRACTITIONERS:
-                _sync_family_names(cursor, first_load)
+                _sync_family_names(cursor, vendor, first_load)
             setattr(result, attr, counts)
             result.timings[attr] = time.monotonic() - t0
             log(f"{name.capitalize()} : {counts.added} ajouté(e)s, {counts.changed} "

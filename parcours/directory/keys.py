@@ -39,3 +39,12 @@ def fold(value: str) -> str:
 
 def practitioner_key(last_name: str, first_name: str) -> str:
     return fold(f"{last_name} {first_name}")
+
+
+def family_words(family_key: str) -> set[str]:
+    """What the typo-tolerant search may match a family name by: the whole folded name and,
+    for a compound one (« DE LA MOTTE », « MARTIN-DUPONT »), each of its words of three
+    letters or more, so that « Mote » finds « de La Motte »."""
+    if not family_key:
+        return set()
+    return {family_key} | {w for w in family_key.split() if len(w) >= 3}

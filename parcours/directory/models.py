@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 # The four kinds of request are the referral workflow's (a constants module, no models).
 from parcours.referrals.workflow import Kind
 
-from .keys import fold, practitioner_key
+from .keys import family_words, fold, practitioner_key
 
 
 class Source(models.TextChoices):
@@ -189,9 +189,9 @@ class Practitioner(models.Model):
         super().save(*args, **kwargs)
         if fields is not None and not {"last_name", "first_name"} & set(fields):
             return
-        if self.family_key:
-            FamilyName.objects.bulk_create([FamilyName(key=self.family_key)],
-                                           ignore_conflicts=True)
+        FamilyName.objects.bulk_create(
+            [FamilyName(word=w, key=self.family_key) for w in family_words(self.family_key)],
+            ignore_conflicts=True)
         # The activities' copy of the name key orders place searches (PractitionerRole).
         self.roles.exclude(name_key=self.search_key).update(name_key=self.search_key)
 
@@ -205,17 +205,22 @@ class Practitioner(models.Model):
 
 
 class FamilyName(models.Model):
-    """Each folded family name of the directory once: the typo-tolerant search compares the
-    query with these (about one per practitioner in a national directory, in a narrow table
-    whose trigram index and rows stay in memory), then reads their bearers through
-    ``Practitioner.family_key``. Filled by the import and by ``Practitioner.save``; a name
-    nobody bears any more is removed by the next import."""
+    """Each folded family name of the directory once, under the whole name and under each
+    word of a compound name (``keys.family_words``): the typo-tolerant search compares the
+    query's words with ``word`` (a narrow table whose indexes and rows stay in memory), then
+    reads the bearers of the matching ``key`` through ``Practitioner.family_key``. Filled by
+    the import and by ``Practitioner.save``; a name nobody bears any more is removed by the
+    next import."""
 
-    key = models.CharField(max_length=100, primary_key=True)
+    word = models.CharField(max_length=100)
+    key = models.CharField(max_length=100)
 
     class Meta:
         verbose_name = _("nom de famille")
         verbose_name_plural = _("noms de famille")
+        constraints = [models.UniqueConstraint(fields=["word", "key"],
+                                               name="familyname_word_key")]
+        indexes = [models.Index(fields=["key"], name="familyname_key")]
 
     def __str__(self) -> str:
         return self.key

@@ -14,6 +14,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    IntegerField,
     Prefetch,
     Q,
     QuerySet,
@@ -71,11 +72,13 @@ def key_fuzzy(qs: QuerySet, value: str, table: str) -> QuerySet:
     return qs.filter(similar).annotate(score=score).order_by("-score", "search_key", "pk")
 
 
-FAMILY_THRESHOLD = 0.4
 # Query words up to this length are matched by their one-edit variants; longer ones by
 # trigram similarity (a short word shares a trigram or two with a hundred thousand names,
 # which similarity would all have to recheck).
-SHORT_WORD = 7
+SHORT_WORD = 9
+# pg_trgm similarity a longer word must reach: one slip in ten letters or more keeps it above
+# 0.55; two slips fall below 0.4 anyway.
+FAMILY_THRESHOLD = 0.5
 # How many similar family names the fallback takes, closest first.
 FAMILY_NAMES_MAX = 200
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -99,44 +102,44 @@ def one_edit_variants(word: str) -> set[str]:
 
 
 def similar_family_names(words: list[str]) -> list[str]:
-    """The folded family names (FamilyName) resembling one of ``words``, closest first
-    (PostgreSQL): one edit away from a short word, trigram-similar to a longer one."""
+    """The folded family names (FamilyName keys) one of whose words — or the whole name —
+    resembles one of ``words``, closest first (PostgreSQL): one edit away from a short word,
+    trigram-similar to a longer one."""
     short = [w for w in words if len(w) <= SHORT_WORD]
     conditions, params = [], []
     if short:
-        conditions.append("key = ANY(%s)")
+        conditions.append("word = ANY(%s)")
         params.append(sorted({v for w in short for v in one_edit_variants(w)}))
     for word in words:
         if len(word) > SHORT_WORD:
-            conditions.append("key %% %s")
+            conditions.append("word %% %s")
             params.append(word)
-    score = "GREATEST(" + ", ".join(["similarity(key, %s)"] * len(words)) + ")"
+    score = "MAX(GREATEST(" + ", ".join(["similarity(word, %s)"] * len(words)) + "))"
     with connection.cursor() as cursor:
         if len(short) < len(words):
             cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)",
                            [str(FAMILY_THRESHOLD)])
         # Constant SQL; the words and variants are parameters.
         cursor.execute(f"SELECT key FROM directory_familyname WHERE {' OR '.join(conditions)} "  # noqa: S608
-                       f"ORDER BY {score} DESC, key LIMIT {FAMILY_NAMES_MAX}",
+                       f"GROUP BY key ORDER BY {score} DESC, key LIMIT {FAMILY_NAMES_MAX}",
                        [*params, *words])
         return [row[0] for row in cursor.fetchall()]
 
 
 def practitioner_fuzzy(qs: QuerySet, value: str) -> QuerySet:
-    """Practitioners whose family name resembles a word of ``value`` (PostgreSQL), most
-    similar first. The similar names come from the narrow FamilyName table, their bearers
-    from the family-name index: comparing every practitioner's name rechecked thousands of
-    table rows per query (docs/benchmarks.md, Directory)."""
+    """Practitioners whose family name (or a word of it) resembles a word of ``value``
+    (PostgreSQL), the closest names first, then in name order. The similar names come from
+    the narrow FamilyName table, their bearers from the family-name index: comparing every
+    practitioner's name rechecked thousands of table rows per query (docs/benchmarks.md,
+    Directory)."""
     words = [w for w in name_words(value) if len(w) >= 3] or name_words(value)
     names = similar_family_names(words[:4]) if words else []
     if not names:
         return qs.none()
-    words = words[:4]
-    score = "GREATEST(" + ", ".join(["similarity(directory_practitioner.family_key, %s)"]
-                                    * len(words)) + ")"
-    ranking = RawSQL(score, words, output_field=FloatField())  # noqa: S611 (constant SQL)
-    return qs.filter(family_key__in=names).annotate(score=ranking) \
-        .order_by("-score", "search_key", "pk")
+    rank = RawSQL("array_position(%s::text[], directory_practitioner.family_key::text)",
+                  [names], output_field=IntegerField())
+    return qs.filter(family_key__in=names).annotate(rank=rank) \
+        .order_by("rank", "search_key", "pk")
 
 
 def fuzzy_available() -> bool:
