@@ -449,25 +449,43 @@ def _restore_foreign_keys(cursor, keys: list[tuple[str, str, str]]) -> None:
         cursor.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"')
 
 
+# keys.family_words in SQL: each folded family name, and each word of three letters or more
+# of a compound one, as (word, key) pairs, from a table or subquery with a ``{column}``.
+FAMILY_WORDS_SQL = (
+    "SELECT {column} AS word, {column} AS key FROM {source} WHERE {column} <> '' "
+    "UNION SELECT w, {column} FROM {source}, unnest(string_to_array({column}, ' ')) w "
+    "WHERE position(' ' in {column}) > 0 AND length(w) >= 3")
+
+
 def _sync_family_names(cursor, vendor: str, first_load: bool) -> None:
-    """The typo-tolerant search's list of family names (FamilyName: ``keys.family_words`` of
-    each): the file's new ones added (in order: appended to the unique index, a third faster
-    than at random), and on a re-import the ones nobody bears any more removed."""
-    if vendor == "postgresql":
-        cursor.execute(
-            "INSERT INTO directory_familyname (word, key) SELECT word, key FROM ("
-            "SELECT f_key AS word, f_key AS key FROM annuaire_stage WHERE f_key <> '' "
-            "UNION SELECT w, f_key FROM annuaire_stage, unnest(string_to_array(f_key, ' ')) w "
-            "WHERE position(' ' in f_key) > 0 AND length(w) >= 3) names "
-            "ORDER BY word, key ON CONFLICT (word, key) DO NOTHING")
-    else:
+    """The typo-tolerant search's list of family names (FamilyName). A first load rebuilds it
+    from the practitioners with its unique constraint set aside (built once at the end: 8.6 s
+    instead of 13 s of ON CONFLICT probes for 1.5 M pairs); a re-import adds the file's new
+    names and removes those nobody bears any more."""
+    if vendor != "postgresql":
         cursor.execute("SELECT DISTINCT f_key FROM annuaire_stage WHERE f_key <> ''")
         pairs = [(w, k) for (k,) in cursor.fetchall() for w in family_words(k)]
         cursor.executemany("INSERT INTO directory_familyname (word, key) VALUES (%s, %s) "
                            "ON CONFLICT (word, key) DO NOTHING", pairs)
-    if not first_load:
-        cursor.execute("DELETE FROM directory_familyname WHERE NOT EXISTS (SELECT 1 FROM "
-                       "directory_practitioner p WHERE p.family_key = directory_familyname.key)")
+    elif first_load:
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                       "WHERE conrelid = 'directory_familyname'::regclass AND contype = 'u'")
+        constraints = cursor.fetchall()
+        cursor.execute("TRUNCATE directory_familyname")
+        for name, _definition in constraints:
+            cursor.execute(f'ALTER TABLE directory_familyname DROP CONSTRAINT "{name}"')
+        cursor.execute("INSERT INTO directory_familyname (word, key) " + FAMILY_WORDS_SQL.format(
+            column="family_key", source="directory_practitioner"))
+        for name, definition in constraints:
+            cursor.execute(f'ALTER TABLE directory_familyname ADD CONSTRAINT "{name}" '
+                           f"{definition}")
+        return
+    else:
+        cursor.execute("INSERT INTO directory_familyname (word, key) SELECT word, key FROM ("
+                       + FAMILY_WORDS_SQL.format(column="f_key", source="annuaire_stage")
+                       + ") names ON CONFLICT (word, key) DO NOTHING")
+    cursor.execute("DELETE FROM directory_familyname WHERE NOT EXISTS (SELECT 1 FROM "
+                   "directory_practitioner p WHERE p.family_key = directory_familyname.key)")
 
 
 def _is_first_load(cursor, staged: int) -> bool:
@@ -559,6 +577,8 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
         foreign_keys, indexes = [], []
         if first_load:
             log("Premier chargement : index reconstruits à la fin")
+            # (Checks an enclosing transaction left pending would forbid the ALTER TABLEs.)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             foreign_keys = _drop_foreign_keys(cursor)
             indexes = _drop_secondary_indexes(cursor)
         for name, target, attr in (("structures", ORGANISATIONS, "organisations"),

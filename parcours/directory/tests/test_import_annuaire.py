@@ -151,9 +151,17 @@ def test_first_national_load_rebuilds_indexes_and_revalidates_foreign_keys(monke
             return {r[0] for r in cursor.fetchall()}
 
     before = index_names()
+    local = Practitioner.objects.create(last_name="de La Motte", first_name="Inès")
     monkeypatch.setattr(annuaire, "_is_first_load", lambda cursor, staged: True)
     result = import_annuaire(DATA / "annuaire_sample.txt")
     assert index_names() == before
+    # The family-name list, rebuilt from every practitioner (local ones included).
+    from parcours.directory.models import FamilyName
+
+    names = set(FamilyName.objects.values_list("word", "key"))
+    assert {("DE LA MOTTE", "DE LA MOTTE"), ("MOTTE", "DE LA MOTTE")} <= names
+    assert {(p.family_key, p.family_key) for p in Practitioner.objects.exclude(pk=local.pk)} \
+        <= names
     assert result.roles.added > 0 and "foreign_keys" in result.timings
     with connection.cursor() as cursor:
         cursor.execute("SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' "
