@@ -3,8 +3,11 @@
 Name search compares folded keys (``keys.fold``: no accents, upper case), so "helene
 lefevre" finds "Hélène LEFÈVRE". It first looks for entries containing every word of the query
 (PostgreSQL answers from the trigram index); when nothing matches and the database is
-PostgreSQL, it falls back to trigram word similarity, which forgives typos ("Lefebre",
-"Martan"). SQLite has no trigram index: it stops at the first step.
+PostgreSQL, it falls back to similar family names (``practitioner_fuzzy``: one slip in a short
+word, trigram similarity for a long one, any word of a compound name), which forgives typos
+("Lefebre", "Martan", "Mote" for "de La Motte"). SQLite has no trigram index: it stops at the
+first step. Place and structure searches start from the activities' copies of the name key
+(``_search_by_site``).
 """
 
 from django.core.cache import cache
