@@ -220,7 +220,6 @@ class FamilyName(models.Model):
         verbose_name_plural = _("noms de famille")
         constraints = [models.UniqueConstraint(fields=["word", "key"],
                                                name="familyname_word_key")]
-        indexes = [models.Index(fields=["key"], name="familyname_key")]
 
     def __str__(self) -> str:
         return self.key
