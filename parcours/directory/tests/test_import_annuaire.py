@@ -152,9 +152,17 @@ def test_first_national_load_rebuilds_indexes_and_revalidates_foreign_keys(monke
 
     before = index_names()
     local = Practitioner.objects.create(last_name="de La Motte", first_name="Inès")
+    # One practitioner of the file already here under an older name: updated, not doubled.
+    Practitioner.objects.create(national_id="810252402051", rpps="10252402051",
+                                last_name="MICHEL-ANCIEN", first_name="THÉO",
+                                source="annuaire")
     monkeypatch.setattr(annuaire, "_is_first_load", lambda cursor, staged: True)
     result = import_annuaire(DATA / "annuaire_sample.txt")
     assert index_names() == before
+    assert result.practitioners.changed == 1
+    assert result.practitioners.added == Practitioner.objects.filter(
+        source="annuaire").count() - 1
+    assert Practitioner.objects.get(national_id="810252402051").last_name == "MICHEL"
     # The family-name list, rebuilt from every practitioner (local ones included).
     from parcours.directory.models import FamilyName
 
