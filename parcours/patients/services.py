@@ -1,6 +1,7 @@
 """Writes on patient identities."""
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +24,19 @@ from .models import (
     PatientIdentifier,
     PatientMerge,
 )
+
+
+# What must happen, in the same transaction, when an identity is created or gets its INS
+# matricule. Apps above ``patients`` (labs: waiting results with the same INS attach by
+# themselves) append a callable ``hook(*, actor, patient)`` in their ``AppConfig.ready()``:
+# ``patients`` may not import them (conventions.md, "Apps import downward only").
+IDENTITY_HOOKS: list[Callable[..., None]] = []
+
+
+def identity_hooks_run(*, actor, patient: Patient) -> None:
+    """Run every registered identity hook inside the caller's transaction."""
+    for hook in IDENTITY_HOOKS:
+        hook(actor=actor, patient=patient)
 
 
 @dataclass
@@ -135,6 +149,7 @@ def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date
         CareLink.objects.create(patient=patient, user=actor)
         audit_log(user=actor, action="create", obj=patient, patient_id=patient.pk)
         candidates = flag_duplicates(patient=patient, source="creation")
+        identity_hooks_run(actor=actor, patient=patient)
         return PatientResult(patient, created=True, candidates=candidates)
 
 
