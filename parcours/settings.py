@@ -210,6 +210,10 @@ PUSH_KEEPALIVE_SECONDS = float(env("PUSH_KEEPALIVE_SECONDS", "20"))
 SLA_DEFAULT_HOURS = int(env("SLA_DEFAULT_HOURS", "48"))
 SLA_AT_RISK_FRACTION = float(env("SLA_AT_RISK_FRACTION", "0.75"))
 WORKER_INTERVAL_SECONDS = float(env("WORKER_INTERVAL_SECONDS", "15"))
+# Outboxes (notification e-mails, the secure-messaging gateway): a failed delivery is retried
+# with growing, jittered delays for this long after the message was written; then the sender
+# (gateway) and the territory administrators are told, in the application.
+OUTBOX_RETRY_HOURS = float(env("OUTBOX_RETRY_HOURS", "24"))
 
 # Link to the patient's DMP / Mon espace santé (a deployment sets its own portal URL).
 DMP_URL_TEMPLATE = env("DMP_URL_TEMPLATE", "https://www.monespacesante.fr/")

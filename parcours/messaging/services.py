@@ -331,11 +331,10 @@ def keys_rotate(*, batch: int = 500) -> dict[str, int]:
 
 # --- the gateway: outgoing ---------------------------------------------------------------------
 
-OUTBOUND_MAX_ATTEMPTS = 10
-
-
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(minutes=min(2 ** (attempts - 1), 240))
+# Retry delays of the gateway: from 1 minute, doubling, at most 4 hours apart, with jitter
+# (lib/retry.py), for settings.OUTBOX_RETRY_HOURS after the message was written.
+OUTBOUND_RETRY_BASE = timedelta(minutes=1)
+OUTBOUND_RETRY_CAP = timedelta(hours=4)
 
 
 def build_email(message: Message, to_address: str):
@@ -359,47 +358,78 @@ def build_email(message: Message, to_address: str):
     return email
 
 
+def _outbound_give_up(row: OutboundMail) -> None:
+    """The sender and the territory administrators are told (in the application)."""
+    from parcours.accounts.models import Role, User
+
+    url = reverse("messaging:thread", args=[row.message.thread_id])
+    title = _("Message non remis à %(a)s") % {"a": row.to_address}
+    if row.message.sender_id:
+        notify(users=[row.message.sender], kind="message_failed", title=title, url=url)
+    admins = User.objects.filter(is_active=True, memberships__role=Role.TERRITORY_ADMIN) \
+        .distinct()
+    notify(users=admins, kind="gateway_failed", title=title,
+           body=_("Dernière erreur : %(error)s") % {"error": row.last_error[:300]})
+
+
 def outbound_send_due(*, now=None, batch: int = 50) -> dict[str, int]:
-    """Send what is due; a failure keeps the row, with the error, for a later attempt."""
+    """Send up to ``batch`` due rows of the gateway's outbox; returns counts ``sent``,
+    ``failed`` (kept, with the error, for a later attempt) and ``gave_up``.
+
+    Each row is sent and marked in its own transaction, locked meanwhile (SKIP LOCKED), so a
+    worker killed at any point loses nothing and re-sends at most the message it was sending,
+    with the same Message-ID (RFC 5322 §3.6.4) — which the receiving operator, like our own
+    bridge (``gateway.py``), stores once. A failure is retried with jittered, growing delays
+    for ``OUTBOX_RETRY_HOURS`` after the message was written; then the row is given up and the
+    sender and the territory administrators are told.
+    """
     from django.conf import settings
     from django.core.mail import get_connection
 
+    from parcours.lib.retry import retry_delay
+
     now = now or timezone.now()
     counts = {"sent": 0, "failed": 0, "gave_up": 0}
-    with transaction.atomic():
-        due = list(OutboundMail.objects.select_for_update(skip_locked=True, of=("self",))
-                   .filter(state=OutboundMail.State.PENDING, next_attempt_at__lte=now)
-                   .select_related("message__sender", "message__thread")
-                   .order_by("next_attempt_at")[:batch])
-        if not due:
-            return counts
-        connection = get_connection("django.core.mail.backends.smtp.EmailBackend",
-                                    host=settings.MSS_SMTP_HOST, port=settings.MSS_SMTP_PORT,
-                                    username=settings.MSS_SMTP_USER or None,
-                                    password=settings.MSS_SMTP_PASSWORD or None,
-                                    use_tls=settings.MSS_SMTP_TLS, timeout=10,
-                                    fail_silently=False)
-        for row in due:
-            row.attempts += 1
-            try:
-                connection.send_messages([build_email(row.message, row.to_address)])
-            except Exception as exc:  # down, refused, timeout: keep it and try again later
-                row.last_error = str(exc)[:500] or exc.__class__.__name__
-                if row.attempts >= OUTBOUND_MAX_ATTEMPTS:
-                    row.state = OutboundMail.State.FAILED
-                    counts["gave_up"] += 1
-                    if row.message.sender_id:
-                        notify(users=[row.message.sender], kind="message_failed",
-                               title=_("Message non remis à %(a)s") % {"a": row.to_address},
-                               url=reverse("messaging:thread", args=[row.message.thread_id]))
+    give_up_before = now - timedelta(hours=settings.OUTBOX_RETRY_HOURS)
+    connection = get_connection("django.core.mail.backends.smtp.EmailBackend",
+                                host=settings.MSS_SMTP_HOST, port=settings.MSS_SMTP_PORT,
+                                username=settings.MSS_SMTP_USER or None,
+                                password=settings.MSS_SMTP_PASSWORD or None,
+                                use_tls=settings.MSS_SMTP_TLS, timeout=10,
+                                fail_silently=False)
+    try:
+        for _i in range(batch):
+            with transaction.atomic():
+                row = (OutboundMail.objects.select_for_update(skip_locked=True, of=("self",))
+                       .filter(state=OutboundMail.State.PENDING, next_attempt_at__lte=now)
+                       .select_related("message__sender", "message__thread")
+                       .order_by("next_attempt_at", "id").first())
+                if row is None:
+                    break
+                row.attempts += 1
+                try:
+                    connection.send_messages([build_email(row.message, row.to_address)])
+                except Exception as exc:  # down, refused, timeout: keep it and try later
+                    row.last_error = str(exc)[:500] or exc.__class__.__name__
+                    try:  # the next attempt opens a fresh connection
+                        connection.close()
+                    except Exception:  # noqa: S110 - nothing left to close
+                        pass
+                    if row.message.sent_at <= give_up_before:
+                        row.state = OutboundMail.State.FAILED
+                        _outbound_give_up(row)
+                        counts["gave_up"] += 1
+                    else:
+                        row.next_attempt_at = now + retry_delay(
+                            row.attempts, base=OUTBOUND_RETRY_BASE, cap=OUTBOUND_RETRY_CAP)
+                        counts["failed"] += 1
                 else:
-                    row.next_attempt_at = now + _backoff(row.attempts)
-                    counts["failed"] += 1
-            else:
-                row.state, row.sent_at, row.last_error = OutboundMail.State.SENT, now, ""
-                counts["sent"] += 1
-            row.save(update_fields=["attempts", "last_error", "state", "next_attempt_at",
-                                    "sent_at"])
+                    row.state, row.sent_at, row.last_error = \
+                        OutboundMail.State.SENT, timezone.now(), ""
+                    counts["sent"] += 1
+                row.save(update_fields=["attempts", "last_error", "state", "next_attempt_at",
+                                        "sent_at"])
+    finally:
         try:
             connection.close()
         except Exception:  # noqa: S110 - a broken connection has nothing left to close

@@ -26,6 +26,8 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_error = models.TextField(blank=True)
+    email_next_attempt_at = models.DateTimeField(null=True, blank=True)  # NULL: at once
+    email_failed_at = models.DateTimeField(null=True, blank=True)  # given up (admins told)
 
     class Meta:
         verbose_name = _("notification")

@@ -25,7 +25,6 @@ from .models import (
     PatientMerge,
 )
 
-
 # What must happen, in the same transaction, when an identity is created or gets its INS
 # matricule. Apps above ``patients`` (labs: waiting results with the same INS attach by
 # themselves) append a callable ``hook(*, actor, patient)`` in their ``AppConfig.ready()``:

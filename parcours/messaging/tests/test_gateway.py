@@ -68,15 +68,30 @@ def test_mail_to_an_external_address_waits_while_the_relay_is_down(territory, re
     assert f"<{message.uid}@" in content
 
 
-def test_a_relay_that_keeps_failing_gives_up_and_tells_the_sender(territory, relay):
+def test_a_relay_that_keeps_failing_is_retried_for_a_day_then_sender_and_admins_are_told(
+        territory, relay, settings):
     from parcours.notifications.models import Notification
 
+    settings.OUTBOX_RETRY_HOURS = 24
     message_send(sender=territory.doctor, subject="x", body="y",
                  external=["dr.a@cabinet.invalid"])
-    OutboundMail.objects.update(attempts=9)
-    assert outbound_send_due()["gave_up"] == 1
+    start = timezone.now()
+    # Twelve failures over the first day: each one schedules the next, further and further.
+    delays, now = [], start
+    for _ in range(12):
+        assert outbound_send_due(now=now)["failed"] == 1
+        row = OutboundMail.objects.get()
+        delays.append(row.next_attempt_at - now)
+        now = row.next_attempt_at
+        if now - start > timedelta(hours=23):
+            break
+    assert row.state == "pending" and delays[-1] > delays[0]
+    assert not Notification.objects.filter(kind="message_failed").exists()
+    # Past the retry window, the next failure gives up and says so, in the application.
+    assert outbound_send_due(now=start + timedelta(hours=25))["gave_up"] == 1
     assert OutboundMail.objects.get().state == "failed"
     assert Notification.objects.filter(user=territory.doctor, kind="message_failed").exists()
+    assert Notification.objects.filter(user=territory.admin, kind="gateway_failed").exists()
 
 
 @pytest.fixture
