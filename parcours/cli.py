@@ -28,10 +28,26 @@ def _manage(*args: str) -> None:
 
 def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
     import uvicorn
+    from django.conf import settings
 
     uvicorn.run("parcours.asgi:application", host=host, port=port, workers=workers,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1", lifespan="off",
-                timeout_graceful_shutdown=3, reload=reload)
+                proxy_headers=True, forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
+                lifespan="off", timeout_graceful_shutdown=3, reload=reload)
+
+
+def _checked() -> None:
+    """Refuse to serve a deployment that would fail on its first page or message (static
+    files not collected, malformed keys: core/checks.py); say loudly when this is not a
+    production configuration."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("check", fail_level="ERROR")
+    if not settings.PRODUCTION:
+        print("\n" + "!" * 78 + "\n!! NOT A PRODUCTION CONFIGURATION (PARCOURS_ENV is not "
+              "'production'):\n!! no HTTPS redirect, development e-mail and keys. Never "
+              "serve patient data like this.\n" + "!" * 78 + "\n", file=sys.stderr,
+              flush=True)
 
 
 def cmd_demo(args) -> None:
@@ -57,6 +73,7 @@ def cmd_demo(args) -> None:
 
 def cmd_serve(args) -> None:
     _django()
+    _checked()
     _serve(args.host, args.port, workers=args.workers)
 
 

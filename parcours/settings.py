@@ -25,12 +25,32 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env("PARCOURS_VAR_DIR", str(Path.cwd() / "var"))).resolve()
 
 PRODUCTION = env("PARCOURS_ENV") == "production"
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 TESTING = env_bool("PARCOURS_TESTING")
+# Off unless asked for, and never in production: Django's debug pages show settings and code,
+# and keep every SQL statement in memory. The 404/500 pages are Parcours' French pages.
+DEBUG = env_bool("DEBUG")
+if PRODUCTION and DEBUG:
+    raise RuntimeError("DEBUG must be off when PARCOURS_ENV=production")
 
-SECRET_KEY = env("SECRET_KEY") or (
-    "" if PRODUCTION else "dev-only-insecure-key-parcours-do-not-use-in-production-0123456789"
-)
+
+def _local_secret_key() -> str:
+    """Outside production without SECRET_KEY: a random key made once per installation and kept
+    in VAR_DIR (mode 0600), so no two installations share one and none is in the repository.
+    The test suite uses a fixed key: its server subprocesses must sign sessions alike."""
+    if TESTING:
+        return "test-only-key-parcours-" + "0" * 40
+    import secrets
+
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = env("SECRET_KEY") or ("" if PRODUCTION else _local_secret_key())
 if PRODUCTION and len(SECRET_KEY) < 50:
     raise RuntimeError("SECRET_KEY must be set (50+ characters) when PARCOURS_ENV=production")
 
@@ -46,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_zxcvbn_password_validator",  # its French messages (locale)
     "parcours.core",
     "parcours.accounts",
     "parcours.audit",
@@ -72,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "parcours.core.middleware.RequestContextMiddleware",
+    "parcours.core.middleware.IdleTimeoutMiddleware",
     # Must stay last: it reads the authentication result of the login view.
     "axes.middleware.AxesMiddleware",
 ]
@@ -147,12 +169,25 @@ AUTH_PASSWORD_VALIDATORS = [
      "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Strength as an attacker would guess it (dictionaries, names, keyboard patterns, dates):
+    # zxcvbn's score 0–4, at least 3 ("safely unguessable: moderate protection from offline
+    # slow-hash scenario"), with the platform's own words as a dictionary.
+    {"NAME": "django_zxcvbn_password_validator.ZxcvbnPasswordValidator"},
 ]
+PASSWORD_MINIMAL_STRENGTH = 3
+PASSWORD_EXTRA_DICTIONARY = ["parcours", "hopital", "medecin", "cellule", "patient", "laval",
+                             "mayenne", "sante"]
 
-# Login throttling (django-axes): 5 failures lock the (username, IP) pair for 15 minutes.
+# Login throttling (django-axes): 5 failures lock the (username, IP) pair for 15 minutes, and
+# 5 failures on one account from any addresses lock that account too (password guessing from
+# rotating addresses). The client address is REMOTE_ADDR, which uvicorn takes from
+# X-Forwarded-For only when the connection comes from FORWARDED_ALLOW_IPS (the reverse proxy;
+# docs/operations.md): a header sent by anyone else is ignored.
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+FORWARDED_ALLOW_IPS = env("FORWARDED_ALLOW_IPS", "127.0.0.1")
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -220,7 +255,10 @@ DMP_URL_TEMPLATE = env("DMP_URL_TEMPLATE", "https://www.monespacesante.fr/")
 # The imaging centre's result server (images viewer); {accession} is the study's number.
 IMAGING_RESULTS_URL = env("IMAGING_RESULTS_URL", "")
 
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_AGE = 8 * 3600  # a working day at most, whatever the activity
+# Signed out after this many minutes without a request of one's own (live updates of an open
+# page do not count): a workstation left open in a consulting room (core/middleware.py).
+SESSION_IDLE_MINUTES = float(env("SESSION_IDLE_MINUTES", "30"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

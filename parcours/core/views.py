@@ -1,3 +1,6 @@
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
@@ -26,7 +29,49 @@ def home(request):
     return redirect("directory:index")
 
 
+HEALTH_TIMEOUT_SECONDS = 1
+
+
+def _database_answers() -> bool:
+    """True when the database answers ``SELECT 1`` within HEALTH_TIMEOUT_SECONDS.
+
+    On PostgreSQL a fresh connection with its own ``connect_timeout`` and
+    ``statement_timeout`` (not the pool's, which waits up to DB_POOL_TIMEOUT for a connection):
+    a load balancer must learn within a second that this process cannot serve."""
+    db = connection.settings_dict
+    if not db["ENGINE"].endswith("postgresql"):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not healthy"
+            return False
+    import psycopg
+
+    try:
+        with psycopg.connect(dbname=db["NAME"], user=db.get("USER") or None,
+                             password=db.get("PASSWORD") or None,
+                             host=db.get("HOST") or None, port=db.get("PORT") or None,
+                             connect_timeout=HEALTH_TIMEOUT_SECONDS,
+                             options=f"-c statement_timeout={HEALTH_TIMEOUT_SECONDS * 1000}") \
+                as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
+_health_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
+
+
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """200 ``{"status": "ok"}`` when the database answers, else 503 within about a second
+    (libpq waits at least 2 s to connect: the check runs in a thread we stop waiting for)."""
+    try:
+        healthy = _health_pool.submit(_database_answers).result(
+            timeout=HEALTH_TIMEOUT_SECONDS)
+    except FuturesTimeout:
+        healthy = False
+    if healthy:
+        return JsonResponse({"status": "ok"})
+    return JsonResponse({"status": "unavailable", "database": "no answer"}, status=503)
