@@ -1,6 +1,7 @@
 """Checks for uploaded documents: allowed types by content (not by name) and size."""
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 
 import filetype
@@ -12,6 +13,34 @@ ALLOWED_TYPES = {
     "image/jpeg": "JPEG",
     "image/png": "PNG",
 }
+# The extensions a file of each type keeps; the first is given to a file named otherwise.
+EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"),
+              "image/png": (".png",)}
+MAX_NAME = 200
+
+
+def safe_file_name(name: str, content_type: str = "") -> str:
+    """A file name fit for storage, a Content-Disposition header (RFC 6266) and an e-mail
+    attachment header (RFC 2231): no control or format characters (a line break in a header
+    breaks or injects it), no path separators, at most MAX_NAME characters, and — when
+    ``content_type`` is one we accept — an extension of that type (a PDF uploaded as
+    « cr.exe » is served as « cr.pdf »). « document » when nothing is left. Raises nothing."""
+    cleaned = "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c
+                      for c in name or "")
+    cleaned = " ".join(cleaned.replace("/", "_").replace("\\", "_").split()).strip(". ")
+    allowed = EXTENSIONS.get(content_type, ())
+    extension = ""
+    if allowed:
+        stem, dot, current = cleaned.rpartition(".")
+        if dot and stem and f".{current.lower()}" in allowed:
+            cleaned, extension = stem, f".{current}"
+        else:
+            if dot and stem and current.isalnum() and not current.isdigit() \
+                    and len(current) <= 5:
+                cleaned = stem  # a wrong extension is replaced, not kept before ours
+            extension = allowed[0]
+    cleaned = (cleaned or "document")[:MAX_NAME - len(extension)]
+    return cleaned + extension
 
 
 class UploadError(ValueError):
@@ -49,6 +78,6 @@ def check_upload(upload) -> CheckedUpload:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    name = upload.name.replace("/", "_").replace("\\", "_")[:200]
-    return CheckedUpload(name=name, content_type=kind.mime, size=upload.size,
+    return CheckedUpload(name=safe_file_name(upload.name, kind.mime), content_type=kind.mime,
+                         size=upload.size,
                          sha256=digest.hexdigest())

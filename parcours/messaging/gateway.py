@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, close_old_connections
 from django.utils.translation import gettext as _
 
-from parcours.lib.uploads import ALLOWED_TYPES
+from parcours.lib.uploads import ALLOWED_TYPES, safe_file_name
 
 from .models import Message
 from .services import FileIn, message_send
@@ -65,7 +65,7 @@ def mail_receive(raw: bytes, rcpt_tos: list[str], mail_from: str = "") -> Messag
                 or kind.mime not in ALLOWED_TYPES:
             refused.append(name_)
             continue
-        files.append(FileIn(name=name_.replace("/", "_")[:200], content_type=kind.mime,
+        files.append(FileIn(name=safe_file_name(name_, kind.mime), content_type=kind.mime,
                             data=data))
     if refused:
         body += "\n\n" + _("[Parcours] Pièce(s) jointe(s) non acceptée(s) (seuls PDF, JPEG et "

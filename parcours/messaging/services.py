@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from parcours.audit.services import audit_batch, audit_log
 from parcours.lib import crypto
+from parcours.lib.uploads import safe_file_name
 from parcours.notifications.services import notify
 from parcours.patients.models import CareLink
 
@@ -190,7 +191,8 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
         message.save()
         hashes = []
         for f in files:
-            att = Attachment(message=message, name=f.name[:200], content_type=f.content_type,
+            att = Attachment(message=message, name=safe_file_name(f.name, f.content_type),
+                             content_type=f.content_type,
                              size=len(f.data), sha256=f.sha256)
             att.file.save("x.bin", ContentFile(crypto.encrypt(f.data).encode()), save=False)
             att.save()
@@ -354,7 +356,8 @@ def build_email(message: Message, to_address: str):
     for att in message.attachments.all():
         data = attachment_read(att)
         if data is not None:
-            email.attach(att.name, data, att.content_type)
+            # Names stored before names were cleaned may hold a line break (header injection).
+            email.attach(safe_file_name(att.name, att.content_type), data, att.content_type)
     return email
 
 

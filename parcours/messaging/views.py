@@ -12,13 +12,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import doctor_service_ids
 from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService
-from parcours.lib.uploads import UploadError, check_upload
+from parcours.lib.uploads import UploadError, check_upload, safe_file_name
 from parcours.patients.access import access_patient
 
 from . import letters, services
@@ -224,8 +225,8 @@ def attachment(request, pk):
         return HttpResponse(_("Cette pièce jointe a été altérée : elle n'est pas délivrée."),
                             status=409, content_type="text/plain; charset=utf-8")
     response = HttpResponse(data, content_type=att.content_type)
-    safe = att.name.replace('"', "")
-    response["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, safe_file_name(att.name, att.content_type))  # RFC 6266 (filename*)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

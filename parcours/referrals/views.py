@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_gp
 from parcours.audit.services import audit_log
-from parcours.lib.uploads import UploadError
+from parcours.lib.uploads import UploadError, safe_file_name
 from parcours.patients.access import access_patient
 
 from . import services
@@ -298,7 +298,8 @@ def attachment_download(request, pk, attachment_id):
               patient_id=referral.patient_id, detail=attachment.name)
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
                             as_attachment=request.GET.get("inline") != "1",
-                            filename=attachment.name)
+                            filename=safe_file_name(attachment.name,
+                                                    attachment.content_type))
     response["Cache-Control"] = "private, no-store"
     return response
 

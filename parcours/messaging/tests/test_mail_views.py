@@ -136,3 +136,14 @@ def test_someone_elses_folder_is_not_found(territory, login):
 def test_patient_page_lists_my_threads_about_the_patient(territory, sent, patient, login):
     page = login(territory.doctor).get(reverse("patients:detail", args=[patient.pk]))
     assert "Mme Dupont : INR" in page.content.decode()
+
+
+def test_an_attachment_downloads_with_an_rfc6266_name_and_its_real_type(territory, login):
+    message = message_send(sender=territory.gp, subject="CR", body="x", to=[territory.doctor],
+                           files=[FileIn(name="Compte rendu d’hôpital.exe",
+                                         content_type="application/pdf", data=PDF)])
+    att = message.attachments.get()
+    assert att.name == "Compte rendu d’hôpital.pdf"
+    response = login(territory.doctor).get(reverse("messaging:attachment", args=[att.pk]))
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''Compte%20rendu%20d%E2%80%99h%C3%B4pital.pdf")
