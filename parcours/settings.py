@@ -213,6 +213,9 @@ if not PRODUCTION:
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = None
 UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# A file on disk that no row names after this long was left by an action that never committed
+# (the worker removes it: core/files.py).
+MEDIA_ORPHAN_HOURS = float(env("MEDIA_ORPHAN_HOURS", "6"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -9,6 +9,7 @@ import time
 
 from django.db import close_old_connections
 
+from parcours.core.files import media_orphans_sweep
 from parcours.messaging.letters import letters_escalate_due
 from parcours.messaging.services import outbound_send_due
 from parcours.notifications.tasks import notification_send_emails
@@ -25,6 +26,7 @@ JOBS = [
     ("letters", lambda: letters_escalate_due()),
     ("mail_gateway", lambda: outbound_send_due()),
     ("emails", lambda: notification_send_emails()),
+    ("orphan_files", lambda: media_orphans_sweep()),
 ]
 
 
