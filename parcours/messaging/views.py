@@ -115,6 +115,9 @@ def compose(request):
         else:
             messages.success(request, _("Message envoyé."))
             return redirect("messaging:thread", pk=message.thread_id)
+    if patient is not None:
+        audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
+                  detail="nouveau message au sujet du patient (identité affichée)")
     return render(request, "messaging/compose.html", {"form": form, "patient": patient},
                   status=400 if request.method == "POST" else 200)
 

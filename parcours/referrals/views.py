@@ -108,6 +108,8 @@ def referral_new(request):
                              % {"reference": referral.reference, "service": referral.service})
             return redirect("referrals:detail", pk=referral.pk)
     status = 400 if request.method == "POST" else 200
+    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
+              detail="formulaire de nouvelle demande (identité affichée)")
     return render(request, "referrals/new.html",
                   {"form": form, "patient": patient, "kinds_with_window": list(KINDS_WITH_WINDOW)},
                   status=status)

@@ -98,9 +98,12 @@ def book(request, slot_id):
     if patient is None:
         recent = CareLink.objects.filter(user=request.user).select_related("patient") \
             .order_by("-id")[:30]
+        shown = [c.patient for c in recent if c.patient.merged_into_id is None]
+        audit_log(user=request.user, action="list", object_type="patient",
+                  detail="patients récents pour une réservation : "
+                         + ", ".join(str(p.pk) for p in shown))
         return render(request, "scheduling/choose_patient.html", {
-            "slot": slot, "recent": [c.patient for c in recent if c.patient.merged_into_id
-                                     is None]})
+            "slot": slot, "recent": shown})
     # From a request: the hospital books/proposes (answering), the GP books what was proposed.
     answering = referral is not None and "book_slot" in allowed_actions(request.user, referral)
     if referral is not None and not answering and referral.author_id != request.user.pk:
@@ -130,6 +133,8 @@ def book(request, slot_id):
         else:
             messages.success(request, _("Rendez-vous réservé."))
             return redirect("scheduling:appointment", pk=appointment.pk)
+    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
+              detail="formulaire de réservation (identité affichée)")
     return render(request, "scheduling/book.html", {
         "slot": slot, "patient": patient, "referral": referral, "form": form,
         "answering": answering, "staff": staff, "urgent": slot.pool == Pool.URGENT},
