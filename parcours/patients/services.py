@@ -8,6 +8,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -237,6 +238,25 @@ STATUS_TRANSITIONS: dict[str, set[str]] = {
     S.VALIDATED: {S.QUALIFIED, S.PROVISIONAL},
     S.RETRIEVED: {S.QUALIFIED, S.PROVISIONAL},
     S.QUALIFIED: {S.PROVISIONAL},
+}
+_DOCUMENT = _lazy("une pièce d'identité à haut niveau de confiance contrôlée (carte nationale "
+                  "d'identité, passeport, titre de séjour ; livret de famille ou extrait d'acte "
+                  "de naissance pour un mineur) — la carte Vitale ne suffit pas")
+_INSI = _lazy("l'INS récupérée par le téléservice INSi (matricule renseigné sur l'identité)")
+_NOT_NIA = _lazy("impossible avec un NIA (numéro d'attente)")
+_DOUBT = _lazy("un doute sur l'identité : réservé à l'identitovigilance, motif obligatoire")
+# The evidence each move needs, shown on the patient page next to the status form. Source:
+# RNIV 1 "Principes communs" (ANS, 4 statuts de confiance, [EXI SI 07]): VALI = identity
+# checked on a high-trust document; RECUP = INS retrieved by INSi; QUAL = both; a NIA
+# (temporary number) cannot make a qualified identity.
+STATUS_EVIDENCE = {
+    (S.PROVISIONAL, S.VALIDATED): _DOCUMENT,
+    (S.PROVISIONAL, S.RETRIEVED): _INSI,
+    (S.VALIDATED, S.QUALIFIED): format_lazy("{} ; {}", _INSI, _NOT_NIA),
+    (S.RETRIEVED, S.QUALIFIED): format_lazy("{} ; {}", _DOCUMENT, _NOT_NIA),
+    (S.VALIDATED, S.PROVISIONAL): _DOUBT,
+    (S.RETRIEVED, S.PROVISIONAL): _DOUBT,
+    (S.QUALIFIED, S.PROVISIONAL): _DOUBT,
 }
 # High-trust identity documents: what validates an identity (a health insurance card does not).
 IDENTITY_DOCUMENTS = {
