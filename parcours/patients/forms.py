@@ -85,7 +85,8 @@ class MergeForm(forms.Form):
     services.patient_merge)."""
 
     survivor = forms.ChoiceField(label=_("Identité à conserver"), choices=(),
-                                 widget=forms.RadioSelect)
+                                 widget=forms.RadioSelect, error_messages={
+                                     "required": _("Choisissez l'identité à conserver.")})
     reason = forms.CharField(label=_("Motif de la fusion"), max_length=300, required=False,
                              help_text=_("Les éléments qui montrent qu'il s'agit de la même "
                                          "personne (pièce d'identité, INS…)."))
