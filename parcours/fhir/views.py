@@ -461,7 +461,8 @@ def patient_match(request):
     ctx = _ctx(request)
     entries = [{
         "fullUrl": f"{ctx.base}Patient/{f.patient.pk}",
-        "resource": mappers.patient(patients[f.patient.pk], ctx),
+        "resource": _match_resource(patients[f.patient.pk], ctx,
+                                    known=f.patient.pk in visible),
         "search": {"extension": [{"url": mappers.MATCH_GRADE, "valueCode": f.match.grade}],
                    "mode": "match", "score": f.match.score},
     } for f in shown]
@@ -472,6 +473,20 @@ def patient_match(request):
     if entries:
         result["entry"] = entries
     return fhir_response(result)
+
+
+def _match_resource(patient, ctx: Ctx, *, known: bool) -> dict:
+    """The Patient of a $match entry. An identity the caller neither cares for nor found
+    before is disclosed with its traits and INS only (enough to recognise the person and use
+    the identity): its phone and the local numbers other organisations gave it stay out."""
+    resource = mappers.patient(patient, ctx)
+    if not known:
+        from . import codes
+
+        resource.pop("telecom", None)
+        resource["identifier"] = [i for i in resource.get("identifier", [])
+                                  if i["system"] in (*codes.INS_SYSTEMS, codes.PATIENT_ID)]
+    return resource
 
 
 def _match_rows():

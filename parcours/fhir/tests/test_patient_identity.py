@@ -136,3 +136,27 @@ def test_organization_carries_and_is_found_by_its_idnst(api, territory, fields, 
     assert [e["resource"]["id"] for e in found["entry"]] == [str(org.pk)]
     assert api(territory.gp).get("Organization", {
         "identifier": f"{IDNST}|9{value[1:]}"}).json_body["total"] == 0
+
+
+def test_match_discloses_an_unknown_identity_without_phone_or_others_numbers(api, territory):
+    from parcours.patients.services import patient_identifier_add
+
+    patient = patient_create(actor=territory.gp, birth_name="Martin", birth_given_names="Léa",
+                             birth_date=date(1955, 8, 14), sex="F", birthplace_insee="53130",
+                             phone="0600000000").patient
+    patient_identifier_add(actor=territory.gp, patient=patient, system="urn:ipp:alpha",
+                           value="A1", organisation=territory.alpha)
+    params = {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": {
+        "resourceType": "Patient", "name": [{"use": "official", "family": "Martin",
+                                             "given": ["Léa"]}],
+        "gender": "female", "birthDate": "1955-08-14",
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+                       "valueAddress": {"extension": [{
+                           "url": "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+                                  "fr-core-address-insee-code",
+                           "valueCoding": {"code": "53130"}}]}}]}}]}
+    (entry,) = api(territory.gp2).post("Patient/$match", params).json_body["entry"]
+    assert "telecom" not in entry["resource"]
+    assert all(i["system"] != "urn:ipp:alpha" for i in entry["resource"]["identifier"])
+    (own,) = api(territory.gp).post("Patient/$match", params).json_body["entry"]
+    assert own["resource"]["telecom"][0]["value"] == "0600000000"

@@ -286,3 +286,20 @@ def test_bris_de_glace_page_needs_to_see_the_identity(territory, login, shared):
                             "Prise en charge urgente, dossier nécessaire")
     assert response.status_code == 404 and not EmergencyAccess.objects.exists()
     assert Patient.objects.count() == 1
+
+
+def test_an_appointment_opens_the_data_but_not_the_administrators_oversight(territory,
+                                                                             agenda):
+    from parcours.patients.access import can_see_patient_data
+    from parcours.scheduling.services import slot_book
+    from parcours.scheduling.tests.fixtures import slot_on
+
+    patient = patient_create(actor=territory.gp, **TRAITS).patient
+    found = patient_create(actor=territory.gp2, **TRAITS).patient
+    assert found == patient and not can_see_patient_data(territory.gp2, patient)
+    slot_book(user=territory.gp2, slot=slot_on(agenda.cardio, 9), patient=patient)
+    assert can_see_patient_data(territory.gp2, patient)  # booked by them
+    assert can_see_patient_data(territory.doctor, patient)  # the schedule's service
+    assert can_see_patient_data(territory.desk, patient)  # the schedule's organisation
+    assert not can_see_patient_data(territory.admin, patient)
+    assert not can_see_patient_data(territory.desk_beta, patient)
