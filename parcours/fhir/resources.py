@@ -449,7 +449,8 @@ PATIENT = ResourceType(
     order=("birth_name", "birth_given_names", "id"), patient_id=lambda p: p.pk,
     interactions=("read", "search-type", "create"),
     doc="Identités patient (traits INS, identifiants locaux ; opération $match). Visibles "
-        "par qui les a créées ou retrouvées et par les destinataires de leurs demandes.",
+        "par qui a une relation de soin avec le patient ou a retrouvé l'identité par ses "
+        "traits ; l'identité seule n'ouvre pas les données du patient.",
     search={
         "_id": id_param(),
         "identifier": _patient_identifier_param(),
