@@ -160,3 +160,15 @@ def test_match_discloses_an_unknown_identity_without_phone_or_others_numbers(api
     assert all(i["system"] != "urn:ipp:alpha" for i in entry["resource"]["identifier"])
     (own,) = api(territory.gp).post("Patient/$match", params).json_body["entry"]
     assert own["resource"]["telecom"][0]["value"] == "0600000000"
+
+
+def test_a_found_identity_gets_the_callers_own_number_and_nothing_else(api, territory):
+    api(territory.gp).post("Patient", _body(identifier=[]))
+    system = local_system(territory.msp2, "NETWORK")
+    again = api(territory.gp2).post("Patient", _body(identifier=[
+        {"system": system, "value": "R-42"}]))
+    assert again.status_code == 200
+    patient = Patient.objects.get()
+    ident = patient.local_identifiers.get()
+    assert (ident.value, ident.kind, ident.organisation) == ("R-42", "NETWORK", territory.msp2)
+    assert patient.ins_nir == "" and patient.birth_given_names == "LEA JEANNE"
