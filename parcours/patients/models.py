@@ -44,10 +44,6 @@ class Patient(models.Model):
                                           verbose_name=_("statut modifié par"))
     status_document = models.CharField(_("pièce d'identité contrôlée"), max_length=20,
                                        blank=True)
-    # The médecin traitant declared on the platform: a care relationship (patients/access.py).
-    treating_doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                        null=True, blank=True, related_name="+",
-                                        verbose_name=_("médecin traitant"))
     # A merged identity stays (its history and local numbers point to the survivor) and
     # redirects to it; undoing the merge clears these two fields.
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
@@ -55,6 +51,10 @@ class Patient(models.Model):
                                     verbose_name=_("fusionnée dans"))
     merged_at = models.DateTimeField(_("fusionnée le"), null=True, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    # The médecin traitant declared on the platform: a care relationship (patients/access.py).
+    treating_doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                        null=True, blank=True, related_name="+",
+                                        verbose_name=_("médecin traitant"))
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("créé par"))
