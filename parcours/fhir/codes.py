@@ -17,13 +17,22 @@ RPPS = "https://rpps.esante.gouv.fr"
 ID_NAT_STRUCT = "urn:oid:1.2.250.1.71.4.2.2"
 FINESS = "https://finess.esante.gouv.fr"
 
-# FR Core identifier types and identity reliability (system URIs are FR Core's; the
-# sub-extension layout is our reading of the FR Core extension, see docs/fhir.md).
+# FR Core identifier types (fr-core-cs-v2-0203: INS-NIR, INS-NIA, PI, IDNST, SIRET…).
 FR_CORE_V2_0203 = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
+SIRET = "https://sirene.fr"
+# Identity reliability (FR Core extension fr-core-identity-reliability): its sub-extension
+# identityStatus takes the four RNIV statuses of fr-core-cs-identity-status (PROV, VALI,
+# RECUP, QUAL — RNIV [EXI SI 07]); validationMode the document checked
+# (fr-core-cs-mode-validation-identity); validationDate the day it was checked.
 FR_CORE_IDENTITY_RELIABILITY = ("https://hl7.fr/ig/fhir/core/StructureDefinition/"
                                 "fr-core-identity-reliability")
-IDENTITY_STATUS_SYSTEM = ("https://mos.esante.gouv.fr/NOS/TRE_R338-ModaliteIdentification/"
-                          "FHIR/TRE-R338-ModaliteIdentification")
+IDENTITY_STATUS_SYSTEM = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identity-status"
+IDENTITY_VALIDATION_MODE = ("https://hl7.fr/ig/fhir/core/CodeSystem/"
+                            "fr-core-cs-mode-validation-identity")
+# The whole list of birth given names, space-separated, on the official name (FR Core: the
+# first one alone goes in name.given).
+BIRTH_LIST_GIVEN_NAME = ("https://hl7.fr/ig/fhir/core/StructureDefinition/"
+                         "fr-core-patient-birth-list-given-name")
 FR_CORE_INSEE_CODE = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code"
 COG_COMMUNES = "urn:oid:1.2.250.1.213.2.12"
 BIRTH_PLACE = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"

@@ -121,10 +121,30 @@ def reference(resource_type: str, pk, display: str = "") -> dict:
 
 # --- directory ------------------------------------------------------------------------------
 
+def idnst(org: Organisation) -> str:
+    """The national structure identifier (IDNST, idNat_Struct of the ANS directory): the
+    identifier type of TRE_G07 (1 = FINESS, 3 = SIRET) followed by the identifier; "" when the
+    structure has neither."""
+    if org.finess:
+        return f"1{org.finess}"
+    if org.siret:
+        return f"3{org.siret}"
+    return ""
+
+
 def organization(org: Organisation, ctx: Ctx) -> dict:
     identifiers = []
+    national = idnst(org)
+    if national:
+        identifiers.append({"use": "official", "type": {"coding": [coding(
+            codes.FR_CORE_V2_0203, "IDNST", "Identification nationale de structure")]},
+            "system": codes.ID_NAT_STRUCT, "value": national})
     if org.finess:
-        identifiers.append({"system": codes.FINESS, "value": org.finess})
+        identifiers.append({"type": {"coding": [coding(codes.FR_CORE_V2_0203, "FINEG")]},
+                            "system": codes.FINESS, "value": org.finess})
+    if org.siret:
+        identifiers.append({"type": {"coding": [coding(codes.FR_CORE_V2_0203, "SIRET")]},
+                            "system": codes.SIRET, "value": org.siret})
     address = _clean({"line": [org.address] if org.address else [],
                       "postalCode": org.postcode, "city": org.town, "country": "FR"})
     return _clean({
@@ -215,6 +235,30 @@ def ins_system(nir: str, kind: str = "") -> tuple[str, str]:
 
 
 MATCH_GRADE = "http://hl7.org/fhir/StructureDefinition/match-grade"
+STATUS_DISPLAY = {"PROV": "Identité provisoire", "VALI": "Identité validée",
+                  "RECUP": "Identité récupérée", "QUAL": "Identité qualifiée"}
+# Our identity documents (patients.services.IDENTITY_DOCUMENTS) → FR Core validationMode.
+VALIDATION_MODE = {"CNI": ("CN", "Carte nationale d'identité"), "PASSEPORT": ("PA", "Passeport"),
+                   "TITRE_SEJOUR": ("CS", "Carte de séjour"),
+                   "LIVRET_FAMILLE": ("LE", "Livret de famille"),
+                   "ACTE_NAISSANCE": ("AN", "Extrait d'acte de naissance")}
+
+
+def identity_reliability(p: Patient) -> dict:
+    """FR Core fr-core-identity-reliability: the RNIV status (identityStatus, code system
+    fr-core-cs-identity-status), and for a validated or qualified identity the document
+    checked (validationMode) and the day (validationDate)."""
+    subs = [{"url": "identityStatus", "valueCoding": coding(
+        codes.IDENTITY_STATUS_SYSTEM, p.identity_status, STATUS_DISPLAY.get(p.identity_status,
+                                                                            ""))}]
+    if p.identity_status in ("VALI", "QUAL") and p.status_changed_at:
+        subs.append({"url": "validationDate",
+                     "valueDate": timezone.localtime(p.status_changed_at).date().isoformat()})
+    mode = VALIDATION_MODE.get(p.status_document)
+    if p.identity_status in ("VALI", "QUAL") and mode:
+        subs.append({"url": "validationMode",
+                     "valueCoding": coding(codes.IDENTITY_VALIDATION_MODE, *mode)})
+    return {"url": codes.FR_CORE_IDENTITY_RELIABILITY, "extension": subs}
 
 
 def patient(p: Patient, ctx: Ctx) -> dict:
@@ -233,16 +277,17 @@ def patient(p: Patient, ctx: Ctx) -> dict:
             "system": ident.system, "value": ident.value,
             "assigner": reference("Organization", ident.organisation_id,
                                   ident.organisation.name) if ident.organisation_id else None}))
+    # FR Core: the first birth given name in ``given``, the whole list ("PIERRE YVES") in the
+    # birth-list-given-name extension, never cut.
     names = [_clean({"use": "official", "family": p.birth_name,
-                     "given": p.birth_given_names.split()})]
+                     "given": [p.first_given_name] if p.first_given_name else [],
+                     "extension": [{"url": codes.BIRTH_LIST_GIVEN_NAME,
+                                    "valueString": p.birth_given_names}]
+                     if p.birth_given_names else []})]
     if p.used_name or p.used_first_name:
         names.append(_clean({"use": "usual", "family": p.used_name or p.birth_name,
                              "given": [p.used_first_name] if p.used_first_name else []}))
-    extensions = [{
-        "url": codes.FR_CORE_IDENTITY_RELIABILITY,
-        "extension": [{"url": "identityStatus", "valueCoding": coding(
-            codes.IDENTITY_STATUS_SYSTEM, p.identity_status, p.get_identity_status_display())}],
-    }]
+    extensions = [identity_reliability(p)]
     if p.birthplace_insee:
         extensions.append({"url": codes.BIRTH_PLACE, "valueAddress": {"extension": [{
             "url": codes.FR_CORE_INSEE_CODE,

@@ -136,6 +136,36 @@ def patient_args(body: dict) -> dict:
     return form.cleaned_data
 
 
+def patient_local_identifiers(body: dict, allowed: dict[str, tuple]) -> list[tuple]:
+    """The identifiers of a Patient other than the INS and our own id, as (system, value,
+    kind, organisation), each one's system issued by the caller's organisation (``allowed``:
+    system → (kind, organisation), from patients.services.local_system). Raises a 422 naming
+    the system for any other: an identifier is never dropped silently (issue 12)."""
+    found = []
+    for i, ident in enumerate(body.get("identifier") or []):
+        system, value = ident.get("system") or "", (ident.get("value") or "").strip()
+        if system in codes.INS_SYSTEMS or system == codes.PATIENT_ID:
+            continue
+        where = f"Patient.identifier[{i}]"
+        if not value:
+            raise FhirError(422, "Identifiant sans valeur.", expression=[where])
+        if system not in allowed:
+            raise FhirError(422, f"Identifiant d'un système que votre organisation n'émet pas : "
+                                 f"« {system or '(sans système)'} ». Systèmes acceptés : "
+                                 f"{', '.join(sorted(allowed)) or 'aucun'} (numéros locaux de "
+                                 f"votre organisation) et le matricule INS.",
+                            expression=[where])
+        kind, organisation = allowed[system]
+        found.append((system, value, kind, organisation))
+    return found
+
+
+def patient_ins_system(body: dict) -> str:
+    """The system of the INS identifier given (NIR, NIA, test or demo NIR), or ""."""
+    return next((i["system"] for i in body.get("identifier") or []
+                 if i.get("system") in codes.INS_SYSTEMS and i.get("value")), "")
+
+
 def _patient_form_data(body: dict) -> dict:
     names = body.get("name") or []
     official = next((n for n in names if n.get("use") == "official"), None) \
@@ -162,9 +192,14 @@ def _patient_form_data(body: dict) -> dict:
                         expression=["Patient.birthDate"])
     phone = next((t.get("value", "") for t in body.get("telecom") or []
                   if t.get("system") == "phone"), "")
+    # FR Core: the birth given names are the birth-list-given-name extension of the official
+    # name ("PIERRE YVES", whole); ``given`` then holds the first one only.
+    listed = next((e.get("valueString") for e in (official or {}).get("extension") or []
+                   if e.get("url") == codes.BIRTH_LIST_GIVEN_NAME and e.get("valueString")),
+                  "")
     return {
         "birth_name": (official or {}).get("family", ""),
-        "birth_given_names": " ".join((official or {}).get("given") or []),
+        "birth_given_names": listed or " ".join((official or {}).get("given") or []),
         "birth_date": birth_date,
         "sex": GENDER_TO_SEX.get(body.get("gender", ""), ""),
         "birthplace_insee": insee,

@@ -19,7 +19,7 @@ from parcours.directory.selectors import (
     practitioner_fuzzy,
 )
 from parcours.lib.text import ins_form
-from parcours.patients.access import patient_queryset_for
+from parcours.patients.access import identity_queryset_for
 from parcours.patients.models import Patient, PatientIdentifier
 from parcours.referrals.access import referral_queryset_for
 from parcours.referrals.models import ReferralEvent, ReferralMessage
@@ -121,6 +121,16 @@ def _identifier_param(lookups: dict[str | None, Callable[[str], Q]], doc: str) -
 
 def _organisations(user) -> QuerySet:
     return Organisation.objects.all()
+
+
+def _idnst_lookup(value: str) -> Q:
+    """IDNST = identifier type (TRE_G07: 1 FINESS, 3 SIRET) + identifier (mappers.idnst)."""
+    kind, rest = value[:1], value[1:].strip()
+    if kind == "1" and rest:
+        return Q(finess=rest)
+    if kind == "3" and rest:
+        return Q(siret=rest)
+    return Q(pk__in=[])
 
 
 def _services(user) -> QuerySet:
@@ -291,8 +301,13 @@ ORGANIZATION = ResourceType(
     order=("name", "id"), doc="Établissements, cabinets, MSP, centres d'imagerie, réseaux.",
     search={
         "_id": id_param(),
-        "identifier": _identifier_param({codes.FINESS: lambda v: Q(finess=v)},
-                                        "FINESS (https://finess.esante.gouv.fr|123456789)"),
+        "identifier": _identifier_param({codes.FINESS: lambda v: Q(finess=v),
+                                         codes.ID_NAT_STRUCT: _idnst_lookup,
+                                         codes.SIRET: lambda v: Q(siret=v) if v else
+                                         Q(pk__in=[])},
+                                        "IDNST (urn:oid:1.2.250.1.71.4.2.2|1+FINESS or "
+                                        "3+SIRET), FINESS (https://finess.esante.gouv.fr|…), "
+                                        "SIRET (https://sirene.fr|…)"),
         "name": _folded_param("search_key", "name: a word starts with (case and accents "
                               "ignored); :contains, :exact"),
         "phonetic": _phonetic_param("directory_organisation", "name, tolerant of typos"),
@@ -370,7 +385,10 @@ PRACTITIONER_ROLE = ResourceType(
 # --- patients -------------------------------------------------------------------------------
 
 def _patients(user) -> QuerySet:
-    return patient_queryset_for(user).prefetch_related(
+    # A Patient resource is the identity alone (traits, status, local numbers): who found it
+    # by its traits may read it; its data (DiagnosticReport, Observation…) keeps the stricter
+    # rule of patients/access.py.
+    return identity_queryset_for(user).prefetch_related(
         Prefetch("local_identifiers",
                  queryset=PatientIdentifier.objects.select_related("organisation")),
         Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")))
@@ -431,7 +449,8 @@ PATIENT = ResourceType(
     order=("birth_name", "birth_given_names", "id"), patient_id=lambda p: p.pk,
     interactions=("read", "search-type", "create"),
     doc="Identités patient (traits INS, identifiants locaux ; opération $match). Visibles "
-        "par qui les a créées ou retrouvées et par les destinataires de leurs demandes.",
+        "par qui a une relation de soin avec le patient ou a retrouvé l'identité par ses "
+        "traits ; l'identité seule n'ouvre pas les données du patient.",
     search={
         "_id": id_param(),
         "identifier": _patient_identifier_param(),

@@ -18,7 +18,7 @@ from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
 from parcours.lib.uploads import UploadError
 from parcours.patients.access import access_patient
-from parcours.patients.services import patient_create
+from parcours.patients.services import local_system, patient_create, patient_identifier_add
 from parcours.referrals import services as referral_services
 from parcours.referrals.access import access_referral
 from parcours.referrals.models import ReferralAttachment
@@ -314,13 +314,37 @@ def _create_patient(request, rtype, body):
     if not is_gp(request.user):
         raise FhirError(403, "Seul un médecin de ville peut créer un patient.")
     args = parse.patient_args(body)
+    local = parse.patient_local_identifiers(body, _issued_systems(request.user))
     try:
         with transaction.atomic():
-            result = patient_create(actor=request.user, **args)
+            result = patient_create(actor=request.user, ins_system=parse.patient_ins_system(body),
+                                    **args)
+            for system, value, kind, organisation in local:
+                patient_identifier_add(actor=request.user, patient=result.patient,
+                                       system=system, value=value, kind=kind,
+                                       organisation=organisation)
     except ValidationError as exc:
-        raise from_validation_error(exc, field_paths=parse.PATIENT_FIELDS) from None
-    # An identity already known by its traits is returned, not duplicated (200, not 201).
-    return _created(request, rtype, result.patient, 201 if result.created else 200)
+        raise from_validation_error(exc, field_paths={
+            **parse.PATIENT_FIELDS, "identifier": "Patient.identifier"}) from None
+    # An identity already known by every trait is returned, not duplicated (200, not 201); the
+    # caller may use it but sees none of its data (patients/access.py).
+    patient = result.patient
+    if local:
+        patient = _match_rows().get(pk=patient.pk)
+    return _created(request, rtype, patient, 201 if result.created else 200)
+
+
+def _issued_systems(user) -> dict[str, tuple]:
+    """The local identifier systems the user's organisations issue (their IPP, network file
+    number, other local number: patients.services.local_system) → (kind, organisation)."""
+    from parcours.directory.models import Organisation
+    from parcours.patients.models import PatientIdentifier
+
+    kinds = (PatientIdentifier.Kind.IPP, PatientIdentifier.Kind.NETWORK,
+             PatientIdentifier.Kind.OTHER)
+    return {local_system(org, kind): (kind, org)
+            for org in Organisation.objects.filter(memberships__user=user).distinct()
+            for kind in kinds}
 
 
 def _create_service_request(request, rtype, body):
@@ -387,15 +411,16 @@ def _parameters(body) -> dict:
 def patient_match(request):
     """Patient/$match: the identities that may be the Patient given, scored and graded.
 
-    Only identities the caller may see are returned — except a *certain* match for a query
-    carrying the traits a creation needs (birth name, first name, birth date, sex): that is
-    what ``POST Patient`` already answers with the known identity, by design, so that a
-    second professional finds the patient instead of creating a duplicate.
+    Only identities the caller may see (``identity_queryset_for``) are returned — except a
+    *certain* match for a query carrying the traits a creation needs (birth name, first name,
+    birth date, sex), so that a second professional finds the patient instead of creating a
+    duplicate. Either way it is the identity alone: $match records nothing, changes nothing on
+    the identity and opens none of its data (patients/access.py).
     """
     from parcours.lib.identity import CERTAIN, Identity
     from parcours.lib.ins import ins_kind
     from parcours.lib.text import ins_form
-    from parcours.patients.access import patient_queryset_for
+    from parcours.patients.access import identity_queryset_for
     from parcours.patients.matching import find_matches
 
     from . import codes
@@ -426,7 +451,7 @@ def patient_match(request):
     count = args["count"] if isinstance(args["count"], int) and args["count"] > 0 else 10
     found = find_matches(query, identifiers=local,
                          minimum=CERTAIN if args["onlyCertainMatches"] else "possible")
-    visible = set(patient_queryset_for(request.user).filter(
+    visible = set(identity_queryset_for(request.user).filter(
         pk__in=[f.patient.pk for f in found]).values_list("pk", flat=True))
     full_traits = bool(query.birth_name and query.given_names and born and query.sex)
     shown = [f for f in found if f.patient.pk in visible
@@ -436,7 +461,8 @@ def patient_match(request):
     ctx = _ctx(request)
     entries = [{
         "fullUrl": f"{ctx.base}Patient/{f.patient.pk}",
-        "resource": mappers.patient(patients[f.patient.pk], ctx),
+        "resource": _match_resource(patients[f.patient.pk], ctx,
+                                    known=f.patient.pk in visible),
         "search": {"extension": [{"url": mappers.MATCH_GRADE, "valueCode": f.match.grade}],
                    "mode": "match", "score": f.match.score},
     } for f in shown]
@@ -447,6 +473,20 @@ def patient_match(request):
     if entries:
         result["entry"] = entries
     return fhir_response(result)
+
+
+def _match_resource(patient, ctx: Ctx, *, known: bool) -> dict:
+    """The Patient of a $match entry. An identity the caller neither cares for nor found
+    before is disclosed with its traits and INS only (enough to recognise the person and use
+    the identity): its phone and the local numbers other organisations gave it stay out."""
+    resource = mappers.patient(patient, ctx)
+    if not known:
+        from . import codes
+
+        resource.pop("telecom", None)
+        resource["identifier"] = [i for i in resource.get("identifier", [])
+                                  if i["system"] in (*codes.INS_SYSTEMS, codes.PATIENT_ID)]
+    return resource
 
 
 def _match_rows():

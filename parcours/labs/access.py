@@ -1,6 +1,9 @@
-"""Who sees lab reports: the prescribing GP; professionals who may see the patient (once the
-report is attached); identitovigilance reviewers for the reports waiting for a patient; the
-territory administrator. Everyone else: 404."""
+"""Who sees lab reports: the prescriber named in the report; professionals with a care
+relationship with the patient (patients/access.py: a request, an appointment, a message, a
+care link, the médecin traitant, an open « bris de glace ») once the report is attached;
+identitovigilance reviewers for the reports waiting for a patient; the territory
+administrator. Finding the patient's identity by its traits opens none of them (issue 12).
+Everyone else: 404."""
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -12,6 +15,7 @@ from .models import LabReport
 
 
 def lab_report_queryset_for(user) -> QuerySet[LabReport]:
+    """The lab reports this user may read. Takes a user; returns a LabReport queryset."""
     if not user.is_authenticated:
         return LabReport.objects.none()
     if is_territory_admin(user):

@@ -1,27 +1,126 @@
-"""Who may see a patient: a professional who created or found them (a care link), or who may
-see one of their requests. Everyone else gets the same 404 as for a missing patient."""
+"""Who may see a patient, in two levels (issue 12, "Matching never grants access").
+
+- **The patient's data** (hospital record summary, lab results, letters, others' requests…):
+  ``patient_queryset_for`` — a care relationship the platform records:
+    * a request the user may see (referrals/access.py: author, desk, doctors of the service);
+    * an appointment the user may see (scheduling/access.py: booked by, prescriber, staff);
+    * a message about the patient in the user's mailbox;
+    * a care link (patients.CareLink): creator of the identity, recipient of a message or a
+      letter, prescriber of a lab report attached to the patient, hospital that sent the
+      summary, the declared médecin traitant;
+    * an open « bris de glace » (EmergencyAccess), explicit, with a reason, time-limited.
+- **The identity alone** (traits, status, local numbers; enough to send a request, book or
+  write, which then records a care relationship): ``identity_queryset_for`` — the above, plus
+  the identities the user found by their traits (IdentityLink).
+
+Everyone else gets the same 404 as for a missing patient. Every area asks this module
+(labs/access.py, messaging/access.py, the patient page, FHIR), so the rule lives here only.
+"""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from .models import CareLink, DuplicateCandidate, Patient, PatientMerge
+from .models import (
+    CareLink,
+    DuplicateCandidate,
+    EmergencyAccess,
+    IdentityLink,
+    Patient,
+    PatientMerge,
+)
+
+
+def _care_condition(user) -> Q:
+    # The workflow apps sit above ``patients`` (conventions.md, "Apps import downward only"),
+    # yet their rows *are* the care relationships this rule reads: imported here, inside the
+    # function, so that loading ``patients`` never loads them.
+    from parcours.messaging.models import MailboxEntry
+    from parcours.referrals.access import referral_queryset_for
+    from parcours.scheduling.access import appointment_care_queryset_for
+
+    linked = CareLink.objects.filter(patient=OuterRef("pk"), user=user)
+    via_referral = referral_queryset_for(user).filter(patient=OuterRef("pk"))
+    via_appointment = appointment_care_queryset_for(user).filter(patient=OuterRef("pk"))
+    via_message = MailboxEntry.objects.filter(user=user, thread__patient=OuterRef("pk"))
+    emergency = EmergencyAccess.objects.filter(patient=OuterRef("pk"), user=user,
+                                               expires_at__gt=timezone.now())
+    return (Q(Exists(linked)) | Q(Exists(via_referral)) | Q(Exists(via_appointment))
+            | Q(Exists(via_message)) | Q(Exists(emergency)))
 
 
 def patient_queryset_for(user) -> QuerySet[Patient]:
-    from parcours.referrals.access import referral_queryset_for
-
+    """The patients whose data this user may see: a recorded care relationship or an open
+    « bris de glace ». Takes a user; returns a queryset of Patient."""
     if not user.is_authenticated:
         return Patient.objects.none()
-    linked = CareLink.objects.filter(patient=OuterRef("pk"), user=user)
-    via_referral = referral_queryset_for(user).filter(patient=OuterRef("pk"))
-    return Patient.objects.filter(Q(Exists(linked)) | Q(Exists(via_referral)))
+    return Patient.objects.filter(_care_condition(user))
+
+
+def identity_queryset_for(user) -> QuerySet[Patient]:
+    """The identities this user may see and use (search, request, booking, message): those of
+    ``patient_queryset_for`` and those they found by their traits. Seeing an identity here
+    opens none of its data."""
+    if not user.is_authenticated:
+        return Patient.objects.none()
+    found = IdentityLink.objects.filter(patient=OuterRef("pk"), user=user)
+    return Patient.objects.filter(_care_condition(user) | Q(Exists(found)))
 
 
 def access_patient(user, patient_id) -> Patient:
+    """The identity ``patient_id`` if this user may see and use it (``identity_queryset_for``);
+    raises Http404 otherwise. It does NOT open the patient's data: ask
+    ``can_see_patient_data`` (or use ``access_patient_data``) before showing any."""
+    try:
+        return identity_queryset_for(user).get(pk=patient_id)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404("Patient introuvable") from None
+
+
+def access_patient_data(user, patient_id) -> Patient:
+    """The patient ``patient_id`` if this user may see their data (``patient_queryset_for``);
+    raises Http404 otherwise."""
     try:
         return patient_queryset_for(user).get(pk=patient_id)
     except (Patient.DoesNotExist, ValueError, TypeError):
         raise Http404("Patient introuvable") from None
+
+
+def can_see_patient_data(user, patient: Patient) -> bool:
+    return patient_queryset_for(user).filter(pk=patient.pk).exists()
+
+
+def emergency_access_open_for(user, patient: Patient) -> EmergencyAccess | None:
+    """The user's open « bris de glace » on this patient, if any (its reads are audited as
+    such)."""
+    if not user.is_authenticated:
+        return None
+    return EmergencyAccess.objects.filter(patient=patient, user=user,
+                                          expires_at__gt=timezone.now()).first()
+
+
+def has_care_relationship(user, patient: Patient) -> bool:
+    """A care relationship other than a « bris de glace »: who is shown the emergency accesses
+    opened on the patient (the patient's treating professionals)."""
+    if not user.is_authenticated:
+        return False
+    from parcours.messaging.models import MailboxEntry  # above patients: see _care_condition
+    from parcours.referrals.access import referral_queryset_for
+    from parcours.scheduling.access import appointment_care_queryset_for
+
+    return (CareLink.objects.filter(patient=patient, user=user).exists()
+            or referral_queryset_for(user).filter(patient=patient).exists()
+            or appointment_care_queryset_for(user).filter(patient=patient).exists()
+            or MailboxEntry.objects.filter(user=user, thread__patient=patient).exists())
+
+
+def can_open_emergency_access(user) -> bool:
+    """Clinicians may break the glass: GPs, hospital doctors, pathway desks (who admit
+    patients). Not the administrator, not an account without a role."""
+    from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_gp
+
+    return user.is_authenticated and (is_gp(user) or bool(doctor_service_ids(user))
+                                      or bool(desk_hospital_ids(user)))
 
 
 # --- identitovigilance ------------------------------------------------------------------------
@@ -45,7 +144,7 @@ def candidate_queryset_for(user) -> QuerySet[DuplicateCandidate]:
     qs = DuplicateCandidate.objects.select_related("low", "high")
     if is_territory_admin(user):
         return qs
-    visible = patient_queryset_for(user).values("pk")
+    visible = identity_queryset_for(user).values("pk")
     return qs.filter(Q(low__in=visible) | Q(high__in=visible))
 
 
@@ -64,5 +163,5 @@ def merge_queryset_for(user) -> QuerySet[PatientMerge]:
     qs = PatientMerge.objects.select_related("survivor", "merged", "by")
     if is_territory_admin(user):
         return qs
-    visible = patient_queryset_for(user).values("pk")
+    visible = identity_queryset_for(user).values("pk")
     return qs.filter(Q(survivor__in=visible) | Q(merged__in=visible))

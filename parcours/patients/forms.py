@@ -67,3 +67,35 @@ class IdentifierForm(forms.Form):
         if not value.isprintable() or len(value) < 2:
             raise forms.ValidationError(_("Numéro invalide."))
         return value
+
+
+class EmergencyAccessForm(forms.Form):
+    """« Bris de glace »: the reason is mandatory (services.emergency_access_open)."""
+
+    reason = forms.CharField(label=_("Motif de l'accès en urgence"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Une phrase : la situation qui impose de consulter le "
+                                         "dossier sans relation de soin enregistrée. L'accès "
+                                         "est limité dans le temps, tracé et signalé aux "
+                                         "professionnels qui suivent le patient."))
+
+
+class MergeForm(forms.Form):
+    """Merge two identities: which one to keep, why, and a confirmation (checked again in
+    services.patient_merge)."""
+
+    survivor = forms.ChoiceField(label=_("Identité à conserver"), choices=(),
+                                 widget=forms.RadioSelect, error_messages={
+                                     "required": _("Choisissez l'identité à conserver.")})
+    reason = forms.CharField(label=_("Motif de la fusion"), max_length=300, required=False,
+                             help_text=_("Les éléments qui montrent qu'il s'agit de la même "
+                                         "personne (pièce d'identité, INS…)."))
+    confirm = forms.BooleanField(label=_("J'ai comparé les traits des deux identités et je "
+                                         "confirme qu'il s'agit de la même personne."),
+                                 required=False)
+
+    def __init__(self, *args, pair, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survivor"].choices = [
+            (str(p.pk), f"n° {p.pk} — {p.display_name} ({p.get_identity_status_display()})")
+            for p in (pair.low, pair.high)]

@@ -51,6 +51,10 @@ class Patient(models.Model):
                                     verbose_name=_("fusionnée dans"))
     merged_at = models.DateTimeField(_("fusionnée le"), null=True, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    # The médecin traitant declared on the platform: a care relationship (patients/access.py).
+    treating_doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                        null=True, blank=True, related_name="+",
+                                        verbose_name=_("médecin traitant"))
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("créé par"))
@@ -107,7 +111,10 @@ class Patient(models.Model):
 
 
 class CareLink(models.Model):
-    """Why a professional may see a patient outside of a referral (they created or found it)."""
+    """A care relationship the platform recorded outside of a request or an appointment: the
+    professional created the identity, received a message or a letter about the patient, was
+    the prescriber of a lab report attached to them, sent their hospital summary, or is their
+    declared médecin traitant. It opens the patient's data (patients/access.py)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_links")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
@@ -122,6 +129,52 @@ class CareLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.patient}"
+
+
+class IdentityLink(models.Model):
+    """A professional found a known identity by its traits (creation form, ``POST Patient``):
+    they may *use* the identity — send a request, book, write a message, which records a care
+    relationship — but this link opens none of the data others recorded (issue 12: matching
+    never grants access)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identité retrouvée")
+        verbose_name_plural = _("identités retrouvées")
+        constraints = [models.UniqueConstraint(fields=["patient", "user"],
+                                               name="identitylink_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ~ {self.patient}"
+
+
+class EmergencyAccess(models.Model):
+    """« Bris de glace »: a professional opened a patient's data without a recorded care
+    relationship, in an emergency, with a reason. Limited in time
+    (``settings.EMERGENCY_ACCESS_HOURS``), audited, and shown on the patient page to the
+    patient's treating professionals."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE,
+                                related_name="emergency_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+")
+    reason = models.CharField(_("motif"), max_length=500)
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("accès en urgence (bris de glace)")
+        verbose_name_plural = _("accès en urgence (bris de glace)")
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["user", "patient", "expires_at"],
+                                name="emergency_user_patient")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.patient} ({self.opened_at:%Y-%m-%d %H:%M})"
 
 
 class PatientIdentifier(models.Model):

@@ -6,14 +6,15 @@ from django.db.models import Q, QuerySet
 
 from parcours.lib.text import search_key
 
-from .access import patient_queryset_for
+from .access import identity_queryset_for
 from .models import Patient
 
 
 def patient_search(*, user, query: str = "", birth_date: date | None = None,
                    limit: int = 50) -> QuerySet[Patient]:
-    """Patients this user may see, matching a name (birth or used) and/or a birth date."""
-    qs = patient_queryset_for(user).filter(merged_into__isnull=True)  # merged: see survivor
+    """Identities this user may see (not their data: patients/access.py), matching a name
+    (birth or used) and/or a birth date."""
+    qs = identity_queryset_for(user).filter(merged_into__isnull=True)  # merged: see survivor
     key = search_key(query or "")
     for word in key.split():
         qs = qs.filter(Q(search_name__contains=word) | Q(used_name__contains=word))

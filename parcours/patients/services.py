@@ -7,8 +7,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -19,6 +19,7 @@ from parcours.lib.text import ins_form, is_ins_name, search_key
 from .models import (
     CareLink,
     DuplicateCandidate,
+    IdentityLink,
     IdentityStatusChange,
     Patient,
     PatientIdentifier,
@@ -93,49 +94,80 @@ def _clean_identity(*, birth_name, birth_given_names, birth_date, sex, birthplac
     return data
 
 
+def _traits_agree(data: dict, known: Patient) -> bool:
+    """Every trait entered agrees with the known identity (issue 12, "Reuse only when every
+    entered trait agrees"): birth name, *all* birth given names, birth date, sex exactly; the
+    birthplace, the used name and first name and the INS matricule whenever they were typed
+    (a trait typed that the known identity lacks is a difference too: reusing would drop it).
+    Takes the cleaned traits and a Patient; returns a bool."""
+    if (data["birth_name"], data["birth_given_names"], data["birth_date"], data["sex"]) != \
+            (known.birth_name, known.birth_given_names, known.birth_date, known.sex):
+        return False
+    typed = {"birthplace_insee": data["birthplace_insee"], "used_name": data["used_name"],
+             "ins_nir": data["ins_nir"]}
+    for field, value in typed.items():
+        if value and value != getattr(known, field):
+            return False
+    first = data["used_first_name"]
+    return not first or search_key(first) == search_key(known.used_first_name)
+
+
 def patient_find_existing(*, ins_nir: str, birth_name: str, birth_given_names: str,
                           birth_date: date, sex: str) -> Patient | None:
-    """The identity already known for these exact traits or this INS matricule."""
-    condition = Q(search_name=search_key(f"{birth_name} {birth_given_names.split(' ')[0]}"),
-                  birth_date=birth_date, sex=sex)
+    """The identity carrying this INS matricule, else the oldest one with the same birth name,
+    first given name, birth date and sex (not merged), or None. The caller still compares every
+    trait (``_traits_agree``) before reusing it."""
     if ins_nir:
-        condition |= Q(ins_nir=ins_nir)
-    return Patient.objects.filter(condition, merged_into__isnull=True).order_by("id").first()
+        holder = Patient.objects.filter(ins_nir=ins_nir).first()
+        if holder is not None:
+            return holder
+    return _same_key(birth_name=birth_name, birth_given_names=birth_given_names,
+                     birth_date=birth_date, sex=sex).first()
+
+
+def _same_key(*, birth_name, birth_given_names, birth_date, sex):
+    return Patient.objects.filter(
+        search_name=search_key(f"{birth_name} {birth_given_names.split(' ')[0]}"),
+        birth_date=birth_date, sex=sex, merged_into__isnull=True).order_by("id")
 
 
 def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date: date,
                    sex: str, birthplace_insee: str = "", ins_nir: str = "",
                    used_name: str = "", used_first_name: str = "",
                    phone: str = "", ins_system: str = "") -> PatientResult:
-    """Create a patient, or return the identity that already carries these traits.
+    """Create a patient, or return the identity that already carries every trait typed.
 
-    Presenting the five traits (or the INS matricule) of a known identity is how a second
-    professional finds it: we link them to it instead of creating a duplicate. When the
-    traits only resemble a known identity (probable or possible match), the new identity is
-    created — the professional needs it now — and the pair goes to the review queue.
+    Takes the traits as typed; returns a PatientResult (``created`` False for a known
+    identity). Raises ValidationError (French message per field) on a bad trait, or when the
+    INS matricule typed belongs to an identity whose traits differ.
+
+    Finding a known identity never grants access and never changes it (issue 12): the actor
+    gets an ``IdentityLink`` — they may use the identity (request, booking, message) but see
+    none of the data others recorded — and nothing typed is written onto it (no NIR, no
+    trait). When the traits only resemble a known identity (a given name more, a hyphen, a
+    birthplace, an INS the known one lacks), a new identity is created with what was typed and
+    the pair goes to the identitovigilance review queue.
     """
     data = _clean_identity(birth_name=birth_name, birth_given_names=birth_given_names,
                            birth_date=birth_date, sex=sex, birthplace_insee=birthplace_insee,
                            ins_nir=ins_nir, used_name=used_name,
                            used_first_name=used_first_name)
     with transaction.atomic():
-        existing = patient_find_existing(
-            ins_nir=data["ins_nir"], birth_name=data["birth_name"],
-            birth_given_names=data["birth_given_names"], birth_date=data["birth_date"],
-            sex=data["sex"])
-        if existing is not None:
-            if data["ins_nir"] and existing.ins_nir and existing.ins_nir != data["ins_nir"]:
-                raise ValidationError({"ins_nir": _("Une identité avec les mêmes traits existe "
-                                                    "avec un autre matricule INS : contactez "
-                                                    "la cellule d'identitovigilance.")})
-            if data["ins_nir"] and not existing.ins_nir:
-                existing.ins_nir = data["ins_nir"]
-                existing.ins_kind = ins_kind(data["ins_nir"], ins_system)
-                existing.save(update_fields=["ins_nir", "ins_kind"])
-            CareLink.objects.get_or_create(patient=existing, user=actor)
-            audit_log(user=actor, action="read", obj=existing, patient_id=existing.pk,
-                      detail="identité retrouvée par ses traits")
-            return PatientResult(existing, created=False)
+        if data["ins_nir"]:
+            holder = Patient.objects.filter(ins_nir=data["ins_nir"]).first()
+            if holder is not None and not _traits_agree(data, holder):
+                raise ValidationError({"ins_nir": _(
+                    "Ce matricule INS est déjà porté par une identité dont les traits diffèrent "
+                    "de ceux saisis : vérifiez la saisie ; en cas de doute, contactez la cellule "
+                    "d'identitovigilance.")})
+            if holder is not None:
+                return _reuse(actor, patient_resolve(holder))
+        near = list(_same_key(birth_name=data["birth_name"],
+                              birth_given_names=data["birth_given_names"],
+                              birth_date=data["birth_date"], sex=data["sex"]))
+        for known in near:
+            if _traits_agree(data, known):
+                return _reuse(actor, known)
         patient = Patient(**data, phone=(phone or "").strip(), created_by=actor,
                           ins_kind=ins_kind(data["ins_nir"], ins_system))
         patient.set_keys()
@@ -148,8 +180,34 @@ def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date
         CareLink.objects.create(patient=patient, user=actor)
         audit_log(user=actor, action="create", obj=patient, patient_id=patient.pk)
         candidates = flag_duplicates(patient=patient, source="creation")
+        flagged = {c.low_id for c in candidates} | {c.high_id for c in candidates}
+        for known in near:
+            # Same name key, birth date and sex but a trait differs: always a pair to review,
+            # whatever the matcher's grade.
+            if known.pk not in flagged:
+                candidates.append(_flag_pair(patient, known, reason=_(
+                    "mêmes nom, premier prénom, date de naissance et sexe ; un trait saisi "
+                    "diffère")))
         identity_hooks_run(actor=actor, patient=patient)
         return PatientResult(patient, created=True, candidates=candidates)
+
+
+def _reuse(actor, known: Patient) -> PatientResult:
+    """The actor found ``known`` by its traits: record that they may use the identity (and
+    nothing more), audit it, change nothing on the identity."""
+    IdentityLink.objects.get_or_create(patient=known, user=actor)
+    audit_log(user=actor, action="search", obj=known, patient_id=known.pk,
+              detail="identité retrouvée par ses traits (sans accès au dossier)")
+    return PatientResult(known, created=False)
+
+
+def _flag_pair(a: Patient, b: Patient, *, reason: str) -> DuplicateCandidate:
+    low, high = sorted((a.pk, b.pk))
+    candidate, _created = DuplicateCandidate.objects.get_or_create(
+        low_id=low, high_id=high,
+        defaults={"score": 0.9, "grade": "probable", "reasons": [str(reason)],
+                  "source": "creation"})
+    return candidate
 
 
 def flag_duplicates(*, patient: Patient, source: str) -> list[DuplicateCandidate]:
@@ -180,6 +238,25 @@ STATUS_TRANSITIONS: dict[str, set[str]] = {
     S.VALIDATED: {S.QUALIFIED, S.PROVISIONAL},
     S.RETRIEVED: {S.QUALIFIED, S.PROVISIONAL},
     S.QUALIFIED: {S.PROVISIONAL},
+}
+_DOCUMENT = _lazy("une pièce d'identité à haut niveau de confiance contrôlée (carte nationale "
+                  "d'identité, passeport, titre de séjour ; livret de famille ou extrait d'acte "
+                  "de naissance pour un mineur) — la carte Vitale ne suffit pas")
+_INSI = _lazy("l'INS récupérée par le téléservice INSi (matricule renseigné sur l'identité)")
+_NOT_NIA = _lazy("impossible avec un NIA (numéro d'attente)")
+_DOUBT = _lazy("un doute sur l'identité : réservé à l'identitovigilance, motif obligatoire")
+# The evidence each move needs, shown on the patient page next to the status form. Source:
+# RNIV 1 "Principes communs" (ANS, 4 statuts de confiance, [EXI SI 07]): VALI = identity
+# checked on a high-trust document; RECUP = INS retrieved by INSi; QUAL = both; a NIA
+# (temporary number) cannot make a qualified identity.
+STATUS_EVIDENCE = {
+    (S.PROVISIONAL, S.VALIDATED): _DOCUMENT,
+    (S.PROVISIONAL, S.RETRIEVED): _INSI,
+    (S.VALIDATED, S.QUALIFIED): format_lazy("{} ; {}", _INSI, _NOT_NIA),
+    (S.RETRIEVED, S.QUALIFIED): format_lazy("{} ; {}", _DOCUMENT, _NOT_NIA),
+    (S.VALIDATED, S.PROVISIONAL): _DOUBT,
+    (S.RETRIEVED, S.PROVISIONAL): _DOUBT,
+    (S.QUALIFIED, S.PROVISIONAL): _DOUBT,
 }
 # High-trust identity documents: what validates an identity (a health insurance card does not).
 IDENTITY_DOCUMENTS = {
@@ -240,7 +317,77 @@ def patient_set_status(*, actor, patient: Patient, status: str, document: str = 
                                             at=now)
         audit_log(user=actor, action="update", obj=patient, patient_id=patient.pk,
                   detail=f"statut {old} → {status} {document}".strip())
+        if status in (S.RETRIEVED, S.QUALIFIED):
+            # The identity now carries an INSi-retrieved matricule: results waiting for it
+            # (labs) attach in this transaction.
+            identity_hooks_run(actor=actor, patient=patient)
     return patient
+
+
+# --- care relationships: médecin traitant, « bris de glace » ----------------------------------
+
+def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
+    """A GP declares themselves the patient's médecin traitant: a care relationship the
+    platform records (it opens the patient's data, patients/access.py), audited with the
+    previous one. Takes the GP and the patient (whose identity they may see); returns the
+    patient. Raises ValidationError (French) if the actor is not a GP."""
+    from parcours.accounts.scopes import is_gp
+
+    if not is_gp(actor):
+        raise ValidationError({"treating_doctor": _("Seul un médecin généraliste peut se "
+                                                    "déclarer médecin traitant.")})
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        before = patient.treating_doctor_id
+        if before == actor.pk:
+            return patient
+        patient.treating_doctor = actor
+        patient.save(update_fields=["treating_doctor"])
+        CareLink.objects.get_or_create(patient=patient, user=actor)
+        audit_log(user=actor, action="update", obj=patient, patient_id=patient.pk,
+                  detail=f"médecin traitant déclaré : utilisateur {actor.pk} "
+                         f"(précédent : {before or 'aucun'})")
+    return patient
+
+
+EMERGENCY_REASON_MIN_WORDS = 3
+EMERGENCY_REASON_MIN_LENGTH = 15
+
+
+def emergency_access_open(*, actor, patient: Patient, reason: str):
+    """« Bris de glace »: open the patient's data to ``actor`` without a recorded care
+    relationship, for ``settings.EMERGENCY_ACCESS_HOURS`` hours (24 by default). Takes the
+    clinician, the patient (whose identity they may see) and the reason (a sentence: at least
+    three words); returns the EmergencyAccess. Raises ValidationError (French) without a
+    reason or for an account that is not a clinician. Audited as its own action
+    (``emergency``); the patient's treating professionals see it on the patient page."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from .access import can_open_emergency_access
+    from .models import EmergencyAccess
+
+    reason = " ".join((reason or "").split())
+    errors = {}
+    if not can_open_emergency_access(actor):
+        errors["reason"] = _("Seul un professionnel de soins (médecin, accueil des parcours) "
+                             "peut ouvrir un accès en urgence.")
+    elif len(reason.split()) < EMERGENCY_REASON_MIN_WORDS or \
+            len(reason) < EMERGENCY_REASON_MIN_LENGTH:
+        errors["reason"] = _("Expliquez en une phrase pourquoi l'accès en urgence est "
+                             "nécessaire (trois mots au moins).")
+    if errors:
+        raise ValidationError(errors)
+    hours = getattr(settings, "EMERGENCY_ACCESS_HOURS", 24)
+    now = timezone.now()
+    with transaction.atomic():
+        access = EmergencyAccess.objects.create(patient=patient, user=actor, reason=reason[:500],
+                                                opened_at=now,
+                                                expires_at=now + timedelta(hours=hours))
+        audit_log(user=actor, action="emergency", obj=access, patient_id=patient.pk,
+                  detail=f"bris de glace ({hours} h) : {reason}")
+    return access
 
 
 # --- local identifiers ----------------------------------------------------------------------
@@ -318,8 +465,10 @@ def duplicate_separate(*, actor, candidate: DuplicateCandidate,
 
 
 # Relations a merge does not move: they describe the identities themselves.
+# An emergency access stays on the identity it was opened on (moving it would widen it).
 _MERGE_KEEPS = {"patients.CareLink", "patients.DuplicateCandidate", "patients.PatientMerge",
-                "patients.Patient", "patients.IdentityStatusChange"}
+                "patients.Patient", "patients.IdentityStatusChange", "patients.IdentityLink",
+                "patients.EmergencyAccess"}
 
 
 def _moved_relations():
@@ -330,13 +479,34 @@ def _moved_relations():
             yield rel.related_model, rel.field.name
 
 
+MERGE_REASON_MIN_LENGTH = 10
+
+
 def patient_merge(*, actor, survivor: Patient, merged: Patient,
-                  candidate: DuplicateCandidate | None = None, reason: str = "") -> PatientMerge:
+                  candidate: DuplicateCandidate | None = None, reason: str = "",
+                  confirmed: bool = False) -> PatientMerge:
     """Merge ``merged`` into ``survivor``. Nothing is deleted: the merged identity stays and
     redirects, its rows are moved (ids recorded), its care links copied, so that
-    ``patient_merge_undo`` restores exactly the state before."""
+    ``patient_merge_undo`` restores exactly the state before.
+
+    Takes the identity to keep, the one merged into it, the reviewed pair if any, a reason
+    (at least ``MERGE_REASON_MIN_LENGTH`` characters) and ``confirmed`` (the reviewer
+    confirmed after seeing the traits side by side). Returns the PatientMerge. Raises
+    ValidationError (French) without a reason or confirmation, on one identity merged with
+    itself or already merged, or on two different INS matricules. A merge is an
+    identitovigilance decision that must be traceable (RNIV 1, "Principes communs",
+    gestion des doublons)."""
     if survivor.pk == merged.pk:
         raise ValidationError(_("Une identité ne peut pas être fusionnée avec elle-même."))
+    errors = {}
+    if len((reason or "").strip()) < MERGE_REASON_MIN_LENGTH:
+        errors["reason"] = _("Indiquez le motif de la fusion (quelques mots : les pièces ou "
+                             "les éléments qui montrent qu'il s'agit de la même personne).")
+    if not confirmed:
+        errors["confirm"] = _("Confirmez la fusion après avoir comparé les traits des deux "
+                              "identités.")
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         locked = {p.pk: p for p in Patient.objects.select_for_update()
                   .filter(pk__in=[survivor.pk, merged.pk])}
@@ -373,6 +543,16 @@ def patient_merge(*, actor, survivor: Patient, merged: Patient,
         for link in CareLink.objects.filter(patient=merged).exclude(user_id__in=linked):
             undo["care_links"].append(CareLink.objects.create(patient=survivor,
                                                               user_id=link.user_id).pk)
+        # Who could use the merged identity may use the survivor (and see no more of it).
+        undo["identity_links"] = []
+        found = set(IdentityLink.objects.filter(patient=survivor).values_list("user_id",
+                                                                              flat=True))
+        for link in IdentityLink.objects.filter(patient=merged).exclude(user_id__in=found):
+            undo["identity_links"].append(IdentityLink.objects.create(
+                patient=survivor, user_id=link.user_id).pk)
+        if undo["ins"]:
+            # The survivor gets its INS matricule from the merged identity.
+            identity_hooks_run(actor=actor, patient=survivor)
         now = timezone.now()
         merged.merged_into, merged.merged_at = survivor, now
         merged.save(update_fields=["merged_into", "merged_at"])
@@ -409,6 +589,7 @@ def patient_merge_undo(*, actor, merge: PatientMerge, reason: str = "") -> Patie
             model = apps.get_model(label)
             model.objects.filter(pk__in=ids, **{fk: survivor}).update(**{fk: merged})
         CareLink.objects.filter(pk__in=undo.get("care_links", [])).delete()
+        IdentityLink.objects.filter(pk__in=undo.get("identity_links", [])).delete()
         PatientIdentifier.objects.filter(pk__in=undo.get("identifiers", [])).delete()
         if undo.get("ins"):
             survivor.ins_nir, survivor.ins_kind = "", ""

@@ -15,24 +15,40 @@ from parcours.referrals.selectors import referral_list_for_patient
 from .access import (
     access_candidate,
     access_patient,
+    access_patient_data,
+    can_open_emergency_access,
+    can_see_patient_data,
     candidate_queryset_for,
+    emergency_access_open_for,
+    has_care_relationship,
+    identity_queryset_for,
     is_identity_reviewer,
     merge_queryset_for,
-    patient_queryset_for,
 )
-from .forms import IdentifierForm, PatientForm, PatientSearchForm, StatusForm
+from .forms import (
+    EmergencyAccessForm,
+    IdentifierForm,
+    MergeForm,
+    PatientForm,
+    PatientSearchForm,
+    StatusForm,
+)
 from .models import DuplicateCandidate, Patient
 from .record import record_items_for
 from .selectors import patient_search
 from .services import (
+    STATUS_EVIDENCE,
+    STATUS_TRANSITIONS,
     duplicate_separate,
     duplicates_scan,
+    emergency_access_open,
     local_system,
     patient_create,
     patient_identifier_add,
     patient_merge,
     patient_merge_undo,
     patient_set_status,
+    treating_doctor_declare,
 )
 
 
@@ -89,7 +105,7 @@ def create(request):
 
 
 def _access_or_survivor(user, pk) -> tuple[Patient, bool]:
-    """The patient, or — for a merged identity — the identity it now lives in, if this user
+    """The identity, or — for a merged identity — the identity it now lives in, if this user
     may see that one (True: redirect)."""
     try:
         return access_patient(user, pk), False
@@ -103,23 +119,40 @@ def _access_or_survivor(user, pk) -> tuple[Patient, bool]:
         return access_patient(user, patient_resolve(merged).pk), True
 
 
+def _status_moves(patient) -> list[dict]:
+    """The statuses this identity may move to now, each with the evidence it needs
+    (services.STATUS_EVIDENCE, after the RNIV)."""
+    return [{"code": code, "label": Patient.Status(code).label,
+             "evidence": STATUS_EVIDENCE[(patient.identity_status, code)]}
+            for code in sorted(STATUS_TRANSITIONS.get(patient.identity_status, ()),
+                               key=list(Patient.Status.values).index)]
+
+
 @login_required
 def detail(request, pk):
+    """The patient page. Anyone who may see the identity sees its traits and what they did
+    themselves (their requests, their threads); the data others recorded (hospital summary,
+    lab results, letters) only with a care relationship or an open « bris de glace »."""
     patient, _moved = _access_or_survivor(request.user, pk)
     if patient.merged_into_id is not None or _moved:
         from .services import patient_resolve
 
         survivor = patient_resolve(patient)
-        if patient_queryset_for(request.user).filter(pk=survivor.pk).exists():
+        if identity_queryset_for(request.user).filter(pk=survivor.pk).exists():
             messages.info(request, _("Cette identité a été fusionnée : voici l'identité "
                                      "conservée."))
             return redirect("patients:detail", survivor.pk)
+    user = request.user
+    data_access = can_see_patient_data(user, patient)
+    emergency = emergency_access_open_for(user, patient) if data_access else None
+    treating = has_care_relationship(user, patient)
     status_form = StatusForm(request.POST or None)
     if request.method == "POST":
+        if not data_access:
+            raise Http404("Patient introuvable")
         if status_form.is_valid():
             try:
-                patient_set_status(actor=request.user, patient=patient,
-                                   **status_form.cleaned_data)
+                patient_set_status(actor=user, patient=patient, **status_form.cleaned_data)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     status_form.add_error(field if field in status_form.fields else None,
@@ -127,24 +160,81 @@ def detail(request, pk):
             else:
                 messages.success(request, _("Statut de l'identité mis à jour."))
                 return redirect("patients:detail", patient.pk)
-    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
-              detail="fiche patient et synthèse hospitalière")
-    reviewer = is_identity_reviewer(request.user)
-    return render(request, "patients/detail.html", {
+    if not data_access:
+        scope = "identité seule (aucune relation de soin)"
+    elif emergency is not None and not treating:
+        scope = f"fiche patient et synthèse hospitalière — bris de glace n° {emergency.pk}"
+    else:
+        scope = "fiche patient et synthèse hospitalière"
+    audit_log(user=user, action="read", obj=patient, patient_id=patient.pk, detail=scope)
+    reviewer = is_identity_reviewer(user)
+    context = {
         "patient": patient,
-        "referrals": referral_list_for_patient(user=request.user, patient=patient),
+        "data_access": data_access,
+        "emergency": emergency,
+        "referrals": referral_list_for_patient(user=user, patient=patient),
         "dmp_url": settings.DMP_URL_TEMPLATE.format(ins=patient.ins_nir),
-        "can_refer": is_gp(request.user),
+        "can_refer": is_gp(user),
         "identifiers": patient.local_identifiers.select_related("organisation"),
-        "record": record_items_for(patient),
-        "status_form": status_form,
+        "record": record_items_for(patient) if data_access else None,
+        "status_form": status_form if data_access else None,
+        "status_moves": _status_moves(patient),
         "status_changes": patient.status_changes.select_related("by")[:5],
         "reviewer": reviewer,
         "merged_from": patient.merged_from.all(),
-        "identifier_form": _identifier_form(request.user),
+        "identifier_form": _identifier_form(user) if data_access else None,
+        "lab_reports": _lab_reports(user, patient),
+        "can_break_glass": not data_access and can_open_emergency_access(user),
+        "emergency_form": EmergencyAccessForm() if not data_access else None,
+        "can_declare_treating": is_gp(user) and patient.treating_doctor_id != user.pk,
+        "emergency_accesses": (patient.emergency_accesses.select_related("user")[:20]
+                               if treating or reviewer else None),
+        **_mail(user, patient),
+    }
+    return render(request, "patients/detail.html", context,
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def emergency_open(request, pk):
+    """« Bris de glace »: a clinician who may see the identity opens its data, with a reason."""
+    patient = access_patient(request.user, pk)
+    form = EmergencyAccessForm(request.POST)
+    if form.is_valid():
+        try:
+            emergency_access_open(actor=request.user, patient=patient,
+                                  reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                form.add_error("reason", errors)
+        else:
+            messages.warning(request, _("Accès en urgence ouvert : il est tracé et signalé aux "
+                                        "professionnels qui suivent ce patient."))
+            return redirect("patients:detail", patient.pk)
+    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
+              detail="identité seule (bris de glace refusé)")
+    return render(request, "patients/detail.html", {
+        "patient": patient, "data_access": False, "emergency_form": form,
+        "can_break_glass": can_open_emergency_access(request.user),
+        "referrals": referral_list_for_patient(user=request.user, patient=patient),
+        "identifiers": patient.local_identifiers.select_related("organisation"),
+        "status_moves": _status_moves(patient), "can_refer": is_gp(request.user),
+        "dmp_url": settings.DMP_URL_TEMPLATE.format(ins=patient.ins_nir),
         "lab_reports": _lab_reports(request.user, patient),
-        **_mail(request.user, patient),
-    }, status=400 if request.method == "POST" else 200)
+        **_mail(request.user, patient)}, status=400)
+
+
+@login_required
+@require_POST
+def treating_doctor(request, pk):
+    """A GP declares themselves the patient's médecin traitant (a care relationship)."""
+    patient = access_patient(request.user, pk)
+    if not is_gp(request.user):
+        raise Http404
+    treating_doctor_declare(actor=request.user, patient=patient)
+    messages.success(request, _("Vous êtes déclaré(e) médecin traitant de ce patient."))
+    return redirect("patients:detail", patient.pk)
 
 
 def _mail(user, patient) -> dict:
@@ -193,7 +283,7 @@ def _identifier_form(user, data=None) -> IdentifierForm | None:
 @login_required
 @require_POST
 def identifier_add(request, pk):
-    patient = access_patient(request.user, pk)
+    patient = access_patient_data(request.user, pk)
     form = _identifier_form(request.user, request.POST)
     if form is None:
         raise Http404
@@ -240,8 +330,11 @@ def duplicates(request):
 
 @login_required
 def duplicate_detail(request, pk):
+    """A pair of the review queue, traits side by side. Merging asks for the identity to keep,
+    a reason and a confirmation; errors are shown on this page, next to the form."""
     _reviewer_only(request.user)
     pair = access_candidate(request.user, pk)
+    form = MergeForm(request.POST or None, pair=pair)
     if request.method == "POST":
         action = request.POST.get("action")
         reason = request.POST.get("reason", "")[:300]
@@ -250,26 +343,35 @@ def duplicate_detail(request, pk):
                 duplicate_separate(actor=request.user, candidate=pair, reason=reason)
                 messages.success(request, _("Les deux identités sont conservées : personnes "
                                             "distinctes."))
-            elif action == "merge":
-                keep = request.POST.get("survivor")
-                if keep not in (str(pair.low_id), str(pair.high_id)):
-                    raise ValidationError(_("Choisissez l'identité à conserver."))
-                survivor, merged = (pair.low, pair.high) if keep == str(pair.low_id) \
-                    else (pair.high, pair.low)
-                patient_merge(actor=request.user, survivor=survivor, merged=merged,
-                              candidate=pair, reason=reason)
-                messages.success(request, _("Identités fusionnées. La fusion peut être "
-                                            "annulée depuis la file d'identitovigilance."))
-            else:
+                return redirect("patients:duplicates")
+            if action != "merge":
                 raise ValidationError(_("Action inconnue."))
+            if not form.is_valid():
+                raise ValidationError({"survivor": _("Choisissez l'identité à conserver.")})
+            keep = form.cleaned_data["survivor"]
+            survivor, merged = (pair.low, pair.high) if keep == str(pair.low_id) \
+                else (pair.high, pair.low)
+            patient_merge(actor=request.user, survivor=survivor, merged=merged,
+                          candidate=pair, reason=form.cleaned_data["reason"],
+                          confirmed=form.cleaned_data["confirm"])
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        return redirect("patients:duplicates")
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    if field in form.fields and field not in form.errors:
+                        form.add_error(field, errors)
+                    elif field not in form.fields:
+                        form.add_error(None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Identités fusionnées. La fusion peut être "
+                                        "annulée depuis la file d'identitovigilance."))
+            return redirect("patients:duplicates")
     for pid in (pair.low_id, pair.high_id):
         audit_log(user=request.user, action="read", obj=pair, patient_id=pid,
                   detail="comparaison de doublons")
-    return render(request, "patients/duplicate_detail.html", {"pair": pair})
+    return render(request, "patients/duplicate_detail.html", {"pair": pair, "form": form},
+                  status=400 if request.method == "POST" else 200)
 
 
 @login_required

@@ -89,6 +89,19 @@ def appointment_queryset_for(user) -> QuerySet[Appointment]:
         | Q(schedule__in=Schedule.objects.filter(managed)))
 
 
+def appointment_care_queryset_for(user) -> QuerySet[Appointment]:
+    """The appointments that make a care relationship with their patient (patients/access.py):
+    booked by the user, prescribed by them, or on a schedule they run. The territory
+    administrator oversees every schedule but cares for no patient: not theirs."""
+    if not user.is_authenticated:
+        return Appointment.objects.none()
+    condition = Q(booked_by=user) | Q(prescriber=user)
+    managed = managed_schedule_q(user)
+    if managed is not None:
+        condition |= Q(schedule__in=Schedule.objects.filter(managed))
+    return Appointment.objects.filter(condition)
+
+
 def access_appointment(user, appointment_id) -> Appointment:
     try:
         return appointment_queryset_for(user).select_related(

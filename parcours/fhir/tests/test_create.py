@@ -19,8 +19,11 @@ def test_gp_creates_a_patient_then_finds_it_again_without_duplicate(api, territo
     assert created.status_code == 201
     resource = created.json_body
     assert created["Location"].endswith(f"/fhir/Patient/{resource['id']}")
-    assert resource["name"][0] == {"use": "official", "family": "MARTIN",
-                                   "given": ["LEA", "JEANNE"]}
+    assert resource["name"][0] == {
+        "use": "official", "family": "MARTIN", "given": ["LEA"],
+        "extension": [{"url": "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+                              "fr-core-patient-birth-list-given-name",
+                       "valueString": "LEA JEANNE"}]}
     assert resource["identifier"][0]["value"] == "255081416802538"
     again = api(territory.gp2).post("Patient", PATIENT_BODY)
     assert again.status_code == 200 and again.json_body["id"] == resource["id"]

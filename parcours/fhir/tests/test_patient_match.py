@@ -107,7 +107,8 @@ def test_a_merged_identity_points_to_its_survivor(territory, api):
     a = _dupont(territory)
     b = patient_create(actor=territory.gp, birth_name="Dupond", birth_given_names="Marie",
                        birth_date=date(1950, 3, 4), sex="F").patient
-    patient_merge(actor=territory.admin, survivor=a, merged=b)
+    patient_merge(actor=territory.admin, survivor=a, merged=b,
+                  reason="même personne (CNI contrôlée)", confirmed=True)
     old = api(territory.gp).get(f"Patient/{b.pk}").json_body
     assert old["active"] is False
     assert old["link"] == [{"other": {"reference": f"Patient/{a.pk}"}, "type": "replaced-by"}]

@@ -39,9 +39,17 @@ def test_creation_flags_a_probable_duplicate_instead_of_hiding_it(territory):
 
 def test_exact_traits_still_reuse_the_identity(territory):
     a, _ = _pair(territory)
+    again = patient_create(actor=territory.gp2, birth_name="DUPONT",
+                           birth_given_names="Marie Anne", birth_date=date(1950, 4, 3), sex="F")
+    assert not again.created and again.patient == a
+
+
+def test_a_given_name_less_is_a_new_identity_flagged_for_review(territory):
+    a, _ = _pair(territory)
     again = patient_create(actor=territory.gp2, birth_name="DUPONT", birth_given_names="Marie",
                            birth_date=date(1950, 4, 3), sex="F")
-    assert not again.created and again.patient == a
+    assert again.created and again.patient.birth_given_names == "MARIE"
+    assert any({c.low_id, c.high_id} == {a.pk, again.patient.pk} for c in again.candidates)
 
 
 @pytest.mark.parametrize("who,status", [("admin", 200), ("desk", 404), ("gp", 404),
@@ -84,7 +92,8 @@ def test_merge_keeps_identifiers_and_history_and_undo_restores(territory, login)
                            value="B7", organisation=territory.beta)
     client = login(territory.admin)
     response = client.post(reverse("patients:duplicate", args=[result.candidates[0].pk]),
-                           {"action": "merge", "survivor": a.pk, "reason": "même personne"})
+                           {"action": "merge", "survivor": a.pk, "reason": "même personne",
+                            "confirm": "on"})
     assert response.status_code == 302
     b.refresh_from_db()
     assert b.merged_into == a
@@ -127,8 +136,10 @@ def test_merging_two_different_nir_is_refused(territory):
     b = patient_create(actor=territory.gp, birth_name="Martin", birth_given_names="Louisa",
                        birth_date=date(1948, 3, 12), sex="F",
                        ins_nir=_nir("2480353130002")).patient
-    with pytest.raises(ValidationError):
-        patient_merge(actor=territory.admin, survivor=a, merged=b)
+    with pytest.raises(ValidationError) as exc:
+        patient_merge(actor=territory.admin, survivor=a, merged=b,
+                      reason="même personne selon la CNI", confirmed=True)
+    assert "matricules INS différents" in exc.value.messages[0]
 
 
 def test_status_rules(territory):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from parcours.audit.models import AuditEvent
-from parcours.patients.models import CareLink, Patient
+from parcours.patients.models import CareLink, IdentityLink, Patient
 from parcours.patients.services import patient_create
 
 
@@ -30,7 +30,9 @@ def test_same_traits_find_the_existing_identity_instead_of_a_duplicate(territory
     assert first.created and not again.created
     assert again.patient == first.patient
     assert Patient.objects.count() == 1
-    assert CareLink.objects.filter(patient=first.patient, user=territory.gp2).exists()
+    # Finding the identity lets gp2 use it, not see its data (issue 12).
+    assert not CareLink.objects.filter(patient=first.patient, user=territory.gp2).exists()
+    assert IdentityLink.objects.filter(patient=first.patient, user=territory.gp2).exists()
 
 
 def test_nir_is_checked_against_the_traits(territory):
@@ -41,14 +43,27 @@ def test_nir_is_checked_against_the_traits(territory):
     assert Patient.objects.count() == 0
 
 
-def test_same_nir_finds_the_existing_identity(territory):
+def test_same_nir_and_same_traits_find_the_existing_identity(territory):
     nir = _nir("2480353130001")
     a = patient_create(actor=territory.gp, birth_name="Martin", birth_given_names="Louise",
                        birth_date=date(1948, 3, 12), sex="F", ins_nir=nir).patient
-    b = patient_create(actor=territory.gp2, birth_name="Martin-Durand",
-                       birth_given_names="Louise", birth_date=date(1948, 3, 12), sex="F",
-                       ins_nir=nir).patient
+    b = patient_create(actor=territory.gp2, birth_name="MARTIN", birth_given_names="Louise",
+                       birth_date=date(1948, 3, 12), sex="F", ins_nir=nir).patient
     assert a == b
+
+
+def test_same_nir_with_other_traits_is_refused_and_writes_nothing(territory):
+    nir = _nir("2480353130001")
+    a = patient_create(actor=territory.gp, birth_name="Martin", birth_given_names="Louise",
+                       birth_date=date(1948, 3, 12), sex="F", ins_nir=nir).patient
+    with pytest.raises(ValidationError) as exc:
+        patient_create(actor=territory.gp2, birth_name="Martin-Durand",
+                       birth_given_names="Louise", birth_date=date(1948, 3, 12), sex="F",
+                       ins_nir=nir)
+    assert "traits diffèrent" in exc.value.message_dict["ins_nir"][0]
+    a.refresh_from_db()
+    assert a.birth_name == "MARTIN" and Patient.objects.count() == 1
+    assert not IdentityLink.objects.filter(user=territory.gp2).exists()
 
 
 @pytest.mark.parametrize("field,value,message", [
