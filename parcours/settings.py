@@ -252,6 +252,9 @@ WORKER_INTERVAL_SECONDS = float(env("WORKER_INTERVAL_SECONDS", "15"))
 # with growing, jittered delays for this long after the message was written; then the sender
 # (gateway) and the territory administrators are told, in the application.
 OUTBOX_RETRY_HOURS = float(env("OUTBOX_RETRY_HOURS", "24"))
+# How long a « bris de glace » (emergency access to a patient's data without a recorded care
+# relationship) stays open (patients/services.emergency_access_open).
+EMERGENCY_ACCESS_HOURS = float(env("EMERGENCY_ACCESS_HOURS", "24"))
 
 # Link to the patient's DMP / Mon espace santé (a deployment sets its own portal URL).
 DMP_URL_TEMPLATE = env("DMP_URL_TEMPLATE", "https://www.monespacesante.fr/")

@@ -152,8 +152,12 @@ def letters_escalate_due(*, now: datetime | None = None, batch: int = 500) -> di
 
 
 def treating_doctor_guess(patient):
-    """The GP who most recently sent a request for this patient, else one with a care link."""
+    """The declared treating doctor (médecin traitant); else the GP who most recently sent a
+    request for this patient; else a GP with a care link."""
     from parcours.referrals.models import Referral
+
+    if patient.treating_doctor_id and patient.treating_doctor.is_active:
+        return patient.treating_doctor
 
     last = (Referral.objects.filter(patient=patient).order_by("-id")
             .values_list("author_id", flat=True).first())

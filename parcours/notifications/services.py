@@ -37,3 +37,25 @@ def notification_mark_read(*, user, notification_ids: Iterable[int] | None = Non
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
     return qs.update(read_at=timezone.now())
+
+
+def emergency_access_notify(*, access) -> list[Notification]:
+    """Tell the patient's treating professionals (the declared treating doctor and those
+    with a care link) that someone opened a « bris de glace » access to their patient. The
+    title carries no patient name nor reason (it may leave by e-mail): the patient page shows
+    who, when and why. Registered in ``patients.services.EMERGENCY_ACCESS_HOOKS``."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from parcours.accounts.models import User
+
+    patient = access.patient
+    ids = set(patient.care_links.values_list("user_id", flat=True))
+    if patient.treating_doctor_id:
+        ids.add(patient.treating_doctor_id)
+    ids.discard(access.user_id)
+    who = access.user.get_full_name() or access.user.username
+    return notify(users=User.objects.filter(pk__in=ids), kind="emergency_access",
+                  title=_("Accès en urgence (bris de glace) à l'un de vos patients par "
+                          "%(who)s") % {"who": who},
+                  url=reverse("patients:detail", args=[patient.pk]))

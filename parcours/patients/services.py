@@ -33,6 +33,12 @@ from .models import (
 IDENTITY_HOOKS: list[Callable[..., None]] = []
 
 
+# Called, in the same transaction, when a professional opens a « bris de glace » access:
+# ``hook(*, access)``. The notifications app registers there who is told (it sits above
+# ``patients``).
+EMERGENCY_ACCESS_HOOKS: list[Callable[..., None]] = []
+
+
 def identity_hooks_run(*, actor, patient: Patient) -> None:
     """Run every registered identity hook inside the caller's transaction."""
     for hook in IDENTITY_HOOKS:
@@ -379,7 +385,7 @@ def emergency_access_open(*, actor, patient: Patient, reason: str):
                              "nécessaire (trois mots au moins).")
     if errors:
         raise ValidationError(errors)
-    hours = getattr(settings, "EMERGENCY_ACCESS_HOURS", 24)
+    hours = settings.EMERGENCY_ACCESS_HOURS
     now = timezone.now()
     with transaction.atomic():
         access = EmergencyAccess.objects.create(patient=patient, user=actor, reason=reason[:500],
@@ -387,6 +393,8 @@ def emergency_access_open(*, actor, patient: Patient, reason: str):
                                                 expires_at=now + timedelta(hours=hours))
         audit_log(user=actor, action="emergency", obj=access, patient_id=patient.pk,
                   detail=f"bris de glace ({hours} h) : {reason}")
+        for hook in EMERGENCY_ACCESS_HOOKS:
+            hook(access=access)
     return access
 
 

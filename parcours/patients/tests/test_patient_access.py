@@ -242,7 +242,13 @@ def test_bris_de_glace_opens_the_data_for_a_day_and_is_audited_and_shown(
     assert RECORD_TITLE in body and LAB_NAME in body
     assert AuditEvent.objects.filter(action="read", user=territory.gp2, patient_id=patient.pk,
                                      detail__contains="bris de glace").exists()
-    # The patient's treating professionals see who opened it, when and why.
+    # The patient's treating professionals are told (no patient name in the title, which may
+    # leave by e-mail) and see on the page who opened it, when and why.
+    from parcours.notifications.models import Notification
+
+    told = Notification.objects.get(user=territory.gp, kind="emergency_access")
+    assert "bris de glace" in told.title and patient.birth_name not in told.title.upper()
+    assert not Notification.objects.filter(user=territory.gp2, kind="emergency_access").exists()
     body = _page(login, territory.gp, patient).content.decode()
     assert "Patiente inconsciente aux urgences" in body and "Gp2" in body
     # A day later the glass is whole again.
