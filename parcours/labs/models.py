@@ -86,6 +86,11 @@ class LabReport(models.Model):
         return f"biologie {self.pk}"
 
     @property
+    def other_abnormal_count(self) -> int:
+        """Abnormal values that are not critical (shown apart from the critical ones)."""
+        return max(self.abnormal_count - self.critical_count, 0)
+
+    @property
     def urgent(self) -> bool:
         """A critical value waits for its patient: identifying them is urgent."""
         return self.critical_count > 0 and self.match == self.Match.PENDING

@@ -103,8 +103,9 @@ def prescriber_for_code(code: str) -> User | None:
 
 # --- the patient ------------------------------------------------------------------------------
 
-def _traits(p) -> Identity:
-    """The compared traits of a file's patient (parsed, or a stored report), without number."""
+def report_traits(p) -> Identity:
+    """The compared traits of a file's patient (a parsed ``LabPatient`` or a stored
+    ``LabReport``), in INS form, without the number."""
     given = getattr(p, "birth_given_names", "") or p.given
     return Identity(birth_name=ins_form(p.family), given_names=ins_form(given),
                     birth_date=p.birth_date, sex=p.sex if p.sex in ("F", "M") else "",
@@ -144,7 +145,7 @@ def identify(p: ParsedPatient) -> Patient | None:
     number, the traits agree too (``traits_agree``). Two certain identities: None.
     """
     number = _number(p)
-    traits = _traits(p)
+    traits = report_traits(p)
     query = dataclasses.replace(traits, ins=number, ins_kind=p.ins_kind if number else "")
     certain = [m for m in find_matches(query, minimum="probable") if m.match.grade == CERTAIN]
     chosen = []
@@ -368,7 +369,7 @@ def lab_reports_attach_by_ins(*, actor, patient: Patient) -> list[LabReport]:
                .filter(match=LabReport.Match.PENDING, nir=patient.ins_nir)
                .exclude(ins_kind=""))
     for r in waiting:
-        if not traits_agree(_traits(r), patient, declared_ins=True):
+        if not traits_agree(report_traits(r), patient, declared_ins=True):
             continue
         r.patient, r.match, r.matched_at = patient, LabReport.Match.MATCHED, timezone.now()
         r.save(update_fields=["patient", "match", "matched_at"])
