@@ -25,8 +25,8 @@ def _can_upload(user) -> bool:
 
 def _urgent_first(qs):
     """Critical values first (identifying their patient is urgent), then the oldest."""
-    return qs.annotate(urgent=Case(When(critical_count__gt=0, then=0), default=1,
-                                   output_field=IntegerField())).order_by("urgent", "created_at")
+    rank = Case(When(critical_count__gt=0, then=0), default=1, output_field=IntegerField())
+    return qs.annotate(urgent_rank=rank).order_by("urgent_rank", "created_at")
 
 
 @login_required
