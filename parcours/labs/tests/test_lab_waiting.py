@@ -138,6 +138,10 @@ def test_attaching_per_role(territory, waiting, login, who, status):
 
 
 def test_anonymous_is_sent_to_the_login_page(territory, waiting, client, settings):
-    response = client.get(reverse("labs:detail", args=[waiting.pk]))
-    assert response.status_code == 302
-    assert response["Location"].startswith(str(settings.LOGIN_URL).split("?")[0])
+    for response in (client.get(reverse("labs:detail", args=[waiting.pk])),
+                     client.post(reverse("labs:detail", args=[waiting.pk]),
+                                 {"action": "attach", "patient": 1})):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+    waiting.refresh_from_db()
+    assert waiting.patient is None
