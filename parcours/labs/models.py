@@ -80,7 +80,10 @@ class LabReport(models.Model):
         verbose_name_plural = _("comptes rendus de biologie")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["prescriber", "-created_at"], name="lab_prescriber"),
-                   models.Index(fields=["match", "created_at"], name="lab_match_queue")]
+                   models.Index(fields=["match", "created_at"], name="lab_match_queue"),
+                   # The identity hook looks up waiting reports by INS at every creation.
+                   models.Index(fields=["nir"], name="lab_waiting_ins",
+                                condition=models.Q(match="pending"))]
 
     def __str__(self) -> str:
         return f"biologie {self.pk}"
