@@ -104,3 +104,18 @@ def test_case_08_coded_value_keeps_its_coding_and_shows_its_text(territory):
     assert value_x(result)["valueCodeableConcept"]["coding"][0] == {
         "system": "http://snomed.info/sct", "code": "66543000",
         "display": "Campylobacter jejuni"}
+
+
+@pytest.mark.parametrize("who, total", [("gp", 9), ("gp2", 0), ("desk", 9), ("doctor", 0),
+                                        ("admin", 9), ("nobody", 0)])
+def test_observations_per_role_of_a_waiting_report(territory, monkeypatch, api, who, total):
+    """The report waits for its patient: its prescriber, the reviewers (desk, admin) see it;
+    nobody else, and the uploader gains nothing."""
+    territory.gp.rpps = PRESCRIBER_RPPS
+    territory.gp.save(update_fields=["rpps"])
+    monkeypatch.setattr("parcours.labs.services.parse_file",
+                        lambda data: ("hl7v2", [report(results=RESULTS)]))
+    lab_import_file(data=b"w", file_name="w.hl7", actor=territory.gp2, channel="upload")
+    assert LabReport.objects.get().patient is None
+    body = api(getattr(territory, who)).get("Observation").json_body
+    assert body["total"] == total
