@@ -315,8 +315,9 @@ def lab_import_file(*, data: bytes, file_name: str, actor=None,
 def lab_report_attach(*, actor, report: LabReport, patient: Patient) -> LabReport:
     """An identitovigilance reviewer attaches a waiting report to the identity they chose.
 
-    Raises ValueError (French message) when the report is no longer waiting or the identity
-    was merged into another. Audited; the prescriber, when known, is told."""
+    Raises ValueError (French message) when the report is no longer waiting, the identity
+    was merged into another, or the file declared an INS the identity does not carry (another
+    INS). Audited; the prescriber, when known, is told."""
     with transaction.atomic(), audit_batch():
         r = LabReport.objects.select_for_update().get(pk=report.pk)
         if r.match != LabReport.Match.PENDING:
@@ -324,6 +325,10 @@ def lab_report_attach(*, actor, report: LabReport, patient: Patient) -> LabRepor
         if patient.merged_into_id is not None:
             raise ValueError(_("Cette identité a été fusionnée : choisissez l'identité "
                                "conservée."))
+        if r.ins_kind and patient.ins_nir and patient.ins_nir != r.nir:
+            # The file declared an INS; another INS on the identity means another person.
+            raise ValueError(_("Le matricule INS du fichier diffère de celui de cette "
+                               "identité : ce n'est pas le même patient."))
         r.patient, r.match = patient, LabReport.Match.MATCHED
         r.matched_at, r.matched_by = timezone.now(), actor
         r.save(update_fields=["patient", "match", "matched_at", "matched_by"])

@@ -145,3 +145,18 @@ def test_anonymous_is_sent_to_the_login_page(territory, waiting, client, setting
         assert response["Location"].startswith(reverse(settings.LOGIN_URL))
     waiting.refresh_from_db()
     assert waiting.patient is None
+
+
+def test_a_reviewer_cannot_attach_a_declared_ins_to_an_identity_with_another_ins(
+        territory, prescribers, parsed, login):
+    other = _create(territory, ins_nir=make_nir("M", BORN, order=13))
+    _import(parsed, report(family="BERNARD", given="PIERRE YVES", born=BORN, sex="M", nir=NIR,
+                           ins_kind="NIR"))
+    waiting = LabReport.objects.get()
+    assert waiting.patient is None  # another INS: not even a candidate for auto-attach
+    response = login(territory.admin).post(reverse("labs:detail", args=[waiting.pk]),
+                                           {"action": "attach", "patient": other.pk},
+                                           follow=True)
+    assert "diffère de celui de cette identité" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.patient is None
