@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from parcours.labs.models import LabReport
@@ -98,3 +100,22 @@ def test_a_critical_value_waiting_for_its_patient_is_urgent_for_the_cell(territo
     urgent = LabReport.objects.get(family="INCONNU")
     page = login(territory.admin).get(reverse("labs:detail", args=[urgent.pk])).content.decode()
     assert "Identifier ce patient est urgent" in page
+
+
+def test_list_pages_do_not_grow_their_queries_with_reports(territory, prescribers, parsed,
+                                                           login):
+    def load(n):
+        parsed([report(family=f"ATTENTE{i}", results=RESULTS) for i in range(n)])
+        lab_import_file(data=f"{n}".encode(), file_name=f"{n}.hl7")
+
+    def queries(user) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert login(user).get(reverse("labs:list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    load(1)
+    for who in ("admin", "gp", "desk"):  # the first page of a session also writes the session
+        queries(getattr(territory, who))
+    before = {who: queries(getattr(territory, who)) for who in ("admin", "gp", "desk")}
+    load(6)
+    assert {who: queries(getattr(territory, who)) for who in ("admin", "gp", "desk")} == before
