@@ -27,6 +27,9 @@ DB = "parcours_bench_labs"
 FAMILIES = ["MARTINEAU", "BERNIER", "THOMASSIN", "PETITJEAN", "ROBINET", "RICHARDOT",
             "DURANDEAU", "DUBOSQ", "MOREL", "LAURENCIN", "SIMONNET", "MICHELON"]
 GIVEN = ["ANNE", "PAUL", "LOUISE", "JEAN", "CLAIRE", "LUC", "EMMA", "HUGO"]
+# The prescriber is named by an (invented) ADELI number, found in the directory: the reports go
+# to them, not to whoever imports (issue 12).
+ADELI = "531012345"
 
 
 def nir(sex: str, born: date, order: int) -> str:
@@ -49,7 +52,7 @@ def people(n: int) -> list[tuple]:
 def file_for(person: tuple, i: int) -> bytes:
     family, given, born, sex, ins = person
     lines = [f"{i:010d}", family, given, "", "", "53000LAVAL", born.strftime("%d/%m/%Y"), ins,
-             f"LB-{i}", "21/11/2026", "LABO53    Laboratoire fictif", "GP0000042 Dr Fictif",
+             f"LB-{i}", "21/11/2026", "LABO53    Laboratoire fictif", f"{ADELI} Dr Fictif",
              "", "****LAB****"]
     lines += [f"RES|Analyse {k}|A{k}|N|{k}.{i % 10}|g/L|1.0|9.0|{'H' if k % 5 == 0 else 'N'}|F|||||"
               for k in range(25)]
@@ -60,12 +63,13 @@ def file_for(person: tuple, i: int) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=10000)
+    parser.add_argument("--db", default=DB, help="benchmark database (parcours_bench*)")
     args = parser.parse_args()
     print_machine()
-    recreate_database(DB, demo=False)
-    setup_django(DB, DB_POOL="0")
+    recreate_database(args.db, demo=False)
+    setup_django(args.db, DB_POOL="0")
     from parcours.accounts.models import Membership, Role, User
-    from parcours.directory.models import Organisation
+    from parcours.directory.models import Organisation, Practitioner
     from parcours.labs.models import LabReport, LabResult
     from parcours.labs.services import lab_import_file
     from parcours.patients.services import patient_create
@@ -73,6 +77,8 @@ def main() -> None:
     gp = User.objects.create(username="gp.bench", last_name="Fictif")
     Membership.objects.create(user=gp, organisation=Organisation.objects.create(
         name="MSP banc", kind="msp"), role=Role.GP)
+    Practitioner.objects.create(user=gp, adeli=ADELI, national_id="0" + ADELI,
+                                last_name="Fictif", first_name="Banc")
     population = people(500)
     for person in population[::2]:
         family, given, born, sex, ins = person
@@ -87,11 +93,12 @@ def main() -> None:
             outcome = lab_import_file(data=data, file_name=f"f{i}.hpm")
             matched += outcome.matched
             pending += outcome.pending
+        delivered = LabReport.objects.filter(prescriber=gp).count()
         dt = time.perf_counter() - t0
         print(f"{label}: {len(files)} files ({size / 1e6:.1f} MB) in {dt:.1f} s → "
               f"{len(files) / dt:,.0f} files/s; attached {matched}, waiting {pending}; "
               f"reports in database {LabReport.objects.count()}, results "
-              f"{LabResult.objects.count()}", flush=True)
+              f"{LabResult.objects.count()}, to the prescriber {delivered}", flush=True)
 
 
 if __name__ == "__main__":

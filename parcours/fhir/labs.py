@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from parcours.labs.access import lab_report_queryset_for
 from parcours.labs.models import LabReport, LabResult
+from parcours.lib.labs.model import FLAG_LABELS
 
 from . import codes
 from .mappers import Ctx, _clean, coding, day, instant, reference
@@ -21,8 +22,16 @@ OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 OBS_STATUS = {"F": "final", "P": "preliminary", "C": "corrected", "X": "cancelled",
               "D": "entered-in-error", "I": "registered", "R": "registered"}
-FLAG_CODES = {"H": "H", "L": "L", "HH": "HH", "LL": "LL", "N": "N", "A": "A", "AA": "AA",
-              "<": "L", ">": "H"}
+# HL7 v2 table 0078 flags → v3 ObservationInterpretation (the codes are the same letters;
+# "<" / ">" are v3's "off scale low / high"): HH, LL, AA stay the critical codes.
+FLAG_CODES = {"H": "High", "L": "Low", "HH": "Critical high", "LL": "Critical low",
+              "N": "Normal", "A": "Abnormal", "AA": "Critical abnormal", "<": "Off scale low",
+              ">": "Off scale high"}
+# HL7 v2 coding systems (table 0396) of coded values → FHIR system URIs.
+VALUE_SYSTEMS = {"LN": LOINC, "LOINC": LOINC, "SCT": "http://snomed.info/sct",
+                 "SNM": "http://snomed.info/sct", "SNOMED": "http://snomed.info/sct",
+                 "UCUM": "http://unitsofmeasure.org"}
+COMPARATORS = {"<", "<=", ">", ">="}
 
 
 def _number(value: str):
@@ -33,11 +42,61 @@ def _number(value: str):
     return number if number.is_finite() else None
 
 
-def _quantity(value: str, unit: str) -> dict | None:
+def _quantity(value: str, unit: str, comparator: str = "") -> dict | None:
     number = _number(value)
     if number is None:
         return None
-    return _clean({"value": float(number), "unit": unit})
+    return _clean({"value": float(number), "comparator": comparator, "unit": unit})
+
+
+def value_x(r: LabResult) -> dict:
+    """The Observation's ``value[x]`` matching the stored value (issue 12, kind 4):
+
+    - a coded value (HL7 CWE/CE) → ``valueCodeableConcept`` (the coding kept, the text shown);
+    - SN with ":" or "/" → ``valueRatio``; with "-" → ``valueRange``;
+    - a number, with its comparator ("<5", SN ``<^5``) → ``valueQuantity`` (Quantity.comparator);
+    - anything else (text, "2+") → ``valueString``.
+    Returns a dict of one key (or none when the result has no value).
+    """
+    if r.value_code:
+        system = VALUE_SYSTEMS.get(r.value_code_system.upper(), "")
+        return {"valueCodeableConcept": _clean({
+            "coding": [coding(system, r.value_code, r.value)], "text": r.value})}
+    if r.number and r.separator in (":", "/") and r.number2:
+        first, second = _quantity(r.number, ""), _quantity(r.number2, "")
+        if first and second:
+            return {"valueRatio": {"numerator": first, "denominator": second}}
+    if r.number and r.separator == "-" and r.number2:
+        low, high = _quantity(r.number, r.unit), _quantity(r.number2, r.unit)
+        if low and high:
+            return {"valueRange": {"low": low, "high": high}}
+    if not r.separator:
+        comparator = r.comparator if r.comparator in COMPARATORS else ""
+        quantity = _quantity(r.number or r.value, r.unit, comparator)
+        if quantity is None and not r.number and r.value[:1] in "<>":
+            # "<5" or ">=90" written in the value itself (HPRIM): the comparator is kept.
+            sign = r.value[:2] if r.value[:2] in COMPARATORS else r.value[:1]
+            quantity = _quantity(r.value[len(sign):], r.unit, sign)
+        if quantity is not None:
+            return {"valueQuantity": quantity}
+    return {"valueString": r.value} if r.value else {}
+
+
+def _reference_range(r: LabResult) -> list[dict]:
+    """low/high as quantities when numeric (negative bounds included), else the text."""
+    low, high = _quantity(r.low, r.unit), _quantity(r.high, r.unit)
+    if (low or not r.low) and (high or not r.high) and (low or high):
+        return [_clean({"low": low, "high": high, "text": r.range_text})]
+    text = r.range_text or (f"{r.low} – {r.high}" if r.low or r.high else "")
+    return [{"text": text}] if text else []
+
+
+def _interpretation(r: LabResult) -> list[dict]:
+    flag = r.flag.upper()
+    if flag not in FLAG_CODES:
+        return []
+    return [{"coding": [coding(INTERPRETATION, flag, FLAG_CODES[flag])],
+             "text": FLAG_LABELS.get(flag, flag)}]
 
 
 def observation(r: LabResult, ctx: Ctx) -> dict:
@@ -48,13 +107,6 @@ def observation(r: LabResult, ctx: Ctx) -> dict:
         code = {"coding": [coding(LAB_CODE, r.code, r.label)], "text": r.label}
     else:
         code = {"text": r.label}
-    value = _quantity(r.value, r.unit)
-    ranges = []
-    low, high = _quantity(r.low, r.unit), _quantity(r.high, r.unit)
-    if low or high:
-        ranges.append(_clean({"low": low, "high": high}))
-    elif r.range_text:
-        ranges.append({"text": r.range_text})
     return _clean({
         "resourceType": "Observation",
         "id": str(r.pk),
@@ -65,11 +117,9 @@ def observation(r: LabResult, ctx: Ctx) -> dict:
         "effectiveDateTime": instant(r.observed_at) if r.observed_at else day(report.report_date),
         "issued": instant(report.created_at),
         "performer": [{"display": report.lab_name}] if report.lab_name else [],
-        "valueQuantity": value,
-        "valueString": None if value is not None or not r.value else r.value,
-        "interpretation": [{"coding": [coding(INTERPRETATION, FLAG_CODES[r.flag])]}]
-        if r.flag in FLAG_CODES else [],
-        "referenceRange": ranges,
+        **value_x(r),
+        "interpretation": _interpretation(r),
+        "referenceRange": _reference_range(r),
         "note": [{"text": r.comment}] if r.comment else [],
         "derivedFrom": [],
     })

@@ -1,9 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from parcours.referrals.forms import MultipleFileField, MultipleFileInput
+from parcours.lib.ins import normalise_nir
+from parcours.referrals.forms import DateInput, MultipleFileField, MultipleFileInput
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILES = 50
+# Formats a lab never sends: refused before reading (the format itself is recognised by
+# content, never by file name, so the extension is not checked).
+BINARY_MAGIC = {b"%PDF": "PDF", b"PK\x03\x04": "ZIP", b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG",
+                b"\xd0\xcf\x11\xe0": "Office", b"GIF8": "GIF"}
 
 
 class UploadForm(forms.Form):
@@ -17,7 +23,39 @@ class UploadForm(forms.Form):
         files = self.cleaned_data["files"]
         if not files:
             raise forms.ValidationError(_("Choisissez au moins un fichier."))
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("%(n)s fichiers au plus à la fois.") % {
+                "n": MAX_FILES})
         for f in files:
             if f.size > MAX_FILE_BYTES:
                 raise forms.ValidationError(_("« %(name)s » dépasse 2 Mo.") % {"name": f.name})
+            head = f.read(8)
+            f.seek(0)
+            kind = next((k for magic, k in BINARY_MAGIC.items() if head.startswith(magic)), "")
+            if kind:
+                raise forms.ValidationError(
+                    _("« %(name)s » est un fichier %(kind)s, pas un fichier de résultats "
+                      "(HPRIM ou HL7 attendu).") % {"name": f.name, "kind": kind})
         return files
+
+
+class ReviewSearchForm(forms.Form):
+    """Finding the identity of a waiting report: by name, NIR or birth date (any of them)."""
+
+    nom = forms.CharField(label=_("Nom (et prénom)"), required=False, max_length=100)
+    nir = forms.CharField(label=_("Matricule INS / NIR"), required=False, max_length=21)
+    naissance = forms.DateField(label=_("Date de naissance"), required=False,
+                                widget=DateInput())
+
+    def clean_nir(self):
+        return normalise_nir(self.cleaned_data["nir"] or "")
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("nom") or data.get("nir") or data.get("naissance")):
+            raise forms.ValidationError(_("Indiquez un nom, un NIR ou une date de naissance."))
+        return data
+
+
+class PrescriberForm(forms.Form):
+    code = forms.CharField(label=_("RPPS ou ADELI du prescripteur"), max_length=14)

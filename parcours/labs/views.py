@@ -3,27 +3,30 @@ uploading files."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Case, IntegerField, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from parcours.accounts.scopes import is_gp, is_territory_admin
 from parcours.audit.services import audit_log
-from parcours.lib.identity import Identity
 from parcours.lib.labs import LabParseError
-from parcours.lib.text import ins_form
-from parcours.patients.access import is_identity_reviewer, patient_queryset_for
-from parcours.patients.matching import find_matches
-from parcours.patients.models import Patient
+from parcours.patients.access import is_identity_reviewer
 
-from . import services
+from . import selectors, services
 from .access import access_lab_report, lab_report_queryset_for
-from .forms import UploadForm
+from .forms import PrescriberForm, ReviewSearchForm, UploadForm
 from .models import LabReport
 
 
 def _can_upload(user) -> bool:
     return is_gp(user) or is_territory_admin(user)
+
+
+def _urgent_first(qs):
+    """Critical values first (identifying their patient is urgent), then the oldest."""
+    rank = Case(When(critical_count__gt=0, then=0), default=1, output_field=IntegerField())
+    return qs.annotate(urgent_rank=rank).order_by("urgent_rank", "created_at")
 
 
 @login_required
@@ -32,53 +35,80 @@ def report_list(request):
     if not (is_gp(request.user) or reviewer):
         raise Http404
     qs = lab_report_queryset_for(request.user).select_related("patient")
-    pending = list(qs.filter(match=LabReport.Match.PENDING)[:100]) if reviewer else []
+    pending = list(_urgent_first(qs.filter(match=LabReport.Match.PENDING))[:100]) \
+        if reviewer else []
+    unassigned = list(_urgent_first(qs.filter(match=LabReport.Match.MATCHED,
+                                              prescriber__isnull=True))[:100]) \
+        if reviewer else []
     mine = list(qs.filter(prescriber=request.user)[:100])
     audit_log(user=request.user, action="list", object_type="labreport",
-              detail=f"{len(mine)} reçu(s), {len(pending)} en attente")
+              detail=f"{len(mine)} reçu(s), {len(pending)} en attente, "
+                     f"{len(unassigned)} sans prescripteur")
     return render(request, "labs/list.html", {"mine": mine, "pending": pending,
-                                              "reviewer": reviewer,
+                                              "unassigned": unassigned, "reviewer": reviewer,
                                               "can_upload": _can_upload(request.user)})
 
 
-def _candidates(user, report: LabReport) -> list:
-    query = Identity(birth_name=ins_form(report.family), given_names=ins_form(report.given),
-                     birth_date=report.birth_date, sex=report.sex if report.sex in "FM" else "",
-                     ins=report.nir if len(report.nir) == 15 else "")
-    visible = None if is_territory_admin(user) else patient_queryset_for(user)
-    return find_matches(query, minimum="possible", queryset=visible)[:10]
+def _post(request, report: LabReport, *, can_attach: bool, can_assign: bool):
+    """The two reviewer actions of the report page: attach, name the prescriber."""
+    action = request.POST.get("action", "attach")
+    try:
+        if action == "prescriber" and can_assign:
+            form = PrescriberForm(request.POST)
+            if not form.is_valid():
+                raise ValueError(_("Indiquez le RPPS ou l'ADELI du prescripteur."))
+            services.lab_report_assign_prescriber(actor=request.user, report=report,
+                                                  code=form.cleaned_data["code"])
+            messages.success(request, _("Prescripteur désigné."))
+        elif action == "attach" and can_attach:
+            try:
+                patient_id = int(request.POST.get("patient", ""))
+            except ValueError:
+                patient_id = 0
+            patient = selectors.reviewable_patients(request.user).filter(pk=patient_id).first()
+            if patient is None:
+                raise ValueError(_("Choisissez l'identité parmi les candidats proposés."))
+            services.lab_report_attach(actor=request.user, report=report, patient=patient)
+            messages.success(request, _("Résultats rattachés ; le prescripteur est prévenu."))
+        else:
+            raise Http404
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("labs:detail", pk=report.pk)
 
 
 @login_required
 def report_detail(request, pk):
     report = access_lab_report(request.user, pk)
-    can_attach = report.match == LabReport.Match.PENDING and is_identity_reviewer(request.user)
-    candidates = _candidates(request.user, report) if can_attach else []
+    reviewer = is_identity_reviewer(request.user)
+    can_attach = report.match == LabReport.Match.PENDING and reviewer
+    can_assign = report.prescriber_id is None and reviewer
     if request.method == "POST":
-        if not can_attach:
+        if not (can_attach or can_assign):
             raise Http404
-        allowed = {c.patient.pk for c in candidates}
-        try:
-            patient_id = int(request.POST.get("patient", ""))
-        except ValueError:
-            patient_id = 0
-        if patient_id not in allowed:
-            messages.error(request, _("Choisissez l'identité parmi les candidats proposés."))
+        return _post(request, report, can_attach=can_attach, can_assign=can_assign)
+    candidates, found, search = [], None, None
+    if can_attach:
+        candidates = selectors.lab_report_candidates(request.user, report)
+        if any(k in request.GET for k in ("nom", "nir", "naissance")):
+            search = ReviewSearchForm(request.GET)
+            if search.is_valid():
+                d = search.cleaned_data
+                found = selectors.lab_report_search(request.user, name=d["nom"],
+                                                    nir=d["nir"], birth_date=d["naissance"])
+                audit_log(user=request.user, action="search", object_type="patient",
+                          detail=f"identification du compte rendu {report.pk} : "
+                                 f"{len(found)} identité(s)")
         else:
-            try:
-                services.lab_report_attach(actor=request.user, report=report,
-                                           patient=Patient.objects.get(pk=patient_id))
-            except ValueError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("Résultats rattachés ; le prescripteur est "
-                                            "prévenu."))
-        return redirect("labs:detail", pk=report.pk)
+            search = ReviewSearchForm()
     audit_log(user=request.user, action="read", obj=report, patient_id=report.patient_id,
               detail="compte rendu de biologie")
+    results = list(report.results.all())
     return render(request, "labs/detail.html", {
-        "report": report, "results": report.results.all(), "can_attach": can_attach,
-        "candidates": candidates})
+        "report": report, "results": results, "can_attach": can_attach,
+        "can_assign": can_assign, "candidates": candidates, "found": found, "search": search,
+        "prescriber_form": PrescriberForm() if can_assign else None,
+        "critical": [r for r in results if r.critical]})
 
 
 @login_required

@@ -146,13 +146,15 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
                  files: list[FileIn] = (), patient=None, reply_to: Thread | None = None,
                  kind: str = Message.Kind.MAIL, sender_label: str = "", lab_report=None,
                  external_id: str | None = None, notify_url_name: str = "messaging:thread",
-                 ) -> Message:
+                 notify_title: str = "") -> Message:
     """Send one message (a new thread, or a reply in ``reply_to``): encrypted, signed,
     delivered to each recipient's inbox and the sender's "sent" box, in one transaction.
 
     ``sender`` is None for the platform (lab results, the incoming gateway; then
     ``sender_label`` says who). Recipients of a message about a patient are given access to
-    that patient (a care link): the sender shares the case with them.
+    that patient (a care link): the sender shares the case with them. ``notify_title``
+    replaces the notification's usual title (labs: "Résultat critique reçu"); like every
+    title it goes by e-mail, so it never carries a patient's name nor clinical values.
     """
     to, cc, external = _clean_recipients(sender, list(to), list(cc), list(external))
     body = (body or "").strip()
@@ -231,6 +233,7 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
             Message.Kind.LETTER: _("Lettre de liaison reçue de %(who)s"),
             Message.Kind.LAB: _("Résultats de biologie reçus (%(who)s)"),
         }.get(kind, _("Nouveau message sécurisé de %(who)s")) % {"who": who}
+        title = notify_title or title
         notify(users=readers, kind="message", title=title,
                url=reverse(notify_url_name, args=[thread.pk]), exclude=sender)
     return message

@@ -13,8 +13,11 @@ from parcours.patients.services import patient_create
 def imported(territory):
     patient = patient_create(actor=territory.gp, birth_name="MOREAU", birth_given_names="CLAIRE",
                              birth_date=date(1975, 9, 12), sex="F").patient
-    lab_import_file(data=(FIXTURES / "oru_r01.hl7").read_bytes(), file_name="oru.hl7",
-                    actor=territory.gp, channel="upload")
+    # The file names its prescriber by RPPS (OBR-16): the GP persona carries it.
+    territory.gp.rpps = "10000000042"
+    territory.gp.save(update_fields=["rpps"])
+    data = (FIXTURES / "oru_r01.hl7").read_bytes().replace(b"GP0000042^", b"10000000042^")
+    lab_import_file(data=data, file_name="oru.hl7", actor=territory.admin, channel="upload")
     return patient
 
 

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from parcours.audit.models import AuditEvent
+from parcours.directory.models import Practitioner
 from parcours.labs.models import LabImport, LabReport, LabResult
 from parcours.labs.services import lab_import_file
 from parcours.lib.labs import LabParseError
@@ -17,18 +18,21 @@ from parcours.notifications.models import Notification
 from parcours.patients.services import patient_create
 
 NIR = "258035313012391"  # the synthetic NIR of the HPRIM Net sample (key 91)
-SAMPLE = Path(__file__).resolve().parents[4] / "shared" / "data" / "hprim_net_sample.hpm"
+SAMPLE = Path(__file__).resolve().parents[2] / "lib" / "tests" / "lab_corpus" / \
+    "hprim_net_sample.hpm"
 
 
 def _sample() -> bytes:
-    if not SAMPLE.exists():
-        pytest.skip("shared sample absent")
     return SAMPLE.read_bytes()
 
 
-def _hprim(family="DUPRE", given="HELENE", born="14/03/1958", nir=NIR, k="6.1") -> bytes:
+ADELI = "531012345"  # synthetic ADELI number of the GP persona (HPRIM Net: 10-character code)
+
+
+def _hprim(family="DUPRE", given="HELENE", born="14/03/1958", nir=NIR, k="6.1",
+           prescriber=f"{ADELI} Dr Fictif") -> bytes:
     lines = ["0000123456", family, given, "", "", "53000LAVAL", born, nir, "LB-1",
-             "21/11/2026", "LABO53    Laboratoire fictif", "GP0000042 Dr Fictif", "",
+             "21/11/2026", "LABO53    Laboratoire fictif", prescriber, "",
              "****LAB****", f"RES|Potassium|K|N|{k}|mmol/L|3.5|5.0|HH|F|||||",
              "RES|Sodium|NA|N|140|mmol/L|135|145|N|F|||||", "****FIN****"]
     return "\r\n".join(lines).encode("latin-1")
@@ -36,20 +40,26 @@ def _hprim(family="DUPRE", given="HELENE", born="14/03/1958", nir=NIR, k="6.1") 
 
 @pytest.fixture
 def known(territory):
+    # The GP is in the directory with the ADELI number the files name.
+    Practitioner.objects.create(user=territory.gp, adeli=ADELI, national_id="0" + ADELI,
+                                last_name="Test", first_name="Gp")
     return patient_create(actor=territory.gp, birth_name="DUPRE", birth_given_names="HELENE",
                           birth_date=date(1958, 3, 14), sex="F", ins_nir=NIR).patient
 
 
-def test_certain_match_attaches_and_the_gp_is_told(territory, known):
-    outcome = lab_import_file(data=_hprim(), file_name="r.hpm", actor=territory.gp,
+def test_certain_match_attaches_and_the_prescriber_named_in_the_file_is_told(territory,
+                                                                             known):
+    outcome = lab_import_file(data=_hprim(), file_name="r.hpm", actor=territory.admin,
                               channel="upload")
     assert (outcome.created, outcome.matched, outcome.pending) == (True, 1, 0)
     report = LabReport.objects.get()
+    # The prescriber is the one the file names (ADELI), not the administrator who uploaded.
     assert report.patient == known and report.prescriber == territory.gp
-    assert report.abnormal_count == 1
-    assert list(report.results.values_list("label", "abnormal")) == [("Potassium", True),
-                                                                    ("Sodium", False)]
-    assert Notification.objects.filter(kind="lab_report").count() == 0  # the GP uploaded it
+    assert (report.abnormal_count, report.critical_count) == (1, 1)
+    assert list(report.results.values_list("label", "abnormal", "critical")) == [
+        ("Potassium", True, True), ("Sodium", False, False)]
+    (note,) = Notification.objects.filter(user=territory.gp)
+    assert note.title == "Résultat critique reçu (Laboratoire fictif)"
     assert AuditEvent.objects.filter(object_type="labreport", patient_id=known.pk).exists()
 
 
@@ -93,7 +103,7 @@ def test_command_imports_and_reports_refusals(territory, known, tmp_path, capsys
     with pytest.raises(CommandError):
         call_command("import-lab", str(good), str(bad))
     out = capsys.readouterr()
-    assert "1 rattaché(s)" in out.out and "refusé" in out.err
+    assert "1 compte(s) rendu(s), 1 rattaché(s)" in out.out and "refusé" in out.err
     assert LabReport.objects.count() == 1
 
 

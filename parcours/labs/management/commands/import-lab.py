@@ -27,8 +27,12 @@ class Command(BaseCommand):
                 self.stderr.write(f"{path} : refusé — {exc}")
             else:
                 if outcome.created:
-                    self.stdout.write(f"{path} : {outcome.matched} rattaché(s), "
-                                      f"{outcome.pending} en attente d'identification")
+                    self.stdout.write(
+                        f"{path} : {outcome.reports} compte(s) rendu(s), "
+                        f"{outcome.matched} rattaché(s), {outcome.pending} en attente "
+                        f"d'identification, {outcome.critical} avec résultat critique, "
+                        f"{outcome.unknown_prescriber} prescripteur(s) non reconnu(s) ; "
+                        f"encodage {outcome.encoding or 'non indiqué'}")
                 else:
                     self.stdout.write(f"{path} : déjà importé, rien de nouveau")
         if refused:
