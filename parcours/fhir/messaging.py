@@ -11,6 +11,7 @@ import base64
 
 from django.db.models import QuerySet
 
+from parcours.lib.text import is_id
 from parcours.messaging.access import letter_queryset_for
 from parcours.messaging.models import DischargeLetter
 from parcours.messaging.services import attachment_read, message_open
@@ -163,7 +164,7 @@ def mail_communication(m, ctx: Ctx) -> dict:
 def _mail_id_param() -> SearchParam:
     def apply(qs, values, modifier):
         ids = [v[len(MAIL_PREFIX):] for v in values if v.startswith(MAIL_PREFIX)
-               and v[len(MAIL_PREFIX):].isdigit()]
+               and is_id(v[len(MAIL_PREFIX):])]
         return qs.filter(pk__in=ids) if ids else qs.none()
     return SearchParam("token", "logical id (mail-N)", apply)
 

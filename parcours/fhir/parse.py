@@ -305,7 +305,8 @@ def _date_part(value: str | None, where: str) -> date | None:
 
 
 def requester_is(requester: dict | None, user) -> bool:
-    """Whether a ServiceRequest.requester designates the calling user (or is absent)."""
+    """Whether a ServiceRequest.requester (or a Communication.sender) designates the calling
+    user — by Practitioner reference or RPPS identifier — or is absent."""
     if not requester:
         return True
     pid = _ref_id(requester, "Practitioner")
@@ -338,7 +339,8 @@ def communication_args(body: dict) -> dict:
     from parcours.referrals.forms import MessageForm
 
     body_text = check_length("\n\n".join(texts), MessageForm, "body", "Communication.payload")
-    return {"referral_id": based_on[0], "body": body_text, "files": files}
+    return {"referral_id": based_on[0], "body": body_text, "files": files,
+            "sender": body.get("sender")}
 
 
 # --- Task updates -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from parcours.directory.selectors import (
     key_fuzzy,
     practitioner_fuzzy,
 )
-from parcours.lib.text import ins_form
+from parcours.lib.text import ins_form, is_id
 from parcours.patients.access import identity_queryset_for
 from parcours.patients.models import Patient, PatientIdentifier
 from parcours.referrals.access import referral_queryset_for
@@ -201,7 +201,7 @@ def _postcode_q(field: str, value: str) -> Q:
     value = value.strip()
     if not value:
         return Q(pk__in=[])  # an empty value matches nothing (not "every site without one")
-    if len(value) >= 5 or not value.isdigit():
+    if len(value) >= 5 or not (value.isascii() and value.isdigit()):
         return Q(**{field: value[:5]})
     upper = str(int(value) + 1).zfill(len(value))
     return Q(**{f"{field}__gte": value, f"{field}__lt": upper})
@@ -406,7 +406,7 @@ def _local_lookup(system: str | None) -> Callable[[str], Q]:
 
 def _patient_identifier_param() -> SearchParam:
     known = {**{s: _ins_lookup for s in codes.INS_SYSTEMS},
-             codes.PATIENT_ID: lambda v: Q(pk=v) if v.isdigit() else Q(pk__in=[])}
+             codes.PATIENT_ID: lambda v: Q(pk=v) if is_id(v) else Q(pk__in=[])}
 
     def apply(qs, values, modifier):
         def one(value):
@@ -488,7 +488,7 @@ def _tasks(user) -> QuerySet:
 
 def _referral_identifier(value: str) -> Q:
     v = value.upper().removeprefix("D-")
-    return Q(pk=int(v)) if v.isdigit() else Q(pk__in=[])
+    return Q(pk=int(v)) if is_id(v) else Q(pk__in=[])
 
 
 def _requester_param(field_prefix: str) -> SearchParam:

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from parcours.lib.text import is_id
 from parcours.patients.access import access_patient
 from parcours.referrals.access import access_referral, allowed_actions
 from parcours.scheduling import services as scheduling
@@ -140,10 +141,10 @@ def _service_type_param(field: str) -> SearchParam:
         def one(value):
             system, code = token(value)
             if system == ACT_SYSTEM:
-                return Q(**{f"{field}_id": code}) if code.isdigit() else Q(pk__in=[])
+                return Q(**{f"{field}_id": code}) if is_id(code) else Q(pk__in=[])
             if system:
                 return Q(pk__in=[])
-            return (Q(**{f"{field}_id": code}) if code.isdigit()
+            return (Q(**{f"{field}_id": code}) if is_id(code)
                     else Q(**{f"{field}__name__iexact": code}))
         return qs.filter(any_of(values, one))
     return SearchParam("token", "the act: its code in the act system, or its name", apply)
@@ -154,7 +155,7 @@ def _actor_param() -> SearchParam:
         condition = Q(pk__in=[])
         for v in values:
             kind, _, pk = v.partition("/")
-            if not pk.isdigit():
+            if not is_id(pk):
                 continue
             if kind == "HealthcareService":
                 condition |= Q(service_id=pk)
@@ -178,7 +179,7 @@ def _schedule_act(value: str) -> Q:
     system, code = token(value)
     if system not in (None, "", ACT_SYSTEM):
         return Q(pk__in=[])
-    if code.isdigit():
+    if is_id(code):
         return Q(acts__pk=code)
     return Q(pk__in=[]) if system else Q(acts__name__iexact=code)
 
@@ -215,7 +216,7 @@ APPOINTMENT_SEARCH = {
                                 lambda qs, values, m: qs.filter(
                                     prescriber__practitioner__pk__in=[
                                         v.split("/")[-1] for v in values
-                                        if v.split("/")[-1].isdigit()])),
+                                        if is_id(v.split("/")[-1])])),
 }
 
 
@@ -224,7 +225,7 @@ APPOINTMENT_SEARCH = {
 def _one_ref(refs, resource_type: str, where: str) -> str:
     ids = [r.get("reference", "").split("/")[-1] for r in refs or []
            if r.get("reference", "").startswith(f"{resource_type}/")]
-    if len(ids) != 1 or not ids[0].isdigit():
+    if len(ids) != 1 or not is_id(ids[0]):
         raise FhirError(422, f"Un seul {resource_type} attendu dans {where}.",
                         expression=[where])
     return ids[0]

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from parcours.lib.text import is_id
+
 from .errors import FhirError
 
 DEFAULT_COUNT = 20
@@ -53,7 +55,7 @@ def reference_id(value: str, resource_type: str) -> str | None:
         if parts[-2] != resource_type:
             return None
         value = parts[-1]
-    return value if value.isdigit() else None
+    return value if is_id(value) else None
 
 
 _DATE_RE = re.compile(r"^(eq|ne|lt|le|gt|ge|sa|eb|ap)?(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?"
@@ -116,7 +118,7 @@ def any_of(values: list[str], one: Callable[[str], Q]) -> Q:
 
 def id_param(doc: str = "logical id") -> SearchParam:
     def apply(qs, values, modifier):
-        ids = [v for v in values if v.isdigit()]
+        ids = [v for v in values if is_id(v)]
         return qs.filter(pk__in=ids) if ids else qs.none()
     return SearchParam("token", doc, apply)
 
@@ -184,13 +186,22 @@ def apply_search(qs: QuerySet, params: dict[str, SearchParam], query) -> QuerySe
     return qs
 
 
-def _int_param(query, name: str, default: int) -> int:
+# Deeper pages cost a scan of every row before them: past this, narrow the search instead.
+MAX_OFFSET = 100_000
+
+
+def _int_param(query, name: str, default: int, maximum: int | None = None) -> int:
+    """A non-negative integer parameter (ASCII digits), at most ``maximum``: else 400."""
     raw = query.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise FhirError(400, f"« {name} » doit être un entier positif.")
-    return int(raw)
+    value = int(raw)
+    if maximum is not None and value > maximum:
+        raise FhirError(400, f"« {name} » ne peut dépasser {maximum} : précisez la "
+                             "recherche.", code="too-costly")
+    return value
 
 
 @dataclass
@@ -213,7 +224,7 @@ class SearchPlan:
 
 def paginate(qs: QuerySet | None, query, plan: SearchPlan | None = None) -> Page:
     count = min(_int_param(query, "_count", DEFAULT_COUNT), MAX_COUNT)
-    offset = _int_param(query, "_offset", 0)
+    offset = _int_param(query, "_offset", 0, MAX_OFFSET)
     total_mode = query.get("_total", "accurate")
     if total_mode not in {"none", "estimate", "accurate"}:
         raise FhirError(400, "« _total » vaut none, estimate ou accurate.")

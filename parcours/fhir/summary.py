@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from parcours.accounts.models import Membership
 from parcours.lib.identity import CERTAIN, Identity, compare
 from parcours.lib.ins import ins_kind
-from parcours.lib.text import ins_form
+from parcours.lib.text import ins_form, is_id
 from parcours.patients.access import patient_queryset_for
 from parcours.patients.matching import identity_of
 from parcours.patients.models import Patient, PatientIdentifier
@@ -127,7 +127,7 @@ def _source(user, bundle: dict):
     wanted = ((bundle.get("meta") or {}).get("source") or "").rstrip("/")
     if wanted:
         oid = wanted.rsplit("/", 1)[-1]
-        if not oid.isdigit() or int(oid) not in orgs:
+        if not is_id(oid) or int(oid) not in orgs:
             raise _err(422, "meta.source doit désigner une de vos organisations "
                             "(Organization/id).", "Bundle.meta.source")
         return orgs[int(oid)]

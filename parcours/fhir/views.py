@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
+from parcours.lib.text import is_id
 from parcours.lib.uploads import UploadError
 from parcours.patients.access import access_patient
 from parcours.patients.services import local_system, patient_create, patient_identifier_add
@@ -68,6 +69,17 @@ def _authenticate(request):
     return user
 
 
+def _allowed(methods: tuple[str, ...], kwargs: dict) -> tuple[str, ...]:
+    """The methods an endpoint really answers for this resource type (the ``Allow`` of a
+    405, RFC 9110 §15.5.6): creation and update only where the type supports them."""
+    rtype = REGISTRY.get(kwargs.get("resource_type", ""))
+    if rtype is None:
+        return methods
+    if "pk" in kwargs:
+        return ("GET", "PUT", "PATCH") if "update" in rtype.interactions else ("GET",)
+    return ("GET", "POST") if "create" in rtype.interactions else ("GET",)
+
+
 def api(methods: tuple[str, ...], *, public: bool = False):
     """Token authentication, method check, and every error as an OperationOutcome."""
     def decorate(view):
@@ -77,8 +89,9 @@ def api(methods: tuple[str, ...], *, public: bool = False):
             try:
                 if request.method not in methods:
                     raise FhirError(405, f"Méthode {request.method} non prise en charge ici.",
-                                    headers={"Allow": ", ".join(methods)})
+                                    headers={"Allow": ", ".join(_allowed(methods, kwargs))})
                 _check_accept(request)
+                _check_query(request)
                 if not public:
                     # The token's user, not a browser session: the API never rides on cookies.
                     request.user = _authenticate(request)
@@ -100,6 +113,33 @@ def api(methods: tuple[str, ...], *, public: bool = False):
     return decorate
 
 
+def _check_query(request) -> None:
+    """Control characters (NUL, escapes…) have no place in a search parameter or its name:
+    400 rather than a query the database may refuse or silently truncate (issue 13)."""
+    for key in request.GET:
+        for value in [key, *request.GET.getlist(key)]:
+            if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+                raise FhirError(400, f"Caractère de contrôle interdit dans le paramètre "
+                                     f"« {key[:40]!r} ».", code="invalid")
+
+
+MAX_JSON_DEPTH = 64  # FHIR resources nest a dozen levels; anything far deeper is an attack
+
+
+def _too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether parsed JSON nests deeper than ``limit`` (iterative: no recursion to exhaust)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
 def _check_accept(request) -> None:
     """JSON is the only format served: refuse a client that accepts nothing else (406)."""
     fmt = request.GET.get("_format", "")
@@ -119,9 +159,15 @@ def _body(request, allowed=JSON_TYPES):
         raise FhirError(415, f"Type de contenu non pris en charge : « {content_type} » "
                              f"(attendu : {', '.join(sorted(allowed))}).")
     try:
-        return json.loads(request.body or b"null")
+        body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         raise FhirError(400, "JSON mal formé.") from None
+    except RecursionError:
+        body = None
+    if body is None and (request.body or b"").strip()[:1] in (b"[", b"{") or _too_deep(body):
+        raise FhirError(400, f"JSON trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus).",
+                        code="too-costly")
+    return body
 
 
 def _resource_type(name: str) -> ResourceType:
@@ -133,7 +179,7 @@ def _resource_type(name: str) -> ResourceType:
 
 
 def _read(rtype: ResourceType, user, pk: str):
-    if not pk.isdigit():
+    if not is_id(pk):
         raise FhirError(404, f"{rtype.name}/{pk} introuvable.")
     obj = rtype.for_read(user).filter(pk=pk).first()
     if obj is None:  # missing or not visible to this user: the same answer
@@ -249,7 +295,7 @@ def _update_appointment(request, rtype: ResourceType, pk: str, body, ctx: Ctx):
 @api(("GET",))
 def binary_endpoint(request, pk):
     """An attachment of a request, its answer or its thread, as a Binary (base64)."""
-    if not pk.isdigit():
+    if not is_id(pk):
         raise FhirError(404, f"Binary/{pk} introuvable.")
     attachment = ReferralAttachment.objects.select_related("referral").filter(pk=pk).first()
     if attachment is None:
@@ -370,6 +416,9 @@ def _create_service_request(request, rtype, body):
 
 def _create_communication(request, rtype, body):
     args = parse.communication_args(body)
+    if not parse.requester_is(args.pop("sender"), request.user):
+        raise FhirError(422, "sender doit désigner l'appelant : un message part toujours au "
+                             "nom de celui qui l'envoie.", expression=["Communication.sender"])
     try:
         with transaction.atomic():
             try:
@@ -400,7 +449,11 @@ def _parameters(body) -> dict:
         elif name == "onlyCertainMatches":
             args["onlyCertainMatches"] = bool(param.get("valueBoolean"))
         elif name == "count":
-            args["count"] = param.get("valueInteger")
+            count = param.get("valueInteger")
+            if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
+                raise FhirError(400, "Le paramètre « count » est un entier de 1 à 100.",
+                                expression=["Parameters.parameter"])
+            args["count"] = count
     if not args["resource"] or args["resource"].get("resourceType") != "Patient":
         raise FhirError(400, "Le paramètre « resource » (un Patient) est obligatoire.",
                         expression=["Parameters.parameter"])
