@@ -79,7 +79,8 @@ def test_hl7_oru_r01():
     ("H|~^\\&|||L\nOBX|1|NM|A~B||1\n", 2, "avant le patient"),
     ("H|~^\\&|||L\nP|1||X||NOM~P||19800101|F\nOBX|1|NM|A~B||1|u|1-2|ZZ\n", 3, "indicateur"),
     ("H|~^\\&|||L\nP|1||X||NOM~P||19801301|F\nOBX|1|NM|A~B||1\n", 2, "date de naissance"),
-    ("MSH|^~\\&|A|B\nOBX|1|NM|X||1\n", 1, "PID"),
+    ("MSH|^~\\&|A|B|||||ORU^R01\nOBX|1|NM|X||1\n", 2, "avant le patient (PID)"),
+    ("MSH|^~\\&|A|B\nOBX|1|NM|X||1\n", 1, "type de message absent"),
 ])
 def test_malformed_files_are_refused_with_line_and_reason(text, line, reason):
     with pytest.raises(LabParseError) as caught:
