@@ -238,10 +238,15 @@ def _patient(pid: _Segment) -> LabPatient:
         patient.used_name = used[0]
     patient.birth_date = parse_date(pid.get(7), pid.line, "date de naissance (PID-7)")
     patient.sex = _SEX.get(pid.get(8).upper()[:1], "")
-    for rep in range(len(pid.reps(32))):
-        status = pid.get(32, 0, rep).upper()
-        if status in IDENTITY_STATUSES:
+    # PID-32 (repeatable). Some senders write it one field late (PID-33 is a time stamp, so a
+    # status code found there cannot be anything else): read there when PID-32 is empty.
+    for field in (32, 33):
+        statuses = [pid.get(field, 0, rep).upper() for rep in range(len(pid.reps(field)))]
+        status = next((s for s in statuses if s in IDENTITY_STATUSES), "")
+        if status:
             patient.identity_status = status
+            break
+        if any(statuses):
             break
     return patient
 
