@@ -9,17 +9,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from parcours.lib.encodings import decode_french, french_score, normalise_declared
 from parcours.lib.labs import LabParseError, decode, parse_file, parse_text
+from parcours.lib.labs.hl7v2 import unescape
+from parcours.lib.labs.values import comparator_value, hl7_flag, parse_range
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
+CORPUS = Path(__file__).parent / "lab_corpus"  # the shared samples, copied in
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _sample(name: str) -> bytes:
-    path = DATA / name
-    if not path.exists():  # the shared samples live beside the project checkout
-        pytest.skip(f"{path} absent")
-    return path.read_bytes()
+    return (CORPUS / name).read_bytes()
 
 
 def test_hprim_net_sample_latin1_crlf():
@@ -147,3 +147,126 @@ def test_plausible_garbage_never_crashes_the_parser(prefix, rest):
         parse_text(prefix + rest)
     except LabParseError:
         pass
+
+
+# --- several patients in one file: results never cross (issue 12, kind 1) ------------------
+
+patient_names = st.text(alphabet=st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZÉÈ"), min_size=2,
+                        max_size=12)
+patients = st.lists(
+    st.tuples(patient_names, patient_names, st.dates(date(1920, 1, 1), date(2024, 12, 31)),
+              st.lists(st.tuples(st.sampled_from(["K", "NA", "GLU", "HB", "CREA"]), values,
+                                 st.sampled_from(["", "N", "L", "H", "LL", "HH"])),
+                       min_size=1, max_size=5)),
+    min_size=1, max_size=6)
+
+
+def _hprim_net_file(people) -> str:
+    lines = []
+    for i, (family, first, born, results) in enumerate(people):
+        lines += [f"P{i}", family, first, "", "", "53000 LAVAL", born.strftime("%d/%m/%Y"), "",
+                  f"D{i}", "22/11/2026", "LAB53     Labo", "GP1       Dr X", "", "****LAB****"]
+        lines += [f"RES|{code}|{code}|N|{value}|u|1|2|{flag}|F" for code, value, flag in results]
+        lines.append("****FIN****")
+    return "\r\n".join([*lines, "****FINFICHIER****"])
+
+
+def _hprim_sante_file(people) -> str:
+    lines = ["H|~^\\&|||LAB~Labo||ORU|||GP1~Dr X||P|H2.2~C|202611221030"]
+    for i, (family, first, born, results) in enumerate(people):
+        lines.append(f"P|{i + 1}||P{i}||{family}~{first}||{born:%Y%m%d}|F")
+        lines += [f"OBX|{k}|NM|{code}~{code}||{value}|u|1-2|{flag}|||F"
+                  for k, (code, value, flag) in enumerate(results, start=1)]
+    return "\r\n".join([*lines, "L|1"])
+
+
+def _hl7_file(people) -> str:
+    segments = ["MSH|^~\\&|LAB|LAB53|PARCOURS|GP|20261122103000||ORU^R01|M1|P|2.5"]
+    for i, (family, first, born, results) in enumerate(people):
+        segments += [f"PID|{i + 1}||P{i}^^^LAB53^PI||{family}^{first}||{born:%Y%m%d}|F",
+                     f"OBR|1|O{i}|R{i}|BIL^Bilan^L|||20261122080000"]
+        segments += [f"OBX|{k}|NM|{code}^{code}^L||{value}|u|1-2|{flag}|||F"
+                     for k, (code, value, flag) in enumerate(results, start=1)]
+    return "\r".join(segments)
+
+
+@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow])
+@given(people=patients, build=st.sampled_from([_hprim_net_file, _hprim_sante_file, _hl7_file]))
+def test_a_file_of_n_patients_gives_n_reports_whose_results_stay_with_theirs(people, build):
+    fmt, reports = parse_text(build(people))
+    assert len(reports) == len(people)
+    for report, (family, first, born, results) in zip(reports, people, strict=True):
+        assert (report.patient.family, report.patient.given) == (family, first)
+        assert report.patient.birth_date == born
+        assert report.patient.local_id == (f"P{reports.index(report)}")
+        assert [(r.code, r.value, r.flag) for r in report.results] == results
+
+
+# --- encodings (kind 5) ----------------------------------------------------------------------
+
+FRENCH = ["Hélène DUPRÉ", "CŒURDELION l’hôpital", "cœur", "Créatinine µmol/L",
+          "déjà vu à l'hôpital", "Lætitia Ève", "François Noël", "«Négatif» 38,5 °C"]
+
+
+@pytest.mark.parametrize("text", FRENCH)
+@pytest.mark.parametrize("codec", ["utf-8", "cp1252", "latin-1", "iso8859-15", "cp850"])
+def test_french_text_in_any_french_code_page_decodes_without_mojibake(text, codec):
+    try:
+        data = text.encode(codec)
+    except UnicodeEncodeError:
+        pytest.skip(f"{codec} cannot write {text!r}")
+    assert decode_french(data)[0] == text
+
+
+def test_declared_charset_is_honoured_unless_it_reads_as_mojibake():
+    assert decode_french("é".encode("latin-1") * 3, "8859/1") == ("ééé", "latin-1")
+    # Latin-9 declared: 0xBD is œ (Latin-1 would say ½).
+    assert decode_french(b"c\xbdur", "8859/15") == ("cœur", "iso8859-15")
+    # Declared Latin-1 but written in UTF-8 or Windows-1252: read as what it is.
+    assert decode_french("Hélène".encode(), "8859/1") == ("Hélène", "utf-8")
+    assert decode_french("l’œil".encode("cp1252"), "8859/1") == ("l’œil", "cp1252")
+    assert normalise_declared("UNICODE UTF-8") == "utf-8" and normalise_declared("??") == ""
+    assert french_score("Ã©tÃ©") < 0 < french_score("été")
+
+
+def test_every_report_says_its_encoding():
+    for data, codec in (("MSH|^~\\&|A|B|||||ORU^R01\rPID|1||1||NOM^É\rOBX|1|ST|X^X||Négatif"
+                         .encode("cp850"), "cp850"),):
+        assert parse_file(data)[1][0].encoding == codec
+
+
+# --- values, ranges, flags, escapes (kinds 3 and 4) -----------------------------------------
+
+@pytest.mark.parametrize("text, low, high", [
+    ("3.5-5.0", "3.5", "5.0"), ("-2.0--1.0", "-2.0", "-1.0"), ("-2 - 2", "-2", "2"),
+    ("3.5_5.0", "3.5", "5.0"), ("135 145", "135", "145"), ("3,9-5,8", "3.9", "5.8"),
+    ("<5", "", "5"), ("< 5", "", "5"), ("<=0.5", "", "0.5"), (">60", "60", ""),
+    ("≥ 60", "60", ""), ("[10 - 20]", "10", "20"), ("négatif", "", ""), ("", "", ""),
+])
+def test_reference_ranges(text, low, high):
+    assert parse_range(text) == (low, high)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("<5", ("<", "5")), ("< 5", ("<", "5")), ("<=0,5", ("<=", "0.5")), ("≥90", (">=", "90")),
+    ("5,2", ("", "5.2")), ("-3.1", ("", "-3.1")), ("Négatif", ("", "")),
+])
+def test_values_with_comparators(text, expected):
+    assert comparator_value(text) == expected
+
+
+def test_hl7_flags_in_the_model_letters():
+    assert [hl7_flag(f) for f in ("HH", "ll", "S", "R", "U", "NEG", "POS", "ZZ", "")] == [
+        "HH", "LL", "N", "A", "", "N", "A", "A", ""]
+
+
+def test_hl7_escapes_and_formatting():
+    assert unescape("a\\F\\b\\S\\c\\T\\d\\R\\e\\E\\f") == "a|b^c&d~e\\f"
+    assert unescape("1\\.br\\2\\.sp 2\\3\\.in +4\\4\\H\\5\\N\\") == "1\n2\n\n34" + "5"
+    assert unescape("\\XC3A9\\t\\XE9\\") == "été"
+    assert unescape("cut \\") == "cut "
+
+
+def test_several_reports_each_start_where_their_patient_starts():
+    _fmt, reports = parse_file(_sample("03-hprimnet-two-reports.hpm"))
+    assert [r.first_line for r in reports] == [1, 17]
