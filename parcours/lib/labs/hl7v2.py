@@ -29,7 +29,7 @@ import re
 from stdnum.fr import nir as stdnum_nir
 
 from .dates import parse_date, parse_datetime
-from .model import LabParseError, LabPatient, LabReport, LabResult
+from .model import ABNORMAL, CRITICAL, LabParseError, LabPatient, LabReport, LabResult
 from .values import comparator_value, hl7_flag, number, parse_range
 
 RESULT_EVENTS = {"R01", "R30", "R31", "R32", ""}
@@ -57,7 +57,8 @@ _SEX = {"F": "F", "M": "M", "A": "I", "O": "I", "I": "I"}
 
 class _Separators:
     def __init__(self, field: str, encoding: str, line: int):
-        chars = (encoding + "^~\\&")[:4] if len(encoding) < 4 else encoding[:4]
+        default = "^~\\&"  # a short MSH-2 (v2.1 files without sub-components) keeps the rest
+        chars = encoding[:4] + default[len(encoding[:4]):]
         self.field, self.component, self.repetition, self.escape, self.sub = (
             field, chars[0], chars[1], chars[2], chars[3])
         if len({field, *chars}) != 5 or any(c.isalnum() or c.isspace() for c in (field, *chars)):
@@ -270,7 +271,8 @@ def _order(report: LabReport, seg: _Segment) -> None:
 def _text_value(seg: _Segment, i: int) -> list[str]:
     """Every repetition of a text field, formatting escapes decoded (one line each)."""
     reps = seg.reps(i)
-    return [unescape(rep, seg.seps.escape).rstrip() for rep in reps]
+    # Text types have no components: a stray trailing component separator is dropped.
+    return [unescape(rep.rstrip(seg.seps.component), seg.seps.escape).rstrip() for rep in reps]
 
 
 def _result(seg: _Segment) -> LabResult | None:
@@ -284,7 +286,7 @@ def _result(seg: _Segment) -> LabResult | None:
     vtype = seg.get(2).upper()
     status = seg.get(11).upper()
     result = LabResult(code=code, label=label, code_system=system, kind=vtype,
-                       unit=seg.get(6, 0) or seg.get(6, 1), flag=hl7_flag(seg.get(8)),
+                       unit=seg.get(6, 0) or seg.get(6, 1), flag=_flag(seg),
                        status=status,
                        at=parse_datetime(seg.get(14), n, "date du résultat (OBX-14)"))
     range_text = seg.get(7)
@@ -327,6 +329,17 @@ def _result(seg: _Segment) -> LabResult | None:
             raise LabParseError(n, f"résultat « {label[:40]} » sans valeur (OBX-5) ; seul un "
                                    "statut X (impossible) ou I (en attente) l'autorise")
     return result
+
+
+def _flag(seg: _Segment) -> str:
+    """OBX-8 repeats (v2.5): the most serious of its flags (critical, then abnormal, then
+    normal), so that "D~HH" (a delta and a panic value) stays critical."""
+    flags = [hl7_flag(seg.get(8, 0, rep)) for rep in range(len(seg.reps(8)))]
+
+    def weight(flag: str) -> int:
+        return 3 if flag in CRITICAL else 2 if flag in ABNORMAL else 1 if flag else 0
+
+    return max(flags, key=weight, default="")
 
 
 def _structured_numeric(seg: _Segment, result: LabResult) -> None:

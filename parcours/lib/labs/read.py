@@ -67,7 +67,9 @@ def detect_format(text: str) -> str:
     head = text.lstrip("\ufeff \t\r\n")
     if head[:3] in _HL7_START:
         return "hl7v2"
-    if len(head) > 2 and head[0] == "H" and not head[1].isalnum() and not head[1].isspace():
+    first_line = head.split("\n", 1)[0].split("\r", 1)[0]
+    if (len(head) > 2 and head[0] == "H" and not head[1].isalnum() and not head[1].isspace()
+            and first_line.count(head[1]) >= 2):
         return "hprim_sante"
     if "****LAB****" in text or len(text.splitlines()) >= 12:
         return "hprim_net"

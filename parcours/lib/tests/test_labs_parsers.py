@@ -270,3 +270,18 @@ def test_hl7_escapes_and_formatting():
 def test_several_reports_each_start_where_their_patient_starts():
     _fmt, reports = parse_file(_sample("03-hprimnet-two-reports.hpm"))
     assert [r.first_line for r in reports] == [1, 17]
+
+
+def test_repeated_obx8_flags_keep_the_most_serious_and_short_msh2_is_read():
+    _fmt, (report,) = parse_text("MSH|^~\\|A|B|||||ORU^R01\rPID|1||1||NOM^P\r"
+                                 "OBX|1|NM|K^K||6.5|||D~HH|||F\r"
+                                 "OBX|2|ST|C^C||Négatif^||||||F")
+    assert [(r.flag, r.value) for r in report.results] == [("HH", "6.5"), ("", "Négatif")]
+    assert report.critical_count == 1
+
+
+def test_an_hprim_net_first_line_starting_with_h_is_not_taken_for_hprim_sante():
+    header = ["H-1234", "NOM", "PRENOM", "", "", "53000 LAVAL", "01/01/1980", "", "F1",
+              "21/11/2026", "LAB", "GP"]
+    fmt, (report,) = parse_text("\n".join([*header, "Texte.", "****FIN****"]))
+    assert fmt == "hprim_net" and report.patient.local_id == "H-1234"
