@@ -46,6 +46,9 @@ _MESSAGE_NAMES = {
 # IHE PAM-FR): assigning authority universal id, or the older ASIP namespaces; type code INS.
 INS_OIDS = {"1.2.250.1.213.1.4.8": "NIR", "1.2.250.1.213.1.4.9": "NIA"}
 INS_NAMESPACES = {"ASIP-SANTE-INS-NIR": "NIR", "ASIP-SANTE-INS-NIA": "NIA"}
+# The INS-NIR / INS-NIA OIDs of test data sets (FR Core INS-NIR-TEST; ANS test identities): a
+# number under them is no one's INS in production, so it is neither matched nor stored.
+INS_TEST_OIDS = {"1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11"}
 IDENTITY_STATUSES = {"PROV", "VALI", "RECUP", "QUAL"}
 _CODED_TYPES = {"CE", "CWE", "CNE", "CF"}
 # OBX-11 (table 0085) statuses with no value expected: X "results cannot be obtained",
@@ -200,8 +203,11 @@ def _patient(pid: _Segment) -> LabPatient:
             continue
         namespace, oid = pid.get(3, 3, rep, 0).upper(), pid.get(3, 3, rep, 1)
         id_type = pid.get(3, 4, rep).upper()
-        kind = INS_OIDS.get(oid) or INS_NAMESPACES.get(namespace)
-        if kind and id_type in ("INS", ""):
+        if oid in INS_TEST_OIDS:
+            continue
+        # The OID decides when there is one; the namespace only without it.
+        kind = INS_OIDS.get(oid) if oid else INS_NAMESPACES.get(namespace)
+        if kind and id_type in ("INS", "NH", ""):
             nir = value.replace(" ", "").upper()
             if not stdnum_nir.is_valid(nir):
                 raise LabParseError(pid.line, f"matricule INS invalide « {value[:20]} » (PID-3) "

@@ -25,7 +25,8 @@ _FIRST_LINE = re.compile(rb"[^\r\n]*")
 def declared_charset(data: bytes) -> str:
     """The character set a file declares, as written, '' when none: HL7 v2 MSH-18 (first
     repetition, table 0211: "8859/1", "UNICODE UTF-8"…) of the first MSH; for HPRIM Santé, a
-    field of the H record after H.14 (the 2.x versions define none; some senders add one)."""
+    charset name in H.13 after the version or in a field after H.14 (the 2.x versions define
+    no charset field; some senders add one)."""
     head = data[:65536].lstrip(b"\x0b\r\n \t")
     if head[:3] in (b"FHS", b"BHS", b"MSH"):
         start = head.find(b"MSH")
@@ -41,7 +42,9 @@ def declared_charset(data: bytes) -> str:
         return value.decode("latin-1").strip()
     if head[:1] == b"H" and len(head) > 2 and not head[1:2].isalnum():
         fields = _FIRST_LINE.match(head).group(0).split(head[1:2])
-        for value in fields[14:]:
+        # H.13 "version~…" (its later components) and any field after H.14.
+        version = re.split(rb"[~^\\&]", fields[12])[1:] if len(fields) > 12 else []
+        for value in [*version, *fields[14:]]:
             text = value.decode("latin-1").strip()
             if normalise_declared(text):
                 return text

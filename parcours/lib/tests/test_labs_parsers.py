@@ -285,3 +285,25 @@ def test_an_hprim_net_first_line_starting_with_h_is_not_taken_for_hprim_sante():
               "21/11/2026", "LAB", "GP"]
     fmt, (report,) = parse_text("\n".join([*header, "Texte.", "****FIN****"]))
     assert fmt == "hprim_net" and report.patient.local_id == "H-1234"
+
+
+def test_a_test_ins_oid_is_not_taken_for_an_ins_and_the_oid_beats_the_namespace():
+    msh = "MSH|^~\\&|A|B|||||ORU^R01\r"
+    pid = ("PID|1||L1^^^LAB^PI~185075314712321^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.10&ISO"
+           "^INS||NOM^P||19850703|M\r")
+    _fmt, (report,) = parse_text(msh + pid + "OBX|1|NM|K^K||4.0|||N|||F")
+    assert (report.patient.nir, report.patient.ins_kind, report.patient.local_id) == (
+        "", "", "L1")
+    nia_oid = pid.replace("1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.9")
+    _fmt, (report,) = parse_text(msh + nia_oid + "OBX|1|NM|K^K||4.0|||N|||F")
+    assert (report.patient.nir, report.patient.ins_kind) == ("185075314712321", "NIA")
+
+
+def test_hprim_sante_declared_charset_is_honoured():
+    text = ("H|~^\\&|||LAB~Labo||ORU|||GP~Dr||P|H2.2~C|202611221030|8859/15\r\n"
+            "P|1||X||DÉSIRÉ~ANNE||19800101|F\r\nOBX|1|NM|K~K||4.0|||N|||F\r\nL|1\r\n")
+    _fmt, (report,) = parse_file(text.encode("iso8859-15"))
+    # Undeclared, the same bytes would be reported as Latin-1 (the tie-break).
+    assert (report.patient.family, report.encoding) == ("DÉSIRÉ", "iso8859-15")
+    undeclared = text.replace("|8859/15", "")
+    assert parse_file(undeclared.encode("iso8859-15"))[1][0].encoding == "latin-1"
