@@ -20,23 +20,43 @@ def _refuse(value: str, line: int, what: str) -> LabParseError:
     return LabParseError(line, f"{what} invalide « {value[:30]} »")
 
 
+_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def _eight_digits(digits: str) -> date:
+    """yyyymmdd (HL7 TS, HPRIM Santé), else ddmmyyyy when yyyymmdd is impossible (HPRIM Net
+    senders who drop the slashes); ValueError when neither is a date."""
+    year = int(digits[:4])
+    if 1850 <= year <= 2100:
+        try:
+            return date(year, int(digits[4:6]), int(digits[6:8]))
+        except ValueError:
+            pass
+    return date(int(digits[4:8]), int(digits[2:4]), int(digits[:2]))
+
+
 def parse_date(value: str, line: int, what: str) -> date | None:
-    """A date: ``dd/mm/yyyy``, ``yyyymmdd[…]`` (HL7 TS, time ignored) or ISO ``yyyy-mm-dd``.
-    None when empty; LabParseError(line, "<what> invalide …") when unreadable or impossible."""
+    """A date: ``dd/mm/yyyy`` (also ``.`` or ``-`` between, two-digit years in the century that
+    is not in the future, a time after it ignored), ISO ``yyyy-mm-dd``, or eight digits
+    (``yyyymmdd[…]`` as HL7 TS, else ``ddmmyyyy``). None when empty; LabParseError(line,
+    "<what> invalide …") when unreadable or impossible."""
     value = value.strip()
     if not value:
         return None
     try:
         if value[:8].isdigit() and len(value) >= 8:
-            return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-        if "/" in value:
-            day, month, year = value.split("/")
+            return _eight_digits(value[:8])
+        match = _ISO.match(value)
+        if match:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        match = _DMY.match(value)
+        if match:
+            day, month, year = match.groups()
             year_n = int(year)
-            if len(year.strip()) == 2:  # dd/mm/yy: the century that is not in the future
+            if len(year) == 2:
                 year_n += 2000 if year_n <= datetime.now(PARIS).year % 100 else 1900
             return date(year_n, int(month), int(day))
-        if "-" in value:
-            return date.fromisoformat(value[:10])
     except (ValueError, OverflowError):
         pass
     raise _refuse(value, line, what)

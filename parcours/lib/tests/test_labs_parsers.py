@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from parcours.lib.encodings import decode_french, french_score, normalise_declared
 from parcours.lib.labs import LabParseError, decode, parse_file, parse_text
+from parcours.lib.labs.dates import parse_date
 from parcours.lib.labs.hl7v2 import unescape
 from parcours.lib.labs.values import comparator_value, hl7_flag, parse_range
 
@@ -307,3 +308,20 @@ def test_hprim_sante_declared_charset_is_honoured():
     assert (report.patient.family, report.encoding) == ("DÉSIRÉ", "iso8859-15")
     undeclared = text.replace("|8859/15", "")
     assert parse_file(undeclared.encode("iso8859-15"))[1][0].encoding == "latin-1"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("14/03/1958", date(1958, 3, 14)), ("14.03.1958", date(1958, 3, 14)),
+    ("14-03-1958", date(1958, 3, 14)), ("14031958", date(1958, 3, 14)),
+    ("19580314", date(1958, 3, 14)), ("1958-03-14", date(1958, 3, 14)),
+    ("14/03/58", date(1958, 3, 14)), (" 21/11/2026 10:30", date(2026, 11, 21)),
+    ("19800101000000+0100", date(1980, 1, 1)),
+])
+def test_dates_as_senders_write_them(text, expected):
+    assert parse_date(text, 1, "date") == expected
+
+
+@pytest.mark.parametrize("text", ["14/13/1958", "abc", "99999999", "1/2", "2026-02-30"])
+def test_impossible_dates_are_refused(text):
+    with pytest.raises(LabParseError, match="date invalide"):
+        parse_date(text, 3, "date")
