@@ -51,6 +51,7 @@ INS_NAMESPACES = {"ASIP-SANTE-INS-NIR": "NIR", "ASIP-SANTE-INS-NIA": "NIA"}
 INS_TEST_OIDS = {"1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11"}
 IDENTITY_STATUSES = {"PROV", "VALI", "RECUP", "QUAL"}
 _CODED_TYPES = {"CE", "CWE", "CNE", "CF"}
+_DOCUMENT_TYPES = {"ED", "RP"}  # encapsulated data, reference pointer (HL7 v2.5 §2.A.24, .66)
 # OBX-11 (table 0085) statuses with no value expected: X "results cannot be obtained",
 # I "specimen in lab, result pending"; N "not asked" and O "order detail only" carry no result.
 _NO_VALUE = {"X": "résultat impossible à obtenir", "I": "résultat en attente"}
@@ -161,7 +162,11 @@ def _message(segments: list[tuple[int, str]]) -> list[LabReport]:
         elif seg.id in ("OBR", "ORC", "OBX"):
             if report is None:
                 raise LabParseError(n, f"segment {seg.id} avant le patient (PID)")
-            if seg.id == "OBX":
+            if seg.id == "OBX" and seg.get(2).upper() in _DOCUMENT_TYPES:
+                # An encapsulated document (often the PDF of the report): not a result value.
+                what = seg.get(5, 1) or seg.get(5, 2) or seg.get(2).upper()
+                report.text = f"{report.text}\n[document joint non importé : {what}]".strip()
+            elif seg.id == "OBX":
                 result = _result(seg)
                 if result is not None:
                     report.results.append(result)
@@ -329,7 +334,7 @@ def _result(seg: _Segment) -> LabResult | None:
             return None
         if status in _NO_VALUE:
             result.value = _NO_VALUE[status]
-        elif vtype in ("TX", "FT", "ST"):
+        elif vtype in ("TX", "FT", "ST", ""):
             return None  # an empty line of a text report
         else:
             raise LabParseError(n, f"résultat « {label[:40]} » sans valeur (OBX-5) ; seul un "

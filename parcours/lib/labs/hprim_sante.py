@@ -22,6 +22,9 @@ from .model import FLAGS, LabParseError, LabPatient, LabReport, LabResult
 from .values import comparator_value, parse_range
 
 _NO_VALUE = {"X": "résultat impossible à obtenir", "I": "résultat en attente"}
+# HPRIM Santé records that carry no result for the doctor: attached files (AP, 2.4) and the
+# billing records (FAC, ACT, REG). Skipped; any other unknown record is refused.
+_NOT_RESULTS = {"AP", "FAC", "ACT", "REG"}
 
 
 def _separators(line: str, n: int) -> tuple[str, str]:
@@ -115,6 +118,8 @@ def parse(lines: list[str]) -> list[LabReport]:
                     current.text = f"{current.text}\n{text}".strip()
         elif kind == "L":
             ended = True
+        elif kind in _NOT_RESULTS:
+            continue
         else:
             raise LabParseError(n, f"type d'enregistrement inconnu « {f[0][:5]} »")
     if not reports:

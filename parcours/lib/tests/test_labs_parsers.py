@@ -325,3 +325,18 @@ def test_dates_as_senders_write_them(text, expected):
 def test_impossible_dates_are_refused(text):
     with pytest.raises(LabParseError, match="date invalide"):
         parse_date(text, 3, "date")
+
+
+def test_an_encapsulated_pdf_is_noted_not_taken_for_a_value():
+    _fmt, (report,) = parse_text("MSH|^~\\&|A|B|||||ORU^R01\rPID|1||1||NOM^P\r"
+                                 "OBX|1|NM|K^K||4.0|||N|||F\r"
+                                 "OBX|2|ED|PDF^Compte rendu||^AP^PDF^Base64^JVBERi0xLjQK||||||F")
+    assert [r.code for r in report.results] == ["K"]
+    assert "document joint non importé : PDF" in report.text
+
+
+def test_hprim_sante_billing_and_attachment_records_are_skipped():
+    _fmt, (report,) = parse_text("H|~^\\&|||LAB~Labo||ORU|||GP~Dr||P|H2.4~C|202611221030\n"
+                                 "P|1||X||NOM~ANNE||19800101|F\nOBX|1|NM|K~K||4.0|||N|||F\n"
+                                 "AP|1|CR.pdf|PDF\nFAC|1|2026\nL|1\n")
+    assert [r.value for r in report.results] == ["4.0"]
