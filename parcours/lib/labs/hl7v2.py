@@ -164,7 +164,7 @@ def _message(segments: list[tuple[int, str]]) -> list[LabReport]:
                 raise LabParseError(n, f"segment {seg.id} avant le patient (PID)")
             if seg.id == "OBX" and seg.get(2).upper() in _DOCUMENT_TYPES:
                 # An encapsulated document (often the PDF of the report): not a result value.
-                what = seg.get(5, 1) or seg.get(5, 2) or seg.get(2).upper()
+                what = seg.get(5, 2) or seg.get(5, 1) or seg.get(2).upper()  # ED-3 subtype
                 report.text = f"{report.text}\n[document joint non importé : {what}]".strip()
             elif seg.id == "OBX":
                 result = _result(seg)
