@@ -29,6 +29,8 @@ from .values import comparator_value
 HEADER_LINES = 12
 _MARKER = re.compile(r"^\*{3,}\s*(LAB|FIN|FINFICHIER)\s*\*{3,}$", re.IGNORECASE)
 _SEX_BY_NIR = {"1": "M", "3": "M", "7": "M", "2": "F", "4": "F", "8": "F"}
+# The same statuses as HPRIM Santé and HL7 (table 0085) allow a line without a value.
+_NO_VALUE = {"X": "résultat impossible à obtenir", "I": "résultat en attente"}
 _PRACTITIONER_ID = re.compile(r"^(\d{9}|\d{11}|8\d{11})$")  # ADELI, RPPS, idNatPs
 
 
@@ -75,19 +77,21 @@ def parse(lines: list[str]) -> list[LabReport]:
 
 def _header_at(chunk: list[str]) -> int:
     """Where the 12 header lines start: at the chunk's first line, unless that reading is
-    impossible (birth date line unreadable) and skipping leading blank lines gives a readable
-    one (a blank line between two reports)."""
+    not a header (line 7 no birth date, line 2 no name) and skipping the leading blank lines
+    gives one (a blank line between two reports). The first header line (patient number) may
+    itself be empty, so blank lines are not skipped blindly."""
     skip = next((i for i, line in enumerate(chunk) if line.strip()), 0)
     if skip == 0:
         return 0
     for offset in (0, skip):
         head = chunk[offset:offset + HEADER_LINES]
-        if len(head) == HEADER_LINES and head[1].strip():
-            try:
-                parse_date(head[6], 0, "")
+        if len(head) < HEADER_LINES or not any(c.isalpha() for c in head[1]):
+            continue
+        try:
+            if parse_date(head[6], 0, "") is not None:
                 return offset
-            except LabParseError:
-                continue
+        except LabParseError:
+            continue
     return 0
 
 
@@ -165,7 +169,9 @@ def _lab_line(report: LabReport, line: str, n: int) -> None:
         f.strip() for f in fields[1:10])
     if not label and not code:
         raise LabParseError(n, "résultat sans libellé ni code")
-    if not value:
+    if not value and status.upper() in _NO_VALUE:
+        value = _NO_VALUE[status.upper()]
+    elif not value:
         raise LabParseError(n, f"résultat « {(label or code)[:40]} » incomplet : valeur absente")
     if flag and flag.upper() not in FLAGS:
         raise LabParseError(n, f"indicateur d'anomalie inconnu « {flag[:5]} »")

@@ -340,3 +340,31 @@ def test_hprim_sante_billing_and_attachment_records_are_skipped():
                                  "P|1||X||NOM~ANNE||19800101|F\nOBX|1|NM|K~K||4.0|||N|||F\n"
                                  "AP|1|CR.pdf|PDF\nFAC|1|2026\nL|1\n")
     assert [r.value for r in report.results] == ["4.0"]
+
+
+def test_hprim_net_blank_line_between_reports_never_shifts_the_header():
+    def header(number, family, town=""):
+        return [number, family, "ANNE", "", "", town, "01/01/1980", "", "F", "21/11/2026",
+                "LAB", "GP"]
+    # Second report: a blank line before it and an empty postcode line (which a shifted
+    # reading would take for an empty birth date).
+    lines = [*header("1", "PREMIER"), "****LAB****", "RES|K|K|N|4.0|u|1|2|N|F", "****FIN****",
+             "", *header("2", "SECOND"), "****LAB****", "RES|K|K|N|6.4|u|1|2|HH|F",
+             "****FIN****",
+             *header("", "TROISIEME", "53000 LAVAL"), "Texte seul.", "****FIN****"]
+    _fmt, reports = parse_text("\n".join(lines))
+    assert [(r.patient.local_id, r.patient.family) for r in reports] == [
+        ("1", "PREMIER"), ("2", "SECOND"), ("", "TROISIEME")]
+    assert [r.value for r in reports[1].results] == ["6.4"]
+
+
+def test_hprim_net_line_without_value_is_kept_only_with_status_x_or_i():
+    header = ["1", "NOM", "ANNE", "", "", "", "01/01/1980", "", "F", "21/11/2026", "LAB", "GP"]
+    _fmt, (report,) = parse_text("\n".join([*header, "****LAB****", "RES|HbA1c|A1C|N||%|4|6||X",
+                                            "****FIN****"]))
+    assert (report.results[0].value, report.results[0].status) == (
+        "résultat impossible à obtenir", "X")
+    with pytest.raises(LabParseError, match="« HbA1c » incomplet") as caught:
+        parse_text("\n".join([*header, "****LAB****", "RES|HbA1c|A1C|N||%|4|6||F",
+                              "****FIN****"]))
+    assert caught.value.line == 14
