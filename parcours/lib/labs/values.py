@@ -2,8 +2,9 @@
 
 - A value "<5", "< 5", "<=0,5", "≥ 90" carries a comparator (HPRIM and HL7 NM/ST alike); the
   number is kept with a decimal point.
-- A range is "low-high" with negative bounds ("-2.0--1.0", "-2 - 2"), "_" or spaces between
-  the bounds ("3.5_5.0", "3.5 5.0"), "à"/"to" in words, or one-sided ("<1", "> 60", "<=5").
+- A range is "low-high" with negative bounds ("-2.0--1.0", "-2 - 2"), "_", ";" or spaces
+  between the bounds ("3.5_5.0", "3.5 5.0"), "à"/"to" in words, or one-sided ("<1", "> 60",
+  "<=5"); brackets or parentheses around it and a unit after it are allowed.
 - HL7 flags (table 0078, v2.5) are folded to the letters the model knows.
 """
 
@@ -16,9 +17,12 @@ _COMPARATORS = {"<": "<", "<=": "<=", "=<": "<=", "≤": "<=", ">": ">", ">=": "
                 "=>": ">=", "≥": ">="}
 _VALUE = re.compile(rf"^(<=|=<|>=|=>|<|>|≤|≥)\s*({_NUM})$")
 _NUMBER = re.compile(rf"^{_NUM}$")
-_RANGE = re.compile(rf"^\[?\s*({_NUM})\s*(?:-|_|–|—|\.\.|à|a|to|\s)\s*({_NUM})\s*\]?$",
-                    re.IGNORECASE)
-_ONE_SIDED = re.compile(rf"^(<=|=<|>=|=>|<|>|≤|≥)\s*({_NUM})$")
+# A unit written after the range ("3.5-5.0 mmol/L", "<5 mg/L"): letters, µ, %, / and digits
+# after a letter or slash.
+_UNIT = r"(?:\s*[a-zA-Zµ%/][\w/%.µ²³^*-]*)?"
+_RANGE = re.compile(rf"^[\[(]?\s*({_NUM})\s*(?:-|_|–|—|;|\.\.|à|a|to|\s)\s*({_NUM})\s*[\])]?"
+                    rf"{_UNIT}$", re.IGNORECASE)
+_ONE_SIDED = re.compile(rf"^[\[(]?(<=|=<|>=|=>|<|>|≤|≥)\s*({_NUM})\s*[\])]?{_UNIT}$")
 
 
 def number(text: str) -> str:
