@@ -162,44 +162,59 @@ patients = st.lists(
     min_size=1, max_size=6)
 
 
-def _hprim_net_file(people) -> str:
+def _hprim_net_file(people, newline: str, wrapper: str) -> str:
     lines = []
     for i, (family, first, born, results) in enumerate(people):
         lines += [f"P{i}", family, first, "", "", "53000 LAVAL", born.strftime("%d/%m/%Y"), "",
                   f"D{i}", "22/11/2026", "LAB53     Labo", "GP1       Dr X", "", "****LAB****"]
         lines += [f"RES|{code}|{code}|N|{value}|u|1|2|{flag}|F" for code, value, flag in results]
-        lines.append("****FIN****")
-    return "\r\n".join([*lines, "****FINFICHIER****"])
+        lines += ["****FIN****", *([""] if wrapper == "blank lines" else [])]
+    return newline.join([*lines, "****FINFICHIER****"])
 
 
-def _hprim_sante_file(people) -> str:
-    lines = ["H|~^\\&|||LAB~Labo||ORU|||GP1~Dr X||P|H2.2~C|202611221030"]
+def _hprim_sante_file(people, newline: str, wrapper: str) -> str:
+    head = "H|~^\\&|||LAB~Labo||ORU|||GP1~Dr X||P|H2.2~C|202611221030"
+    lines = [head]
     for i, (family, first, born, results) in enumerate(people):
+        if i and wrapper == "one message each":
+            lines += ["L|1", head]
         lines.append(f"P|{i + 1}||P{i}||{family}~{first}||{born:%Y%m%d}|F")
         lines += [f"OBX|{k}|NM|{code}~{code}||{value}|u|1-2|{flag}|||F"
                   for k, (code, value, flag) in enumerate(results, start=1)]
-    return "\r\n".join([*lines, "L|1"])
+    return newline.join([*lines, "L|1"])
 
 
-def _hl7_file(people) -> str:
-    segments = ["MSH|^~\\&|LAB|LAB53|PARCOURS|GP|20261122103000||ORU^R01|M1|P|2.5"]
+def _hl7_file(people, newline: str, wrapper: str) -> str:
+    msh = "MSH|^~\\&|LAB|LAB53|PARCOURS|GP|20261122103000||ORU^R01|M1|P|2.5"
+    messages = [[msh]]
     for i, (family, first, born, results) in enumerate(people):
-        segments += [f"PID|{i + 1}||P{i}^^^LAB53^PI||{family}^{first}||{born:%Y%m%d}|F",
-                     f"OBR|1|O{i}|R{i}|BIL^Bilan^L|||20261122080000"]
-        segments += [f"OBX|{k}|NM|{code}^{code}^L||{value}|u|1-2|{flag}|||F"
-                     for k, (code, value, flag) in enumerate(results, start=1)]
-    return "\r".join(segments)
+        if i and wrapper in ("one message each", "mllp", "batch"):
+            messages.append([msh])
+        messages[-1] += [f"PID|{i + 1}||P{i}^^^LAB53^PI||{family}^{first}||{born:%Y%m%d}|F",
+                         f"OBR|1|O{i}|R{i}|BIL^Bilan^L|||20261122080000"]
+        messages[-1] += [f"OBX|{k}|NM|{code}^{code}^L||{value}|u|1-2|{flag}|||F"
+                         for k, (code, value, flag) in enumerate(results, start=1)]
+    if wrapper == "mllp":
+        return "".join(f"\x0b{chr(13).join(m)}\x1c\r" for m in messages)
+    text = newline.join(newline.join(m) for m in messages)
+    if wrapper == "batch":
+        text = newline.join(["FHS|^~\\&|LAB", "BHS|^~\\&|LAB", text, "BTS|1", "FTS|1"])
+    return text
 
 
-@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow])
-@given(people=patients, build=st.sampled_from([_hprim_net_file, _hprim_sante_file, _hl7_file]))
-def test_a_file_of_n_patients_gives_n_reports_whose_results_stay_with_theirs(people, build):
-    fmt, reports = parse_text(build(people))
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(people=patients, build=st.sampled_from([_hprim_net_file, _hprim_sante_file, _hl7_file]),
+       newline=st.sampled_from(["\r\n", "\n", "\r"]),
+       wrapper=st.sampled_from(["", "blank lines", "one message each", "mllp", "batch"]))
+def test_a_file_of_n_patients_gives_n_reports_whose_results_stay_with_theirs(
+        people, build, newline, wrapper):
+    fmt, reports = parse_text(build(people, newline, wrapper))
     assert len(reports) == len(people)
-    for report, (family, first, born, results) in zip(reports, people, strict=True):
+    for i, (report, (family, first, born, results)) in enumerate(
+            zip(reports, people, strict=True)):
         assert (report.patient.family, report.patient.given) == (family, first)
         assert report.patient.birth_date == born
-        assert report.patient.local_id == (f"P{reports.index(report)}")
+        assert report.patient.local_id == f"P{i}"
         assert [(r.code, r.value, r.flag) for r in report.results] == results
 
 
