@@ -25,6 +25,7 @@ from stdnum.fr import nir as stdnum_nir
 from .dates import parse_date
 from .model import FLAGS, LabParseError, LabPatient, LabReport, LabResult
 from .values import comparator_value
+from .values import number as decimal_text
 
 HEADER_LINES = 12
 _MARKER = re.compile(r"^\*{3,}\s*(LAB|FIN|FINFICHIER)\s*\*{3,}$", re.IGNORECASE)
@@ -176,6 +177,7 @@ def _lab_line(report: LabReport, line: str, n: int) -> None:
     if flag and flag.upper() not in FLAGS:
         raise LabParseError(n, f"indicateur d'anomalie inconnu « {flag[:5]} »")
     comparator, number = comparator_value(value) if vtype.upper() != "A" else ("", "")
+    low, high = decimal_text(low) or low, decimal_text(high) or high  # "13,0" → "13.0"
     result = LabResult(label=label or code, code=code, kind=vtype, value=value, unit=unit,
                        low=low, high=high, flag=flag.upper(), status=status,
                        comparator=comparator, number=number,

@@ -103,7 +103,9 @@ def parse(lines: list[str]) -> list[LabReport]:
                 if not current.prescriber_code and not current.prescriber_name:
                     doctor = _parts(_get(f, 16), comps)  # OBR.17
                     current.prescriber_code = doctor[0]
-                    current.prescriber_name = " ".join(doctor[1:3]).strip()
+                    # code~family~given, as HL7's XCN: shown "given family" like HL7's.
+                    current.prescriber_name = " ".join(p for p in doctor[2:3] + doctor[1:2]
+                                                       if p)
                 current.file_number = current.file_number or _get(f, 2) or _get(f, 3)
             elif kind == "OBX":
                 result = _result(f, n, comps)

@@ -194,6 +194,26 @@ EXPECTED: dict[str, object] = {
     "50-hl7-utf16-bom.hl7": ("hl7v2", [report(
         {"family": "NOËL", "given": "Agnès"}, [{"value": "4.1"}], encoding="utf-16")]),
     "51-hl7-oul-r22-refused.hl7": refused(1, "OUL^R22 refusé"),
+    "52-hprimnet-utf8-bom-dotted-date-idnatps.hpm": ("hprim_net", [report(
+        {"family": "ESSAI", "given": "PIERRE YVES", "birth_given_names": "PIERRE YVES",
+         "birth_date": date(1958, 3, 14)},
+        [{"code": "HB", "value": "9,8", "number": "9.8", "low": "13.0", "high": "17.0",
+          "flag": "L"}, {"code": "PLQ", "flag": "LL", "critical": True}],
+        encoding="utf-8", report_date=date(2026, 11, 22), prescriber_code="810000000001",
+        prescriber_name="Dr Étienne Fictif")]),
+    "53-hprimsante-cr-only-obr17-range-with-unit.hpr": ("hprim_sante", [report(
+        {"family": "SPECIMEN", "given": "MARC"},
+        [{"code": "K", "value": "5.9", "low": "3.5", "high": "5.0", "flag": "H",
+          "range_text": "3.5-5.0 mmol/L"}],
+        prescriber_code="10000000003", prescriber_name="ANNE MODELE")]),
+    "54-hl7-crlf-ins-type-nh-encapsulated-pdf.hl7": ("hl7v2", [report(
+        {"family": "MODELE", "given": "SOLENE", "birth_given_names": "SOLENE ANNE",
+         "nir": "291067511432153", "ins_kind": "NIR", "local_id": "C54"},
+        [{"code": "2345-7", "value": "5.0"}], text="[document joint non importé : PDF]")]),
+    "55-hl7-nte-before-two-patients-refused.hl7": refused(1, "à qui il s'applique"),
+    "56-hl7-ins-test-oid-not-an-ins.hl7": ("hl7v2", [report(
+        {"family": "ESSAI", "nir": "", "ins_kind": "", "local_id": "A56",
+         "identity_status": "VALI"}, [{"value": "4.3"}])]),
 }
 
 
