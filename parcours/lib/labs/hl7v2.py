@@ -138,6 +138,8 @@ def _message(segments: list[tuple[int, str]]) -> list[LabReport]:
     seps = _Separators(msh_text[3], msh_text[4:].split(msh_text[3], 1)[0], first)
     msh = _Segment(first, msh_text, seps)
     kind, event = msh.get(9, 0).upper(), msh.get(9, 1).upper()
+    if not event and "_" in kind:  # "ORU_R01" written as the type (the structure's name)
+        kind, event = kind.split("_", 1)
     if not kind:
         raise LabParseError(first, "type de message absent (MSH-9)")
     if kind != "ORU" or event not in RESULT_EVENTS:

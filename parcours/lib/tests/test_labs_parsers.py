@@ -385,3 +385,18 @@ def test_hprim_net_line_without_value_is_kept_only_with_status_x_or_i():
         parse_text("\n".join([*header, "****LAB****", "RES|HbA1c|A1C|N||%|4|6||F",
                               "****FIN****"]))
     assert caught.value.line == 14
+
+
+@pytest.mark.parametrize("msh9, accepted", [
+    ("ORU^R01", True), ("ORU^R01^ORU_R01", True), ("ORU", True), ("ORU_R01", True),
+    ("ORU^R30", True), ("ORU^R32", True), ("ORU^R02", False), ("OUL^R22", False),
+    ("ORM^O01", False), ("ACK^R01", False), ("MDM^T02", False),
+])
+def test_only_result_messages_are_accepted(msh9, accepted):
+    text = f"MSH|^~\\&|A|B|||||{msh9}\rPID|1||1||NOM^P\rOBX|1|NM|K^K||4.0|||N|||F"
+    if accepted:
+        assert parse_text(text)[1][0].results[0].value == "4.0"
+    else:
+        with pytest.raises(LabParseError, match="refusé") as caught:
+            parse_text(text)
+        assert caught.value.line == 1
