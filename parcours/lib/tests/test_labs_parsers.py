@@ -140,8 +140,11 @@ def test_arbitrary_bytes_never_crash_the_parser(data):
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(prefix=st.sampled_from(["MSH|^~\\&|", "H|~^\\&|", "H|\\^&~|", "1\n2\n3\n4\n5\n6\n7\n"
-                                                                      "8\n9\n10\n11\n12\n"]),
-       rest=st.text(alphabet=st.sampled_from("|^~\\&\r\nPOBXCAL0123456789 .-/*RESTLAB"),
+                                                                      "8\n9\n10\n11\n12\n",
+                                "MSH|^~\\&|A|B|||||ORU^R01\rPID|1||1||N^P\r", "FHS|^~\\&|\r",
+                                "\x0bMSH|^~\\&|A|B|||||ORU^R01\r"]),
+       rest=st.text(alphabet=st.sampled_from("|^~\\&\r\nPOBXCAL0123456789 .-/*RESTLABSNIDM"
+                                             "\x0b\x1c<>=+:_é"),
                     max_size=400))
 def test_plausible_garbage_never_crashes_the_parser(prefix, rest):
     try:
