@@ -19,12 +19,15 @@ sys.path.insert(0, str(ROOT))
 
 from parcours.lib.labs import LabParseError, parse_file  # noqa: E402
 
-SEEDS = [ROOT.parent / "shared" / "data" / "hprim_net_sample.hpm",
-         ROOT.parent / "shared" / "data" / "hprim_sante_sample.hpr",
-         ROOT / "parcours" / "lib" / "tests" / "fixtures" / "oru_r01.hl7"]
+CORPUS = ROOT / "parcours" / "lib" / "tests" / "lab_corpus"
+# Every file of the lab corpus (valid and refused ones: both kinds of starting point), and the
+# HL7 fixture.
+SEEDS = [*sorted(CORPUS.iterdir()), CORPUS.parent / "fixtures" / "oru_r01.hl7"]
 TOKENS = [b"|", b"^", b"~", b"\\", b"&", b"\r\n", b"\n", b"\r", b"****LAB****", b"****FIN****",
           b"RES|", b"TEX|", b"OBX|", b"P|", b"A|", b"MSH|", b"PID|", b"\x00", b"\xff\xfe",
-          b"\xc3", b"99999999", b"-", b"/"]
+          b"\xc3", b"99999999", b"-", b"/", b"\x0b", b"\x1c", b"FHS|", b"BHS|", b"H|", b"L|1",
+          b"\\.br\\", b"\\.sp 5\\", b"\\X", b"+0100", b"<", b">=", b"SN", b"CWE", b"TX",
+          b"1.2.250.1.213.1.4.8", b"^INS", b"8859/1", b"UNICODE UTF-8", b"\x1a", b"\x92", b"\x82"]
 
 
 def mutate(data: bytes, rnd: random.Random) -> bytes:

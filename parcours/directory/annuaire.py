@@ -27,10 +27,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from charset_normalizer import from_bytes
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+
+from parcours.lib.encodings import decode_french
 
 from .keys import family_words, fold, practitioner_key
 from .models import ImportRun, Organisation
@@ -111,32 +112,17 @@ class ImportResult:
 # --- reading ---------------------------------------------------------------------------------
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 when the first megabyte decodes as UTF-8, else charset-normalizer's best guess
-    (Latin-1 files come out as cp1252/latin_1)."""
+    """The Python codec of the extract, from its first megabyte: a byte-order mark, else
+    strict UTF-8, else the French code page that reads it cleanly (Windows-1252, Latin-1,
+    Latin-9, CP850), by ``parcours.lib.encodings`` — the rule the lab importers use. (A general
+    detector took a Windows-1252 extract for cp1250: « CŚURDELION ».)"""
     with open(path, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
-    try:
-        # An incremental decoder tolerates a character cut at the end of the sample.
-        import codecs
-
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # The header's accented labels are known: the right encoding is the one that reads them
-    # back. charset-normalizer ranks candidates (on a short file it may prefer a Central
-    # European code page); Western ones are tried after it.
-    header = sample.split(b"\n", 1)[0]
-    guesses = [m.encoding for m in from_bytes(sample)] + ["cp1252", "latin_1", "mac_roman"]
-    for encoding in guesses:
-        try:
-            if COLUMNS["profession"] in header.decode(encoding):
-                return encoding
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return guesses[0]
+    if len(sample) == SAMPLE_BYTES and b"\n" in sample:
+        sample = sample[:sample.rindex(b"\n") + 1]  # no character cut at the end
+    return decode_french(sample)[1]
 
 
 def _org_kind(sector: str, name: str) -> str:

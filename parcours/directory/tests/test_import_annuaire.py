@@ -181,3 +181,26 @@ def test_first_national_load_rebuilds_indexes_and_revalidates_foreign_keys(monke
     assert len(keys) == 3 and all(valid for _, valid in keys)
     assert indexes == set(annuaire.SEARCH_INDEXES)
     assert PractitionerRole.objects.filter(name_key="", active=True).count() == 0
+
+
+def test_windows_1252_extract_with_oe_and_apostrophe_is_read_as_cp1252():
+    """Case 16 (issue 12): Œ (0x8C) and ’ (0x92) are Windows-1252; a general detector read the
+    file as cp1250 (« CŚURDELION »)."""
+    result = import_annuaire(DATA / "16-annuaire-cp1252-oe-apostrophe.txt")
+    assert result.run.encoding == "cp1252" and result.rows_rejected == 0
+    p = Practitioner.objects.get(rpps="10000099991")
+    assert (p.last_name, p.first_name) == ("CŒURDELION", "Yves")
+    assert p.search_key.startswith("COEURDELION")
+    assert Organisation.objects.get(structure_id="R10000099991001").name == "CABINET L’ŒILLET"
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "iso8859-15", "cp850", "utf-8"])
+def test_extract_in_any_french_code_page_is_decoded_without_mojibake(extract, encoding):
+    path = extract([row(last="LEFÈVRE", first="NOËLLE", town="ÉVRON")], encoding=encoding)
+    result = import_annuaire(path)
+    # The codec reported reads the bytes as they were written (Latin-1 and Windows-1252 are the
+    # same bytes when no character of 0x80-0x9F is used).
+    data = path.read_bytes()
+    assert data.decode(result.run.encoding) == data.decode(encoding)
+    p = Practitioner.objects.get()
+    assert (p.last_name, p.first_name) == ("LEFÈVRE", "NOËLLE")
