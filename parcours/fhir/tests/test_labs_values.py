@@ -80,14 +80,12 @@ def test_reference_ranges_numeric_with_negative_bounds_else_text(observations):
 
 
 CORPUS = Path(__file__).resolve().parents[2] / "lib" / "tests" / "lab_corpus"
-PARSER_BRANCH = pytest.mark.xfail(strict=False, reason="needs the parser branch (issue 12)")
 
 
 def _import(name: str):
     return lab_import_file(data=(CORPUS / name).read_bytes(), file_name=name)
 
 
-@PARSER_BRANCH
 def test_case_09_sn_values_keep_their_comparator(territory):
     _import("09-hl7-sn-value-raw.hl7")
     values = [value_x(r) for r in LabReport.objects.get().results.all()]
@@ -96,7 +94,6 @@ def test_case_09_sn_values_keep_their_comparator(territory):
     assert values[2] == {"valueQuantity": {"value": 11.0, "unit": "s/co"}}
 
 
-@PARSER_BRANCH
 def test_case_08_coded_value_keeps_its_coding_and_shows_its_text(territory):
     _import("08-hl7-cwe-value-raw.hl7")
     (result,) = LabReport.objects.get().results.all()

@@ -1,25 +1,20 @@
-"""Cases of ``lab_corpus/`` seen from the storage side: what each real file must leave in the
-database once the parser branch reads it (marked xfail until then; the lead
-flips them after the merge). The parse itself is tested in ``parcours/lib/tests``."""
+"""Cases of ``lab_corpus/`` seen from the storage side: what each real file leaves in the
+database. The parse itself is tested in ``parcours/lib/tests``."""
 
 from datetime import date
 from pathlib import Path
-
-import pytest
 
 from parcours.labs.models import LabReport
 from parcours.labs.services import lab_import_file
 from parcours.patients.services import patient_create
 
 CORPUS = Path(__file__).resolve().parents[2] / "lib" / "tests" / "lab_corpus"
-PARSER_BRANCH = pytest.mark.xfail(strict=False, reason="needs the parser branch (issue 12)")
 
 
 def _import(name: str):
     return lab_import_file(data=(CORPUS / name).read_bytes(), file_name=name)
 
 
-@PARSER_BRANCH
 def test_case_20_ins_in_pid3_attaches_with_pam_fr_names_and_critical(territory):
     territory.gp.rpps = "10000000000"  # OBR-16 of the file
     territory.gp.save(update_fields=["rpps"])

@@ -53,7 +53,6 @@ def test_uploads_of_another_type_or_too_big_are_refused_before_reading(territory
 
 
 # Flip to a plain test once the parser branch (kind 7: incomplete lines) is merged.
-@pytest.mark.xfail(strict=False, reason="needs the parser branch: incomplete RES lines")
 def test_an_incomplete_line_refuses_the_file_with_its_line(territory, login):
     lines = ["0000123456", "DUPRE", "HELENE", "", "", "53000LAVAL", "14/03/1958", "", "LB-1",
              "21/11/2026", "LABO53    Laboratoire fictif", "GP0000042 Dr Fictif", "",

@@ -145,7 +145,6 @@ def test_case_03_as_parsed_two_reports_never_cross(territory, two_known, parsed)
 
 
 # Flip to a plain test once the parser branch (several HPRIM Net reports per file) is merged.
-@pytest.mark.xfail(strict=False, reason="needs the parser branch: several HPRIM Net reports")
 def test_case_03_real_file_gives_two_reports_on_their_own_patients(territory, two_known):
     claire, paul = two_known
     outcome = lab_import_file(data=(CORPUS / "03-hprimnet-two-reports.hpm").read_bytes(),
