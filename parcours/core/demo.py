@@ -294,6 +294,9 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     from parcours.messaging.demo import load_messaging_demo
 
     load_messaging_demo(services=services, users=users, patients=patients)
+    from parcours.labs.demo import load_labs_demo
+
+    load_labs_demo(users=users, patients=patients)
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
         read_at=now, emailed_at=now)
