@@ -17,7 +17,12 @@ ERRORS = {
     "401": _json("Missing, invalid, expired or revoked token", "OperationOutcome"),
     "403": _json("Action not allowed for this user", "OperationOutcome"),
     "404": _json("Not found, or not visible to this user (same answer)", "OperationOutcome"),
+    "405": _json("Method not answered for this resource type (see the Allow header)",
+                 "OperationOutcome"),
+    "406": _json("The client accepts no JSON (only JSON is served)", "OperationOutcome"),
     "409": _json("Workflow conflict: illegal transition", "OperationOutcome"),
+    "413": _json("Request body too large", "OperationOutcome"),
+    "415": _json("Body sent with another content type than FHIR JSON", "OperationOutcome"),
     "422": _json("Business rule refused the change; nothing written", "OperationOutcome"),
 }
 
