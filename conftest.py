@@ -3,7 +3,8 @@
 - ``gp`` and ``gp2``: GPs of two different MSPs;
 - ``desk``: the pathway desk of CH Alpha; ``desk_beta``: the desk of CH Beta;
 - ``doctor``: cardiologist at CH Alpha; ``pneumo``: pulmonologist at CH Alpha;
-- ``admin``: territory administrator; ``nobody``: an account with no role.
+- ``admin``: territory administrator (platform, accounts, aggregated indicators: no clinical
+  content); ``cell``: the regional identitovigilance cell; ``nobody``: an account with no role.
 """
 
 import os
@@ -74,6 +75,9 @@ def territory(db):
     cardio.save()
     t.admin = _user("admin", is_staff=True)
     Membership.objects.create(user=t.admin, organisation=alpha, role=Role.TERRITORY_ADMIN)
+    # The regional identitovigilance cell: identities and waiting reports, for review only.
+    t.cell = _user("cell")
+    Membership.objects.create(user=t.cell, organisation=alpha, role=Role.IDENTITY_CELL)
     t.nobody = _user("nobody")
     return t
 

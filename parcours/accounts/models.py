@@ -15,6 +15,10 @@ class Role(models.TextChoices):
     PATHWAY_DESK = "pathway_desk", _("Cellule parcours")
     IMAGING = "imaging", _("Imagerie")
     NETWORK_COORDINATOR = "network_coordinator", _("Coordinateur de réseau")
+    # The regional identitovigilance cell: identities, duplicates, reports waiting for their
+    # patient (their identity part). Not the territory administration, which runs
+    # organisations, accounts and aggregated indicators and reads no clinical content.
+    IDENTITY_CELL = "identity_cell", _("Cellule d'identitovigilance")
     TERRITORY_ADMIN = "territory_admin", _("Administrateur du territoire")
 
 

@@ -36,6 +36,12 @@ def is_gp(user) -> bool:
     return bool(gp_organisation_ids(user))
 
 
+def is_identity_cell(user) -> bool:
+    """The regional identitovigilance cell (every identity, for review only)."""
+    return user.is_authenticated and any(m["role"] == Role.IDENTITY_CELL
+                                         for m in _memberships(user))
+
+
 def is_territory_admin(user) -> bool:
     return user.is_authenticated and (
         user.is_superuser

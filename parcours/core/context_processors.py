@@ -2,6 +2,7 @@ from parcours.accounts.scopes import (
     desk_hospital_ids,
     doctor_service_ids,
     is_gp,
+    is_identity_cell,
     is_territory_admin,
 )
 
@@ -21,6 +22,7 @@ def navigation(request):
             "desk": bool(desk_hospital_ids(user)),
             "doctor": bool(doctor_service_ids(user)),
             "admin": is_territory_admin(user),
+            "reviewer": bool(desk_hospital_ids(user)) or is_identity_cell(user),
             "agendas": is_gp(user) or runs_agenda,
             "indicators": is_territory_admin(user) or bool(desk_hospital_ids(user))
             or bool(doctor_service_ids(user)) or runs_agenda,

@@ -151,6 +151,9 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     admin = _user("admin", "", "Administrateur", "Territoire", is_staff=True,
                   is_superuser=True)
     Membership.objects.create(user=admin, organisation=orgs["laval"], role=Role.TERRITORY_ADMIN)
+    # The regional identitovigilance cell (duplicates, results waiting for their patient).
+    cell = _user("identitovigilance", "", "Cellule", "Identitovigilance")
+    Membership.objects.create(user=cell, organisation=orgs["laval"], role=Role.IDENTITY_CELL)
     users = {}
     for i, (username, title, first, last, role, where, sname, specialty) in enumerate(PEOPLE):
         user = _user(username, title, first, last, rpps=f"1{i:010d}" if title else "")

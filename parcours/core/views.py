@@ -10,6 +10,7 @@ from parcours.accounts.scopes import (
     desk_hospital_ids,
     doctor_service_ids,
     is_gp,
+    is_identity_cell,
     is_territory_admin,
 )
 
@@ -24,6 +25,8 @@ def home(request):
         return redirect("referrals:queue")
     if is_gp(user):
         return redirect("referrals:list")
+    if is_identity_cell(user):
+        return redirect("patients:duplicates")
     if is_territory_admin(user):
         return redirect("indicators:index")
     return redirect("directory:index")

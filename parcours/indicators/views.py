@@ -60,9 +60,13 @@ def appointments(request):
     from django.utils import timezone
 
     from parcours.scheduling.access import managed_schedules
+    from parcours.scheduling.models import Schedule
     from parcours.scheduling.selectors import schedule_indicators, schedule_totals
 
-    schedules = managed_schedules(request.user)
+    # Counts only: the territory administrator sees every agenda's, though he reads no
+    # appointment itself (scheduling/access.py).
+    schedules = Schedule.objects.all() if is_territory_admin(request.user) \
+        else managed_schedules(request.user)
     if not schedules.exists():
         raise Http404
     since = (timezone.localdate() - timedelta(days=365)).replace(day=1)

@@ -1,14 +1,13 @@
 """Who sees lab reports: the prescriber named in the report; professionals with a care
 relationship with the patient (patients/access.py: a request, an appointment, a message, a
 care link, the médecin traitant, an open « bris de glace ») once the report is attached;
-identitovigilance reviewers for the reports waiting for a patient; the territory
-administrator. Finding the patient's identity by its traits opens none of them (issue 12).
-Everyone else: 404."""
+identitovigilance reviewers (the regional cell, pathway desks) for the reports waiting for a
+patient. Finding the patient's identity by its traits opens none of them (issue 12); the
+territory administrator reads none either (least privilege, issue 13). Everyone else: 404."""
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from parcours.accounts.scopes import is_territory_admin
 from parcours.patients.access import is_identity_reviewer, patient_queryset_for
 
 from .models import LabReport
@@ -18,8 +17,6 @@ def lab_report_queryset_for(user) -> QuerySet[LabReport]:
     """The lab reports this user may read. Takes a user; returns a LabReport queryset."""
     if not user.is_authenticated:
         return LabReport.objects.none()
-    if is_territory_admin(user):
-        return LabReport.objects.all()
     condition = Q(prescriber=user) | Q(patient__in=patient_queryset_for(user).values("pk"))
     if is_identity_reviewer(user):
         condition |= Q(match=LabReport.Match.PENDING)

@@ -7,7 +7,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from parcours.accounts.scopes import is_territory_admin
+from parcours.accounts.scopes import is_identity_cell
 from parcours.lib.identity import swapped
 from parcours.lib.text import ins_form, search_key
 from parcours.patients.access import patient_queryset_for
@@ -22,8 +22,8 @@ SEARCH_LIMIT = 20
 
 def reviewable_patients(user) -> QuerySet[Patient]:
     """The identities a reviewer may attach a report to: every live identity for the
-    territory administrator, the ones they may see for a pathway desk."""
-    qs = Patient.objects.all() if is_territory_admin(user) else patient_queryset_for(user)
+    regional identitovigilance cell, the ones they may see for a pathway desk."""
+    qs = Patient.objects.all() if is_identity_cell(user) else patient_queryset_for(user)
     return qs.filter(merged_into__isnull=True)
 
 

@@ -246,9 +246,14 @@ def _delivered(report: LabReport, *, actor, detail: str = "") -> None:
 
 
 def _reviewers() -> list[User]:
-    """The regional identitovigilance cell: the territory administrators."""
-    return list(User.objects.filter(memberships__role=Role.TERRITORY_ADMIN, is_active=True)
-                .distinct())
+    """Who is told that a critical value waits for its patient or prescriber: the regional
+    identitovigilance cell; where none is set up, the territory administrators (the
+    notification names no patient and no value)."""
+    for role in (Role.IDENTITY_CELL, Role.TERRITORY_ADMIN):
+        users = list(User.objects.filter(memberships__role=role, is_active=True).distinct())
+        if users:
+            return users
+    return []
 
 
 def _tell_reviewers(report: LabReport, *, actor) -> None:

@@ -126,23 +126,25 @@ def can_open_emergency_access(user) -> bool:
 # --- identitovigilance ------------------------------------------------------------------------
 
 def is_identity_reviewer(user) -> bool:
-    """Who works the duplicate review queue: the territory administrator (the regional
-    identitovigilance cell) and the hospitals' pathway desks (each hospital's identity
-    referents). GPs and doctors flag, they do not merge."""
-    from parcours.accounts.scopes import desk_hospital_ids, is_territory_admin
+    """Who works the duplicate review queue and the reports waiting for their patient: the
+    regional identitovigilance cell (role ``identity_cell``) and the hospitals' pathway desks
+    (each hospital's identity referents). GPs and doctors flag, they do not merge; the
+    territory administrator runs the platform and reviews no identity (least privilege,
+    issue 13)."""
+    from parcours.accounts.scopes import desk_hospital_ids, is_identity_cell
 
-    return user.is_authenticated and (is_territory_admin(user) or bool(desk_hospital_ids(user)))
+    return user.is_authenticated and (is_identity_cell(user) or bool(desk_hospital_ids(user)))
 
 
 def candidate_queryset_for(user) -> QuerySet[DuplicateCandidate]:
-    """The territory administrator sees every pair; a pathway desk the pairs where it may see
+    """The identitovigilance cell sees every pair; a pathway desk the pairs where it may see
     at least one of the two identities (it knows that patient and checks the other)."""
-    from parcours.accounts.scopes import is_territory_admin
+    from parcours.accounts.scopes import is_identity_cell
 
     if not is_identity_reviewer(user):
         return DuplicateCandidate.objects.none()
     qs = DuplicateCandidate.objects.select_related("low", "high")
-    if is_territory_admin(user):
+    if is_identity_cell(user):
         return qs
     visible = identity_queryset_for(user).values("pk")
     return qs.filter(Q(low__in=visible) | Q(high__in=visible))
@@ -158,10 +160,10 @@ def access_candidate(user, candidate_id) -> DuplicateCandidate:
 def merge_queryset_for(user) -> QuerySet[PatientMerge]:
     if not is_identity_reviewer(user):
         return PatientMerge.objects.none()
-    from parcours.accounts.scopes import is_territory_admin
+    from parcours.accounts.scopes import is_identity_cell
 
     qs = PatientMerge.objects.select_related("survivor", "merged", "by")
-    if is_territory_admin(user):
+    if is_identity_cell(user):
         return qs
     visible = identity_queryset_for(user).values("pk")
     return qs.filter(Q(survivor__in=visible) | Q(merged__in=visible))

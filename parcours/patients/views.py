@@ -398,11 +398,11 @@ def scan(request, pk=None):
         pk = request.POST.get("pk", "").strip()
         if not pk.isdigit():
             raise Http404
-    from parcours.accounts.scopes import is_territory_admin
+    from parcours.accounts.scopes import is_identity_cell
 
     if request.method != "POST":
         raise Http404
-    if is_territory_admin(request.user):  # the regional cell scans any identity
+    if is_identity_cell(request.user):  # the regional cell scans any identity
         patient = Patient.objects.filter(pk=pk, merged_into__isnull=True).first()
         if patient is None:
             raise Http404

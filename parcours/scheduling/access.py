@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from parcours.accounts.models import Role
-from parcours.accounts.scopes import gp_organisation_ids, is_territory_admin, membership_rows
+from parcours.accounts.scopes import gp_organisation_ids, membership_rows
 
 from .models import Appointment, Pool, Schedule, Slot
 
@@ -21,9 +21,10 @@ STAFF_ORG_ROLES = {Role.PATHWAY_DESK, Role.IMAGING}
 
 
 def managed_schedule_q(user) -> Q | None:
-    """A Q on Schedule for the schedules this user runs; None: all of them (admin)."""
-    if is_territory_admin(user):
-        return None
+    """A Q on Schedule for the schedules this user runs (their bookings name patients). The
+    territory administrator configures agendas in the admin site but runs none, so reads no
+    appointment (least privilege, issue 13). Never None any more; the type stays for
+    callers that treated None as "all"."""
     q = Q(practitioner_id=user.pk)
     for m in membership_rows(user):
         if m["role"] in STAFF_ORG_ROLES:

@@ -104,10 +104,12 @@ def test_case_08_coded_value_keeps_its_coding_and_shows_its_text(territory):
 
 
 @pytest.mark.parametrize("who, total", [("gp", 9), ("gp2", 0), ("desk", 9), ("doctor", 0),
-                                        ("admin", 9), ("nobody", 0)])
+                                        ("cell", 9), ("admin", 0),
+                                        ("nobody", 0)])
 def test_observations_per_role_of_a_waiting_report(territory, monkeypatch, api, who, total):
-    """The report waits for its patient: its prescriber, the reviewers (desk, admin) see it;
-    nobody else, and the uploader gains nothing."""
+    """The report waits for its patient: its prescriber and the reviewers (desk,
+    identitovigilance cell) see it; nobody else — not the administrator —, and the uploader
+    gains nothing."""
     territory.gp.rpps = PRESCRIBER_RPPS
     territory.gp.save(update_fields=["rpps"])
     monkeypatch.setattr("parcours.labs.services.parse_file",

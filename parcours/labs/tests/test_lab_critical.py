@@ -91,14 +91,14 @@ def test_a_critical_value_waiting_for_its_patient_is_urgent_for_the_cell(territo
     outcome = lab_import_file(data=b"w", file_name="w.hl7")
     assert (outcome.pending, outcome.critical) == (2, 1)
     notes = Notification.objects.filter(kind="lab_urgent")
-    assert [n.user for n in notes] == [territory.admin]
+    assert [n.user for n in notes] == [territory.cell]
     assert "urgent" in notes[0].title and "INCONNU" not in notes[0].title
-    queue = login(territory.admin).get(reverse("labs:list")).content.decode()
+    queue = login(territory.cell).get(reverse("labs:list")).content.decode()
     # The urgent one comes first in the queue, marked.
     assert queue.index("INCONNU") < queue.index("AUTRE")
     assert "URGENT : résultat critique" in queue
     urgent = LabReport.objects.get(family="INCONNU")
-    page = login(territory.admin).get(reverse("labs:detail", args=[urgent.pk])).content.decode()
+    page = login(territory.cell).get(reverse("labs:detail", args=[urgent.pk])).content.decode()
     assert "Identifier ce patient est urgent" in page
 
 
@@ -114,8 +114,8 @@ def test_list_pages_do_not_grow_their_queries_with_reports(territory, prescriber
         return len(ctx.captured_queries)
 
     load(1)
-    for who in ("admin", "gp", "desk"):  # the first page of a session also writes the session
+    for who in ("cell", "gp", "desk"):  # the first page of a session also writes the session
         queries(getattr(territory, who))
-    before = {who: queries(getattr(territory, who)) for who in ("admin", "gp", "desk")}
+    before = {who: queries(getattr(territory, who)) for who in ("cell", "gp", "desk")}
     load(6)
-    assert {who: queries(getattr(territory, who)) for who in ("admin", "gp", "desk")} == before
+    assert {who: queries(getattr(territory, who)) for who in ("cell", "gp", "desk")} == before

@@ -77,15 +77,17 @@ def test_uncertain_match_waits_and_a_reviewer_attaches_it(territory, known, logi
     assert outcome.pending == 1
     report = LabReport.objects.get()
     assert report.patient is None and report.match == "pending"
-    # The GP of the file is unknown here: nobody but reviewers and the admin sees it.
+    # The GP of the file is unknown here: nobody but the reviewers sees it.
     assert login(territory.gp2).get(reverse("labs:detail", args=[report.pk])
                                     ).status_code == 404
-    admin = login(territory.admin)
-    page = admin.get(reverse("labs:detail", args=[report.pk]))
+    assert login(territory.admin).get(reverse("labs:detail", args=[report.pk])
+                                      ).status_code == 404  # administration, not review
+    cell = login(territory.cell)
+    page = cell.get(reverse("labs:detail", args=[report.pk]))
     assert "Identifier le patient" in page.content.decode()
-    admin.post(reverse("labs:detail", args=[report.pk]), {"patient": known.pk})
+    cell.post(reverse("labs:detail", args=[report.pk]), {"patient": known.pk})
     report.refresh_from_db()
-    assert report.patient == known and report.matched_by == territory.admin
+    assert report.patient == known and report.matched_by == territory.cell
 
 
 def test_malformed_file_is_refused_whole_with_line_and_reason(territory, known):
@@ -130,7 +132,8 @@ def test_upload_page_per_role_and_results_on_the_patient_page(territory, known, 
 
 
 @pytest.mark.parametrize("who, status", [("gp", 200), ("gp2", 404), ("desk", 404),
-                                         ("doctor", 404), ("admin", 200), ("nobody", 404)])
+                                         ("doctor", 404), ("admin", 404), ("cell", 404),
+                                         ("nobody", 404)])
 def test_report_page_per_role(territory, known, login, who, status):
     lab_import_file(data=_hprim(), file_name="r.hpm", actor=territory.gp, channel="upload")
     report = LabReport.objects.get()
@@ -138,7 +141,7 @@ def test_report_page_per_role(territory, known, login, who, status):
                                               ).status_code == status
 
 
-@pytest.mark.parametrize("who, status", [("gp", 200), ("desk", 200), ("admin", 200),
-                                         ("doctor", 404), ("nobody", 404)])
+@pytest.mark.parametrize("who, status", [("gp", 200), ("desk", 200), ("cell", 200),
+                                         ("admin", 404), ("doctor", 404), ("nobody", 404)])
 def test_list_page_per_role(territory, login, who, status):
     assert login(getattr(territory, who)).get(reverse("labs:list")).status_code == status

@@ -22,7 +22,7 @@ NIR = make_nir("F", BORN, order=7)
 
 @pytest.fixture
 def known(territory):
-    return patient_create(actor=territory.admin, birth_name="DUPRE", birth_given_names="HELENE",
+    return patient_create(actor=territory.cell, birth_name="DUPRE", birth_given_names="HELENE",
                           birth_date=BORN, sex="F", ins_nir=NIR).patient
 
 
@@ -97,7 +97,7 @@ def test_a_reviewer_names_the_prescriber_who_then_receives_the_results(territory
                                                                       login):
     territory.gp.rpps = PRESCRIBER_RPPS
     territory.gp.save(update_fields=["rpps"])
-    admin = login(territory.admin)
+    admin = login(territory.cell)
     listing = admin.get(reverse("labs:list")).content.decode()
     assert "Prescripteur non reconnu" in listing and "99999999999" in listing
     admin.post(reverse("labs:detail", args=[unassigned.pk]),
@@ -107,14 +107,14 @@ def test_a_reviewer_names_the_prescriber_who_then_receives_the_results(territory
     assert MailboxEntry.objects.filter(user=territory.gp, message__lab_report=unassigned
                                        ).exists()
     assert AuditEvent.objects.filter(object_type="labreport", object_id=str(unassigned.pk),
-                                     action="update", username=territory.admin.username
+                                     action="update", username=territory.cell.username
                                      ).exists()
     assert login(territory.gp).get(reverse("labs:detail", args=[unassigned.pk])
                                    ).status_code == 200
 
 
 def test_an_unknown_identifier_names_nobody(territory, unassigned, login):
-    login(territory.admin).post(reverse("labs:detail", args=[unassigned.pk]),
+    login(territory.cell).post(reverse("labs:detail", args=[unassigned.pk]),
                                 {"action": "prescriber", "code": "10000000077"})
     unassigned.refresh_from_db()
     assert unassigned.prescriber is None

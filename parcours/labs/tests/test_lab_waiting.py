@@ -26,7 +26,7 @@ def _import(parsed, *reports):
 
 
 def _create(territory, **kw):
-    args = dict(actor=territory.admin, birth_name="BERNARD", birth_given_names="PIERRE YVES",
+    args = dict(actor=territory.cell, birth_name="BERNARD", birth_given_names="PIERRE YVES",
                 birth_date=BORN, sex="M", ins_nir=NIR)
     args.update(kw)
     return patient_create(**args).patient
@@ -103,16 +103,16 @@ def test_a_reviewer_finds_the_identity_by_name_nir_or_birth_date_and_attaches(
         query = {"nir": patient.ins_nir}
     if "naissance" in query and "nom" not in query:
         query = {"naissance": "1972-03-23"}
-    admin = login(territory.admin)
+    admin = login(territory.cell)
     page = admin.get(reverse("labs:detail", args=[waiting.pk]), query).content.decode()
     searched = page.split("Identités proches des traits du fichier")[0]
     assert (f'value="{patient.pk}"' in searched) == found
-    assert AuditEvent.objects.filter(action="search", username="admin").exists()
+    assert AuditEvent.objects.filter(action="search", username="cell").exists()
     if found:
         admin.post(reverse("labs:detail", args=[waiting.pk]),
                    {"action": "attach", "patient": patient.pk})
         waiting.refresh_from_db()
-        assert waiting.patient == patient and waiting.matched_by == territory.admin
+        assert waiting.patient == patient and waiting.matched_by == territory.cell
 
 
 def test_a_desk_cannot_attach_to_an_identity_it_may_not_see(territory, waiting, login):
@@ -127,7 +127,8 @@ def test_a_desk_cannot_attach_to_an_identity_it_may_not_see(territory, waiting, 
 
 
 @pytest.mark.parametrize("who, status", [("gp", 404), ("gp2", 404), ("doctor", 404),
-                                         ("nobody", 404), ("desk", 302), ("admin", 302)])
+                                         ("nobody", 404), ("desk", 302), ("cell", 302),
+                                         ("admin", 404)])
 def test_attaching_per_role(territory, waiting, login, who, status):
     patient = _create(territory, actor=territory.desk)
     response = login(getattr(territory, who)).post(
@@ -154,7 +155,7 @@ def test_a_reviewer_cannot_attach_a_declared_ins_to_an_identity_with_another_ins
                            ins_kind="NIR"))
     waiting = LabReport.objects.get()
     assert waiting.patient is None  # another INS: not even a candidate for auto-attach
-    response = login(territory.admin).post(reverse("labs:detail", args=[waiting.pk]),
+    response = login(territory.cell).post(reverse("labs:detail", args=[waiting.pk]),
                                            {"action": "attach", "patient": other.pk},
                                            follow=True)
     assert "diffère de celui de cette identité" in response.content.decode()

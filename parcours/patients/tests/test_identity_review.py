@@ -52,14 +52,15 @@ def test_a_given_name_less_is_a_new_identity_flagged_for_review(territory):
     assert any({c.low_id, c.high_id} == {a.pk, again.patient.pk} for c in again.candidates)
 
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("desk", 404), ("gp", 404),
+@pytest.mark.parametrize("who,status", [("cell", 200), ("admin", 404), ("desk", 404),
+                                        ("gp", 404),
                                         ("doctor", 404), ("nobody", 404)])
 def test_review_queue_per_role(territory, login, who, status):
     a, result = _pair(territory)
     pair = result.candidates[0]
     client = login(getattr(territory, who))
     assert client.get(reverse("patients:duplicates")).status_code == (200 if who in (
-        "admin", "desk") else 404)
+        "cell", "desk") else 404)
     # A desk sees only pairs where it may see one identity: none here.
     assert client.get(reverse("patients:duplicate", args=[pair.pk])).status_code == status
 
@@ -86,11 +87,11 @@ def test_merge_keeps_identifiers_and_history_and_undo_restores(territory, login)
 
     ref = referral_submit(author=territory.gp2, patient=b, service=territory.cardio,
                           kind="ADVICE", question="Avis ?")
-    patient_identifier_add(actor=territory.admin, patient=a, system="urn:ipp:alpha",
+    patient_identifier_add(actor=territory.cell, patient=a, system="urn:ipp:alpha",
                            value="A1", organisation=territory.alpha)
-    patient_identifier_add(actor=territory.admin, patient=b, system="urn:ipp:beta",
+    patient_identifier_add(actor=territory.cell, patient=b, system="urn:ipp:beta",
                            value="B7", organisation=territory.beta)
-    client = login(territory.admin)
+    client = login(territory.cell)
     response = client.post(reverse("patients:duplicate", args=[result.candidates[0].pk]),
                            {"action": "merge", "survivor": a.pk, "reason": "même personne",
                             "confirm": "on"})
@@ -109,7 +110,7 @@ def test_merge_keeps_identifiers_and_history_and_undo_restores(territory, login)
     # Undo puts everything back.
     merge = a.pk and __import__("parcours.patients.models", fromlist=["PatientMerge"]) \
         .PatientMerge.objects.get()
-    client = login(territory.admin)
+    client = login(territory.cell)
     assert client.post(reverse("patients:merge-undo", args=[merge.pk])).status_code == 302
     b.refresh_from_db()
     ref.refresh_from_db()
@@ -122,7 +123,7 @@ def test_merge_keeps_identifiers_and_history_and_undo_restores(territory, login)
 
 def test_separate_takes_the_pair_out_of_the_queue(territory, login):
     _, result = _pair(territory)
-    client = login(territory.admin)
+    client = login(territory.cell)
     client.post(reverse("patients:duplicate", args=[result.candidates[0].pk]),
                 {"action": "separate"})
     assert DuplicateCandidate.objects.get().state == "separate"
@@ -137,7 +138,7 @@ def test_merging_two_different_nir_is_refused(territory):
                        birth_date=date(1948, 3, 12), sex="F",
                        ins_nir=_nir("2480353130002")).patient
     with pytest.raises(ValidationError) as exc:
-        patient_merge(actor=territory.admin, survivor=a, merged=b,
+        patient_merge(actor=territory.cell, survivor=a, merged=b,
                       reason="même personne selon la CNI", confirmed=True)
     assert "matricules INS différents" in exc.value.messages[0]
 
@@ -154,7 +155,7 @@ def test_status_rules(territory):
         patient_set_status(actor=territory.gp, patient=p, status="QUAL", insi=True)
     with pytest.raises(ValidationError):  # only identitovigilance downgrades
         patient_set_status(actor=territory.gp, patient=p, status="PROV", reason="doute")
-    p = patient_set_status(actor=territory.admin, patient=p, status="PROV", reason="doute")
+    p = patient_set_status(actor=territory.cell, patient=p, status="PROV", reason="doute")
     assert list(p.status_changes.values_list("to_status", flat=True)) == ["PROV", "VALI"]
 
 
@@ -192,7 +193,8 @@ def test_status_form_on_the_patient_page(territory, patient, login):
     assert Patient.objects.get(pk=patient.pk).identity_status == "VALI"
 
 
-@pytest.mark.parametrize("who,status", [("admin", 302), ("desk", 404), ("gp", 404)])
+@pytest.mark.parametrize("who,status", [("cell", 302), ("admin", 404), ("desk", 404),
+                                        ("gp", 404)])
 def test_on_demand_scan_per_role(territory, login, who, status):
     a, result = _pair(territory)
     DuplicateCandidate.objects.all().delete()
@@ -201,10 +203,10 @@ def test_on_demand_scan_per_role(territory, login, who, status):
     assert DuplicateCandidate.objects.exists() == (status == 302)
 
 
-def test_admin_scans_by_number_from_the_queue(territory, login):
+def test_the_cell_scans_by_number_from_the_queue(territory, login):
     a, _ = _pair(territory)
     DuplicateCandidate.objects.all().delete()
-    client = login(territory.admin)
+    client = login(territory.cell)
     assert 'action="/patients/doublons/rechercher/"' in client.get(
         reverse("patients:duplicates")).content.decode()
     assert client.post(reverse("patients:scan-number"), {"pk": a.pk}).status_code == 302

@@ -28,7 +28,7 @@ def test_merge_service_refuses_without_reason_or_confirmation(territory, pair, r
                                                              confirmed, field):
     a, b, _ = pair
     with pytest.raises(ValidationError) as exc:
-        patient_merge(actor=territory.admin, survivor=a, merged=b, reason=reason,
+        patient_merge(actor=territory.cell, survivor=a, merged=b, reason=reason,
                       confirmed=confirmed)
     assert field in exc.value.message_dict
     b.refresh_from_db()
@@ -37,7 +37,7 @@ def test_merge_service_refuses_without_reason_or_confirmation(territory, pair, r
 
 def test_merge_page_shows_traits_side_by_side_and_the_choice(territory, login, pair):
     a, b, candidate = pair
-    body = login(territory.admin).get(reverse("patients:duplicate",
+    body = login(territory.cell).get(reverse("patients:duplicate",
                                               args=[candidate.pk])).content.decode()
     assert "DUPONT" in body and "DUPOND" in body and "MARIE ANNE" in body
     assert 'name="survivor"' in body and 'name="confirm"' in body
@@ -54,7 +54,7 @@ def test_merge_page_refuses_and_says_why_on_the_same_page(territory, login, pair
     a, b, candidate = pair
     if data.get("survivor") == "low":
         data = {**data, "survivor": str(candidate.low_id)}
-    response = login(territory.admin).post(reverse("patients:duplicate", args=[candidate.pk]),
+    response = login(territory.cell).post(reverse("patients:duplicate", args=[candidate.pk]),
                                            {"action": "merge", **data})
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -63,7 +63,7 @@ def test_merge_page_refuses_and_says_why_on_the_same_page(territory, login, pair
 
 def test_merge_page_merges_with_everything_and_undo_stays(territory, login, pair):
     a, b, candidate = pair
-    response = login(territory.admin).post(
+    response = login(territory.cell).post(
         reverse("patients:duplicate", args=[candidate.pk]),
         {"action": "merge", "survivor": str(a.pk), "reason": "même personne selon la CNI",
          "confirm": "on"})
@@ -72,7 +72,7 @@ def test_merge_page_merges_with_everything_and_undo_stays(territory, login, pair
     assert b.merged_into == a
     merge = PatientMerge.objects.get()
     assert merge.reason == "même personne selon la CNI"
-    patient_merge_undo(actor=territory.admin, merge=merge, reason="erreur")
+    patient_merge_undo(actor=territory.cell, merge=merge, reason="erreur")
     b.refresh_from_db()
     assert b.merged_into is None
 

@@ -145,7 +145,8 @@ def test_a_message_about_the_patient_opens_the_data_to_its_recipient(territory, 
 # --- the lab results list and the patient search -------------------------------------------
 
 @pytest.mark.parametrize("who,sees", [("gp", True), ("gp2", False), ("desk", False),
-                                      ("doctor", False), ("admin", True), ("nobody", False)])
+                                      ("doctor", False), ("admin", False), ("cell", False),
+                                      ("nobody", False)])
 def test_lab_results_list_per_role(territory, login, shared, who, sees):
     from parcours.labs.access import lab_report_queryset_for
 
