@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -258,7 +258,8 @@ def _given(a: Identity, b: Identity) -> tuple[str | None, str]:
     if "".join(ga) == "".join(gb) or ga[0].startswith(gb[0] + gb[1] if len(gb) > 1 else "\0") \
             or gb[0].startswith(ga[0] + ga[1] if len(ga) > 1 else "\0"):
         return "compound", "prénom composé (espace / trait d'union)"
-    sim = _jw(ga[0], gb[0])
+    # A space typed inside a name ("BR INLEY") splits it: the joined names are compared too.
+    sim = max(_jw(ga[0], gb[0]), _jw("".join(ga), "".join(gb)) if len(ga) != len(gb) else 0)
     if sim >= 0.92:
         return "typo", "prénom mal orthographié"
     if set(ga) == set(gb):
@@ -377,6 +378,11 @@ def levels(a: Identity, b: Identity) -> dict[str, tuple[str | None, str]]:
         "phone": _phone(a.phone, b.phone),
         "identifier": _identifier(a.identifiers, b.identifiers),
     }
+
+
+def strict_only(identity: Identity) -> Identity:
+    """``identity`` without its supporting evidence: the traits that may qualify it (RNIV)."""
+    return replace(identity, address="", postcode="", town="", phone="", identifiers=())
 
 
 def grade_of(score: float, found: dict[str, str | None], support: float = 0.0,
