@@ -68,3 +68,55 @@ def test_a_compound_first_name_is_one_name():
     b = _with(given_names="JEAN-PIERRE")
     assert compare(a, b).grade != "certain"
     assert compare(_with(given_names="JEAN MARC"), a).grade in ("certain", "probable")
+
+
+# --- the database matcher: supporting evidence from the rows, never certain -----------------
+
+def _stored(territory, **contact):
+    from parcours.patients.models import Patient
+    from parcours.patients.services import patient_create
+
+    p = patient_create(actor=territory.gp, birth_name="Vernier", birth_given_names="Clémence",
+                       birth_date=date(1962, 7, 18), sex="F").patient
+    Patient.objects.filter(pk=p.pk).update(**contact)
+    return p
+
+
+@pytest.mark.django_db
+def test_contact_traits_of_the_rows_lift_a_date_error_to_probable_only(territory):
+    from parcours.patients.matching import find_matches
+
+    p = _stored(territory, address_line="12 rue des Tilleuls", postcode="53000", town="Laval",
+                phone="0612345678")
+    # another day of the same month: retrieved (name sound and month), dates incompatible
+    query = Identity(birth_name="VERNIER", given_names="CLEMENCE", birth_date=date(1962, 7, 3),
+                     sex="F")
+    bare = {s.patient.pk: s.match.grade for s in find_matches(query)}
+    assert bare.get(p.pk) in (None, "possible")
+    supported = find_matches(Identity(**{**query.__dict__, "address": "12 RUE DES TILLEULS",
+                                         "postcode": "53000", "town": "LAVAL",
+                                         "phone": "+33 6 12 34 56 78"}))
+    assert [(s.patient.pk, s.match.grade) for s in supported] == [(p.pk, "probable")]
+
+
+@pytest.mark.django_db
+def test_a_shared_local_number_is_certain_only_with_strict_traits_probable_alone(territory):
+    from parcours.patients.matching import find_matches
+    from parcours.patients.services import patient_identifier_add
+
+    p = _stored(territory)
+    patient_identifier_add(actor=territory.gp, patient=p, system="urn:oid:1.2.3.4.ipp",
+                           value="IPP77", organisation=territory.alpha)
+    ipp = [("urn:oid:1.2.3.4.ipp", "IPP77")]
+    same = Identity(birth_name="VERNIER", given_names="CLEMENCE", birth_date=date(1962, 7, 18),
+                    sex="F")
+    assert [s.match.grade for s in find_matches(same, identifiers=ipp)] == ["certain"]
+    # another first name and another date: the number alone must not make it certain
+    other = Identity(birth_name="VERNIER", given_names="APOLLINE", birth_date=date(1971, 2, 9),
+                     sex="F")
+    grades = [s.match.grade for s in find_matches(other, identifiers=ipp)]
+    assert grades and "certain" not in grades
+    # a consecutive number of the same system is compared, not matched
+    near = find_matches(same, identifiers=[("urn:oid:1.2.3.4.ipp", "IPP78")])
+    assert [s.match.grade for s in near] == ["probable"]
+    assert near[0].match.levels["identifier"] == "digit"
