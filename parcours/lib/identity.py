@@ -197,6 +197,12 @@ def phone_key(phone: str) -> str:
 
 # --- comparisons: each returns (level, reason); level None = a trait missing ------------------
 
+@lru_cache(maxsize=65536)
+def _key(value: str) -> str:
+    """``search_key``, cached: the same names come back in every candidate list."""
+    return search_key(value)
+
+
 def _jw(a: str, b: str) -> float:
     return JaroWinkler.normalized_similarity(a.replace(" ", ""), b.replace(" ", ""))
 
@@ -208,7 +214,7 @@ def _similarity_level(sim: float) -> str:
 
 def name_similarity(a: str, b: str) -> tuple[float, str]:
     """(similarity, reason) of two names in INS form."""
-    ka, kb = search_key(a), search_key(b)
+    ka, kb = _key(a), _key(b)
     if not ka or not kb:
         return 0.0, ""
     if ka == kb:
@@ -228,7 +234,7 @@ def name_similarity(a: str, b: str) -> tuple[float, str]:
 
 
 def _family(a: Identity, b: Identity) -> tuple[str | None, str]:
-    if not search_key(a.birth_name) or not search_key(b.birth_name):
+    if not _key(a.birth_name) or not _key(b.birth_name):
         return None, "nom manquant"
     sim, reason = name_similarity(a.birth_name, b.birth_name)
     if sim == 1.0:
@@ -244,9 +250,10 @@ def _family(a: Identity, b: Identity) -> tuple[str | None, str]:
     return _similarity_level(sim), reason
 
 
-def _given_list(value: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _given_list(value: str) -> tuple[str, ...]:
     """Given names as the INS lists them: space-separated, a hyphenated name is one name."""
-    return [search_key(g).replace(" ", "") for g in ins_form(value).split(" ") if g.strip()]
+    return tuple(_key(g).replace(" ", "") for g in ins_form(value).split(" ") if g.strip())
 
 
 def _given(a: Identity, b: Identity) -> tuple[str | None, str]:
@@ -304,7 +311,7 @@ def _exact(a: str, b: str, what: str) -> tuple[str | None, str]:
 
 
 def _address(a: str, b: str) -> tuple[str | None, str]:
-    ka, kb = search_key(a), search_key(b)
+    ka, kb = _key(a), _key(b)
     if not ka or not kb:
         return None, ""
     if ka == kb:
@@ -325,7 +332,7 @@ def _postcode(a: str, b: str) -> tuple[str | None, str]:
 
 
 def _town(a: str, b: str) -> tuple[str | None, str]:
-    ka, kb = search_key(a), search_key(b)
+    ka, kb = _key(a), _key(b)
     if not ka or not kb:
         return None, ""
     if ka == kb:
@@ -431,7 +438,7 @@ def compare(a: Identity, b: Identity, model: Weights | None = None) -> Match:
     # Rounded, and below 1: only the rules above give 1.0.
     score = min(round(1 / (1 + 2 ** -total), 4), 0.9999) if total > -60 else 0.0
     reasons = [r for _, r in compared.values() if r]
-    if (search_key(a.birth_name) == search_key(b.birth_name) and found["given"] == "exact"
+    if (_key(a.birth_name) == _key(b.birth_name) and found["given"] == "exact"
             and found["birth_date"] == "exact" and found["sex"] == "same"
             and found["birthplace"] == "same"):
         return Match(1.0, CERTAIN, ["mêmes cinq traits"], parts,
