@@ -97,6 +97,8 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the timed calls (cProfile) and print the top functions")
     args = parser.parse_args()
     psql(f"DROP DATABASE IF EXISTS {DB}")
     psql(f"CREATE DATABASE {DB}")
@@ -126,7 +128,12 @@ def main() -> None:
         rng = random.Random(5)
         client = Client(HTTP_HOST="127.0.0.1")
         timings, grades = [], {}
+        import cProfile
+
+        profiler = cProfile.Profile()
         for k in range(args.calls + 20):
+            if args.profile and k == 20:
+                profiler.enable()
             ref = rng.choice(sample)
             q = _corrupt(rng, ref, rng.choice(ERRORS)) if k % 4 else ref
             body = {"resourceType": "Parameters", "parameter": [{"name": "resource",
@@ -152,6 +159,11 @@ def main() -> None:
                     g = e["search"]["extension"][0]["valueCode"]
                     grades[g] = grades.get(g, 0) + 1
         timings.sort()
+        if args.profile:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
 
         def pct(p):
             return timings[min(len(timings) - 1, int(p / 100 * len(timings)))]
