@@ -44,7 +44,8 @@ def identity(r: Rec) -> Identity:
     return Identity(birth_name=ins_form(r.birth_name), given_names=ins_form(r.given_names),
                     birth_date=date.fromisoformat(r.birth_date), sex=r.sex,
                     birthplace=r.birthplace, used_name=ins_form(r.used_name),
-                    used_first_name=r.used_first_name)
+                    used_first_name=r.used_first_name, address=r.address,
+                    postcode=r.postcode, town=r.town, phone=r.phone)
 
 
 def evaluate_parcours(refs: list[Rec], queries: list[Rec]) -> dict:

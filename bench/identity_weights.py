@@ -63,7 +63,8 @@ def french(people: int, seed: int) -> tuple[list[Identity], list[Identity]]:
         return Identity(birth_name=ins_form(r.birth_name), given_names=ins_form(r.given_names),
                         birth_date=date.fromisoformat(r.birth_date), sex=r.sex,
                         birthplace=r.birthplace, used_name=ins_form(r.used_name),
-                        used_first_name=r.used_first_name)
+                        used_first_name=r.used_first_name, address=r.address,
+                    postcode=r.postcode, town=r.town, phone=r.phone)
 
     return [ident(r) for r in refs], [ident(q) for q in queries]
 
