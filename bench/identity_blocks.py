@@ -7,14 +7,16 @@ Blocking rules (OR-ed):
 - ``name``: the same name sound and first-name sound, or the same name sound within a year of
   the birth date, both kept only when the month or the day of the birth date agrees (without a
   birth date: the name and first-name sound alone);
-- ``id``: the same INS, local identifier (system and value) or phone number.
+- ``id``: the same INS or local identifier (system and value).
+
+The phone is not a blocking rule (the database has no index on it): it is only scored.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from parcours.lib.identity import Identity, given_key, name_key, phone_key, swapped
+from parcours.lib.identity import Identity, given_key, name_key, swapped
 
 
 class Blocks:
@@ -33,8 +35,6 @@ class Blocks:
     @staticmethod
     def _id_keys(r: Identity) -> list[str]:
         keys = [f"id:{x}" for x in r.identifiers]
-        if phone_key(r.phone):
-            keys.append(f"tel:{phone_key(r.phone)}")
         if r.ins:
             keys.append(f"ins:{r.ins}")
         return keys

@@ -205,7 +205,10 @@ def _contact(rc: random.Random, q: Rec, ref: Rec) -> Rec:
     return replace(q, **home)
 
 
-def dataset(people: int = 20000, seed: int = 4) -> tuple[list[Rec], list[Rec]]:
+def dataset(people: int = 20000, seed: int = 4,
+            contact: bool = False) -> tuple[list[Rec], list[Rec]]:
+    """(references, queries); with ``contact``, each record also gets an address, postcode,
+    town and phone from a separate random stream (the strict traits are the same either way)."""
     rng = random.Random(seed)
     rc = random.Random(seed * 7919 + 1)  # contact traits: a stream of their own
     refs = [_person(rng, i) for i in range(people)]
@@ -243,6 +246,9 @@ def dataset(people: int = 20000, seed: int = 4) -> tuple[list[Rec], list[Rec]]:
             next_entity += 1
         if len(queries) > len(sourced):
             sourced.append(r)
+    if not contact:
+        bare = {"address": "", "postcode": "", "town": "", "phone": ""}
+        return [replace(r, **bare) for r in refs], [replace(q, **bare) for q in queries]
     return refs, [_contact(rc, q, ref) for q, ref in zip(queries, sourced, strict=True)]
 
 

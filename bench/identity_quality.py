@@ -156,8 +156,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--contact", action="store_true",
+                        help="records also carry address, postcode, town and phone")
     args = parser.parse_args()
-    refs, queries = dataset(args.people, args.seed)
+    refs, queries = dataset(args.people, args.seed, args.contact)
     dup = sum(1 for q in queries if q.entity < args.people)
     print(f"{len(refs)} reference identities, {len(queries)} queries "
           f"({dup} true duplicates, {len(queries) - dup} other people)")

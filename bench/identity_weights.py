@@ -56,8 +56,9 @@ FIELDS = list(LEVELS)
 M_FLOOR = 0.001
 
 
-def french(people: int, seed: int) -> tuple[list[Identity], list[Identity]]:
-    refs, queries = dataset(people, seed)
+def french(people: int, seed: int,
+           contact: bool = False) -> tuple[list[Identity], list[Identity]]:
+    refs, queries = dataset(people, seed, contact)
 
     def ident(r):
         return Identity(birth_name=ins_form(r.birth_name), given_names=ins_form(r.given_names),
@@ -166,11 +167,13 @@ def main() -> None:
     parser.add_argument("--method", choices=("labelled", "em"), default="labelled")
     parser.add_argument("--u", choices=("random", "blocked"), default="blocked")
     parser.add_argument("--pairs", type=int, default=300000)
+    parser.add_argument("--contact", action="store_true",
+                        help="the French training set carries contact traits too")
     parser.add_argument("--out", default=str(WEIGHTS_FILE))
     args = parser.parse_args()
     start = time.perf_counter()
     rng = random.Random(args.seed)
-    refs, queries = french(args.people, args.seed)
+    refs, queries = french(args.people, args.seed, args.contact)
     ref_entity, query_entity = french_entities(args.people, args.seed)
     ids, febrl, _, _, links = load_febrl(3)
     sets = [("french", queries, refs, lambda i, j: query_entity[i] == ref_entity[j]),

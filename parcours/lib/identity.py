@@ -79,12 +79,14 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "birth_date": ("exact", "swapped", "digit", "partial", "other"),
     "sex": ("same", "other"),
     "birthplace": ("same", "other"),
-    "home": ("address", "street", "town", "other"),
+    "address": ("exact", "close", "partial", "other"),
+    "postcode": ("exact", "digit", "other"),
+    "town": ("exact", "close", "other"),
     "phone": ("exact", "other"),
     "identifier": ("exact", "digit", "other"),
 }
 STRICT = ("family", "given", "birth_date", "sex", "birthplace")
-SUPPORTING = ("home", "phone", "identifier")
+SUPPORTING = ("address", "postcode", "town", "phone", "identifier")
 WEIGHTS_FILE = Path(__file__).with_name("identity_weights.py")
 
 
@@ -341,24 +343,6 @@ def _town(a: str, b: str) -> tuple[str | None, str]:
     return ("close", "") if _jw(ka, kb) >= 0.9 else ("other", "")
 
 
-def _home(a: Identity, b: Identity) -> tuple[str | None, str]:
-    """One trait for where the person lives — street line, postcode and town move together
-    (counting them apart would count one move three times): the same street line (or a typo
-    of it), a similar one, only the same town (postcode or name), or elsewhere."""
-    street, _ = _address(a.address, b.address)
-    post, _ = _postcode(a.postcode, b.postcode)
-    town, _ = _town(a.town, b.town)
-    if street in ("exact", "close"):
-        return "address", "même adresse"
-    if street == "partial":
-        return "street", "adresse voisine"
-    if post == "exact" or town in ("exact", "close"):
-        return "town", "même commune"
-    if street is None and post is None and town is None:
-        return None, ""
-    return "other", ""
-
-
 def _phone(a: str, b: str) -> tuple[str | None, str]:
     ka, kb = phone_key(a), phone_key(b)
     if not ka or not kb:
@@ -398,7 +382,9 @@ def levels(a: Identity, b: Identity) -> dict[str, tuple[str | None, str]]:
         "birthplace": ((None, "lieu de naissance manquant") if not a.birthplace
                        or not b.birthplace else _exact(a.birthplace, b.birthplace,
                                                        "lieu de naissance")),
-        "home": _home(a, b),
+        "address": _address(a.address, b.address),
+        "postcode": _postcode(a.postcode, b.postcode),
+        "town": _town(a.town, b.town),
         "phone": _phone(a.phone, b.phone),
         "identifier": _identifier(a.identifiers, b.identifiers),
     }
