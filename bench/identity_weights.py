@@ -132,7 +132,7 @@ def em(x: np.ndarray, u: list[np.ndarray], iterations: int = 200,
 def choose_threshold(x, y, source, m, u) -> float:
     """The ``probable`` score threshold that maximises the mean F1 of the training sets (pairs
     graded probable, vetoes applied as ``identity.grade_of`` does)."""
-    from parcours.lib.identity import SUPPORTING, grade_of
+    from parcours.lib.identity import grade_of
 
     w = [np.log2(m[k] / u[k]) for k in range(len(FIELDS))]
     total = np.zeros(len(x))  # the score has no prior (identity.compare)
@@ -140,7 +140,7 @@ def choose_threshold(x, y, source, m, u) -> float:
     for k, f in enumerate(FIELDS):
         present = x[:, k] >= 0
         total[present] += w[k][x[present, k]]
-        if f in SUPPORTING:
+        if f == "identifier":  # the weight that may lift a date conflict (identity.compare)
             support[present] += w[k][x[present, k]]
     score = 1 / (1 + np.exp2(-np.clip(total, -60, 60)))
     capped = np.array([grade_of(1.0, {f: LEVELS[f][v] if v >= 0 else None

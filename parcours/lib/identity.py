@@ -45,7 +45,8 @@ Grades (the FHIR match-grade codes):
 
 Vetoes cap a pair at ``possible`` whatever its score, because they describe different people
 whom the independence assumption of the model cannot tell apart: different sex; incompatible
-birth dates unless the supporting evidence weighs ``SUPPORT_LIFT`` bits or more; clearly
+birth dates unless a local identifier of the same system weighs ``SUPPORT_LIFT`` bits or more
+(never a household's address or phone, shared by a parent and a child of the same names); clearly
 different first names with the same birth name and date (twins) unless the very same local
 identifier of one system agrees.
 """
@@ -66,7 +67,7 @@ from .text import ins_form, search_key
 
 PROBABLE = 0.85  # replaced by the estimated threshold of identity_weights.py, when given
 POSSIBLE = 0.20
-SUPPORT_LIFT = 10.0  # bits: supporting evidence alone 1,000 to 1 for the same person
+SUPPORT_LIFT = 10.0  # bits: a shared local identifier alone 1,000 to 1 for the same person
 
 CERTAIN, PROBABLE_GRADE, POSSIBLE_GRADE, NOT = "certain", "probable", "possible", \
     "certainly-not"
@@ -401,10 +402,10 @@ def grade_of(score: float, found: dict[str, str | None], support: float = 0.0,
     its supporting evidence (bits).
 
     Vetoes cap at ``possible``: a different sex; incompatible birth dates (neither equal,
-    swapped nor one digit apart) unless the supporting evidence weighs at least
-    ``SUPPORT_LIFT``; the twins pattern (birth name equal or compound, birth date equal or
-    swapped, first names clearly different) unless a local identifier of the same system
-    agrees."""
+    swapped nor one digit apart) unless ``support`` — the weight of a shared local identifier
+    (``compare``) — is at least ``SUPPORT_LIFT``; the twins pattern (birth name equal or
+    compound, birth date equal or swapped, first names clearly different) unless a local
+    identifier of the same system agrees."""
     vetoes = []
     if found["sex"] == "other":
         vetoes.append("sexe différent")
@@ -446,8 +447,9 @@ def compare(a: Identity, b: Identity, model: Weights | None = None) -> Match:
             and found["birthplace"] == "same"):
         return Match(1.0, CERTAIN, ["mêmes cinq traits"], parts,
                      {f: lv for f, lv in found.items() if lv})
-    grade, vetoes = grade_of(score, found, sum(parts.get(f, 0.0) for f in SUPPORTING),
-                             model.probable)
+    # Only a local identifier may lift a date conflict: a household's traits (address,
+    # postcode, town, phone) are shared by a parent and a child of the same names.
+    grade, vetoes = grade_of(score, found, parts.get("identifier", 0.0), model.probable)
     if vetoes and grade != NOT:
         reasons += [v for v in vetoes if v not in reasons]
     return Match(score, grade, reasons, parts, {f: lv for f, lv in found.items() if lv})

@@ -78,6 +78,11 @@ def test_supporting_evidence_lifts_a_date_error_to_review_not_further():
     supported = compare(_with(birth_date=other_date), BASE)
     assert supported.grade == "probable"
     assert supported.parts["identifier"] > 0 and supported.parts["address"] > 0
+    # the same home and phone without the local number do not: a father and his son of the
+    # same names live there too
+    household = compare(_with(birth_date=other_date, identifiers=()), BASE)
+    assert household.grade == "possible"
+    assert "dates de naissance incompatibles" in household.reasons
 
 
 def test_twins_at_one_address_stay_in_review():

@@ -83,19 +83,28 @@ def _stored(territory, **contact):
 
 
 @pytest.mark.django_db
-def test_contact_traits_of_the_rows_lift_a_date_error_to_probable_only(territory):
+def test_contact_traits_of_the_rows_are_compared_but_never_lift_a_date_conflict_alone(
+        territory):
     from parcours.patients.matching import find_matches
+    from parcours.patients.services import patient_identifier_add
 
     p = _stored(territory, address_line="12 rue des Tilleuls", postcode="53000", town="Laval",
                 phone="0612345678")
     # another day of the same month: retrieved (name sound and month), dates incompatible
     query = Identity(birth_name="VERNIER", given_names="CLEMENCE", birth_date=date(1962, 7, 3),
                      sex="F")
-    bare = {s.patient.pk: s.match.grade for s in find_matches(query)}
-    assert bare.get(p.pk) in (None, "possible")
-    supported = find_matches(Identity(**{**query.__dict__, "address": "12 RUE DES TILLEULS",
-                                         "postcode": "53000", "town": "LAVAL",
-                                         "phone": "+33 6 12 34 56 78"}))
+    (bare,) = find_matches(query)
+    assert bare.match.grade == "possible"
+    # same home and phone: a parent and a child of the same names live there too
+    household = Identity(**{**query.__dict__, "address": "12 RUE DES TILLEULS",
+                            "postcode": "53000", "town": "LAVAL", "phone": "+33 6 12 34 56 78"})
+    (found,) = find_matches(household)
+    assert found.match.grade == "possible" and found.match.score > bare.match.score
+    assert found.match.levels["address"] == "exact" and found.match.parts["postcode"] > 0
+    # with the patient's local number of the same system too: probable (review), not certain
+    patient_identifier_add(actor=territory.gp, patient=p, system="urn:oid:1.2.3.4.ipp",
+                           value="IPP12", organisation=territory.alpha)
+    supported = find_matches(household, identifiers=[("urn:oid:1.2.3.4.ipp", "IPP12")])
     assert [(s.patient.pk, s.match.grade) for s in supported] == [(p.pk, "probable")]
 
 
