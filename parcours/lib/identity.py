@@ -398,8 +398,8 @@ def strict_only(identity: Identity) -> Identity:
 
 def grade_of(score: float, found: dict[str, str | None], support: float = 0.0,
              probable: float = PROBABLE) -> tuple[str, list[str]]:
-    """(grade, vetoes applied) of a pair from its score, its levels and the total weight of
-    its supporting evidence (bits).
+    """(grade, vetoes applied) of a pair from its score, its comparison levels (``found``),
+    ``support`` (bits) and the ``probable`` threshold.
 
     Vetoes cap at ``possible``: a different sex; incompatible birth dates (neither equal,
     swapped nor one digit apart) unless ``support`` — the weight of a shared local identifier
@@ -426,9 +426,11 @@ def compare(a: Identity, b: Identity, model: Weights | None = None) -> Match:
     """Score and grade of the hypothesis "a and b are the same person".
 
     ``model`` defaults to the estimated weights (``weights()``). Returns a ``Match`` whose
-    ``score`` is the posterior probability, ``parts`` the weight of each compared trait and
-    ``reasons`` what differs, in French. Source of the ``certain`` rule: RNIV (référentiel
-    national d'identitovigilance) — same INS matricule, or the five strict traits identical."""
+    ``score`` is the pair's Bayes factor read as a probability (1.0 only for ``certain``),
+    ``parts`` the weight of each compared trait (bits), ``levels`` their comparison levels and
+    ``reasons`` what differs, in French. Raises nothing. Source of the ``certain`` rule: RNIV
+    (référentiel national d'identitovigilance) — same INS matricule, or the five strict traits
+    identical."""
     if a.ins and b.ins:
         if a.ins == b.ins:
             return Match(1.0, CERTAIN, ["même matricule INS"])
