@@ -55,6 +55,18 @@ JEAN-MARC PIERRE-YVES NOAH ENZO MATHIS""".split()
 PLACES = """53130 53147 53062 53201 53185 72181 72264 49007 49099 35238 35047 44109 44184 61001
 61169 75056 69123 13055 31555 59350 67482 33063 34172 06088 76540 29019 56260 22278 37261
 45234 14118 50502 79191 85191 86194 17300 16015 87085 63113 99350 99139 99352""".split()
+STREETS = [f"{kind} {name}" for kind in ("RUE", "AVENUE", "BOULEVARD", "CHEMIN", "PLACE",
+                                         "IMPASSE", "ALLEE")
+           for name in ("DES LILAS", "VICTOR HUGO", "DE LA GARE", "DU MOULIN", "JEAN JAURES",
+                        "DES ECOLES", "PASTEUR", "DE L'EGLISE", "DU CHATEAU", "DES PRES",
+                        "GAMBETTA", "DE LA REPUBLIQUE", "DES TILLEULS", "DU STADE",
+                        "SAINT-MARTIN", "DE BRETAGNE", "DU GENERAL DE GAULLE", "FOCH")]
+TOWNS = [("53000", "LAVAL"), ("53100", "MAYENNE"), ("53200", "CHATEAU-GONTIER-SUR-MAYENNE"),
+         ("53300", "AMBRIERES-LES-VALLEES"), ("53400", "CRAON"), ("53500", "ERNEE"),
+         ("53600", "EVRON"), ("53700", "VILLAINES-LA-JUHEL"), ("53800", "RENAZE"),
+         ("53940", "SAINT-BERTHEVIN"), ("53960", "BONCHAMP-LES-LAVAL"), ("72000", "LE MANS"),
+         ("49000", "ANGERS"), ("35000", "RENNES"), ("44000", "NANTES"), ("61000", "ALENCON"),
+         ("75011", "PARIS"), ("69003", "LYON"), ("72200", "LA FLECHE"), ("35300", "FOUGERES")]
 ACCENTS = {"E": "É", "A": "À", "C": "Ç", "O": "Ô", "I": "Ï", "U": "Ù"}
 
 
@@ -68,6 +80,12 @@ class Rec:
     birthplace: str = ""
     used_name: str = ""
     used_first_name: str = ""
+    # Contact traits (supporting evidence only), drawn with a separate random stream so that
+    # the strict traits above are the same as before they existed.
+    address: str = ""
+    postcode: str = ""
+    town: str = ""
+    phone: str = ""
     error: str = ""  # what was done to make this record (for analysis only)
 
 
@@ -151,10 +169,52 @@ def _corrupt(rng: random.Random, r: Rec, error: str) -> Rec:
     return replace(r, birth_name=_typo(rng, r.birth_name))  # error not applicable: a typo
 
 
-def dataset(people: int = 20000, seed: int = 4) -> tuple[list[Rec], list[Rec]]:
+def _home(rc: random.Random) -> dict:
+    postcode, town = rc.choice(TOWNS)
+    return {"address": f"{rc.randrange(1, 150)} {rc.choice(STREETS)}" if rc.random() < 0.9
+            else "", "postcode": postcode, "town": town,
+            "phone": f"0{rc.choice('67')}{rc.randrange(10**8):08d}" if rc.random() < 0.85
+            else ""}
+
+
+def _contact(rc: random.Random, q: Rec, ref: Rec) -> Rec:
+    """Contact traits of a query record, from its reference's when it shares a home: a
+    duplicate usually keeps them (sometimes moved, a new phone, a typo, or none typed); twins
+    and relatives often live at the same address; other people have their own."""
+    own = _home(rc)
+    home = {k: getattr(ref, k) for k in ("address", "postcode", "town", "phone")}
+    roll = rc.random()
+    if q.error in ("namesake", "new"):
+        return replace(q, **own)
+    if q.error == "twin":
+        shared = home if roll < 0.8 else own
+        return replace(q, **{**shared, "phone": home["phone"] if rc.random() < 0.5
+                             else own["phone"]})
+    if q.error == "relative":
+        return replace(q, **({**home, "phone": home["phone"] if rc.random() < 0.3
+                              else own["phone"]} if roll < 0.5 else own))
+    if roll < 0.10:  # a duplicate: nothing typed
+        return replace(q, address="", postcode="", town="", phone="")
+    if roll < 0.25:  # moved since
+        return replace(q, **own)
+    if roll < 0.40:  # another phone number
+        return replace(q, **{**home, "phone": own["phone"]})
+    if roll < 0.45 and home["address"]:  # a typo in the street
+        number, street = home["address"].split(" ", 1)
+        return replace(q, **{**home, "address": f"{number} {_typo(rc, street)}"})
+    return replace(q, **home)
+
+
+def dataset(people: int = 20000, seed: int = 4,
+            contact: bool = False) -> tuple[list[Rec], list[Rec]]:
+    """(references, queries); with ``contact``, each record also gets an address, postcode,
+    town and phone from a separate random stream (the strict traits are the same either way)."""
     rng = random.Random(seed)
+    rc = random.Random(seed * 7919 + 1)  # contact traits: a stream of their own
     refs = [_person(rng, i) for i in range(people)]
+    refs = [replace(r, **_home(rc)) for r in refs]
     queries: list[Rec] = []
+    sourced: list[Rec] = []  # the reference each query was made from
     next_entity = people
     for r in refs:
         roll = rng.random()
@@ -184,7 +244,12 @@ def dataset(people: int = 20000, seed: int = 4) -> tuple[list[Rec], list[Rec]]:
         elif roll < 0.70:
             queries.append(replace(_person(rng, next_entity), error="new"))
             next_entity += 1
-    return refs, queries
+        if len(queries) > len(sourced):
+            sourced.append(r)
+    if not contact:
+        bare = {"address": "", "postcode": "", "town": "", "phone": ""}
+        return [replace(r, **bare) for r in refs], [replace(q, **bare) for q in queries]
+    return refs, [_contact(rc, q, ref) for q, ref in zip(queries, sourced, strict=True)]
 
 
 if __name__ == "__main__":

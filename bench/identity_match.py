@@ -2,12 +2,13 @@
 
     .venv/bin/python bench/identity_match.py [--patients 1000000] [--calls 400] [--keep]
 
-Creates a throw-away database (``parcours_bench_identity``), migrates it, bulk-loads synthetic
-identities with COPY (names from bench/identity_dataset.py, blocking keys computed by the
-same code as the application), ANALYZEs, then times ``$match`` calls through the Django test
-client (the whole stack: middleware, token authentication, parsing, candidate query, scoring,
-access filter, mapping, audit row). Queries are noisy copies of loaded identities. The
-database is dropped at the end unless --keep.
+Creates a throw-away database (``parcours_bench_dedup_identity``), migrates it, bulk-loads
+synthetic identities with COPY (names from bench/identity_dataset.py, blocking keys computed by
+the same code as the application; a synthetic address, postcode, town and phone on each, so
+that the supporting evidence is loaded too), ANALYZEs, then times ``$match`` calls through the
+Django test client (the whole stack: middleware, token authentication, parsing, candidate
+query, scoring, access filter, mapping, audit row). Queries are noisy copies of loaded
+identities. The database is dropped at the end unless --keep.
 """
 
 from __future__ import annotations
@@ -27,9 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import PG_SERVER, PYTHON, ROOT, database_url, server_env  # noqa: E402
 from bench.identity_dataset import ERRORS, _corrupt, _person  # noqa: E402
 
-DB = "parcours_bench_identity"
+DB = "parcours_bench_dedup_identity"
 BIRTH_PLACE = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
 INSEE = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code"
+
+
+STREETS = [f"{kind} {name}" for kind in ("RUE", "AVENUE", "CHEMIN", "PLACE", "ALLEE")
+           for name in ("DES LILAS", "VICTOR HUGO", "DE LA GARE", "DU MOULIN", "JEAN JAURES",
+                        "DES ECOLES", "PASTEUR", "DE L'EGLISE", "DU CHATEAU", "DES PRES")]
+TOWNS = [f"COMMUNE {i:03d}" for i in range(300)]
 
 
 def psql(sql: str, db: str = "postgres") -> None:
@@ -51,7 +58,8 @@ def load(n: int, user_id: int) -> list:
     buf = io.StringIO()
     cols = ("birth_name, birth_given_names, birth_date, sex, birthplace_insee, ins_nir, "
             "used_name, used_first_name, identity_status, ins_kind, status_document, phone, "
-            "created_at, created_by_id, search_name, name_key, given_key")
+            "created_at, created_by_id, search_name, name_key, given_key, address_line, "
+            "postcode, town")
     start = time.perf_counter()
     with psycopg.connect(database_url(DB)) as conn, conn.cursor() as cur:
         with cur.copy(f"COPY patients_patient ({cols}) FROM STDIN") as copy:
@@ -63,11 +71,15 @@ def load(n: int, user_id: int) -> list:
                 if given not in keys:
                     keys[given] = ("", given_key(given))
                 first = given.split(" ")[0]
+                town = rng.randrange(len(TOWNS))
                 copy.write_row((family, given, r.birth_date, r.sex, r.birthplace, "",
-                                ins_form(r.used_name), "", "PROV", "", "", "",
+                                ins_form(r.used_name), "", "PROV", "", "",
+                                f"06{rng.randrange(10**8):08d}",
                                 "2026-01-01T00:00:00+00:00", user_id,
                                 search_key(f"{family} {first}"), keys[family][0],
-                                keys[given][1]))
+                                keys[given][1],
+                                f"{rng.randrange(1, 200)} {rng.choice(STREETS)}",
+                                f"{53000 + town:05d}", TOWNS[town]))
                 if i % (n // 2000 or 1) == 0:
                     sample.append(r)
                 if i and i % 200000 == 0:
@@ -85,6 +97,8 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the timed calls (cProfile) and print the top functions")
     args = parser.parse_args()
     psql(f"DROP DATABASE IF EXISTS {DB}")
     psql(f"CREATE DATABASE {DB}")
@@ -114,7 +128,12 @@ def main() -> None:
         rng = random.Random(5)
         client = Client(HTTP_HOST="127.0.0.1")
         timings, grades = [], {}
+        import cProfile
+
+        profiler = cProfile.Profile()
         for k in range(args.calls + 20):
+            if args.profile and k == 20:
+                profiler.enable()
             ref = rng.choice(sample)
             q = _corrupt(rng, ref, rng.choice(ERRORS)) if k % 4 else ref
             body = {"resourceType": "Parameters", "parameter": [{"name": "resource",
@@ -140,6 +159,11 @@ def main() -> None:
                     g = e["search"]["extension"][0]["valueCode"]
                     grades[g] = grades.get(g, 0) + 1
         timings.sort()
+        if args.profile:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
 
         def pct(p):
             return timings[min(len(timings) - 1, int(p / 100 * len(timings)))]

@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.identity_blocks import Blocks  # noqa: E402
 from bench.identity_dataset import Rec, dataset  # noqa: E402
 from parcours.lib.identity import (  # noqa: E402
     GRADE_ORDER,
@@ -43,35 +44,8 @@ def identity(r: Rec) -> Identity:
     return Identity(birth_name=ins_form(r.birth_name), given_names=ins_form(r.given_names),
                     birth_date=date.fromisoformat(r.birth_date), sex=r.sex,
                     birthplace=r.birthplace, used_name=ins_form(r.used_name),
-                    used_first_name=r.used_first_name)
-
-
-class Blocks:
-    """The database matcher's blocking conditions (patients/matching.py), in memory."""
-
-    def __init__(self, refs: list[Identity]):
-        self.refs = refs
-        self.by_date, self.by_names, self.by_name_year = (defaultdict(list) for _ in range(3))
-        for i, r in enumerate(refs):
-            self.by_date[r.birth_date].append(i)
-            self.by_names[(name_key(r.birth_name), given_key(r.given_names))].append(i)
-            self.by_name_year[(name_key(r.birth_name), r.birth_date.year)].append(i)
-
-    def candidates(self, q: Identity) -> set[int]:
-        out: set[int] = set()
-        for d in (q.birth_date, swapped(q.birth_date)):
-            if d:
-                out.update(self.by_date.get(d, ()))
-        keys = {k for k in (name_key(q.birth_name), name_key(q.used_name)) if k}
-        near = set()
-        for k in keys:
-            near.update(self.by_names.get((k, given_key(q.given_names)), ()))
-            for y in (q.birth_date.year - 1, q.birth_date.year, q.birth_date.year + 1):
-                near.update(self.by_name_year.get((k, y), ()))
-        d = q.birth_date
-        out.update(i for i in near if self.refs[i].birth_date.month == d.month
-                   or self.refs[i].birth_date.day == d.day)
-        return out
+                    used_first_name=r.used_first_name, address=r.address,
+                    postcode=r.postcode, town=r.town, phone=r.phone)
 
 
 def evaluate_parcours(refs: list[Rec], queries: list[Rec]) -> dict:
@@ -182,8 +156,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--contact", action="store_true",
+                        help="records also carry address, postcode, town and phone")
     args = parser.parse_args()
-    refs, queries = dataset(args.people, args.seed)
+    refs, queries = dataset(args.people, args.seed, args.contact)
     dup = sum(1 for q in queries if q.entity < args.people)
     print(f"{len(refs)} reference identities, {len(queries)} queries "
           f"({dup} true duplicates, {len(queries) - dup} other people)")

@@ -1,48 +1,94 @@
-"""Identity matching: blocking keys and a transparent score for two patient identities.
+"""Identity matching: blocking keys and a Fellegi–Sunter score for two patient identities.
 
 Pure functions (no models), shared by the database matcher (``patients/matching.py``), the
-duplicate review queue and the quality benchmark (``bench/identity_quality.py``), so that what
-is measured is what runs. docs/architecture.md, "Identity matching", explains the design.
+duplicate review queue and the quality benchmarks (``bench/identity_quality.py``,
+``bench/febrl.py``), so that what is measured is what runs. docs/architecture.md, "Identity
+matching", explains the design.
 
-The score is a weighted sum of per-trait agreements, each in [0, 1]:
+Each trait of the pair is compared into a discrete *level* (``LEVELS``: exact, compound name,
+typo, day/month swapped…), tolerant of the errors identitovigilance meets: typos
+(Jaro-Winkler), dropped accents (names are compared in INS form), compound and hyphenated
+names, birth name entered as used name, day and month swapped, one mistyped digit. The score is
+Fellegi–Sunter's (Fellegi & Sunter, "A theory for record linkage", JASA 1969):
 
-    family name 0.30 · given names 0.25 · birth date 0.25 · sex 0.10 · birthplace 0.10
+    weight(level) = log2(m / u)    m = P(level | same person), u = P(level | two people)
+    score = 1 / (1 + 2^-Σ weights)
 
-A missing trait counts 0.5 (neither for nor against). Each comparison tolerates the errors
-identitovigilance sees: typos (Jaro-Winkler), dropped accents (names are compared in INS form),
-compound and hyphenated names (token inclusion), birth name entered as used name (cross
-comparison), day and month swapped, one mistyped digit in a date.
+that is the Bayes factor of the pair read as a probability at even prior odds: the share of
+true pairs among the candidates retrieved differs from one database and query to another, so
+the prior measured on the training pairs is recorded but not added. A trait missing on either
+side weighs 0 (neither for nor against).
+
+m, u and the ``probable`` threshold are *estimated from data*, not set by hand:
+``bench/identity_weights.py`` counts them on the labelled candidate pairs of two synthetic
+training sets (the French set with seed 7 and FEBRL3; the benchmarks evaluate on seed 4 and
+FEBRL4), with u measured among the candidates the blocking retrieves and m kept ≥ 0.001, picks
+the threshold that maximises F1 there, and writes ``identity_weights.py`` beside this module,
+loaded here once. ``POSSIBLE`` (the review floor) and ``SUPPORT_LIFT`` are policy.
+
+Two kinds of traits:
+
+- the five **strict traits** of the INS (birth name, birth given names, birth date, sex,
+  birthplace), plus the used name and first name;
+- **supporting evidence** (``SUPPORTING``: address, postcode, town, phone, a local identifier of
+  the same issuing system): they move a pair between *possible* and *probable* for review, but
+  never make it ``certain`` (RNIV: only the strict traits or the INS qualify an identity, and
+  only ``certain`` attaches a lab result on its own).
 
 Grades (the FHIR match-grade codes):
 
-- ``certain``: same INS matricule, or the same five traits (birthplace present on both sides);
-- ``probable``: score ≥ PROBABLE and no veto;
+- ``certain``: same INS matricule, or the same five strict traits (birthplace present on both
+  sides) — a rule, not a score (RNIV), never from supporting evidence;
+- ``probable``: score ≥ the estimated threshold (``weights().probable``) and no veto;
 - ``possible``: score ≥ POSSIBLE;
 - ``certainly-not``: below, or two different INS-NIR matricules.
 
 Vetoes cap a pair at ``possible`` whatever its score, because they describe different people
-who look alike: different sex, incompatible birth dates, or clearly different first names with
-an identical birth name and date (twins).
+whom the independence assumption of the model cannot tell apart: different sex; incompatible
+birth dates unless a local identifier of the same system weighs ``SUPPORT_LIFT`` bits or more
+(never a household's address or phone, shared by a parent and a child of the same names); clearly
+different first names with the same birth name and date (twins) unless the very same local
+identifier of one system agrees.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.fuzz import token_sort_ratio
 
 from .text import ins_form, search_key
 
-WEIGHTS = {"family": 0.30, "given": 0.25, "birth_date": 0.25, "sex": 0.10, "birthplace": 0.10}
-PROBABLE = 0.85
-POSSIBLE = 0.70
-GIVEN_VETO = 0.80  # below this first-name agreement, identical others mean twins, not typos
+PROBABLE = 0.85  # replaced by the estimated threshold of identity_weights.py, when given
+POSSIBLE = 0.20
+SUPPORT_LIFT = 10.0  # bits: a shared local identifier alone 1,000 to 1 for the same person
 
 CERTAIN, PROBABLE_GRADE, POSSIBLE_GRADE, NOT = "certain", "probable", "possible", \
     "certainly-not"
 GRADE_ORDER = {CERTAIN: 3, PROBABLE_GRADE: 2, POSSIBLE_GRADE: 1, NOT: 0}
+
+# The comparison levels of each trait, best first (the rows of the m and u tables).
+LEVELS: dict[str, tuple[str, ...]] = {
+    "family": ("exact", "compound", "used_name", "typo", "close", "far", "other"),
+    "given": ("exact", "compound", "reordered", "typo", "close", "shared", "far", "other"),
+    "birth_date": ("exact", "swapped", "digit", "partial", "other"),
+    "sex": ("same", "other"),
+    "birthplace": ("same", "other"),
+    "address": ("exact", "close", "partial", "other"),
+    "postcode": ("exact", "digit", "other"),
+    "town": ("exact", "close", "other"),
+    "phone": ("exact", "other"),
+    "identifier": ("exact", "digit", "other"),
+}
+STRICT = ("family", "given", "birth_date", "sex", "birthplace")
+SUPPORTING = ("address", "postcode", "town", "phone", "identifier")
+WEIGHTS_FILE = Path(__file__).with_name("identity_weights.py")
 
 
 @dataclass(frozen=True)
@@ -58,6 +104,12 @@ class Identity:
     used_first_name: str = ""
     ins: str = ""
     ins_kind: str = ""  # NIR or NIA
+    # Supporting evidence only (never qualifies an identity, never makes a pair certain).
+    address: str = ""  # street line(s): number, street, locality
+    postcode: str = ""
+    town: str = ""
+    phone: str = ""
+    identifiers: tuple[str, ...] = ()  # local identifiers, "system|value"
 
 
 @dataclass
@@ -65,7 +117,34 @@ class Match:
     score: float
     grade: str
     reasons: list[str] = field(default_factory=list)
-    parts: dict[str, float] = field(default_factory=dict)
+    parts: dict[str, float] = field(default_factory=dict)  # trait → weight (bits)
+    levels: dict[str, str] = field(default_factory=dict)  # trait → comparison level
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The estimated model: log2(m/u) per trait and level, and the prior log-odds (bits)."""
+
+    prior: float
+    table: dict[str, dict[str, float]]
+    probable: float = PROBABLE
+
+    @classmethod
+    def from_mu(cls, prior: float, m: dict[str, dict[str, float]],
+                u: dict[str, dict[str, float]], probable: float = PROBABLE) -> Weights:
+        """From m and u probabilities per trait and level, the prior match probability and
+        the ``probable`` score threshold."""
+        table = {f: {lv: math.log2(m[f][lv] / u[f][lv]) for lv in LEVELS[f]} for f in m}
+        return cls(math.log2(prior / (1 - prior)), table, probable)
+
+
+@lru_cache(maxsize=1)
+def weights() -> Weights:
+    """The weights estimated by ``bench/identity_weights.py`` (``identity_weights.py``)."""
+    from .identity_weights import ESTIMATE as data
+
+    return Weights.from_mu(data["prior"], data["m"], data["u"],
+                           data.get("probable", PROBABLE))
 
 
 # --- blocking keys ----------------------------------------------------------------------------
@@ -114,15 +193,32 @@ def swapped(d: date | None) -> date | None:
     return date(d.year, d.day, d.month)
 
 
-# --- comparisons ------------------------------------------------------------------------------
+def phone_key(phone: str) -> str:
+    """A phone number's last nine digits (+33 6…, 06…, 0033 6… are one number), or ""."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-9:] if len(digits) >= 9 else ""
+
+
+# --- comparisons: each returns (level, reason); level None = a trait missing ------------------
+
+@lru_cache(maxsize=65536)
+def _key(value: str) -> str:
+    """``search_key``, cached: the same names come back in every candidate list."""
+    return search_key(value)
+
 
 def _jw(a: str, b: str) -> float:
     return JaroWinkler.normalized_similarity(a.replace(" ", ""), b.replace(" ", ""))
 
 
+def _similarity_level(sim: float) -> str:
+    return "typo" if sim >= 0.92 else "close" if sim >= 0.85 else "far" if sim >= 0.7 \
+        else "other"
+
+
 def name_similarity(a: str, b: str) -> tuple[float, str]:
     """(similarity, reason) of two names in INS form."""
-    ka, kb = search_key(a), search_key(b)
+    ka, kb = _key(a), _key(b)
     if not ka or not kb:
         return 0.0, ""
     if ka == kb:
@@ -141,104 +237,221 @@ def name_similarity(a: str, b: str) -> tuple[float, str]:
     return best, "faute de frappe" if best >= 0.85 else ""
 
 
-def _family(a: Identity, b: Identity) -> tuple[float, str]:
+def _family(a: Identity, b: Identity) -> tuple[str | None, str]:
+    if not _key(a.birth_name) or not _key(b.birth_name):
+        return None, "nom manquant"
     sim, reason = name_similarity(a.birth_name, b.birth_name)
     if sim == 1.0:
-        return sim, ""
+        return "exact", ""
+    if reason.startswith("nom composé"):
+        return "compound", reason
     for x, y in ((a.birth_name, b.used_name), (a.used_name, b.birth_name),
                  (a.used_name, b.used_name)):
         if x and y:
             cross, _ = name_similarity(x, y)
-            if cross * 0.95 > sim:
-                sim, reason = cross * 0.95, "nom de naissance / nom utilisé"
-    return sim, reason
+            if cross >= 0.9 and cross > sim:
+                return "used_name", "nom de naissance / nom utilisé"
+    return _similarity_level(sim), reason
 
 
-def _given_list(value: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _given_list(value: str) -> tuple[str, ...]:
     """Given names as the INS lists them: space-separated, a hyphenated name is one name."""
-    return [search_key(g).replace(" ", "") for g in ins_form(value).split(" ") if g.strip()]
+    return tuple(_key(g).replace(" ", "") for g in ins_form(value).split(" ") if g.strip())
 
 
-def _given(a: Identity, b: Identity) -> tuple[float, str]:
+def _given(a: Identity, b: Identity) -> tuple[str | None, str]:
     ga, gb = _given_list(a.given_names), _given_list(b.given_names)
     if not ga or not gb:
-        return 0.5, "prénom manquant"
+        return None, "prénom manquant"
     if ga[0] == gb[0]:
-        return 1.0, ""
+        return "exact", ""
     if "".join(ga) == "".join(gb) or ga[0].startswith(gb[0] + gb[1] if len(gb) > 1 else "\0") \
             or gb[0].startswith(ga[0] + ga[1] if len(ga) > 1 else "\0"):
-        return 0.98, "prénom composé (espace / trait d'union)"
-    best, reason = _jw(ga[0], gb[0]), "prénom mal orthographié"
-    if set(ga) == set(gb) and 0.9 > best:  # the same given names in another order
-        best, reason = 0.9, "ordre des prénoms"
-    elif set(ga) & set(gb) and 0.75 > best:  # one shared name: a sibling as often as a typo
-        best, reason = 0.75, "un prénom en commun"
+        return "compound", "prénom composé (espace / trait d'union)"
+    # A space typed inside a name ("BR INLEY") splits it: the joined names are compared too.
+    sim = max(_jw(ga[0], gb[0]), _jw("".join(ga), "".join(gb)) if len(ga) != len(gb) else 0)
+    if sim >= 0.92:
+        return "typo", "prénom mal orthographié"
+    if set(ga) == set(gb):
+        return "reordered", "ordre des prénoms"
     for x, y in ((a.used_first_name, b.given_names), (a.given_names, b.used_first_name),
                  (a.used_first_name, b.used_first_name)):
         kx, ky = _given_list(x), _given_list(y)
-        if kx and ky and kx[0] == ky[0] and best < 0.9:
-            best, reason = 0.9, "prénom utilisé"
-    return best, reason
+        if kx and ky and kx[0] == ky[0]:
+            return "reordered", "prénom utilisé"
+    if sim >= 0.85:
+        return "close", "prénom mal orthographié"
+    if set(ga) & set(gb):  # one shared name: a sibling as often as a typo
+        return "shared", "un prénom en commun"
+    return ("far", "prénom mal orthographié") if sim >= 0.7 else ("other", "prénoms différents")
 
 
-def _one_digit(x: str, y: str) -> bool:
-    return len(x) == len(y) and sum(c != d for c, d in zip(x, y, strict=True)) == 1
+def _one_edit(x: str, y: str) -> bool:
+    """One character substituted, or two neighbours transposed (a typing error)."""
+    return OSA.distance(x, y) == 1 and len(x) == len(y)
 
 
-def _birth_date(a: date | None, b: date | None) -> tuple[float, str]:
+def _birth_date(a: date | None, b: date | None) -> tuple[str | None, str]:
     if a is None or b is None:
-        return 0.5, "date de naissance manquante"
+        return None, "date de naissance manquante"
     if a == b:
-        return 1.0, ""
+        return "exact", ""
     if swapped(a) == b:
-        return 0.85, "jour et mois inversés"
-    same = (a.year == b.year) + (a.month == b.month) + (a.day == b.day)
-    if same == 2 and (_one_digit(f"{a.year:04d}{a.month:02d}{a.day:02d}",
-                                 f"{b.year:04d}{b.month:02d}{b.day:02d}")
-                      or (a.year == b.year and a.month == b.month and abs(a.day - b.day) == 1)):
-        return 0.6, "date de naissance voisine (un chiffre)"
-    return 0.0, ""
+        return "swapped", "jour et mois inversés"
+    sa, sb = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
+    if _one_edit(sa, sb) or (a.year == b.year and a.month == b.month
+                             and abs(a.day - b.day) == 1):
+        return "digit", "date de naissance voisine (un chiffre)"
+    if (a.year == b.year) + (a.month == b.month) + (a.day == b.day) == 2:
+        return "partial", "date de naissance partiellement identique"
+    return "other", "dates de naissance différentes"
 
 
-def _place(a: str, b: str) -> tuple[float, str]:
+def _exact(a: str, b: str, what: str) -> tuple[str | None, str]:
     if not a or not b:
-        return 0.5, "lieu de naissance manquant"
+        return None, ""
+    return ("same", "") if a == b else ("other", f"{what} différent")
+
+
+def _address(a: str, b: str) -> tuple[str | None, str]:
+    ka, kb = _key(a), _key(b)
+    if not ka or not kb:
+        return None, ""
+    if ka == kb:
+        return "exact", "même adresse"
+    ratio = token_sort_ratio(ka, kb) / 100
+    if ratio >= 0.9:
+        return "close", "adresse voisine"
+    return ("partial", "") if ratio >= 0.7 else ("other", "")
+
+
+def _postcode(a: str, b: str) -> tuple[str | None, str]:
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    if not a or not b:
+        return None, ""
     if a == b:
-        return 1.0, ""
-    return 0.0, ""
+        return "exact", "même code postal"
+    return ("digit", "") if _one_edit(a, b) else ("other", "")
 
 
-def compare(a: Identity, b: Identity) -> Match:
-    """Score and grade of the hypothesis "a and b are the same person"."""
+def _town(a: str, b: str) -> tuple[str | None, str]:
+    ka, kb = _key(a), _key(b)
+    if not ka or not kb:
+        return None, ""
+    if ka == kb:
+        return "exact", "même commune"
+    return ("close", "") if _jw(ka, kb) >= 0.9 else ("other", "")
+
+
+def _phone(a: str, b: str) -> tuple[str | None, str]:
+    ka, kb = phone_key(a), phone_key(b)
+    if not ka or not kb:
+        return None, ""
+    return ("exact", "même téléphone") if ka == kb else ("other", "")
+
+
+def _identifier(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str | None, str]:
+    """Local identifiers compared within their issuing system only."""
+    by_system: dict[str, set[str]] = {}
+    for item in b:
+        system, _, value = item.rpartition("|")
+        by_system.setdefault(system, set()).add(value)
+    level = None
+    for item in a:
+        system, _, value = item.rpartition("|")
+        theirs = by_system.get(system)
+        if not theirs:
+            continue
+        if value in theirs:
+            return "exact", "même identifiant local"
+        if any(Levenshtein.distance(value, v) == 1 or _one_edit(value, v) for v in theirs):
+            level = "digit"
+        elif level is None:
+            level = "other"
+    return level, ""
+
+
+def levels(a: Identity, b: Identity) -> dict[str, tuple[str | None, str]]:
+    """The comparison level of each trait for the pair, with its reason (French)."""
+    return {
+        "family": _family(a, b),
+        "given": _given(a, b),
+        "birth_date": _birth_date(a.birth_date, b.birth_date),
+        "sex": ((None, "sexe manquant") if not a.sex or not b.sex
+                else ("same", "") if a.sex == b.sex else ("other", "sexe différent")),
+        "birthplace": ((None, "lieu de naissance manquant") if not a.birthplace
+                       or not b.birthplace else _exact(a.birthplace, b.birthplace,
+                                                       "lieu de naissance")),
+        "address": _address(a.address, b.address),
+        "postcode": _postcode(a.postcode, b.postcode),
+        "town": _town(a.town, b.town),
+        "phone": _phone(a.phone, b.phone),
+        "identifier": _identifier(a.identifiers, b.identifiers),
+    }
+
+
+def strict_only(identity: Identity) -> Identity:
+    """``identity`` without its supporting evidence: the traits that may qualify it (RNIV)."""
+    return replace(identity, address="", postcode="", town="", phone="", identifiers=())
+
+
+def grade_of(score: float, found: dict[str, str | None], support: float = 0.0,
+             probable: float = PROBABLE) -> tuple[str, list[str]]:
+    """(grade, vetoes applied) of a pair from its score, its comparison levels (``found``),
+    ``support`` (bits) and the ``probable`` threshold.
+
+    Vetoes cap at ``possible``: a different sex; incompatible birth dates (neither equal,
+    swapped nor one digit apart) unless ``support`` — the weight of a shared local identifier
+    (``compare``) — is at least ``SUPPORT_LIFT``; the twins pattern (birth name equal or
+    compound, birth date equal or swapped, first names clearly different) unless a local
+    identifier of the same system agrees."""
+    vetoes = []
+    if found["sex"] == "other":
+        vetoes.append("sexe différent")
+    if found["birth_date"] in ("partial", "other") and support < SUPPORT_LIFT:
+        vetoes.append("dates de naissance incompatibles")
+    if (found["family"] in ("exact", "compound") and found["birth_date"] in ("exact", "swapped")
+            and found["given"] in ("shared", "far", "other")
+            and found["identifier"] != "exact"):
+        vetoes.append("prénoms différents (jumeaux ?)")
+    if score >= probable and not vetoes:
+        return PROBABLE_GRADE, vetoes
+    if score >= POSSIBLE:
+        return POSSIBLE_GRADE, vetoes
+    return NOT, vetoes
+
+
+def compare(a: Identity, b: Identity, model: Weights | None = None) -> Match:
+    """Score and grade of the hypothesis "a and b are the same person".
+
+    ``model`` defaults to the estimated weights (``weights()``). Returns a ``Match`` whose
+    ``score`` is the pair's Bayes factor read as a probability (1.0 only for ``certain``),
+    ``parts`` the weight of each compared trait (bits), ``levels`` their comparison levels and
+    ``reasons`` what differs, in French. Raises nothing. Source of the ``certain`` rule: RNIV
+    (référentiel national d'identitovigilance) — same INS matricule, or the five strict traits
+    identical."""
     if a.ins and b.ins:
         if a.ins == b.ins:
             return Match(1.0, CERTAIN, ["même matricule INS"])
         if a.ins_kind != "NIA" and b.ins_kind != "NIA":
             return Match(0.0, NOT, ["matricules INS différents"])
-    family, r_family = _family(a, b)
-    given, r_given = _given(a, b)
-    born, r_born = _birth_date(a.birth_date, b.birth_date)
-    if not a.sex or not b.sex:
-        sex, r_sex = 0.5, "sexe manquant"
-    else:
-        sex, r_sex = (1.0, "") if a.sex == b.sex else (0.0, "sexe différent")
-    place, r_place = _place(a.birthplace, b.birthplace)
-    parts = {"family": family, "given": given, "birth_date": born, "sex": sex,
-             "birthplace": place}
-    score = round(sum(WEIGHTS[k] * v for k, v in parts.items()), 4)
-    reasons = [r for r in (r_family, r_given, r_born, r_sex, r_place) if r]
-    if (search_key(a.birth_name) == search_key(b.birth_name) and given == 1.0 and born == 1.0
-            and sex == 1.0 and place == 1.0):
-        return Match(1.0, CERTAIN, ["mêmes cinq traits"], parts)
-    veto = sex == 0.0 or born == 0.0 or (given < GIVEN_VETO and family >= 0.95 and born >= 0.85)
-    if veto and born == 0.0:
-        reasons.append("dates de naissance incompatibles")
-    if veto and given < GIVEN_VETO and born >= 0.85:
-        reasons.append("prénoms différents (jumeaux ?)")
-    if score >= PROBABLE and not veto:
-        grade = PROBABLE_GRADE
-    elif score >= POSSIBLE:
-        grade = POSSIBLE_GRADE
-    else:
-        grade = NOT
-    return Match(score, grade, reasons, parts)
+    model = model or weights()
+    compared = levels(a, b)
+    found = {f: lv for f, (lv, _) in compared.items()}
+    parts = {f: model.table[f][lv] for f, lv in found.items() if lv is not None}
+    total = sum(parts.values())
+    # Rounded, and below 1: only the rules above give 1.0.
+    score = min(round(1 / (1 + 2 ** -total), 4), 0.9999) if total > -60 else 0.0
+    reasons = [r for _, r in compared.values() if r]
+    if (_key(a.birth_name) == _key(b.birth_name) and found["given"] == "exact"
+            and found["birth_date"] == "exact" and found["sex"] == "same"
+            and found["birthplace"] == "same"):
+        return Match(1.0, CERTAIN, ["mêmes cinq traits"], parts,
+                     {f: lv for f, lv in found.items() if lv})
+    # Only a local identifier may lift a date conflict: a household's traits (address,
+    # postcode, town, phone) are shared by a parent and a child of the same names.
+    grade, vetoes = grade_of(score, found, parts.get("identifier", 0.0), model.probable)
+    if vetoes and grade != NOT:
+        reasons += [v for v in vetoes if v not in reasons]
+    return Match(score, grade, reasons, parts, {f: lv for f, lv in found.items() if lv})

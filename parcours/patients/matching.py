@@ -15,11 +15,16 @@ of rows per first name, and scoring them all cost most of the $match time (docs/
 
 plus the INS matricule and local identifiers when given. At most ``MAX_CANDIDATES`` rows are
 scored; merged identities are never candidates (their survivor is).
+
+Scoring compares the strict traits and the supporting evidence the rows carry (phone, address,
+postcode, town, and the candidates' local identifiers in the systems the query names): the
+estimated Fellegi–Sunter weights of ``lib/identity.py``. Supporting evidence never makes a pair
+``certain``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q
@@ -32,6 +37,7 @@ from parcours.lib.identity import (
     compare,
     given_key,
     name_key,
+    strict_only,
     swapped,
 )
 
@@ -39,7 +45,8 @@ from .models import Patient, PatientIdentifier
 
 MAX_CANDIDATES = 400
 MATCH_FIELDS = ("id", "birth_name", "birth_given_names", "birth_date", "sex",
-                "birthplace_insee", "used_name", "used_first_name", "ins_nir", "ins_kind")
+                "birthplace_insee", "used_name", "used_first_name", "ins_nir", "ins_kind",
+                "phone", "address_line", "postcode", "town")
 
 
 @dataclass
@@ -62,11 +69,15 @@ class _Row:
         return self.id
 
 
-def identity_of(p) -> Identity:
+def identity_of(p, identifiers: tuple[str, ...] = ()) -> Identity:
+    """The compared traits of a patient (model instance or candidate row); ``identifiers``:
+    its local identifiers as "system|value", when known."""
     return Identity(birth_name=p.birth_name, given_names=p.birth_given_names,
                     birth_date=p.birth_date, sex=p.sex, birthplace=p.birthplace_insee,
                     used_name=p.used_name, used_first_name=p.used_first_name,
-                    ins=p.ins_nir, ins_kind=p.ins_kind)
+                    ins=p.ins_nir, ins_kind=p.ins_kind, phone=p.phone or "",
+                    address=p.address_line or "", postcode=p.postcode or "", town=p.town or "",
+                    identifiers=identifiers)
 
 
 def candidate_condition(query: Identity, identifiers: list[tuple[str, str]] = ()) -> Q:
@@ -93,26 +104,40 @@ def candidate_condition(query: Identity, identifiers: list[tuple[str, str]] = ()
 def find_matches(query: Identity, *, identifiers: list[tuple[str, str]] = (),
                  exclude_id: int | None = None, minimum: str = "possible",
                  queryset=None) -> list[Scored]:
-    """Identities that may be ``query``, best first, graded at least ``minimum``."""
+    """Identities that may be ``query``, best first, graded at least ``minimum``.
+
+    ``identifiers``: the query's local identifiers as (system, value) pairs — a candidate
+    retrieval condition and, compared within their systems, supporting evidence. Returns
+    ``Scored(patient, match)`` rows; ``patient`` carries only ``MATCH_FIELDS``."""
+    identifiers = list(identifiers) or [tuple(i.rsplit("|", 1)) for i in query.identifiers]
+    if identifiers and not query.identifiers:
+        query = replace(query, identifiers=tuple(f"{s}|{v}" for s, v in identifiers))
     qs = (queryset if queryset is not None else Patient.objects.all()).filter(
         merged_into__isnull=True).filter(candidate_condition(query, identifiers))
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     rows = [_Row(*values) for values in qs.values_list(*MATCH_FIELDS)[:MAX_CANDIDATES]]
-    known = set()
-    if identifiers:
-        cond = Q(pk__in=[])
-        for system, value in identifiers:
-            cond |= Q(system=system, value=value)
-        known = set(PatientIdentifier.objects.filter(cond, patient__in=[r.pk for r in rows])
-                    .values_list("patient_id", flat=True))
+    known: set[int] = set()
+    theirs: dict[int, list[str]] = {}
+    if identifiers and rows:
+        wanted = set(identifiers)
+        for pid, system, value in PatientIdentifier.objects.filter(
+                system__in={s for s, _ in identifiers}, patient__in=[r.pk for r in rows]
+        ).values_list("patient_id", "system", "value"):
+            theirs.setdefault(pid, []).append(f"{system}|{value}")
+            if (system, value) in wanted:
+                known.add(pid)
     floor = GRADE_ORDER[minimum]
     results = []
     for row in rows:
-        m = compare(query, identity_of(row))
-        if row.pk in known and m.grade != NOT:
-            # The same local number of the same sending system, and traits that agree.
-            m = Match(1.0, "certain", ["même identifiant local", *m.reasons], m.parts)
+        row_identity = identity_of(row, tuple(theirs.get(row.pk, ())))
+        m = compare(query, row_identity)
+        if row.pk in known and m.grade != NOT and GRADE_ORDER[
+                compare(strict_only(query), strict_only(row_identity)).grade] >= 2:
+            # The same local number of the same sending system, and strict traits that agree
+            # on their own (probable without any supporting evidence).
+            m = Match(1.0, "certain", ["même identifiant local", *m.reasons], m.parts,
+                      m.levels)
         if GRADE_ORDER[m.grade] >= floor:
             results.append(Scored(row, m))
     results.sort(key=lambda s: (-GRADE_ORDER[s.match.grade], -s.match.score, s.patient.pk))

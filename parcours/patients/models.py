@@ -55,6 +55,13 @@ class Patient(models.Model):
     treating_doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                         null=True, blank=True, related_name="+",
                                         verbose_name=_("médecin traitant"))
+    # Contact traits: supporting evidence for duplicate candidates only (lib/identity.py) —
+    # never used to qualify an identity nor to attach a result (RNIV).
+    address_line = models.CharField(_("adresse"), max_length=200, blank=True, db_default="",
+                                    default="")
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True, db_default="",
+                                default="")
+    town = models.CharField(_("commune"), max_length=100, blank=True, db_default="", default="")
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("créé par"))
