@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from parcours.accounts.models import Role, User
 from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.models import Practitioner
-from parcours.lib.identity import CERTAIN, Identity, compare
+from parcours.lib.identity import CERTAIN, Identity, levels
 from parcours.lib.labs import LabParseError, parse_file
 from parcours.lib.labs import LabPatient as ParsedPatient
 from parcours.lib.labs import LabReport as ParsedReport
@@ -117,25 +117,32 @@ def _number(p) -> str:
     return nir if len(nir) == 15 else ""
 
 
+# The comparison levels (lib/identity.levels) a file's traits may show against an identity
+# whose INS equals the file's number. Source: the INS referential (RNIV) — a matricule is used
+# only with the traits that go with it; an INS the file declares as such tolerates the
+# variations the INS itself tolerates (hyphen or space in a compound name, birth / used name).
+DECLARED_INS_LEVELS = {"family": {"exact", "compound", "used_name"},
+                       "given": {"exact", "compound"}}
+PRINTED_NUMBER_LEVELS = {"family": {"exact", "used_name"}, "given": {"exact"}}
+
+
 def traits_agree(traits: Identity, patient, *, declared_ins: bool) -> bool:
     """Whether a file's traits agree with an identity whose INS equals the file's number.
 
-    Birth date and sex must be the same (sex may be missing from the file). The names: with
-    an INS the file declares as such (``declared_ins``), the variations the INS tolerates
-    (hyphen or space in a compound name, birth / used name: family ≥ 0.95, given ≥ 0.9 in
-    ``lib.identity``); with a number only printed, the same first given name and family name
-    (birth or used). Source: the INS referential (RNIV) — a matricule is used only with the
-    traits that go with it.
+    Takes the file's traits (``report_traits``), the identity, and whether the file declared
+    the number as the INS; returns a bool. Birth date identical and sex not different (it may
+    be missing from the file); names at the levels ``DECLARED_INS_LEVELS`` allow, or — for a
+    number only printed — ``PRINTED_NUMBER_LEVELS`` (same first given name, same family name,
+    birth or used).
     """
+    if traits.birth_date is None:
+        return False
     other = dataclasses.replace(identity_of(patient), ins="", ins_kind="")
-    parts = compare(traits, other).parts
-    if not parts or traits.birth_date is None:
+    found = {trait: level for trait, (level, _reason) in levels(traits, other).items()}
+    if found["birth_date"] != "exact" or found["sex"] == "other":
         return False
-    if parts["birth_date"] < 1.0 or parts["sex"] < 0.5:
-        return False
-    if declared_ins:
-        return parts["family"] >= 0.95 and parts["given"] >= 0.9
-    return parts["family"] >= 0.95 and parts["given"] == 1.0
+    allowed = DECLARED_INS_LEVELS if declared_ins else PRINTED_NUMBER_LEVELS
+    return found["family"] in allowed["family"] and found["given"] in allowed["given"]
 
 
 def identify(p: ParsedPatient) -> Patient | None:
