@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fhir_crud as fc  # noqa: E402  (the FHIR benchmark's seeding, servers and report helpers)
 
 fc.DB = "parcours_bench_audit_reads"
+ASYNC_READS = False  # --async-reads: AUDIT_ASYNC_READS=1 on the servers
 
 SEALER = """
 import os, time, django
@@ -57,6 +58,7 @@ def start(port: int, workers: int, interface: str, audit: bool) -> subprocess.Po
         e = saved(interface)
         if not audit:
             e["PARCOURS_BENCH_AUDIT_OFF"] = "1"
+        e["AUDIT_ASYNC_READS"] = "1" if ASYNC_READS else "0"
         return e
 
     fc.env = env
@@ -114,7 +116,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--interface", choices=["asgi", "wsgi"], default="asgi")
+    parser.add_argument("--async-reads", action="store_true",
+                        help="AUDIT_ASYNC_READS=1: read audit rows commit without waiting for "
+                             "the WAL flush")
     args = parser.parse_args()
+    global ASYNC_READS
+    ASYNC_READS = args.async_reads
     print(fc.machine())
     # The checkpoint copy of the previous run names a database that is about to be dropped.
     (fc.ROOT / "var" / "bench" / fc.DB / "audit-checkpoints.jsonl").unlink(missing_ok=True)
@@ -155,7 +162,8 @@ def main() -> None:
     report = audit_verify()
     print(f"load average after the run: {os.getloadavg()}")
     print(f"\n{args.clients} clients, {args.workers} workers ({args.interface}), "
-          f"{args.rounds}×{args.seconds:.0f} s per side, alternating; sealer every 1 s")
+          f"{args.rounds}×{args.seconds:.0f} s per side, alternating; sealer every 1 s; "
+          f"AUDIT_ASYNC_READS={int(args.async_reads)}")
     print(f"{'side':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'n':>7} {'audit rows':>10}")
     rate = {}
     for side in sides:

@@ -340,7 +340,9 @@ ANNUAIRE_WORK_MEM = env("ANNUAIRE_WORK_MEM", "1GB")
 # AUDIT_CHECKPOINT_FILE: JSON-lines file where every checkpoint is also appended (put it where
 # the database owner cannot rewrite it); AUDIT_CHECKPOINT_SYSLOG: "/dev/log" or "host:port".
 # AUDIT_SEAL_GRACE: seconds an audited transaction may stay open; a row older than that when
-# it is sealed (or still unsealed) is reported by audit_verify. PARCOURS_BENCH_AUDIT_OFF=1
+# it is sealed (or still unsealed) is reported by audit_verify. AUDIT_ASYNC_READS=1: a row written
+# alone in its transaction (a read) commits without waiting for the disk (PostgreSQL
+# synchronous_commit off for that transaction only). PARCOURS_BENCH_AUDIT_OFF=1
 # (benchmarks only, with PARCOURS_BENCH=1, never in production) writes no audit row.
 AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", "")
 if not AUDIT_SIGNING_KEY:
@@ -356,5 +358,6 @@ AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", "") or (
     "" if TESTING else str(VAR_DIR / "audit-checkpoints.jsonl"))
 AUDIT_CHECKPOINT_SYSLOG = env("AUDIT_CHECKPOINT_SYSLOG", "")
 AUDIT_SEAL_GRACE = int(env("AUDIT_SEAL_GRACE", "900"))
+AUDIT_ASYNC_READS = env_bool("AUDIT_ASYNC_READS")
 AUDIT_BENCH_OFF = (env("PARCOURS_BENCH") == "1" and not PRODUCTION
                    and env_bool("PARCOURS_BENCH_AUDIT_OFF"))

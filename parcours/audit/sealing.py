@@ -290,15 +290,17 @@ def export_checkpoints(*, new: list[AuditCheckpoint]) -> int:
     return errors
 
 
-def read_external(path: str | Path) -> list[dict]:
-    """The checkpoints of a file written by ``export_checkpoints`` or exported from syslog."""
-    records = []
-    with Path(path).open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            record = _parse_line(line)
-            if record is not None:
-                records.append(record)
-    return records
+def read_external(path: str | Path, *, stream: bool = False):
+    """The checkpoints of a file written by ``export_checkpoints`` or exported from syslog: a
+    list, or with ``stream`` a generator. Raises OSError when the file cannot be read."""
+    def records():
+        with Path(path).open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                record = _parse_line(line)
+                if record is not None:
+                    yield record
+
+    return records() if stream else list(records())
 
 
 # --- verification ---------------------------------------------------------------------------
@@ -349,42 +351,93 @@ def audit_verify(*, external: str | Path | None = None, now: datetime | None = N
     the previous checkpoint, or still unsealed that long after its time (inserted after the
     fact); a checkpoint of the external copy missing from or different in the database
     (truncated or rewritten tail), or one of the database older than the grace missing from
-    the external copy; a break in the pre-0003 per-row chain. Raises ValueError on a
-    malformed key setting, OSError on an unreadable external copy.
+    the external copy; a break in the pre-0003 per-row chain. Everything is streamed in
+    chunks (memory does not grow with the log). Raises ValueError on a malformed key setting,
+    OSError on an unreadable external copy.
     """
     now = now or timezone.now()
     grace = timedelta(seconds=settings.AUDIT_SEAL_GRACE)
-    report = AuditReport()
-    keys = verify_keys()
-    checkpoints = list(AuditCheckpoint.objects.order_by("seq"))
-    report.checkpoints = len(checkpoints)
-    report.rows = AuditEvent.objects.count()
-
-    previous_count = 0
-    for expected_seq, cp in enumerate(checkpoints, start=1):
-        if cp.seq != expected_seq:
-            report.add(f"checkpoint {expected_seq} missing (next is {cp.seq})")
-        if not signature_valid(cp, keys):
-            report.add(f"checkpoint {cp.seq}: invalid signature (key {cp.key_id})")
-        if cp.count <= previous_count:
-            report.add(f"checkpoint {cp.seq}: count {cp.count} not above {previous_count}")
-        previous_count = cp.count
-
-    _verify_links(report, checkpoints, grace)
+    report = AuditReport(rows=AuditEvent.objects.count())
+    _verify_checkpoints(report, external, now, grace)
+    _verify_links(report, grace)
     for event in _unsealed().order_by("id").iterator(chunk_size=_CHUNK):
         if event.at < now - grace:
             report.add(f"row {event.pk} dated {_iso(event.at)} is not sealed")
         else:
             report.pending += 1
-    _verify_external(report, checkpoints, external, now, grace)
     _verify_legacy_chain(report)
     return report
 
 
-def _verify_links(report: AuditReport, checkpoints: list[AuditCheckpoint],
-                  grace: timedelta) -> None:
-    last_count = checkpoints[-1].count if checkpoints else 0
-    index = 0  # checkpoint holding the current position
+def _checkpoints():
+    return AuditCheckpoint.objects.order_by("seq").iterator(chunk_size=_CHUNK)
+
+
+def _verify_checkpoints(report: AuditReport, external: str | Path | None, now: datetime,
+                        grace: timedelta) -> None:
+    """Sequence, counts and signatures of the checkpoints, merged (by seq) with the external
+    copy: every checkpoint of the copy must be in the database, unchanged, and every
+    checkpoint of the database older than the grace must be in the copy."""
+    keys = verify_keys()
+    path = Path(external or settings.AUDIT_CHECKPOINT_FILE or "")
+    copied = bool(external or settings.AUDIT_CHECKPOINT_FILE)
+    records = iter(_external_records(path) if copied and path.exists() else ())
+    if copied:
+        report.external = 0
+    record = next(records, None)
+
+    def missing_from_database(rec):
+        report.add(f"checkpoint {rec['seq']} of the external copy is missing from the database "
+                   f"({rec.get('count')} rows at {rec.get('at')})")
+
+    previous_count, expected_seq = 0, 1
+    for cp in _checkpoints():
+        report.checkpoints += 1
+        if cp.seq != expected_seq:
+            report.add(f"checkpoint {expected_seq} missing (next is {cp.seq})")
+        expected_seq = cp.seq + 1
+        if not signature_valid(cp, keys):
+            report.add(f"checkpoint {cp.seq}: invalid signature (key {cp.key_id})")
+        if cp.count <= previous_count:
+            report.add(f"checkpoint {cp.seq}: count {cp.count} not above {previous_count}")
+        previous_count = cp.count
+        if not copied:
+            continue
+        while record is not None and int(record["seq"]) < cp.seq:
+            missing_from_database(record)
+            report.external += 1
+            record = next(records, None)
+        if record is not None and int(record["seq"]) == cp.seq:
+            mine = checkpoint_record(cp)
+            if mine != {k: record.get(k) for k in mine}:
+                report.add(f"checkpoint {cp.seq} differs from the external copy (rewritten)")
+            report.external += 1
+            record = next(records, None)
+        elif cp.at < now - grace:
+            report.add(f"checkpoint {cp.seq} is not in the external copy {path}")
+    while record is not None:
+        missing_from_database(record)
+        report.external += 1
+        record = next(records, None)
+
+
+def _external_records(path: Path):
+    """The copy's checkpoints in seq order; one out of order is reported by seq as missing."""
+    last = 0
+    for record in read_external(path, stream=True):
+        seq = int(record["seq"])
+        if seq <= last:  # a line appended again or out of order: compare the first one only
+            continue
+        last = seq
+        yield record
+
+
+def _verify_links(report: AuditReport, grace: timedelta) -> None:
+    """Walk the links in position order with the checkpoints alongside."""
+    checkpoints = _checkpoints()
+    previous: AuditCheckpoint | None = None
+    current: AuditCheckpoint | None = next(checkpoints, None)
+    last_count = 0
     digest, position = GENESIS, 0
     while True:
         links = list(AuditLink.objects.filter(position__gt=position).order_by("position")
@@ -399,55 +452,30 @@ def _verify_links(report: AuditReport, checkpoints: list[AuditCheckpoint],
             event = events.get(link.event_id)
             if event is None:
                 report.add(f"row {link.event_id} (position {position}) deleted")
-                digest = link.digest
-            else:
-                computed = row_digest(digest, event)
-                if computed != link.digest:
-                    report.add(f"row {event.pk} (position {position}) altered: its digest "
-                               "does not match")
-                digest = link.digest
-            while index < len(checkpoints) and checkpoints[index].count < position:
-                index += 1
-            if index < len(checkpoints):
-                cp = checkpoints[index]
-                if event is not None and index > 0 \
-                        and event.at < checkpoints[index - 1].at - grace:
-                    report.add(f"row {event.pk} dated {_iso(event.at)} sealed only in "
-                               f"checkpoint {cp.seq}, after checkpoint "
-                               f"{checkpoints[index - 1].seq} of {_iso(checkpoints[index - 1].at)}"
-                               " (inserted after the fact?)")
-                if cp.count == position and cp.head != digest:
-                    report.add(f"checkpoint {cp.seq}: head does not match the links "
-                               f"(rewritten up to position {position})")
+            elif row_digest(digest, event) != link.digest:
+                report.add(f"row {event.pk} (position {position}) altered: its digest "
+                           "does not match")
+            digest = link.digest
+            while current is not None and current.count < position:
+                last_count = current.count
+                previous, current = current, next(checkpoints, None)
+            if current is None:
+                continue
+            if event is not None and previous is not None and event.at < previous.at - grace:
+                report.add(f"row {event.pk} dated {_iso(event.at)} sealed only in checkpoint "
+                           f"{current.seq}, after checkpoint {previous.seq} of "
+                           f"{_iso(previous.at)} (inserted after the fact?)")
+            if current.count == position and current.head != digest:
+                report.add(f"checkpoint {current.seq}: head does not match the links "
+                           f"(rewritten up to position {position})")
         report.sealed += len(links)
+    while current is not None:
+        last_count = current.count
+        current = next(checkpoints, None)
     if position < last_count:
         report.add(f"links {position + 1}–{last_count} missing (truncated)")
     elif position > last_count:
         report.add(f"links {last_count + 1}–{position} are in no checkpoint")
-
-
-def _verify_external(report: AuditReport, checkpoints: list[AuditCheckpoint],
-                     external: str | Path | None, now: datetime, grace: timedelta) -> None:
-    path = external or settings.AUDIT_CHECKPOINT_FILE
-    if not path:
-        return
-    path = Path(path)
-    records = read_external(path) if path.exists() else []
-    report.external = len(records)
-    by_seq = {cp.seq: cp for cp in checkpoints}
-    seen = set()
-    for record in records:
-        seq = int(record["seq"])
-        seen.add(seq)
-        cp = by_seq.get(seq)
-        if cp is None:
-            report.add(f"checkpoint {seq} of the external copy is missing from the database "
-                       f"({record.get('count')} rows at {record.get('at')})")
-        elif checkpoint_record(cp) != {k: record.get(k) for k in checkpoint_record(cp)}:
-            report.add(f"checkpoint {seq} differs from the external copy (rewritten)")
-    for cp in checkpoints:
-        if cp.seq not in seen and cp.at < now - grace:
-            report.add(f"checkpoint {cp.seq} is not in the external copy {path}")
 
 
 def _verify_legacy_chain(report: AuditReport) -> None:

@@ -351,3 +351,41 @@ def test_a_malformed_signing_key_is_refused_at_start_up(settings):
     assert [e.id for e in audit_keys_valid()] == ["parcours.E101"]
     settings.AUDIT_SIGNING_KEY = "not base64 !"
     assert [e.id for e in audit_keys_valid()] == ["parcours.E101"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_read_alone_in_its_transaction_may_commit_asynchronously(settings):
+    """AUDIT_ASYNC_READS: only a row alone in its transaction skips the wait for the disk; a
+    row of an action that writes keeps the action's (synchronous) commit."""
+    from parcours.core.tests.servers import is_postgres
+
+    if not is_postgres():
+        pytest.skip("asynchronous commit is a PostgreSQL setting")
+    settings.AUDIT_ASYNC_READS = True
+    with CaptureQueriesContext(connection) as queries:
+        audit_log(user=None, action="read", object_type="patient", object_id=1)
+    assert any("synchronous_commit" in q["sql"] for q in queries.captured_queries)
+    from django.db import transaction
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        audit_log(user=None, action="update", object_type="patient", object_id=1)
+    assert not any("synchronous_commit" in q["sql"] for q in queries.captured_queries)
+    assert AuditEvent.objects.count() == 2
+    assert audit_seal()["sealed"] == 2 and audit_verify().intact
+
+
+def test_production_refuses_to_start_without_a_signing_key(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PARCOURS_ENV": "production", "PARCOURS_TESTING": "0",
+           "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "parcours.example.org",
+           "PARCOURS_VAR_DIR": str(tmp_path),
+           "MESSAGING_KEYS": "ZmFrZS1rZXktZm9yLXRoZS1kZXBsb3ktY2hlY2stMDE=",
+           "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    env.pop("AUDIT_SIGNING_KEY", None)
+    result = subprocess.run([sys.executable, "manage.py", "check"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "AUDIT_SIGNING_KEY must be set" in result.stderr
