@@ -2,7 +2,8 @@
 with the same reads unaudited, in the same run, on PostgreSQL.
 
     .venv/bin/python bench/audit_reads.py [--clients 16] [--workers 2] [--seconds 10]
-        [--rounds 3] [--interface asgi|wsgi]
+        [--rounds 3] [--interface asgi|wsgi] [--async-reads]
+    .venv/bin/python bench/audit_reads.py --seal 200000   (sealer and audit_verify throughput)
 
 Two servers on the same database: one as deployed (every read appends an audit row), one
 started with PARCOURS_BENCH=1 PARCOURS_BENCH_AUDIT_OFF=1 (no audit row; the switch exists only
@@ -109,6 +110,32 @@ def audit_rows() -> int:
     return AuditEvent.objects.count()
 
 
+def seal_and_verify(n: int) -> None:
+    """--seal N: N audit rows inserted at once, then one sealer run and one verification,
+    timed (the cost of sealing a backlog, e.g. the rows of before the redesign)."""
+    from django.db import connection
+
+    from parcours.audit.sealing import audit_seal, audit_verify
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (at, username, action, object_type, object_id, "
+            "patient_id, detail, object_ids, ip, channel, prev_hash) "
+            "SELECT now(), 'gp0', 'read', 'patient', g::text, g, 'FHIR read', "
+            "'[]'::jsonb, '127.0.0.1', 'api', '' FROM generate_series(1, %s) g", [n])
+    t0 = time.perf_counter()
+    result = audit_seal(full=True)
+    sealed_in = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report = audit_verify()
+    verified_in = time.perf_counter() - t0
+    print(f"sealed {result['sealed']} rows in {sealed_in:.1f} s "
+          f"({result['sealed'] / sealed_in:,.0f} rows/s); verified {report.rows} rows and "
+          f"{report.checkpoints} checkpoints in {verified_in:.1f} s "
+          f"({report.rows / verified_in:,.0f} rows/s): "
+          f"{'intact' if report.intact else report.problems[:3]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=16)
@@ -119,12 +146,18 @@ def main() -> None:
     parser.add_argument("--async-reads", action="store_true",
                         help="AUDIT_ASYNC_READS=1: read audit rows commit without waiting for "
                              "the WAL flush")
+    parser.add_argument("--seal", type=int, metavar="N",
+                        help="instead: time sealing and verifying a backlog of N rows")
     args = parser.parse_args()
     global ASYNC_READS
     ASYNC_READS = args.async_reads
     print(fc.machine())
     # The checkpoint copy of the previous run names a database that is about to be dropped.
     (fc.ROOT / "var" / "bench" / fc.DB / "audit-checkpoints.jsonl").unlink(missing_ok=True)
+    if args.seal:
+        fc.recreate_and_seed(n_patients=2, n_referrals=0)
+        seal_and_verify(args.seal)
+        return
     seed = fc.recreate_and_seed()
     sides = {"audited": True, "unaudited": False}
     procs = {}
