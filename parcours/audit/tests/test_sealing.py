@@ -389,3 +389,30 @@ def test_production_refuses_to_start_without_a_signing_key(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "check"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "AUDIT_SIGNING_KEY must be set" in result.stderr
+
+
+def test_the_worker_seals(db):
+    from parcours.core.worker import run_once
+
+    _rows(2)
+    assert run_once()["audit_seal"]["sealed"] == 2
+    assert audit_verify().intact
+
+
+@pytest.mark.postgres
+def test_only_one_sealer_runs_at_a_time(db):
+    """A second sealer (another worker) finds the lock taken and seals nothing."""
+    import psycopg
+
+    from parcours.audit.sealing import _SEALER_LOCK_KEY
+    from parcours.core.tests.servers import is_postgres
+
+    if not is_postgres():
+        pytest.skip("the sealer lock is a PostgreSQL advisory lock")
+    _rows(1)
+    params = connection.get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [_SEALER_LOCK_KEY])
+        assert audit_seal() == {"sealed": 0, "busy": 1}
+        other.execute("SELECT pg_advisory_unlock(%s)", [_SEALER_LOCK_KEY])
+    assert audit_seal()["sealed"] == 1
