@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from .models import AuditCheckpoint, AuditEvent, AuditLink
@@ -165,7 +165,8 @@ def audit_seal(*, full: bool = False) -> dict[str, int]:
     made more than twice ``AUDIT_SEAL_GRACE`` ago (``full=True``: no floor). A row below the
     floor still unsealed would have stayed uncommitted longer than any audited transaction
     may, and ``audit_verify`` reports it. A row with a lower id that commits after a higher
-    one was sealed is sealed by a later run, at a later position.
+    one was sealed is sealed by a later run, at a later position. Rows inserted after the run
+    started wait for the next run, so a run ends even under a constant stream of rows.
 
     Returns counts: ``sealed`` rows, ``checkpoint`` seq written (0 when nothing to seal),
     ``busy`` when another sealer holds the lock, ``export_errors`` when the external copy
@@ -183,12 +184,15 @@ def audit_seal(*, full: bool = False) -> dict[str, int]:
                          .filter(at__lt=started - timedelta(seconds=2 * settings.AUDIT_SEAL_GRACE))
                          .order_by("-seq").first())
                 floor = older.max_event_id if older else 0
+            # Rows inserted after this point wait for the next run (a run always ends).
+            ceiling = AuditEvent.objects.aggregate(top=Max("id"))["top"] or 0
             position = last.count if last else 0
             head = last.head if last else GENESIS
             max_id = last.max_event_id if last else 0
             cursor_id, sealed = floor, 0
             while True:
-                rows = list(_unsealed().filter(id__gt=cursor_id).order_by("id")[:_CHUNK])
+                rows = list(_unsealed().filter(id__gt=cursor_id, id__lte=ceiling)
+                            .order_by("id")[:_CHUNK])
                 if not rows:
                     break
                 links = []
