@@ -416,3 +416,32 @@ def test_only_one_sealer_runs_at_a_time(db):
         assert audit_seal() == {"sealed": 0, "busy": 1}
         other.execute("SELECT pg_advisory_unlock(%s)", [_SEALER_LOCK_KEY])
     assert audit_seal()["sealed"] == 1
+
+
+def test_outside_tests_the_database_also_refuses_delete_and_truncate(db):
+    """The guards migration 0003 installs outside tests (left out of the test database so
+    Django can flush it): DELETE on SQLite, TRUNCATE on PostgreSQL — refused even to the
+    owner until the trigger is dropped."""
+    import importlib
+
+    from django.db import DatabaseError, transaction
+
+    migration = importlib.import_module("parcours.audit.migrations.0003_sealed_chain")
+    _rows(1)
+    audit_seal()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for sql in migration._pg_up(testing=False):
+                if "BEFORE TRUNCATE" in sql:
+                    cursor.execute(sql, None)
+            attempts = [f"TRUNCATE {table}" for table in migration.TABLES]
+        else:
+            for sql in migration._sqlite_up(testing=False):
+                cursor.execute(sql)
+            attempts = [f"DELETE FROM {table}" for table in migration.TABLES]  # noqa: S608
+    for sql in attempts:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+                connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert AuditEvent.objects.count() == AuditLink.objects.count() == 1
