@@ -336,3 +336,31 @@ DISCHARGE_LETTER_ALERT_HOURS = 12
 # two million rows (one session, during the import only): with less, the sorts spill to disk
 # (docs/benchmarks.md, Directory).
 ANNUAIRE_WORK_MEM = env("ANNUAIRE_WORK_MEM", "1GB")
+# Audit trail (parcours/audit, docs/operations.md "Audit trail"). AUDIT_SIGNING_KEY: the
+# Ed25519 private key (32 bytes, base64) that signs the sealer's checkpoints; required in
+# production, derived from SECRET_KEY otherwise. AUDIT_VERIFY_KEYS: comma-separated public keys
+# (base64) of retired signing keys, so that old checkpoints still verify after a rotation.
+# AUDIT_CHECKPOINT_FILE: JSON-lines file where every checkpoint is also appended (put it where
+# the database owner cannot rewrite it); AUDIT_CHECKPOINT_SYSLOG: "/dev/log" or "host:port".
+# AUDIT_SEAL_GRACE: seconds an audited transaction may stay open; a row older than that when
+# it is sealed (or still unsealed) is reported by audit_verify. AUDIT_ASYNC_READS=1: a row written
+# alone in its transaction (a read) commits without waiting for the disk (PostgreSQL
+# synchronous_commit off for that transaction only). PARCOURS_BENCH_AUDIT_OFF=1
+# (benchmarks only, with PARCOURS_BENCH=1, never in production) writes no audit row.
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", "")
+if not AUDIT_SIGNING_KEY:
+    if PRODUCTION:
+        raise RuntimeError("AUDIT_SIGNING_KEY must be set when PARCOURS_ENV=production")
+    import base64 as _b64
+    import hashlib as _hl
+
+    AUDIT_SIGNING_KEY = _b64.b64encode(
+        _hl.sha256(f"parcours:audit:{SECRET_KEY}".encode()).digest()).decode()
+AUDIT_VERIFY_KEYS = [k.strip() for k in env("AUDIT_VERIFY_KEYS", "").split(",") if k.strip()]
+AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", "") or (
+    "" if TESTING else str(VAR_DIR / "audit-checkpoints.jsonl"))
+AUDIT_CHECKPOINT_SYSLOG = env("AUDIT_CHECKPOINT_SYSLOG", "")
+AUDIT_SEAL_GRACE = int(env("AUDIT_SEAL_GRACE", "900"))
+AUDIT_ASYNC_READS = env_bool("AUDIT_ASYNC_READS")
+AUDIT_BENCH_OFF = (env("PARCOURS_BENCH") == "1" and not PRODUCTION
+                   and env_bool("PARCOURS_BENCH_AUDIT_OFF"))

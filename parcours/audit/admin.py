@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent
+from .models import AuditCheckpoint, AuditEvent
 
 
 @admin.register(AuditEvent)
@@ -11,6 +11,7 @@ class AuditEventAdmin(admin.ModelAdmin):
                     "channel", "ip"]
     list_filter = ["action", "object_type", "channel"]
     search_fields = ["username", "object_id", "detail"]
+    readonly_fields = ["object_ids"]
     date_hierarchy = "at"
 
     def has_add_permission(self, request):
@@ -21,3 +22,21 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(_ReadOnly):
+    """The sealer's signed checkpoints, read-only."""
+
+    list_display = ["seq", "count", "at", "head", "key_id"]

@@ -9,6 +9,7 @@ import time
 
 from django.db import close_old_connections
 
+from parcours.audit.sealing import audit_seal
 from parcours.core.files import media_orphans_sweep
 from parcours.messaging.letters import letters_escalate_due
 from parcours.messaging.services import outbound_send_due
@@ -27,6 +28,7 @@ JOBS = [
     ("mail_gateway", lambda: outbound_send_due()),
     ("emails", lambda: notification_send_emails()),
     ("orphan_files", lambda: media_orphans_sweep()),
+    ("audit_seal", lambda: audit_seal()),
 ]
 
 

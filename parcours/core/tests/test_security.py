@@ -21,6 +21,7 @@ def _production_env(tmp_path, **extra) -> dict:
             "SECRET_KEY": "x" * 20 + "-production-secret-key-for-the-deploy-check-0123456789",
             "ALLOWED_HOSTS": "parcours.example.org", "PARCOURS_VAR_DIR": str(tmp_path),
             "MESSAGING_KEYS": "ZmFrZS1rZXktZm9yLXRoZS1kZXBsb3ktY2hlY2stMDE=",
+            "AUDIT_SIGNING_KEY": "ZmFrZS1hdWRpdC1zaWduaW5nLWtleS0wMTIzNDU2Nzg=",
             "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", **extra}
 
 
