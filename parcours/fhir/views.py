@@ -323,9 +323,9 @@ def _search(request, rtype: ResourceType):
     page = rtype.search_page(request.user, request.GET)
     entries = [rtype.to_fhir(obj, ctx) for obj in page.rows]
     if rtype.patient_data:
-        ids = ",".join(e["id"] for e in entries)
         audit_log(user=request.user, action="search", object_type=rtype.name.lower(),
-                  detail=f"FHIR {request.GET.urlencode()[:120]} → {len(entries)} : {ids}")
+                  detail=f"FHIR {request.GET.urlencode()[:500]} → {len(entries)}",
+                  object_ids=[e["id"] for e in entries])
     return fhir_response(bundle(resource_type=rtype.name, base=ctx.base, query=request.GET,
                                 entries=entries, page=page))
 

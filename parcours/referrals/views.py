@@ -48,7 +48,7 @@ def _audit_list(request, page, what: str) -> None:
     ids = [r.pk for r in page.object_list]
     if ids:
         audit_log(user=request.user, action="read", object_type="referral_list",
-                  detail=f"{what}: {','.join(map(str, ids))}"[:300])
+                  detail=f"{what}: {','.join(map(str, ids))}", object_ids=ids)
 
 
 def _apply_errors(form, exc: Exception) -> None:

@@ -146,7 +146,7 @@ def appointments(request):
     upcoming = request.GET.get("passes") != "1"
     rows = list(appointment_list(user=request.user, upcoming=upcoming))
     audit_log(user=request.user, action="list", object_type="appointment",
-              detail=f"{len(rows)} rendez-vous : " + ",".join(str(a.pk) for a in rows)[:200])
+              detail=f"{len(rows)} rendez-vous", object_ids=[a.pk for a in rows])
     return render(request, "scheduling/appointments.html", {
         "appointments": rows, "upcoming": upcoming, "can_search": can_book(request.user),
         "managed": managed_schedules(request.user).select_related("organisation")})

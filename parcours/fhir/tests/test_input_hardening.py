@@ -71,3 +71,19 @@ def test_a_message_sent_in_someone_elses_name_is_refused(territory, api, make_re
     assert response.status_code == 422
     assert response.json_body["issue"][0]["expression"] == ["Communication.sender"]
     assert json.dumps(response.json_body).count("sender") >= 1
+
+
+def test_a_search_audits_every_id_it_returned(territory, api):
+    from datetime import date
+
+    from parcours.audit.models import AuditEvent
+    from parcours.patients.services import patient_create
+
+    ids = {str(patient_create(actor=territory.gp, birth_name=f"AUDIT{chr(65 + i // 26)}"
+                              f"{chr(65 + i % 26)}", birth_given_names="ZOE",
+                              birth_date=date(1960, 1, 1 + i % 28), sex="F").patient.pk)
+           for i in range(60)}
+    response = api(territory.gp).get("Patient", {"given": "ZOE", "_count": 100})
+    assert response.json_body["total"] == 60
+    row = AuditEvent.objects.filter(action="search", object_type="patient").latest("id")
+    assert set(row.object_ids) == ids  # none cut (issue 13: 68 of 100 were kept)
