@@ -309,6 +309,9 @@ def patient(p: Patient, ctx: Ctx) -> dict:
         "telecom": [{"system": "phone", "value": p.phone}] if p.phone else [],
         "gender": PATIENT_GENDER.get(p.sex, "unknown"),
         "birthDate": day(p.birth_date),
+        "address": [_clean({"use": "home", "line": [p.address_line] if p.address_line else [],
+                            "postalCode": p.postcode, "city": p.town})]
+        if p.address_line or p.postcode or p.town else [],
         "link": links,
     })
 

@@ -192,6 +192,10 @@ def _patient_form_data(body: dict) -> dict:
                         expression=["Patient.birthDate"])
     phone = next((t.get("value", "") for t in body.get("telecom") or []
                   if t.get("system") == "phone"), "")
+    # The home address first (FHIR address.use), else the first one given.
+    addresses = [a for a in body.get("address") or [] if isinstance(a, dict)]
+    address = next((a for a in addresses if a.get("use") == "home"),
+                   addresses[0] if addresses else {})
     # FR Core: the birth given names are the birth-list-given-name extension of the official
     # name ("PIERRE YVES", whole); ``given`` then holds the first one only.
     listed = next((e.get("valueString") for e in (official or {}).get("extension") or []
@@ -207,6 +211,9 @@ def _patient_form_data(body: dict) -> dict:
         "used_name": (usual or {}).get("family", "") if usual else "",
         "used_first_name": " ".join((usual or {}).get("given") or []) if usual else "",
         "phone": phone,
+        "address_line": " ".join(address.get("line") or []),
+        "postcode": address.get("postalCode") or "",
+        "town": address.get("city") or "",
     }
 
 

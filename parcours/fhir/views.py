@@ -494,7 +494,9 @@ def patient_match(request):
                      sex=data["sex"], birthplace=data["birthplace_insee"].upper(),
                      used_name=ins_form(data["used_name"]),
                      used_first_name=data["used_first_name"], ins=ins,
-                     ins_kind=ins_kind(ins, ins_system))
+                     ins_kind=ins_kind(ins, ins_system), phone=data["phone"],
+                     address=ins_form(data["address_line"]), postcode=data["postcode"],
+                     town=ins_form(data["town"]))
     local = [(i["system"], i["value"]) for i in resource.get("identifier") or []
              if i.get("system") and i.get("value") and i["system"] not in codes.INS_SYSTEMS
              and i["system"] != codes.PATIENT_ID]
@@ -531,12 +533,14 @@ def patient_match(request):
 def _match_resource(patient, ctx: Ctx, *, known: bool) -> dict:
     """The Patient of a $match entry. An identity the caller neither cares for nor found
     before is disclosed with its traits and INS only (enough to recognise the person and use
-    the identity): its phone and the local numbers other organisations gave it stay out."""
+    the identity): its phone, address and the local numbers other organisations gave it stay
+    out."""
     resource = mappers.patient(patient, ctx)
     if not known:
         from . import codes
 
         resource.pop("telecom", None)
+        resource.pop("address", None)
         resource["identifier"] = [i for i in resource.get("identifier", [])
                                   if i["system"] in (*codes.INS_SYSTEMS, codes.PATIENT_ID)]
     return resource

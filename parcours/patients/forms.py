@@ -23,6 +23,11 @@ class PatientForm(forms.Form):
     used_first_name = forms.CharField(label=_("Prénom utilisé"), max_length=100,
                                       required=False)
     phone = forms.CharField(label=_("Téléphone"), max_length=30, required=False)
+    address_line = forms.CharField(label=_("Adresse"), max_length=200, required=False,
+                                   help_text=_("Facultatif : aide à repérer un doublon, ne "
+                                               "qualifie jamais une identité."))
+    postcode = forms.CharField(label=_("Code postal"), max_length=10, required=False)
+    town = forms.CharField(label=_("Commune"), max_length=100, required=False)
 
 
 class PatientSearchForm(forms.Form):

@@ -140,7 +140,8 @@ def _same_key(*, birth_name, birth_given_names, birth_date, sex):
 def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date: date,
                    sex: str, birthplace_insee: str = "", ins_nir: str = "",
                    used_name: str = "", used_first_name: str = "",
-                   phone: str = "", ins_system: str = "") -> PatientResult:
+                   phone: str = "", ins_system: str = "", address_line: str = "",
+                   postcode: str = "", town: str = "") -> PatientResult:
     """Create a patient, or return the identity that already carries every trait typed.
 
     Takes the traits as typed; returns a PatientResult (``created`` False for a known
@@ -174,7 +175,12 @@ def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date
         for known in near:
             if _traits_agree(data, known):
                 return _reuse(actor, known)
+        # Contact traits: supporting evidence for the duplicate review only (RNIV: they never
+        # qualify an identity nor decide a reuse).
         patient = Patient(**data, phone=(phone or "").strip(), created_by=actor,
+                          address_line=" ".join((address_line or "").split())[:200],
+                          postcode=(postcode or "").strip()[:10],
+                          town=" ".join((town or "").split())[:100],
                           ins_kind=ins_kind(data["ins_nir"], ins_system))
         patient.set_keys()
         try:

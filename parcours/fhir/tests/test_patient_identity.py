@@ -143,7 +143,8 @@ def test_match_discloses_an_unknown_identity_without_phone_or_others_numbers(api
 
     patient = patient_create(actor=territory.gp, birth_name="Martin", birth_given_names="Léa",
                              birth_date=date(1955, 8, 14), sex="F", birthplace_insee="53130",
-                             phone="0600000000").patient
+                             phone="0600000000", address_line="3 rue des Tilleuls",
+                             postcode="53000", town="Laval").patient
     patient_identifier_add(actor=territory.gp, patient=patient, system="urn:ipp:alpha",
                            value="A1", organisation=territory.alpha)
     params = {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": {
@@ -156,10 +157,12 @@ def test_match_discloses_an_unknown_identity_without_phone_or_others_numbers(api
                                   "fr-core-address-insee-code",
                            "valueCoding": {"code": "53130"}}]}}]}}]}
     (entry,) = api(territory.gp2).post("Patient/$match", params).json_body["entry"]
-    assert "telecom" not in entry["resource"]
+    assert "telecom" not in entry["resource"] and "address" not in entry["resource"]
     assert all(i["system"] != "urn:ipp:alpha" for i in entry["resource"]["identifier"])
     (own,) = api(territory.gp).post("Patient/$match", params).json_body["entry"]
     assert own["resource"]["telecom"][0]["value"] == "0600000000"
+    assert own["resource"]["address"] == [{"use": "home", "line": ["3 rue des Tilleuls"],
+                                          "postalCode": "53000", "city": "Laval"}]
 
 
 def test_a_found_identity_gets_the_callers_own_number_and_nothing_else(api, territory):
@@ -172,3 +175,26 @@ def test_a_found_identity_gets_the_callers_own_number_and_nothing_else(api, terr
     ident = patient.local_identifiers.get()
     assert (ident.value, ident.kind, ident.organisation) == ("R-42", "NETWORK", territory.msp2)
     assert patient.ins_nir == "" and patient.birth_given_names == "LEA JEANNE"
+
+
+def test_post_patient_keeps_the_address_as_supporting_evidence_for_duplicates(api, territory):
+    """An address is stored and feeds the duplicate review; it never makes a reuse."""
+    from parcours.patients.models import DuplicateCandidate, Patient
+
+    body = {"resourceType": "Patient", "gender": "female", "birthDate": "1961-02-03",
+            "name": [{"use": "official", "family": "Lemoine", "given": ["Agathe"]}],
+            "address": [{"use": "home", "line": ["12 chemin du Lavoir"], "postalCode": "53600",
+                         "city": "Évron"}]}
+    first = api(territory.gp).post("Patient", body)
+    assert first.status_code == 201
+    stored = Patient.objects.get(pk=first.json_body["id"])
+    assert (stored.address_line, stored.postcode, stored.town) == (
+        "12 chemin du Lavoir", "53600", "Évron")
+    # The same person typed with a slip in the first name by another GP, same address: a new
+    # identity (never a silent reuse) and the pair goes to the review queue.
+    body["name"][0]["given"] = ["Agate"]
+    second = api(territory.gp2).post("Patient", body)
+    assert second.status_code == 201 and second.json_body["id"] != first.json_body["id"]
+    pair = DuplicateCandidate.objects.get()
+    assert {pair.low_id, pair.high_id} == {int(first.json_body["id"]),
+                                           int(second.json_body["id"])}
