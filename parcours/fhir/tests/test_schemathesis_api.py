@@ -31,10 +31,26 @@ def gp_token(territory, patient, make_referral, token_for):
     return token_for(territory.gp)
 
 
+@pytest.fixture
+def wsgi_app():
+    """The WSGI application, called in the test's own transaction: like Django's test client,
+    keep the end of each request from closing the database connection (the test's)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 @schema.parametrize()
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_never_fails_and_answers_as_documented(case, gp_token):
-    app = get_wsgi_application()
+def test_api_never_fails_and_answers_as_documented(case, gp_token, wsgi_app):
+    app = wsgi_app
     case.call_and_validate(app=app, headers={"Authorization": f"Bearer {gp_token}"},
                            checks=CHECKS)
     case.call_and_validate(app=app, headers={}, checks=CHECKS)  # no token: 401, documented
