@@ -169,73 +169,82 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
     if len(body) > BODY_MAX:
         raise ValidationError(_("Le message est trop long."))
     now = timezone.now()
-    with transaction.atomic(), audit_batch():
-        if reply_to is None:
-            thread = Thread.objects.create(subject_enc=crypto.encrypt(subject), patient=patient,
-                                           created_at=now, last_message_at=now)
-        else:
-            thread = Thread.objects.select_for_update().get(pk=reply_to.pk)
-            subject = crypto.decrypt(thread.subject_enc).decode()
-            thread.last_message_at = now
-            thread.save(update_fields=["last_message_at"])
-            patient = thread.patient
-        key = signing_key_for(sender)
-        message = Message(thread=thread, kind=kind, sender=sender,
-                          sender_label=sender_label[:200], sent_at=now,
-                          body_enc=crypto.encrypt(body), external_to=external,
-                          signing_key=key, signature="", lab_report=lab_report,
-                          external_id=external_id)
-        message.thread = thread
-        words = [subject, body, sender_label, getattr(sender, "display_name", "")]
-        if patient is not None:
-            words += [patient.birth_name, patient.used_name, patient.birth_given_names]
-        message.search_tokens = " " + " ".join(crypto.search_tokens(*words)) + " "
-        message.save()
-        hashes = []
-        for f in files:
-            att = Attachment(message=message, name=safe_file_name(f.name, f.content_type),
-                             content_type=f.content_type,
-                             size=len(f.data), sha256=f.sha256)
-            att.file.save("x.bin", ContentFile(crypto.encrypt(f.data).encode()), save=False)
-            att.save()
-            hashes.append(f.sha256)
-        entries = []
-        if sender is not None:
-            entries.append(MailboxEntry(message=message, thread=thread, user=sender,
-                                        role=MailboxEntry.Role.FROM, box=MailboxEntry.Box.SENT,
-                                        read_at=now, sent_at=now))
-        for role, users in ((MailboxEntry.Role.TO, to), (MailboxEntry.Role.CC, cc)):
-            for u in users:
-                if sender is not None and u.pk == sender.pk:
-                    continue
-                entries.append(MailboxEntry(message=message, thread=thread, user=u, role=role,
-                                            box=MailboxEntry.Box.INBOX, sent_at=now))
-        MailboxEntry.objects.bulk_create(entries)
-        digest = message_digest(message=message, subject=subject, body=body,
-                                attachments=hashes,
-                                to=[e.user_id for e in entries if e.role == "to"],
-                                cc=[e.user_id for e in entries if e.role == "cc"])
-        message.signature = crypto.sign(crypto.decrypt(key.private_enc), digest)
-        message.save(update_fields=["signature"])
-        for address in external:
-            OutboundMail.objects.create(message=message, to_address=address,
-                                        next_attempt_at=now)
-        readers = [*to, *cc]
-        if patient is not None:
-            for u in readers:
-                CareLink.objects.get_or_create(patient=patient, user=u)
-        audit_log(user=sender, action="create", obj=message,
-                  patient_id=patient.pk if patient else None,
-                  detail=f"message ({len(readers)} destinataire(s), {len(external)} externe(s)"
-                         f", {len(hashes)} pièce(s) jointe(s))")
-        who = getattr(sender, "display_name", "") or sender_label or _("Parcours")
-        title = {
-            Message.Kind.LETTER: _("Lettre de liaison reçue de %(who)s"),
-            Message.Kind.LAB: _("Résultats de biologie reçus (%(who)s)"),
-        }.get(kind, _("Nouveau message sécurisé de %(who)s")) % {"who": who}
-        title = notify_title or title
-        notify(users=readers, kind="message", title=title,
-               url=reverse(notify_url_name, args=[thread.pk]), exclude=sender)
+    stored: list[str] = []  # attachment files written, removed if the message rolls back
+    try:
+        with transaction.atomic(), audit_batch():
+            if reply_to is None:
+                thread = Thread.objects.create(subject_enc=crypto.encrypt(subject), patient=patient,
+                                               created_at=now, last_message_at=now)
+            else:
+                thread = Thread.objects.select_for_update().get(pk=reply_to.pk)
+                subject = crypto.decrypt(thread.subject_enc).decode()
+                thread.last_message_at = now
+                thread.save(update_fields=["last_message_at"])
+                patient = thread.patient
+            key = signing_key_for(sender)
+            message = Message(thread=thread, kind=kind, sender=sender,
+                              sender_label=sender_label[:200], sent_at=now,
+                              body_enc=crypto.encrypt(body), external_to=external,
+                              signing_key=key, signature="", lab_report=lab_report,
+                              external_id=external_id)
+            message.thread = thread
+            words = [subject, body, sender_label, getattr(sender, "display_name", "")]
+            if patient is not None:
+                words += [patient.birth_name, patient.used_name, patient.birth_given_names]
+            message.search_tokens = " " + " ".join(crypto.search_tokens(*words)) + " "
+            message.save()
+            hashes = []
+            for f in files:
+                att = Attachment(message=message, name=safe_file_name(f.name, f.content_type),
+                                 content_type=f.content_type,
+                                 size=len(f.data), sha256=f.sha256)
+                att.file.save("x.bin", ContentFile(crypto.encrypt(f.data).encode()), save=False)
+                stored.append(att.file.name)
+                att.save()
+                hashes.append(f.sha256)
+            entries = []
+            if sender is not None:
+                entries.append(MailboxEntry(message=message, thread=thread, user=sender,
+                                            role=MailboxEntry.Role.FROM, box=MailboxEntry.Box.SENT,
+                                            read_at=now, sent_at=now))
+            for role, users in ((MailboxEntry.Role.TO, to), (MailboxEntry.Role.CC, cc)):
+                for u in users:
+                    if sender is not None and u.pk == sender.pk:
+                        continue
+                    entries.append(MailboxEntry(message=message, thread=thread, user=u, role=role,
+                                                box=MailboxEntry.Box.INBOX, sent_at=now))
+            MailboxEntry.objects.bulk_create(entries)
+            digest = message_digest(message=message, subject=subject, body=body,
+                                    attachments=hashes,
+                                    to=[e.user_id for e in entries if e.role == "to"],
+                                    cc=[e.user_id for e in entries if e.role == "cc"])
+            message.signature = crypto.sign(crypto.decrypt(key.private_enc), digest)
+            message.save(update_fields=["signature"])
+            for address in external:
+                OutboundMail.objects.create(message=message, to_address=address,
+                                            next_attempt_at=now)
+            readers = [*to, *cc]
+            if patient is not None:
+                for u in readers:
+                    CareLink.objects.get_or_create(patient=patient, user=u)
+            audit_log(user=sender, action="create", obj=message,
+                      patient_id=patient.pk if patient else None,
+                      detail=f"message ({len(readers)} destinataire(s), {len(external)} externe(s)"
+                             f", {len(hashes)} pièce(s) jointe(s))")
+            who = getattr(sender, "display_name", "") or sender_label or _("Parcours")
+            title = {
+                Message.Kind.LETTER: _("Lettre de liaison reçue de %(who)s"),
+                Message.Kind.LAB: _("Résultats de biologie reçus (%(who)s)"),
+            }.get(kind, _("Nouveau message sécurisé de %(who)s")) % {"who": who}
+            title = notify_title or title
+            notify(users=readers, kind="message", title=title,
+                   url=reverse(notify_url_name, args=[thread.pk]), exclude=sender)
+    except BaseException:
+        # A rolled-back message leaves no attachment on disk (a rollback of an outer
+        # transaction is caught by the worker's orphan sweep: core/files.py).
+        for name in stored:
+            Attachment.file.field.storage.delete(name)
+        raise
     return message
 
 

@@ -152,3 +152,20 @@ def test_rotate_keys_command_reports_what_it_rewrote(territory, settings):
     out = StringIO()
     call_command("rotate-keys", stdout=out)
     assert "1 message(s)" in out.getvalue()
+
+
+def test_a_message_that_rolls_back_leaves_no_attachment_on_disk(territory, settings,
+                                                                monkeypatch):
+    from parcours.messaging import services
+
+    def fail(**kwargs):
+        raise RuntimeError("relay refused")
+
+    monkeypatch.setattr(services, "notify", fail)  # the last step of the action fails
+    with pytest.raises(RuntimeError):
+        message_send(sender=territory.gp, subject="CR", body="x", to=[territory.doctor],
+                     files=[FileIn(name="cr.pdf", content_type="application/pdf",
+                                   data=b"%PDF-1.4 x")])
+    written = [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()] \
+        if settings.MEDIA_ROOT.exists() else []
+    assert written == [] and not Message.objects.exists()
