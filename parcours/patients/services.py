@@ -333,15 +333,23 @@ def patient_set_status(*, actor, patient: Patient, status: str, document: str = 
 # --- care relationships: médecin traitant, « bris de glace » ----------------------------------
 
 def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
-    """A GP declares themselves the patient's médecin traitant: a care relationship the
-    platform records (it opens the patient's data, patients/access.py), audited with the
-    previous one. Takes the GP and the patient (whose identity they may see); returns the
-    patient. Raises ValidationError (French) if the actor is not a GP."""
+    """A GP who already follows the patient declares themselves the médecin traitant,
+    audited with the previous one. Takes the GP and the patient; returns the patient. Raises
+    ValidationError (French) if the actor is not a GP, or has no care relationship with the
+    patient other than a « bris de glace »: an identity found by its traits opens none of its
+    data (issue 12, "Matching never grants access"), so a one-click declaration must not
+    either — it would be a « bris de glace » without reason, expiry nor notice."""
     from parcours.accounts.scopes import is_gp
+
+    from .access import has_care_relationship
 
     if not is_gp(actor):
         raise ValidationError({"treating_doctor": _("Seul un médecin généraliste peut se "
                                                     "déclarer médecin traitant.")})
+    if not has_care_relationship(actor, patient):
+        raise ValidationError({"treating_doctor": _(
+            "Vous ne suivez pas encore ce patient sur la plateforme : adressez une demande, "
+            "écrivez à son sujet ou, en urgence, ouvrez un accès « bris de glace » motivé.")})
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
         before = patient.treating_doctor_id
