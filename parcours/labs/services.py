@@ -160,12 +160,33 @@ def identify(p: ParsedPatient) -> Patient | None:
     return Patient.objects.get(pk=chosen[0].patient.pk)
 
 
+def uploader_may_attach(lab_import: LabImport, patient: Patient) -> bool:
+    """Whether a report of this file may attach to ``patient`` without a reviewer.
+
+    A file sent by the command or the demo (no uploader) or by the territory administrator
+    may. A file a professional uploaded may only for a patient they already follow
+    (``patient_queryset_for``): its content — patient, INS, prescriber — is whatever they
+    typed, so a file naming someone else's patient (their INS and traits) and the uploader
+    as prescriber would otherwise attach by itself, write invented results on that patient
+    and give the uploader a care link to all their data (issue 12, "Matching never grants
+    access"). Such a report waits for the identitovigilance desk instead."""
+    from parcours.accounts.scopes import is_territory_admin
+    from parcours.patients.access import patient_queryset_for
+
+    uploader = lab_import.imported_by
+    if uploader is None or is_territory_admin(uploader):
+        return True
+    return patient_queryset_for(uploader).filter(pk=patient.pk).exists()
+
+
 # --- storing ----------------------------------------------------------------------------------
 
 def _store(lab_import: LabImport, parsed: ParsedReport) -> LabReport:
     """One report and its results, matched to its own patient and its own prescriber."""
     p = parsed.patient
     patient = identify(p)
+    if patient is not None and not uploader_may_attach(lab_import, patient):
+        patient = None
     prescriber = prescriber_for_code(parsed.prescriber_code)
     critical = parsed.critical_count
     report = LabReport.objects.create(
@@ -375,6 +396,8 @@ def lab_reports_attach_by_ins(*, actor, patient: Patient) -> list[LabReport]:
                .exclude(ins_kind=""))
     for r in waiting:
         if not traits_agree(report_traits(r), patient, declared_ins=True):
+            continue
+        if not uploader_may_attach(r.lab_import, patient):
             continue
         r.patient, r.match, r.matched_at = patient, LabReport.Match.MATCHED, timezone.now()
         r.save(update_fields=["patient", "match", "matched_at"])
