@@ -197,3 +197,11 @@ def test_a_swapped_day_and_month_is_not_a_contradiction(territory, waiting, logi
     swapped_file = LabReport(sex="M", birth_date=date(1972, 3, 4))
     assert traits_mismatch(swapped_file, _create(territory, ins_nir="",
                                                   birth_date=date(1972, 4, 3))) == ""
+
+
+def test_a_search_that_finds_nobody_says_so(territory, waiting, login):
+    """With no candidate and an empty search result the page said nothing at all after the
+    reviewer pressed « Rechercher »."""
+    page = login(territory.admin).get(reverse("labs:detail", args=[waiting.pk]),
+                                      {"nom": "PERSONNE"}).content.decode()
+    assert "Aucune identité ne correspond à cette recherche." in page
