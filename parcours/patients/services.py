@@ -290,9 +290,14 @@ def patient_set_status(*, actor, patient: Patient, status: str, document: str = 
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
         old = patient.identity_status
         if status not in STATUS_TRANSITIONS.get(old, set()):
-            raise ValidationError({"status": _("Passage de « %(old)s » à « %(new)s » non "
-                                               "autorisé.") % {"old": S(old).label,
-                                                               "new": status}})
+            allowed = [S(code).label for code in S.values
+                       if code in STATUS_TRANSITIONS.get(old, set())]
+            raise ValidationError({"status": _(
+                "Passage de « %(old)s » à « %(new)s » non autorisé. Depuis « %(old)s » : "
+                "%(allowed)s.") % {
+                    "old": S(old).label,
+                    "new": S(status).label if status in S.values else status,
+                    "allowed": ", ".join(f"« {label} »" for label in allowed) or "—"}})
         errors = {}
         needs_document = status == S.VALIDATED or (status == S.QUALIFIED and old == S.RETRIEVED)
         if needs_document and document not in IDENTITY_DOCUMENTS:

@@ -114,3 +114,16 @@ def test_status_page_explains_the_allowed_moves_and_their_evidence(territory, lo
     assert "Validée (VALI)" in part and "Récupérée (RECUP)" in part
     assert "Qualifiée (QUAL)</strong>" not in part  # not from PROV directly
     assert "téléservice INSi" in part and "RNIV" in part
+
+
+def test_a_refused_status_move_names_both_statuses_and_the_allowed_ones(territory, pair):
+    """« Passage de « Provisoire » à « QUAL » » mixed a label and a code and did not say
+    what to do: VALI or RECUP come before QUAL (RNIV)."""
+    a, _b, _ = pair
+    from parcours.patients.services import patient_set_status
+
+    with pytest.raises(ValidationError) as exc:
+        patient_set_status(actor=territory.gp, patient=a, status="QUAL", insi=True)
+    message = exc.value.message_dict["status"][0]
+    assert "« Provisoire » à « Qualifiée »" in message
+    assert "« Validée »" in message and "« Récupérée »" in message
