@@ -81,6 +81,16 @@ def test_upload_page_says_prescripteur_non_reconnu_without_patient_data(territor
     assert "1 prescripteur non reconnu" in page and "DUPRE" not in page
 
 
+def test_upload_page_agrees_the_sentence_with_several_unknown_prescribers(territory, parsed,
+                                                                          login):
+    """« 2 prescripteurs non reconnus — les référents … le désigneront » did not agree."""
+    parsed([report(prescriber=""), report(family="AUTRE", prescriber="")])
+    page = login(territory.gp2).post(reverse("labs:upload"), {"files": [
+        _upload()]}).content.decode()
+    assert "2 prescripteurs non reconnus</strong> — les référents d'identitovigilance les " \
+           "désigneront." in page.replace("&#x27;", "'")
+
+
 def _upload():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
