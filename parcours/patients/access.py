@@ -6,8 +6,8 @@
     * an appointment the user may see (scheduling/access.py: booked by, prescriber, staff);
     * a message about the patient in the user's mailbox;
     * a care link (patients.CareLink): creator of the identity, recipient of a message or a
-      letter, prescriber of a lab report attached to the patient, hospital that sent the
-      summary, the declared médecin traitant;
+      letter, prescriber of a lab report attached to the patient, the declared médecin
+      traitant (not the sender of a hospital summary: patients/record.py);
     * an open « bris de glace » (EmergencyAccess), explicit, with a reason, time-limited.
 - **The identity alone** (traits, status, local numbers; enough to send a request, book or
   write, which then records a care relationship): ``identity_queryset_for`` — the above, plus
