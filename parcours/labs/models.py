@@ -11,6 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from parcours.lib.labs.model import FLAG_LABELS
 
+# HL7 v2.5 table 0085 (observation result status), shown in words on the report page.
+STATUS_LABELS = {
+    "F": _("définitif"), "C": _("corrigé"), "P": _("préliminaire"), "R": _("non validé"),
+    "S": _("partiel"), "I": _("en attente"), "X": _("impossible à obtenir"),
+    "D": _("supprimé"), "W": _("erroné"), "U": _("définitif"), "N": _("non demandé"),
+    "O": _("détail de la demande"),
+}
+
 
 class LabImport(models.Model):
     sha256 = models.CharField(max_length=64, unique=True)
@@ -140,6 +148,19 @@ class LabResult(models.Model):
 
     @property
     def reference_range(self) -> str:
-        if self.low or self.high:
+        """The range as a GP reads it: « 3.5 – 5.0 »; a one-sided range as the lab wrote it
+        (« >60 ») or « ≥ 60 » / « ≤ 5 », never « 60 – » with nothing after the dash."""
+        if self.low and self.high:
             return f"{self.low} – {self.high}"
-        return self.range_text
+        if self.range_text:
+            return self.range_text
+        if self.low:
+            return f"≥ {self.low}"
+        if self.high:
+            return f"≤ {self.high}"
+        return ""
+
+    @property
+    def status_label(self) -> str:
+        """The result status in words (HL7 v2 table 0085, whose letters HPRIM uses too)."""
+        return str(STATUS_LABELS.get(self.status.upper(), self.status))

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from parcours.accounts.models import Role, User
 from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.models import Practitioner
-from parcours.lib.identity import CERTAIN, Identity, levels
+from parcours.lib.identity import CERTAIN, Identity, levels, swapped
 from parcours.lib.labs import LabParseError, parse_file
 from parcours.lib.labs import LabPatient as ParsedPatient
 from parcours.lib.labs import LabReport as ParsedReport
@@ -167,12 +167,33 @@ def identify(p: ParsedPatient) -> Patient | None:
     return Patient.objects.get(pk=chosen[0].patient.pk)
 
 
+def uploader_may_attach(lab_import: LabImport, patient: Patient) -> bool:
+    """Whether a report of this file may attach to ``patient`` without a reviewer.
+
+    A file sent by the command or the demo (no uploader) or by the territory administrator
+    may. A file a professional uploaded may only for a patient they already follow
+    (``patient_queryset_for``): its content — patient, INS, prescriber — is whatever they
+    typed, so a file naming someone else's patient (their INS and traits) and the uploader
+    as prescriber would otherwise attach by itself, write invented results on that patient
+    and give the uploader a care link to all their data (issue 12, "Matching never grants
+    access"). Such a report waits for the identitovigilance desk instead."""
+    from parcours.accounts.scopes import is_territory_admin
+    from parcours.patients.access import patient_queryset_for
+
+    uploader = lab_import.imported_by
+    if uploader is None or is_territory_admin(uploader):
+        return True
+    return patient_queryset_for(uploader).filter(pk=patient.pk).exists()
+
+
 # --- storing ----------------------------------------------------------------------------------
 
 def _store(lab_import: LabImport, parsed: ParsedReport) -> LabReport:
     """One report and its results, matched to its own patient and its own prescriber."""
     p = parsed.patient
     patient = identify(p)
+    if patient is not None and not uploader_may_attach(lab_import, patient):
+        patient = None
     prescriber = prescriber_for_code(parsed.prescriber_code)
     critical = parsed.critical_count
     report = LabReport.objects.create(
@@ -324,12 +345,33 @@ def lab_import_file(*, data: bytes, file_name: str, actor=None,
 
 # --- after the import -------------------------------------------------------------------------
 
-def lab_report_attach(*, actor, report: LabReport, patient: Patient) -> LabReport:
+def traits_mismatch(report: LabReport, patient: Patient) -> str:
+    """Which hard trait of the file contradicts the identity, in French, or "".
+
+    The sex (when both are known) and the birth date (when the file gives one; the day and
+    month exchanged is tolerated, a common typing error the review search also finds). Names
+    are left to the reviewer (used name, compound names). Source: RNIV — an identity is
+    attached only when its traits agree; a reviewer's click on the wrong line must not put a
+    woman born in 1939's blood count on a man born in 1979."""
+
+    if report.sex in ("F", "M") and patient.sex in ("F", "M") and report.sex != patient.sex:
+        return _("Le sexe")
+    if report.birth_date and patient.birth_date and report.birth_date != patient.birth_date \
+            and swapped(report.birth_date) != patient.birth_date:
+        return _("La date de naissance")
+    return ""
+
+
+def lab_report_attach(*, actor, report: LabReport, patient: Patient,
+                      confirm_mismatch: bool = False, reason: str = "") -> LabReport:
     """An identitovigilance reviewer attaches a waiting report to the identity they chose.
 
     Raises ValueError (French message) when the report is no longer waiting, the identity
-    was merged into another, or the file declared an INS the identity does not carry (another
-    INS). Audited; the prescriber, when known, is told."""
+    was merged into another, the file declared an INS the identity does not carry (another
+    INS), or the file's sex or birth date contradicts the identity (``traits_mismatch``)
+    and the reviewer did not confirm it with a reason (``confirm_mismatch``, ``reason``: a
+    sentence of three words at least, audited). Audited; the prescriber, when known, is
+    told."""
     with transaction.atomic(), audit_batch():
         r = LabReport.objects.select_for_update().get(pk=report.pk)
         if r.match != LabReport.Match.PENDING:
@@ -341,11 +383,21 @@ def lab_report_attach(*, actor, report: LabReport, patient: Patient) -> LabRepor
             # The file declared an INS; another INS on the identity means another person.
             raise ValueError(_("Le matricule INS du fichier diffère de celui de cette "
                                "identité : ce n'est pas le même patient."))
+        mismatch = traits_mismatch(r, patient)
+        reason = " ".join((reason or "").split())
+        if mismatch and not (confirm_mismatch and len(reason.split()) >= 3):
+            raise ValueError(_("%(what)s du fichier diffère de celle de cette identité. "
+                               "Rattachez seulement si vous avez vérifié qu'il s'agit du même "
+                               "patient (erreur du laboratoire) : cochez la confirmation et "
+                               "indiquez le motif (trois mots au moins) ; sinon, demandez au "
+                               "laboratoire de corriger le fichier.") % {"what": mismatch})
         r.patient, r.match = patient, LabReport.Match.MATCHED
         r.matched_at, r.matched_by = timezone.now(), actor
         r.save(update_fields=["patient", "match", "matched_at", "matched_by"])
-        _delivered(r, actor=actor, detail="résultats rattachés par un référent "
-                                          "d'identitovigilance")
+        detail = "résultats rattachés par un référent d'identitovigilance"
+        if mismatch:
+            detail += f" malgré des traits différents ({mismatch.lower()}) : {reason[:300]}"
+        _delivered(r, actor=actor, detail=detail)
     return r
 
 
@@ -387,6 +439,8 @@ def lab_reports_attach_by_ins(*, actor, patient: Patient) -> list[LabReport]:
                .exclude(ins_kind=""))
     for r in waiting:
         if not traits_agree(report_traits(r), patient, declared_ins=True):
+            continue
+        if not uploader_may_attach(r.lab_import, patient):
             continue
         r.patient, r.match, r.matched_at = patient, LabReport.Match.MATCHED, timezone.now()
         r.save(update_fields=["patient", "match", "matched_at"])

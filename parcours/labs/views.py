@@ -68,7 +68,9 @@ def _post(request, report: LabReport, *, can_attach: bool, can_assign: bool):
             patient = selectors.reviewable_patients(request.user).filter(pk=patient_id).first()
             if patient is None:
                 raise ValueError(_("Choisissez l'identité parmi les candidats proposés."))
-            services.lab_report_attach(actor=request.user, report=report, patient=patient)
+            services.lab_report_attach(actor=request.user, report=report, patient=patient,
+                                       confirm_mismatch=request.POST.get("confirm") == "on",
+                                       reason=request.POST.get("reason", "")[:300])
             messages.success(request, _("Résultats rattachés ; le prescripteur est prévenu."))
         else:
             raise Http404

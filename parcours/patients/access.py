@@ -4,10 +4,10 @@
   ``patient_queryset_for`` — a care relationship the platform records:
     * a request the user may see (referrals/access.py: author, desk, doctors of the service);
     * an appointment the user may see (scheduling/access.py: booked by, prescriber, staff);
-    * a message about the patient in the user's mailbox;
+    * a message about the patient the user received (not one they only sent);
     * a care link (patients.CareLink): creator of the identity, recipient of a message or a
-      letter, prescriber of a lab report attached to the patient, hospital that sent the
-      summary, the declared médecin traitant;
+      letter, prescriber of a lab report attached to the patient, the declared médecin
+      traitant (not the sender of a hospital summary: patients/record.py);
     * an open « bris de glace » (EmergencyAccess), explicit, with a reason, time-limited.
 - **The identity alone** (traits, status, local numbers; enough to send a request, book or
   write, which then records a care relationship): ``identity_queryset_for`` — the above, plus
@@ -42,7 +42,10 @@ def _care_condition(user) -> Q:
     linked = CareLink.objects.filter(patient=OuterRef("pk"), user=user)
     via_referral = referral_queryset_for(user).filter(patient=OuterRef("pk"))
     via_appointment = appointment_care_queryset_for(user).filter(patient=OuterRef("pk"))
-    via_message = MailboxEntry.objects.filter(user=user, thread__patient=OuterRef("pk"))
+    # A message *received* about the patient: the sender's own copy is no care relationship
+    # (writing « une question » about an identity found by its traits opened all its data).
+    via_message = MailboxEntry.objects.filter(user=user, thread__patient=OuterRef("pk")) \
+        .exclude(role=MailboxEntry.Role.FROM)
     emergency = EmergencyAccess.objects.filter(patient=OuterRef("pk"), user=user,
                                                expires_at__gt=timezone.now())
     return (Q(Exists(linked)) | Q(Exists(via_referral)) | Q(Exists(via_appointment))
@@ -111,7 +114,8 @@ def has_care_relationship(user, patient: Patient) -> bool:
     return (CareLink.objects.filter(patient=patient, user=user).exists()
             or referral_queryset_for(user).filter(patient=patient).exists()
             or appointment_care_queryset_for(user).filter(patient=patient).exists()
-            or MailboxEntry.objects.filter(user=user, thread__patient=patient).exists())
+            or MailboxEntry.objects.filter(user=user, thread__patient=patient)
+            .exclude(role=MailboxEntry.Role.FROM).exists())
 
 
 def can_open_emergency_access(user) -> bool:

@@ -101,6 +101,18 @@ class MergeForm(forms.Form):
 
     def __init__(self, *args, pair, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["survivor"].choices = [
-            (str(p.pk), f"n° {p.pk} — {p.display_name} ({p.get_identity_status_display()})")
-            for p in (pair.low, pair.high)]
+        self.fields["survivor"].choices = [(str(p.pk), self.survivor_label(p))
+                                           for p in (pair.low, pair.high)]
+
+    @staticmethod
+    def survivor_label(p) -> str:
+        """The identity as the reviewer must tell it from the other: every birth given name,
+        the birth date and the INS — ``display_name`` shows only the first given name, so a
+        pair differing by a given name read « BERNARD PAUL » twice."""
+        label = f"n° {p.pk} — {p.birth_name.upper()} {p.birth_given_names.upper()}".rstrip()
+        if p.used_name and p.used_name.upper() != p.birth_name.upper():
+            label += _(" (nom utilisé : %(n)s)") % {"n": p.used_name.upper()}
+        if p.birth_date:
+            label += _(", né(e) le %(d)s") % {"d": p.birth_date.strftime("%d/%m/%Y")}
+        label += _(", INS %(ins)s") % {"ins": p.ins_nir} if p.ins_nir else _(", sans INS")
+        return f"{label} ({p.get_identity_status_display()})"

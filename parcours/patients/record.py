@@ -14,7 +14,6 @@ from django.utils import timezone
 from parcours.audit.services import audit_batch, audit_log
 
 from .models import (
-    CareLink,
     HospitalRecordItem,
     HospitalSummaryImport,
     Patient,
@@ -28,8 +27,11 @@ def hospital_summary_import(*, actor, source, patient: Patient, items: list[dict
                             bundle_id: str = "") -> HospitalSummaryImport:
     """Store the items of one summary. Re-sending an item (same source, kind and id in the
     sender's system) updates it instead of duplicating it. The sender's local numbers of the
-    patient are attached to the identity; the sender becomes a professional caring for the
-    patient (care link)."""
+    patient are attached to the identity. Sending a summary records no care link for the
+    sender: a hospital that identified the patient by INS and traits could otherwise push an
+    invented item and read every result and letter of a patient it never treated (issue 12,
+    "Matching never grants access"); its access comes from the request, appointment or
+    message that brought the patient."""
     with transaction.atomic(), audit_batch():
         patient = patient_resolve(patient)
         for system, value in identifiers:
@@ -46,7 +48,6 @@ def hospital_summary_import(*, actor, source, patient: Patient, items: list[dict
                           "title": item["title"][:300], "detail": item.get("detail", "")[:500],
                           "status": item.get("status", "")[:40], "date": item["date"],
                           "end": item.get("end"), "resource": item.get("resource", {})})
-        CareLink.objects.get_or_create(patient=patient, user=actor)
         audit_log(user=actor, action="import", obj=received, patient_id=patient.pk,
                   detail=f"synthèse hospitalière {source.name} : {len(items)} élément(s) "
                          f"({channel})")

@@ -296,9 +296,14 @@ def patient_set_status(*, actor, patient: Patient, status: str, document: str = 
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
         old = patient.identity_status
         if status not in STATUS_TRANSITIONS.get(old, set()):
-            raise ValidationError({"status": _("Passage de « %(old)s » à « %(new)s » non "
-                                               "autorisé.") % {"old": S(old).label,
-                                                               "new": status}})
+            allowed = [S(code).label for code in S.values
+                       if code in STATUS_TRANSITIONS.get(old, set())]
+            raise ValidationError({"status": _(
+                "Passage de « %(old)s » à « %(new)s » non autorisé. Depuis « %(old)s » : "
+                "%(allowed)s.") % {
+                    "old": S(old).label,
+                    "new": S(status).label if status in S.values else status,
+                    "allowed": ", ".join(f"« {label} »" for label in allowed) or "—"}})
         errors = {}
         needs_document = status == S.VALIDATED or (status == S.QUALIFIED and old == S.RETRIEVED)
         if needs_document and document not in IDENTITY_DOCUMENTS:
@@ -339,15 +344,23 @@ def patient_set_status(*, actor, patient: Patient, status: str, document: str = 
 # --- care relationships: médecin traitant, « bris de glace » ----------------------------------
 
 def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
-    """A GP declares themselves the patient's médecin traitant: a care relationship the
-    platform records (it opens the patient's data, patients/access.py), audited with the
-    previous one. Takes the GP and the patient (whose identity they may see); returns the
-    patient. Raises ValidationError (French) if the actor is not a GP."""
+    """A GP who already follows the patient declares themselves the médecin traitant,
+    audited with the previous one. Takes the GP and the patient; returns the patient. Raises
+    ValidationError (French) if the actor is not a GP, or has no care relationship with the
+    patient other than a « bris de glace »: an identity found by its traits opens none of its
+    data (issue 12, "Matching never grants access"), so a one-click declaration must not
+    either — it would be a « bris de glace » without reason, expiry nor notice."""
     from parcours.accounts.scopes import is_gp
+
+    from .access import has_care_relationship
 
     if not is_gp(actor):
         raise ValidationError({"treating_doctor": _("Seul un médecin généraliste peut se "
                                                     "déclarer médecin traitant.")})
+    if not has_care_relationship(actor, patient):
+        raise ValidationError({"treating_doctor": _(
+            "Vous ne suivez pas encore ce patient sur la plateforme : adressez une demande, "
+            "écrivez à son sujet ou, en urgence, ouvrez un accès « bris de glace » motivé.")})
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
         before = patient.treating_doctor_id

@@ -186,7 +186,7 @@ def detail(request, pk):
         "lab_reports": _lab_reports(user, patient),
         "can_break_glass": not data_access and can_open_emergency_access(user),
         "emergency_form": EmergencyAccessForm() if not data_access else None,
-        "can_declare_treating": is_gp(user) and patient.treating_doctor_id != user.pk,
+        "can_declare_treating": is_gp(user) and treating and patient.treating_doctor_id != user.pk,
         "emergency_accesses": (patient.emergency_accesses.select_related("user")[:20]
                                if treating or reviewer else None),
         **_mail(user, patient),
@@ -230,7 +230,7 @@ def emergency_open(request, pk):
 def treating_doctor(request, pk):
     """A GP declares themselves the patient's médecin traitant (a care relationship)."""
     patient = access_patient(request.user, pk)
-    if not is_gp(request.user):
+    if not is_gp(request.user) or not has_care_relationship(request.user, patient):
         raise Http404
     treating_doctor_declare(actor=request.user, patient=patient)
     messages.success(request, _("Vous êtes déclaré(e) médecin traitant de ce patient."))

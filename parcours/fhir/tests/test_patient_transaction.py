@@ -72,3 +72,36 @@ def test_import_summary_command(territory, patient, tmp_path):
     f.write_text(json.dumps(_bundle({"system": "urn:ipp:alpha", "value": "IPP1"})))
     call_command("import-summary", str(f), "--user", "desk")
     assert HospitalRecordItem.objects.filter(patient=patient).count() == 2
+
+
+def test_a_summary_pushed_by_ins_and_traits_opens_none_of_the_patients_data(territory, api):
+    """Another hospital's desk that knows a patient's INS and traits (no request, appointment
+    nor message) pushed an invented item and thereby got a care link: every result and letter
+    of that patient opened to it. A summary records no care link."""
+    from datetime import date
+
+    from parcours.labs.models import LabImport, LabReport
+    from parcours.patients.access import can_see_patient_data
+    from parcours.patients.models import CareLink
+    from parcours.patients.services import patient_create
+
+    nir = "2500453130001" + f"{97 - int('2500453130001') % 97:02d}"
+    patient = patient_create(actor=territory.gp, birth_name="Dupont",
+                             birth_given_names="Marie Anne", birth_date=date(1950, 4, 3),
+                             sex="F", birthplace_insee="53130", ins_nir=nir).patient
+    imp = LabImport.objects.create(sha256="1" * 64, file_name="x.hl7", format="hl7v2",
+                                   channel="command")
+    LabReport.objects.create(lab_import=imp, patient=patient, match=LabReport.Match.MATCHED,
+                             family="DUPONT", given="MARIE", lab_name="Labo secret")
+    bundle = _bundle({"system": "urn:oid:1.2.250.1.213.1.4.8", "value": nir})
+    bundle["entry"][0]["resource"].update({
+        "name": [{"use": "official", "family": "DUPONT", "given": ["MARIE", "ANNE"]}],
+        "gender": "female", "birthDate": "1950-04-03"})
+    r = api(territory.desk_beta).post("", bundle)
+    assert r.status_code == 200, r.json_body  # the summary itself is accepted
+    assert HospitalRecordItem.objects.filter(patient=patient).count() == 2
+    assert not CareLink.objects.filter(patient=patient, user=territory.desk_beta).exists()
+    assert not can_see_patient_data(territory.desk_beta, patient)
+    client = api(territory.desk_beta)
+    assert client.get("DiagnosticReport", {"patient": f"Patient/{patient.pk}"}
+                      ).json_body.get("total") == 0

@@ -109,8 +109,11 @@ def test_a_reviewer_finds_the_identity_by_name_nir_or_birth_date_and_attaches(
     assert (f'value="{patient.pk}"' in searched) == found
     assert AuditEvent.objects.filter(action="search", username="cell").exists()
     if found:
+        # Its birth date differs from the file's: only with a confirmation and a reason
+        # (test_a_reviewer_attaches_contradicting_traits_only_with_a_confirmed_reason).
         admin.post(reverse("labs:detail", args=[waiting.pk]),
-                   {"action": "attach", "patient": patient.pk})
+                   {"action": "attach", "patient": patient.pk, "confirm": "on",
+                    "reason": "date du laboratoire erronée, vérifiée par téléphone"})
         waiting.refresh_from_db()
         assert waiting.patient == patient and waiting.matched_by == territory.cell
 
@@ -161,3 +164,45 @@ def test_a_reviewer_cannot_attach_a_declared_ins_to_an_identity_with_another_ins
     assert "diffère de celui de cette identité" in response.content.decode()
     waiting.refresh_from_db()
     assert waiting.patient is None
+
+
+@pytest.mark.parametrize("traits", [{"sex": "F", "birth_given_names": "PIERRETTE"},
+                                    {"birth_date": date(1979, 10, 9)}])
+def test_a_reviewer_attaches_contradicting_traits_only_with_a_confirmed_reason(
+        territory, waiting, login, traits):
+    """A click on the wrong identity (another sex or birth date than the file's) put a woman's
+    blood count on a man; now it needs a confirmation and a reason, both audited."""
+    other = _create(territory, ins_nir="", **traits)
+    admin = login(territory.admin)
+    url = reverse("labs:detail", args=[waiting.pk])
+    for data in ({}, {"confirm": "on"}, {"reason": "vérifié par téléphone"},
+                 {"confirm": "on", "reason": "vérifié"}):
+        page = admin.post(url, {"action": "attach", "patient": other.pk, **data},
+                          follow=True).content.decode()
+        assert "du fichier diffère de celle de cette identité" in page
+        waiting.refresh_from_db()
+        assert waiting.patient is None and not MailboxEntry.objects.exists()
+    admin.post(url, {"action": "attach", "patient": other.pk, "confirm": "on",
+                     "reason": "erreur du laboratoire vérifiée par téléphone"})
+    waiting.refresh_from_db()
+    assert waiting.patient == other
+    assert AuditEvent.objects.filter(detail__contains="malgré des traits différents").exists()
+
+
+def test_a_swapped_day_and_month_is_not_a_contradiction(territory, waiting, login):
+    patient = _create(territory, ins_nir="", birth_date=date(1972, 10, 23))
+    waiting.birth_date = date(1972, 10, 23)
+    from parcours.labs.services import traits_mismatch
+
+    assert traits_mismatch(waiting, patient) == ""
+    swapped_file = LabReport(sex="M", birth_date=date(1972, 3, 4))
+    assert traits_mismatch(swapped_file, _create(territory, ins_nir="",
+                                                  birth_date=date(1972, 4, 3))) == ""
+
+
+def test_a_search_that_finds_nobody_says_so(territory, waiting, login):
+    """With no candidate and an empty search result the page said nothing at all after the
+    reviewer pressed « Rechercher »."""
+    page = login(territory.admin).get(reverse("labs:detail", args=[waiting.pk]),
+                                      {"nom": "PERSONNE"}).content.decode()
+    assert "Aucune identité ne correspond à cette recherche." in page

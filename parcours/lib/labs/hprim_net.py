@@ -118,6 +118,7 @@ def _report(first: int, chunk: list[str], closed: bool) -> LabReport:
                        report_date=parse_date(h[9], first + 9, "date du compte rendu"),
                        lab_code=lab_code, lab_name=lab_name, prescriber_code=prescriber_code,
                        prescriber_name=prescriber_name, first_line=first)
+    _refuse_embedded_header(chunk, first)
     text: list[str] = []
     in_lab = False
     for n, raw in enumerate(chunk[HEADER_LINES:], start=first + HEADER_LINES):
@@ -137,6 +138,34 @@ def _report(first: int, chunk: list[str], closed: bool) -> LabReport:
     if not report.results and not report.text:
         raise LabParseError(first, "aucun résultat ni texte dans le compte rendu")
     return report
+
+
+def _date_line(line: str) -> bool:
+    try:
+        return bool(line.strip()) and parse_date(line, 0, "") is not None
+    except LabParseError:
+        return False
+
+
+def _refuse_embedded_header(chunk: list[str], first: int) -> None:
+    """Refuse a report whose free text holds another report's 12-line header.
+
+    A report without ``****FIN****`` (text-only senders write no marker at all) followed by
+    another report reads as one report: the second patient's header and results would land
+    on the first patient — the fault issue 12 opens with. A header is recognised by its shape:
+    a name on line 2, a date alone on lines 7 (birth) and 10 (report), line 8 empty or a
+    valid NIR. The file is refused with the line, nothing is guessed."""
+    end = next((i for i, line in enumerate(chunk) if i >= HEADER_LINES
+                and _marker(line) == "LAB"), len(chunk))
+    for i in range(HEADER_LINES, end - HEADER_LINES + 1):
+        head = chunk[i:i + HEADER_LINES]
+        nir = head[7].replace(" ", "").upper()
+        if (any(c.isalpha() for c in head[1]) and _date_line(head[6]) and _date_line(head[9])
+                and (not nir or stdnum_nir.is_valid(nir))):
+            raise LabParseError(first + i, "un nouveau patient commence ici (en-tête HPRIM) "
+                                           "sans ****FIN**** pour clore le compte rendu "
+                                           "précédent : fichier refusé pour ne pas mêler "
+                                           "deux patients")
 
 
 def _trim_blank_lines(text: str) -> str:

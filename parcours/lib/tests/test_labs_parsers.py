@@ -403,3 +403,41 @@ def test_only_result_messages_are_accepted(msh9, accepted):
         with pytest.raises(LabParseError, match="refusé") as caught:
             parse_text(text)
         assert caught.value.line == 1
+
+
+# --- HPRIM Net: a report without its end marker must not swallow the next patient -----------
+
+def _hprim_net_lines(name: str) -> list[bytes]:
+    return (CORPUS / name).read_bytes().replace(b"\r\n", b"\r").split(b"\r")
+
+
+def test_hprim_net_text_report_without_fin_before_another_patient_is_refused():
+    """A first report with neither ****LAB**** nor ****FIN**** followed by a second one read
+    as one report: the second patient's critical potassium (6.4 HH) landed on the first."""
+    lines = _hprim_net_lines("03-hprimnet-two-reports.hpm")
+    first_lab, first_fin = lines.index(b"****LAB****"), lines.index(b"****FIN****")
+    data = b"\r\n".join(x for k, x in enumerate(lines) if k not in (first_lab, first_fin))
+    with pytest.raises(LabParseError) as exc:
+        parse_file(data)
+    assert exc.value.line == 15 and "nouveau patient" in exc.value.reason
+
+
+def test_hprim_net_two_text_only_reports_without_markers_are_refused():
+    one = _hprim_net_lines("24-hprimnet-text-only-no-marker-cr.hpm")
+    while one and not one[-1].strip():
+        one.pop()
+    two = list(one)
+    two[0:3] = [b"0000200099", b"AUTRENOM", b"PAUL"]
+    two[6:8] = [b"29/06/1975", b"175062912345675"]
+    with pytest.raises(LabParseError) as exc:
+        parse_file(b"\r".join(one + two) + b"\r")
+    assert exc.value.line == len(one) + 1
+
+
+def test_hprim_net_text_with_dates_alone_is_not_taken_for_a_header():
+    """Narrative text may hold dates on their own lines: only the full header shape refuses."""
+    lines = _hprim_net_lines("24-hprimnet-text-only-no-marker-cr.hpm")
+    body = [b"Examens successifs :", b"12/10/2026", b"normal", b"", b"", b"",
+            b"19/10/2026", b"", b"", b"26/10/2026", b"stable", b"Fin."]
+    fmt, reports = parse_file(b"\r".join(lines[:12] + body) + b"\r")
+    assert fmt == "hprim_net" and len(reports) == 1 and "26/10/2026" in reports[0].text

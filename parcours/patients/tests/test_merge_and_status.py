@@ -44,6 +44,25 @@ def test_merge_page_shows_traits_side_by_side_and_the_choice(territory, login, p
     assert 'checked' not in body.split('name="survivor"')[1][:80]  # no identity pre-chosen
 
 
+def test_merge_choice_tells_the_two_identities_apart_by_every_given_name(territory, login):
+    """Two identities differing only by a further given name read « BERNARD PAUL » twice in
+    the survivor choice: the reviewer could not tell which one they keep."""
+    a = patient_create(actor=territory.gp, birth_name="Bernard", birth_given_names="Paul Andre",
+                       birth_date=date(1956, 7, 2), sex="M").patient
+    b = patient_create(actor=territory.gp2, birth_name="Bernard",
+                       birth_given_names="Paul Andre Jean", birth_date=date(1956, 7, 2),
+                       sex="M").patient
+    assert a != b
+    candidate = DuplicateCandidate.objects.get()
+    body = login(territory.admin).get(reverse("patients:duplicate",
+                                              args=[candidate.pk])).content.decode()
+    choices = body.split('name="survivor"')[1:]
+    labels = [c.split("</label>")[0] for c in choices]
+    assert any("PAUL ANDRE JEAN" in c for c in labels)
+    assert any("PAUL ANDRE" in c and "JEAN" not in c for c in labels)
+    assert all("02/07/1956" in c and "sans INS" in c for c in labels)
+
+
 @pytest.mark.parametrize("data,message", [
     ({"reason": "même personne selon la CNI", "confirm": "on"}, "Choisissez l&#x27;identité"),
     ({"survivor": "low", "confirm": "on"}, "Indiquez le motif de la fusion"),
@@ -95,3 +114,16 @@ def test_status_page_explains_the_allowed_moves_and_their_evidence(territory, lo
     assert "Validée (VALI)" in part and "Récupérée (RECUP)" in part
     assert "Qualifiée (QUAL)</strong>" not in part  # not from PROV directly
     assert "téléservice INSi" in part and "RNIV" in part
+
+
+def test_a_refused_status_move_names_both_statuses_and_the_allowed_ones(territory, pair):
+    """« Passage de « Provisoire » à « QUAL » » mixed a label and a code and did not say
+    what to do: VALI or RECUP come before QUAL (RNIV)."""
+    a, _b, _ = pair
+    from parcours.patients.services import patient_set_status
+
+    with pytest.raises(ValidationError) as exc:
+        patient_set_status(actor=territory.gp, patient=a, status="QUAL", insi=True)
+    message = exc.value.message_dict["status"][0]
+    assert "« Provisoire » à « Qualifiée »" in message
+    assert "« Validée »" in message and "« Récupérée »" in message

@@ -108,10 +108,37 @@ def test_a_request_to_the_hospital_opens_the_data_to_its_desk_and_doctors(
     assert _page(login, territory.pneumo, patient).status_code == 404
 
 
-def test_declaring_oneself_treating_doctor_opens_the_data_and_is_audited(
+def test_a_gp_who_only_typed_the_traits_cannot_declare_themselves_treating_doctor(
         territory, login, shared):
+    """The one-click declaration would open the data without reason, expiry nor notice: a
+    « bris de glace » in disguise. Found by traits is not a care relationship (issue 12)."""
     patient, _ = shared
+    patient.treating_doctor = territory.gp
+    patient.save(update_fields=["treating_doctor"])
     client = login(territory.gp2)
+    page = _page(login, territory.gp2, patient).content.decode()
+    assert "Je suis le médecin traitant" not in page
+    response = client.post(reverse("patients:treating-doctor", args=[patient.pk]))
+    assert response.status_code == 404
+    patient.refresh_from_db()
+    assert patient.treating_doctor == territory.gp
+    body = _page(login, territory.gp2, patient).content.decode()
+    assert RECORD_TITLE not in body and LAB_NAME not in body
+    assert not CareLink.objects.filter(patient=patient, user=territory.gp2).exists()
+    from django.core.exceptions import ValidationError
+
+    from parcours.patients.services import treating_doctor_declare
+    with pytest.raises(ValidationError):
+        treating_doctor_declare(actor=territory.gp2, patient=patient)
+
+
+def test_a_gp_who_follows_the_patient_declares_themselves_treating_doctor_audited(
+        territory, login, shared, make_referral):
+    patient, _ = shared
+    make_referral(author=territory.gp2, patient=patient)
+    client = login(territory.gp2)
+    page = _page(login, territory.gp2, patient).content.decode()
+    assert "Je suis le médecin traitant" in page
     assert client.post(reverse("patients:treating-doctor", args=[patient.pk])).status_code == 302
     patient.refresh_from_db()
     assert patient.treating_doctor == territory.gp2
@@ -140,6 +167,24 @@ def test_a_message_about_the_patient_opens_the_data_to_its_recipient(territory, 
     message_send(sender=territory.gp, subject="Mme Dupont", body="Pouvez-vous la voir ?",
                  to=[territory.doctor], patient=patient)
     assert can_see_patient_data(territory.doctor, patient)
+
+
+def test_a_message_a_gp_only_sent_opens_nothing_to_them(territory, login, shared):
+    """``gp2`` found the identity by its traits, wrote « une question » about it to a doctor
+    and could then read every result and letter: the sender's own copy is no care
+    relationship (the recipient's is)."""
+    from parcours.messaging.services import message_send
+    from parcours.patients.access import can_see_patient_data, has_care_relationship
+
+    patient, report = shared
+    message_send(sender=territory.gp2, subject="Question", body="Une question.",
+                 to=[territory.doctor], patient=patient)
+    assert not can_see_patient_data(territory.gp2, patient)
+    assert not has_care_relationship(territory.gp2, patient)
+    response = login(territory.gp2).get(reverse("labs:detail", args=[report.pk]))
+    assert response.status_code == 404
+    body = _page(login, territory.gp2, patient).content.decode()
+    assert RECORD_TITLE not in body and LAB_NAME not in body
 
 
 # --- the lab results list and the patient search -------------------------------------------
