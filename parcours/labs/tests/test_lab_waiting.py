@@ -173,7 +173,7 @@ def test_a_reviewer_attaches_contradicting_traits_only_with_a_confirmed_reason(
     """A click on the wrong identity (another sex or birth date than the file's) put a woman's
     blood count on a man; now it needs a confirmation and a reason, both audited."""
     other = _create(territory, ins_nir="", **traits)
-    admin = login(territory.admin)
+    admin = login(territory.cell)
     url = reverse("labs:detail", args=[waiting.pk])
     for data in ({}, {"confirm": "on"}, {"reason": "vérifié par téléphone"},
                  {"confirm": "on", "reason": "vérifié"}):
@@ -203,6 +203,6 @@ def test_a_swapped_day_and_month_is_not_a_contradiction(territory, waiting, logi
 def test_a_search_that_finds_nobody_says_so(territory, waiting, login):
     """With no candidate and an empty search result the page said nothing at all after the
     reviewer pressed « Rechercher »."""
-    page = login(territory.admin).get(reverse("labs:detail", args=[waiting.pk]),
+    page = login(territory.cell).get(reverse("labs:detail", args=[waiting.pk]),
                                       {"nom": "PERSONNE"}).content.decode()
     assert "Aucune identité ne correspond à cette recherche." in page

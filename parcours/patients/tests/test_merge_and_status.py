@@ -54,7 +54,7 @@ def test_merge_choice_tells_the_two_identities_apart_by_every_given_name(territo
                        sex="M").patient
     assert a != b
     candidate = DuplicateCandidate.objects.get()
-    body = login(territory.admin).get(reverse("patients:duplicate",
+    body = login(territory.cell).get(reverse("patients:duplicate",
                                               args=[candidate.pk])).content.decode()
     choices = body.split('name="survivor"')[1:]
     labels = [c.split("</label>")[0] for c in choices]
