@@ -22,6 +22,7 @@ from parcours.audit.services import audit_batch, audit_log
 from parcours.lib import crypto
 from parcours.lib.uploads import safe_file_name
 from parcours.notifications.services import notify
+from parcours.patients.access import can_see_patient_data
 from parcours.patients.models import CareLink
 
 from .models import Attachment, Folder, MailboxEntry, Message, OutboundMail, SigningKey, Thread
@@ -224,7 +225,12 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
                 OutboundMail.objects.create(message=message, to_address=address,
                                             next_attempt_at=now)
             readers = [*to, *cc]
-            if patient is not None:
+            # A message about a patient opens the patient's data to its recipients only when
+            # its sender may see that data (or it comes from the platform: lab results,
+            # letters): otherwise a professional who only found the identity by its traits
+            # could open it to anyone, and through the reply to himself (issue 12 review).
+            if patient is not None and (sender is None
+                                        or can_see_patient_data(sender, patient)):
                 for u in readers:
                     CareLink.objects.get_or_create(patient=patient, user=u)
             audit_log(user=sender, action="create", obj=message,

@@ -31,25 +31,25 @@ from .models import (
 )
 
 
-def _care_condition(user) -> Q:
+def _care_condition(user, *, emergency: bool = True) -> Q:
     # The workflow apps sit above ``patients`` (conventions.md, "Apps import downward only"),
     # yet their rows *are* the care relationships this rule reads: imported here, inside the
     # function, so that loading ``patients`` never loads them.
-    from parcours.messaging.models import MailboxEntry
     from parcours.referrals.access import referral_queryset_for
     from parcours.scheduling.access import appointment_care_queryset_for
 
     linked = CareLink.objects.filter(patient=OuterRef("pk"), user=user)
     via_referral = referral_queryset_for(user).filter(patient=OuterRef("pk"))
     via_appointment = appointment_care_queryset_for(user).filter(patient=OuterRef("pk"))
-    # A message *received* about the patient: the sender's own copy is no care relationship
-    # (writing « une question » about an identity found by its traits opened all its data).
-    via_message = MailboxEntry.objects.filter(user=user, thread__patient=OuterRef("pk")) \
-        .exclude(role=MailboxEntry.Role.FROM)
-    emergency = EmergencyAccess.objects.filter(patient=OuterRef("pk"), user=user,
-                                               expires_at__gt=timezone.now())
-    return (Q(Exists(linked)) | Q(Exists(via_referral)) | Q(Exists(via_appointment))
-            | Q(Exists(via_message)) | Q(Exists(emergency)))
+    # A message about the patient counts through the CareLink ``message_send`` gives its
+    # recipients — only when its sender could see the patient's data (a message written about
+    # an identity merely found by its traits opens nothing, neither to its recipients nor,
+    # through their reply, to its sender).
+    condition = Q(Exists(linked)) | Q(Exists(via_referral)) | Q(Exists(via_appointment))
+    if emergency:
+        condition |= Q(Exists(EmergencyAccess.objects.filter(
+            patient=OuterRef("pk"), user=user, expires_at__gt=timezone.now())))
+    return condition
 
 
 def patient_queryset_for(user) -> QuerySet[Patient]:
@@ -104,18 +104,11 @@ def emergency_access_open_for(user, patient: Patient) -> EmergencyAccess | None:
 
 def has_care_relationship(user, patient: Patient) -> bool:
     """A care relationship other than a « bris de glace »: who is shown the emergency accesses
-    opened on the patient (the patient's treating professionals)."""
+    opened on the patient (the patient's treating professionals). Same rule as
+    ``patient_queryset_for``, the emergency access aside."""
     if not user.is_authenticated:
         return False
-    from parcours.messaging.models import MailboxEntry  # above patients: see _care_condition
-    from parcours.referrals.access import referral_queryset_for
-    from parcours.scheduling.access import appointment_care_queryset_for
-
-    return (CareLink.objects.filter(patient=patient, user=user).exists()
-            or referral_queryset_for(user).filter(patient=patient).exists()
-            or appointment_care_queryset_for(user).filter(patient=patient).exists()
-            or MailboxEntry.objects.filter(user=user, thread__patient=patient)
-            .exclude(role=MailboxEntry.Role.FROM).exists())
+    return Patient.objects.filter(_care_condition(user, emergency=False), pk=patient.pk).exists()
 
 
 def can_open_emergency_access(user) -> bool:

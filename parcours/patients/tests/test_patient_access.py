@@ -171,14 +171,18 @@ def test_a_message_about_the_patient_opens_the_data_to_its_recipient(territory, 
 
 def test_a_message_a_gp_only_sent_opens_nothing_to_them(territory, login, shared):
     """``gp2`` found the identity by its traits, wrote « une question » about it to a doctor
-    and could then read every result and letter: the sender's own copy is no care
-    relationship (the recipient's is)."""
+    and could then read every result and letter. Now a message from someone who cannot see
+    the patient's data opens it to no one: not to its recipient (an accomplice), and not to
+    its sender through the recipient's reply."""
     from parcours.messaging.services import message_send
     from parcours.patients.access import can_see_patient_data, has_care_relationship
 
     patient, report = shared
-    message_send(sender=territory.gp2, subject="Question", body="Une question.",
-                 to=[territory.doctor], patient=patient)
+    sent = message_send(sender=territory.gp2, subject="Question", body="Une question.",
+                        to=[territory.doctor], patient=patient)
+    assert not can_see_patient_data(territory.doctor, patient)
+    message_send(sender=territory.doctor, body="Réponse.", to=[territory.gp2],
+                 patient=patient, reply_to=sent.thread)
     assert not can_see_patient_data(territory.gp2, patient)
     assert not has_care_relationship(territory.gp2, patient)
     response = login(territory.gp2).get(reverse("labs:detail", args=[report.pk]))
