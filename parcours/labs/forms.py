@@ -20,23 +20,36 @@ class UploadForm(forms.Form):
                                           "chacun. Le format est reconnu au contenu."))
 
     def clean_files(self):
+        """The files worth reading; each refused one is kept in ``self.refused`` as
+        (name, French reason), so that one PDF or oversized file in a batch does not refuse
+        the others (they are imported, the refused ones listed with why)."""
         files = self.cleaned_data["files"]
         if not files:
             raise forms.ValidationError(_("Choisissez au moins un fichier."))
         if len(files) > MAX_FILES:
             raise forms.ValidationError(_("%(n)s fichiers au plus à la fois.") % {
                 "n": MAX_FILES})
+        self.refused: list[tuple[str, str]] = []
+        accepted = []
         for f in files:
-            if f.size > MAX_FILE_BYTES:
-                raise forms.ValidationError(_("« %(name)s » dépasse 2 Mo.") % {"name": f.name})
-            head = f.read(8)
-            f.seek(0)
-            kind = next((k for magic, k in BINARY_MAGIC.items() if head.startswith(magic)), "")
-            if kind:
-                raise forms.ValidationError(
-                    _("« %(name)s » est un fichier %(kind)s, pas un fichier de résultats "
-                      "(HPRIM ou HL7 attendu).") % {"name": f.name, "kind": kind})
-        return files
+            reason = self._refusal(f)
+            if reason:
+                self.refused.append((f.name, reason))
+            else:
+                accepted.append(f)
+        return accepted
+
+    @staticmethod
+    def _refusal(f) -> str:
+        if f.size > MAX_FILE_BYTES:
+            return _("le fichier dépasse 2 Mo.")
+        head = f.read(8)
+        f.seek(0)
+        kind = next((k for magic, k in BINARY_MAGIC.items() if head.startswith(magic)), "")
+        if kind:
+            return _("c'est un fichier %(kind)s, pas un fichier de résultats (HPRIM ou HL7 "
+                     "attendu).") % {"kind": kind}
+        return ""
 
 
 class ReviewSearchForm(forms.Form):

@@ -121,6 +121,7 @@ def upload(request):
                       request.FILES if request.method == "POST" else None)
     outcomes, refused = [], []
     if request.method == "POST" and form.is_valid():
+        refused += form.refused
         for f in form.cleaned_data["files"]:
             try:
                 outcome = services.lab_import_file(data=f.read(), file_name=f.name,

@@ -40,8 +40,8 @@ def test_command_reports_encoding_and_counts(territory, cp1252_file, tmp_path, c
 
 
 @pytest.mark.parametrize("name, data, reason", [
-    ("scan.pdf", b"%PDF-1.4\n...", "est un fichier PDF"),
-    ("r.zip", b"PK\x03\x04....", "est un fichier ZIP"),
+    ("scan.pdf", b"%PDF-1.4\n...", "fichier PDF"),
+    ("r.zip", b"PK\x03\x04....", "fichier ZIP"),
     ("gros.hpr", b"H" * (MAX_FILE_BYTES + 1), "dépasse 2 Mo"),
 ])
 def test_uploads_of_another_type_or_too_big_are_refused_before_reading(territory, login, name,
@@ -52,7 +52,20 @@ def test_uploads_of_another_type_or_too_big_are_refused_before_reading(territory
     assert not LabImport.objects.exists() and not LabReport.objects.exists()
 
 
-# Flip to a plain test once the parser branch (kind 7: incomplete lines) is merged.
+def test_one_refused_file_does_not_refuse_the_others_of_the_batch(territory, login):
+    good = "\r\n".join(["0000123456", "DUPRE", "HELENE", "", "", "53000LAVAL", "14/03/1958",
+                        "", "LB-1", "21/11/2026", "LABO53    Laboratoire fictif",
+                        "GP0000042 Dr Fictif", "", "****LAB****",
+                        "RES|Potassium|K|N|4.1|mmol/L|3.5|5.0||F", "****FIN****"])
+    response = login(territory.gp).post(reverse("labs:upload"), {"files": [
+        SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n..."),
+        SimpleUploadedFile("r.hpm", good.encode("latin-1"))]})
+    html = response.content.decode()
+    assert response.status_code == 400  # something was refused: said, with why
+    assert "scan.pdf : refusé" in html and "fichier PDF" in html
+    assert LabImport.objects.count() == 1 and LabReport.objects.count() == 1
+
+
 def test_an_incomplete_line_refuses_the_file_with_its_line(territory, login):
     lines = ["0000123456", "DUPRE", "HELENE", "", "", "53000LAVAL", "14/03/1958", "", "LB-1",
              "21/11/2026", "LABO53    Laboratoire fictif", "GP0000042 Dr Fictif", "",
