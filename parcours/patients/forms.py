@@ -89,12 +89,14 @@ class MergeForm(forms.Form):
     """Merge two identities: which one to keep, why, and a confirmation (checked again in
     services.patient_merge)."""
 
-    survivor = forms.ChoiceField(label=_("Identité à conserver"), choices=(),
-                                 widget=forms.RadioSelect, error_messages={
-                                     "required": _("Choisissez l'identité à conserver.")})
-    reason = forms.CharField(label=_("Motif de la fusion"), max_length=300, required=False,
-                             help_text=_("Les éléments qui montrent qu'il s'agit de la même "
-                                         "personne (pièce d'identité, INS…)."))
+    # Not required by the form: « personnes distinctes » posts the same form without it; the
+    # merge checks it (views.duplicate_detail, services.patient_merge).
+    survivor = forms.ChoiceField(label=_("Identité à conserver"), choices=(), required=False,
+                                 widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Motif de la décision"), max_length=300, required=False,
+                             help_text=_("Ce qui montre qu'il s'agit de la même personne "
+                                         "(pièce d'identité, INS…) ou de deux personnes "
+                                         "distinctes (jumeaux, homonymes…)."))
     confirm = forms.BooleanField(label=_("J'ai comparé les traits des deux identités et je "
                                          "confirme qu'il s'agit de la même personne."),
                                  required=False)

@@ -476,7 +476,13 @@ def duplicates_scan(*, actor, patient: Patient) -> list[DuplicateCandidate]:
 def duplicate_separate(*, actor, candidate: DuplicateCandidate,
                        reason: str = "") -> DuplicateCandidate:
     """A reviewer states the two identities are different people: the pair leaves the queue
-    and is not proposed again."""
+    and is not proposed again. The reason (``MERGE_REASON_MIN_LENGTH`` characters at least)
+    is audited: keeping two identities apart is a decision as weighty as merging them.
+    Raises ValidationError (French) without a reason or for a pair already decided."""
+    if len(" ".join((reason or "").split())) < MERGE_REASON_MIN_LENGTH:
+        raise ValidationError({"reason": _("Indiquez pourquoi ce sont deux personnes "
+                                           "distinctes (%(n)s caractères au moins).")
+                               % {"n": MERGE_REASON_MIN_LENGTH}})
     with transaction.atomic():
         candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
         if candidate.state != DuplicateCandidate.State.OPEN:

@@ -346,7 +346,7 @@ def duplicate_detail(request, pk):
                 return redirect("patients:duplicates")
             if action != "merge":
                 raise ValidationError(_("Action inconnue."))
-            if not form.is_valid():
+            if not form.is_valid() or not form.cleaned_data["survivor"]:
                 raise ValidationError({"survivor": _("Choisissez l'identité à conserver.")})
             keep = form.cleaned_data["survivor"]
             survivor, merged = (pair.low, pair.high) if keep == str(pair.low_id) \

@@ -126,6 +126,14 @@ def test_separate_takes_the_pair_out_of_the_queue(territory, login):
     client = login(territory.cell)
     client.post(reverse("patients:duplicate", args=[result.candidates[0].pk]),
                 {"action": "separate"})
+    # Without a reason: refused, said next to the reason field, nothing else complains.
+    assert DuplicateCandidate.objects.get().state == "open"
+    page = client.post(reverse("patients:duplicate", args=[DuplicateCandidate.objects.get().pk]),
+                       {"action": "separate", "reason": "court"}).content.decode()
+    assert "personnes distinctes (10 caractères au moins)" in page
+    assert "Choisissez l&#x27;identité à conserver" not in page
+    client.post(reverse("patients:duplicate", args=[DuplicateCandidate.objects.get().pk]),
+                {"action": "separate", "reason": "Jumelles : INS différents vérifiés"})
     assert DuplicateCandidate.objects.get().state == "separate"
     assert "DUPOND" not in client.get(reverse("patients:duplicates")).content.decode()
 
