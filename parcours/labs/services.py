@@ -401,6 +401,46 @@ def lab_report_attach(*, actor, report: LabReport, patient: Patient,
     return r
 
 
+DETACH_REASON_MIN_WORDS = 3
+
+
+def lab_report_detach(*, actor, report: LabReport, reason: str) -> LabReport:
+    """Take a report off a patient it does not belong to (attached by mistake, or a file that
+    named the wrong person): it goes back to the identitovigilance queue, waiting.
+
+    Takes the professional who noticed (the caller has checked that they may see the report)
+    and the reason (a sentence, three words at least). Returns the report, waiting again.
+    Raises ValueError (French) when it is not attached or the reason is missing. The
+    prescriber's mailbox message about it is unfiled from the patient; the prescriber (when
+    it was not them) and the reviewers are told — urgently for a critical value. Audited on
+    the patient it leaves. Source: issue 12 review (a result on the wrong patient could not
+    be taken back)."""
+    reason = " ".join((reason or "").split())
+    if len(reason.split()) < DETACH_REASON_MIN_WORDS:
+        raise ValueError(_("Indiquez pourquoi ce compte rendu n'est pas celui de ce patient "
+                           "(trois mots au moins)."))
+    from parcours.messaging.models import Thread
+
+    with transaction.atomic(), audit_batch():
+        r = LabReport.objects.select_for_update().get(pk=report.pk)
+        if r.match != LabReport.Match.MATCHED or r.patient_id is None:
+            raise ValueError(_("Ce compte rendu n'est rattaché à aucun patient."))
+        former = r.patient_id
+        r.patient, r.match, r.matched_at, r.matched_by = None, LabReport.Match.PENDING, None, \
+            None
+        r.save(update_fields=["patient", "match", "matched_at", "matched_by"])
+        Thread.objects.filter(messages__lab_report=r, patient_id=former).update(patient=None)
+        audit_log(user=actor, action="update", obj=r, patient_id=former,
+                  detail=f"compte rendu détaché du patient {former} : {reason[:300]}")
+        url = reverse("labs:detail", args=[r.pk])
+        title = (_("Résultat critique détaché de son patient : à réidentifier, urgent")
+                 if r.critical_count else
+                 _("Compte rendu de biologie détaché de son patient : à réidentifier"))
+        notify(users=[*_reviewers(), *([r.prescriber] if r.prescriber_id else [])],
+               kind="lab_detached", title=title, url=url, exclude=actor)
+    return r
+
+
 def lab_report_assign_prescriber(*, actor, report: LabReport, code: str) -> LabReport:
     """An identitovigilance reviewer names the prescriber the file did not let us recognise.
 

@@ -49,8 +49,10 @@ def report_list(request):
                                               "can_upload": _can_upload(request.user)})
 
 
-def _post(request, report: LabReport, *, can_attach: bool, can_assign: bool):
-    """The two reviewer actions of the report page: attach, name the prescriber."""
+def _post(request, report: LabReport, *, can_attach: bool, can_assign: bool,
+          can_detach: bool = False):
+    """The actions of the report page: attach, name the prescriber (reviewers); detach from a
+    patient it does not belong to (who may see it: prescriber, carers, reviewers)."""
     action = request.POST.get("action", "attach")
     try:
         if action == "prescriber" and can_assign:
@@ -60,6 +62,12 @@ def _post(request, report: LabReport, *, can_attach: bool, can_assign: bool):
             services.lab_report_assign_prescriber(actor=request.user, report=report,
                                                   code=form.cleaned_data["code"])
             messages.success(request, _("Prescripteur désigné."))
+        elif action == "detach" and can_detach:
+            services.lab_report_detach(actor=request.user, report=report,
+                                       reason=request.POST.get("reason", "")[:300])
+            messages.success(request, _("Compte rendu détaché : il attend de nouveau son "
+                                        "patient à l'identitovigilance, qui est prévenue."))
+            return redirect("labs:list")
         elif action == "attach" and can_attach:
             try:
                 patient_id = int(request.POST.get("patient", ""))
@@ -85,10 +93,14 @@ def report_detail(request, pk):
     reviewer = is_identity_reviewer(request.user)
     can_attach = report.match == LabReport.Match.PENDING and reviewer
     can_assign = report.prescriber_id is None and reviewer
+    # Whoever may read an attached report may say it is not this patient's (the GP who
+    # notices it first, a carer, a reviewer): it goes back to the queue.
+    can_detach = report.match == LabReport.Match.MATCHED and report.patient_id is not None
     if request.method == "POST":
-        if not (can_attach or can_assign):
+        if not (can_attach or can_assign or can_detach):
             raise Http404
-        return _post(request, report, can_attach=can_attach, can_assign=can_assign)
+        return _post(request, report, can_attach=can_attach, can_assign=can_assign,
+                     can_detach=can_detach)
     candidates, found, search = [], None, None
     if can_attach:
         candidates = selectors.lab_report_candidates(request.user, report)
@@ -108,7 +120,8 @@ def report_detail(request, pk):
     results = list(report.results.all())
     return render(request, "labs/detail.html", {
         "report": report, "results": results, "can_attach": can_attach,
-        "can_assign": can_assign, "candidates": candidates, "found": found, "search": search,
+        "can_assign": can_assign, "can_detach": can_detach, "candidates": candidates,
+        "found": found, "search": search,
         "prescriber_form": PrescriberForm() if can_assign else None,
         "critical": [r for r in results if r.critical]})
 
