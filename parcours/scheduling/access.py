@@ -20,11 +20,10 @@ from .models import Appointment, Pool, Schedule, Slot
 STAFF_ORG_ROLES = {Role.PATHWAY_DESK, Role.IMAGING}
 
 
-def managed_schedule_q(user) -> Q | None:
+def managed_schedule_q(user) -> Q:
     """A Q on Schedule for the schedules this user runs (their bookings name patients). The
     territory administrator configures agendas in the admin site but runs none, so reads no
-    appointment (least privilege, issue 13). Never None any more; the type stays for
-    callers that treated None as "all"."""
+    appointment (least privilege, issue 13)."""
     q = Q(practitioner_id=user.pk)
     for m in membership_rows(user):
         if m["role"] in STAFF_ORG_ROLES:
@@ -37,8 +36,7 @@ def managed_schedule_q(user) -> Q | None:
 def managed_schedules(user) -> QuerySet[Schedule]:
     if not user.is_authenticated:
         return Schedule.objects.none()
-    q = managed_schedule_q(user)
-    return Schedule.objects.all() if q is None else Schedule.objects.filter(q)
+    return Schedule.objects.filter(managed_schedule_q(user))
 
 
 def is_schedule_staff(user, schedule: Schedule) -> bool:
@@ -63,10 +61,7 @@ def bookable_slots(user) -> QuerySet[Slot]:
     condition = Q(pk__in=[])
     if gp_organisation_ids(user):
         condition |= bookable_pool_q(user)
-    managed = managed_schedule_q(user)
-    if managed is None:
-        return Slot.objects.filter(schedule__active=True)
-    condition |= Q(schedule__in=Schedule.objects.filter(managed))
+    condition |= Q(schedule__in=Schedule.objects.filter(managed_schedule_q(user)))
     return Slot.objects.filter(condition, schedule__active=True)
 
 
@@ -82,12 +77,9 @@ def visible_schedules(user) -> QuerySet[Schedule]:
 def appointment_queryset_for(user) -> QuerySet[Appointment]:
     if not user.is_authenticated:
         return Appointment.objects.none()
-    managed = managed_schedule_q(user)
-    if managed is None:
-        return Appointment.objects.all()
     return Appointment.objects.filter(
         Q(booked_by=user) | Q(prescriber=user)
-        | Q(schedule__in=Schedule.objects.filter(managed)))
+        | Q(schedule__in=Schedule.objects.filter(managed_schedule_q(user))))
 
 
 def appointment_care_queryset_for(user) -> QuerySet[Appointment]:
@@ -96,11 +88,9 @@ def appointment_care_queryset_for(user) -> QuerySet[Appointment]:
     administrator oversees every schedule but cares for no patient: not theirs."""
     if not user.is_authenticated:
         return Appointment.objects.none()
-    condition = Q(booked_by=user) | Q(prescriber=user)
-    managed = managed_schedule_q(user)
-    if managed is not None:
-        condition |= Q(schedule__in=Schedule.objects.filter(managed))
-    return Appointment.objects.filter(condition)
+    return Appointment.objects.filter(
+        Q(booked_by=user) | Q(prescriber=user)
+        | Q(schedule__in=Schedule.objects.filter(managed_schedule_q(user))))
 
 
 def access_appointment(user, appointment_id) -> Appointment:

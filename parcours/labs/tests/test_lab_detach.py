@@ -21,7 +21,8 @@ def attached(territory, known):  # noqa: F811 - the fixture imported above
 
 
 def test_the_prescriber_detaches_a_report_that_is_not_this_patients(territory, attached,
-                                                                    known, login):
+                                                                    login):
+    known = attached.patient
     client = login(territory.gp)
     url = reverse("labs:detail", args=[attached.pk])
     assert "pas celui de ce patient" in client.get(url).content.decode()
