@@ -22,24 +22,24 @@ def attached(territory, known):  # noqa: F811 - the fixture imported above
 
 def test_the_prescriber_detaches_a_report_that_is_not_this_patients(territory, attached,
                                                                     login):
-    known = attached.patient
+    patient = attached.patient
     client = login(territory.gp)
     url = reverse("labs:detail", args=[attached.pk])
     assert "pas celui de ce patient" in client.get(url).content.decode()
     # A reason is required.
     client.post(url, {"action": "detach", "reason": "erreur"})
     attached.refresh_from_db()
-    assert attached.patient_id == known.pk
+    assert attached.patient_id == patient.pk
     response = client.post(url, {"action": "detach",
                                  "reason": "Pas ma patiente : homonyme au cabinet"})
     assert response.status_code == 302
     attached.refresh_from_db()
     assert attached.patient_id is None and attached.match == LabReport.Match.PENDING
     # Off the patient's record and mailbox filing; audited on the patient it left.
-    page = client.get(reverse("patients:detail", args=[known.pk])).content.decode()
+    page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
     assert url not in page
-    assert not Thread.objects.filter(messages__lab_report=attached, patient=known).exists()
-    assert AuditEvent.objects.filter(action="update", patient_id=known.pk,
+    assert not Thread.objects.filter(messages__lab_report=attached, patient=patient).exists()
+    assert AuditEvent.objects.filter(action="update", patient_id=patient.pk,
                                      detail__contains="homonyme").exists()
     # The identitovigilance cell is told, urgently (the potassium is critical).
     note = Notification.objects.get(user=territory.cell, kind="lab_detached")
