@@ -42,7 +42,9 @@ def server_env(db: str, **extra: str) -> dict[str, str]:
         "DEBUG": "0",  # DEBUG=1 keeps every SQL statement in memory: not what production runs
         "LOG_LEVEL": "WARNING",
         "PARCOURS_VAR_DIR": str(ROOT / "var" / "bench" / db),
-        "DJANGO_SETTINGS_MODULE": "parcours.settings",
+        # The benchmark settings (bench/settings_bench.py): the product plus the bare floors.
+        "DJANGO_SETTINGS_MODULE": "settings_bench",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
     })
     env.pop("REDIS_URL", None)
     env.pop("PUSH_BACKEND", None)
@@ -53,7 +55,7 @@ def server_env(db: str, **extra: str) -> dict[str, str]:
 def setup_django(db: str, **extra: str) -> None:
     """Configure Django in this process against the benchmark database (for seeding/reading)."""
     os.environ.update(server_env(db, **extra))
-    sys.path.insert(0, str(ROOT))
+    sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
     import django
 
     django.setup()

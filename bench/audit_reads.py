@@ -6,8 +6,8 @@ with the same reads unaudited, in the same run, on PostgreSQL.
     .venv/bin/python bench/audit_reads.py --seal 200000   (sealer and audit_verify throughput)
 
 Two servers on the same database: one as deployed (every read appends an audit row), one
-started with PARCOURS_BENCH=1 PARCOURS_BENCH_AUDIT_OFF=1 (no audit row; the switch exists only
-for benchmarks and is refused in production). The sealer runs throughout in its own process,
+started with PARCOURS_BENCH_AUDIT_OFF=1 (no audit row; the switch exists only in
+bench/settings_bench.py, which refuses production). The sealer runs throughout in its own process,
 every second, as the worker would (interval shortened so it works during the phases). Reads,
 one HTTP request each, half and half: GET Patient/{id} (one audit row) and
 Patient?family=<4 letters> (one audit row listing every id returned). Phases alternate
@@ -39,7 +39,7 @@ ASYNC_READS = False  # --async-reads: AUDIT_ASYNC_READS=1 on the servers
 
 SEALER = """
 import os, time, django
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parcours.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings_bench")
 django.setup()
 from django.db import close_old_connections
 from parcours.audit.sealing import audit_seal

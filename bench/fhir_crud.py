@@ -6,10 +6,10 @@ bare Django insert view, against the same server in the same run.
 
 Mix (one HTTP request each): POST Patient, POST ServiceRequest, GET Task/id or Patient/id,
 search ServiceRequest?patient= or Patient?family=. Baseline: POST /fhir/_bench/insert (one
-ORM insert, no token, no audit; mounted only with PARCOURS_BENCH=1). Phases alternate
-(bare, fhir, bare, fhir…) so drift hits both. Closed loop: each client sends its next request
-when the previous one answered. Everything on 127.0.0.1; the database is parcours_bench_fhir,
-dropped and re-created on each run. Results are recorded in docs/benchmarks-fhir.md.
+ORM insert, no token, no audit; bench/bench_views.py, only in bench/settings_bench.py).
+Phases alternate (bare, fhir, bare, fhir…) so drift hits both. Closed loop: each client sends
+its next request when the previous one answered. Everything on 127.0.0.1; the database is
+parcours_bench_fhir, dropped and re-created on each run. Results: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -48,9 +48,10 @@ def env(interface: str = "asgi") -> dict:
     conn_max_age = "0" if interface == "asgi" or POOL else "60"
     e.update({"DATABASE_URL": f"{PG}/{DB}" + ("?pool=true" if POOL else ""),
               "DEBUG": "0", "LOG_LEVEL": "WARNING",
-              "PARCOURS_BENCH": "1", "CONN_MAX_AGE": conn_max_age,
+              "CONN_MAX_AGE": conn_max_age,
               "PARCOURS_VAR_DIR": str(ROOT / "var" / "bench" / DB),
-              "DJANGO_SETTINGS_MODULE": "parcours.settings"})
+              "DJANGO_SETTINGS_MODULE": "settings_bench",
+              "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)])})
     e.pop("PARCOURS_TESTING", None)
     return e
 
@@ -62,7 +63,7 @@ def recreate_and_seed(n_patients: int = 100, n_referrals: int = 200) -> dict:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB}"')
     os.environ.update(env())
-    sys.path.insert(0, str(ROOT))
+    sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
     import django
 
     django.setup()

@@ -4,7 +4,7 @@ Drives the real web path: each client logs in once (session), reads the referral
 CSRF token, then POSTs /demandes/nouvelle/?patient=ID in a loop (patient access check, referral,
 timeline event, audit row in the hash chain, desk notification + live push). Side by side in the
 same run and against the same server, the baseline: a bare Django view that inserts one row
-(parcours/core/bench_views.py, mounted with PARCOURS_BENCH=1). Phases alternate
+(bench/bench_views.py, mounted by bench/settings_bench.py). Phases alternate
 (bare, submit, bare, submit…) so drift hits both equally.
 
     .venv/bin/python bench/submit.py [--clients 16] [--workers 2] [--seconds 15] [--rounds 2]
@@ -48,9 +48,9 @@ GPS = ["medecin.ville", "medecin.ville2"]
 
 def seed() -> dict:
     """Patients each GP may refer, the service to address, and the bare-insert table."""
+    from bench_views import TABLE_SQL
     from django.db import connection
 
-    from parcours.core.bench_views import TABLE_SQL
     from parcours.directory.models import HospitalService
     from parcours.patients.models import CareLink
 
@@ -196,7 +196,7 @@ def main() -> None:
         recreate_database(DB)
     setup_django(DB)
     facts = seed()
-    env = {"PARCOURS_BENCH": "1"}
+    env = {}
     if args.no_pool:
         env["DB_POOL"] = "0"
     with servers({"db": DB, "workers": args.workers, "name": "submit", **env}) as (srv,):

@@ -345,8 +345,7 @@ ANNUAIRE_WORK_MEM = env("ANNUAIRE_WORK_MEM", "1GB")
 # AUDIT_SEAL_GRACE: seconds an audited transaction may stay open; a row older than that when
 # it is sealed (or still unsealed) is reported by audit_verify. AUDIT_ASYNC_READS=1: a row written
 # alone in its transaction (a read) commits without waiting for the disk (PostgreSQL
-# synchronous_commit off for that transaction only). PARCOURS_BENCH_AUDIT_OFF=1
-# (benchmarks only, with PARCOURS_BENCH=1, never in production) writes no audit row.
+# synchronous_commit off for that transaction only).
 AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", "")
 if not AUDIT_SIGNING_KEY:
     if PRODUCTION:
@@ -362,5 +361,5 @@ AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", "") or (
 AUDIT_CHECKPOINT_SYSLOG = env("AUDIT_CHECKPOINT_SYSLOG", "")
 AUDIT_SEAL_GRACE = int(env("AUDIT_SEAL_GRACE", "900"))
 AUDIT_ASYNC_READS = env_bool("AUDIT_ASYNC_READS")
-AUDIT_BENCH_OFF = (env("PARCOURS_BENCH") == "1" and not PRODUCTION
-                   and env_bool("PARCOURS_BENCH_AUDIT_OFF"))
+# Always off here; only bench/settings_bench.py (benchmarks, refused in production) turns it on.
+AUDIT_BENCH_OFF = False

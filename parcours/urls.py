@@ -1,5 +1,3 @@
-import os
-
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -34,9 +32,3 @@ urlpatterns = [
     path("fhir/", include("parcours.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
-
-# Benchmark-only endpoints (bench/): mounted only when PARCOURS_BENCH=1.
-if os.environ.get("PARCOURS_BENCH") == "1":
-    from parcours.core import bench_views
-
-    urlpatterns.append(path("bench/insert/", bench_views.bare_insert, name="bench_insert"))

@@ -1,5 +1,3 @@
-import os
-
 from django.urls import path, re_path
 
 from . import views
@@ -16,11 +14,5 @@ urlpatterns = [
     re_path(r"^(?P<resource_type>[A-Z][A-Za-z]+)/(?P<pk>[^/]+)/?$", views.instance_endpoint,
             name="instance"),
 ]
-
-if os.environ.get("PARCOURS_BENCH") == "1":
-    # The baseline of bench/fhir_crud.py: a bare Django insert, off unless benchmarking.
-    from .bench import bare_insert
-
-    urlpatterns.append(path("_bench/insert", bare_insert, name="bench-insert"))
 
 urlpatterns.append(re_path(r"^(?P<rest>.*)$", views.not_found))
