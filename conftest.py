@@ -20,6 +20,14 @@ os.environ.setdefault("PARCOURS_TESTING", "1")
 pytest_plugins = ["parcours.scheduling.tests.fixtures"]
 
 
+def pytest_configure(config):
+    # The test database has production's audit triggers; only Django's flush between
+    # transactional tests gets past them (parcours/audit/testing.py).
+    from parcours.audit.testing import install_flush_hook
+
+    install_flush_hook()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,6 +1,5 @@
 """Make the audit table append-only in the database itself, not only in the application."""
 
-from django.conf import settings
 from django.db import migrations
 
 PG_UP = """
@@ -29,12 +28,9 @@ SQLITE_DOWN = [
 
 
 def forwards(apps, schema_editor):
+    # The same guards in tests as in production: the test harness suspends them only around
+    # Django's own flush between transactional tests (parcours/audit/testing.py).
     statements = [PG_UP] if schema_editor.connection.vendor == "postgresql" else SQLITE_UP
-    if settings.TESTING and schema_editor.connection.vendor == "sqlite":
-        # Django empties SQLite test databases with DELETE between transactional tests
-        # (PostgreSQL uses TRUNCATE, which row triggers do not see): keep only the UPDATE
-        # guard there. The DELETE guard is proven by the PostgreSQL run.
-        statements = SQLITE_UP[:1]
     for sql in statements:
         schema_editor.execute(sql)
 

@@ -6,12 +6,10 @@ sealed by the first sealer run like any other unsealed row.
 
 Triggers: UPDATE and DELETE are refused on the three tables, and on PostgreSQL a statement
 trigger refuses TRUNCATE too (row triggers do not see it). SQLite rebuilds ``audit_auditevent``
-to alter its columns, which drops its triggers: they are created again here. In tests, as in
-0002, the guards that Django's own test flush would trip are left out (DELETE on SQLite,
-TRUNCATE on PostgreSQL); the application role's lack of TRUNCATE is proven by a PostgreSQL test.
+to alter its columns, which drops its triggers: they are created again here. Tests get the same
+triggers; the harness suspends them only around Django's own flush (parcours/audit/testing.py).
 """
 
-from django.conf import settings
 from django.db import migrations, models
 
 TABLES = ["audit_auditevent", "audit_auditlink", "audit_auditcheckpoint"]
@@ -25,39 +23,36 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def _pg_up(testing: bool) -> list[str]:
+def _pg_up() -> list[str]:
     statements = [PG_FUNCTION]
     for table in TABLES[1:]:
         statements.append(
             f"CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION audit_auditevent_refuse_change();")
-    if not testing:
-        for table in TABLES:
-            statements.append(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION audit_auditevent_refuse_change();")
+    for table in TABLES:
+        statements.append(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_auditevent_refuse_change();")
     return statements
 
 
-def _sqlite_up(testing: bool) -> list[str]:
+def _sqlite_up() -> list[str]:
     statements = []
     for table in TABLES:
         statements.append(
             f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
             f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;")
-        if not testing:
-            statements.append(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;")
+        statements.append(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;")
     return statements
 
 
 def forwards(apps, schema_editor):
-    testing = bool(settings.TESTING)
     if schema_editor.connection.vendor == "postgresql":
-        statements = _pg_up(testing)
+        statements = _pg_up()
     else:
-        statements = _sqlite_up(testing)
+        statements = _sqlite_up()
     for sql in statements:
         schema_editor.execute(sql, None)  # None: no placeholders ("%" in the PL/pgSQL body)
 

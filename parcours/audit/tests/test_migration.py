@@ -18,9 +18,6 @@ def _migrate(targets):
     executor.migrate(targets)
 
 
-@pytest.mark.skipif("not __import__('django.conf').conf.settings.TESTING",
-                    reason="needs the test-mode triggers (PARCOURS_TESTING=1, as make test sets): "
-                           "the flush after a transactional test deletes audit rows")
 @pytest.mark.django_db(transaction=True)
 def test_rows_of_the_former_chain_survive_the_migration_and_are_sealed():
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes("audit")

@@ -418,28 +418,19 @@ def test_only_one_sealer_runs_at_a_time(db):
     assert audit_seal()["sealed"] == 1
 
 
-def test_outside_tests_the_database_also_refuses_delete_and_truncate(db):
-    """The guards migration 0003 installs outside tests (left out of the test database so
-    Django can flush it): DELETE on SQLite, TRUNCATE on PostgreSQL — refused even to the
-    owner until the trigger is dropped."""
-    import importlib
-
+def test_the_database_refuses_delete_and_truncate_in_tests_as_in_production(db):
+    """Migrations 0002 and 0003 install the same guards on every database, tests included:
+    DELETE on SQLite and PostgreSQL, TRUNCATE on PostgreSQL — refused even to the owner until
+    the trigger is dropped."""
     from django.db import DatabaseError, transaction
 
-    migration = importlib.import_module("parcours.audit.migrations.0003_sealed_chain")
     _rows(1)
     audit_seal()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for sql in migration._pg_up(testing=False):
-                if "BEFORE TRUNCATE" in sql:
-                    cursor.execute(sql, None)
-            attempts = [f"TRUNCATE {table}" for table in migration.TABLES]
-        else:
-            for sql in migration._sqlite_up(testing=False):
-                cursor.execute(sql)
-            attempts = [f"DELETE FROM {table}" for table in migration.TABLES]  # noqa: S608
+    attempts = [f"DELETE FROM {table}" for table in TABLES.values()]  # noqa: S608
+    if connection.vendor == "postgresql":
+        attempts += [f"TRUNCATE {table}" for table in TABLES.values()]
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks
     for sql in attempts:
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
                 connection.cursor() as cursor:

@@ -11,6 +11,7 @@ receive, in order, every notification created while it was away.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import uuid
@@ -155,7 +156,10 @@ def server_pair(request, django_db_setup, tmp_path_factory):
     redis_name = ""
     if backend == "redis":
         if not redis_available(REDIS_URL):
-            pytest.skip(f"Redis does not answer on {REDIS_URL}")
+            reason = f"Redis does not answer on {REDIS_URL}"
+            if os.environ.get("PARCOURS_REQUIRE_REDIS") == "1":
+                pytest.fail(reason + " (PARCOURS_REQUIRE_REDIS=1, as CI sets)")
+            pytest.skip(reason)
         # A client name per server lets the test see when B has subscribed (Redis channels
         # are shared by every xdist worker, so counting subscribers would not do).
         tag = uuid.uuid4().hex[:8]

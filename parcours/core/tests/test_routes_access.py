@@ -1,0 +1,321 @@
+"""Every route × every role, generated from the URL resolver (issue 15, item 7).
+
+``GETS`` is the access policy of the web pages, one line per named route: the status each
+persona gets on GET; ``URLS`` builds each route's URL from a small territory (``world``). A
+route the resolver knows and these tables do not fails ``test_every_route_has_an_access_rule``:
+a new page cannot ship without saying who may see it. When a rule changes on purpose, the
+failure lists the statuses seen: update the line. Statuses: 200 page, 302 redirect (to the
+login page for anonymous; elsewhere a page that sends on), 403 a page saying "not for your
+role", 404 "nothing here for you" (the house rule for objects one may not see), 405 a POST-only
+route.
+
+POST-only routes are also probed with an empty POST by everyone (``POSTS``): outsiders get
+403/404 and nothing is written (checked by the audit and the objects' state in their own apps'
+tests); the expected statuses here pin who gets past the access check.
+
+The FHIR API (token, not session) and the Django admin are tested in their own suites
+(``parcours/fhir/tests``, schemathesis with and without token); they are listed in
+``ELSEWHERE`` so that the resolver walk still accounts for every route.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from conftest import pdf_upload
+
+PERSONAS = ["anonymous", "gp", "gp2", "desk", "desk_beta", "doctor", "pneumo", "radio",
+            "admin", "cell", "nobody"]
+
+# Routes tested in their own suites, by prefix of the route's name or path.
+ELSEWHERE = {
+    "admin:": "the Django admin (staff only, Django's own permission checks)",
+    "fhir:": "the FHIR API: token authentication, parcours/fhir/tests (schemathesis included)",
+    "fhir": "the FHIR transaction endpoint (POST Bundle), parcours/fhir/tests",
+}
+
+
+def _route_names() -> dict[str, str]:
+    """Every named route of the web site: {"namespace:name": path pattern}."""
+    out: dict[str, str] = {}
+
+    def walk(resolver, prefix: str, namespace: str) -> None:
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace
+                if p.namespace:
+                    ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+                walk(p, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                name = p.name or str(p.pattern)
+                out[f"{namespace}:{name}" if namespace else name] = prefix + str(p.pattern)
+
+    walk(get_resolver(), "", "")
+    return out
+
+
+def _elsewhere(name: str) -> bool:
+    return any(name == key or (key.endswith(":") and name.startswith(key)) for key in ELSEWHERE)
+
+
+@pytest.fixture
+def world(territory, patient, make_referral, agenda, frozen):
+    """One of each object a page shows, as the persona owning it made it."""
+    from parcours.directory.models import Practitioner
+    from parcours.labs.models import LabReport
+    from parcours.labs.services import lab_import_file
+    from parcours.messaging.letters import letter_declare
+    from parcours.messaging.models import Folder, Thread
+    from parcours.messaging.services import FileIn, folder_create, message_send
+    from parcours.notifications.models import Notification
+    from parcours.patients.models import DuplicateCandidate
+    from parcours.patients.services import patient_create, patient_merge
+    from parcours.scheduling.services import slot_book
+    from parcours.scheduling.tests.fixtures import slot_on
+
+    territory.radio = agenda.radiologist
+    referral = make_referral(files=[pdf_upload()])
+    appointment = slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9), patient=patient)
+    imaging = slot_book(user=territory.gp, slot=slot_on(agenda.echo, 12, 14), patient=patient)
+    message_send(sender=territory.gp, subject="Avis", body="Bonjour", to=[territory.doctor],
+                 patient=patient,
+                 files=[FileIn(name="bilan.pdf", content_type="application/pdf",
+                               data=pdf_upload().read())])
+    thread = Thread.objects.filter(patient=patient).latest("pk")
+    folder: Folder = folder_create(owner=territory.gp, name="Suivi")
+    letter = letter_declare(actor=territory.doctor, patient=patient, service=territory.cardio,
+                            recipient=territory.gp,
+                            discharged_at=timezone.now() - timedelta(hours=1))
+    # A lab report for nobody known: it waits for identitovigilance.
+    hl7 = ("MSH|^~\\&|LAB|LABO FICTIF|PARCOURS|CH|20260305120000||ORU^R01|M1|P|2.5\r"
+           "PID|1||X1^^^LAB||INCONNU^PERSONNE||19610101|M\r"
+           "OBR|1||A1|2823-3^Potassium^LN|||20260305100000\r"
+           "OBX|1|NM|2823-3^Potassium^LN||4.2|mmol/L|3.5-5.0|N|||F\r")
+    lab_import_file(data=hl7.encode(), file_name="attente.hl7")
+    waiting = LabReport.objects.latest("pk")
+    # A duplicate pair (gp2 created a near twin) and a merge that can be undone.
+    twin = patient_create(actor=territory.gp2, birth_name="Dupond", birth_given_names="Marie",
+                          birth_date=date(1950, 3, 4), sex="F")
+    pair = DuplicateCandidate.objects.filter(state="open").latest("pk")
+    a = patient_create(actor=territory.gp, birth_name="Lemoine", birth_given_names="Paul",
+                       birth_date=date(1960, 2, 2), sex="M").patient
+    b = patient_create(actor=territory.gp, birth_name="Lemoine", birth_given_names="Paul Jean",
+                       birth_date=date(1960, 2, 2), sex="M").patient
+    merge = patient_merge(actor=territory.cell, survivor=a, merged=b, reason="même personne",
+                          confirmed=True)
+    notification = Notification.objects.filter(user=territory.doctor).latest("pk")
+    practitioner = Practitioner.objects.filter(user=territory.doctor).first() or \
+        Practitioner.objects.create(user=territory.doctor, last_name="Doctor", first_name="Léa",
+                                    specialty="Cardiologie")
+    assert twin.patient and waiting.patient_id is None
+    return SimpleNamespace(
+        t=territory, patient=patient, referral=referral,
+        attachment=referral.attachments.first(), appointment=appointment, imaging=imaging,
+        thread=thread, mail_attachment=thread.messages.first().attachments.first(),
+        folder=folder, letter=letter, lab=waiting, pair=pair, merge=merge,
+        notification=notification, agenda=agenda, slot=slot_on(agenda.cardio, 10, 9, 30),
+        practitioner=practitioner,
+    )
+
+
+def _url(name: str, *args) -> str:
+    return reverse(name, args=args)
+
+
+# How to build each route's URL from the world.
+URLS = {
+    "home": lambda w: _url("home"),
+    "healthz": lambda w: _url("healthz"),
+    "login": lambda w: _url("login"),
+    "logout": lambda w: _url("logout"),
+    "password_change": lambda w: _url("password_change"),
+    "password_change_done": lambda w: _url("password_change_done"),
+    "patients:search": lambda w: _url("patients:search") + "?q=dupont",
+    "patients:create": lambda w: _url("patients:create"),
+    "patients:detail": lambda w: _url("patients:detail", w.patient.pk),
+    "patients:scan": lambda w: _url("patients:scan", w.patient.pk),
+    "patients:identifier-add": lambda w: _url("patients:identifier-add", w.patient.pk),
+    "patients:emergency": lambda w: _url("patients:emergency", w.patient.pk),
+    "patients:treating-doctor": lambda w: _url("patients:treating-doctor", w.patient.pk),
+    "patients:duplicates": lambda w: _url("patients:duplicates"),
+    "patients:scan-number": lambda w: _url("patients:scan-number"),
+    "patients:duplicate": lambda w: _url("patients:duplicate", w.pair.pk),
+    "patients:merge-undo": lambda w: _url("patients:merge-undo", w.merge.pk),
+    "referrals:list": lambda w: _url("referrals:list"),
+    "referrals:new": lambda w: _url("referrals:new") + f"?patient={w.patient.pk}",
+    "referrals:inbox": lambda w: _url("referrals:inbox"),
+    "referrals:queue": lambda w: _url("referrals:queue"),
+    "referrals:detail": lambda w: _url("referrals:detail", w.referral.pk),
+    "referrals:action": lambda w: _url("referrals:action", w.referral.pk, "message"),
+    "referrals:attachment": lambda w: _url("referrals:attachment", w.referral.pk,
+                                            w.attachment.pk),
+    "directory:index": lambda w: _url("directory:index"),
+    "directory:service": lambda w: _url("directory:service", w.t.cardio.pk),
+    "directory:service_edit": lambda w: _url("directory:service_edit", w.t.cardio.pk),
+    "directory:practitioner": lambda w: _url("directory:practitioner", w.practitioner.pk),
+    "directory:practitioner_edit": lambda w: _url("directory:practitioner_edit",
+                                                   w.practitioner.pk),
+    "scheduling:search": lambda w: _url("scheduling:search"),
+    "scheduling:book": lambda w: _url("scheduling:book", w.slot.pk)
+                        + f"?patient={w.patient.pk}",
+    "scheduling:appointments": lambda w: _url("scheduling:appointments"),
+    "scheduling:appointment": lambda w: _url("scheduling:appointment", w.appointment.pk),
+    "scheduling:move": lambda w: _url("scheduling:move", w.appointment.pk),
+    "scheduling:report-file": lambda w: _url("scheduling:report-file", w.imaging.pk),
+    "scheduling:agenda": lambda w: _url("scheduling:agenda", w.agenda.cardio.pk),
+    "scheduling:open-slots": lambda w: _url("scheduling:open-slots", w.agenda.cardio.pk),
+    "scheduling:setup": lambda w: _url("scheduling:setup", w.agenda.cardio.pk),
+    "scheduling:waitlist": lambda w: _url("scheduling:waitlist", w.agenda.cardio.pk),
+    "scheduling:ical": lambda w: _url("scheduling:ical", w.agenda.cardio.pk,
+                                       w.agenda.cardio.ical_token),
+    "messaging:mailbox": lambda w: _url("messaging:mailbox"),
+    "messaging:compose": lambda w: _url("messaging:compose"),
+    "messaging:thread": lambda w: _url("messaging:thread", w.thread.pk),
+    "messaging:thread_file": lambda w: _url("messaging:thread_file", w.thread.pk),
+    "messaging:folder_create": lambda w: _url("messaging:folder_create"),
+    "messaging:folder_delete": lambda w: _url("messaging:folder_delete", w.folder.pk),
+    "messaging:attachment": lambda w: _url("messaging:attachment", w.mail_attachment.pk),
+    "messaging:letters": lambda w: _url("messaging:letters"),
+    "messaging:letter_new": lambda w: _url("messaging:letter_new"),
+    "messaging:letter": lambda w: _url("messaging:letter", w.letter.pk),
+    "labs:list": lambda w: _url("labs:list"),
+    "labs:upload": lambda w: _url("labs:upload"),
+    "labs:detail": lambda w: _url("labs:detail", w.lab.pk),
+    "notifications:centre": lambda w: _url("notifications:centre"),
+    "notifications:mark_read": lambda w: _url("notifications:mark_read"),
+    "notifications:stream": lambda w: _url("notifications:stream"),
+    "notifications:open": lambda w: _url("notifications:open", w.notification.pk),
+    "indicators:index": lambda w: _url("indicators:index"),
+    "indicators:appointments": lambda w: _url("indicators:appointments"),
+    "indicators:letters": lambda w: _url("indicators:letters"),
+}
+
+# Status on GET, per persona (PERSONAS order).
+GETS = {
+    #                            anon  gp  gp2 desk dkB  doc  pne  rad  adm  cel  nob
+    "home":                        [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "healthz":                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "login":                       [200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "logout":                      [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "password_change":             [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "password_change_done":        [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "patients:search":             [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "patients:create":             [302, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404],
+    "patients:detail":             [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "patients:scan":               [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "patients:identifier-add":     [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "patients:emergency":          [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "patients:treating-doctor":    [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "patients:duplicates":         [302, 404, 404, 200, 200, 404, 404, 404, 404, 200, 404],
+    "patients:scan-number":        [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "patients:duplicate":          [302, 404, 404, 200, 404, 404, 404, 404, 404, 200, 404],
+    "patients:merge-undo":         [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "referrals:list":              [302, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404],
+    "referrals:new":               [302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "referrals:inbox":             [302, 404, 404, 200, 200, 404, 404, 404, 404, 404, 404],
+    "referrals:queue":             [302, 404, 404, 404, 404, 200, 200, 404, 404, 404, 404],
+    "referrals:detail":            [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "referrals:action":            [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "referrals:attachment":        [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "directory:index":             [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "directory:service":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "directory:service_edit":      [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403],
+    "directory:practitioner":      [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "directory:practitioner_edit": [302, 403, 403, 403, 403, 200, 403, 403, 200, 403, 403],
+    "scheduling:search":           [302, 200, 200, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:book":             [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:appointments":     [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "scheduling:appointment":      [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:move":             [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:report-file":      [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "scheduling:agenda":           [302, 404, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:open-slots":       [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "scheduling:setup":            [302, 404, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:waitlist":         [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "scheduling:ical":             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "messaging:mailbox":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "messaging:compose":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "messaging:thread":            [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
+    "messaging:thread_file":       [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "messaging:folder_create":     [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "messaging:folder_delete":     [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "messaging:attachment":        [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
+    "messaging:letters":           [302, 200, 404, 200, 200, 200, 200, 404, 404, 404, 404],
+    "messaging:letter_new":        [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "messaging:letter":            [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "labs:list":                   [302, 200, 200, 200, 200, 404, 404, 404, 404, 200, 404],
+    "labs:upload":                 [302, 200, 200, 404, 404, 404, 404, 404, 200, 404, 404],
+    "labs:detail":                 [302, 404, 404, 200, 200, 404, 404, 404, 404, 200, 404],
+    "notifications:centre":        [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "notifications:mark_read":     [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "notifications:stream":        [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "notifications:open":          [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "indicators:index":            [302, 404, 404, 200, 200, 200, 200, 302, 200, 404, 404],
+    "indicators:appointments":     [302, 404, 404, 200, 404, 200, 404, 200, 200, 404, 404],
+    "indicators:letters":          [302, 404, 404, 200, 200, 200, 200, 404, 200, 404, 404],
+}
+
+# POST-only routes (405 on GET): status of an empty POST, per persona.
+POSTS = {
+    #                            anon  gp  gp2 desk dkB  doc  pne  rad  adm  cel  nob
+    "logout":                      [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "patients:scan":               [302, 404, 404, 302, 404, 404, 404, 404, 404, 302, 404],
+    "patients:identifier-add":     [302, 302, 404, 302, 404, 302, 404, 302, 404, 404, 404],
+    "patients:emergency":          [302, 400, 404, 400, 404, 400, 404, 400, 404, 404, 404],
+    "patients:treating-doctor":    [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "patients:scan-number":        [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "patients:merge-undo":         [302, 404, 404, 404, 404, 404, 404, 404, 404, 302, 404],
+    "referrals:action":            [302, 400, 404, 400, 404, 400, 404, 404, 404, 404, 404],
+    "scheduling:open-slots":       [302, 404, 404, 302, 404, 302, 404, 302, 404, 404, 404],
+    "scheduling:report-file":      [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "messaging:thread_file":       [302, 302, 404, 404, 404, 302, 404, 404, 404, 404, 404],
+    "messaging:folder_create":     [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "messaging:folder_delete":     [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "notifications:mark_read":     [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+}
+
+
+def _statuses(world, client, persona: str, post: bool) -> dict[str, tuple[str, int]]:
+    """{route name: (url, status)} for one persona, GET on every route (or an empty POST on
+    the POST-only ones)."""
+    out = {}
+    for name in (POSTS if post else GETS):
+        client.logout()  # afresh for each route: "logout" ends the session
+        if persona != "anonymous":
+            client.force_login(getattr(world.t, persona))
+        url = URLS[name](world)
+        response = client.post(url, {}) if post else client.get(url)
+        if persona == "anonymous" and response.status_code == 302:
+            assert response["Location"].startswith(reverse("login")), name
+        out[name] = (url, response.status_code)
+    return out
+
+
+def test_every_route_has_an_access_rule():
+    names = _route_names()
+    missing = sorted(n for n in names if n not in GETS and not _elsewhere(n))
+    assert not missing, ("routes with no access rule (GETS in parcours/core/tests/"
+                         f"test_routes_access.py): {missing}")
+    post_only = sorted(n for n, row in GETS.items() if set(row) == {405} - {302}
+                       and n not in POSTS)
+    assert not post_only, f"POST-only routes missing from POSTS: {post_only}"
+    stale = sorted((set(GETS) | set(POSTS) | set(URLS)) - set(names))
+    assert not stale, f"the tables name routes that no longer exist: {stale}"
+    assert set(URLS) == set(GETS), "every route in GETS needs its URL builder in URLS"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_route_for_every_persona(persona, world, client):
+    i = PERSONAS.index(persona)
+    wrong = []
+    for post, table in ((False, GETS), (True, POSTS)):
+        for name, (url, status) in _statuses(world, client, persona, post).items():
+            if status != table[name][i]:
+                wrong.append(f"{'POST' if post else 'GET'} {name} {url}: {status}, "
+                             f"expected {table[name][i]}")
+    assert not wrong, f"as {persona}:\n" + "\n".join(wrong)
