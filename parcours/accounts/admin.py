@@ -15,7 +15,7 @@ class ParcoursUserAdmin(UserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "last_name", "first_name", "email", "is_active"]
     search_fields = ["username", "last_name", "first_name", "email", "rpps"]
-    fieldsets = UserAdmin.fieldsets + (
+    fieldsets = tuple(UserAdmin.fieldsets or ()) + (
         ("Parcours", {"fields": ("title", "rpps", "phone", "email_notifications")}),
     )
 

@@ -388,6 +388,7 @@ def _verify_checkpoints(report: AuditReport, external: str | Path | None, now: d
     records = iter(_external_records(path) if copied and path.exists() else ())
     if copied:
         report.external = 0
+    external_seen = 0
     record = next(records, None)
 
     def missing_from_database(rec):
@@ -409,20 +410,22 @@ def _verify_checkpoints(report: AuditReport, external: str | Path | None, now: d
             continue
         while record is not None and int(record["seq"]) < cp.seq:
             missing_from_database(record)
-            report.external += 1
+            external_seen += 1
             record = next(records, None)
         if record is not None and int(record["seq"]) == cp.seq:
             mine = checkpoint_record(cp)
             if mine != {k: record.get(k) for k in mine}:
                 report.add(f"checkpoint {cp.seq} differs from the external copy (rewritten)")
-            report.external += 1
+            external_seen += 1
             record = next(records, None)
         elif cp.at < now - grace:
             report.add(f"checkpoint {cp.seq} is not in the external copy {path}")
     while record is not None:
         missing_from_database(record)
-        report.external += 1
+        external_seen += 1
         record = next(records, None)
+    if copied:
+        report.external = external_seen
 
 
 def _external_records(path: Path):

@@ -54,4 +54,4 @@ def _flush_past_audit_guards(self, sql_list):
 def install_flush_hook() -> None:
     """Route ``execute_sql_flush`` (defined once, on the base operations class, in Django 5.2)
     through ``_flush_past_audit_guards``. Idempotent."""
-    BaseDatabaseOperations.execute_sql_flush = _flush_past_audit_guards
+    BaseDatabaseOperations.execute_sql_flush = _flush_past_audit_guards  # type: ignore[method-assign]

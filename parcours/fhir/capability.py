@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .resources import REGISTRY
 
 PARAM_DEFINITIONS = "http://hl7.org/fhir/SearchParameter"
@@ -10,7 +12,7 @@ PARAM_DEFINITIONS = "http://hl7.org/fhir/SearchParameter"
 def capability_statement(base: str) -> dict:
     resources = []
     for rtype in REGISTRY.values():
-        entry = {
+        entry: dict[str, Any] = {
             "type": rtype.name,
             "documentation": rtype.doc,
             "interaction": [{"code": code} for code in rtype.interactions],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 
 # HTTP status → OperationOutcome.issue.code (http://hl7.org/fhir/issue-type)
@@ -31,7 +33,8 @@ class FhirError(Exception):
         self.status = status
         self.headers = headers or {}
         if issues is None:
-            issue = {"severity": "error", "code": code or ISSUE_CODES.get(status, "processing"),
+            issue: dict[str, Any] = {
+                "severity": "error", "code": code or ISSUE_CODES.get(status, "processing"),
                      "diagnostics": diagnostics}
             if expression:
                 issue["expression"] = expression
@@ -51,8 +54,11 @@ def from_validation_error(exc: ValidationError, *, field_paths: dict[str, str],
     if hasattr(exc, "error_dict"):
         for field, messages in exc.message_dict.items():
             for message in messages:
-                issue = {"severity": "error", "code": "business-rule" if status == 422
-                         else ISSUE_CODES.get(status, "processing"), "diagnostics": message}
+                issue: dict[str, Any] = {
+                    "severity": "error",
+                    "code": "business-rule" if status == 422
+                    else ISSUE_CODES.get(status, "processing"),
+                    "diagnostics": message}
                 if field in field_paths:
                     issue["expression"] = [field_paths[field]]
                 issues.append(issue)

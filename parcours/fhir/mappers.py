@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from parcours.directory.models import HospitalService, Organisation, Practitioner, PractitionerRole
 from parcours.patients.models import Patient
@@ -30,7 +32,7 @@ class Ctx:
 
 # --- the referral workflow seen as a Task (docs/fhir.md, "Task status") ---------------------
 
-TASK_STATUS = {
+TASK_STATUS: dict[str, str] = {
     Status.SUBMITTED: "requested",
     Status.RECEIVED: "received",
     Status.ASSIGNED: "accepted",
@@ -40,7 +42,7 @@ TASK_STATUS = {
     Status.DECLINED: "rejected",
     Status.CANCELLED: "cancelled",
 }
-BUSINESS_STATUS = {
+BUSINESS_STATUS: dict[str, str] = {
     Status.SUBMITTED: "submitted",
     Status.RECEIVED: "received",
     Status.ASSIGNED: "assigned",
@@ -50,7 +52,7 @@ BUSINESS_STATUS = {
     Status.DECLINED: "declined",
     Status.CANCELLED: "cancelled",
 }
-SERVICE_REQUEST_STATUS = {
+SERVICE_REQUEST_STATUS: dict[str, str] = {
     Status.SUBMITTED: "active",
     Status.RECEIVED: "active",
     Status.ASSIGNED: "active",
@@ -79,7 +81,7 @@ def _clean(resource: dict) -> dict:
     return {k: v for k, v in resource.items() if v not in (None, "", [], {})}
 
 
-def coding(system: str, code: str, display: str = "") -> dict:
+def coding(system: str, code: str, display: str | Promise = "") -> dict:
     return _clean({"system": system, "code": code, "display": str(display) if display else ""})
 
 
@@ -215,7 +217,7 @@ def practitioner_role(role: PractitionerRole, ctx: Ctx) -> dict:
         "practitioner": reference("Practitioner", p.pk, str(p)),
         "organization": reference("Organization", role.organisation_id, role.organisation.name),
         "healthcareService": [reference("HealthcareService", role.service_id,
-                                        role.service.name)] if role.service_id else [],
+                                        role.service.name)] if role.service else [],
         "code": [{"text": role.function}] if role.function else [],
         "specialty": [{"text": role.specialty or p.specialty}]
         if (role.specialty or p.specialty) else [],
@@ -262,7 +264,8 @@ def identity_reliability(p: Patient) -> dict:
 
 
 def patient(p: Patient, ctx: Ctx) -> dict:
-    identifiers = [{"use": "secondary", "system": codes.PATIENT_ID, "value": str(p.pk)}]
+    identifiers: list[dict[str, Any]] = [
+        {"use": "secondary", "system": codes.PATIENT_ID, "value": str(p.pk)}]
     if p.ins_nir:
         system, type_code = ins_system(p.ins_nir, p.ins_kind)
         identifiers.insert(0, {"use": "official",
@@ -276,7 +279,7 @@ def patient(p: Patient, ctx: Ctx) -> dict:
             else None,
             "system": ident.system, "value": ident.value,
             "assigner": reference("Organization", ident.organisation_id,
-                                  ident.organisation.name) if ident.organisation_id else None}))
+                                  ident.organisation.name) if ident.organisation else None}))
     # FR Core: the first birth given name in ``given``, the whole list ("PIERRE YVES") in the
     # birth-list-given-name extension, never cut.
     names = [_clean({"use": "official", "family": p.birth_name,
@@ -373,7 +376,7 @@ def _status_reason(r: Referral) -> str:
 
 
 def task(r: Referral, ctx: Ctx) -> dict:
-    outputs = []
+    outputs: list[dict[str, Any]] = []
     if r.status in (Status.ANSWERED, Status.TAKEN_IN_CHARGE) and r.answer_kind:
         outputs.append({"type": {"coding": [coding(codes.TASK_OUTPUT_TYPE, "answer-kind")]},
                         "valueCoding": coding(codes.ANSWER_KIND, r.answer_kind,
@@ -421,7 +424,7 @@ def task(r: Referral, ctx: Ctx) -> dict:
 
 def communication(m: ReferralMessage, ctx: Ctx) -> dict:
     r = m.referral
-    payload = [{"contentString": m.body}]
+    payload: list[dict[str, Any]] = [{"contentString": m.body}]
     payload += [{"contentAttachment": attachment(a, ctx)} for a in m.attachments.all()]
     return _clean({
         "resourceType": "Communication",

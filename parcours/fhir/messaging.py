@@ -8,6 +8,7 @@ holds is served without its content, flagged, never silently.
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -33,15 +34,18 @@ def letters_for(user) -> QuerySet:
 
 
 def document_reference(letter: DischargeLetter, ctx: Ctx) -> dict:
-    opened = message_open(letter.message)
-    content = []
+    message = letter.message
+    if message is None:  # letters_for() returns sent letters only: each has its message
+        raise ValueError(f"discharge letter {letter.pk} has not been sent")
+    opened = message_open(message)
+    content: list[dict[str, Any]] = []
     if opened.valid:
         if opened.body.strip():
             content.append({"attachment": {
                 "contentType": "text/plain; charset=utf-8", "language": "fr",
                 "data": base64.b64encode(opened.body.encode()).decode(),
                 "title": "Lettre de liaison", "creation": instant(letter.sent_at)}})
-        for att in letter.message.attachments.all():
+        for att in message.attachments.all():
             data = attachment_read(att)
             if data is None:
                 continue
@@ -67,7 +71,7 @@ def document_reference(letter: DischargeLetter, ctx: Ctx) -> dict:
         "custodian": reference("Organization", letter.service.hospital_id,
                                letter.service.hospital.name),
         "description": f"{letter.service.name} — sortie le "
-                       f"{instant(letter.discharged_at)[:10]}",
+                       f"{(instant(letter.discharged_at) or '')[:10]}",
         "content": content,
         "context": _clean({"period": period}),
     })
@@ -127,7 +131,7 @@ def is_mail_search(query) -> bool:
 
 def mail_communication(m, ctx: Ctx) -> dict:
     opened = message_open(m)
-    payload = []
+    payload: list[dict[str, Any]] = []
     if opened.valid:
         if opened.body.strip():
             payload.append({"contentString": opened.body})

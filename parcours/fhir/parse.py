@@ -11,6 +11,7 @@ import base64
 import binascii
 import copy
 from datetime import date
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.dateparse import parse_datetime
@@ -455,7 +456,7 @@ def owner_target(owner: dict | None):
 
 def answer_args(task: dict) -> dict:
     """Task.output → referral_answer(answer_kind, text, proposed_at)."""
-    args = {"answer_kind": "", "text": "", "proposed_at": None}
+    args: dict[str, Any] = {"answer_kind": "", "text": "", "proposed_at": None}
     for out in task.get("output") or []:
         code = next((c.get("code") for c in (out.get("type") or {}).get("coding") or []
                      if c.get("system") == codes.TASK_OUTPUT_TYPE), None)

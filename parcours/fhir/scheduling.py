@@ -36,7 +36,7 @@ FR_CORE = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
 ACT_SYSTEM = f"{codes.CANONICAL}/CodeSystem/act"
 POOL_SYSTEM = f"{codes.CANONICAL}/CodeSystem/slot-pool"
 APPOINTMENT_ID = f"{codes.CANONICAL}/sid/appointment"
-SLOT_STATUS = {Slot.Status.FREE: "free", Slot.Status.BUSY: "busy",
+SLOT_STATUS: dict[str, str] = {Slot.Status.FREE: "free", Slot.Status.BUSY: "busy",
                Slot.Status.BLOCKED: "busy-unavailable"}
 APPOINTMENT_STATUS = {s: s for s in Appointment.Status.values}  # same codes as FHIR
 
@@ -46,11 +46,12 @@ def _act_concept(act) -> dict:
 
 
 def _actors(s: Schedule) -> list[dict]:
-    actors = []
-    if s.service_id:
+    actors: list[dict] = []
+    if s.service:  # a null foreign key reads as None without a query
         actors.append(reference("HealthcareService", s.service_id, s.service.name))
-    if s.practitioner_id:
-        actors.append(user_reference(s.practitioner))
+    practitioner = user_reference(s.practitioner) if s.practitioner_id else None
+    if practitioner:
+        actors.append(practitioner)
     if s.device:
         actors.append({"type": "Device", "display": s.get_device_display()})
     actors.append(reference("Organization", s.organisation_id, s.organisation.name))
@@ -82,7 +83,7 @@ def slot(s: Slot, ctx: Ctx) -> dict:
         "status": SLOT_STATUS[s.status],
         "start": instant(s.start),
         "end": instant(s.end),
-        "comment": s.get_pool_display() + (f" : {s.partner.name}" if s.partner_id else ""),
+        "comment": s.get_pool_display() + (f" : {s.partner.name}" if s.partner else ""),
         "extension": [{"url": f"{codes.CANONICAL}/StructureDefinition/slot-pool",
                        "valueCoding": coding(POOL_SYSTEM, s.pool, s.get_pool_display())}],
     })
@@ -95,7 +96,7 @@ def appointment(a: Appointment, ctx: Ctx) -> dict:
         {"actor": user_reference(a.prescriber), "required": "information-only",
          "status": "accepted"},
     ]
-    if a.schedule.service_id:
+    if a.schedule.service:
         participants.append({"actor": reference("HealthcareService", a.schedule.service_id,
                                                 a.schedule.service.name),
                              "required": "required", "status": "accepted"})

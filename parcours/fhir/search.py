@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -230,6 +231,8 @@ def paginate(qs: QuerySet | None, query, plan: SearchPlan | None = None) -> Page
         raise FhirError(400, "« _total » vaut none, estimate ou accurate.")
     # One extra row tells whether a next page exists without counting.
     if plan is None:
+        if qs is None:
+            raise ValueError("paginate needs a queryset or a plan")
         plan = SearchPlan(fetch=lambda start, limit: list(qs[start:start + limit]),
                           count=qs.count)
     rows = plan.fetch(offset, count + 1) if count else []
@@ -255,7 +258,7 @@ def bundle(*, resource_type: str, base: str, query, entries: list[dict], page: P
         links.append(link("next", offset + count))
     if offset > 0:
         links.append(link("previous", max(0, offset - count)))
-    result = {"resourceType": "Bundle", "type": "searchset"}
+    result: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
     if page.total is not None:
         result["total"] = page.total
     result["link"] = links

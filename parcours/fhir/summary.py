@@ -173,10 +173,10 @@ def _resolve_patient(user, source, resource: dict, where: str):
         return patient, local
     if ins_value:
         data = _patient_form_data(resource)
+        born = _when(resource.get("birthDate"))
         query = Identity(birth_name=ins_form(data["birth_name"]),
                          given_names=ins_form(data["birth_given_names"]),
-                         birth_date=_when(resource.get("birthDate")).date()
-                         if resource.get("birthDate") else None,
+                         birth_date=born.date() if born else None,
                          sex=GENDER_TO_SEX.get(resource.get("gender", ""), ""),
                          birthplace=data["birthplace_insee"], ins=ins_value,
                          ins_kind=ins_kind(ins_value))

@@ -8,6 +8,7 @@ import functools
 import json
 import logging
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import transaction
@@ -441,7 +442,7 @@ def _create_communication(request, rtype, body):
 
 def _parameters(body) -> dict:
     body = parse.validate_structure(body, "Parameters")
-    args = {"resource": None, "onlyCertainMatches": False, "count": None}
+    args: dict[str, Any] = {"resource": None, "onlyCertainMatches": False, "count": None}
     for param in body.get("parameter") or []:
         name = param.get("name")
         if name == "resource":

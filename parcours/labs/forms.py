@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from parcours.lib.ins import normalise_nir
@@ -13,7 +14,9 @@ BINARY_MAGIC = {b"%PDF": "PDF", b"PK\x03\x04": "ZIP", b"\x89PNG": "PNG", b"\xff\
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(label=_("Fichiers de résultats (HPRIM, HL7)"), required=True,
+    # The metaclass moves declared fields into base_fields: no clash with BaseForm.files.
+    files = MultipleFileField(  # type: ignore[assignment]
+                              label=_("Fichiers de résultats (HPRIM, HL7)"), required=True,
                               widget=MultipleFileInput(attrs={"accept": ".hpr,.hpm,.hl7,.txt,"
                                                                         ".HPR,.HPM,.HL7,.TXT"}),
                               help_text=_("Plusieurs fichiers possibles ; 2 Mo au plus "
@@ -40,7 +43,7 @@ class UploadForm(forms.Form):
         return accepted
 
     @staticmethod
-    def _refusal(f) -> str:
+    def _refusal(f) -> str | Promise:
         if f.size > MAX_FILE_BYTES:
             return _("le fichier dépasse 2 Mo.")
         head = f.read(8)

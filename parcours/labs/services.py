@@ -97,8 +97,8 @@ def prescriber_for_code(code: str) -> User | None:
                    .values_list("user_id", flat=True))
         ids |= set(Practitioner.objects.filter(national_id="0" + adeli, user__is_active=True)
                    .values_list("user_id", flat=True))
-    ids.discard(None)
-    return User.objects.get(pk=ids.pop()) if len(ids) == 1 else None
+    found = {i for i in ids if i is not None}
+    return User.objects.get(pk=found.pop()) if len(found) == 1 else None
 
 
 # --- the patient ------------------------------------------------------------------------------

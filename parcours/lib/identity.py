@@ -59,6 +59,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import token_sort_ratio
@@ -143,8 +144,9 @@ def weights() -> Weights:
     """The weights estimated by ``bench/identity_weights.py`` (``identity_weights.py``)."""
     from .identity_weights import ESTIMATE as data
 
-    return Weights.from_mu(data["prior"], data["m"], data["u"],
-                           data.get("probable", PROBABLE))
+    table = cast(dict[str, Any], data)  # a generated literal: its shape is the estimator's
+    return Weights.from_mu(float(table["prior"]), table["m"], table["u"],
+                           float(table.get("probable", PROBABLE)))
 
 
 # --- blocking keys ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from .models import (
 # matricule. Apps above ``patients`` (labs: waiting results with the same INS attach by
 # themselves) append a callable ``hook(*, actor, patient)`` in their ``AppConfig.ready()``:
 # ``patients`` may not import them (conventions.md, "Apps import downward only").
-IDENTITY_HOOKS: list[Callable[..., None]] = []
+IDENTITY_HOOKS: list[Callable[..., object]] = []
 
 
 # Called, in the same transaction, when a professional opens a « bris de glace » access:

@@ -7,7 +7,7 @@ Values are stripped before they are sliced (issue 12: OBX-14 " 19980729155700" i
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from .model import LabParseError
@@ -74,10 +74,14 @@ def parse_datetime(value: str, line: int, what: str) -> datetime | None:
         if value[:8].isdigit() and len(value) > 8:
             raise _refuse(value, line, what)
         day = parse_date(value, line, what)
+        if day is None:
+            raise _refuse(value, line, what)
         return datetime(day.year, day.month, day.day, tzinfo=PARIS)
     digits, hour, minute, _second, sign, off_h, off_m = match.groups()
     day = parse_date(digits, line, what)
-    tz = PARIS
+    if day is None:
+        raise _refuse(value, line, what)
+    tz: tzinfo = PARIS
     if sign:
         offset = timedelta(hours=int(off_h), minutes=int(off_m))
         if offset > timedelta(hours=14) or int(off_m) >= 60:

@@ -54,7 +54,7 @@ def _split_code(value: str) -> tuple[str, str]:
 def _chunks(lines: list[str]) -> list[tuple[int, list[str], bool]]:
     """(first line number, lines, closed by ****FIN****) of each report of the file."""
     chunks: list[tuple[int, list[str], bool]] = []
-    start, current = 1, []
+    start, current = 1, list[str]()
     for n, line in enumerate(lines, start=1):
         mark = _marker(line)
         if mark in ("FIN", "FINFICHIER"):

@@ -146,7 +146,10 @@ def _patient(f: list[str], n: int, comps: str, header: dict[str, str]) -> LabRep
                            used_name=name[0] if birth_name and name[0] != birth_name else "",
                            birth_date=parse_date(_get(f, 7), n, "date de naissance"),
                            sex={"F": "F", "M": "M", "I": "I", "A": "I", "O": "I"}.get(sex, "")),
-        file_number=_get(f, 3), **header)
+        file_number=_get(f, 3), lab_code=header.get("lab_code", ""),
+        lab_name=header.get("lab_name", ""),
+        prescriber_code=header.get("prescriber_code", ""),
+        prescriber_name=header.get("prescriber_name", ""))
     if not report.patient.family:
         raise LabParseError(n, "nom du patient absent")
     return report

@@ -30,7 +30,8 @@ def declared_charset(data: bytes) -> str:
     head = data[:65536].lstrip(b"\x0b\r\n \t")
     if head[:3] in (b"FHS", b"BHS", b"MSH"):
         start = head.find(b"MSH")
-        line = _FIRST_LINE.match(head, start).group(0) if start >= 0 else b""
+        found = _FIRST_LINE.match(head, start) if start >= 0 else None
+        line = found.group(0) if found else b""
         if len(line) < 8:
             return ""
         sep = line[3:4]
@@ -41,7 +42,8 @@ def declared_charset(data: bytes) -> str:
         value = fields[17].split(enc[1:2])[0].split(enc[0:1])[0]
         return value.decode("latin-1").strip()
     if head[:1] == b"H" and len(head) > 2 and not head[1:2].isalnum():
-        fields = _FIRST_LINE.match(head).group(0).split(head[1:2])
+        first = _FIRST_LINE.match(head)  # matches always (possibly empty)
+        fields = (first.group(0) if first else b"").split(head[1:2])
         # H.13 "version~…" (its later components) and any field after H.14.
         version = re.split(rb"[~^\\&]", fields[12])[1:] if len(fields) > 12 else []
         for value in [*version, *fields[14:]]:
