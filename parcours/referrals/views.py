@@ -216,7 +216,9 @@ def _detail_context(request, referral, bound: dict | None = None) -> dict:
 def referral_detail(request, pk):
     referral = access_referral(request.user, pk)
     audit_log(user=request.user, action="read", obj=referral, patient_id=referral.patient_id)
-    services.referral_mark_answer_read(user=request.user, referral=referral)
+    if not request.GET.get("fragment"):
+        # Opened by the GP, not refreshed live in a tab she may not be looking at.
+        services.referral_mark_answer_read(user=request.user, referral=referral)
     template = "referrals/_live.html" if request.GET.get("fragment") else "referrals/detail.html"
     return render(request, template, _detail_context(request, referral))
 
