@@ -318,8 +318,14 @@ def referral_action(request, pk, action):
             for error in form.non_field_errors() or [_("Cette action n'est plus possible.")]:
                 messages.error(request, error)
             return redirect("referrals:detail", pk=referral.pk)
-        context = _detail_context(request, referral)
-        context["lost"] = {"action": action, "fields": kept, "errors": form.non_field_errors(),
+        bound = {}
+        if action != "message" and "message" in allowed_actions(request.user, referral):
+            # The thread is still open: the text goes back into a form, ready to be sent as
+            # a message once reread.
+            bound["message"] = MessageForm(initial={"body": "\n\n".join(t for _, t in kept)})
+        context = _detail_context(request, referral, bound=bound)
+        context["lost"] = {"in_message": bool(bound), "action": action, "fields": kept,
+                           "errors": form.non_field_errors(),
                            "event": referral.events.exclude(to_status="")
                            .select_related("actor").order_by("-at", "-id").first()}
         audit_log(user=request.user, action="read", obj=referral,

@@ -91,8 +91,8 @@ def test_browser_request_journey_with_preview_and_live_hospital_pages(size, serv
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
-    from parcours.accounts.models import Membership, Role
     from conftest import _user
+    from parcours.accounts.models import Membership, Role
 
     # The lists left open belong to colleagues of the people who act: the desk's second
     # nurse and the service head (an actor's own action is not pushed back to them).

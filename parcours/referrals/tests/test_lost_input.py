@@ -64,3 +64,21 @@ def test_an_empty_form_on_a_closed_request_just_says_why(territory, make_referra
     client.force_login(territory.desk)
     response = _post(client, referral, "acknowledge", {})
     assert response.status_code == 302
+
+
+def test_answer_lost_to_a_colleagues_answer_goes_into_the_message_form(territory,
+                                                                       make_referral, client):
+    from parcours.referrals.services import referral_answer
+
+    referral = make_referral()
+    referral_answer(actor=territory.head, referral=referral, answer_kind="advice",
+                    text="Avis du chef de service")
+    client.force_login(territory.doctor)
+    response = _post(client, referral, "answer", {"answer_kind": "advice",
+                                                  "text": "Mon avis à moi, plus détaillé"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Pr Head TEST" in body  # who answered first
+    assert "recopiée dans le champ « Message »" in body
+    thread = body[body.index('id="thread"'):]
+    assert "Mon avis à moi, plus détaillé</textarea>" in thread
