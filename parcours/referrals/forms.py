@@ -145,3 +145,15 @@ class InboxFilterForm(forms.Form):
 
 class AcknowledgeForm(forms.Form):
     """No field: the desk says it has the request in hand."""
+
+
+class GpListFilterForm(forms.Form):
+    """The GP's list: by status, and by patient (name in any case or accent, birth date)."""
+
+    q = forms.CharField(label=_("Patient"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search",
+                                                      "placeholder": _("Nom du patient")}))
+    born = forms.DateField(label=_("Né(e) le"), required=False, widget=DateInput(),
+                           input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    status = forms.ChoiceField(label=_("Statut"), required=False,
+                               choices=[("", _("Tous")), *Status.choices])

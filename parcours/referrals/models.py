@@ -51,6 +51,8 @@ class Referral(models.Model):
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+",
                                     verbose_name=_("répondue par"))
+    # When the requesting GP first opened the answer: the GP's list puts unread answers first.
+    answer_read_at = models.DateTimeField(_("réponse lue le"), null=True, blank=True)
     close_reason = models.TextField(_("motif"), blank=True)
 
     class Meta:

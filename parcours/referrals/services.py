@@ -7,7 +7,7 @@ The workflow itself is the transition table in workflow.py; ``_move`` refuses an
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,6 +23,8 @@ from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.models import HospitalService, ServiceDelay
 from parcours.lib.sla import add_delay
 from parcours.lib.uploads import check_upload
+from parcours.notifications.broker import publish
+from parcours.notifications.models import Notification
 from parcours.notifications.services import notify
 
 from .access import allowed_actions
@@ -45,6 +47,20 @@ class TransitionError(ValidationError):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+# A wished window or a proposed date further than this is a typing slip (« 31/12/9999 »), not a
+# plan: nobody books a consultation or an admission more than two years ahead (issue 14, bug 12).
+MAX_AHEAD = timedelta(days=730)
+
+
+def _too_far(value: date | datetime, today: date) -> bool:
+    day = timezone.localtime(value).date() if isinstance(value, datetime) else value
+    return day > today + MAX_AHEAD
+
+
+def _far_message() -> str:
+    return _("Cette date est à plus de deux ans : vérifiez l'année saisie.")
+
 
 def delay_for(service: HospitalService, kind: str) -> tuple[int, bool]:
     """(hours, counted in working days) for this service and kind of request."""
@@ -87,6 +103,31 @@ def _title(referral: Referral, what: str) -> str:
     # No patient name in titles: titles also go out by e-mail.
     return _("Demande %(reference)s (%(kind)s) : %(what)s") % {
         "reference": referral.reference, "kind": referral.get_kind_display(), "what": what}
+
+
+def _live_touch(referral: Referral, *, actor, what: str, notified: Iterable = (),
+                hospital_id: int | None = None, service_id: int | None = None) -> int:
+    """Tell the hospital-side people who watch this request (the desk of its hospital, the
+    doctors of its service) that it changed, so that their open inbox, queue or request page
+    update live (issue 14, bug 7). Call inside the action's transaction.
+
+    The rows go out through the notification stream like any notification, but are created
+    already read and without e-mail: a colleague's move is not a task for you, so it must
+    neither raise the unread badge nor fill mailboxes. People already notified by the action
+    (``notified``) and the actor are skipped. Returns the number of rows written."""
+    skip = {getattr(u, "pk", None) for u in notified} | {actor.pk if actor else None}
+    watchers = {u.pk: u for u in [*desk_users(hospital_id or referral.hospital_id),
+                                  *service_doctors(service_id or referral.service_id)]}
+    now = timezone.now()
+    rows = [Notification(user=u, kind="referral_update", title=_title(referral, what)[:200],
+                         url=_url(referral), referral=referral, read_at=now,
+                         email_wanted=False)
+            for pk, u in sorted(watchers.items()) if pk not in skip]
+    if rows:
+        Notification.objects.bulk_create(rows)
+        user_ids = [row.user_id for row in rows]
+        transaction.on_commit(lambda: publish(user_ids))
+    return len(rows)
 
 
 def _lock(referral: Referral | int) -> Referral:
@@ -196,11 +237,18 @@ def referral_submit(*, author, patient, service: HospitalService, kind: str, que
     if not service.accepts_requests or not service.hospital.active:
         errors["service"] = _("Ce service ne reçoit pas de demandes par la plateforme.")
     if kind in KINDS_WITH_WINDOW:
+        today = timezone.localdate()
+        if wished_from and wished_from < today:
+            errors["wished_from"] = _("Cette date est déjà passée : la période souhaitée "
+                                      "commence au plus tôt aujourd'hui.")
+        elif wished_from and _too_far(wished_from, today):
+            errors["wished_from"] = _far_message()
         if wished_from and wished_until and wished_until < wished_from:
             errors["wished_until"] = _("La fin de la période souhaitée précède son début.")
-        today = timezone.localdate()
-        if wished_until and wished_until < today:
+        elif wished_until and wished_until < today:
             errors["wished_until"] = _("La période souhaitée est déjà passée.")
+        elif wished_until and _too_far(wished_until, today):
+            errors["wished_until"] = _far_message()
     else:
         wished_from = wished_until = None
     if errors:
@@ -230,6 +278,8 @@ def referral_submit(*, author, patient, service: HospitalService, kind: str, que
                              % {"service": service.name}),
                body=f"{patient.display_name} — {question.strip()[:200]}",
                url=_url(referral), referral=referral, exclude=author)
+        _live_touch(referral, actor=author, what=_("nouvelle demande"),
+                    notified=desk_users(service.hospital_id))
         return referral
 
     return _run(action)
@@ -248,6 +298,8 @@ def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
         notify(users=[*_hospital_side(r), *desk_users(r.hospital_id)],
                kind="referral_cancelled", title=_title(r, _("annulée par le médecin de ville")),
                body=reason.strip(), url=_url(r), referral=r, exclude=actor)
+        _live_touch(r, actor=actor, what=_("annulée par le médecin de ville"),
+                    notified=[*_hospital_side(r), *desk_users(r.hospital_id)])
         return r
 
     return _run(action)
@@ -268,6 +320,7 @@ def referral_provide_info(*, actor, referral: Referral, body: str, files=()) -> 
         notify(users=_hospital_side(r), kind="referral_info_provided",
                title=_title(r, _("complément apporté par le médecin de ville")),
                body=body.strip()[:300], url=_url(r), referral=r, exclude=actor)
+        _live_touch(r, actor=actor, what=_("complément apporté"), notified=_hospital_side(r))
         return r
 
     return _run(action)
@@ -282,6 +335,8 @@ def referral_take_in_charge(*, actor, referral: Referral, note: str = "") -> Ref
         notify(users=[r.author, *_hospital_side(r)], kind="referral_taken_in_charge",
                title=_title(r, _("patient pris en charge")), body=(note or "").strip(),
                url=_url(r), referral=r, exclude=actor)
+        _live_touch(r, actor=actor, what=_("patient pris en charge"),
+                    notified=[r.author, *_hospital_side(r)])
         return r
 
     return _run(action)
@@ -299,6 +354,8 @@ def referral_acknowledge(*, actor, referral: Referral) -> Referral:
         notify(users=[r.author], kind="referral_received",
                title=_title(r, _("prise en compte par la cellule parcours")),
                url=_url(r), referral=r, exclude=actor)
+        _live_touch(r, actor=actor, what=_("prise en compte par %(who)s")
+                    % {"who": actor.display_name})
         return r
 
     return _run(action)
@@ -326,6 +383,8 @@ def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
                title=_title(r, _("attribuée à %(doctor)s") % {"doctor": doctor.display_name}),
                url=_url(r), referral=r,
                exclude=actor)
+        _live_touch(r, actor=actor, what=_("attribuée à %(doctor)s")
+                    % {"doctor": doctor.display_name}, notified=[doctor])
         return r
 
     return _run(action)
@@ -344,6 +403,9 @@ def referral_redirect(*, actor, referral: Referral, service: HospitalService,
         if not service.accepts_requests:
             raise ValidationError({"service": _("Ce service ne reçoit pas de demandes.")})
         old_service = r.service
+        # The old service's desk and doctors see the request leave their lists.
+        _live_touch(r, actor=actor, what=_("réorientée vers %(service)s") % {"service": service},
+                    hospital_id=r.hospital_id, service_id=r.service_id)
         r.service = service
         r.hospital_id = service.hospital_id
         r.assigned_to = None
@@ -359,6 +421,8 @@ def referral_redirect(*, actor, referral: Referral, service: HospitalService,
                title=_title(r, _("réorientée vers %(service)s") % {"service": service}),
                body=reason.strip(),
                url=_url(r), referral=r, exclude=actor)
+        _live_touch(r, actor=actor, what=_("nouvelle demande (réorientée)"),
+                    notified=desk_users(service.hospital_id))
         return r
 
     return _run(action)
@@ -377,6 +441,7 @@ def referral_request_info(*, actor, referral: Referral, question: str) -> Referr
         notify(users=[r.author], kind="referral_info_requested",
                title=_title(r, _("complément d'information demandé")), body=question.strip(),
                url=_url(r), referral=r, exclude=actor)
+        _live_touch(r, actor=actor, what=_("complément demandé au médecin de ville"))
         return r
 
     return _run(action)
@@ -394,6 +459,7 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
               fields=["close_reason"])
         notify(users=[r.author], kind="referral_declined", title=_title(r, _("refusée")),
                body=reason.strip(), url=_url(r), referral=r, exclude=actor)
+        _live_touch(r, actor=actor, what=_("refusée"))
         return r
 
     return _run(action)
@@ -414,6 +480,8 @@ def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
             errors["proposed_at"] = _("Indiquez la date proposée.")
         elif proposed_at < timezone.now():
             errors["proposed_at"] = _("La date proposée est déjà passée.")
+        elif _too_far(proposed_at, timezone.localdate()):
+            errors["proposed_at"] = _far_message()
     else:
         proposed_at = None
     if errors:
@@ -428,6 +496,7 @@ def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
         r.answer_date = proposed_at
         r.answered_at = now
         r.answered_by = actor
+        r.answer_read_at = None
         if r.assigned_to_id is None:
             r.assigned_to = actor
         _attach(r, files, actor=actor, part=ReferralAttachment.Part.ANSWER)
@@ -435,11 +504,13 @@ def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
               details={"answer_kind": answer_kind,
                        "proposed_at": proposed_at.isoformat() if proposed_at else ""},
               fields=["answer_kind", "answer_text", "answer_date", "answered_at",
-                      "answered_by", "assigned_to"])
+                      "answered_by", "answer_read_at", "assigned_to"])
         notify(users=[r.author], kind="referral_answered",
                title=_title(r, _("réponse reçue — %(kind)s")
                             % {"kind": AnswerKind(answer_kind).label}),
                body=text.strip()[:300], url=_url(r), referral=r, exclude=actor)
+        _live_touch(r, actor=actor, what=_("répondue par %(who)s")
+                    % {"who": actor.display_name})
         return r
 
     return _run(action)
@@ -464,9 +535,27 @@ def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> R
                title=_title(r, _("nouveau message de %(author)s")
                             % {"author": actor.display_name}),
                body=body.strip()[:300], url=_url(r), referral=r, exclude=actor)
+        _live_touch(r, actor=actor, what=_("nouveau message"),
+                    notified=[r.author, *_hospital_side(r)])
         return message
 
     return _run(action)
+
+
+def referral_mark_answer_read(*, user, referral: Referral) -> bool:
+    """The author has the answer in front of her: it leaves the top of her list.
+
+    Takes the viewer and the referral (already access-checked); returns True if this view is
+    the first read of the answer. Anyone else's view changes nothing. One conditional UPDATE,
+    so two tabs opened at once record the first read only once."""
+    if referral.author_id != user.pk or referral.answered_at is None or \
+            referral.answer_read_at is not None:
+        return False
+    now = timezone.now()
+    updated = Referral.objects.filter(pk=referral.pk, answer_read_at__isnull=True,
+                                      answered_at__isnull=False).update(answer_read_at=now)
+    referral.answer_read_at = now
+    return bool(updated)
 
 
 # --- the 48-hour clock ------------------------------------------------------------------------

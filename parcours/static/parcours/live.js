@@ -89,3 +89,15 @@
     body.dataset.lastId = n.id;
   });
 })();
+
+// ==== Referrals (issue 14): attachment previews load only when opened (each load is an
+// audited read), and survive the live refresh of the request page (delegated listener). ====
+(function () {
+  "use strict";
+  document.addEventListener("toggle", function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches("details[data-preview]") || !box.open) { return; }
+    var media = box.querySelector("[data-src]");
+    if (media && !media.getAttribute("src")) { media.setAttribute("src", media.dataset.src); }
+  }, true);
+})();
