@@ -316,7 +316,7 @@ def move(request, pk):
     appointment = access_appointment(request.user, pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise Http404
-    form = MoveForm(request.POST or None,
+    form = MoveForm(request.POST if request.method == "POST" else None,
                     initial={"urgent_reason": appointment.urgent_reason})
     if request.method == "POST" and form.is_valid():
         slot = access_slot(request.user, form.cleaned_data["slot"])
@@ -387,7 +387,7 @@ def waitlist(request, schedule_id):
                                timezone.localdate())
         except ValueError:
             pass
-    form = WaitlistForm(request.POST or None, initial=initial)
+    form = WaitlistForm(request.POST if request.method == "POST" else None, initial=initial)
     free = []
     if request.method == "POST" and form.is_valid():
         try:
