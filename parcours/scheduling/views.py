@@ -434,6 +434,8 @@ def agenda(request, schedule_id):
     booked = sum(1 for _d, slots in week for s in slots if s.live)
     audit_log(user=request.user, action="list", obj=schedule,
               detail=f"agenda semaine du {monday:%d/%m/%Y} : {booked} rendez-vous")
+    if request.GET.get("fragment") == "1":  # live refresh of the week (live.js)
+        return render(request, "scheduling/_agenda_week.html", {"week": week})
     return render(request, "scheduling/agenda.html", {
         "schedule": schedule, "week": week, "monday": monday,
         "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),

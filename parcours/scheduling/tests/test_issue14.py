@@ -326,3 +326,13 @@ def _patient(territory):
     return patient_create(actor=territory.gp, birth_name="Martin", birth_given_names="Paul",
                           birth_date=date(1961, 2, 1), sex="M",
                           birthplace_insee="53130").patient
+
+
+def test_staff_agenda_week_refreshes_live(agenda, territory, patient, login):
+    client = login(territory.desk)
+    url = reverse("scheduling:agenda", args=[agenda.cardio.pk])
+    page = text(client.get(url + "?semaine=2026-03-09"))
+    assert f'data-live-url="{url}?semaine=2026-03-09&fragment=1"' in page
+    slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9), patient=patient)
+    fragment = text(client.get(url + "?semaine=2026-03-09&fragment=1"))
+    assert "DUPONT" in fragment.upper() and "<html" not in fragment
