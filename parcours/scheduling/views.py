@@ -332,9 +332,15 @@ def move(request, pk):
                                         "%(ref)s.") % {"ref": appointment.reference})
             return redirect("scheduling:appointment", pk=appointment.pk)
     slots = slot_search(user=request.user, schedule=appointment.schedule, limit=60)
+    days: list[tuple[date, list]] = []
+    for slot in slots:
+        day = timezone.localtime(slot.start).date()
+        if not days or days[-1][0] != day:
+            days.append((day, []))
+        days[-1][1].append(slot)
     chosen = str(form.data.get("slot", "")) if form.is_bound else ""
     return render(request, "scheduling/move.html", {
-        "a": appointment, "slots": slots, "form": form, "chosen": chosen,
+        "a": appointment, "slots": slots, "days": days, "form": form, "chosen": chosen,
         "has_urgent": any(s.pool == Pool.URGENT for s in slots)},
         status=400 if request.method == "POST" else 200)
 
