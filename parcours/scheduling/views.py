@@ -60,7 +60,16 @@ def search(request):
     if not can_book(request.user):
         raise Http404
     schedules = visible_schedules(request.user)
-    form = SlotSearchForm(request.GET or None, schedules=schedules)
+    patient, referral = _booking_patient(request, None)
+    data = request.GET.copy() if request.GET else None
+    if referral is not None and not (data.get("start") or data.get("end")):
+        # The request's wished window pre-fills the period (issue 14).
+        today = timezone.localdate()
+        if referral.wished_from:
+            data["start"] = max(referral.wished_from, today).isoformat()
+        if referral.wished_until and referral.wished_until >= today:
+            data["end"] = referral.wished_until.isoformat()
+    form = SlotSearchForm(data, schedules=schedules)
     slots, days = [], []
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
@@ -78,7 +87,6 @@ def search(request):
                 days.append((day, []))
             days[-1][1].append(slot)
     agendas = schedules.select_related("organisation", "service")
-    patient, referral = _booking_patient(request, None)
     if referral is not None:
         # Answering or booking for a request: the agendas of its hospital (and service).
         agendas = agendas.filter(organisation_id=referral.hospital_id).filter(

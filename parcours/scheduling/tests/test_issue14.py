@@ -336,3 +336,20 @@ def test_staff_agenda_week_refreshes_live(agenda, territory, patient, login):
     slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9), patient=patient)
     fragment = text(client.get(url + "?semaine=2026-03-09&fragment=1"))
     assert "DUPONT" in fragment.upper() and "<html" not in fragment
+
+
+def test_week_grid_for_another_gps_patient_is_not_found(agenda, territory, patient, login):
+    assert login(territory.gp2).get(_week(agenda.cardio, patient=patient.pk)).status_code == 404
+
+
+def test_search_from_a_request_prefills_its_wished_window_and_lists_its_agendas(
+        agenda, territory, make_referral, login):
+    referral = make_referral(kind="CONSULTATION", question="Bilan de dyspnée.",
+                             wished_from=date(2026, 3, 17), wished_until=date(2026, 3, 19))
+    page = text(login(territory.desk).get(reverse("scheduling:search"),
+                                          {"referral": referral.pk}))
+    assert 'value="2026-03-17"' in page and 'value="2026-03-19"' in page
+    assert "Mardi 17 mars 2026" in page and "Lundi 16 mars 2026" not in page
+    assert _week(agenda.cardio, referral=referral.pk) in page.replace("&amp;", "&")
+    # The imaging device of the hospital has no service: listed; none of another service's.
+    assert reverse("scheduling:week", args=[agenda.echo.pk]) in page
