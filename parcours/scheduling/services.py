@@ -556,9 +556,13 @@ def report_attach(*, user, appointment: Appointment, conclusion: str, file=None,
                 a.save(update_fields=["status"])
             audit_log(user=user, action="create", obj=report, patient_id=a.patient_id,
                       detail=f"compte rendu rendez-vous {a.reference}")
-            notify(users=[a.prescriber], kind="imaging_report",
-                   title=_("Compte rendu disponible : rendez-vous %(ref)s") % {
-                       "ref": a.reference}, url=_url(a), exclude=user)
+            title = _("Compte rendu disponible : rendez-vous %(ref)s") % {"ref": a.reference}
+            notify(users=[a.prescriber], kind="imaging_report", title=title, url=_url(a),
+                   exclude=user)
+            # The centre's other staff too: their open page of the appointment updates live
+            # (issue 14, bug 7) and the secretariat knows the report can be handed over.
+            notify(users=schedule_staff(a.schedule), kind="imaging_report_staff", title=title,
+                   url=_url(a), exclude=user)
     except BaseException:
         # A rolled-back action must not leave a health document on disk.
         if stored:

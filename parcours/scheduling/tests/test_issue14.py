@@ -353,3 +353,20 @@ def test_search_from_a_request_prefills_its_wished_window_and_lists_its_agendas(
     assert _week(agenda.cardio, referral=referral.pk) in page.replace("&amp;", "&")
     # The imaging device of the hospital has no service: listed; none of another service's.
     assert reverse("scheduling:week", args=[agenda.echo.pk]) in page
+
+
+def test_report_published_reaches_the_prescriber_and_the_centres_other_staff(
+        agenda, territory, patient, frozen):
+    from conftest import _user
+    from parcours.accounts.models import Membership, Role
+    from parcours.scheduling.services import report_attach
+
+    secretary = _user("secretaire")
+    Membership.objects.create(user=secretary, organisation=territory.alpha, role=Role.IMAGING)
+    a = slot_book(user=territory.gp, slot=slot_on(agenda.echo, 12, 14), patient=patient)
+    frozen.move_to(a.start + timedelta(minutes=30))
+    report_attach(user=agenda.radiologist, appointment=a, conclusion="Thyroïde normale.")
+    assert Notification.objects.filter(user=territory.gp, kind="imaging_report").exists()
+    assert Notification.objects.filter(user=secretary, kind="imaging_report_staff").exists()
+    assert not Notification.objects.filter(user=agenda.radiologist,
+                                           kind__startswith="imaging_report").exists()
