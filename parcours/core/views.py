@@ -6,12 +6,14 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
+from parcours.accounts.models import Role
 from parcours.accounts.scopes import (
     desk_hospital_ids,
     doctor_service_ids,
     is_gp,
     is_identity_cell,
     is_territory_admin,
+    membership_rows,
 )
 
 
@@ -27,6 +29,9 @@ def home(request):
         return redirect("referrals:list")
     if is_identity_cell(user):
         return redirect("patients:duplicates")
+    # Issue 14 bug 11: the imaging centre works from its appointments (README, demo accounts).
+    if any(m["role"] == Role.IMAGING for m in membership_rows(user)):
+        return redirect("scheduling:appointments")
     if is_territory_admin(user):
         return redirect("indicators:index")
     return redirect("directory:index")

@@ -6,6 +6,7 @@ indicators have history (no service books in the past)."""
 import random
 from datetime import datetime, time, timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from .models import (
@@ -17,7 +18,36 @@ from .models import (
     Schedule,
     Slot,
 )
-from .services import slot_book, slots_generate
+from .services import appointment_move, slot_book, slots_generate
+
+
+def _prescription_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF showing ``lines`` (Helvetica, WinAnsi): the demo's prescription. Built by
+    hand (objects, then a cross-reference table with their byte offsets) to need no library."""
+    text = "BT /F1 12 Tf 60 780 Td 16 TL " + " ".join(
+        "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '"
+        for line in lines) + " ET"
+    stream = text.encode("cp1252")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n"
+            "%%EOF\n").encode()
+    return bytes(out)
 
 
 def _rule(schedule, act, weekday, start, end, pool=Pool.OPEN, partner=None):
@@ -64,15 +94,33 @@ def load_scheduling_demo(*, orgs, services, users, patients, seed: int = 53) -> 
 
     gp1, gp2 = users["medecin.ville"], users["medecin.ville2"]
     booked = 0
+    made = []
     for schedule, gp, n in ((echo, gp1, 4), (ct, gp1, 2), (cardio, gp2, 3), (cardio, gp1, 2)):
         free = list(Slot.objects.filter(schedule=schedule, status=Slot.Status.FREE,
                                         pool__in=[Pool.OPEN, Pool.PARTNER])[:40])
         for slot in rnd.sample(free, min(n, len(free))):
             if slot.pool == Pool.PARTNER and gp != gp1:
                 continue
-            slot_book(user=gp, slot=slot, patient=rnd.choice(patients),
-                      note="Rendez-vous de démonstration.")
+            prescription = None
+            if schedule.is_imaging and not any(a.prescription for a in made):
+                # One imaging booking comes with its prescription, for the centre to open.
+                prescription = SimpleUploadedFile(
+                    "ordonnance-echographie.pdf", _prescription_pdf([
+                        "Ordonnance (document de démonstration, patient fictif)",
+                        f"Examen demandé : {slot.act.name}.",
+                        "Motif : douleurs de l'hypocondre droit, bilan hépatique perturbé.",
+                        f"Dr {gp.last_name}"]), content_type="application/pdf")
+            made.append(slot_book(user=gp, slot=slot, patient=rnd.choice(patients),
+                                  note="Rendez-vous de démonstration.",
+                                  prescription=prescription))
             booked += 1
+    # One cardiology appointment was moved once: its page shows the move's history.
+    to_move = next((a for a in made if a.schedule_id == cardio.pk), None)
+    later = Slot.objects.filter(schedule=cardio, status=Slot.Status.FREE, pool=Pool.OPEN,
+                                start__gt=to_move.start).order_by("start").first() \
+        if to_move else None
+    if later is not None:
+        appointment_move(user=to_move.booked_by, appointment=to_move, new_slot=later)
 
     # History: six months of imaging and cardiology appointments for the indicators.
     tz = timezone.get_current_timezone()

@@ -36,6 +36,22 @@ class BookingForm(forms.Form):
                                                 "urgences."))
 
 
+class PrescriptionBookingForm(BookingForm):
+    """Booking an imaging exam: the prescription may be attached for the imaging centre."""
+
+    prescription = forms.FileField(label=_("Ordonnance (PDF, JPEG ou PNG)"), required=False,
+                                   help_text=_("Visible par le centre d'imagerie."))
+
+
+class MoveForm(forms.Form):
+    slot = forms.IntegerField(label=_("Nouveau créneau"), error_messages={
+        "required": _("Choisissez le nouveau créneau."),
+        "invalid": _("Choisissez le nouveau créneau.")})
+    urgent_reason = forms.CharField(label=_("Motif d'urgence"), required=False, max_length=300,
+                                    help_text=_("Obligatoire si le nouveau créneau est réservé "
+                                                "aux urgences."))
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Motif de l'annulation"), max_length=300)
 

@@ -227,6 +227,13 @@ class Appointment(models.Model):
     moved_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+")
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # The prescription (« ordonnance ») of an imaging booking, for the imaging centre: a PDF or
+    # an image, type- and size-checked like every upload (lib.uploads).
+    prescription = models.FileField(_("ordonnance"), upload_to="prescriptions/%Y/%m/",
+                                    blank=True)
+    prescription_name = models.CharField(max_length=200, blank=True)
+    prescription_type = models.CharField(max_length=50, blank=True)
+    prescription_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("rendez-vous")
@@ -253,6 +260,28 @@ class Appointment(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status != self.Status.CANCELLED
+
+
+class AppointmentMove(models.Model):
+    """One move of an appointment to another slot: the appointment keeps its id and reference
+    (what the patient and the GP were told), this row keeps where it was and who moved it."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="moves")
+    from_slot = models.ForeignKey(Slot, on_delete=models.SET_NULL, null=True, related_name="+")
+    from_start = models.DateTimeField(_("ancien horaire"))
+    to_start = models.DateTimeField(_("nouvel horaire"))
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+")
+    urgent_reason = models.CharField(_("motif d'urgence"), max_length=300, blank=True)
+    moved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("déplacement de rendez-vous")
+        verbose_name_plural = _("déplacements de rendez-vous")
+        ordering = ["moved_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id}: {self.from_start:%d/%m %H:%M} → {self.to_start:%d/%m %H:%M}"
 
 
 class WaitlistEntry(models.Model):

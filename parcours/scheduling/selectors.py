@@ -55,8 +55,10 @@ def appointment_list(*, user, upcoming: bool = True, schedule=None,
         qs = qs.filter(schedule=schedule)
     now = timezone.now()
     if upcoming:
-        return qs.filter(end__gte=now).order_by("start", "id")[:limit]
-    return qs.filter(end__lt=now).order_by("-start", "-id")[:limit]
+        # A cancelled appointment is not « à venir » (issue 14): it is listed with the past.
+        return qs.filter(LIVE, end__gte=now).order_by("start", "id")[:limit]
+    return qs.filter(Q(end__lt=now) | Q(status=Appointment.Status.CANCELLED)) \
+        .order_by("-start", "-id")[:limit]
 
 
 def schedule_week(*, schedule: Schedule, monday: date) -> list[tuple[date, list[Slot]]]:
@@ -72,6 +74,29 @@ def schedule_week(*, schedule: Schedule, monday: date) -> list[tuple[date, list[
     for slot in slots:
         days.setdefault(timezone.localtime(slot.start).date(), []).append(slot)
     return [(d, s) for d, s in days.items() if s or d.weekday() < 5]
+
+
+def booking_week(*, user, schedule: Schedule, monday: date) -> dict:
+    """The booking grid of one agenda for one week: the free slots this user may book, by day,
+    and the agenda's next free slot from now (« prochain créneau disponible »).
+
+    Returns {"days": [(date, [Slot])] (Monday to Friday always, the weekend when it has
+    slots), "next_free": Slot | None, "count": int}. Two queries whatever the number of slots
+    (slots with their act and partner in one, the next free slot in the other)."""
+    tz = timezone.get_current_timezone()
+    now = timezone.now()
+    start = datetime.combine(monday, datetime.min.time(), tz)
+    end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tz)
+    free = bookable_slots(user).filter(schedule=schedule, status=Slot.Status.FREE,
+                                       start__gt=now)
+    slots = list(free.filter(start__gte=start, start__lt=end)
+                 .select_related("act", "partner").order_by("start", "id"))
+    next_free = free.select_related("act").order_by("start", "id").first()
+    days: dict[date, list[Slot]] = {monday + timedelta(days=i): [] for i in range(7)}
+    for slot in slots:
+        days.setdefault(timezone.localtime(slot.start).date(), []).append(slot)
+    return {"days": [(d, s) for d, s in days.items() if s or d.weekday() < 5],
+            "next_free": next_free, "count": len(slots)}
 
 
 def schedule_indicators(*, schedules: QuerySet[Schedule], since: date) -> list[dict]:

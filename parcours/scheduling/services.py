@@ -29,6 +29,7 @@ from .models import (
     Act,
     Appointment,
     AppointmentMessage,
+    AppointmentMove,
     AvailabilityRule,
     ImagingReport,
     Pool,
@@ -261,13 +262,48 @@ def _book_locked(*, user, slot: Slot, patient, referral, note: str, urgent_reaso
 
 
 def slot_book(*, user, slot: Slot, patient, referral=None, note: str = "",
-              urgent_reason: str = "", prescriber=None) -> Appointment:
+              urgent_reason: str = "", prescriber=None, prescription=None) -> Appointment:
     """Book ``slot`` for ``patient``. The caller has checked the user may act for the patient.
-    Raises BookingError("Ce créneau est déjà pris.") when someone else was faster."""
-    with transaction.atomic(), audit_batch():
-        locked = Slot.objects.select_for_update().select_related("schedule").get(pk=slot.pk)
-        return _book_locked(user=user, slot=locked, patient=patient, referral=referral,
-                            note=note, urgent_reason=urgent_reason, prescriber=prescriber)
+    ``prescription`` (an UploadedFile, imaging agendas only) is the exam's prescription for
+    the imaging centre: PDF, JPEG or PNG within the upload size limit.
+    Raises BookingError("Ce créneau est déjà pris.") when someone else was faster, or with the
+    upload's refusal (code "prescription")."""
+    checked = None
+    if prescription is not None:
+        try:
+            checked = check_upload(prescription)
+        except UploadError as exc:
+            raise BookingError(str(exc), code="prescription") from None
+    stored = None
+    try:
+        with transaction.atomic(), audit_batch():
+            locked = Slot.objects.select_for_update().select_related("schedule").get(
+                pk=slot.pk)
+            if checked is not None and not locked.schedule.is_imaging:
+                raise BookingError(_("Une ordonnance ne se joint qu'à un examen d'imagerie."),
+                                   code="prescription")
+            appointment = _book_locked(user=user, slot=locked, patient=patient,
+                                       referral=referral, note=note,
+                                       urgent_reason=urgent_reason, prescriber=prescriber)
+            if checked is not None:
+                extension = checked.name.rpartition(".")[2] or "pdf"
+                appointment.prescription.save(
+                    f"ordonnance-{appointment.pk}-{checked.sha256[:8]}.{extension}",
+                    prescription, save=False)
+                stored = appointment.prescription.name
+                appointment.prescription_name = checked.name[:200]
+                appointment.prescription_type = checked.content_type
+                appointment.prescription_sha256 = checked.sha256
+                appointment.save(update_fields=["prescription", "prescription_name",
+                                                "prescription_type", "prescription_sha256"])
+                audit_log(user=user, action="create", obj=appointment, patient_id=patient.pk,
+                          detail=f"ordonnance jointe au rendez-vous {appointment.reference}")
+    except BaseException:
+        # A rolled-back booking must not leave a health document on disk.
+        if stored:
+            Appointment.prescription.field.storage.delete(stored)
+        raise
+    return appointment
 
 
 def _release_slot(appointment: Appointment) -> Slot:
@@ -312,22 +348,55 @@ def appointment_cancel(*, user, appointment: Appointment, reason: str = "",
     return a
 
 
-def appointment_move(*, user, appointment: Appointment, new_slot: Slot) -> Appointment:
-    """Book the new slot and cancel the old appointment, together or not at all."""
+def appointment_move(*, user, appointment: Appointment, new_slot: Slot,
+                     urgent_reason: str = "") -> Appointment:
+    """Move ``appointment`` to ``new_slot`` of the same agenda, in one transaction. The
+    appointment keeps its id and reference (what the patient and the GP were told); an
+    AppointmentMove row keeps where it was and who moved it; the old slot is freed and offered
+    to the waiting list. A GP moving into an urgent slot gives the urgency's reason
+    (``urgent_reason``, the appointment's own one when blank). Everyone concerned but the mover
+    is told. Raises BookingError: not movable, past, same or other agenda's slot, slot taken,
+    reason missing."""
     with transaction.atomic(), audit_batch():
-        old = _lock_appointment(appointment)
-        if old.status != Appointment.Status.BOOKED:
+        a = _lock_appointment(appointment)
+        if a.status != Appointment.Status.BOOKED:
             raise BookingError(_("Ce rendez-vous n'est plus modifiable."))
-        if new_slot.pk == old.slot_id:
+        if a.start <= timezone.now():
+            raise BookingError(_("Ce rendez-vous est passé : il ne peut plus être déplacé."))
+        if new_slot.pk == a.slot_id:
             raise BookingError(_("Choisissez un autre créneau."))
         locked = Slot.objects.select_for_update().select_related("schedule").get(
             pk=new_slot.pk)
-        new = _book_locked(user=user, slot=locked, patient=old.patient, referral=old.referral,
-                           note=old.note, urgent_reason=old.urgent_reason,
-                           prescriber=old.prescriber)
-        appointment_cancel(user=user, appointment=old, reason=_("déplacé au %(when)s") % {
-            "when": _when(new.start)}, moved_to=new)
-    return new
+        if locked.schedule_id != a.schedule_id:
+            raise BookingError(_("Le nouveau créneau doit être sur le même agenda."))
+        reason = urgent_reason.strip() or a.urgent_reason
+        _check_bookable(user, locked, urgent_reason=reason,
+                        staff=is_schedule_staff(user, locked.schedule))
+        old_slot, old_start = _release_slot(a), a.start
+        a.slot, a.start, a.end = locked, locked.start, locked.end
+        a.reminded_at = None  # the reminder is for the new time
+        if locked.pool == Pool.URGENT:
+            a.urgent_reason = reason[:300]
+        try:
+            with transaction.atomic():  # savepoint: the overlap guards may refuse the UPDATE
+                a.save(update_fields=["slot", "start", "end", "reminded_at", "urgent_reason"])
+        except IntegrityError:
+            raise BookingError(_(TAKEN), code="taken") from None
+        locked.status = Slot.Status.BUSY
+        locked.save(update_fields=["status"])
+        AppointmentMove.objects.create(
+            appointment=a, from_slot=old_slot, from_start=old_start, to_start=locked.start,
+            moved_by=user, urgent_reason=a.urgent_reason if locked.pool == Pool.URGENT else "")
+        audit_log(user=user, action="update", obj=a, patient_id=a.patient_id,
+                  detail=f"déplacé du {_when(old_start)} au {_when(a.start)}")
+        notify(users=[*schedule_staff(a.schedule), a.prescriber, a.booked_by],
+               kind="appointment_moved",
+               title=_("Rendez-vous %(ref)s déplacé : %(when)s") % {
+                   "ref": a.reference, "when": _when(a.start)},
+               url=_url(a), exclude=user, referral=a.referral)
+        if old_slot.status == Slot.Status.FREE:
+            _offer_to_waitlist(old_slot)
+    return a
 
 
 def appointment_set_outcome(*, user, appointment: Appointment, status: str) -> Appointment:
@@ -358,6 +427,12 @@ def waitlist_add(*, user, schedule: Schedule, patient, earliest: date, latest: d
         raise BookingError(_("La fin de la période doit suivre son début."))
     if latest < timezone.localdate():
         raise BookingError(_("Cette période est déjà passée."))
+    free = waitlist_free_slots(user=user, schedule=schedule, earliest=earliest, latest=latest,
+                               act=act)
+    if free:
+        # Issue 14 bug 5: waiting for a window that has free slots only delays the patient.
+        raise BookingError(_("Des créneaux sont encore libres sur cette période : réservez "
+                             "l'un d'eux plutôt que d'attendre."), code="free_slots")
     with transaction.atomic(), audit_batch():
         entry = WaitlistEntry.objects.create(schedule=schedule, act=act, patient=patient,
                                              requested_by=user, earliest=earliest,
@@ -365,6 +440,22 @@ def waitlist_add(*, user, schedule: Schedule, patient, earliest: date, latest: d
         audit_log(user=user, action="create", obj=entry, patient_id=patient.pk,
                   detail=f"liste d'attente {schedule.name}")
     return entry
+
+
+def waitlist_free_slots(*, user, schedule: Schedule, earliest: date, latest: date,
+                        act=None, limit: int = 10) -> list[Slot]:
+    """The free slots of ``schedule`` (and ``act``) this user could book between the two days
+    (local time), soonest first, at most ``limit``."""
+    from .selectors import slot_search
+
+    tz = _local_tz()
+    slots = slot_search(user=user, schedule=schedule,
+                        start_from=datetime.combine(earliest, time.min, tz),
+                        start_to=datetime.combine(latest + timedelta(days=1), time.min, tz),
+                        limit=limit if act is None else 200)
+    if act is not None:
+        slots = [s for s in slots if s.act_id == act.pk][:limit]
+    return slots
 
 
 def _offer_to_waitlist(slot: Slot) -> int:
@@ -388,6 +479,22 @@ def _offer_to_waitlist(slot: Slot) -> int:
     return len(entries)
 
 
+def reminder_when(start: datetime, *, now: datetime) -> str:
+    """How a reminder names the appointment's day, in the local time zone (Europe/Paris):
+    « aujourd'hui à 16:30 », « demain à 09:00 », otherwise « le 12/03/2026 à 09:00 ».
+    Compares calendar days, not a 24-hour window (issue 14, bug 15: an appointment later
+    the same day was announced « demain »)."""
+    tz = _local_tz()
+    local = start.astimezone(tz)
+    days = (local.date() - now.astimezone(tz).date()).days
+    hour = local.strftime("%H:%M")
+    if days == 0:
+        return _("aujourd'hui à %(hour)s") % {"hour": hour}
+    if days == 1:
+        return _("demain à %(hour)s") % {"hour": hour}
+    return _("le %(day)s à %(hour)s") % {"day": local.strftime("%d/%m/%Y"), "hour": hour}
+
+
 def reminders_send(*, now: datetime | None = None, hours: int = 24) -> dict[str, int]:
     """Worker job: remind the prescriber (and through them the patient) the day before.
     Several workers may run: rows are locked and skipped if another worker holds them."""
@@ -400,8 +507,8 @@ def reminders_send(*, now: datetime | None = None, hours: int = 24) -> dict[str,
             [:500])
         for a in due:
             notify(users=[a.prescriber], kind="appointment_reminder",
-                   title=_("Rappel : rendez-vous %(ref)s demain, %(when)s — %(schedule)s") % {
-                       "ref": a.reference, "when": _when(a.start),
+                   title=_("Rappel : rendez-vous %(ref)s %(when)s — %(schedule)s") % {
+                       "ref": a.reference, "when": reminder_when(a.start, now=now),
                        "schedule": a.schedule.name},
                    url=_url(a))
             sent += 1
@@ -431,6 +538,11 @@ def report_attach(*, user, appointment: Appointment, conclusion: str, file=None,
                                    code="forbidden")
             if a.status == Appointment.Status.CANCELLED:
                 raise BookingError(_("Ce rendez-vous a été annulé."))
+            if a.start > timezone.now():
+                # Issue 14 bug 2: a report before the exam would mark it « Honoré » in advance.
+                raise BookingError(_("L'examen n'a pas encore eu lieu (prévu le %(when)s) : le "
+                                     "compte rendu pourra être publié à partir de cette heure.")
+                                   % {"when": _when(a.start)}, code="too_early")
             report, _created = ImagingReport.objects.update_or_create(
                 appointment=a, defaults={"conclusion": conclusion.strip(), "author": user,
                                          "accession": accession.strip()[:64]})
@@ -444,9 +556,13 @@ def report_attach(*, user, appointment: Appointment, conclusion: str, file=None,
                 a.save(update_fields=["status"])
             audit_log(user=user, action="create", obj=report, patient_id=a.patient_id,
                       detail=f"compte rendu rendez-vous {a.reference}")
-            notify(users=[a.prescriber], kind="imaging_report",
-                   title=_("Compte rendu disponible : rendez-vous %(ref)s") % {
-                       "ref": a.reference}, url=_url(a), exclude=user)
+            title = _("Compte rendu disponible : rendez-vous %(ref)s") % {"ref": a.reference}
+            notify(users=[a.prescriber], kind="imaging_report", title=title, url=_url(a),
+                   exclude=user)
+            # The centre's other staff too: their open page of the appointment updates live
+            # (issue 14, bug 7) and the secretariat knows the report can be handed over.
+            notify(users=schedule_staff(a.schedule), kind="imaging_report_staff", title=title,
+                   url=_url(a), exclude=user)
     except BaseException:
         # A rolled-back action must not leave a health document on disk.
         if stored:

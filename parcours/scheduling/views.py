@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,7 +36,9 @@ from .forms import (
     CancelForm,
     ExceptionForm,
     MessageForm,
+    MoveForm,
     OutcomeForm,
+    PrescriptionBookingForm,
     ReportForm,
     RuleForm,
     SlotSearchForm,
@@ -43,7 +46,7 @@ from .forms import (
 )
 from .ical import schedule_calendar
 from .models import Appointment, Pool, Schedule
-from .selectors import appointment_list, schedule_week, slot_search
+from .selectors import appointment_list, booking_week, schedule_week, slot_search
 
 
 def _carry(request) -> str:
@@ -57,7 +60,16 @@ def search(request):
     if not can_book(request.user):
         raise Http404
     schedules = visible_schedules(request.user)
-    form = SlotSearchForm(request.GET or None, schedules=schedules)
+    patient, referral = _booking_patient(request, None)
+    data = request.GET.copy() if request.GET else None
+    if referral is not None and not (data.get("start") or data.get("end")):
+        # The request's wished window pre-fills the period (issue 14).
+        today = timezone.localdate()
+        if referral.wished_from:
+            data["start"] = max(referral.wished_from, today).isoformat()
+        if referral.wished_until and referral.wished_until >= today:
+            data["end"] = referral.wished_until.isoformat()
+    form = SlotSearchForm(data, schedules=schedules)
     slots, days = [], []
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
@@ -74,9 +86,18 @@ def search(request):
             if not days or days[-1][0] != day:
                 days.append((day, []))
             days[-1][1].append(slot)
+    agendas = schedules.select_related("organisation", "service")
+    if referral is not None:
+        # Answering or booking for a request: the agendas of its hospital (and service).
+        agendas = agendas.filter(organisation_id=referral.hospital_id).filter(
+            Q(service_id=referral.service_id) | Q(service__isnull=True))
+    if patient is not None:
+        audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
+                  detail="recherche de créneaux (identité affichée)")
     return render(request, "scheduling/search.html", {
         "form": form, "days": days, "count": len(slots), "carry": _carry(request),
-        "managed": managed_schedules(request.user).exists()})
+        "managed": managed_schedules(request.user).exists(), "agendas": agendas[:50],
+        "patient": patient, "referral": referral})
 
 
 def _booking_patient(request, slot):
@@ -108,7 +129,10 @@ def book(request, slot_id):
     answering = referral is not None and "book_slot" in allowed_actions(request.user, referral)
     if referral is not None and not answering and referral.author_id != request.user.pk:
         raise Http404
-    form = BookingForm(request.POST if request.method == "POST" else None)
+    form_class = PrescriptionBookingForm if slot.schedule.is_imaging and not answering \
+        else BookingForm
+    form = form_class(request.POST if request.method == "POST" else None,
+                      request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -124,10 +148,12 @@ def book(request, slot_id):
             else:
                 appointment = services.slot_book(
                     user=request.user, slot=slot, patient=patient, referral=referral,
-                    note=data["note"], urgent_reason=data["urgent_reason"])
+                    note=data["note"], urgent_reason=data["urgent_reason"],
+                    prescription=data.get("prescription"))
         except services.BookingError as exc:
-            form.add_error("urgent_reason" if exc.code == "urgent_reason" else None,
-                           exc.message)
+            field = {"urgent_reason": "urgent_reason", "prescription": "prescription"}.get(
+                exc.code)
+            form.add_error(field if field in form.fields else None, exc.message)
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
@@ -137,8 +163,61 @@ def book(request, slot_id):
               detail="formulaire de réservation (identité affichée)")
     return render(request, "scheduling/book.html", {
         "slot": slot, "patient": patient, "referral": referral, "form": form,
-        "answering": answering, "staff": staff, "urgent": slot.pool == Pool.URGENT},
+        "answering": answering, "staff": staff, "urgent": slot.pool == Pool.URGENT,
+        "week_url": reverse("scheduling:week", args=[slot.schedule_id])
+        + f"?semaine={_monday(timezone.localtime(slot.start).date()):%Y-%m-%d}"
+        + (f"&referral={referral.pk}" if referral else f"&patient={patient.pk}")},
         status=400 if request.method == "POST" else 200)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _grid_monday(request, referral) -> date:
+    """The week the grid opens on: the one asked for, else the start of the request's wished
+    window (when still to come), else this week (next week at the weekend)."""
+    try:
+        return _monday(date.fromisoformat(request.GET.get("semaine", "")))
+    except ValueError:
+        pass
+    today = timezone.localdate()
+    wished = getattr(referral, "wished_from", None)
+    if wished and wished > today:
+        return _monday(wished)
+    if today.weekday() >= 5:  # at the weekend, the week to come is the useful one
+        today += timedelta(days=7)
+    return _monday(today)
+
+
+@login_required
+def week(request, schedule_id):
+    """The booking grid of one agenda: a week of free slots by day (a list of days at phone
+    width), the next free slot, urgent and reserved slots marked in words and colour, for the
+    patient (and request) being booked for."""
+    if not can_book(request.user):
+        raise Http404
+    schedule = access_schedule(request.user, schedule_id)
+    patient, referral = _booking_patient(request, None)
+    monday = _grid_monday(request, referral)
+    grid = booking_week(user=request.user, schedule=schedule, monday=monday)
+    if patient is not None:
+        audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
+                  detail=f"grille de réservation {schedule.name} (identité affichée)")
+    wished = (referral.wished_from, referral.wished_until) if referral is not None \
+        and (referral.wished_from or referral.wished_until) else None
+    carry = _carry(request)
+    next_free = grid["next_free"]
+    return render(request, "scheduling/week.html", {
+        "schedule": schedule, "days": grid["days"], "count": grid["count"],
+        "next_free": next_free, "monday": monday, "sunday": monday + timedelta(days=6),
+        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+        "next_free_monday": _monday(timezone.localtime(next_free.start).date())
+        if next_free else None,
+        "patient": patient, "referral": referral, "wished": wished, "carry": carry,
+        "can_wait": patient is not None and is_gp(request.user),
+        "wait_from": max(monday, timezone.localdate()), "wait_until": monday + timedelta(days=6),
+        "staff": is_schedule_staff(request.user, schedule)})
 
 
 @login_required
@@ -147,6 +226,8 @@ def appointments(request):
     rows = list(appointment_list(user=request.user, upcoming=upcoming))
     audit_log(user=request.user, action="list", object_type="appointment",
               detail=f"{len(rows)} rendez-vous", object_ids=[a.pk for a in rows])
+    if request.GET.get("fragment") == "1":  # live refresh of the list (live.js)
+        return render(request, "scheduling/_appointments_rows.html", {"appointments": rows})
     return render(request, "scheduling/appointments.html", {
         "appointments": rows, "upcoming": upcoming, "can_search": can_book(request.user),
         "managed": managed_schedules(request.user).select_related("organisation")})
@@ -180,15 +261,21 @@ def appointment_detail(request, pk):
             return redirect("scheduling:appointment", pk=appointment.pk)
         status = 400
     report = getattr(appointment, "report", None)
+    fragment = request.GET.get("fragment") == "1"
     audit_log(user=request.user, action="read", obj=appointment,
-              patient_id=appointment.patient_id, detail="rendez-vous")
+              patient_id=appointment.patient_id,
+              detail="rendez-vous (mise à jour en direct)" if fragment else "rendez-vous")
     now = timezone.now()
-    return render(request, "scheduling/appointment.html", {
+    return render(request, "scheduling/_appointment_live.html" if fragment
+                  else "scheduling/appointment.html", {
         "a": appointment, "staff": staff, "forms": forms, "report": report,
         "results_url": _results_url(appointment),
         "thread": appointment.messages.select_related("author"),
+        "moves": appointment.moves.select_related("moved_by"),
         "can_change": appointment.status == Appointment.Status.BOOKED and appointment.start > now,
         "can_outcome": staff and appointment.status != Appointment.Status.CANCELLED
+        and appointment.start <= now,
+        "can_report": staff and appointment.status != Appointment.Status.CANCELLED
         and appointment.start <= now,
     }, status=status)
 
@@ -232,21 +319,55 @@ def _appointment_action(request, appointment, action, forms, staff) -> bool:
 
 @login_required
 def move(request, pk):
+    """Choose another slot of the same agenda. Urgent and reserved slots are marked; moving
+    into an urgent slot asks for the urgency's reason on this page (issue 14, bug 3)."""
     appointment = access_appointment(request.user, pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise Http404
-    if request.method == "POST":
-        slot = access_slot(request.user, request.POST.get("slot"))
+    form = MoveForm(request.POST if request.method == "POST" else None,
+                    initial={"urgent_reason": appointment.urgent_reason})
+    if request.method == "POST" and form.is_valid():
+        slot = access_slot(request.user, form.cleaned_data["slot"])
         try:
-            new = services.appointment_move(user=request.user, appointment=appointment,
-                                            new_slot=slot)
+            services.appointment_move(user=request.user, appointment=appointment,
+                                      new_slot=slot,
+                                      urgent_reason=form.cleaned_data["urgent_reason"])
         except services.BookingError as exc:
-            messages.error(request, exc.message)
+            form.add_error("urgent_reason" if exc.code == "urgent_reason" else None,
+                           exc.message)
         else:
-            messages.success(request, _("Rendez-vous déplacé."))
-            return redirect("scheduling:appointment", pk=new.pk)
+            messages.success(request, _("Rendez-vous déplacé ; il garde sa référence "
+                                        "%(ref)s.") % {"ref": appointment.reference})
+            return redirect("scheduling:appointment", pk=appointment.pk)
     slots = slot_search(user=request.user, schedule=appointment.schedule, limit=60)
-    return render(request, "scheduling/move.html", {"a": appointment, "slots": slots})
+    days: list[tuple[date, list]] = []
+    for slot in slots:
+        day = timezone.localtime(slot.start).date()
+        if not days or days[-1][0] != day:
+            days.append((day, []))
+        days[-1][1].append(slot)
+    chosen = str(form.data.get("slot", "")) if form.is_bound else ""
+    return render(request, "scheduling/move.html", {
+        "a": appointment, "slots": slots, "days": days, "form": form, "chosen": chosen,
+        "has_urgent": any(s.pool == Pool.URGENT for s in slots)},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def prescription_file(request, pk):
+    """The prescription attached to an imaging booking, for the centre and the prescriber."""
+    appointment = access_appointment(request.user, pk)
+    if not appointment.prescription:
+        raise Http404
+    audit_log(user=request.user, action="download", obj=appointment,
+              patient_id=appointment.patient_id, detail="ordonnance du rendez-vous")
+    response = HttpResponse(appointment.prescription.open("rb").read(),
+                            content_type=appointment.prescription_type or "application/pdf")
+    extension = appointment.prescription.name.rpartition(".")[2]
+    response["Content-Disposition"] = \
+        f'inline; filename="ordonnance-{appointment.reference}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
@@ -265,26 +386,41 @@ def report_file(request, pk):
 
 @login_required
 def waitlist(request, schedule_id):
+    """A GP asks to be told when a slot of this agenda frees up for a patient. A window that
+    still has free slots is refused, and those slots are offered (issue 14, bug 5)."""
     schedule = access_schedule(request.user, schedule_id)
     if not is_gp(request.user):
         raise Http404
     patient = access_patient(request.user, request.GET.get("patient") or
                              request.POST.get("patient"))
-    form = WaitlistForm(request.POST or None, initial={
-        "earliest": timezone.localdate(), "latest": timezone.localdate() + timedelta(days=14)})
+    initial = {"earliest": timezone.localdate(),
+               "latest": timezone.localdate() + timedelta(days=14)}
+    for key in ("earliest", "latest"):
+        try:
+            initial[key] = max(date.fromisoformat(request.GET.get(key, "")),
+                               timezone.localdate())
+        except ValueError:
+            pass
+    form = WaitlistForm(request.POST if request.method == "POST" else None, initial=initial)
+    free = []
     if request.method == "POST" and form.is_valid():
         try:
             services.waitlist_add(user=request.user, schedule=schedule, patient=patient,
                                   **form.cleaned_data)
         except services.BookingError as exc:
             form.add_error(None, exc.message)
+            if exc.code == "free_slots":
+                free = services.waitlist_free_slots(user=request.user, schedule=schedule,
+                                                    **form.cleaned_data)
         else:
             messages.success(request, _("Inscrit en liste d'attente : vous serez prévenu dès "
                                         "qu'un créneau se libère."))
-            return redirect(reverse("scheduling:search") + f"?schedule={schedule.pk}"
-                            f"&patient={patient.pk}")
+            return redirect(reverse("scheduling:week", args=[schedule.pk])
+                            + f"?patient={patient.pk}")
+    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
+              detail=f"liste d'attente {schedule.name} (identité affichée)")
     return render(request, "scheduling/waitlist.html",
-                  {"schedule": schedule, "patient": patient, "form": form},
+                  {"schedule": schedule, "patient": patient, "form": form, "free": free},
                   status=400 if request.method == "POST" else 200)
 
 
@@ -312,6 +448,8 @@ def agenda(request, schedule_id):
     booked = sum(1 for _d, slots in week for s in slots if s.live)
     audit_log(user=request.user, action="list", obj=schedule,
               detail=f"agenda semaine du {monday:%d/%m/%Y} : {booked} rendez-vous")
+    if request.GET.get("fragment") == "1":  # live refresh of the week (live.js)
+        return render(request, "scheduling/_agenda_week.html", {"week": week})
     return render(request, "scheduling/agenda.html", {
         "schedule": schedule, "week": week, "monday": monday,
         "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),

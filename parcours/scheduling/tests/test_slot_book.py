@@ -59,6 +59,7 @@ def test_urgent_slots_need_a_reason(agenda, territory, patient):
 def test_cancel_frees_the_slot_and_tells_the_waitlist(agenda, territory, patient):
     slot = slot_on(agenda.cardio, 9)
     a = slot_book(user=territory.gp, slot=slot, patient=patient)
+    slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9, 9, 30), patient=patient)
     entry = waitlist_add(user=territory.gp2, schedule=agenda.cardio, patient=patient,
                          earliest=slot.start.date(), latest=slot.start.date())
     appointment_cancel(user=territory.gp, appointment=a, reason="Patient hospitalisé")
@@ -71,20 +72,42 @@ def test_cancel_frees_the_slot_and_tells_the_waitlist(agenda, territory, patient
         appointment_cancel(user=territory.gp, appointment=a)
 
 
-def test_move_books_the_new_slot_and_frees_the_old_together(agenda, territory, patient):
+def test_move_keeps_the_reference_books_the_new_slot_and_frees_the_old(agenda, territory,
+                                                                         patient):
     old_slot, new_slot = slot_on(agenda.cardio, 9), slot_on(agenda.cardio, 9, 9, 30)
     a = slot_book(user=territory.gp, slot=old_slot, patient=patient)
-    new = appointment_move(user=territory.gp, appointment=a, new_slot=new_slot)
+    reference = a.reference
+    moved = appointment_move(user=territory.gp, appointment=a, new_slot=new_slot)
     a.refresh_from_db()
     old_slot.refresh_from_db()
-    assert a.status == "cancelled" and a.moved_to == new and old_slot.status == "free"
+    new_slot.refresh_from_db()
+    assert moved.pk == a.pk and a.reference == reference and a.status == "booked"
+    assert a.slot_id == new_slot.pk and a.start == new_slot.start
+    assert old_slot.status == "free" and new_slot.status == "busy"
+    history = list(a.moves.all())
+    assert [(m.from_start, m.to_start, m.moved_by) for m in history] == [
+        (old_slot.start, new_slot.start, territory.gp)]
+    assert Notification.objects.filter(user=territory.desk, kind="appointment_moved").exists()
     # Moving onto a taken slot changes nothing.
     other = slot_on(agenda.cardio, 16)
     slot_book(user=territory.gp2, slot=other, patient=patient)
     with pytest.raises(BookingError):
-        appointment_move(user=territory.gp, appointment=new, new_slot=other)
-    new.refresh_from_db()
-    assert new.status == "booked"
+        appointment_move(user=territory.gp, appointment=a, new_slot=other)
+    a.refresh_from_db()
+    assert a.status == "booked" and a.slot_id == new_slot.pk and a.moves.count() == 1
+
+
+def test_moving_into_an_urgent_slot_needs_a_reason(agenda, territory, patient):
+    a = slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9), patient=patient)
+    urgent = slot_on(agenda.cardio, 11)
+    with pytest.raises(BookingError) as refused:
+        appointment_move(user=territory.gp, appointment=a, new_slot=urgent)
+    assert refused.value.code == "urgent_reason"
+    appointment_move(user=territory.gp, appointment=a, new_slot=urgent,
+                     urgent_reason="Douleur thoracique d'effort")
+    a.refresh_from_db()
+    assert a.slot_id == urgent.pk and a.urgent_reason == "Douleur thoracique d'effort"
+    assert a.moves.get().urgent_reason == "Douleur thoracique d'effort"
 
 
 def test_reminders_go_once_the_day_before(agenda, territory, patient, frozen):
@@ -99,7 +122,9 @@ def test_reminders_go_once_the_day_before(agenda, territory, patient, frozen):
 
 def test_waitlist_booking_closes_the_entry(agenda, territory, patient):
     slot = slot_on(agenda.cardio, 9)
+    for taken in (slot, slot_on(agenda.cardio, 9, 9, 30)):
+        slot_book(user=territory.gp2, slot=taken, patient=patient)
     entry = waitlist_add(user=territory.gp, schedule=agenda.cardio, patient=patient,
                          earliest=slot.start.date(), latest=slot.start.date())
-    slot_book(user=territory.gp, slot=slot, patient=patient)
+    slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 16), patient=patient)
     assert WaitlistEntry.objects.get(pk=entry.pk).closed_at is not None
