@@ -90,7 +90,11 @@ def specialties_matching(query: str) -> list[str]:
     """The directory's specialties (``specialty_choices``) that ``query`` names, folded and
     one slip forgiven (``words_match``): "cardiologie" gives "Cardiologie et maladies
     vasculaires"."""
-    return [s for s in specialty_choices() if words_match(query, s)]
+    found = [s for s in specialty_choices() if words_match(query, s)]
+    if not found:
+        # Perhaps a specialty imported since the list was cached.
+        found = [s for s in specialty_choices(fresh=True) if words_match(query, s)]
+    return found
 
 def name_words(value: str) -> list[str]:
     return fold(value).split()
@@ -224,8 +228,7 @@ def practitioner_search(*, query: str = "", specialty: str = "", place: str = ""
     qs = Practitioner.objects.filter(active=True)
     specialties: list[str] = []
     if specialty:
-        specialties = [specialty] if specialty in specialty_choices() \
-            else specialties_matching(specialty)
+        specialties = specialties_matching(specialty)
         if not specialties:
             return []
         qs = qs.filter(specialty__in=specialties)
@@ -299,13 +302,18 @@ def _search_by_site(*, query: str, specialties: list[str], place: str, organisat
     return [found[i] for i in ids if i in found][:limit]
 
 
-def specialty_choices() -> list[str]:
+def specialty_choices(*, fresh: bool = False) -> list[str]:
     """The specialties present in the directory (for the search form); cached, as the
-    DISTINCT walks the whole specialty index of a national directory."""
+    DISTINCT walks the whole specialty index of a national directory. ``fresh`` reloads
+    them (and the cache)."""
     def load():
         return list(Practitioner.objects.filter(active=True).exclude(specialty="")
                     .order_by("specialty").values_list("specialty", flat=True)
                     .distinct()[:300])
+    if fresh:
+        choices = load()
+        cache.set("directory:specialties", choices, 600)
+        return choices
     return cache.get_or_set("directory:specialties", load, 600)
 
 

@@ -93,8 +93,8 @@ def recipient_search(user, q: str, *, limit: int = RECIPIENTS_MAX) -> list[dict]
     users = professionals(exclude=user).prefetch_related(
         "memberships__organisation", "memberships__service")
     for u in users:
-        places = [f"{m.service.name if m.service_id else ''} {m.organisation.name}"
-                  for m in u.memberships.all()]
+        places = [f"{m.service.name}, {m.organisation.name}" if m.service_id
+                  else m.organisation.name for m in u.memberships.all()]
         if words_match(q, u.first_name, u.last_name, u.email, *places):
             results.append({"type": "user", "id": u.pk, "label": u.display_name,
                             "detail": " · ".join(dict.fromkeys(p.strip() for p in places))})

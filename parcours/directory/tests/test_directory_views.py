@@ -162,3 +162,17 @@ def test_search_for_nothing_known_says_so(territory, login):
     html = login(territory.gp).get("/annuaire/", {"q": "zzzzzz"}).content.decode()
     assert "Aucun professionnel ne correspond." in html
     assert "Aucun établissement ne correspond" in html
+
+
+def test_the_secure_messaging_field_takes_mssante_addresses_only(card, territory, login):
+    c = login(territory.doctor)
+    url = f"/annuaire/professionnels/{card.pk}/coordonnees/"
+    response = c.post(url, {"phone": "", "mssante": "helene@gmail.com"})
+    assert response.status_code == 200
+    assert "messagerie sécurisée de santé (MSSanté)" in response.content.decode()
+    card.refresh_from_db()
+    assert card.mssante == ""
+    assert c.post(url, {"phone": "", "mssante": "Helene.Lefevre@Medecin.MSSante.fr"}) \
+        .status_code == 302
+    card.refresh_from_db()
+    assert card.mssante == "helene.lefevre@medecin.mssante.fr"
