@@ -15,11 +15,11 @@ of the territory: "cardiologie", "CARDIOLGIE" and "Chateau-Gontier" find "Cardio
 "Château-Gontier" on either database.
 """
 
-from django.core.cache import cache
-from django.db import connection
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -28,7 +28,6 @@ from django.db.models import (
     FloatField,
     IntegerField,
     Prefetch,
-    Q,
     QuerySet,
     Value,
     When,
@@ -196,10 +195,10 @@ def _similar_family_names_portable(words: list[str]) -> list[str]:
 
 def practitioner_fuzzy(qs: QuerySet, value: str) -> QuerySet:
     """Practitioners whose family name (or a word of it) resembles a word of ``value``
-    (``similar_family_names``), the closest names first, then in name order. The similar names come from
-    the narrow FamilyName table, their bearers from the family-name index: comparing every
-    practitioner's name rechecked thousands of table rows per query (docs/benchmarks.md,
-    Directory)."""
+    (``similar_family_names``), the closest names first, then in name order. The similar
+    names come from the narrow FamilyName table, their bearers from the family-name index:
+    comparing every practitioner's name rechecked thousands of table rows per query
+    (docs/benchmarks.md, Directory)."""
     words = [w for w in name_words(value) if len(w) >= 3] or name_words(value)
     names = similar_family_names(words[:4]) if words else []
     if not names:

@@ -33,9 +33,9 @@ from .access import (
     letter_services_for,
     messages_visible_in,
 )
+from .addresses import check_external
 from .forms import ComposeForm, FolderForm, LetterDeclareForm, LetterWriteForm, ReplyForm
 from .models import DischargeLetter, Folder, MailboxEntry
-from .addresses import check_external
 from .selectors import mailbox_entries, recipient_search
 
 

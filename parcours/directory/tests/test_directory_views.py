@@ -1,5 +1,4 @@
 import pytest
-from django.db import connection
 
 from parcours.directory.annuaire import import_annuaire
 from parcours.directory.models import Practitioner

@@ -2,7 +2,6 @@
 the activities' copies of the name key and the place, kept by the import and by edits."""
 
 import pytest
-from django.db import connection
 
 from parcours.directory.annuaire import import_annuaire
 from parcours.directory.models import FamilyName, Organisation, Practitioner, PractitionerRole

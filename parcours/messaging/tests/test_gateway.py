@@ -47,7 +47,8 @@ def relay(settings):
 def test_mail_to_an_external_address_waits_while_the_relay_is_down(territory, relay):
     controller, handler = relay
     message = message_send(sender=territory.doctor, subject="Compte rendu",
-                           body="Ci-joint le compte rendu.", external=["dr.a@cabinet.mssante.invalid"],
+                           body="Ci-joint le compte rendu.",
+                           external=["dr.a@cabinet.mssante.invalid"],
                            files=[FileIn(name="cr.pdf", content_type="application/pdf",
                                          data=PDF)])
     # Relay down: the row stays, with the error, for a later attempt.
