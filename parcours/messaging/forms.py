@@ -49,8 +49,17 @@ class ComposeForm(forms.Form):
         self.fields["to"].queryset = professionals(exclude=sender)
         self.fields["cc"].queryset = professionals(exclude=sender)
         if search_url:
-            # recipients.js turns the list into a search-as-you-type picker.
-            self.fields["to"].widget.attrs["data-recipient-search"] = search_url
+            # recipients.js turns each list into a search-as-you-type picker.
+            self.fields["to"].widget.attrs.update({
+                "data-recipient-search": search_url,
+                "data-picker-label": _("Rechercher un destinataire"),
+                "data-picker-proposed": _("Destinataires proposés"),
+                "data-picker-chosen": _("Destinataires choisis")})
+            self.fields["cc"].widget.attrs.update({
+                "data-recipient-search": search_url,
+                "data-picker-label": _("Rechercher une personne à mettre en copie"),
+                "data-picker-proposed": _("Personnes proposées en copie"),
+                "data-picker-chosen": _("En copie")})
             self.fields["external"].widget.attrs["data-recipient-external"] = "1"
 
     def clean_external(self):

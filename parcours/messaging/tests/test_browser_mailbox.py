@@ -140,6 +140,13 @@ def test_browser_recipient_search_as_you_type(servers, territory, width):
             expect(gp.get_by_role("list", name="Destinataires choisis")).to_contain_text(
                 doctor_name)
 
+            # The head of service in copy, through the second picker.
+            head_name = territory.head.display_name
+            gp.get_by_label("Rechercher une personne à mettre en copie").fill("head")
+            gp.get_by_role("listbox", name="Personnes proposées en copie").get_by_role(
+                "option", name=re.compile(re.escape(head_name))).click()
+            expect(gp.get_by_role("list", name="En copie")).to_contain_text(head_name)
+
             # A colleague outside Parcours, found in the directory: her MSSanté address.
             search.fill("lebrun")
             proposed.get_by_role("option", name=re.compile("Agathe LEBRUN")).click()
@@ -148,8 +155,8 @@ def test_browser_recipient_search_as_you_type(servers, territory, width):
 
             # A Gmail address: told why, nothing suggested.
             search.fill("dr.durand@gmail.com")
-            expect(gp.locator(".recipient-notice")).to_contain_text("MSSanté")
-            expect(gp.locator("#recipient-results [role=option]")).to_have_count(0)
+            expect(gp.locator("#field-to .recipient-notice")).to_contain_text("MSSanté")
+            expect(gp.locator("#recipient-results-id_to [role=option]")).to_have_count(0)
             # Enter in the search box never sends the message.
             search.press("Enter")
             expect(gp).to_have_url(re.compile("/messagerie/nouveau/$"))
@@ -165,6 +172,7 @@ def test_browser_recipient_search_as_you_type(servers, territory, width):
             article = gp.locator("article.message")
             expect(article).to_contain_text(doctor_name)
             expect(article).to_contain_text("agathe.lebrun@medecin.mssante.fr")
+            expect(article).to_contain_text(f"{head_name} (copie)")
             gp.screenshot(path=RESULTS_DIR / f"browser-recipient-sent-{width}.png",
                           full_page=True)
         finally:

@@ -1,42 +1,48 @@
 // Messaging (issue 14): the compose page's recipient picker — search as you type over the
 // directory (name, organisation, MSSanté address). Progressive enhancement: without this
 // file the page keeps its plain list and address field, checked by the server alike.
-// A Parcours user picked is selected in the hidden « Destinataires » list (shown as a chip);
-// an MSSanté address picked is appended to the external addresses field.
+// One picker per list (« Destinataires », « Copie à »): a Parcours user picked is selected in
+// the hidden list (shown as a chip); an MSSanté address picked is appended to the external
+// addresses field.
 (function () {
   "use strict";
-  var select = document.querySelector("select[data-recipient-search]");
-  if (!select || !window.fetch) { return; }
+  if (!window.fetch) { return; }
   var external = document.querySelector("[data-recipient-external]");
+  document.querySelectorAll("select[data-recipient-search]").forEach(function (select) {
+    picker(select, external);
+  });
+
+function picker(select, external) {
   var url = select.dataset.recipientSearch;
   var field = select.closest(".field") || select.parentNode;
+  var key = select.id || "to";
 
   var box = document.createElement("div");
   box.className = "recipient-picker";
   var label = document.createElement("label");
-  label.htmlFor = "recipient-search";
-  label.textContent = "Rechercher un destinataire";
+  label.htmlFor = "recipient-search-" + key;
+  label.textContent = select.dataset.pickerLabel || "Rechercher un destinataire";
   var input = document.createElement("input");
   input.type = "search";
-  input.id = "recipient-search";
+  input.id = "recipient-search-" + key;
   input.autocomplete = "off";
   input.placeholder = "nom, structure ou adresse MSSanté (2 lettres au moins)";
   input.setAttribute("role", "combobox");
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-expanded", "false");
-  input.setAttribute("aria-controls", "recipient-results");
+  input.setAttribute("aria-controls", "recipient-results-" + key);
   var list = document.createElement("ul");
-  list.id = "recipient-results";
+  list.id = "recipient-results-" + key;
   list.className = "recipient-results";
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", "Destinataires proposés");
+  list.setAttribute("aria-label", select.dataset.pickerProposed || "Destinataires proposés");
   list.hidden = true;
   var notice = document.createElement("p");
   notice.className = "recipient-notice";
   notice.setAttribute("role", "status");
   var chips = document.createElement("ul");
   chips.className = "recipient-chips";
-  chips.setAttribute("aria-label", "Destinataires choisis");
+  chips.setAttribute("aria-label", select.dataset.pickerChosen || "Destinataires choisis");
   box.append(label, input, list, notice, chips);
   select.hidden = true;
   select.after(box);
@@ -119,7 +125,7 @@
     }
     results.forEach(function (r, i) {
       var li = document.createElement("li");
-      li.id = "recipient-option-" + i;
+      li.id = "recipient-option-" + key + "-" + i;
       li.setAttribute("role", "option");
       li.setAttribute("aria-selected", "false");
       var strong = document.createElement("strong");
@@ -166,4 +172,5 @@
   });
   input.addEventListener("blur", function () { setTimeout(close, 150); });
   renderChips();
+}
 })();
