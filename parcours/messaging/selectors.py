@@ -106,7 +106,8 @@ def recipient_search(user, q: str, *, limit: int = RECIPIENTS_MAX) -> list[dict]
     reachable = Practitioner.objects.filter(active=True).exclude(mssante="").exclude(
         user_id__in=members.values("pk"))
     found = list(key_contains_all(reachable, q).order_by("search_key", "pk")[:limit])
-    if "@" in q or len(found) < limit:
+    if "@" in q or "." in q:
+        # An address being typed (the column has no index: only then).
         found += list(reachable.filter(mssante__istartswith=q).order_by("mssante")[:limit])
     if len(found) < limit:
         orgs = key_contains_all(Organisation.objects.filter(active=True), q) \
