@@ -329,6 +329,14 @@ MSS_SMTP_USER = env("MSS_SMTP_USER", "")
 MSS_SMTP_PASSWORD = env("MSS_SMTP_PASSWORD", "")
 MSS_SMTP_TLS = env_bool("MSS_SMTP_TLS")
 MSS_DOMAIN = env("MSS_DOMAIN", "parcours.mssante.invalid")
+# --- messaging (issue 14, bug 8): external recipients must be secure health-messaging
+# (MSSanté) addresses. MSSANTE_DOMAINS: comma-separated domains, « *.x » for any sub-domain of
+# x. Outside production and unless set, the demo's reserved « *.mssante.invalid » is accepted
+# too (no mail can reach a .invalid name). docs/operations.md, "Secure messaging".
+MSSANTE_DOMAINS = [d.strip().lower() for d in env("MSSANTE_DOMAINS", "*.mssante.fr").split(",")
+                   if d.strip()]
+if not PRODUCTION and not env("MSSANTE_DOMAINS"):
+    MSSANTE_DOMAINS.append("*.mssante.invalid")
 # Discharge letters: due this many hours after discharge; alert when this many are left.
 DISCHARGE_LETTER_HOURS = 48
 DISCHARGE_LETTER_ALERT_HOURS = 12

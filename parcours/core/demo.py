@@ -184,7 +184,10 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
             rpps=f"2{n:010d}", first_name=["Claire", "Marc", "Inès", "Luc", "Pauline"][n % 5],
             last_name=["Hamon", "Tessier", "Gilbert", "Royer", "Masson"][n % 5],
             specialty=service.specialty, phone=service.senior_line,
-            contact_hours="Sur la ligne senior du service")
+            contact_hours="Sur la ligne senior du service",
+            # messaging (issue 14): reachable by MSSanté only, found by the recipient picker.
+            mssante=f"dr.{['hamon', 'tessier', 'gilbert', 'royer', 'masson'][n % 5]}.{n}"
+                    "@demo.mssante.invalid")
         PractitionerRole.objects.create(practitioner=p, organisation=service.hospital,
                                         service=service, function="Praticien hospitalier")
 

@@ -519,6 +519,10 @@ def import_annuaire(path: Path | str, *, encoding: str | None = None,
         raise
     else:
         run.status = ImportRun.Status.DONE
+        # The search form's specialty list (selectors.specialty_choices) may have changed.
+        from django.core.cache import cache
+
+        cache.delete("directory:specialties")
     finally:
         run.finished_at = timezone.now()
         run.rows_read = result.rows_read

@@ -23,6 +23,18 @@ class PractitionerContactForm(forms.ModelForm):
     def clean_phone(self):
         return _clean_phone(self.cleaned_data["phone"])
 
+    def clean_mssante(self):
+        """Only a secure-messaging address (settings.MSSANTE_DOMAINS): the mailbox sends
+        health data to it (issue 14, bug 8)."""
+        from parcours.messaging.addresses import domains_label, is_secure_address
+
+        value = self.cleaned_data["mssante"].strip().lower()
+        if value and not is_secure_address(value):
+            raise forms.ValidationError(
+                _("Ce n'est pas une adresse de messagerie sécurisée de santé (MSSanté) : "
+                  "les adresses acceptées se terminent par %(d)s.") % {"d": domains_label()})
+        return value
+
 
 class ServiceContactForm(forms.ModelForm):
     class Meta:

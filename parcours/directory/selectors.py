@@ -2,31 +2,41 @@
 
 Name search compares folded keys (``keys.fold``: no accents, upper case), so "helene
 lefevre" finds "Hélène LEFÈVRE". It first looks for entries containing every word of the query
-(PostgreSQL answers from the trigram index); when nothing matches and the database is
-PostgreSQL, it falls back to similar family names (``practitioner_fuzzy``: one slip in a short
-word, trigram similarity for a long one, any word of a compound name), which forgives typos
-("Lefebre", "Martan", "Mote" for "de La Motte"). SQLite has no trigram index: it stops at the
-first step. Place and structure searches start from the activities' copies of the name key
-(``_search_by_site``).
+(PostgreSQL answers from the trigram index); when nothing matches, it falls back to similar
+family names (``practitioner_fuzzy``: one slip in a word, any word of a compound name), which
+forgives typos ("Lefebre", "Martan", "Lbrun", "Mote" for "de La Motte"). PostgreSQL compares
+long words by trigram similarity; SQLite, which has no trigram index, matches every word by its
+one-edit variants. Place and structure searches start from the activities' copies of the name
+key (``_search_by_site``).
+
+The directory page's specialty and hospital searches use the same folding and the same
+one-edit tolerance (``words_match``), in Python over the few specialties and hospital services
+of the territory: "cardiologie", "CARDIOLGIE" and "Chateau-Gontier" find "Cardiologie" and
+"Château-Gontier" on either database.
 """
+
+from difflib import SequenceMatcher
+from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
     ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
     Prefetch,
-    Q,
     QuerySet,
+    Value,
+    When,
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
 
 from .keys import fold
-from .models import HospitalService, Organisation, Practitioner, PractitionerRole
+from .models import FamilyName, HospitalService, Organisation, Practitioner, PractitionerRole
 
 # How close a misspelt name must be (pg_trgm word similarity, 0–1; the default 0.6 misses one
 # wrong letter in a short name).
@@ -35,20 +45,55 @@ FUZZY_THRESHOLD = 0.45
 PLACE_MAX_ORGS = 500
 
 
-def hospital_list(*, query: str = "") -> QuerySet[Organisation]:
-    """Hospitals that receive requests (those with services), for the directory page."""
-    services = HospitalService.objects.order_by("name")
-    if query:
-        services = services.filter(Q(name__icontains=query) | Q(specialty__icontains=query))
-    qs = Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL, active=True,
-                                     services__isnull=False)
-    if query:
-        qs = qs.filter(Q(name__icontains=query) | Q(town__icontains=query)
-                       | Q(services__name__icontains=query)
-                       | Q(services__specialty__icontains=query))
-    return qs.distinct().prefetch_related(Prefetch("services", queryset=services)) \
-        .order_by("name")
+def hospital_list(*, query: str = "") -> list[Organisation]:
+    """Hospitals that receive requests (those with services), in name order, for the
+    directory page. With a ``query``, the hospitals every word of which (folded, one slip
+    forgiven: ``words_match``) is found in their name, their town or one of their services'
+    name or specialty; a hospital found by a service lists the matching services only."""
+    hospitals = list(Organisation.objects.filter(
+        kind=Organisation.Kind.HOSPITAL, active=True, services__isnull=False).distinct()
+        .prefetch_related(Prefetch("services", queryset=HospitalService.objects
+                                   .order_by("name"))).order_by("name"))
+    if not name_words(query):
+        for hospital in hospitals:
+            hospital.matching_services = list(hospital.services.all())
+        return hospitals
+    out = []
+    for hospital in hospitals:
+        services = list(hospital.services.all())
+        place = f"{hospital.name} {hospital.town}"
+        if words_match(query, place, *(f"{s.name} {s.specialty}" for s in services)):
+            # Services matching by themselves first; all of them when the hospital (its name,
+            # its town) is what matched.
+            own = [s for s in services if words_match(query, f"{s.name} {s.specialty}")]
+            hospital.matching_services = own if own and not words_match(query, place) \
+                else services
+            out.append(hospital)
+    return out
 
+
+def words_match(query: str, *texts: str) -> bool:
+    """Whether every word of ``query`` is found, folded (no accents, any case), in one of
+    ``texts``: as the start of one of their words, or — for a word of four letters or more —
+    one slip away from one of their words (``one_edit_variants``)."""
+    haystack = fold(" ".join(texts)).split()
+    for word in name_words(query):
+        if any(w.startswith(word) for w in haystack):
+            continue
+        if len(word) < 4 or not one_edit_variants(word) & set(haystack):
+            return False
+    return True
+
+
+def specialties_matching(query: str) -> list[str]:
+    """The directory's specialties (``specialty_choices``) that ``query`` names, folded and
+    one slip forgiven (``words_match``): "cardiologie" gives "Cardiologie et maladies
+    vasculaires"."""
+    found = [s for s in specialty_choices() if words_match(query, s)]
+    if not found:
+        # Perhaps a specialty imported since the list was cached.
+        found = [s for s in specialty_choices(fresh=True) if words_match(query, s)]
+    return found
 
 def name_words(value: str) -> list[str]:
     return fold(value).split()
@@ -87,7 +132,8 @@ FAMILY_NAMES_MAX = 200
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def one_edit_variants(word: str) -> set[str]:
+@lru_cache(maxsize=1024)
+def one_edit_variants(word: str) -> frozenset[str]:
     """``word`` and every string one letter away from it: a letter removed, replaced,
     inserted, or two neighbours swapped (Damerau–Levenshtein distance 1)."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
@@ -101,13 +147,16 @@ def one_edit_variants(word: str) -> set[str]:
                 variants.add(head + letter + tail[1:])
         if len(tail) > 1:
             variants.add(head + tail[1] + tail[0] + tail[2:])
-    return variants
+    return frozenset(variants)
 
 
 def similar_family_names(words: list[str]) -> list[str]:
     """The folded family names (FamilyName keys) one of whose words — or the whole name —
-    resembles one of ``words``, closest first (PostgreSQL): one edit away from a short word,
-    trigram-similar to a longer one."""
+    resembles one of ``words``, closest first: one edit away from a short word (any
+    database), trigram-similar to a longer one (PostgreSQL; one edit away on another
+    database, which has no trigram index)."""
+    if not fuzzy_available():
+        return _similar_family_names_portable(words)
     short = [w for w in words if len(w) <= SHORT_WORD]
     conditions, params = [], []
     if short:
@@ -129,18 +178,37 @@ def similar_family_names(words: list[str]) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _similar_family_names_portable(words: list[str]) -> list[str]:
+    """``similar_family_names`` without pg_trgm: the names one edit away from a word of the
+    query, the closest (difflib ratio) first."""
+    variants = sorted({v for w in words for v in one_edit_variants(w)})
+    scores: dict[str, float] = {}
+    # In chunks: SQLite limits the parameters of one statement.
+    for start in range(0, len(variants), 900):
+        for word, key in FamilyName.objects.filter(
+                word__in=variants[start:start + 900]).values_list("word", "key"):
+            score = max(SequenceMatcher(None, word, w).ratio() for w in words)
+            scores[key] = max(score, scores.get(key, 0.0))
+    ranked = sorted(scores, key=lambda k: (-scores[k], k))
+    return ranked[:FAMILY_NAMES_MAX]
+
+
 def practitioner_fuzzy(qs: QuerySet, value: str) -> QuerySet:
     """Practitioners whose family name (or a word of it) resembles a word of ``value``
-    (PostgreSQL), the closest names first, then in name order. The similar names come from
-    the narrow FamilyName table, their bearers from the family-name index: comparing every
-    practitioner's name rechecked thousands of table rows per query (docs/benchmarks.md,
-    Directory)."""
+    (``similar_family_names``), the closest names first, then in name order. The similar
+    names come from the narrow FamilyName table, their bearers from the family-name index:
+    comparing every practitioner's name rechecked thousands of table rows per query
+    (docs/benchmarks.md, Directory)."""
     words = [w for w in name_words(value) if len(w) >= 3] or name_words(value)
     names = similar_family_names(words[:4]) if words else []
     if not names:
         return qs.none()
-    rank = RawSQL("array_position(%s::text[], directory_practitioner.family_key::text)",
-                  [names], output_field=IntegerField())
+    if fuzzy_available():
+        rank = RawSQL("array_position(%s::text[], directory_practitioner.family_key::text)",
+                      [names], output_field=IntegerField())
+    else:
+        rank = Case(*[When(family_key=name, then=Value(i)) for i, name in enumerate(names)],
+                    output_field=IntegerField())
     return qs.filter(family_key__in=names).annotate(rank=rank) \
         .order_by("rank", "search_key", "pk")
 
@@ -151,16 +219,23 @@ def fuzzy_available() -> bool:
 
 def practitioner_search(*, query: str = "", specialty: str = "", place: str = "",
                         organisation: str = "", limit: int = 50) -> list[Practitioner]:
-    """Active practitioners matching every criterion given; ``place`` is a town or a
-    postcode (or a department's first digits), ``organisation`` part of a structure's name."""
+    """Active practitioners matching every criterion given; ``specialty`` names one or more
+    of the directory's specialties (``specialties_matching``: accents, case and a slip
+    forgiven), ``place`` is a town or a postcode (or a department's first digits),
+    ``organisation`` part of a structure's name. A misspelt name falls back to similar
+    family names (``practitioner_fuzzy``) on any database."""
     qs = Practitioner.objects.filter(active=True)
+    specialties: list[str] = []
     if specialty:
-        qs = qs.filter(specialty=specialty)
+        specialties = specialties_matching(specialty)
+        if not specialties:
+            return []
+        qs = qs.filter(specialty__in=specialties)
     rows: list[Practitioner] = []
     if place or organisation:
-        rows = _search_by_site(query=query, specialty=specialty, place=place.strip(),
+        rows = _search_by_site(query=query, specialties=specialties, place=place.strip(),
                                organisation=organisation, limit=limit)
-        if not rows and query and fuzzy_available():
+        if not rows and query:
             # A misspelt name in a place: the place's practitioners, then word similarity.
             ids = _site_roles(place.strip(), organisation).values("practitioner_id")
             rows = list(practitioner_fuzzy(qs.filter(pk__in=ids), query)[:limit])
@@ -170,7 +245,7 @@ def practitioner_search(*, query: str = "", specialty: str = "", place: str = ""
                    .values_list("pk", flat=True)[:limit])
         found = Practitioner.objects.in_bulk(ids)
         rows = [found[i] for i in ids if i in found]
-        if not rows and fuzzy_available():
+        if not rows:
             rows = list(practitioner_fuzzy(qs, query)[:limit])
     elif specialty:
         rows = list(qs.order_by("search_key", "pk")[:limit])
@@ -201,7 +276,7 @@ def _site_roles(place: str, organisation: str) -> QuerySet[PractitionerRole]:
     return roles
 
 
-def _search_by_site(*, query: str, specialty: str, place: str, organisation: str,
+def _search_by_site(*, query: str, specialties: list[str], place: str, organisation: str,
                     limit: int) -> list[Practitioner]:
     """Practitioners working at a place or structure, in name order, from the activities'
     copied name key: the (postcode | town, name) indexes give them already sorted."""
@@ -209,9 +284,9 @@ def _search_by_site(*, query: str, specialty: str, place: str, organisation: str
     # name key and the practitioner); whether the practitioner is active is checked on the
     # page's candidates rather than by joining every activity of a large hospital.
     roles = _site_roles(place, organisation)
-    if specialty:
+    if specialties:
         # The activity's own specialty (same column of the national file): no join per row.
-        roles = roles.filter(specialty=specialty)
+        roles = roles.filter(specialty__in=specialties)
     if query:
         roles = key_contains_all(roles, query, "name_key")
     ids: list[int] = []
@@ -226,13 +301,18 @@ def _search_by_site(*, query: str, specialty: str, place: str, organisation: str
     return [found[i] for i in ids if i in found][:limit]
 
 
-def specialty_choices() -> list[str]:
+def specialty_choices(*, fresh: bool = False) -> list[str]:
     """The specialties present in the directory (for the search form); cached, as the
-    DISTINCT walks the whole specialty index of a national directory."""
+    DISTINCT walks the whole specialty index of a national directory. ``fresh`` reloads
+    them (and the cache)."""
     def load():
         return list(Practitioner.objects.filter(active=True).exclude(specialty="")
                     .order_by("specialty").values_list("specialty", flat=True)
                     .distinct()[:300])
+    if fresh:
+        choices = load()
+        cache.set("directory:specialties", choices, 600)
+        return choices
     return cache.get_or_set("directory:specialties", load, 600)
 
 

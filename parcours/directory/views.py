@@ -2,9 +2,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from parcours.accounts.scopes import is_gp
+from parcours.messaging.addresses import is_secure_address
 
 from .forms import PractitionerContactForm, SearchForm, ServiceContactForm
 from .models import HospitalService, Organisation, Practitioner, Source
@@ -44,12 +47,37 @@ def index(request):
     })
 
 
+def _write_url(user, *, to=None, address: str = "") -> str:
+    """The compose page pre-filled for writing to ``to`` (a Parcours user) or ``address`` (an
+    MSSanté address); "" when ``user`` may not write (no professional role), or would write to
+    herself, or there is no reachable recipient (inactive account, address outside the
+    secure-messaging domains)."""
+    if not user.memberships.exists():
+        return ""
+    if to is not None and to.is_active and to.pk != user.pk and to.memberships.exists():
+        return f"{reverse('messaging:compose')}?{urlencode({'to': to.pk})}"
+    if address and is_secure_address(address) and not (to is not None and to.pk == user.pk):
+        return f"{reverse('messaging:compose')}?{urlencode({'external': address})}"
+    return ""
+
+
+def _refer_url(user, service) -> str:
+    """The new-request form for ``service`` (GPs; services that take requests), or ""."""
+    if service is None or not service.accepts_requests or not is_gp(user):
+        return ""
+    return f"{reverse('referrals:new')}?{urlencode({'service': service.pk})}"
+
+
 @login_required
 def service_detail(request, pk):
     service = get_object_or_404(HospitalService.objects.select_related("hospital", "head"), pk=pk)
+    doctors = list(service_get_doctors(service).select_related("user"))
+    for d in doctors:
+        d.write_url = _write_url(request.user, to=d.user, address=d.mssante)
     return render(request, "directory/service.html", {
-        "service": service, "doctors": service_get_doctors(service),
-        "delays": service.delays.all(), "can_refer": is_gp(request.user),
+        "service": service, "doctors": doctors,
+        "delays": service.delays.all(), "refer_url": _refer_url(request.user, service),
+        "write_url": _write_url(request.user, to=service.head),
         "can_edit": can_edit_service(request.user, service)})
 
 
@@ -71,8 +99,13 @@ def service_edit(request, pk):
 @login_required
 def practitioner_detail(request, pk):
     practitioner = get_object_or_404(Practitioner.objects.select_related("user"), pk=pk)
+    roles = list(practitioner_get_roles(practitioner))
+    refer_url = next((url for url in (_refer_url(request.user, r.service) for r in roles
+                                      if r.active) if url), "")
     return render(request, "directory/practitioner.html", {
-        "practitioner": practitioner, "roles": practitioner_get_roles(practitioner),
+        "practitioner": practitioner, "roles": roles, "refer_url": refer_url,
+        "write_url": _write_url(request.user, to=practitioner.user,
+                                address=practitioner.mssante) if practitioner.active else "",
         "can_edit": can_edit_practitioner(request.user, practitioner),
         "last_edit": practitioner.contact_edits.select_related("edited_by").first()})
 

@@ -175,13 +175,14 @@ def _folded_param(field: str, doc: str) -> SearchParam:
 
 
 def _phonetic_param(table: str, doc: str) -> SearchParam:
-    """Typo-tolerant name search: pg_trgm similarity on PostgreSQL (the family name for
-    practitioners, word similarity over the name for structures), most similar first when it
-    is the only name criterion; every word contained on SQLite."""
+    """Typo-tolerant name search, most similar first when it is the only name criterion:
+    practitioners by similar family names on any database (``practitioner_fuzzy``, the
+    directory page's fallback too); structures by pg_trgm word similarity over the name on
+    PostgreSQL, every word contained on SQLite."""
     def apply(qs, values, modifier):
+        if table == "directory_practitioner":
+            return practitioner_fuzzy(qs, values[0])
         if fuzzy_available():
-            if table == "directory_practitioner":
-                return practitioner_fuzzy(qs, values[0])
             return key_fuzzy(qs, values[0], table)
         return key_contains_all(qs, values[0])
     return SearchParam("string", doc, apply)

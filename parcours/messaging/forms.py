@@ -1,15 +1,21 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from parcours.accounts.models import Role
 from parcours.referrals.forms import MultipleFileField
 
+from .addresses import check_external
 
-def professionals():
-    """Who can be written to: active users with a professional role."""
-    return (get_user_model().objects.filter(is_active=True, memberships__isnull=False)
-            .distinct().order_by("last_name", "first_name"))
+
+def professionals(exclude=None):
+    """Who can be written to: active users with a professional role, but ``exclude`` (the
+    sender: nobody is offered as her own recipient)."""
+    qs = get_user_model().objects.filter(is_active=True, memberships__isnull=False)
+    if exclude is not None and exclude.pk:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.distinct().order_by("last_name", "first_name")
 
 
 class UserChoiceField(forms.ModelMultipleChoiceField):
@@ -29,21 +35,46 @@ class ComposeForm(forms.Form):
                          widget=forms.SelectMultiple(attrs={"size": 4}))
     external = forms.CharField(
         label=_("Adresses de messagerie sécurisée externes"), required=False, max_length=1000,
-        help_text=_("Séparées par des virgules, par ex. dr.martin@medecin.mssante.fr"))
+        help_text=_("Adresses MSSanté uniquement, séparées par des virgules, par ex. "
+                    "dr.martin@medecin.mssante.fr"))
     subject = forms.CharField(label=_("Objet"), max_length=200)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 10}),
                            required=False, max_length=100_000)
     files = MultipleFileField(label=_("Pièces jointes (PDF, JPEG, PNG ; 10 Mo max. chacune)"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, sender=None, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        # Fresh querysets per form: users created after start-up are offered too.
-        self.fields["to"].queryset = professionals()
-        self.fields["cc"].queryset = professionals()
+        # Fresh querysets per form: users created after start-up are offered too; never the
+        # sender herself.
+        self.fields["to"].queryset = professionals(exclude=sender)
+        self.fields["cc"].queryset = professionals(exclude=sender)
+        if search_url:
+            # recipients.js turns each list into a search-as-you-type picker.
+            self.fields["to"].widget.attrs.update({
+                "data-recipient-search": search_url,
+                "data-picker-label": _("Rechercher un destinataire"),
+                "data-picker-proposed": _("Destinataires proposés"),
+                "data-picker-chosen": _("Destinataires choisis")})
+            self.fields["cc"].widget.attrs.update({
+                "data-recipient-search": search_url,
+                "data-picker-label": _("Rechercher une personne à mettre en copie"),
+                "data-picker-proposed": _("Personnes proposées en copie"),
+                "data-picker-chosen": _("En copie")})
+            self.fields["external"].widget.attrs["data-recipient-external"] = "1"
 
     def clean_external(self):
+        """The addresses, each checked: well formed and on a secure-messaging domain
+        (``addresses.check_external``); every refusal is listed."""
         raw = self.cleaned_data["external"]
-        return [a.strip() for a in raw.replace(";", ",").split(",") if a.strip()]
+        out, errors = [], []
+        for address in [a.strip() for a in raw.replace(";", ",").split(",") if a.strip()]:
+            try:
+                out.append(check_external(address))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(out))
 
 
 class ReplyForm(forms.Form):

@@ -60,3 +60,71 @@ def letter_rates(*, services=None, since=None, until=None) -> list[dict]:
         r["ack_rate"] = round(100 * r["acknowledged"] / r["sent"], 1) if r["sent"] else None
         out.append(r)
     return out
+
+
+# --- recipient search (issue 14: the compose page's picker) -----------------------------------
+
+RECIPIENTS_MAX = 10  # results per search: the picker is a short list, not a directory dump
+RECIPIENT_QUERY_MIN = 2
+
+
+def recipient_search(user, q: str, *, limit: int = RECIPIENTS_MAX) -> list[dict]:
+    """Who ``user`` may write to, for a query ``q`` (two characters at least): first the
+    Parcours users (name, organisation, service; never ``user`` herself), then directory
+    practitioners with a secure-messaging (MSSanté) address, matched by name, structure or
+    address. Each result is a dict: ``type`` ("user" with ``id``, or "external" with
+    ``address``), ``label`` and ``detail``. At most ``limit`` results; none for a shorter
+    query."""
+    from django.contrib.auth import get_user_model
+
+    from parcours.directory.keys import fold
+    from parcours.directory.models import Organisation, Practitioner
+    from parcours.directory.selectors import key_contains_all, words_match
+
+    from .addresses import is_secure_address
+    from .forms import professionals
+
+    q = (q or "").strip()[:100]
+    if len(fold(q).replace(" ", "")) < RECIPIENT_QUERY_MIN:
+        return []
+    results: list[dict] = []
+    taken: set[str] = set()
+    # Parcours users: a territory's professionals, few enough to compare folded in Python.
+    users = professionals(exclude=user).prefetch_related(
+        "memberships__organisation", "memberships__service")
+    for u in users:
+        places = [f"{m.service.name}, {m.organisation.name}" if m.service_id
+                  else m.organisation.name for m in u.memberships.all()]
+        if words_match(q, u.first_name, u.last_name, u.email, *places):
+            results.append({"type": "user", "id": u.pk, "label": u.display_name,
+                            "detail": " · ".join(dict.fromkeys(p.strip() for p in places))})
+            taken.add(u.email.lower())
+            if len(results) >= limit:
+                return results
+    # Directory practitioners reachable by secure messaging, not already Parcours users.
+    members = get_user_model().objects.filter(is_active=True, memberships__isnull=False)
+    reachable = Practitioner.objects.filter(active=True).exclude(mssante="").exclude(
+        user_id__in=members.values("pk"))
+    found = list(key_contains_all(reachable, q).order_by("search_key", "pk")[:limit])
+    if "@" in q or "." in q:
+        # An address being typed (the column has no index: only then).
+        found += list(reachable.filter(mssante__istartswith=q).order_by("mssante")[:limit])
+    if len(found) < limit:
+        orgs = key_contains_all(Organisation.objects.filter(active=True), q) \
+            .values_list("pk", flat=True)[:20]
+        found += list(reachable.filter(roles__organisation_id__in=list(orgs), roles__active=True)
+                      .distinct().order_by("search_key", "pk")[:limit])
+    seen: set[int] = set()
+    for p in found:
+        address = p.mssante.lower()
+        if p.pk in seen or address in taken or not is_secure_address(address):
+            continue
+        seen.add(p.pk)
+        taken.add(address)
+        results.append({"type": "external", "address": address,
+                        "label": f"{p.first_name.title()} {p.last_name.upper()}".strip(),
+                        "detail": " · ".join(x for x in [p.specialty or p.profession, address]
+                                             if x)})
+        if len(results) >= limit:
+            break
+    return results

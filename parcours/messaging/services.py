@@ -25,6 +25,7 @@ from parcours.notifications.services import notify
 from parcours.patients.access import can_see_patient_data
 from parcours.patients.models import CareLink
 
+from .addresses import check_external
 from .models import Attachment, Folder, MailboxEntry, Message, OutboundMail, SigningKey, Thread
 
 MAX_RECIPIENTS = 30
@@ -122,17 +123,14 @@ def attachment_read(attachment: Attachment) -> bytes | None:
 # --- sending -----------------------------------------------------------------------------------
 
 def _clean_recipients(sender, to, cc, external) -> tuple[list, list, list[str]]:
-    from django.core.validators import validate_email
-
+    """De-duplicated recipients. Raises ValidationError (French) for a malformed address or
+    one outside the secure-messaging domains (``addresses.check_external``), the sender
+    among the recipients, none at all, too many, or an inactive account."""
     to = [u for u in dict.fromkeys(to) if u is not None]
     cc = [u for u in dict.fromkeys(cc) if u is not None and u not in to]
-    external = list(dict.fromkeys(a.strip().lower() for a in external if a and a.strip()))
-    for address in external:
-        try:
-            validate_email(address)
-        except ValidationError:
-            raise ValidationError(_("L'adresse « %(a)s » n'est pas valide.") % {"a": address}) \
-                from None
+    external = list(dict.fromkeys(check_external(a) for a in external if a and a.strip()))
+    if sender is not None and any(u.pk == sender.pk for u in [*to, *cc]):
+        raise ValidationError(_("Vous ne pouvez pas être destinataire de votre propre message."))
     if not to and not external:
         raise ValidationError(_("Indiquez au moins un destinataire."))
     if len(to) + len(cc) + len(external) > MAX_RECIPIENTS:

@@ -6,6 +6,7 @@ app_name = "messaging"
 urlpatterns = [
     path("", views.mailbox, name="mailbox"),
     path("nouveau/", views.compose, name="compose"),
+    path("destinataires/", views.recipients, name="recipients"),
     path("fil/<int:pk>/", views.thread, name="thread"),
     path("fil/<int:pk>/classer/", views.thread_file, name="thread_file"),
     path("dossiers/", views.folder_create, name="folder_create"),

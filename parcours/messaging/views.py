@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,9 +33,10 @@ from .access import (
     letter_services_for,
     messages_visible_in,
 )
+from .addresses import check_external
 from .forms import ComposeForm, FolderForm, LetterDeclareForm, LetterWriteForm, ReplyForm
 from .models import DischargeLetter, Folder, MailboxEntry
-from .selectors import mailbox_entries
+from .selectors import mailbox_entries, recipient_search
 
 
 def _files(uploads) -> list[services.FileIn]:
@@ -100,9 +101,13 @@ def compose(request):
     if pid:
         patient = access_patient(request.user, pid)
     initial = {}
+    # Pre-filled from a directory card's « Écrire » (a Parcours user, or an MSSanté address).
     if request.GET.get("to", "").isdigit():
         initial["to"] = [int(request.GET["to"])]
-    form = ComposeForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.GET.get("external"):
+        initial["external"] = request.GET["external"][:254]
+    form = ComposeForm(request.POST or None, request.FILES or None, initial=initial,
+                       sender=request.user, search_url=reverse("messaging:recipients"))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -120,6 +125,29 @@ def compose(request):
                   detail="nouveau message au sujet du patient (identité affichée)")
     return render(request, "messaging/compose.html", {"form": form, "patient": patient},
                   status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def recipients(request):
+    """The compose page's search as you type: JSON ``{"results": [...], "notice": ""}`` of
+    at most ``RECIPIENTS_MAX`` recipients for ``q`` (``selectors.recipient_search``), and a
+    French notice when ``q`` is a full address outside the secure-messaging domains.
+    Professionals only (403 otherwise)."""
+    if not request.user.memberships.exists():
+        raise PermissionDenied
+    q = request.GET.get("q", "")[:100]
+    results = recipient_search(request.user, q)
+    notice = ""
+    if "@" in q and not results:
+        try:
+            address = check_external(q)
+        except ValidationError as exc:
+            notice = exc.messages[0] if "." in q.rsplit("@", 1)[1] else ""
+        else:
+            results = [{"type": "external", "address": address, "label": address,
+                        "detail": _("adresse saisie")}]
+    return JsonResponse({"results": results, "notice": notice},
+                        headers={"Cache-Control": "no-store"})
 
 
 @login_required
@@ -159,6 +187,10 @@ def thread(request, pk):
     services.thread_mark_read(user=user, thread=t)
     audit_log(user=user, action="read", obj=t, patient_id=t.patient_id,
               detail=f"conversation ({len(opened)} message(s))")
+    if request.method == "GET" and request.GET.get("fragment"):
+        # live.js refreshes the messages when a notification arrives (issue 14, bug 7).
+        return render(request, "messaging/_thread_messages.html",
+                      {"thread": t, "opened": opened})
     letter = DischargeLetter.objects.filter(message__thread=t).first()
     return render(request, "messaging/thread.html", {
         "thread": t, "opened": opened, "subject": subject or "", "form": form,

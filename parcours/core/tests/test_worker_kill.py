@@ -62,7 +62,7 @@ def _make_gateway_rows(territory):
 
     for i in range(ROWS):
         message_send(sender=territory.doctor, subject=f"Compte rendu {i}", body="Texte.",
-                     external=[f"dr.{i}@cabinet.invalid"])
+                     external=[f"dr.{i}@cabinet.mssante.invalid"])
 
 
 def _make_email_rows(territory):

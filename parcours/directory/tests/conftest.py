@@ -33,3 +33,14 @@ def extract(tmp_path):
         path.write_bytes(("\n".join([HEADER, *rows]) + "\n").encode(encoding))
         return path
     return write
+
+
+@pytest.fixture(autouse=True)
+def _fresh_specialty_cache():
+    """The specialty list is cached (selectors.specialty_choices): each test starts without
+    another test's list."""
+    from django.core.cache import cache
+
+    cache.delete("directory:specialties")
+    yield
+    cache.delete("directory:specialties")

@@ -1,5 +1,4 @@
 import pytest
-from django.db import connection
 
 from parcours.directory.annuaire import import_annuaire
 from parcours.directory.models import Practitioner
@@ -105,10 +104,74 @@ def test_search_by_specialty_place_and_organisation(card, territory, login):
     assert f"professionnels/{martin.pk}/" in html and f"professionnels/{card.pk}/" not in html
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram search: PostgreSQL")
-def test_search_tolerates_typos_on_postgresql(card, territory, login):
+def test_search_tolerates_typos(card, territory, login):
     c = login(territory.gp)
     html = c.get("/annuaire/", {"q": "lefebre"}).content.decode()
     assert f"/annuaire/professionnels/{card.pk}/" in html
     html = c.get("/annuaire/", {"q": "martn paul"}).content.decode()
     assert "MARTIN" in html
+
+
+# --- issue 14, bug 6: the page's search forgives case, accents and a slip, on both databases
+
+
+@pytest.mark.parametrize("typed", ["Lebrun", "lebrun", "Lebrin", "Lbrun", "LEBRUNN"])
+def test_name_search_finds_lebrun_despite_a_slip(territory, login, typed):
+    lebrun = Practitioner.objects.create(last_name="Lebrun", first_name="Agathe",
+                                         specialty="Cardiologie")
+    Practitioner.objects.create(last_name="Leblanc", first_name="Hugo")
+    html = login(territory.gp).get("/annuaire/", {"q": typed}).content.decode()
+    assert f"/annuaire/professionnels/{lebrun.pk}/" in html
+
+
+@pytest.mark.parametrize("typed", ["cardiologie", "CARDIOLOGIE", "cardiolgie", "Cardio"])
+def test_specialty_search_ignores_case_accents_and_a_slip(card, territory, login, typed):
+    martin = Practitioner.objects.get(national_id="810000000002")
+    html = login(territory.gp).get("/annuaire/", {"specialty": typed}).content.decode()
+    assert f"professionnels/{card.pk}/" in html
+    assert f"professionnels/{martin.pk}/" not in html
+
+
+def test_specialty_search_with_accents_finds_the_plain_spelling(card, territory, login):
+    martin = Practitioner.objects.get(national_id="810000000002")
+    html = login(territory.gp).get("/annuaire/", {"specialty": "pneumologié"}).content.decode()
+    assert f"professionnels/{martin.pk}/" in html
+
+
+def test_hospital_search_by_specialty_ignores_case(territory, login):
+    html = login(territory.gp).get("/annuaire/", {"q": "cardiologie"}).content.decode()
+    assert f"/annuaire/services/{territory.cardio.pk}/" in html
+    assert f"/annuaire/services/{territory.beta_cardio.pk}/" in html
+    # Only the services that match are listed under a hospital found by its service.
+    assert f"/annuaire/services/{territory.pneumo_svc.pk}/" not in html
+
+
+def test_hospital_search_by_town_forgives_missing_accents(territory, login):
+    territory.beta.town = "Château-Gontier"
+    territory.beta.save()
+    c = login(territory.gp)
+    for typed in ("Chateau-Gontier", "chateau gontier", "Château-Gontier", "Chateau-Gontir"):
+        html = c.get("/annuaire/", {"q": typed}).content.decode()
+        assert "CH Beta" in html, typed
+        assert f"/annuaire/services/{territory.beta_cardio.pk}/" in html, typed
+        assert "CH Alpha" not in html, typed
+
+
+def test_search_for_nothing_known_says_so(territory, login):
+    html = login(territory.gp).get("/annuaire/", {"q": "zzzzzz"}).content.decode()
+    assert "Aucun professionnel ne correspond." in html
+    assert "Aucun établissement ne correspond" in html
+
+
+def test_the_secure_messaging_field_takes_mssante_addresses_only(card, territory, login):
+    c = login(territory.doctor)
+    url = f"/annuaire/professionnels/{card.pk}/coordonnees/"
+    response = c.post(url, {"phone": "", "mssante": "helene@gmail.com"})
+    assert response.status_code == 200
+    assert "messagerie sécurisée de santé (MSSanté)" in response.content.decode()
+    card.refresh_from_db()
+    assert card.mssante == ""
+    assert c.post(url, {"phone": "", "mssante": "Helene.Lefevre@Medecin.MSSante.fr"}) \
+        .status_code == 302
+    card.refresh_from_db()
+    assert card.mssante == "helene.lefevre@medecin.mssante.fr"

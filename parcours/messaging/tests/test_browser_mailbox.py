@@ -49,7 +49,7 @@ def test_browser_open_mailbox_shows_a_new_signed_message(servers, territory):
             gp = new_page(gp_server)
             _log_in(gp, "gp")
             gp.goto("/messagerie/nouveau/")
-            gp.get_by_label("Destinataires").select_option(label=doctor_name)
+            _pick_recipient(gp, "doctor", doctor_name)
             gp.get_by_label("Objet").fill("Échographie de contrôle")
             gp.locator("textarea#id_body").fill("Pouvez-vous revoir cette patiente ?")
             gp.get_by_label(re.compile("^Pièces jointes")).set_input_files(
@@ -70,5 +70,110 @@ def test_browser_open_mailbox_shows_a_new_signed_message(servers, territory):
 
             gp.reload()
             expect(gp.locator("article.message")).to_contain_text("lu le")
+
+            # Issue 14, bug 7: the doctor's open thread shows the GP's follow-up live.
+            doctor.evaluate("window.parcoursTestMarker = 'thread kept'")
+            gp.locator("textarea#id_body").fill("Je vous envoie aussi l'ECG demain.")
+            gp.get_by_role("button", name="Envoyer la réponse").click()
+            expect(gp.locator(".messages")).to_contain_text("Réponse envoyée.")
+            expect(doctor.locator("#thread-live")).to_contain_text(
+                "Je vous envoie aussi l'ECG demain.")
+            assert doctor.evaluate("window.parcoursTestMarker") == "thread kept"
+        finally:
+            browser.close()
+
+
+def _pick_recipient(page, typed: str, name: str) -> None:
+    """Search the compose page's picker and choose ``name`` among its suggestions."""
+    from playwright.sync_api import expect
+
+    page.get_by_label("Rechercher un destinataire").fill(typed)
+    page.get_by_role("listbox", name="Destinataires proposés").get_by_role(
+        "option", name=re.compile(re.escape(name))).click()
+    expect(page.get_by_role("list", name="Destinataires choisis")).to_contain_text(name)
+
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_browser_recipient_search_as_you_type(servers, territory, width):
+    """Issue 14: the GP finds a hospital doctor by service and a city colleague by the
+    directory's MSSanté address as she types, is told why a Gmail address is refused, is
+    never offered herself, and sends; at desktop and phone width."""
+    chromium = _chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    from parcours.directory.models import Organisation, Practitioner, PractitionerRole
+
+    cabinet = Organisation.objects.create(name="Cabinet du Vieux Château", kind="cabinet",
+                                          town="Château-Gontier", postcode="53200")
+    colleague = Practitioner.objects.create(last_name="Lebrun", first_name="Agathe",
+                                            specialty="Cardiologie",
+                                            mssante="agathe.lebrun@medecin.mssante.fr")
+    PractitionerRole.objects.create(practitioner=colleague, organisation=cabinet)
+    expect.set_options(timeout=TIMEOUT_MS)
+    doctor_name = territory.doctor.display_name
+    (server,) = servers.start("gp")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(base_url=server.url, locale="fr-FR",
+                                          viewport=VIEWPORTS[width])
+            context.set_default_timeout(TIMEOUT_MS)
+            gp = context.new_page()
+            _log_in(gp, "gp")
+            gp.goto("/messagerie/nouveau/")
+            search = gp.get_by_label("Rechercher un destinataire")
+
+            # A hospital doctor, found by the name of her service.
+            search.fill("cardiologie")
+            proposed = gp.get_by_role("listbox", name="Destinataires proposés")
+            option = proposed.get_by_role("option", name=re.compile(re.escape(doctor_name)))
+            expect(option).to_contain_text("CH Alpha")
+            # The sender herself is never suggested.
+            expect(proposed.get_by_role("option", name=re.compile("Gp TEST"))).to_have_count(0)
+            RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+            gp.screenshot(path=RESULTS_DIR / f"browser-recipient-search-{width}.png",
+                          full_page=True)
+            option.click()
+            expect(gp.get_by_role("list", name="Destinataires choisis")).to_contain_text(
+                doctor_name)
+
+            # The head of service in copy, through the second picker.
+            head_name = territory.head.display_name
+            gp.get_by_label("Rechercher une personne à mettre en copie").fill("head")
+            gp.get_by_role("listbox", name="Personnes proposées en copie").get_by_role(
+                "option", name=re.compile(re.escape(head_name))).click()
+            expect(gp.get_by_role("list", name="En copie")).to_contain_text(head_name)
+
+            # A colleague outside Parcours, found in the directory: her MSSanté address.
+            search.fill("lebrun")
+            proposed.get_by_role("option", name=re.compile("Agathe LEBRUN")).click()
+            expect(gp.get_by_label("Adresses de messagerie sécurisée externes")).to_have_value(
+                "agathe.lebrun@medecin.mssante.fr")
+
+            # A Gmail address: told why, nothing suggested.
+            search.fill("dr.durand@gmail.com")
+            expect(gp.locator("#field-to .recipient-notice")).to_contain_text("MSSanté")
+            expect(gp.locator("#recipient-results-id_to [role=option]")).to_have_count(0)
+            # Enter in the search box never sends the message.
+            search.press("Enter")
+            expect(gp).to_have_url(re.compile("/messagerie/nouveau/$"))
+            search.fill("")
+
+            # The page fits the width: nothing overflows sideways.
+            assert gp.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+            gp.get_by_label("Objet").fill("Patiente commune")
+            gp.locator("textarea#id_body").fill("Pouvons-nous en parler cette semaine ?")
+            gp.get_by_role("button", name="Envoyer", exact=True).click()
+            expect(gp.locator(".messages")).to_contain_text("Message envoyé.")
+            article = gp.locator("article.message")
+            expect(article).to_contain_text(doctor_name)
+            expect(article).to_contain_text("agathe.lebrun@medecin.mssante.fr")
+            expect(article).to_contain_text(f"{head_name} (copie)")
+            gp.screenshot(path=RESULTS_DIR / f"browser-recipient-sent-{width}.png",
+                          full_page=True)
         finally:
             browser.close()

@@ -47,7 +47,8 @@ def relay(settings):
 def test_mail_to_an_external_address_waits_while_the_relay_is_down(territory, relay):
     controller, handler = relay
     message = message_send(sender=territory.doctor, subject="Compte rendu",
-                           body="Ci-joint le compte rendu.", external=["dr.a@cabinet.invalid"],
+                           body="Ci-joint le compte rendu.",
+                           external=["dr.a@cabinet.mssante.invalid"],
                            files=[FileIn(name="cr.pdf", content_type="application/pdf",
                                          data=PDF)])
     # Relay down: the row stays, with the error, for a later attempt.
@@ -62,7 +63,7 @@ def test_mail_to_an_external_address_waits_while_the_relay_is_down(territory, re
     row.refresh_from_db()
     assert (row.state, row.attempts, row.last_error) == ("sent", 2, "")
     [envelope] = handler.received
-    assert envelope.rcpt_tos == ["dr.a@cabinet.invalid"]
+    assert envelope.rcpt_tos == ["dr.a@cabinet.mssante.invalid"]
     content = envelope.content.decode()
     assert "Compte rendu" in content and "cr.pdf" in content
     assert f"<{message.uid}@" in content
@@ -74,7 +75,7 @@ def test_a_relay_that_keeps_failing_is_retried_for_a_day_then_sender_and_admins_
 
     settings.OUTBOX_RETRY_HOURS = 24
     message_send(sender=territory.doctor, subject="x", body="y",
-                 external=["dr.a@cabinet.invalid"])
+                 external=["dr.a@cabinet.mssante.invalid"])
     start = timezone.now()
     # Twelve failures over the first day: each one schedules the next, further and further.
     delays, now = [], start
