@@ -81,7 +81,8 @@ def world(territory, patient, make_referral, agenda, frozen):
     territory.radio = agenda.radiologist
     referral = make_referral(files=[pdf_upload()])
     appointment = slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9), patient=patient)
-    imaging = slot_book(user=territory.gp, slot=slot_on(agenda.echo, 12, 14), patient=patient)
+    imaging = slot_book(user=territory.gp, slot=slot_on(agenda.echo, 12, 14), patient=patient,
+                        prescription=pdf_upload("ordonnance.pdf"))
     message_send(sender=territory.gp, subject="Avis", body="Bonjour", to=[territory.doctor],
                  patient=patient,
                  files=[FileIn(name="bilan.pdf", content_type="application/pdf",
@@ -154,6 +155,8 @@ URLS = {
     "referrals:action": lambda w: _url("referrals:action", w.referral.pk, "message"),
     "referrals:attachment": lambda w: _url("referrals:attachment", w.referral.pk,
                                             w.attachment.pk),
+    "referrals:attachment_preview": lambda w: _url("referrals:attachment_preview",
+                                                   w.referral.pk, w.attachment.pk),
     "directory:index": lambda w: _url("directory:index"),
     "directory:service": lambda w: _url("directory:service", w.t.cardio.pk),
     "directory:service_edit": lambda w: _url("directory:service_edit", w.t.cardio.pk),
@@ -167,6 +170,9 @@ URLS = {
     "scheduling:appointment": lambda w: _url("scheduling:appointment", w.appointment.pk),
     "scheduling:move": lambda w: _url("scheduling:move", w.appointment.pk),
     "scheduling:report-file": lambda w: _url("scheduling:report-file", w.imaging.pk),
+    "scheduling:prescription": lambda w: _url("scheduling:prescription", w.imaging.pk),
+    "scheduling:week": lambda w: _url("scheduling:week", w.agenda.cardio.pk)
+    + f"?patient={w.patient.pk}",
     "scheduling:agenda": lambda w: _url("scheduling:agenda", w.agenda.cardio.pk),
     "scheduling:open-slots": lambda w: _url("scheduling:open-slots", w.agenda.cardio.pk),
     "scheduling:setup": lambda w: _url("scheduling:setup", w.agenda.cardio.pk),
@@ -174,6 +180,7 @@ URLS = {
     "scheduling:ical": lambda w: _url("scheduling:ical", w.agenda.cardio.pk,
                                        w.agenda.cardio.ical_token),
     "messaging:mailbox": lambda w: _url("messaging:mailbox"),
+    "messaging:recipients": lambda w: _url("messaging:recipients") + "?q=car",
     "messaging:compose": lambda w: _url("messaging:compose"),
     "messaging:thread": lambda w: _url("messaging:thread", w.thread.pk),
     "messaging:thread_file": lambda w: _url("messaging:thread_file", w.thread.pk),
@@ -222,6 +229,7 @@ GETS = {
     "referrals:detail":            [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
     "referrals:action":            [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "referrals:attachment":        [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "referrals:attachment_preview": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
     "directory:index":             [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     "directory:service":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     "directory:service_edit":      [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403],
@@ -233,12 +241,15 @@ GETS = {
     "scheduling:appointment":      [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
     "scheduling:move":             [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
     "scheduling:report-file":      [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "scheduling:prescription":     [302, 200, 404, 200, 404, 404, 404, 200, 404, 404, 404],
     "scheduling:agenda":           [302, 404, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:week":             [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
     "scheduling:open-slots":       [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "scheduling:setup":            [302, 404, 404, 200, 404, 200, 404, 200, 404, 404, 404],
     "scheduling:waitlist":         [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "scheduling:ical":             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     "messaging:mailbox":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "messaging:recipients":        [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403],
     "messaging:compose":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     "messaging:thread":            [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
     "messaging:thread_file":       [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
@@ -319,3 +330,4 @@ def test_every_route_for_every_persona(persona, world, client):
                 wrong.append(f"{'POST' if post else 'GET'} {name} {url}: {status}, "
                              f"expected {table[name][i]}")
     assert not wrong, f"as {persona}:\n" + "\n".join(wrong)
+
