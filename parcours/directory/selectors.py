@@ -17,6 +17,7 @@ of the territory: "cardiologie", "CARDIOLGIE" and "Chateau-Gontier" find "Cardio
 
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
@@ -56,7 +57,8 @@ def hospital_list(*, query: str = "") -> list[Organisation]:
                                    .order_by("name"))).order_by("name"))
     if not name_words(query):
         for hospital in hospitals:
-            hospital.matching_services = list(hospital.services.all())
+            hospital.matching_services = list(  # type: ignore[attr-defined]  # for the page
+                hospital.services.all())
         return hospitals
     out = []
     for hospital in hospitals:
@@ -66,8 +68,8 @@ def hospital_list(*, query: str = "") -> list[Organisation]:
             # Services matching by themselves first; all of them when the hospital (its name,
             # its town) is what matched.
             own = [s for s in services if words_match(query, f"{s.name} {s.specialty}")]
-            hospital.matching_services = own if own and not words_match(query, place) \
-                else services
+            hospital.matching_services = (  # type: ignore[attr-defined]  # for the page
+                own if own and not words_match(query, place) else services)
             out.append(hospital)
     return out
 
@@ -158,7 +160,8 @@ def similar_family_names(words: list[str]) -> list[str]:
     if not fuzzy_available():
         return _similar_family_names_portable(words)
     short = [w for w in words if len(w) <= SHORT_WORD]
-    conditions, params = [], []
+    conditions: list[str] = []
+    params: list[Any] = []
     if short:
         conditions.append("word = ANY(%s)")
         params.append(sorted({v for w in short for v in one_edit_variants(w)}))
@@ -203,6 +206,7 @@ def practitioner_fuzzy(qs: QuerySet, value: str) -> QuerySet:
     names = similar_family_names(words[:4]) if words else []
     if not names:
         return qs.none()
+    rank: RawSQL | Case
     if fuzzy_available():
         rank = RawSQL("array_position(%s::text[], directory_practitioner.family_key::text)",
                       [names], output_field=IntegerField())
@@ -237,8 +241,8 @@ def practitioner_search(*, query: str = "", specialty: str = "", place: str = ""
                                organisation=organisation, limit=limit)
         if not rows and query:
             # A misspelt name in a place: the place's practitioners, then word similarity.
-            ids = _site_roles(place.strip(), organisation).values("practitioner_id")
-            rows = list(practitioner_fuzzy(qs.filter(pk__in=ids), query)[:limit])
+            site_ids = _site_roles(place.strip(), organisation).values("practitioner_id")
+            rows = list(practitioner_fuzzy(qs.filter(pk__in=site_ids), query)[:limit])
     elif query:
         # Ids first, in name order (an index-only walk on PostgreSQL), then their rows.
         ids = list(key_contains_all(qs, query).order_by("search_key", "pk")
@@ -313,7 +317,7 @@ def specialty_choices(*, fresh: bool = False) -> list[str]:
         choices = load()
         cache.set("directory:specialties", choices, 600)
         return choices
-    return cache.get_or_set("directory:specialties", load, 600)
+    return cache.get_or_set("directory:specialties", load, 600) or []
 
 
 def practitioner_get_roles(practitioner: Practitioner) -> QuerySet[PractitionerRole]:

@@ -65,18 +65,21 @@ def load_messaging_demo(*, services, users, patients, seed: int = 11) -> dict[st
             reason, treatment = rnd.choice(REASONS)
             letter = letter_send(actor=doctor, letter=letter,
                                  body=LETTER_TEXT.format(reason=reason, treatment=treatment))
+            message_id = letter.message_id
+            if message_id is None:  # letter_send always attaches its message
+                raise RuntimeError("a sent letter has no message")
             took = timedelta(hours=rnd.choice([6, 18, 30, 40, 47, 60, 80]))
             sent = discharged + took
             DischargeLetter.objects.filter(pk=letter.pk).update(sent_at=sent)
-            Message.objects.filter(pk=letter.message_id).update(sent_at=sent)
-            MailboxEntry.objects.filter(message_id=letter.message_id).update(sent_at=sent)
-            Thread.objects.filter(pk=letter.message.thread_id).update(
+            Message.objects.filter(pk=message_id).update(sent_at=sent)
+            MailboxEntry.objects.filter(message_id=message_id).update(sent_at=sent)
+            Thread.objects.filter(messages__pk=message_id).update(
                 created_at=sent, last_message_at=sent)
             if rnd.random() < 0.7:
                 letter_acknowledge(actor=gp, letter=letter)
                 DischargeLetter.objects.filter(pk=letter.pk).update(
                     acknowledged_at=sent + timedelta(hours=rnd.randint(2, 30)))
-                MailboxEntry.objects.filter(message_id=letter.message_id, user=gp).update(
+                MailboxEntry.objects.filter(message_id=message_id, user=gp).update(
                     read_at=sent + timedelta(hours=2))
             count += 1
     # The signature covers sent_at: re-sign the back-dated letters (demo history only).

@@ -40,14 +40,17 @@ class ComposeForm(forms.Form):
     subject = forms.CharField(label=_("Objet"), max_length=200)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 10}),
                            required=False, max_length=100_000)
-    files = MultipleFileField(label=_("Pièces jointes (PDF, JPEG, PNG ; 10 Mo max. chacune)"))
+    files = MultipleFileField(  # type: ignore[assignment]  # a declared field, not BaseForm.files
+        label=_("Pièces jointes (PDF, JPEG, PNG ; 10 Mo max. chacune)"))
 
     def __init__(self, *args, sender=None, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         # Fresh querysets per form: users created after start-up are offered too; never the
         # sender herself.
-        self.fields["to"].queryset = professionals(exclude=sender)
-        self.fields["cc"].queryset = professionals(exclude=sender)
+        for name in ("to", "cc"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelMultipleChoiceField)  # declared above
+            field.queryset = professionals(exclude=sender)
         if search_url:
             # recipients.js turns each list into a search-as-you-type picker.
             self.fields["to"].widget.attrs.update({
@@ -80,7 +83,8 @@ class ComposeForm(forms.Form):
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Réponse"), widget=forms.Textarea(attrs={"rows": 5}),
                            required=False, max_length=100_000)
-    files = MultipleFileField(label=_("Pièces jointes"))
+    files = MultipleFileField(  # type: ignore[assignment]  # a declared field, not BaseForm.files
+        label=_("Pièces jointes"))
 
 
 class FolderForm(forms.Form):
@@ -88,7 +92,7 @@ class FolderForm(forms.Form):
 
 
 class LetterDeclareForm(forms.Form):
-    service = forms.ModelChoiceField(label=_("Service"), queryset=None)
+    service: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Service"), queryset=None)
     recipient = UserSingleField(label=_("Médecin traitant"), queryset=None)
     admitted_on = forms.DateField(label=_("Entrée le"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
@@ -99,7 +103,8 @@ class LetterDeclareForm(forms.Form):
     body = forms.CharField(label=_("Lettre (facultatif : vous pourrez l'écrire ensuite)"),
                            widget=forms.Textarea(attrs={"rows": 8}), required=False,
                            max_length=100_000)
-    files = MultipleFileField(label=_("Ou la lettre en PDF"))
+    files = MultipleFileField(  # type: ignore[assignment]  # a declared field, not BaseForm.files
+        label=_("Ou la lettre en PDF"))
 
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,4 +117,5 @@ class LetterDeclareForm(forms.Form):
 class LetterWriteForm(forms.Form):
     body = forms.CharField(label=_("Lettre"), widget=forms.Textarea(attrs={"rows": 12}),
                            required=False, max_length=100_000)
-    files = MultipleFileField(label=_("Ou la lettre en PDF"))
+    files = MultipleFileField(  # type: ignore[assignment]  # a declared field, not BaseForm.files
+        label=_("Ou la lettre en PDF"))

@@ -58,7 +58,8 @@ def mail_receive(raw: bytes, rcpt_tos: list[str], mail_from: str = "") -> Messag
         body = strip_tags(body)
     files, refused = [], []
     for part in parsed.iter_attachments():
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         name_ = part.get_filename() or "piece-jointe"
         kind = filetype.guess(data[:262])
         if not data or len(data) > settings.UPLOAD_MAX_BYTES or kind is None \

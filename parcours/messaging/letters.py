@@ -7,6 +7,7 @@ acknowledged. Each step is a dated field written once, under a row lock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -64,7 +65,7 @@ def letter_declare(*, actor, patient, service, recipient, discharged_at: datetim
     return letter
 
 
-def letter_send(*, actor, letter: DischargeLetter, body: str, files: list[FileIn] = ()
+def letter_send(*, actor, letter: DischargeLetter, body: str, files: Sequence[FileIn] = ()
                 ) -> DischargeLetter:
     """The hospital doctor writes or uploads the letter; it leaves at once, signed, to the
     treating doctor's mailbox, filed on the patient."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -142,7 +143,7 @@ def _clean_recipients(sender, to, cc, external) -> tuple[list, list, list[str]]:
 
 
 def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external=(),
-                 files: list[FileIn] = (), patient=None, reply_to: Thread | None = None,
+                 files: Sequence[FileIn] = (), patient=None, reply_to: Thread | None = None,
                  kind: str = Message.Kind.MAIL, sender_label: str = "", lab_report=None,
                  external_id: str | None = None, notify_url_name: str = "messaging:thread",
                  notify_title: str = "") -> Message:
@@ -236,10 +237,11 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
                       detail=f"message ({len(readers)} destinataire(s), {len(external)} externe(s)"
                              f", {len(hashes)} pièce(s) jointe(s))")
             who = getattr(sender, "display_name", "") or sender_label or _("Parcours")
-            title = {
+            titles: dict[str, str] = {
                 Message.Kind.LETTER: _("Lettre de liaison reçue de %(who)s"),
                 Message.Kind.LAB: _("Résultats de biologie reçus (%(who)s)"),
-            }.get(kind, _("Nouveau message sécurisé de %(who)s")) % {"who": who}
+            }
+            title = titles.get(kind, _("Nouveau message sécurisé de %(who)s")) % {"who": who}
             title = notify_title or title
             notify(users=readers, kind="message", title=title,
                    url=reverse(notify_url_name, args=[thread.pk]), exclude=sender)
@@ -363,7 +365,7 @@ def build_email(message: Message, to_address: str):
 
     opened = message_open(message)
     sender_name = getattr(message.sender, "display_name", "") or message.sender_label
-    local = message.sender.username if message.sender_id else "parcours"
+    local = message.sender.username if message.sender else "parcours"
     from_address = f"{sender_name} <{local}@{settings.MSS_DOMAIN}>"
     email = EmailMessage(subject=opened.subject, body=opened.body, from_email=from_address,
                          to=[to_address],

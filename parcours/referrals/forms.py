@@ -66,7 +66,8 @@ class ReferralForm(forms.Form):
                                   widget=DateInput())
     wished_until = forms.DateField(label=_("Au plus tard le"), required=False,
                                    widget=DateInput())
-    files = MultipleFileField(label=_("Pièces jointes (PDF, JPEG, PNG ; 10 Mo max. chacune)"))
+    files = MultipleFileField(  # type: ignore[assignment]  # a declared field, not BaseForm.files
+        label=_("Pièces jointes (PDF, JPEG, PNG ; 10 Mo max. chacune)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,7 +82,8 @@ class ReasonForm(forms.Form):
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=10000)
-    files = MultipleFileField(label=_("Pièces jointes"))
+    files = MultipleFileField(  # type: ignore[assignment]  # a declared field, not BaseForm.files
+        label=_("Pièces jointes"))
 
 
 class RequestInfoForm(forms.Form):
@@ -90,7 +92,8 @@ class RequestInfoForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    doctor = forms.ModelChoiceField(label=_("Médecin du service"), queryset=None,
+    doctor: forms.ModelChoiceField = forms.ModelChoiceField(
+                                    label=_("Médecin du service"), queryset=None,
                                     empty_label=_("— choisir —"))
 
     def __init__(self, *args, doctors, **kwargs):
@@ -120,7 +123,8 @@ class AnswerForm(forms.Form):
                                               "hospitalisation)"), required=False,
                                       widget=DateTimeInput(),
                                       input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"])
-    files = MultipleFileField(label=_("Pièces jointes"))
+    files = MultipleFileField(  # type: ignore[assignment]  # a declared field, not BaseForm.files
+        label=_("Pièces jointes"))
 
 
 class TakeInChargeForm(forms.Form):

@@ -93,7 +93,7 @@ class Referral(models.Model):
         return Clock.ON_TIME
 
     def get_clock_display(self) -> str:
-        return Clock(self.clock()).label
+        return str(Clock(self.clock()).label)
 
     def time_left(self, now=None):
         return self.due_at - (now or timezone.now())

@@ -114,7 +114,7 @@ def referral_progress(referral: Referral, timeline) -> list[Step]:
         if event.to_status and event.to_status not in reached_at:
             reached_at[event.to_status] = event.at
     order = [Status.SUBMITTED, Status.RECEIVED, Status.ASSIGNED, Status.ANSWERED, "closed"]
-    labels = [_("Envoyée"), _("Prise en compte"), _("Attribuée"), _("Répondue"),
+    labels: list = [_("Envoyée"), _("Prise en compte"), _("Attribuée"), _("Répondue"),
               _("Clôturée")]
     status = referral.status
     note = ""

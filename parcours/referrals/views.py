@@ -384,7 +384,7 @@ PREVIEWABLE = {"application/pdf", "image/jpeg", "image/png"}
 
 @login_required
 @xframe_options_sameorigin
-@csp_replace({"frame-ancestors": ["'self'"]})
+@csp_replace({"frame-ancestors": ["'self'"]})  # type: ignore[arg-type]  # untyped decorator
 def attachment_preview(request, pk, attachment_id):
     """The attachment shown inside the request page (PDF in a frame, image as <img>): the same
     access check and audit row as a download, served inline, framable by this site only."""

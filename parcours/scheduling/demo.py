@@ -65,8 +65,8 @@ def load_scheduling_demo(*, orgs, services, users, patients, seed: int = 53) -> 
                                  duration_minutes=30,
                                  instructions="Dernier ECG, ordonnances en cours, carte "
                                               "Vitale et courrier du médecin traitant.")
-    for day in (0, 3):
-        _rule(cardio, consult, day, time(9), time(12))
+    for weekday in (0, 3):
+        _rule(cardio, consult, weekday, time(9), time(12))
     _rule(cardio, consult, 1, time(14), time(17), Pool.PARTNER, evron)
     _rule(cardio, consult, 2, time(9), time(10), Pool.URGENT)
 
@@ -94,7 +94,7 @@ def load_scheduling_demo(*, orgs, services, users, patients, seed: int = 53) -> 
 
     gp1, gp2 = users["medecin.ville"], users["medecin.ville2"]
     booked = 0
-    made = []
+    made: list[Appointment] = []
     for schedule, gp, n in ((echo, gp1, 4), (ct, gp1, 2), (cardio, gp2, 3), (cardio, gp1, 2)):
         free = list(Slot.objects.filter(schedule=schedule, status=Slot.Status.FREE,
                                         pool__in=[Pool.OPEN, Pool.PARTNER])[:40])
@@ -119,7 +119,7 @@ def load_scheduling_demo(*, orgs, services, users, patients, seed: int = 53) -> 
     later = Slot.objects.filter(schedule=cardio, status=Slot.Status.FREE, pool=Pool.OPEN,
                                 start__gt=to_move.start).order_by("start").first() \
         if to_move else None
-    if later is not None:
+    if later is not None and to_move is not None:
         appointment_move(user=to_move.booked_by, appointment=to_move, new_slot=later)
 
     # History: six months of imaging and cardiology appointments for the indicators.

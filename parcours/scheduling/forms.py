@@ -97,12 +97,14 @@ class RuleForm(forms.Form):
     from .models import AvailabilityRule as _Rule
 
     weekday = forms.TypedChoiceField(label=_("Jour"), coerce=int,
-                                     choices=_Rule._meta.get_field("weekday").choices)
+                                     choices=_Rule._meta.get_field("weekday").choices or ())
     start_time = forms.TimeField(label=_("Début"), widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label=_("Fin"), widget=forms.TimeInput(attrs={"type": "time"}))
-    act = forms.ModelChoiceField(label=_("Acte"), queryset=None, empty_label=None)
+    act: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Acte"), queryset=None,
+                                                         empty_label=None)
     pool = forms.ChoiceField(label=_("Réservation"), choices=Pool.choices)
-    partner = forms.ModelChoiceField(label=_("Structure partenaire (si réservée)"),
+    partner: forms.ModelChoiceField = forms.ModelChoiceField(
+                                     label=_("Structure partenaire (si réservée)"),
                                      queryset=None, required=False)
     valid_from = forms.DateField(label=_("À partir du"), required=False, widget=DateInput())
     valid_until = forms.DateField(label=_("Jusqu'au"), required=False, widget=DateInput())

@@ -64,7 +64,7 @@ def schedule_staff(schedule: Schedule) -> list[User]:
     if schedule.service_id:
         q |= Q(service_id=schedule.service_id, role=Role.HOSPITAL_DOCTOR)
     users = {m.user for m in Membership.objects.filter(q).select_related("user")}
-    if schedule.practitioner_id:
+    if schedule.practitioner:
         users.add(schedule.practitioner)
     return sorted(users, key=lambda u: u.pk)
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -282,6 +283,7 @@ def appointment_detail(request, pk):
 
 def _appointment_action(request, appointment, action, forms, staff) -> bool:
     user = request.user
+    form: Form
     if action == "cancel":
         form = forms["cancel"] = CancelForm(request.POST, prefix="cancel")
         if not form.is_valid():

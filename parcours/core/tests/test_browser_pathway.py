@@ -50,6 +50,7 @@ def _chromium() -> str:
         if os.environ.get("PARCOURS_REQUIRE_BROWSER") == "1":
             pytest.fail(reason + " (PARCOURS_REQUIRE_BROWSER=1)")
         pytest.skip(reason)
+    assert path  # missing is empty, so the browser was found
     return path
 
 

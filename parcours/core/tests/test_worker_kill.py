@@ -87,9 +87,9 @@ def _delivered(kind) -> tuple[int, set[str]]:
     from parcours.notifications.models import Notification
     from parcours.notifications.tasks import notification_message_id
 
-    rows = Notification.objects.filter(email_wanted=True)
-    return (rows.filter(emailed_at__isnull=False).count(),
-            {notification_message_id(n) for n in rows})
+    notifications = Notification.objects.filter(email_wanted=True)
+    return (notifications.filter(emailed_at__isnull=False).count(),
+            {notification_message_id(n) for n in notifications})
 
 
 @postgres_only
