@@ -47,8 +47,8 @@ def csv_response(*, filename: str, title: str, filters: list[tuple[str, str]],
 
 
 def month_label(month: date) -> str:
-    """« janv. 2026 »: short enough for a chart axis."""
-    return formats.date_format(month, "M Y")
+    """« juin 2026 »: the month in words (French abbreviations of June and July clash)."""
+    return formats.date_format(month, "F Y")
 
 
 def chart(*, key: str, title: str, kind: str, labels: list[str], series: list[dict],

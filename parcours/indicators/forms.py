@@ -52,17 +52,21 @@ class IndicatorFilterForm(forms.Form):
                                      required=False, empty_label=gettext_lazy("Tous"))
 
     def __init__(self, data=None, *, hospitals, services, today: date | None = None):
-        super().__init__(data)
         self.today = today or timezone.localdate()
+        if data is not None and not (data.get("du") or data.get("au")):
+            # The month fields show the default period rather than empty boxes.
+            data = data.copy()
+            default = default_period(self.today)
+            data["du"] = f"{default.start:%Y-%m}"
+            data["au"] = f"{default.months()[-1]:%Y-%m}"
+        super().__init__(data)
         self.fields["etablissement"].queryset = hospitals.order_by("name")
         self.fields["service"].queryset = services.select_related("hospital") \
             .order_by("hospital__name", "name")
         self.fields["service"].label_from_instance = lambda s: f"{s.hospital.name} — {s.name}"
         default = default_period(self.today)
         self.fields["du"].initial = f"{default.start:%Y-%m}"
-        last = date(default.end.year - (default.end.month == 1),
-                    (default.end.month - 2) % 12 + 1, 1)
-        self.fields["au"].initial = f"{last:%Y-%m}"
+        self.fields["au"].initial = f"{default.months()[-1]:%Y-%m}"
 
     def clean_du(self):
         value = self.cleaned_data["du"]

@@ -79,6 +79,11 @@ class ServiceMonth:
         return _median_hours(self.hours)
 
     @property
+    def kind_cells(self) -> list[tuple[str, int]]:
+        """(kind label, count) in the order of the kinds, for the table cells."""
+        return [(label, self.by_kind[k]) for k, label in Kind.choices]
+
+    @property
     def on_time_rate(self):
         return round(100 * self.on_time / self.answered) if self.answered else None
 
