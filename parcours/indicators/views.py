@@ -49,9 +49,9 @@ def _referral_scope(user):
 
 def _filter(form, qs, hospital_field="hospital", service_field="service"):
     if form.chosen_hospital:
-        qs = qs.filter(**{hospital_field: form.chosen_hospital})
+        qs = qs.filter(**{hospital_field: form.chosen_hospital.pk})
     if form.chosen_service:
-        qs = qs.filter(**{service_field: form.chosen_service})
+        qs = qs.filter(**{service_field: form.chosen_service.pk})
     return qs
 
 
