@@ -19,8 +19,8 @@ from parcours.referrals.workflow import Kind
 from .export import chart, csv_response, month_label
 from .forms import IndicatorFilterForm
 from .selectors import (
-    appointment_period_totals,
     appointment_monthly,
+    appointment_period_totals,
     letter_monthly,
     referral_by_hospital,
     referral_indicators,
