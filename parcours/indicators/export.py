@@ -24,6 +24,13 @@ def fr_number(value) -> str:
     return str(value)
 
 
+def _text_cell(value) -> str:
+    """Text as a spreadsheet must not run it: a leading ``= + - @`` (a name typed in the
+    admin) is preceded by an apostrophe."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def csv_response(*, filename: str, title: str, filters: list[tuple[str, str]],
                  header: list[str], rows: list[list]) -> HttpResponse:
     """A ``;``-separated UTF-8 CSV with a byte-order mark (Excel and LibreOffice then read the
@@ -35,14 +42,14 @@ def csv_response(*, filename: str, title: str, filters: list[tuple[str, str]],
     writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
     writer.writerow([title])
     for label, value in filters:
-        writer.writerow([label, value])
+        writer.writerow([label, _text_cell(value)])
     writer.writerow([_("Extrait le"), formats.date_format(timezone.localtime(),
                                                           "d/m/Y H:i")])
     writer.writerow([])
     writer.writerow(header)
     for row in rows:
-        writer.writerow([fr_number(v) if v is None or isinstance(v, int | float) else v
-                         for v in row])
+        writer.writerow([fr_number(v) if v is None or isinstance(v, int | float)
+                         else _text_cell(v) for v in row])
     return response
 
 

@@ -202,3 +202,11 @@ def test_appointment_and_letter_pages_have_charts_filters_and_csv(territory, log
     text = csv.content.decode("utf-8-sig")
     assert csv.content.startswith("\ufeff".encode())
     assert "Établissement;CH Alpha" in text.splitlines()
+
+
+def test_csv_cells_are_never_formulas(territory, history, login):
+    territory.alpha.name = "=HYPERLINK(\"x\")"
+    territory.alpha.save()
+    text = login(territory.desk).get(reverse("indicators:index"),
+                                     {"format": "csv"}).content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ";=HYPERLINK" not in text
