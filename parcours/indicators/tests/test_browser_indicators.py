@@ -99,6 +99,14 @@ def test_browser_indicators_page_draws_its_charts(servers, territory, make_refer
                     page.pdf(path=str(RESULTS_DIR / "browser-indicators-print.pdf"),
                              format="A4", print_background=True)
                     page.emulate_media(media="screen")
+                    # The letters' tab: its two charts are drawn too (axes at zero).
+                    page.get_by_role("link", name="Lettres de liaison").first.click()
+                    expect(page.get_by_role("heading", name="Lettres de liaison de sortie")) \
+                        .to_be_visible()
+                    letters = page.locator("figure[data-chart] canvas")
+                    expect(letters).to_have_count(2)
+                    for i in range(2):
+                        assert letters.nth(i).evaluate(PAINTED)["painted"] > 100
                 context.close()
         finally:
             browser.close()

@@ -43,7 +43,7 @@
       var colour = PALETTE[i % PALETTE.length];
       return { label: serie.label, data: serie.data, backgroundColor: colour,
                borderColor: colour, borderWidth: spec.type === "line" ? 2 : 0,
-               pointRadius: 3, spanGaps: true, tension: 0.2 };
+               pointRadius: 3, spanGaps: true, cubicInterpolationMode: "monotone" };
     });
     var yAxis = { stacked: spec.stacked, beginAtZero: true,
                   ticks: { precision: 0, callback: function (v) { return withUnit(v, spec.unit); } } };
