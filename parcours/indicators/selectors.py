@@ -118,21 +118,6 @@ def referral_indicators(referrals: QuerySet[Referral], *, months: int = 12) -> l
     return list(groups.values())
 
 
-def totals(groups: list[ServiceMonth]) -> dict:
-    """The totals of ``referral_indicators``' rows: counts, median hours, on-time rate."""
-    out = defaultdict(int)
-    hours = []
-    for g in groups:
-        out["total"] += g.total
-        out["answered"] += g.answered
-        out["on_time"] += g.on_time
-        hours.extend(g.hours)
-    out["median_hours"] = _median_hours(hours)
-    out["on_time_rate"] = round(100 * out["on_time"] / out["answered"]) if out["answered"] \
-        else None
-    return dict(out)
-
-
 def _answer_hours(referrals: QuerySet[Referral], key: str) -> dict:
     """Answer times in hours of the answered requests, grouped by ``key`` (one query)."""
     hours = defaultdict(list)

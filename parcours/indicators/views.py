@@ -26,7 +26,6 @@ from .selectors import (
     referral_indicators,
     referral_monthly,
     referral_period_totals,
-    totals,
 )
 
 
@@ -120,7 +119,7 @@ def index(request):
                      "data": [r["on_time"] for r in territory]}]))
     return _page(request, "indicators/index.html", form, charts, groups=groups,
                  totals=referral_period_totals(referrals, period), kinds=Kind.choices,
-                 territory=territory, service_totals=totals(groups))
+                 territory=territory)
 
 
 @login_required
