@@ -89,6 +89,8 @@ def test_browser_indicators_page_draws_its_charts(servers, territory, make_refer
                 RESULTS_DIR.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=RESULTS_DIR / f"browser-indicators-{name}.png",
                                 full_page=True)
+                page.evaluate("window.scrollTo(0, 0)")
+                page.screenshot(path=RESULTS_DIR / f"browser-indicators-{name}-top.png")
                 figures.nth(1).scroll_into_view_if_needed()
                 page.screenshot(path=RESULTS_DIR / f"browser-indicators-{name}-chart.png")
                 # The printable page (« PDF » for the ARS): the charts and their tables.
@@ -96,6 +98,8 @@ def test_browser_indicators_page_draws_its_charts(servers, territory, make_refer
                     page.emulate_media(media="print")
                     expect(page.locator(".ind-filters")).to_be_hidden()
                     expect(figures.nth(1).locator("table")).to_be_visible()
+                    page.screenshot(path=RESULTS_DIR / "browser-indicators-print.png",
+                                    full_page=True)
                     page.pdf(path=str(RESULTS_DIR / "browser-indicators-print.pdf"),
                              format="A4", print_background=True)
                     page.emulate_media(media="screen")
