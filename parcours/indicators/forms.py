@@ -46,10 +46,12 @@ class IndicatorFilterForm(forms.Form):
                          widget=forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"}))
     au = forms.CharField(label=gettext_lazy("au mois (inclus)"), required=False,
                          widget=forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"}))
-    etablissement = forms.ModelChoiceField(label=gettext_lazy("Établissement"), queryset=None,
-                                           required=False, empty_label=gettext_lazy("Tous"))
-    service = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=None,
-                                     required=False, empty_label=gettext_lazy("Tous"))
+    etablissement: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=gettext_lazy("Établissement"), queryset=None, required=False,
+        empty_label=gettext_lazy("Tous"))
+    service: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=gettext_lazy("Service"), queryset=None, required=False,
+        empty_label=gettext_lazy("Tous"))
 
     def __init__(self, data=None, *, hospitals, services, today: date | None = None):
         self.today = today or timezone.localdate()
@@ -60,10 +62,14 @@ class IndicatorFilterForm(forms.Form):
             data["du"] = f"{default.start:%Y-%m}"
             data["au"] = f"{default.months()[-1]:%Y-%m}"
         super().__init__(data)
-        self.fields["etablissement"].queryset = hospitals.order_by("name")
-        self.fields["service"].queryset = services.select_related("hospital") \
+        hospital_field, service_field = self.fields["etablissement"], self.fields["service"]
+        assert isinstance(hospital_field, forms.ModelChoiceField)  # declared above
+        assert isinstance(service_field, forms.ModelChoiceField)
+        hospital_field.queryset = hospitals.order_by("name")
+        service_field.queryset = services.select_related("hospital") \
             .order_by("hospital__name", "name")
-        self.fields["service"].label_from_instance = lambda s: f"{s.hospital.name} — {s.name}"
+        service_field.label_from_instance = (  # type: ignore[method-assign,assignment]
+            lambda s: f"{s.hospital.name} — {s.name}")
         default = default_period(self.today)
         self.fields["du"].initial = f"{default.start:%Y-%m}"
         self.fields["au"].initial = f"{default.months()[-1]:%Y-%m}"

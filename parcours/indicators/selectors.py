@@ -81,7 +81,7 @@ class ServiceMonth:
     @property
     def kind_cells(self) -> list[tuple[str, int]]:
         """(kind label, count) in the order of the kinds, for the table cells."""
-        return [(label, self.by_kind[k]) for k, label in Kind.choices]
+        return [(str(label), self.by_kind[k]) for k, label in Kind.choices]
 
     @property
     def on_time_rate(self):
@@ -164,7 +164,8 @@ def referral_period_totals(referrals: QuerySet[Referral], period: Period) -> dic
                        authors=Count("author", distinct=True))
     out["on_time_rate"] = _rate(out["on_time"], out["answered"])
     hours = [(a - s).total_seconds() / 3600 for s, a in
-             qs.filter(answered_at__isnull=False).values_list("submitted_at", "answered_at")]
+             qs.filter(answered_at__isnull=False).values_list("submitted_at", "answered_at")
+             if a is not None and s is not None]
     out["median_hours"] = _median_hours(hours)
     return out
 
