@@ -38,6 +38,13 @@ def default_period(today: date | None = None) -> Period:
     return Period(start, end)
 
 
+class ServiceChoiceField(forms.ModelChoiceField):
+    """A hospital service, labelled with its hospital (« CH Alpha — Cardiologie »)."""
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.hospital.name} — {obj.name}"
+
+
 class IndicatorFilterForm(forms.Form):
     """Built with the hospitals and services the user may see (querysets); unbound fields
     fall back to the last twelve months, the whole scope."""
@@ -49,7 +56,7 @@ class IndicatorFilterForm(forms.Form):
     etablissement: forms.ModelChoiceField = forms.ModelChoiceField(
         label=gettext_lazy("Établissement"), queryset=None, required=False,
         empty_label=gettext_lazy("Tous"))
-    service: forms.ModelChoiceField = forms.ModelChoiceField(
+    service: forms.ModelChoiceField = ServiceChoiceField(
         label=gettext_lazy("Service"), queryset=None, required=False,
         empty_label=gettext_lazy("Tous"))
 
@@ -68,8 +75,6 @@ class IndicatorFilterForm(forms.Form):
         hospital_field.queryset = hospitals.order_by("name")
         service_field.queryset = services.select_related("hospital") \
             .order_by("hospital__name", "name")
-        service_field.label_from_instance = (  # type: ignore[method-assign,assignment]
-            lambda s: f"{s.hospital.name} — {s.name}")
         default = default_period(self.today)
         self.fields["du"].initial = f"{default.start:%Y-%m}"
         self.fields["au"].initial = f"{default.months()[-1]:%Y-%m}"
