@@ -15,6 +15,13 @@ import pytest
 
 os.environ.setdefault("PARCOURS_TESTING", "1")
 
+# Property tests: no per-example deadline — tests must not fail because the machine is busy
+# (a loaded CI runner made a 5 ms example take 300 ms). Their example counts stay as set.
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("parcours", deadline=None)
+hypothesis_settings.load_profile("parcours")
+
 # The agenda fixtures (a frozen week, cardiology and ultrasound agendas) serve the scheduling
 # tests and the FHIR ones.
 pytest_plugins = ["parcours.scheduling.tests.fixtures"]

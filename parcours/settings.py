@@ -92,7 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "parcours.core.middleware.RequestContextMiddleware",
+    "parcours.audit.context.RequestContextMiddleware",
     "parcours.core.middleware.IdleTimeoutMiddleware",
     # Must stay last: it reads the authentication result of the login view.
     "axes.middleware.AxesMiddleware",

@@ -12,8 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from parcours.core.middleware import current_request_info
-
+from .context import current_request_info
 from .models import AuditEvent
 from .sealing import audit_seal, audit_verify  # noqa: F401  (re-exported: one entry point)
 

@@ -1,31 +1,14 @@
-"""Request-scoped facts (client IP, channel) that the audit trail records."""
+"""Web middleware of the site (the glue layer): the idle timeout of browser sessions.
 
-import contextvars
+The request facts the audit trail records (client IP, channel) are set by
+``parcours.audit.context.RequestContextMiddleware``."""
 
-_request_info: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
-    "parcours_request_info", default=None
-)
+import time
 
-
-def current_request_info() -> dict:
-    return _request_info.get() or {}
-
-
-def set_request_info(**info) -> contextvars.Token:
-    return _request_info.set(info)
-
-
-class RequestContextMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        channel = "api" if request.path.startswith("/fhir/") else "web"
-        token = _request_info.set({"ip": request.META.get("REMOTE_ADDR"), "channel": channel})
-        try:
-            return self.get_response(request)
-        finally:
-            _request_info.reset(token)
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.utils.translation import gettext as _
 
 
 class IdleTimeoutMiddleware:
@@ -43,13 +26,6 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        import time
-
-        from django.conf import settings
-        from django.contrib import messages
-        from django.contrib.auth import logout
-        from django.utils.translation import gettext as _
-
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session") \
                 and not request.path.startswith("/fhir/"):

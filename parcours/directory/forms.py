@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import HospitalService, Practitioner
+from .mssante import domains_label, is_secure_address
 from .services import PRACTITIONER_CONTACT_FIELDS, SERVICE_CONTACT_FIELDS
 
 PHONE_CHARS = set("0123456789 +.()-")
@@ -26,8 +27,6 @@ class PractitionerContactForm(forms.ModelForm):
     def clean_mssante(self):
         """Only a secure-messaging address (settings.MSSANTE_DOMAINS): the mailbox sends
         health data to it (issue 14, bug 8)."""
-        from parcours.messaging.addresses import domains_label, is_secure_address
-
         value = self.cleaned_data["mssante"].strip().lower()
         if value and not is_secure_address(value):
             raise forms.ValidationError(

@@ -7,10 +7,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from parcours.accounts.scopes import is_gp
-from parcours.messaging.addresses import is_secure_address
 
 from .forms import PractitionerContactForm, SearchForm, ServiceContactForm
 from .models import HospitalService, Organisation, Practitioner, Source
+from .mssante import is_secure_address
 from .selectors import (
     hospital_list,
     practitioner_get_roles,

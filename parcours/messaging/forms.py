@@ -4,9 +4,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from parcours.accounts.models import Role
+from parcours.directory.mssante import check_external
 from parcours.referrals.forms import MultipleFileField
-
-from .addresses import check_external
 
 
 def professionals(exclude=None):

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Count, F, Q, QuerySet
 
+from parcours.directory.keys import fold
+from parcours.directory.models import Organisation, Practitioner
+from parcours.directory.mssante import is_secure_address
+from parcours.directory.selectors import key_contains_all, words_match
 from parcours.lib import crypto
 
+from .forms import professionals
 from .models import DischargeLetter, MailboxEntry
 
 
@@ -77,13 +82,6 @@ def recipient_search(user, q: str, *, limit: int = RECIPIENTS_MAX) -> list[dict]
     ``address``), ``label`` and ``detail``. At most ``limit`` results; none for a shorter
     query."""
     from django.contrib.auth import get_user_model
-
-    from parcours.directory.keys import fold
-    from parcours.directory.models import Organisation, Practitioner
-    from parcours.directory.selectors import key_contains_all, words_match
-
-    from .addresses import is_secure_address
-    from .forms import professionals
 
     q = (q or "").strip()[:100]
     if len(fold(q).replace(" ", "")) < RECIPIENT_QUERY_MIN:

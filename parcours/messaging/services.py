@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.audit.services import audit_batch, audit_log
+from parcours.directory.mssante import check_external
 from parcours.lib import crypto
 from parcours.lib.uploads import safe_file_name
 from parcours.notifications.services import notify
 from parcours.patients.access import can_see_patient_data
 from parcours.patients.models import CareLink
 
-from .addresses import check_external
 from .models import Attachment, Folder, MailboxEntry, Message, OutboundMail, SigningKey, Thread
 
 MAX_RECIPIENTS = 30

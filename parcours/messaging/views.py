@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from parcours.accounts.scopes import doctor_service_ids
 from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService
+from parcours.directory.mssante import check_external
 from parcours.lib.uploads import UploadError, check_upload, safe_file_name
 from parcours.patients.access import access_patient
 
@@ -33,7 +34,6 @@ from .access import (
     letter_services_for,
     messages_visible_in,
 )
-from .addresses import check_external
 from .forms import ComposeForm, FolderForm, LetterDeclareForm, LetterWriteForm, ReplyForm
 from .models import DischargeLetter, Folder, MailboxEntry
 from .selectors import mailbox_entries, recipient_search

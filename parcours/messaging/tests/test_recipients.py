@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from parcours.directory.models import Organisation, Practitioner, PractitionerRole
-from parcours.messaging.addresses import check_external, domain_is_secure, is_secure_address
+from parcours.directory.mssante import check_external, domain_is_secure, is_secure_address
 from parcours.messaging.models import Message, OutboundMail
 from parcours.messaging.services import message_send
 
