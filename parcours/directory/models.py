@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# The four kinds of request are the referral workflow's (a constants module, no models).
-from parcours.referrals.workflow import Kind
-
 from .keys import family_words, fold, practitioner_key
+
+# The four kinds of request are the referral workflow's (a constants module, no models).
+from .kinds import Kind
 
 
 class Source(models.TextChoices):

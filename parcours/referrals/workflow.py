@@ -8,13 +8,8 @@ a re-assignment keeps ASSIGNED) are separate actions recorded in the history.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Kind(models.TextChoices):
-    ADVICE = "ADVICE", _("Avis spécialisé (téléexpertise)")
-    ADMISSION = "ADMISSION", _("Hospitalisation")
-    CONSULTATION = "CONSULTATION", _("Consultation")
-    EXAM = "EXAM", _("Examen complémentaire")
-
+# The kinds of request: the directory's vocabulary (a service's delays are set per kind).
+from parcours.directory.kinds import Kind
 
 # Kinds for which the GP gives a wished time window.
 KINDS_WITH_WINDOW = {Kind.CONSULTATION, Kind.EXAM}
