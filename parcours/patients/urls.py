@@ -5,6 +5,7 @@ from . import views
 app_name = "patients"
 urlpatterns = [
     path("", views.search, name="search"),
+    path("mes-patients/", views.mine, name="mine"),
     path("nouveau/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/doublons/", views.scan, name="scan"),
