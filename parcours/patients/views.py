@@ -35,6 +35,7 @@ from .forms import (
     StatusForm,
 )
 from .models import DuplicateCandidate, Patient
+from .cog import place_label
 from .record import record_items_for
 from .selectors import my_patients, patient_search
 from .services import (
@@ -125,6 +126,23 @@ def mine(request):
         "can_create": is_gp(request.user)})
 
 
+@login_required
+def communes(request):
+    """Suggestions for the birthplace field: communes of the COG matching ``q`` (name or code
+    start), as JSON ``{"year": 2026, "results": [{"code", "label"}]}``. Public reference
+    data, no patient: nothing to audit."""
+    from django.http import JsonResponse
+
+    from .cog import commune_search, cog_year
+
+    query = request.GET.get("q", "")[:80]
+    results = [{"code": c.code, "label": c.label} for c in commune_search(query)]
+    if query.strip().upper().startswith("99") and len(query.strip()) == 5 \
+            and query.strip().isdigit():
+        results.insert(0, {"code": query.strip(), "label": "Naissance à l'étranger"})
+    return JsonResponse({"year": cog_year(), "results": results})
+
+
 def _without_page(params) -> str:
     """The query string of a list page without its page number (for the pagination links)."""
     params = params.copy()
@@ -198,6 +216,7 @@ def detail(request, pk):
     reviewer = is_identity_reviewer(user)
     context = {
         "patient": patient,
+        "birthplace": place_label(patient.birthplace_insee),
         "data_access": data_access,
         "emergency": emergency,
         "referrals": referral_list_for_patient(user=user, patient=patient),
@@ -245,6 +264,7 @@ def emergency_open(request, pk):
               detail="identité seule (bris de glace refusé)")
     return render(request, "patients/detail.html", {
         "patient": patient, "data_access": False, "emergency_form": form,
+        "birthplace": place_label(patient.birthplace_insee),
         "can_break_glass": can_open_emergency_access(request.user),
         "referrals": referral_list_for_patient(user=request.user, patient=patient),
         "identifiers": patient.local_identifiers.select_related("organisation"),

@@ -49,8 +49,8 @@ def test_the_booking_gp_sees_appointments_and_imaging_report(territory, login, p
                                      patient_id=patient.pk).exists()
 
 
-def test_the_agenda_staff_see_the_appointments_of_their_agenda_only(territory, login, patient,
-                                                                     booked):
+def test_the_agenda_staff_see_the_appointments_of_their_agenda_only(territory, agenda, login,
+                                                                     patient, booked):
     consult, echo = booked
     # The cardiologist runs the cardiology agenda, not the ultrasound device.
     page = _page(login, territory.doctor, patient)
