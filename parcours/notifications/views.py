@@ -18,7 +18,6 @@ from . import broker
 from .models import Notification
 from .services import notification_mark_read
 
-
 GROUPS_PER_PAGE = 25
 SHOWN_PER_GROUP = 5
 

@@ -26,6 +26,7 @@ from .access import (
     is_identity_reviewer,
     merge_queryset_for,
 )
+from .cog import place_label
 from .forms import (
     EmergencyAccessForm,
     IdentifierForm,
@@ -35,7 +36,6 @@ from .forms import (
     StatusForm,
 )
 from .models import DuplicateCandidate, Patient
-from .cog import place_label
 from .record import record_items_for
 from .selectors import my_patients, patient_search
 from .services import (
@@ -133,7 +133,7 @@ def communes(request):
     data, no patient: nothing to audit."""
     from django.http import JsonResponse
 
-    from .cog import commune_search, cog_year
+    from .cog import cog_year, commune_search
 
     query = request.GET.get("q", "")[:80]
     results = [{"code": c.code, "label": c.label} for c in commune_search(query)]

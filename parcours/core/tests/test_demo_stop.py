@@ -18,8 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from parcours.core.tests.servers import REPO_ROOT, ServerPool, free_port, postgres_only, \
-    wait_until
+from parcours.core.tests.servers import REPO_ROOT, ServerPool, free_port, postgres_only, wait_until
 
 pytestmark = [pytest.mark.postgres, postgres_only]
 
