@@ -144,6 +144,13 @@ def test_browser_patient_page_and_menu_on_desktop_and_phone(servers, territory, 
             label = phone.locator("#patient-appointments td[data-label='Statut']").first \
                 .evaluate("td => getComputedStyle(td, '::before').content")
             assert "Statut" in label
+            # A table whose template wrote no data-label gets them from its header row.
+            phone.goto("/demandes/")
+            first_cell = phone.locator("table.list tbody tr td").first
+            expect(first_cell).to_have_attribute("data-label", re.compile(r"\w"))
+            assert _no_sideways_scroll(phone)
+            _shot(phone, "2b-phone-requests")
+            phone.goto(url)
             _shot(phone, "2-phone-closed")
             toggle.click()
             expect(toggle).to_have_attribute("aria-expanded", "true")
