@@ -166,12 +166,39 @@ def test_browser_patient_page_and_menu_on_desktop_and_phone(servers, territory, 
             assert _no_sideways_scroll(phone)
             _shot(phone, "4-phone-my-patients")
 
+            # --- birthplace by commune name, on the phone ------------------------------------
+            phone.goto("/patients/nouveau/")
+            place = phone.get_by_label("Lieu de naissance (commune)")
+            expect(place).to_have_attribute("role", "combobox")
+            place.press_sequentially("chateau gon")
+            option = phone.get_by_role("option", name=re.compile("Château-Gontier-sur-Mayenne"))
+            expect(option).to_be_visible()
+            expect(place).to_have_attribute("aria-expanded", "true")
+            _shot(phone, "6-phone-birthplace")
+            option.click()
+            expect(phone.locator(".commune-code")).to_have_text("Code INSEE : 53062")
+            phone.get_by_label("Nom de naissance").fill("Essai")
+            phone.get_by_label("Prénom(s) de naissance").fill("Maëlle")
+            phone.get_by_label("Date de naissance").fill("1990-01-02")
+            phone.get_by_label("Féminin").check()
+            phone.get_by_role("button", name="Enregistrer").click()
+            expect(phone.get_by_text("Château-Gontier-sur-Mayenne (53) — 53062")).to_be_visible()
+
             # --- phone without JavaScript: the menu is simply there ---------------------------
             plain = new_page(PHONE, js=False)
             plain.goto(url)
             expect(plain.locator(".menu-toggle")).to_be_hidden()
             expect(plain.get_by_role("link", name="Mes patients")).to_be_visible()
             _shot(plain, "5-phone-no-js")
+            # ... and the birthplace is a plain field taking a commune name.
+            plain.goto("/patients/nouveau/")
+            plain.get_by_label("Lieu de naissance (commune)").fill("Laval (53)")
+            plain.get_by_label("Nom de naissance").fill("Essai")
+            plain.get_by_label("Prénom(s) de naissance").fill("Noé")
+            plain.get_by_label("Date de naissance").fill("1991-03-04")
+            plain.get_by_label("Masculin").check()
+            plain.get_by_role("button", name="Enregistrer").click()
+            expect(plain.get_by_text("Laval (53) — 53130")).to_be_visible()
         except BaseException:
             for n, page in enumerate(pages):
                 try:
