@@ -58,6 +58,12 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 def _raise_stopped(signum, frame) -> None:
+    if signum == signal.SIGHUP:
+        # uvicorn does not handle SIGHUP, and an exception raised inside its event loop may be
+        # swallowed: pass it on as SIGTERM, which uvicorn (while it serves) turns into a clean
+        # shutdown and raises again, and which this handler (otherwise) turns into _Stopped.
+        signal.raise_signal(signal.SIGTERM)
+        return
     raise _Stopped(128 + signum)
 
 

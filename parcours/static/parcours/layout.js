@@ -35,6 +35,16 @@
     var button = document.querySelector(".menu-toggle");
     var menu = button && document.getElementById(button.getAttribute("aria-controls"));
     if (!menu) { return; }
+    // The folded menu hides the notifications badge: the button shows a copy, kept in step
+    // with the one live.js updates.
+    var badge = document.getElementById("unread-badge");
+    var copy = button.querySelector(".menu-badge");
+    if (badge && copy && window.MutationObserver) {
+      new MutationObserver(function () {
+        copy.textContent = badge.textContent;
+        copy.classList.toggle("hidden", badge.classList.contains("hidden"));
+      }).observe(badge, { childList: true, characterData: true, subtree: true, attributes: true });
+    }
     function set(open) {
       button.setAttribute("aria-expanded", open ? "true" : "false");
       menu.classList.toggle("open", open);
