@@ -97,3 +97,20 @@ def test_suggestions_for_every_signed_in_user(territory, client, who):
 
 def test_suggestions_need_login(client):
     assert client.get(reverse("patients:communes"), {"q": "laval"}).status_code == 302
+
+
+def test_the_duplicate_review_names_both_birthplaces(territory, client):
+    from datetime import date
+
+    from parcours.patients.services import patient_create
+
+    patient_create(actor=territory.gp, birth_name="Lefebvre", birth_given_names="Martine",
+                   birth_date=date(1958, 6, 19), sex="F", birthplace_insee="53130")
+    result = patient_create(actor=territory.gp2, birth_name="Lefevre",
+                            birth_given_names="Martine", birth_date=date(1958, 6, 19),
+                            sex="F", birthplace_insee="53130")
+    assert result.candidates
+    client.force_login(territory.cell)
+    body = client.get(reverse("patients:duplicate", args=[result.candidates[0].pk])) \
+        .content.decode()
+    assert body.count("Laval (53) — 53130") == 2
