@@ -129,6 +129,17 @@ def test_browser_patient_page_and_menu_on_desktop_and_phone(servers, territory, 
             assert _no_sideways_scroll(desk)
             _shot(desk, "1-desktop")
 
+            # --- tablet in portrait: folded header, the request list shows its deadline ------
+            tablet = new_page({"width": 768, "height": 1024})
+            tablet.goto("/demandes/")
+            expect(tablet.locator(".menu-toggle")).to_be_visible()
+            assert tablet.locator("header.topbar").bounding_box()["height"] <= 80
+            deadline = tablet.get_by_role("columnheader", name="Délai")
+            expect(deadline).to_be_in_viewport()
+            assert tablet.locator("table.list").evaluate(
+                "t => t.scrollWidth <= t.parentElement.clientWidth + 1")
+            _shot(tablet, "0-tablet-requests")
+
             # --- phone -----------------------------------------------------------------------
             phone = new_page(PHONE)
             phone.goto(url)
