@@ -50,25 +50,74 @@ def _checked() -> None:
               flush=True)
 
 
+class _Stopped(SystemExit):
+    """Raised in the main thread when the demo is asked to stop (SIGTERM, SIGINT, SIGHUP)."""
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def _raise_stopped(signum, frame) -> None:
+    if signum == signal.SIGHUP:
+        # uvicorn does not handle SIGHUP, and an exception raised inside its event loop may be
+        # swallowed: pass it on as SIGTERM, which uvicorn (while it serves) turns into a clean
+        # shutdown and raises again, and which this handler (otherwise) turns into _Stopped.
+        signal.raise_signal(signal.SIGTERM)
+        return
+    raise _Stopped(128 + signum)
+
+
+def _parent_death_signal() -> None:
+    """In the worker child (Linux): receive SIGTERM if the demo process dies, even by SIGKILL,
+    so no worker outlives it. Silently nothing elsewhere."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _stop_child(child: subprocess.Popen, timeout: float = 5) -> None:
+    """SIGTERM the child, wait at most ``timeout`` seconds, then SIGKILL it."""
+    if child.poll() is not None:
+        return
+    child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
 def cmd_demo(args) -> None:
+    """Migrate, load the demo territory, then serve with the worker beside. Stopping the demo
+    (Ctrl-C, SIGTERM, SIGHUP) stops the worker too: uvicorn captures the signal, shuts down,
+    then raises it again once our handler is back (uvicorn ≥ 0.29) — the handler turns it into
+    an exception, so the ``finally`` below always runs (before, the default SIGTERM action
+    killed this process there and left the worker running: issue 14, bug 13)."""
     _django()
     from django.conf import settings
 
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _raise_stopped)
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     _manage("migrate", "--no-input", "-v", "0")
     _manage("load_demo")
     print(f"\nParcours (démo) : http://{args.host}:{args.port}/  — comptes dans le README, "
           "mot de passe « demo ».\n", flush=True)
     worker = subprocess.Popen([sys.executable, "-m", "parcours.cli", "worker",
-                               "--interval", "10"])
+                               "--interval", "10"], preexec_fn=_parent_death_signal)
     try:
         _serve(args.host, args.port, workers=1)
+    except _Stopped:
+        pass
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        # A second signal while stopping must not cut the clean-up short.
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        _stop_child(worker)
 
 
 def cmd_serve(args) -> None:

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "parcours.audit.context.RequestContextMiddleware",
     "parcours.core.middleware.IdleTimeoutMiddleware",
+    # Opening a page marks the notifications leading to it read (notifications area).
+    "parcours.notifications.middleware.ReadOnOpenMiddleware",
     # Must stay last: it reads the authentication result of the login view.
     "axes.middleware.AxesMiddleware",
 ]

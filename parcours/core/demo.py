@@ -96,7 +96,82 @@ PATIENTS = [
     ("ROBIN", "GERARD", date(1935, 6, 1), "M", "99134", ""),
     ("BLANCHARD", "ODETTE", date(1942, 2, 18), "F", "53147", ""),
     ("GUERIN", "THOMAS JEAN", date(1979, 10, 9), "M", "49007", ""),
+    ("NOEL", "EMMA ROSE", date(2019, 2, 11), "F", "53130", ""),
+    ("HAMELIN", "YVONNE", date(1938, 9, 27), "F", "53062", ""),
 ]
+
+# A pair for the identitovigilance queue: the same woman typed by two practices, once with
+# the birth name misspelt and the first names in another order (flagged at creation).
+DUPLICATE_PAIR = [
+    ("medecin.ville", ("LEFEBVRE", "MARTINE CLAIRE", date(1958, 6, 19), "F", "53130")),
+    ("medecin.ville2", ("LEFEVRE", "CLAIRE MARTINE", date(1958, 6, 19), "F", "53130")),
+]
+
+# Extra hospital doctors shown in the directory only: one name, one specialty each.
+DIRECTORY_DOCTORS = [("Claire", "Hamon"), ("Marc", "Tessier"), ("Inès", "Gilbert"),
+                     ("Luc", "Royer"), ("Pauline", "Masson"), ("Hugo", "Lacroix"),
+                     ("Margaux", "Poirier"), ("Bastien", "Cordier"), ("Léa", "Barbier"),
+                     ("Victor", "Germain"), ("Manon", "Leclerc"), ("Rémi", "Guillot")]
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def fits_service(patient, service, day: date) -> bool:
+    """A plausible patient for a service: children (under 18) in paediatrics only, people of
+    75 or more in geriatrics, adults elsewhere."""
+    age = age_on(patient.birth_date, day)
+    if "diatrie" in service.name:  # Pédiatrie
+        return age < 18
+    if "riatrie" in service.name:  # Gériatrie
+        return age >= 75
+    return age >= 18
+
+
+# What CH de Laval's information system pushed for some patients (patients/record.py): the
+# hospital summary on their page. Keyed by index in PATIENTS.
+SUMMARIES = {
+    0: [("stay", "Hospitalisation en cardiologie", "Fibrillation atriale rapide, "
+         "cardioversion médicamenteuse.", "terminé", 200, 196),
+        ("problem", "Fibrillation atriale paroxystique", "CHA2DS2-VASc 4", "actif", 200, None),
+        ("allergy", "Pénicillines", "Éruption cutanée (2004)", "confirmée", 900, None),
+        ("treatment", "Apixaban 5 mg × 2/j", "Débuté pendant le séjour", "en cours", 196, None),
+        ("document", "Compte rendu d'hospitalisation — cardiologie", "", "final", 196, None)],
+    1: [("stay", "Consultation externe de cardiologie", "Souffle systolique, échographie "
+         "programmée.", "terminé", 40, None),
+        ("problem", "Hypertension artérielle", "", "actif", 3000, None),
+        ("treatment", "Amlodipine 5 mg/j", "", "en cours", 3000, None)],
+    3: [("stay", "Hospitalisation en médecine polyvalente", "Insuffisance cardiaque "
+         "décompensée.", "terminé", 120, 112),
+        ("problem", "Insuffisance cardiaque à FEVG altérée", "FEVG 35 %", "actif", 120, None),
+        ("allergy", "Iode (produits de contraste)", "Urticaire", "suspectée", 2000, None),
+        ("treatment", "Furosémide 40 mg/j", "", "en cours", 112, None),
+        ("document", "Lettre de liaison de sortie", "", "final", 112, None)],
+    2: [("stay", "Hôpital de jour de gériatrie", "Évaluation gériatrique standardisée.",
+         "terminé", 60, 60),
+        ("problem", "Troubles de la marche, chutes répétées", "", "actif", 60, None)],
+}
+
+
+def load_summaries(*, patients, laval, actor, now) -> int:
+    """Hospital summaries pushed by CH de Laval for a few demo patients, with its IPP."""
+    from parcours.patients.record import hospital_summary_import
+
+    count = 0
+    for index, rows in SUMMARIES.items():
+        patient = patients[index]
+        items = [{"kind": kind, "external_id": f"DEMO-{patient.pk}-{n}", "title": title,
+                  "detail": detail, "status": status,
+                  "date": now - timedelta(days=started),
+                  "end": now - timedelta(days=ended) if ended is not None else None}
+                 for n, (kind, title, detail, status, started, ended) in enumerate(rows)]
+        hospital_summary_import(actor=actor, source=laval, patient=patient, items=items,
+                                identifiers=[("urn:oid:1.2.250.1.999.53.1.1",
+                                              f"{810000 + patient.pk:08d}")],
+                                channel="demo")
+        count += len(items)
+    return count
 
 
 def synthetic_nir(sex: str, born: date, place: str, order: int) -> str:
@@ -180,9 +255,9 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
             service.save(update_fields=["head"])
     # Extra hospital doctors in the directory only (no account).
     for n, service in enumerate(services.values()):
+        first, last = DIRECTORY_DOCTORS[n % len(DIRECTORY_DOCTORS)]
         p = Practitioner.objects.create(
-            rpps=f"2{n:010d}", first_name=["Claire", "Marc", "Inès", "Luc", "Pauline"][n % 5],
-            last_name=["Hamon", "Tessier", "Gilbert", "Royer", "Masson"][n % 5],
+            rpps=f"2{n:010d}", first_name=first, last_name=last,
             specialty=service.specialty, phone=service.senior_line,
             contact_hours="Sur la ligne senior du service",
             # messaging (issue 14): reachable by MSSanté only, found by the recipient picker.
@@ -199,6 +274,9 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
             actor=gp, birth_name=bn, birth_given_names=given, birth_date=born, sex=sex,
             birthplace_insee=place, used_name=used,
             ins_nir=synthetic_nir(sex, born, place, 100 + i) if i % 4 else "").patient)
+    for username, (bn, given, born, sex, place) in DUPLICATE_PAIR:
+        patient_create(actor=users[username], birth_name=bn, birth_given_names=given,
+                       birth_date=born, sex=sex, birthplace_insee=place)
 
     cardio = services[("laval", "Cardiologie")]
     desk = users["cellule.laval"]
@@ -273,7 +351,8 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
         service = rnd.choice(all_services)
         doctors = list(User.objects.filter(memberships__service=service))
         gp = gp1 if n % 2 else gp2
-        ref = submit(gp, rnd.choice(patients), service, rnd.choice(kinds),
+        plausible = [p for p in patients if fits_service(p, service, now.date())]
+        ref = submit(gp, rnd.choice(plausible), service, rnd.choice(kinds),
                      "Demande antérieure (historique de démonstration).")
         answerer = doctors[0] if doctors else None
         if answerer is None:
@@ -296,13 +375,17 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
             ReferralEvent.objects.filter(pk=e.pk).update(at=start + took * k)
     from parcours.scheduling.demo import load_scheduling_demo
 
-    load_scheduling_demo(orgs=orgs, services=services, users=users, patients=patients)
+    # The demo agendas are adult consultations and imaging: adult patients.
+    load_scheduling_demo(orgs=orgs, services=services, users=users,
+                         patients=[p for p in patients
+                                   if age_on(p.birth_date, now.date()) >= 18])
     from parcours.messaging.demo import load_messaging_demo
 
     load_messaging_demo(services=services, users=users, patients=patients)
     from parcours.labs.demo import load_labs_demo
 
     load_labs_demo(users=users, patients=patients)
+    load_summaries(patients=patients, laval=orgs["laval"], actor=desk, now=now)
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
         read_at=now, emailed_at=now)

@@ -39,6 +39,23 @@ def notification_mark_read(*, user, notification_ids: Iterable[int] | None = Non
     return qs.update(read_at=timezone.now())
 
 
+def notifications_read_on_open(*, user, path: str, referral_id: int | None = None) -> int:
+    """The user opened the page at ``path`` (with its query string): mark read their unread
+    notifications leading there (their ``url`` is that path, with or without the query
+    string), and, when ``referral_id`` is given (the request's page), every unread one about
+    that request. Returns how many were marked read; one UPDATE, no row read."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    bare = path.split("?", 1)[0]
+    condition = Q(url=path) | Q(url=bare)
+    if referral_id is not None:
+        condition |= Q(referral_id=referral_id)
+    marked = Notification.objects.filter(condition, user=user, read_at__isnull=True) \
+        .update(read_at=timezone.now())
+    return marked
+
+
 def emergency_access_notify(*, access) -> list[Notification]:
     """Tell the patient's treating professionals (the declared treating doctor and those
     with a care link) that someone opened a « bris de glace » access to their patient. The

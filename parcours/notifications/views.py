@@ -7,6 +7,8 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count, F, Max, Q, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,12 +18,42 @@ from . import broker
 from .models import Notification
 from .services import notification_mark_read
 
+GROUPS_PER_PAGE = 25
+SHOWN_PER_GROUP = 5
+
+
+def _group_key():
+    """One group per request; a notification about no request is a group of its own (its
+    negated id never collides with a request id)."""
+    return Coalesce(F("referral_id"), Value(0) - F("id"))
+
 
 @login_required
 def centre(request):
-    qs = Notification.objects.filter(user=request.user).select_related("referral")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "notifications/centre.html", {"page": page})
+    """The notification centre, grouped by request: one entry per request (newest activity
+    first) with its unread count and its latest notifications; a notification about no request
+    (a message, a lab result…) stands alone. Paginated by group."""
+    mine = Notification.objects.filter(user=request.user)
+    groups = (mine.annotate(group=_group_key()).values("group")
+              .annotate(last=Max("id"), total=Count("id"),
+                        unread=Count("id", filter=Q(read_at__isnull=True)))
+              .order_by("-last"))
+    page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    referral_ids = [g["group"] for g in rows if g["group"] > 0]
+    single_ids = [-g["group"] for g in rows if g["group"] <= 0]
+    by_group: dict[int, list[Notification]] = {}
+    for n in (mine.filter(Q(referral_id__in=referral_ids) | Q(pk__in=single_ids))
+              .select_related("referral").order_by("-id")):
+        by_group.setdefault(n.referral_id or -n.pk, []).append(n)
+    entries = []
+    for g in rows:
+        items = by_group.get(g["group"], [])
+        entries.append({"referral": items[0].referral if g["group"] > 0 and items else None,
+                        "items": items[:SHOWN_PER_GROUP], "older": items[SHOWN_PER_GROUP:],
+                        "total": g["total"], "unread": g["unread"],
+                        "unread_ids": [n.pk for n in items if n.read_at is None]})
+    return render(request, "notifications/centre.html", {"page": page, "groups": entries})
 
 
 @login_required

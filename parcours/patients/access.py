@@ -60,6 +60,15 @@ def patient_queryset_for(user) -> QuerySet[Patient]:
     return Patient.objects.filter(_care_condition(user))
 
 
+def care_queryset_for(user) -> QuerySet[Patient]:
+    """The patients this user cares for: a recorded care relationship (request, appointment,
+    care link), an open « bris de glace » excluded (« Mes patients »). Takes a user; returns a
+    queryset of Patient (empty for an anonymous user)."""
+    if not user.is_authenticated:
+        return Patient.objects.none()
+    return Patient.objects.filter(_care_condition(user, emergency=False))
+
+
 def identity_queryset_for(user) -> QuerySet[Patient]:
     """The identities this user may see and use (search, request, booking, message): those of
     ``patient_queryset_for`` and those they found by their traits. Seeing an identity here

@@ -14,9 +14,10 @@ class PatientForm(forms.Form):
     birth_date = forms.DateField(label=_("Date de naissance"), widget=DateInput())
     sex = forms.ChoiceField(label=_("Sexe"), choices=Patient.Sex.choices,
                             widget=forms.RadioSelect)
-    birthplace_insee = forms.CharField(label=_("Lieu de naissance (code INSEE)"), max_length=5,
-                                       required=False,
-                                       help_text=_("5 caractères ; 99xxx pour l'étranger."))
+    birthplace_insee = forms.CharField(
+        label=_("Lieu de naissance (commune)"), max_length=120, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-commune-url": "",
+                                      "spellcheck": "false"}))
     ins_nir = forms.CharField(label=_("Matricule INS (NIR), 15 caractères"), max_length=21,
                               required=False)
     used_name = forms.CharField(label=_("Nom utilisé"), max_length=100, required=False)
@@ -28,6 +29,47 @@ class PatientForm(forms.Form):
                                                "qualifie jamais une identité."))
     postcode = forms.CharField(label=_("Code postal"), max_length=10, required=False)
     town = forms.CharField(label=_("Commune"), max_length=100, required=False)
+
+
+    def __init__(self, *args, **kwargs):
+        from django.urls import reverse
+
+        from .cog import cog_year
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["birthplace_insee"]
+        field.widget.attrs["data-commune-url"] = reverse("patients:communes")
+        field.help_text = _("Tapez le nom de la commune puis choisissez-la dans la liste (ou "
+                            "saisissez son code INSEE). Naissance à l'étranger : code du pays, "
+                            "99xxx. Communes du Code officiel géographique %(year)s (INSEE), "
+                            "anciennes communes fusionnées comprises.") % {"year": cog_year()}
+
+    def clean_birthplace_insee(self) -> str:
+        """The INSEE code of the birthplace typed or chosen (commune name or code); a clear
+        error when the name is ambiguous or the code unknown to the COG."""
+        from .cog import cog_year, is_code, resolve_birthplace
+
+        value = self.cleaned_data.get("birthplace_insee", "").strip()
+        if not value:
+            return ""
+        code, candidates = resolve_birthplace(value)
+        if code:
+            return code
+        if is_code(value.upper()):
+            raise forms.ValidationError(
+                _("Le code INSEE %(code)s n'existe pas dans le Code officiel géographique "
+                  "%(year)s : vérifiez-le, ou tapez le nom de la commune.")
+                % {"code": value.upper(), "year": cog_year()})
+        if candidates:
+            raise forms.ValidationError(
+                _("Plusieurs lieux correspondent à « %(value)s » : choisissez dans la liste, "
+                  "ou saisissez le code INSEE. Par exemple : %(examples)s.")
+                % {"value": value, "examples": " ; ".join(f"{c.label} → {c.code}"
+                                                         for c in candidates[:4])})
+        raise forms.ValidationError(
+            _("Aucune commune « %(value)s » dans le Code officiel géographique %(year)s : "
+              "vérifiez l'orthographe ou saisissez le code INSEE (99xxx pour l'étranger).")
+            % {"value": value, "year": cog_year()})
 
 
 class PatientSearchForm(forms.Form):

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from parcours.lib.text import search_key
 
-from .access import identity_queryset_for
+from .access import care_queryset_for, identity_queryset_for
 from .models import Patient
 
 
@@ -21,3 +21,15 @@ def patient_search(*, user, query: str = "", birth_date: date | None = None,
     if birth_date:
         qs = qs.filter(birth_date=birth_date)
     return qs.order_by("birth_name", "birth_given_names")[:limit]
+
+
+def my_patients(*, user, query: str = "", birth_date: date | None = None) -> QuerySet[Patient]:
+    """« Mes patients »: the identities (not merged) this user has a recorded care relationship
+    with (patients/access.py, without « bris de glace »), optionally filtered by name (birth or
+    used, accents and case ignored) and birth date, sorted by name. Returns a queryset."""
+    qs = care_queryset_for(user).filter(merged_into__isnull=True)
+    for word in search_key(query or "").split():
+        qs = qs.filter(Q(search_name__contains=word) | Q(used_name__contains=word))
+    if birth_date:
+        qs = qs.filter(birth_date=birth_date)
+    return qs.select_related("treating_doctor").order_by("birth_name", "birth_given_names", "pk")

@@ -5,6 +5,8 @@ from . import views
 app_name = "patients"
 urlpatterns = [
     path("", views.search, name="search"),
+    path("mes-patients/", views.mine, name="mine"),
+    path("communes/", views.communes, name="communes"),
     path("nouveau/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/doublons/", views.scan, name="scan"),

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from .access import (
     is_identity_reviewer,
     merge_queryset_for,
 )
+from .cog import place_label
 from .forms import (
     EmergencyAccessForm,
     IdentifierForm,
@@ -35,7 +37,7 @@ from .forms import (
 )
 from .models import DuplicateCandidate, Patient
 from .record import record_items_for
-from .selectors import patient_search
+from .selectors import my_patients, patient_search
 from .services import (
     STATUS_EVIDENCE,
     STATUS_TRANSITIONS,
@@ -104,6 +106,50 @@ def create(request):
                   status=400 if request.method == "POST" else 200)
 
 
+@login_required
+def mine(request):
+    """« Mes patients »: the patients the logged-in professional cares for (a recorded care
+    relationship: request, appointment, message, lab prescription, care link — not a « bris
+    de glace »), with a search on name and birth date. Audited as a search."""
+    form = PatientSearchForm(request.GET or None)
+    query, born = "", None
+    if form.is_valid():
+        query, born = form.cleaned_data["q"], form.cleaned_data["birth_date"]
+    page = Paginator(my_patients(user=request.user, query=query, birth_date=born),
+                     50).get_page(request.GET.get("page"))
+    audit_log(user=request.user, action="search", object_type="patient",
+              detail=f"mes patients : {page.paginator.count} patient(s)"
+                     + (" (recherche)" if query or born else ""))
+    return render(request, "patients/mine.html", {
+        "form": form, "page": page, "searched": bool(query or born),
+        "query": _without_page(request.GET),
+        "can_create": is_gp(request.user)})
+
+
+@login_required
+def communes(request):
+    """Suggestions for the birthplace field: communes of the COG matching ``q`` (name or code
+    start), as JSON ``{"year": 2026, "results": [{"code", "label"}]}``. Public reference
+    data, no patient: nothing to audit."""
+    from django.http import JsonResponse
+
+    from .cog import cog_year, commune_search
+
+    query = request.GET.get("q", "")[:80]
+    results = [{"code": c.code, "label": c.label} for c in commune_search(query)]
+    if query.strip().upper().startswith("99") and len(query.strip()) == 5 \
+            and query.strip().isdigit():
+        results.insert(0, {"code": query.strip(), "label": "Naissance à l'étranger"})
+    return JsonResponse({"year": cog_year(), "results": results})
+
+
+def _without_page(params) -> str:
+    """The query string of a list page without its page number (for the pagination links)."""
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 def _access_or_survivor(user, pk) -> tuple[Patient, bool]:
     """The identity, or — for a merged identity — the identity it now lives in, if this user
     may see that one (True: redirect)."""
@@ -170,6 +216,7 @@ def detail(request, pk):
     reviewer = is_identity_reviewer(user)
     context = {
         "patient": patient,
+        "birthplace": place_label(patient.birthplace_insee),
         "data_access": data_access,
         "emergency": emergency,
         "referrals": referral_list_for_patient(user=user, patient=patient),
@@ -184,6 +231,7 @@ def detail(request, pk):
         "merged_from": patient.merged_from.all(),
         "identifier_form": _identifier_form(user) if data_access else None,
         "lab_reports": _lab_reports(user, patient),
+        **_appointments(user, patient),
         "can_break_glass": not data_access and can_open_emergency_access(user),
         "emergency_form": EmergencyAccessForm() if not data_access else None,
         "can_declare_treating": is_gp(user) and treating and patient.treating_doctor_id != user.pk,
@@ -216,12 +264,14 @@ def emergency_open(request, pk):
               detail="identité seule (bris de glace refusé)")
     return render(request, "patients/detail.html", {
         "patient": patient, "data_access": False, "emergency_form": form,
+        "birthplace": place_label(patient.birthplace_insee),
         "can_break_glass": can_open_emergency_access(request.user),
         "referrals": referral_list_for_patient(user=request.user, patient=patient),
         "identifiers": patient.local_identifiers.select_related("organisation"),
         "status_moves": _status_moves(patient), "can_refer": is_gp(request.user),
         "dmp_url": settings.DMP_URL_TEMPLATE.format(ins=patient.ins_nir),
         "lab_reports": _lab_reports(request.user, patient),
+        **_appointments(request.user, patient),
         **_mail(request.user, patient)}, status=400)
 
 
@@ -257,6 +307,20 @@ def _mail(user, patient) -> dict:
                    .select_related("service")[:20])
     return {"patient_threads": threads, "discharge_letters": letters,
             "can_declare_letter": can_declare_letter(user)}
+
+
+def _appointments(user, patient) -> dict:
+    """The patient's appointments this user may see (scheduling/access.py: booked by them,
+    prescribed by them, or on an agenda they run), newest first, and the imaging reports of
+    those appointments. Takes the user and the patient; returns the template context."""
+    from parcours.scheduling.access import appointment_queryset_for
+
+    appointments = list(appointment_queryset_for(user).filter(patient=patient)
+                        .select_related("schedule__organisation", "slot__act", "report",
+                                        "report__author", "referral")
+                        .order_by("-start", "-id")[:30])
+    reports = [a for a in appointments if getattr(a, "report", None) is not None]
+    return {"patient_appointments": appointments, "imaging_reports": reports}
 
 
 def _lab_reports(user, patient):

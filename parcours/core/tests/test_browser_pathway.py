@@ -110,7 +110,7 @@ def test_browser_gp_sees_the_answer_on_the_request_page_left_open(servers, terri
             gp.get_by_label("Prénom(s) de naissance").fill("Camille Louise")
             gp.get_by_label("Date de naissance").fill("1958-06-14")
             gp.get_by_label("Féminin").check()
-            gp.get_by_label("Lieu de naissance (code INSEE)").fill("53130")
+            gp.get_by_label("Lieu de naissance (commune)").fill("53130")
             gp.get_by_role("button", name="Enregistrer").click()
 
             expect(gp.get_by_role("heading", name="Nouvelle demande")).to_be_visible()
