@@ -143,6 +143,8 @@ URLS = {
     "patients:identifier-add": lambda w: _url("patients:identifier-add", w.patient.pk),
     "patients:emergency": lambda w: _url("patients:emergency", w.patient.pk),
     "patients:treating-doctor": lambda w: _url("patients:treating-doctor", w.patient.pk),
+    "patients:mine": lambda w: _url("patients:mine") + "?q=dupont",
+    "patients:communes": lambda w: _url("patients:communes") + "?q=laval",
     "patients:duplicates": lambda w: _url("patients:duplicates"),
     "patients:scan-number": lambda w: _url("patients:scan-number"),
     "patients:duplicate": lambda w: _url("patients:duplicate", w.pair.pk),
@@ -218,6 +220,8 @@ GETS = {
     "patients:identifier-add":     [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "patients:emergency":          [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "patients:treating-doctor":    [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "patients:mine":               [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "patients:communes":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     "patients:duplicates":         [302, 404, 404, 200, 200, 404, 404, 404, 404, 200, 404],
     "patients:scan-number":        [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "patients:duplicate":          [302, 404, 404, 200, 404, 404, 404, 404, 404, 200, 404],
@@ -330,4 +334,5 @@ def test_every_route_for_every_persona(persona, world, client):
                 wrong.append(f"{'POST' if post else 'GET'} {name} {url}: {status}, "
                              f"expected {table[name][i]}")
     assert not wrong, f"as {persona}:\n" + "\n".join(wrong)
+
 
