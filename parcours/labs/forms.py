@@ -2,8 +2,8 @@ from django import forms
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from parcours.lib.forms import DateInput, MultipleFileField, MultipleFileInput
 from parcours.lib.ins import normalise_nir
-from parcours.referrals.forms import DateInput, MultipleFileField, MultipleFileInput
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_FILES = 50

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parcours.accounts.models import Role
 from parcours.directory.mssante import check_external
-from parcours.referrals.forms import MultipleFileField
+from parcours.lib.forms import MultipleFileField
 
 
 def professionals(exclude=None):

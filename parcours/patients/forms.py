@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from parcours.referrals.forms import DateInput
+from parcours.lib.forms import DateInput
 
 from .models import Patient, PatientIdentifier
 

@@ -1,5 +1,6 @@
 """Reads on referrals: the lists each role works from."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -19,6 +20,19 @@ LIST_RELATED = ("patient", "service__hospital", "author", "assigned_to")
 # What waits for the GP herself: a question from the hospital, then an answer not yet read.
 WAITS_FOR_GP = Q(status=Status.INFO_REQUESTED) | \
     Q(status=Status.ANSWERED, answer_read_at__isnull=True)
+
+# Parts of the request page that other apps contribute, by context name: each is a callable
+# ``(*, user, referral) -> object`` whose result the template reads under that name. The apps
+# above referrals register theirs in their AppConfig.ready (scheduling: "booking", the request's
+# appointments and proposed slots), so that referrals imports none of them (docs/architecture.md,
+# layers).
+REFERRAL_PAGE_PARTS: dict[str, Callable[..., object]] = {}
+
+
+def referral_page_parts(*, user, referral) -> dict[str, object]:
+    """The contributed parts of ``referral``'s page for ``user``: {context name: value}."""
+    return {name: part(user=user, referral=referral)
+            for name, part in REFERRAL_PAGE_PARTS.items()}
 
 
 def referral_list_for_author(*, user, status: str = "", kind: str = "", open_only: bool = False,

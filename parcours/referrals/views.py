@@ -44,6 +44,7 @@ from .selectors import (
     referral_get_timeline,
     referral_inbox,
     referral_list_for_author,
+    referral_page_parts,
     referral_progress,
     referral_queue,
     referral_waiting_count,
@@ -184,8 +185,6 @@ def _prefill_from_session(request) -> dict:
 
 
 def _detail_context(request, referral, bound: dict | None = None) -> dict:
-    from parcours.scheduling.selectors import referral_booking
-
     actions = allowed_actions(request.user, referral)
     forms = {
         "message": MessageForm(), "cancel": ReasonForm(prefix="cancel"),
@@ -208,7 +207,8 @@ def _detail_context(request, referral, bound: dict | None = None) -> dict:
         "thread": referral_get_thread(referral),
         "attachments": referral.attachments.filter(message__isnull=True),
         "is_author": referral.author_id == request.user.pk,
-        "booking": referral_booking(user=request.user, referral=referral),
+        # Parts other apps contribute ("booking": scheduling), see REFERRAL_PAGE_PARTS.
+        **referral_page_parts(user=request.user, referral=referral),
     }
 
 

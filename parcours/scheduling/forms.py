@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from parcours.referrals.forms import DateInput, DateTimeInput
+from parcours.lib.forms import DateInput, DateTimeInput
 
 from .models import Appointment, Pool, Schedule
 
