@@ -131,7 +131,7 @@ def fits_service(patient, service, day: date) -> bool:
 
 # What CH de Laval's information system pushed for some patients (patients/record.py): the
 # hospital summary on their page. Keyed by index in PATIENTS.
-SUMMARIES = {
+SUMMARIES: dict[int, list[tuple]] = {
     0: [("stay", "Hospitalisation en cardiologie", "Fibrillation atriale rapide, "
          "cardioversion médicamenteuse.", "terminé", 200, 196),
         ("problem", "Fibrillation atriale paroxystique", "CHA2DS2-VASc 4", "actif", 200, None),
@@ -230,16 +230,17 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     cell = _user("identitovigilance", "", "Cellule", "Identitovigilance")
     Membership.objects.create(user=cell, organisation=orgs["laval"], role=Role.IDENTITY_CELL)
     users = {}
-    for i, (username, title, first, last, role, where, sname, specialty) in enumerate(PEOPLE):
+    for i, (username, title, first, last, role, where, person_service, person_specialty) \
+            in enumerate(PEOPLE):
         user = _user(username, title, first, last, rpps=f"1{i:010d}" if title else "")
         users[username] = user
-        service = services.get((where, sname)) if sname else None
+        service = services.get((where, person_service)) if person_service else None
         Membership.objects.create(user=user, organisation=orgs[where], service=service,
                                   role=role)
         if title:
             p = Practitioner.objects.create(
                 user=user, rpps=user.rpps, title=title, first_name=first, last_name=last,
-                specialty=specialty, phone=f"02 43 01 {i:02d} {i * 3 % 100:02d}",
+                specialty=person_specialty, phone=f"02 43 01 {i:02d} {i * 3 % 100:02d}",
                 email=user.email, mssante=f"{username}@demo.mssante.invalid",
                 preferred_channel="Messagerie sécurisée",
                 contact_hours="Lundi–vendredi 9h–17h")
@@ -337,8 +338,8 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     at_risk = submit(gp2, patients[5], services[("laval", "Pédiatrie")], Kind.ADVICE,
                      "Souffle cardiaque fonctionnel chez un enfant de 11 ans ?")
     # Age these two so the 48-hour clock shows an overdue and an at-risk request.
-    for ref, hours in ((overdue, 50), (at_risk, 40)):
-        start = now - timedelta(hours=hours)
+    for ref, age_hours in ((overdue, 50), (at_risk, 40)):
+        start = now - timedelta(hours=age_hours)
         due, risk = rs.compute_due(start, *rs.delay_for(ref.service, ref.kind))
         Referral.objects.filter(pk=ref.pk).update(submitted_at=start, due_at=due,
                                                   at_risk_at=risk)

@@ -15,3 +15,10 @@ class LabsConfig(AppConfig):
 
         if lab_reports_attach_by_ins not in IDENTITY_HOOKS:
             IDENTITY_HOOKS.append(lab_reports_attach_by_ins)
+
+        # The patient page lists the patient's lab results (labs' access rules).
+        from parcours.patients.selectors import PATIENT_PAGE_PARTS
+
+        from .selectors import patient_page_lab_reports
+
+        PATIENT_PAGE_PARTS["labs"] = patient_page_lab_reports

@@ -14,6 +14,7 @@ from parcours.patients.access import patient_queryset_for
 from parcours.patients.matching import find_matches
 from parcours.patients.models import Patient
 
+from .access import lab_report_queryset_for
 from .models import LabReport
 from .services import report_traits
 
@@ -48,3 +49,9 @@ def lab_report_search(user, *, name: str = "", nir: str = "",
     if birth_date is not None:
         qs = qs.filter(birth_date__in=[d for d in (birth_date, swapped(birth_date)) if d])
     return list(qs.order_by("birth_name", "birth_given_names", "pk")[:SEARCH_LIMIT])
+
+
+def patient_page_lab_reports(*, user, patient) -> dict:
+    """The patient page's part (patients.selectors.PATIENT_PAGE_PARTS): the lab reports of
+    ``patient`` that ``user`` may read (access.py), at most 20."""
+    return {"lab_reports": list(lab_report_queryset_for(user).filter(patient=patient)[:20])}

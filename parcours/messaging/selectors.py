@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, F, Q, QuerySet
 
 from parcours.directory.keys import fold
@@ -10,6 +12,7 @@ from parcours.directory.mssante import is_secure_address
 from parcours.directory.selectors import key_contains_all, words_match
 from parcours.lib import crypto
 
+from .access import can_declare_letter, letter_queryset_for, thread_queryset_for
 from .forms import professionals
 from .models import DischargeLetter, MailboxEntry
 
@@ -127,3 +130,31 @@ def recipient_search(user, q: str, *, limit: int = RECIPIENTS_MAX) -> list[dict]
         if len(results) >= limit:
             break
     return results
+
+
+@dataclass(frozen=True)
+class PatientThread:
+    """A thread about the patient, its subject decrypted, for the patient page."""
+
+    pk: int
+    subject: str
+    last_message_at: object
+
+
+def patient_page_mail(*, user, patient) -> dict:
+    """The patient page's part (patients.selectors.PATIENT_PAGE_PARTS): the patient's
+    discharge letters this user may see, the threads about them this user took part in (subject
+    decrypted here, « — » when it cannot be), and whether this user may declare a letter."""
+    threads = []
+    for t in (thread_queryset_for(user).filter(patient=patient)
+              .order_by("-last_message_at")[:20]):
+        try:
+            subject = crypto.decrypt(t.subject_enc).decode()
+        except crypto.InvalidToken:
+            subject = "—"
+        threads.append(PatientThread(pk=t.pk, subject=subject,
+                                     last_message_at=t.last_message_at))
+    letters = list(letter_queryset_for(user).filter(patient=patient)
+                   .select_related("service")[:20])
+    return {"patient_threads": threads, "discharge_letters": letters,
+            "can_declare_letter": can_declare_letter(user)}

@@ -2,6 +2,7 @@
 
 import json
 import time
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
@@ -89,7 +90,7 @@ def _event_payload(n: dict) -> dict:
 
 
 @sync_to_async
-def _rows_after(user_id: int, after: int) -> tuple[list[dict], int]:
+def _rows_after(user_id: int, after: int) -> tuple[list[Any], int]:
     try:
         rows = list(Notification.objects.filter(user_id=user_id, id__gt=after).order_by("id")
                     .values("id", "kind", "title", "body", "referral_id", "created_at")[:100])

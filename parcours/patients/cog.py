@@ -126,7 +126,7 @@ def commune_search(query: str, limit: int = 12) -> list[Commune]:
     words = _key(query).split()
     if not words:
         return []
-    hits = []
+    hits: list[tuple[tuple, Commune]] = []
     for c in cog.communes:
         if dep and c.departement != dep:
             continue
@@ -136,7 +136,7 @@ def commune_search(query: str, limit: int = 12) -> list[Commune]:
             exact = key == " ".join(words)
             hits.append(((not exact, not starts, c.kind != "", -c.population, c.name), c))
     hits.sort(key=lambda h: h[0])
-    return [c for _, c in hits[:limit]]
+    return [commune for _, commune in hits[:limit]]
 
 
 def _key(value: str) -> str:

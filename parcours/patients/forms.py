@@ -97,7 +97,8 @@ class StatusForm(forms.Form):
 class IdentifierForm(forms.Form):
     """A local number of the patient in one of the user's organisations (IPP, network file)."""
 
-    organisation = forms.ModelChoiceField(label=_("Organisation émettrice"), queryset=None,
+    organisation: forms.ModelChoiceField = forms.ModelChoiceField(
+                                          label=_("Organisation émettrice"), queryset=None,
                                           empty_label=None)
     kind = forms.ChoiceField(label=_("Type"), choices=[
         (PatientIdentifier.Kind.IPP, PatientIdentifier.Kind.IPP.label),

@@ -24,6 +24,7 @@ estimated Fellegi–Sunter weights of ``lib/identity.py``. Supporting evidence n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -80,7 +81,7 @@ def identity_of(p, identifiers: tuple[str, ...] = ()) -> Identity:
                     identifiers=identifiers)
 
 
-def candidate_condition(query: Identity, identifiers: list[tuple[str, str]] = ()) -> Q:
+def candidate_condition(query: Identity, identifiers: Sequence[tuple[str, str]] = ()) -> Q:
     cond = Q(pk__in=[])
     d = query.birth_date
     if d is not None:
@@ -101,7 +102,7 @@ def candidate_condition(query: Identity, identifiers: list[tuple[str, str]] = ()
     return cond
 
 
-def find_matches(query: Identity, *, identifiers: list[tuple[str, str]] = (),
+def find_matches(query: Identity, *, identifiers: Sequence[tuple[str, str]] = (),
                  exclude_id: int | None = None, minimum: str = "possible",
                  queryset=None) -> list[Scored]:
     """Identities that may be ``query``, best first, graded at least ``minimum``.
@@ -109,7 +110,9 @@ def find_matches(query: Identity, *, identifiers: list[tuple[str, str]] = (),
     ``identifiers``: the query's local identifiers as (system, value) pairs — a candidate
     retrieval condition and, compared within their systems, supporting evidence. Returns
     ``Scored(patient, match)`` rows; ``patient`` carries only ``MATCH_FIELDS``."""
-    identifiers = list(identifiers) or [tuple(i.rsplit("|", 1)) for i in query.identifiers]
+    pairs: list[tuple[str, str]] = list(identifiers) or [
+        (i.rsplit("|", 1)[0], i.rsplit("|", 1)[-1]) for i in query.identifiers]
+    identifiers = pairs
     if identifiers and not query.identifiers:
         query = replace(query, identifiers=tuple(f"{s}|{v}" for s, v in identifiers))
     qs = (queryset if queryset is not None else Patient.objects.all()).filter(

@@ -7,6 +7,8 @@ patient; this service writes them all or nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,7 +25,7 @@ from .services import patient_identifier_add, patient_resolve
 
 
 def hospital_summary_import(*, actor, source, patient: Patient, items: list[dict],
-                            identifiers: list[tuple[str, str]] = (), channel: str = "api",
+                            identifiers: Sequence[tuple[str, str]] = (), channel: str = "api",
                             bundle_id: str = "") -> HospitalSummaryImport:
     """Store the items of one summary. Re-sending an item (same source, kind and id in the
     sender's system) updates it instead of duplicating it. The sender's local numbers of the

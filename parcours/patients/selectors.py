@@ -1,5 +1,6 @@
 """Reads on patients."""
 
+from collections.abc import Callable
 from datetime import date
 
 from django.db.models import Q, QuerySet
@@ -8,6 +9,21 @@ from parcours.lib.text import search_key
 
 from .access import care_queryset_for, identity_queryset_for
 from .models import Patient
+
+# Parts of the patient page that the apps above patients contribute: each is a callable
+# ``(*, user, patient) -> dict`` whose keys join the page's context. Each app registers its
+# part in its AppConfig.ready (referrals: the requests; scheduling: appointments and imaging
+# reports; labs: lab results; messaging: letters and threads), reads through its own access
+# rules, and patients imports none of them (docs/architecture.md, layers).
+PATIENT_PAGE_PARTS: dict[str, Callable[..., dict]] = {}
+
+
+def patient_page_parts(*, user, patient) -> dict:
+    """The contributed parts of ``patient``'s page for ``user``, merged into one dict."""
+    context: dict = {}
+    for part in PATIENT_PAGE_PARTS.values():
+        context.update(part(user=user, patient=patient))
+    return context
 
 
 def patient_search(*, user, query: str = "", birth_date: date | None = None,

@@ -36,7 +36,7 @@ IDENTITY_HOOKS: list[Callable[..., object]] = []
 # Called, in the same transaction, when a professional opens a « bris de glace » access:
 # ``hook(*, access)``. The notifications app registers there who is told (it sits above
 # ``patients``).
-EMERGENCY_ACCESS_HOOKS: list[Callable[..., None]] = []
+EMERGENCY_ACCESS_HOOKS: list[Callable[..., object]] = []
 
 
 def identity_hooks_run(*, actor, patient: Patient) -> None:
@@ -452,7 +452,7 @@ def local_system(organisation, kind: str) -> str:
 
 def _survivor(patient: Patient) -> Patient:
     seen = 0
-    while patient.merged_into_id is not None and seen < 20:
+    while patient.merged_into is not None and seen < 20:
         patient, seen = patient.merged_into, seen + 1
     return patient
 
@@ -580,9 +580,10 @@ def patient_merge(*, actor, survivor: Patient, merged: Patient,
         undo["identity_links"] = []
         found = set(IdentityLink.objects.filter(patient=survivor).values_list("user_id",
                                                                               flat=True))
-        for link in IdentityLink.objects.filter(patient=merged).exclude(user_id__in=found):
+        for identity_link in IdentityLink.objects.filter(patient=merged).exclude(
+                user_id__in=found):
             undo["identity_links"].append(IdentityLink.objects.create(
-                patient=survivor, user_id=link.user_id).pk)
+                patient=survivor, user_id=identity_link.user_id).pk)
         if undo["ins"]:
             # The survivor gets its INS matricule from the merged identity.
             identity_hooks_run(actor=actor, patient=survivor)

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
-from parcours.referrals.selectors import referral_list_for_patient
 
 from .access import (
     access_candidate,
@@ -37,7 +36,7 @@ from .forms import (
 )
 from .models import DuplicateCandidate, Patient
 from .record import record_items_for
-from .selectors import my_patients, patient_search
+from .selectors import my_patients, patient_page_parts, patient_search
 from .services import (
     STATUS_EVIDENCE,
     STATUS_TRANSITIONS,
@@ -169,7 +168,7 @@ def _status_moves(patient) -> list[dict]:
     """The statuses this identity may move to now, each with the evidence it needs
     (services.STATUS_EVIDENCE, after the RNIV)."""
     return [{"code": code, "label": Patient.Status(code).label,
-             "evidence": STATUS_EVIDENCE[(patient.identity_status, code)]}
+             "evidence": STATUS_EVIDENCE[(patient.identity_status, code)]}  # type: ignore[index]
             for code in sorted(STATUS_TRANSITIONS.get(patient.identity_status, ()),
                                key=list(Patient.Status.values).index)]
 
@@ -219,7 +218,6 @@ def detail(request, pk):
         "birthplace": place_label(patient.birthplace_insee),
         "data_access": data_access,
         "emergency": emergency,
-        "referrals": referral_list_for_patient(user=user, patient=patient),
         "dmp_url": settings.DMP_URL_TEMPLATE.format(ins=patient.ins_nir),
         "can_refer": is_gp(user),
         "identifiers": patient.local_identifiers.select_related("organisation"),
@@ -230,14 +228,13 @@ def detail(request, pk):
         "reviewer": reviewer,
         "merged_from": patient.merged_from.all(),
         "identifier_form": _identifier_form(user) if data_access else None,
-        "lab_reports": _lab_reports(user, patient),
-        **_appointments(user, patient),
         "can_break_glass": not data_access and can_open_emergency_access(user),
         "emergency_form": EmergencyAccessForm() if not data_access else None,
         "can_declare_treating": is_gp(user) and treating and patient.treating_doctor_id != user.pk,
         "emergency_accesses": (patient.emergency_accesses.select_related("user")[:20]
                                if treating or reviewer else None),
-        **_mail(user, patient),
+        # Requests, appointments, lab results, letters: parts the apps above contribute.
+        **patient_page_parts(user=user, patient=patient),
     }
     return render(request, "patients/detail.html", context,
                   status=400 if request.method == "POST" else 200)
@@ -266,13 +263,10 @@ def emergency_open(request, pk):
         "patient": patient, "data_access": False, "emergency_form": form,
         "birthplace": place_label(patient.birthplace_insee),
         "can_break_glass": can_open_emergency_access(request.user),
-        "referrals": referral_list_for_patient(user=request.user, patient=patient),
         "identifiers": patient.local_identifiers.select_related("organisation"),
         "status_moves": _status_moves(patient), "can_refer": is_gp(request.user),
         "dmp_url": settings.DMP_URL_TEMPLATE.format(ins=patient.ins_nir),
-        "lab_reports": _lab_reports(request.user, patient),
-        **_appointments(request.user, patient),
-        **_mail(request.user, patient)}, status=400)
+        **patient_page_parts(user=request.user, patient=patient)}, status=400)
 
 
 @login_required
@@ -285,48 +279,6 @@ def treating_doctor(request, pk):
     treating_doctor_declare(actor=request.user, patient=patient)
     messages.success(request, _("Vous êtes déclaré(e) médecin traitant de ce patient."))
     return redirect("patients:detail", patient.pk)
-
-
-def _mail(user, patient) -> dict:
-    """The patient's discharge letters, and the threads about them this user took part in."""
-    from parcours.lib import crypto
-    from parcours.messaging.access import (
-        can_declare_letter,
-        letter_queryset_for,
-        thread_queryset_for,
-    )
-
-    threads = list(thread_queryset_for(user).filter(patient=patient)
-                   .order_by("-last_message_at")[:20])
-    for t in threads:
-        try:
-            t.subject = crypto.decrypt(t.subject_enc).decode()
-        except crypto.InvalidToken:
-            t.subject = "—"
-    letters = list(letter_queryset_for(user).filter(patient=patient)
-                   .select_related("service")[:20])
-    return {"patient_threads": threads, "discharge_letters": letters,
-            "can_declare_letter": can_declare_letter(user)}
-
-
-def _appointments(user, patient) -> dict:
-    """The patient's appointments this user may see (scheduling/access.py: booked by them,
-    prescribed by them, or on an agenda they run), newest first, and the imaging reports of
-    those appointments. Takes the user and the patient; returns the template context."""
-    from parcours.scheduling.access import appointment_queryset_for
-
-    appointments = list(appointment_queryset_for(user).filter(patient=patient)
-                        .select_related("schedule__organisation", "slot__act", "report",
-                                        "report__author", "referral")
-                        .order_by("-start", "-id")[:30])
-    reports = [a for a in appointments if getattr(a, "report", None) is not None]
-    return {"patient_appointments": appointments, "imaging_reports": reports}
-
-
-def _lab_reports(user, patient):
-    from parcours.labs.access import lab_report_queryset_for
-
-    return list(lab_report_queryset_for(user).filter(patient=patient)[:20])
 
 
 def _user_organisations(user):

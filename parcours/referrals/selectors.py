@@ -168,3 +168,9 @@ def lost_input(form) -> list[tuple[str, str]]:
                 field.widget.__class__.__name__ in ("Textarea", "TextInput"):
             kept.append((str(field.label), value))
     return kept
+
+
+def patient_page_referrals(*, user, patient) -> dict:
+    """The patient page's part (patients.selectors.PATIENT_PAGE_PARTS): the requests about
+    ``patient`` that ``user`` may see, newest first."""
+    return {"referrals": referral_list_for_patient(user=user, patient=patient)}

@@ -143,8 +143,6 @@ def schedule_indicators(*, schedules: QuerySet[Schedule], since: date) -> list[d
 def referral_booking(*, user, referral) -> dict:
     """What the request page shows of the agendas: its live appointments, and the slots the
     hospital proposed that the requesting GP may still confirm."""
-    from .access import appointment_queryset_for
-
     appointments = list(appointment_queryset_for(user).filter(LIVE, referral=referral)
                         .select_related("schedule", "slot__act"))
     proposed = []
@@ -171,3 +169,15 @@ def schedule_totals(*, schedules: QuerySet[Schedule], since: date) -> dict:
     counts["noshow_rate"] = round(100 * counts["noshow"] / counts["booked"]) \
         if counts["booked"] else None
     return counts
+
+
+def patient_page_appointments(*, user, patient) -> dict:
+    """The patient page's part (patients.selectors.PATIENT_PAGE_PARTS): the appointments this
+    user may see (access.py: booked by them, prescribed by them, or on an agenda they run),
+    newest first, and the imaging reports of those appointments."""
+    appointments = list(appointment_queryset_for(user).filter(patient=patient)
+                        .select_related("schedule__organisation", "slot__act", "report",
+                                        "report__author", "referral")
+                        .order_by("-start", "-id")[:30])
+    reports = [a for a in appointments if getattr(a, "report", None) is not None]
+    return {"patient_appointments": appointments, "imaging_reports": reports}

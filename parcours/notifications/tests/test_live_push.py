@@ -125,14 +125,14 @@ def _listener_ready(backend: str, redis_client_name: str):
 
     import redis
 
-    def ready() -> bool:
+    def redis_ready() -> bool:
         client = redis.Redis.from_url(REDIS_URL)
         try:
             return any(c.get("name") == redis_client_name and "subscribe" in c.get("cmd", "")
                        for c in client.client_list())
         finally:
             client.close()
-    return ready
+    return redis_ready
 
 
 @dataclass
@@ -186,7 +186,9 @@ def _submit_through_web(server, cookies: dict, patient, service, question: str) 
     with httpx.Client(base_url=server.url, cookies=cookies, timeout=10) as client:
         page = client.get(f"/demandes/nouvelle/?patient={patient.pk}")
         assert page.status_code == 200, page.text[:500]
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        assert found, "no CSRF token on the form"
+        token = found.group(1)
         upload = pdf_upload()
         response = client.post(
             "/demandes/nouvelle/",
@@ -195,7 +197,9 @@ def _submit_through_web(server, cookies: dict, patient, service, question: str) 
             files={"files": (upload.name, upload.read(), "application/pdf")},
         )
     assert response.status_code == 302, response.text[:2000]
-    pk = int(re.search(r"/demandes/(\d+)/", response.headers["location"]).group(1))
+    location = re.search(r"/demandes/(\d+)/", response.headers["location"])
+    assert location, response.headers["location"]
+    pk = int(location.group(1))
     return Referral.objects.get(pk=pk)
 
 

@@ -19,7 +19,8 @@ KINDS = {"commune-actuelle": "", "commune-deleguee": "D", "commune-associee": "A
 
 
 def build(source: Path, year: int, version: str, target: Path) -> int:
-    rows, former = [], {}
+    rows: list = []
+    former: dict = {}
     for c in json.loads(source.read_text(encoding="utf-8")):
         kind = KINDS.get(c.get("type"))
         if kind is None:
