@@ -44,8 +44,10 @@ test-postgres:
 		echo "PostgreSQL does not answer on $$url: PostgreSQL run SKIPPED"; \
 	fi
 
+# What CI runs before the tests: ruff's rules, and mypy (django-stubs, pyproject.toml) at 0 errors.
 lint: install
-	$(BIN)/ruff check parcours bench
+	$(BIN)/ruff check parcours bench conftest.py
+	PARCOURS_TESTING=1 $(BIN)/mypy parcours
 
 clean:
 	rm -rf $(VENV) var

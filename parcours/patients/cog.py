@@ -117,8 +117,8 @@ def commune_search(query: str, limit: int = 12) -> list[Commune]:
         return []
     cog = _cog()
     if re.match(r"^[0-9][0-9AB]\d{0,3}$", query.upper()):
-        hits = [c for c in cog.communes if c.code.startswith(query.upper())]
-        return sorted(hits, key=lambda c: (c.kind != "", c.code))[:limit]
+        by_code = [c for c in cog.communes if c.code.startswith(query.upper())]
+        return sorted(by_code, key=lambda c: (c.kind != "", c.code))[:limit]
     dep = ""
     m = re.match(r"^(.*?)\s*\((\d[0-9AB]\d?)\)$", query)
     if m:  # « Laval (53) »: the label picked earlier, typed back

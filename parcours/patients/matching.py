@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
@@ -52,7 +53,8 @@ MATCH_FIELDS = ("id", "birth_name", "birth_given_names", "birth_date", "sex",
 
 @dataclass
 class Scored:
-    patient: Patient  # only the fields compared (MATCH_FIELDS) are loaded
+    # A Patient, or a _Row that carries only the compared fields (MATCH_FIELDS) by name.
+    patient: Any
     match: Match
 
 
