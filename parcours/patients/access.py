@@ -17,6 +17,8 @@ Everyone else gets the same 404 as for a missing patient. Every area asks this m
 (labs/access.py, messaging/access.py, the patient page, FHIR), so the rule lives here only.
 """
 
+from collections.abc import Callable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -30,22 +32,24 @@ from .models import (
     PatientMerge,
 )
 
+# The care relationships recorded by the apps above ``patients`` (their rows *are* care
+# relationships, yet patients imports none of them: docs/architecture.md, layers): each entry
+# is a callable ``(user) -> QuerySet`` of that app's rows the user may see, each row with a
+# ``patient`` foreign key. referrals registers the requests (referral_queryset_for), scheduling
+# the appointments (appointment_care_queryset_for), in their AppConfig.ready. An app that is
+# not installed adds no relationship: the rule fails closed.
+CARE_RELATIONSHIP_SOURCES: dict[str, Callable[[object], QuerySet]] = {}
+
 
 def _care_condition(user, *, emergency: bool = True) -> Q:
-    # The workflow apps sit above ``patients`` (conventions.md, "Apps import downward only"),
-    # yet their rows *are* the care relationships this rule reads: imported here, inside the
-    # function, so that loading ``patients`` never loads them.
-    from parcours.referrals.access import referral_queryset_for
-    from parcours.scheduling.access import appointment_care_queryset_for
-
     linked = CareLink.objects.filter(patient=OuterRef("pk"), user=user)
-    via_referral = referral_queryset_for(user).filter(patient=OuterRef("pk"))
-    via_appointment = appointment_care_queryset_for(user).filter(patient=OuterRef("pk"))
     # A message about the patient counts through the CareLink ``message_send`` gives its
     # recipients — only when its sender could see the patient's data (a message written about
     # an identity merely found by its traits opens nothing, neither to its recipients nor,
     # through their reply, to its sender).
-    condition = Q(Exists(linked)) | Q(Exists(via_referral)) | Q(Exists(via_appointment))
+    condition = Q(Exists(linked))
+    for rows_for in CARE_RELATIONSHIP_SOURCES.values():
+        condition |= Q(Exists(rows_for(user).filter(patient=OuterRef("pk"))))
     if emergency:
         condition |= Q(Exists(EmergencyAccess.objects.filter(
             patient=OuterRef("pk"), user=user, expires_at__gt=timezone.now())))
