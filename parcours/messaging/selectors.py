@@ -84,7 +84,8 @@ def recipient_search(user, q: str, *, limit: int = RECIPIENTS_MAX) -> list[dict]
     from .addresses import is_secure_address
     from .forms import professionals
 
-    q = (q or "").strip()[:100]
+    # Control characters (a NUL byte: PostgreSQL refuses it in text) never match anyone.
+    q = "".join(c if c.isprintable() else " " for c in (q or "")).strip()[:100]
     if len(fold(q).replace(" ", "")) < RECIPIENT_QUERY_MIN:
         return []
     results: list[dict] = []

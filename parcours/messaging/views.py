@@ -135,7 +135,7 @@ def recipients(request):
     Professionals only (403 otherwise)."""
     if not request.user.memberships.exists():
         raise PermissionDenied
-    q = request.GET.get("q", "")[:100]
+    q = "".join(c if c.isprintable() else " " for c in request.GET.get("q", "")[:100])
     results = recipient_search(request.user, q)
     notice = ""
     if "@" in q and not results:

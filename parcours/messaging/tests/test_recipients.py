@@ -252,3 +252,14 @@ def test_no_write_button_for_a_gmail_only_practitioner_nor_for_non_professionals
     html = login(territory.nobody).get(
         reverse("directory:service", args=[territory.cardio.pk])).content.decode()
     assert "nouveau/?" not in html
+
+
+def test_recipient_search_with_control_characters_answers_nothing_rather_than_failing(
+        territory, login):
+    """A NUL byte in the query reached PostgreSQL (which refuses it in text: a 500)."""
+    c = login(territory.gp)
+    for q in ["a\x00b", "\x00\x00", "do\x00c@x.fr"]:
+        response = c.get(reverse("messaging:recipients"), {"q": q})
+        assert response.status_code == 200
+        assert response.json()["results"] == [] or all(
+            "\x00" not in r["label"] for r in response.json()["results"])

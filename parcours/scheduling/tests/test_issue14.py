@@ -370,3 +370,24 @@ def test_report_published_reaches_the_prescriber_and_the_centres_other_staff(
     assert Notification.objects.filter(user=secretary, kind="imaging_report_staff").exists()
     assert not Notification.objects.filter(user=agenda.radiologist,
                                            kind__startswith="imaging_report").exists()
+
+
+# --- review: absurd dates in the query string (issue 14 review) -------------------------------
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "9999-12-27", "0001-01-01", "0001-01-03"])
+def test_week_grid_and_staff_agenda_ignore_an_absurd_week(agenda, territory, login, week):
+    """A week at the edge of the calendar (typed or followed from « semaine suivante ») was a
+    500 (date overflow): the pages open on the current week instead."""
+    gp = login(territory.gp).get(_week(agenda.cardio, semaine=week))
+    assert gp.status_code == 200 and 'data-testid="week-grid"' in text(gp)
+    staff = login(territory.desk).get(reverse("scheduling:agenda", args=[agenda.cardio.pk])
+                                      + f"?semaine={week}")
+    assert staff.status_code == 200
+
+
+def test_slot_search_refuses_an_absurdly_far_period_with_a_message(agenda, territory, login):
+    response = login(territory.gp).get(reverse("scheduling:search"),
+                                       {"start": "9999-12-31", "end": "9999-12-31"})
+    assert response.status_code == 200
+    assert "trop lointaine" in text(response)
