@@ -33,7 +33,7 @@ from .access import (
     letter_services_for,
     messages_visible_in,
 )
-from .addresses import check_external
+from .addresses import check_external, is_secure_address
 from .forms import ComposeForm, FolderForm, LetterDeclareForm, LetterWriteForm, ReplyForm
 from .models import DischargeLetter, Folder, MailboxEntry
 from .selectors import mailbox_entries, recipient_search
@@ -163,6 +163,11 @@ def thread(request, pk):
             {m.sender for m in msgs if m.sender_id}
         participants.discard(user)
         externals = sorted({a for m in msgs for a in m.external_to})
+        # An address of an older message may no longer be a secure-messaging one (sent
+        # before the MSSanté-only rule, or its domain left MSSANTE_DOMAINS): the reply goes
+        # to the others, and says who is left out, rather than failing for everyone.
+        left_out = [a for a in externals if not is_secure_address(a)]
+        externals = [a for a in externals if a not in left_out]
         if not participants and not externals:
             form.add_error(None, _("Personne à qui répondre dans cette conversation."))
         else:
@@ -175,6 +180,10 @@ def thread(request, pk):
                 form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
             else:
                 messages.success(request, _("Réponse envoyée."))
+                if left_out:
+                    messages.warning(request, _(
+                        "Non envoyée à %(a)s : ce n'est pas une adresse de messagerie "
+                        "sécurisée de santé (MSSanté).") % {"a": ", ".join(left_out)})
                 return redirect("messaging:thread", pk=t.pk)
     opened = []
     subject = None
