@@ -292,3 +292,48 @@ def test_browser_open_preview_survives_the_live_refresh(servers, territory, pati
                           full_page=True)
         finally:
             browser.close()
+
+
+def test_browser_phone_lists_and_cards_do_not_scroll_sideways(servers, territory,
+                                                              make_referral):
+    """Review of issue 14 (bug 10): at 390 px the request cards of the GP's list, the desk's
+    inbox and the doctor's queue were 480 px wide (the deadline badge does not wrap), and a
+    directory card's long MSSanté address pushed the page sideways."""
+    chromium = _chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    from parcours.directory.models import Organisation, Practitioner, PractitionerRole
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    make_referral()
+    make_referral(kind="CONSULTATION", question="Bilan de dyspnée d'effort ?")
+    cabinet = Organisation.objects.create(name="Cabinet de cardiologie du Vieux-Château",
+                                          kind="cabinet", town="Château-Gontier-sur-Mayenne",
+                                          postcode="53200")
+    card = Practitioner.objects.create(
+        last_name="Delacroix-Montgolfier", first_name="Marie-Bernadette",
+        specialty="Cardiologie",
+        mssante="marie-bernadette.delacroix-montgolfier@cardiologie.mssante.fr")
+    PractitionerRole.objects.create(practitioner=card, organisation=cabinet)
+    (server,) = servers.start("web")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            for username, url, marker in [
+                    ("gp", "/demandes/", "table.referral-list tbody tr"),
+                    ("desk", "/demandes/cellule/", "table.referral-list tbody tr"),
+                    ("doctor", "/demandes/file/", "table.referral-list tbody tr"),
+                    ("gp", f"/annuaire/professionnels/{card.pk}/", "dd")]:
+                page = browser.new_context(base_url=server.url, locale="fr-FR",
+                                           viewport=VIEWPORTS["phone"]).new_page()
+                _log_in(page, username)
+                page.goto(url)
+                expect(page.locator(marker).first).to_be_visible()
+                width = page.evaluate("document.documentElement.scrollWidth")
+                RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=RESULTS_DIR / f"browser-phone-{username}-"
+                                f"{url.strip('/').replace('/', '-')}.png", full_page=True)
+                assert width <= 390, (url, width)
+                page.context.close()
+        finally:
+            browser.close()
