@@ -391,3 +391,16 @@ def test_slot_search_refuses_an_absurdly_far_period_with_a_message(agenda, terri
                                        {"start": "9999-12-31", "end": "9999-12-31"})
     assert response.status_code == 200
     assert "trop lointaine" in text(response)
+
+
+@pytest.mark.parametrize("latest", ["9999-12-31", "2031-01-01"])
+def test_waitlist_refuses_an_absurdly_far_window_with_a_message(agenda, territory, patient,
+                                                                login, latest):
+    """31/12/9999 as « Jusqu'au » overflowed the free-slot check (a 500); years ahead is no
+    waiting list either."""
+    url = reverse("scheduling:waitlist", args=[agenda.cardio.pk]) + f"?patient={patient.pk}"
+    response = login(territory.gp).post(url, {"patient": patient.pk, "earliest": "2026-03-09",
+                                              "latest": latest})
+    assert response.status_code == 400
+    assert "trop lointaine" in text(response)
+    assert not WaitlistEntry.objects.exists()
