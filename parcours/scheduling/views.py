@@ -133,6 +133,8 @@ def book(request, slot_id):
         else BookingForm
     form = form_class(request.POST if request.method == "POST" else None,
                       request.FILES if request.method == "POST" else None)
+    if slot.pool != Pool.URGENT:
+        del form.fields["urgent_reason"]  # asked only where it is required
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -148,7 +150,7 @@ def book(request, slot_id):
             else:
                 appointment = services.slot_book(
                     user=request.user, slot=slot, patient=patient, referral=referral,
-                    note=data["note"], urgent_reason=data["urgent_reason"],
+                    note=data["note"], urgent_reason=data.get("urgent_reason", ""),
                     prescription=data.get("prescription"))
         except services.BookingError as exc:
             field = {"urgent_reason": "urgent_reason", "prescription": "prescription"}.get(

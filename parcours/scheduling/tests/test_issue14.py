@@ -404,3 +404,19 @@ def test_waitlist_refuses_an_absurdly_far_window_with_a_message(agenda, territor
     assert response.status_code == 400
     assert "trop lointaine" in text(response)
     assert not WaitlistEntry.objects.exists()
+
+
+def test_booking_form_asks_the_urgency_reason_only_for_an_urgent_slot(agenda, territory,
+                                                                      patient, login):
+    """An « Motif d'urgence » field on every booking form (an ordinary consultation, a
+    scanner) left GPs wondering whether to fill it in."""
+    client = login(territory.gp)
+    plain = text(client.get(reverse("scheduling:book", args=[slot_on(agenda.cardio, 9).pk])
+                            + f"?patient={patient.pk}"))
+    assert "Consultation" in plain and 'name="urgent_reason"' not in plain
+    urgent = text(client.get(reverse("scheduling:book", args=[slot_on(agenda.cardio, 11).pk])
+                             + f"?patient={patient.pk}"))
+    assert 'name="urgent_reason"' in urgent
+    response = client.post(reverse("scheduling:book", args=[slot_on(agenda.cardio, 9).pk])
+                           + f"?patient={patient.pk}", {"note": "Bilan"})
+    assert response.status_code == 302
