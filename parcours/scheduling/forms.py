@@ -8,7 +8,6 @@ from parcours.referrals.forms import DateInput, DateTimeInput
 
 from .models import Appointment, Pool, Schedule
 
-
 # The free-slot search looks at most this far ahead (agendas open weeks, not years, ahead).
 SEARCH_HORIZON_DAYS = 2 * 366
 
