@@ -260,6 +260,31 @@ def practitioner_search(*, query: str = "", specialty: str = "", place: str = ""
     return rows
 
 
+# How many communes a place typed may stand for (« Saint-Jean » starts many).
+PLACE_MAX_TOWNS = 20
+
+
+def town_keys(place: str) -> list[str]:
+    """The folded communes (``town_key``) a typed ``place`` names: itself when some structure
+    is there; else the communes it is the everyday start of, whole words only
+    (« Château-Gontier » for Château-Gontier-sur-Mayenne); else those one slip away
+    (« Lavla »). At most PLACE_MAX_TOWNS; [] when none. Raises nothing."""
+    key = fold(place)
+    if not key:
+        return []
+    towns = Organisation.objects.exclude(town_key="")
+    if towns.filter(town_key=key).exists():
+        return [key]
+    # The fallbacks run only when the exact key (indexed) finds nothing.
+    found = list(towns.filter(town_key__startswith=key + " ").order_by("town_key")
+                 .values_list("town_key", flat=True).distinct()[:PLACE_MAX_TOWNS])
+    if not found and len(key) >= 4:
+        found = list(towns.filter(town_key__in=sorted(one_edit_variants(key)))
+                     .order_by("town_key").values_list("town_key", flat=True)
+                     .distinct()[:PLACE_MAX_TOWNS])
+    return found or [key]
+
+
 def _site_roles(place: str, organisation: str) -> QuerySet[PractitionerRole]:
     """Active activities at a place (postcode, department digits or town) and/or in a
     structure whose name contains the words given."""
@@ -272,7 +297,7 @@ def _site_roles(place: str, organisation: str) -> QuerySet[PractitionerRole]:
             upper = str(int(place) + 1).zfill(len(place))
             roles = roles.filter(postcode__gte=place, postcode__lt=upper)
     elif place:
-        roles = roles.filter(town_key=fold(place))
+        roles = roles.filter(town_key__in=town_keys(place))
     if organisation:
         orgs = key_contains_all(Organisation.objects.filter(active=True), organisation)
         roles = roles.filter(organisation_id__in=list(orgs.values_list("pk", flat=True)

@@ -86,7 +86,8 @@ def recipient_search(user, q: str, *, limit: int = RECIPIENTS_MAX) -> list[dict]
     query."""
     from django.contrib.auth import get_user_model
 
-    q = (q or "").strip()[:100]
+    # Control characters (a NUL byte: PostgreSQL refuses it in text) never match anyone.
+    q = "".join(c if c.isprintable() else " " for c in (q or "")).strip()[:100]
     if len(fold(q).replace(" ", "")) < RECIPIENT_QUERY_MIN:
         return []
     results: list[dict] = []

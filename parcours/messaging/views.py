@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from parcours.accounts.scopes import doctor_service_ids
 from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService
-from parcours.directory.mssante import check_external
+from parcours.directory.mssante import check_external, is_secure_address
 from parcours.lib.uploads import UploadError, check_upload, safe_file_name
 from parcours.patients.access import access_patient
 
@@ -135,7 +135,7 @@ def recipients(request):
     Professionals only (403 otherwise)."""
     if not request.user.memberships.exists():
         raise PermissionDenied
-    q = request.GET.get("q", "")[:100]
+    q = "".join(c if c.isprintable() else " " for c in request.GET.get("q", "")[:100])
     results = recipient_search(request.user, q)
     notice = ""
     if "@" in q and not results:
@@ -163,6 +163,11 @@ def thread(request, pk):
             {m.sender for m in msgs if m.sender_id}
         participants.discard(user)
         externals = sorted({a for m in msgs for a in m.external_to})
+        # An address of an older message may no longer be a secure-messaging one (sent
+        # before the MSSanté-only rule, or its domain left MSSANTE_DOMAINS): the reply goes
+        # to the others, and says who is left out, rather than failing for everyone.
+        left_out = [a for a in externals if not is_secure_address(a)]
+        externals = [a for a in externals if a not in left_out]
         if not participants and not externals:
             form.add_error(None, _("Personne à qui répondre dans cette conversation."))
         else:
@@ -175,6 +180,10 @@ def thread(request, pk):
                 form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
             else:
                 messages.success(request, _("Réponse envoyée."))
+                if left_out:
+                    messages.warning(request, _(
+                        "Non envoyée à %(a)s : ce n'est pas une adresse de messagerie "
+                        "sécurisée de santé (MSSanté).") % {"a": ", ".join(left_out)})
                 return redirect("messaging:thread", pk=t.pk)
     opened = []
     subject = None

@@ -1,9 +1,15 @@
+from datetime import timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parcours.lib.forms import DateInput, DateTimeInput
 
 from .models import Appointment, Pool, Schedule
+
+# The free-slot search looks at most this far ahead (agendas open weeks, not years, ahead).
+SEARCH_HORIZON_DAYS = 2 * 366
 
 
 class SlotSearchForm(forms.Form):
@@ -25,6 +31,12 @@ class SlotSearchForm(forms.Form):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError(_("La fin de la période doit suivre son début."))
+        horizon = timezone.localdate() + timedelta(days=SEARCH_HORIZON_DAYS)
+        for key in ("start", "end"):
+            if data.get(key) and data[key] > horizon:
+                # No agenda opens slots this far; 31/12/9999 also overflowed the search.
+                self.add_error(key, _("Date trop lointaine : les agendas s'ouvrent au plus "
+                                      "deux ans à l'avance."))
         return data
 
 

@@ -421,12 +421,23 @@ def appointment_set_outcome(*, user, appointment: Appointment, status: str) -> A
 
 # --- waitlist and reminders ---------------------------------------------------------------------
 
+# How far ahead a waiting-list window may end.
+WAITLIST_HORIZON_DAYS = 366
+
+
 def waitlist_add(*, user, schedule: Schedule, patient, earliest: date, latest: date,
                  act=None) -> WaitlistEntry:
+    """Put ``patient`` on ``schedule``'s waiting list for ``earliest``..``latest`` (local
+    days). Raises BookingError (French): window reversed, past, ending more than
+    WAITLIST_HORIZON_DAYS ahead, or with free slots still to book (code "free_slots")."""
     if latest < earliest:
         raise BookingError(_("La fin de la période doit suivre son début."))
     if latest < timezone.localdate():
         raise BookingError(_("Cette période est déjà passée."))
+    if latest > timezone.localdate() + timedelta(days=WAITLIST_HORIZON_DAYS):
+        # 31/12/9999 also overflowed the free-slot search below.
+        raise BookingError(_("Date de fin trop lointaine : une inscription en liste d'attente "
+                             "porte sur un an au plus."))
     free = waitlist_free_slots(user=user, schedule=schedule, earliest=earliest, latest=latest,
                                act=act)
     if free:

@@ -134,6 +134,8 @@ def book(request, slot_id):
         else BookingForm
     form = form_class(request.POST if request.method == "POST" else None,
                       request.FILES if request.method == "POST" else None)
+    if slot.pool != Pool.URGENT:
+        del form.fields["urgent_reason"]  # asked only where it is required
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -149,7 +151,7 @@ def book(request, slot_id):
             else:
                 appointment = services.slot_book(
                     user=request.user, slot=slot, patient=patient, referral=referral,
-                    note=data["note"], urgent_reason=data["urgent_reason"],
+                    note=data["note"], urgent_reason=data.get("urgent_reason", ""),
                     prescription=data.get("prescription"))
         except services.BookingError as exc:
             field = {"urgent_reason": "urgent_reason", "prescription": "prescription"}.get(
@@ -175,13 +177,29 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+# How far from today a « semaine » asked in the URL may be; beyond, the page opens on this
+# week (a week at the calendar's edge made « semaine suivante » overflow: a 500).
+WEEK_PARAM_YEARS = 50
+
+
+def _week_param(request) -> date | None:
+    """The Monday of the ``semaine`` query parameter, or None when it is missing, malformed
+    or absurdly far from today (more than WEEK_PARAM_YEARS years). Raises nothing."""
+    try:
+        day = date.fromisoformat(request.GET.get("semaine", ""))
+    except ValueError:
+        return None
+    if abs((day - timezone.localdate()).days) > WEEK_PARAM_YEARS * 366:
+        return None
+    return _monday(day)
+
+
 def _grid_monday(request, referral) -> date:
     """The week the grid opens on: the one asked for, else the start of the request's wished
     window (when still to come), else this week (next week at the weekend)."""
-    try:
-        return _monday(date.fromisoformat(request.GET.get("semaine", "")))
-    except ValueError:
-        pass
+    asked = _week_param(request)
+    if asked is not None:
+        return asked
     today = timezone.localdate()
     wished = getattr(referral, "wished_from", None)
     if wished and wished > today:
@@ -429,9 +447,8 @@ def waitlist(request, schedule_id):
 @login_required
 def agenda(request, schedule_id):
     schedule = access_schedule(request.user, schedule_id, manage=True)
-    try:
-        monday = date.fromisoformat(request.GET.get("semaine", ""))
-    except ValueError:
+    monday = _week_param(request)
+    if monday is None:
         monday = timezone.localdate()
         if monday.weekday() >= 5:  # at the weekend, the week to come is the useful one
             monday += timedelta(days=7)

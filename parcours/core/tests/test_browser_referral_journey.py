@@ -246,3 +246,94 @@ def test_browser_request_journey_with_preview_and_live_hospital_pages(size, serv
     assert sorted(a.name for a in referral.attachments.all()) == ["ecg-repos.pdf",
                                                                   "photo-oedeme.png"]
     assert referral.answer_read_at is not None
+
+
+def test_browser_open_preview_survives_the_live_refresh(servers, territory, patient):
+    """Review of issue 14: the GP reading the attached photo lost it (the preview closed)
+    whenever the request page refreshed live — when the desk took the request into account,
+    for instance. An open preview stays open across the refresh."""
+    chromium = _chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    gp_server, hospital_server = servers.start("gp", "hospital")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            gp = browser.new_context(base_url=gp_server.url, locale="fr-FR",
+                                     viewport=VIEWPORTS["desktop"]).new_page()
+            _log_in(gp, "gp")
+            gp.goto(f"/demandes/nouvelle/?patient={patient.pk}&service={territory.cardio.pk}")
+            gp.get_by_label("Avis spécialisé (téléexpertise)").check()
+            gp.get_by_label("Question clinique").fill(QUESTION)
+            gp.get_by_label(re.compile("^Pièces jointes")).set_input_files(files=[
+                {"name": "photo-oedeme.png", "mimeType": "image/png", "buffer": _png()}])
+            gp.get_by_role("button", name="Envoyer la demande").click()
+            expect(gp).to_have_url(re.compile(r"/demandes/\d+/$"))
+            referral_pk = int(re.search(r"/demandes/(\d+)/$", gp.url).group(1))
+            box = gp.locator("details.preview")
+            box.locator("summary").click()
+            expect(box.locator("img")).to_be_visible()
+
+            desk = browser.new_context(base_url=hospital_server.url, locale="fr-FR",
+                                       viewport=VIEWPORTS["desktop"]).new_page()
+            _log_in(desk, "desk")
+            desk.goto(f"/demandes/{referral_pk}/")
+            desk.get_by_role("button", name="Prendre en compte").click()
+            expect(desk.locator(".messages")).to_contain_text("prise en compte")
+
+            # The GP's page refreshed live (the stepper moved) and the photo is still shown.
+            expect(gp.locator("ol.stepper li[aria-current=step]")).to_contain_text(
+                "Prise en compte")
+            expect(gp.locator("details.preview")).to_have_attribute("open", "")
+            expect(gp.locator("details.preview img")).to_be_visible()
+            RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+            gp.screenshot(path=RESULTS_DIR / "browser-referral-preview-after-live.png",
+                          full_page=True)
+        finally:
+            browser.close()
+
+
+def test_browser_phone_lists_and_cards_do_not_scroll_sideways(servers, territory,
+                                                              make_referral):
+    """Review of issue 14 (bug 10): at 390 px the request cards of the GP's list, the desk's
+    inbox and the doctor's queue were 480 px wide (the deadline badge does not wrap), and a
+    directory card's long MSSanté address pushed the page sideways."""
+    chromium = _chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    from parcours.directory.models import Organisation, Practitioner, PractitionerRole
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    make_referral()
+    make_referral(kind="CONSULTATION", question="Bilan de dyspnée d'effort ?")
+    cabinet = Organisation.objects.create(name="Cabinet de cardiologie du Vieux-Château",
+                                          kind="cabinet", town="Château-Gontier-sur-Mayenne",
+                                          postcode="53200")
+    card = Practitioner.objects.create(
+        last_name="Delacroix-Montgolfier", first_name="Marie-Bernadette",
+        specialty="Cardiologie",
+        mssante="marie-bernadette.delacroix-montgolfier@cardiologie.mssante.fr")
+    PractitionerRole.objects.create(practitioner=card, organisation=cabinet)
+    (server,) = servers.start("web")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            for username, url, marker in [
+                    ("gp", "/demandes/", "table.referral-list tbody tr"),
+                    ("desk", "/demandes/cellule/", "table.referral-list tbody tr"),
+                    ("doctor", "/demandes/file/", "table.referral-list tbody tr"),
+                    ("gp", f"/annuaire/professionnels/{card.pk}/", "dd")]:
+                page = browser.new_context(base_url=server.url, locale="fr-FR",
+                                           viewport=VIEWPORTS["phone"]).new_page()
+                _log_in(page, username)
+                page.goto(url)
+                expect(page.locator(marker).first).to_be_visible()
+                width = page.evaluate("document.documentElement.scrollWidth")
+                RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=RESULTS_DIR / f"browser-phone-{username}-"
+                                f"{url.strip('/').replace('/', '-')}.png", full_page=True)
+                assert width <= 390, (url, width)
+                page.context.close()
+        finally:
+            browser.close()

@@ -175,3 +175,26 @@ def test_the_secure_messaging_field_takes_mssante_addresses_only(card, territory
         .status_code == 302
     card.refresh_from_db()
     assert card.mssante == "helene.lefevre@medecin.mssante.fr"
+
+
+def test_place_search_takes_a_communes_everyday_name_and_one_slip(territory, login, extract):
+    """Review of issue 14 (bug 6): « Château-Gontier » (what everyone says, for the commune
+    Château-Gontier-sur-Mayenne) and « Lavla » found nobody in « Commune ou code postal »."""
+    import_annuaire(extract([
+        row("810000000003", "CARRE", "SOPHIE", structure="R3", postcode="53200",
+            town="CHATEAU-GONTIER-SUR-MAYENNE", org="CABINET CARRE"),
+        row("810000000004", "DURAND", "LEA", structure="R4", postcode="53000",
+            town="LAVAL", org="CABINET DURAND")]))
+    carre = Practitioner.objects.get(national_id="810000000003")
+    durand = Practitioner.objects.get(national_id="810000000004")
+    c = login(territory.gp)
+    for place in ["Château-Gontier", "chateau gontier", "Chateau-Gontier-sur-Mayenne",
+                  "Chateau-Gontier-sur-Mayene"]:
+        html = c.get("/annuaire/", {"place": place}).content.decode()
+        assert f"professionnels/{carre.pk}/" in html, place
+        assert f"professionnels/{durand.pk}/" not in html, place
+    html = c.get("/annuaire/", {"place": "Lavla"}).content.decode()
+    assert f"professionnels/{durand.pk}/" in html and f"professionnels/{carre.pk}/" not in html
+    # A word of a commune is not the commune: « Gontier » alone finds nobody.
+    html = c.get("/annuaire/", {"place": "Gontier"}).content.decode()
+    assert f"professionnels/{carre.pk}/" not in html

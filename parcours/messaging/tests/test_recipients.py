@@ -252,3 +252,34 @@ def test_no_write_button_for_a_gmail_only_practitioner_nor_for_non_professionals
     html = login(territory.nobody).get(
         reverse("directory:service", args=[territory.cardio.pk])).content.decode()
     assert "nouveau/?" not in html
+
+
+def test_recipient_search_with_control_characters_answers_nothing_rather_than_failing(
+        territory, login):
+    """A NUL byte in the query reached PostgreSQL (which refuses it in text: a 500)."""
+    c = login(territory.gp)
+    for q in ["a\x00b", "\x00\x00", "do\x00c@x.fr"]:
+        response = c.get(reverse("messaging:recipients"), {"q": q})
+        assert response.status_code == 200
+        assert response.json()["results"] == [] or all(
+            "\x00" not in r["label"] for r in response.json()["results"])
+
+
+def test_a_thread_with_a_legacy_non_mssante_recipient_can_still_be_answered(territory, login):
+    """A conversation started before the MSSanté-only rule (or before a domain left
+    MSSANTE_DOMAINS) holds an address now refused: replying failed for everyone, the
+    Parcours participants included. The reply goes to the others and says who is left out."""
+    first = message_send(sender=territory.gp, subject="Suivi", body="Premier message",
+                         to=[territory.doctor], external=["dr.a@cabinet.mssante.fr"])
+    Message.objects.filter(pk=first.pk).update(
+        external_to=["dr.a@cabinet.mssante.fr", "dr.durand@gmail.com"])  # legacy data
+    c = login(territory.doctor)
+    url = reverse("messaging:thread", args=[first.thread_id])
+    response = c.post(url, {"body": "Réponse du cardiologue"}, follow=True)
+    assert response.redirect_chain and response.status_code == 200
+    html = response.content.decode()
+    assert "dr.durand@gmail.com" in html and "MSSanté" in html
+    reply = Message.objects.exclude(pk=first.pk).get()
+    assert reply.external_to == ["dr.a@cabinet.mssante.fr"]
+    assert list(OutboundMail.objects.filter(message=reply).values_list("to_address", flat=True)) \
+        == ["dr.a@cabinet.mssante.fr"]

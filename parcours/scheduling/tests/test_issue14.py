@@ -370,3 +370,53 @@ def test_report_published_reaches_the_prescriber_and_the_centres_other_staff(
     assert Notification.objects.filter(user=secretary, kind="imaging_report_staff").exists()
     assert not Notification.objects.filter(user=agenda.radiologist,
                                            kind__startswith="imaging_report").exists()
+
+
+# --- review: absurd dates in the query string (issue 14 review) -------------------------------
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "9999-12-27", "0001-01-01", "0001-01-03"])
+def test_week_grid_and_staff_agenda_ignore_an_absurd_week(agenda, territory, login, week):
+    """A week at the edge of the calendar (typed or followed from « semaine suivante ») was a
+    500 (date overflow): the pages open on the current week instead."""
+    gp = login(territory.gp).get(_week(agenda.cardio, semaine=week))
+    assert gp.status_code == 200 and 'data-testid="week-grid"' in text(gp)
+    staff = login(territory.desk).get(reverse("scheduling:agenda", args=[agenda.cardio.pk])
+                                      + f"?semaine={week}")
+    assert staff.status_code == 200
+
+
+def test_slot_search_refuses_an_absurdly_far_period_with_a_message(agenda, territory, login):
+    response = login(territory.gp).get(reverse("scheduling:search"),
+                                       {"start": "9999-12-31", "end": "9999-12-31"})
+    assert response.status_code == 200
+    assert "trop lointaine" in text(response)
+
+
+@pytest.mark.parametrize("latest", ["9999-12-31", "2031-01-01"])
+def test_waitlist_refuses_an_absurdly_far_window_with_a_message(agenda, territory, patient,
+                                                                login, latest):
+    """31/12/9999 as « Jusqu'au » overflowed the free-slot check (a 500); years ahead is no
+    waiting list either."""
+    url = reverse("scheduling:waitlist", args=[agenda.cardio.pk]) + f"?patient={patient.pk}"
+    response = login(territory.gp).post(url, {"patient": patient.pk, "earliest": "2026-03-09",
+                                              "latest": latest})
+    assert response.status_code == 400
+    assert "trop lointaine" in text(response)
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_booking_form_asks_the_urgency_reason_only_for_an_urgent_slot(agenda, territory,
+                                                                      patient, login):
+    """An « Motif d'urgence » field on every booking form (an ordinary consultation, a
+    scanner) left GPs wondering whether to fill it in."""
+    client = login(territory.gp)
+    plain = text(client.get(reverse("scheduling:book", args=[slot_on(agenda.cardio, 9).pk])
+                            + f"?patient={patient.pk}"))
+    assert "Consultation" in plain and 'name="urgent_reason"' not in plain
+    urgent = text(client.get(reverse("scheduling:book", args=[slot_on(agenda.cardio, 11).pk])
+                             + f"?patient={patient.pk}"))
+    assert 'name="urgent_reason"' in urgent
+    response = client.post(reverse("scheduling:book", args=[slot_on(agenda.cardio, 9).pk])
+                           + f"?patient={patient.pk}", {"note": "Bilan"})
+    assert response.status_code == 302

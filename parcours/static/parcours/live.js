@@ -92,12 +92,27 @@
 
 // ==== Referrals (issue 14): attachment previews load only when opened (each load is an
 // audited read), and survive the live refresh of the request page (delegated listener). ====
+// An open preview stays open when the page refreshes live (the GP reading the ECG does not
+// lose it when the desk takes the request into account): previews are known by their URL.
 (function () {
   "use strict";
+  var opened = {};
   document.addEventListener("toggle", function (e) {
     var box = e.target;
-    if (!box.matches || !box.matches("details[data-preview]") || !box.open) { return; }
+    if (!box.matches || !box.matches("details[data-preview]")) { return; }
     var media = box.querySelector("[data-src]");
-    if (media && !media.getAttribute("src")) { media.setAttribute("src", media.dataset.src); }
+    if (!media) { return; }
+    if (!box.open) { delete opened[media.dataset.src]; return; }
+    opened[media.dataset.src] = true;
+    if (!media.getAttribute("src")) { media.setAttribute("src", media.dataset.src); }
   }, true);
+  document.addEventListener("parcours:refreshed", function (e) {
+    e.target.querySelectorAll("details[data-preview]").forEach(function (box) {
+      var media = box.querySelector("[data-src]");
+      if (media && opened[media.dataset.src]) {
+        media.setAttribute("src", media.dataset.src);
+        box.open = true;
+      }
+    });
+  });
 })();
