@@ -36,6 +36,18 @@ def is_gp(user) -> bool:
     return bool(gp_organisation_ids(user))
 
 
+# Roles that take part in care (receive health data about a patient). The identitovigilance
+# cell and the territory administration do not (least privilege, issue 13).
+CLINICAL_ROLES = frozenset({Role.GP, Role.HOSPITAL_DOCTOR, Role.PATHWAY_DESK, Role.IMAGING,
+                            Role.NETWORK_COORDINATOR})
+
+
+def has_clinical_role(user) -> bool:
+    """Whether this user has at least one role that takes part in care (CLINICAL_ROLES)."""
+    return user.is_authenticated and any(m["role"] in CLINICAL_ROLES
+                                         for m in _memberships(user))
+
+
 def is_identity_cell(user) -> bool:
     """The regional identitovigilance cell (every identity, for review only)."""
     return user.is_authenticated and any(m["role"] == Role.IDENTITY_CELL

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parcours.accounts.scopes import has_clinical_role
 from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.mssante import check_external
 from parcours.lib import crypto
@@ -157,6 +158,15 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
     title it goes by e-mail, so it never carries a patient's name nor clinical values.
     """
     to, cc, external = _clean_recipients(sender, list(to), list(cc), list(external))
+    if patient is not None and reply_to is None:
+        # Health data about a patient goes to people who take part in care only: not to the
+        # identitovigilance cell nor to the territory administration (least privilege).
+        refused = [u for u in [*to, *cc] if not has_clinical_role(u)]
+        if refused:
+            raise ValidationError(_(
+                "%(who)s ne peut pas recevoir de message sur un patient : son rôle "
+                "(administration, identitovigilance) ne donne pas accès aux données de santé.")
+                % {"who": ", ".join(str(getattr(u, "display_name", u)) for u in refused)})
     body = (body or "").strip()
     if reply_to is None:
         subject = (subject or "").strip()
@@ -231,7 +241,8 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
             if patient is not None and (sender is None
                                         or can_see_patient_data(sender, patient)):
                 for u in readers:
-                    CareLink.objects.get_or_create(patient=patient, user=u)
+                    if has_clinical_role(u):  # never opens data to a non-clinical role
+                        CareLink.objects.get_or_create(patient=patient, user=u)
             audit_log(user=sender, action="create", obj=message,
                       patient_id=patient.pk if patient else None,
                       detail=f"message ({len(readers)} destinataire(s), {len(external)} externe(s)"

@@ -283,3 +283,24 @@ def test_a_thread_with_a_legacy_non_mssante_recipient_can_still_be_answered(terr
     assert reply.external_to == ["dr.a@cabinet.mssante.fr"]
     assert list(OutboundMail.objects.filter(message=reply).values_list("to_address", flat=True)) \
         == ["dr.a@cabinet.mssante.fr"]
+
+
+def test_a_message_about_a_patient_is_refused_to_non_clinical_roles(territory, patient):
+    """The territory administration and the identitovigilance cell read no clinical content:
+    a message about a patient cannot be sent to them, and nothing is written (review of
+    issue 14)."""
+    from django.core.exceptions import ValidationError
+
+    from parcours.messaging.models import Message
+    from parcours.messaging.services import message_send
+    from parcours.patients.access import can_see_patient_data
+
+    for outsider in (territory.admin, territory.cell):
+        with pytest.raises(ValidationError, match="ne peut pas recevoir de message sur un"):
+            message_send(sender=territory.gp, subject="Avis", body="INR à 5,2.",
+                         to=[territory.doctor, outsider], patient=patient)
+        assert not can_see_patient_data(outsider, patient)
+    assert not Message.objects.exists()
+    # Without a patient, writing to the administration stays possible.
+    message_send(sender=territory.gp, subject="Compte", body="Mon accès ?", to=[territory.admin])
+    assert Message.objects.count() == 1
