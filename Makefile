@@ -44,9 +44,11 @@ test-postgres:
 		echo "PostgreSQL does not answer on $$url: PostgreSQL run SKIPPED"; \
 	fi
 
-# What CI runs before the tests: ruff's rules, and mypy (django-stubs, pyproject.toml) at 0 errors.
+# What CI runs before the tests: ruff's rules and format, and mypy (django-stubs, pyproject.toml)
+# at 0 errors. `ruff format parcours bench conftest.py` fixes the format.
 lint: install
 	$(BIN)/ruff check parcours bench conftest.py
+	$(BIN)/ruff format --check parcours bench conftest.py
 	PARCOURS_TESTING=1 $(BIN)/mypy parcours
 
 clean:

@@ -45,8 +45,13 @@ def _media_root(settings, tmp_path):
 def _user(username, **extra):
     from parcours.accounts.models import User
 
-    user = User(username=username, first_name=username.title(), last_name="Test",
-                email=f"{username}@test.invalid", **extra)
+    user = User(
+        username=username,
+        first_name=username.title(),
+        last_name="Test",
+        email=f"{username}@test.invalid",
+        **extra,
+    )
     user.set_password("secret-pass-123")
     user.save()
     return user
@@ -61,14 +66,24 @@ def territory(db):
     beta = Organisation.objects.create(name="CH Beta", kind="hospital", town="Mayenne")
     msp1 = Organisation.objects.create(name="MSP Un", kind="msp")
     msp2 = Organisation.objects.create(name="MSP Deux", kind="msp")
-    cardio = HospitalService.objects.create(hospital=alpha, name="Cardiologie",
-                                            specialty="Cardiologie", senior_line="0243000001")
-    pneumo_svc = HospitalService.objects.create(hospital=alpha, name="Pneumologie",
-                                                specialty="Pneumologie")
-    beta_cardio = HospitalService.objects.create(hospital=beta, name="Cardiologie",
-                                                 specialty="Cardiologie")
-    t = SimpleNamespace(alpha=alpha, beta=beta, msp1=msp1, msp2=msp2, cardio=cardio,
-                        pneumo_svc=pneumo_svc, beta_cardio=beta_cardio)
+    cardio = HospitalService.objects.create(
+        hospital=alpha, name="Cardiologie", specialty="Cardiologie", senior_line="0243000001"
+    )
+    pneumo_svc = HospitalService.objects.create(
+        hospital=alpha, name="Pneumologie", specialty="Pneumologie"
+    )
+    beta_cardio = HospitalService.objects.create(
+        hospital=beta, name="Cardiologie", specialty="Cardiologie"
+    )
+    t = SimpleNamespace(
+        alpha=alpha,
+        beta=beta,
+        msp1=msp1,
+        msp2=msp2,
+        cardio=cardio,
+        pneumo_svc=pneumo_svc,
+        beta_cardio=beta_cardio,
+    )
     t.gp = _user("gp", title="Dr")
     Membership.objects.create(user=t.gp, organisation=msp1, role=Role.GP)
     t.gp2 = _user("gp2", title="Dr")
@@ -78,14 +93,17 @@ def territory(db):
     t.desk_beta = _user("deskbeta")
     Membership.objects.create(user=t.desk_beta, organisation=beta, role=Role.PATHWAY_DESK)
     t.doctor = _user("doctor", title="Dr")
-    Membership.objects.create(user=t.doctor, organisation=alpha, service=cardio,
-                              role=Role.HOSPITAL_DOCTOR)
+    Membership.objects.create(
+        user=t.doctor, organisation=alpha, service=cardio, role=Role.HOSPITAL_DOCTOR
+    )
     t.pneumo = _user("pneumo", title="Dr")
-    Membership.objects.create(user=t.pneumo, organisation=alpha, service=pneumo_svc,
-                              role=Role.HOSPITAL_DOCTOR)
+    Membership.objects.create(
+        user=t.pneumo, organisation=alpha, service=pneumo_svc, role=Role.HOSPITAL_DOCTOR
+    )
     t.head = _user("head", title="Pr")
-    Membership.objects.create(user=t.head, organisation=alpha, service=cardio,
-                              role=Role.HOSPITAL_DOCTOR)
+    Membership.objects.create(
+        user=t.head, organisation=alpha, service=cardio, role=Role.HOSPITAL_DOCTOR
+    )
     cardio.head = t.head
     cardio.save()
     t.admin = _user("admin", is_staff=True)
@@ -101,9 +119,14 @@ def territory(db):
 def patient(territory):
     from parcours.patients.services import patient_create
 
-    return patient_create(actor=territory.gp, birth_name="Dupont", birth_given_names="Marie Anne",
-                          birth_date=date(1950, 4, 3), sex="F",
-                          birthplace_insee="53130").patient
+    return patient_create(
+        actor=territory.gp,
+        birth_name="Dupont",
+        birth_given_names="Marie Anne",
+        birth_date=date(1950, 4, 3),
+        sex="F",
+        birthplace_insee="53130",
+    ).patient
 
 
 @pytest.fixture
@@ -111,8 +134,13 @@ def make_referral(territory, patient):
     from parcours.referrals.services import referral_submit
 
     def make(**kw):
-        args = dict(author=territory.gp, patient=patient, service=territory.cardio,
-                    kind="ADVICE", question="Souffle systolique : avis ?")
+        args = dict(
+            author=territory.gp,
+            patient=patient,
+            service=territory.cardio,
+            kind="ADVICE",
+            question="Souffle systolique : avis ?",
+        )
         args.update(kw)
         return referral_submit(**args)
 

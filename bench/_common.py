@@ -37,15 +37,17 @@ def database_url(name: str) -> str:
 def server_env(db: str, **extra: str) -> dict[str, str]:
     """The environment of a benchmarked process: PostgreSQL, no debug query log."""
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": database_url(db),
-        "DEBUG": "0",  # DEBUG=1 keeps every SQL statement in memory: not what production runs
-        "LOG_LEVEL": "WARNING",
-        "PARCOURS_VAR_DIR": str(ROOT / "var" / "bench" / db),
-        # The benchmark settings (bench/settings_bench.py): the product plus the bare floors.
-        "DJANGO_SETTINGS_MODULE": "settings_bench",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url(db),
+            "DEBUG": "0",  # DEBUG=1 keeps every SQL statement in memory: not what production runs
+            "LOG_LEVEL": "WARNING",
+            "PARCOURS_VAR_DIR": str(ROOT / "var" / "bench" / db),
+            # The benchmark settings (bench/settings_bench.py): the product plus the bare floors.
+            "DJANGO_SETTINGS_MODULE": "settings_bench",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
+        }
+    )
     env.pop("REDIS_URL", None)
     env.pop("PUSH_BACKEND", None)
     env.update(extra)
@@ -74,8 +76,9 @@ def recreate_database(db: str, *, demo: bool = True) -> None:
     run = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*run, "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
     if demo:
-        subprocess.run([*run, "load_demo"], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*run, "load_demo"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+        )
 
 
 def free_port() -> int:
@@ -87,18 +90,37 @@ def free_port() -> int:
 class Server:
     """One ``parcours serve`` process (its own process group, so its workers stop with it)."""
 
-    def __init__(self, db: str, *, port: int | None = None, workers: int = 1,
-                 name: str = "server", **env: str):
+    def __init__(
+        self,
+        db: str,
+        *,
+        port: int | None = None,
+        workers: int = 1,
+        name: str = "server",
+        **env: str,
+    ):
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         self.log_path = LOG_DIR / f"{name}-{self.port}.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [PARCOURS, "serve", "--host", HOST, "--port", str(self.port),
-             "--workers", str(workers)],
-            env=server_env(db, **env), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                PARCOURS,
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
+            env=server_env(db, **env),
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 60) -> None:
         import httpx
@@ -154,9 +176,11 @@ async def login(client, username: str) -> None:
     """Log in through the real login page (Argon2: slow on purpose, so once per client)."""
     r = await client.get("/connexion/")
     token = csrf_from(r.text)
-    r = await client.post("/connexion/", data={"username": username, "password": PASSWORD,
-                                               "csrfmiddlewaretoken": token},
-                          headers={"Referer": str(client.base_url) + "/connexion/"})
+    r = await client.post(
+        "/connexion/",
+        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": str(client.base_url) + "/connexion/"},
+    )
     if r.status_code != 302:
         raise RuntimeError(f"login of {username} failed: HTTP {r.status_code}")
 
@@ -169,10 +193,19 @@ def pct(values: list[float], p: float) -> float:
 
 
 def machine() -> dict[str, str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.processor())
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
-                  .splitlines() if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
     try:
         import psycopg
 
@@ -180,9 +213,14 @@ def machine() -> dict[str, str]:
             pg = conn.execute("SHOW server_version").fetchone()[0]
     except Exception as exc:  # noqa: BLE001 - informative only
         pg = f"unknown ({exc})"
-    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "nproc": str(os.cpu_count()), "cpu": cpu, "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
-            "postgresql": pg, "python": platform.python_version()}
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "postgresql": pg,
+        "python": platform.python_version(),
+    }
 
 
 def print_machine() -> None:
@@ -207,15 +245,21 @@ def _proc_stats():
             except OSError:
                 continue
             comm_end = raw.rindex(")")
-            fields = raw[comm_end + 2:].split()
-            yield int(entry.name), raw[raw.index("(") + 1:comm_end], fields
+            fields = raw[comm_end + 2 :].split()
+            yield int(entry.name), raw[raw.index("(") + 1 : comm_end], fields
 
 
 def cpu_snapshot(pgids: list[int]) -> dict[str, float]:
     """CPU seconds so far: the whole machine (busy), the server process groups, PostgreSQL
     (live backends + what the postmaster reaped), and this process (the load generator)."""
-    busy = sum(int(x) for i, x in enumerate(
-        Path("/proc/stat").read_text().splitlines()[0].split()[1:]) if i not in (3, 4)) / _TICK
+    busy = (
+        sum(
+            int(x)
+            for i, x in enumerate(Path("/proc/stat").read_text().splitlines()[0].split()[1:])
+            if i not in (3, 4)
+        )
+        / _TICK
+    )
     server = postgres = 0.0
     for _pid, comm, f in _proc_stats():
         utime, stime, cutime, cstime = (int(f[11]), int(f[12]), int(f[13]), int(f[14]))
@@ -226,8 +270,12 @@ def cpu_snapshot(pgids: list[int]) -> dict[str, float]:
             if int(f[1]) == 1:  # the postmaster: its reaped backends
                 postgres += (cutime + cstime) / _TICK
     usage = os.times()
-    return {"machine": busy, "server": server, "postgres": postgres,
-            "loadgen": usage.user + usage.system}
+    return {
+        "machine": busy,
+        "server": server,
+        "postgres": postgres,
+        "loadgen": usage.user + usage.system,
+    }
 
 
 def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

@@ -81,8 +81,10 @@ async def phase(base: str, seed: dict, clients: int, seconds: float) -> dict:
     async def client(i: int):
         nonlocal errors
         gp = gp_ids[i % len(gp_ids)]
-        headers = {"Authorization": f"Bearer {seed['tokens'][gp]}",
-                   "Accept": "application/fhir+json"}
+        headers = {
+            "Authorization": f"Bearer {seed['tokens'][gp]}",
+            "Accept": "application/fhir+json",
+        }
         rng = random.Random(i)
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
             while time.monotonic() < stop:
@@ -122,18 +124,22 @@ def seal_and_verify(n: int) -> None:
             "INSERT INTO audit_auditevent (at, username, action, object_type, object_id, "
             "patient_id, detail, object_ids, ip, channel, prev_hash) "
             "SELECT now(), 'gp0', 'read', 'patient', g::text, g, 'FHIR read', "
-            "'[]'::jsonb, '127.0.0.1', 'api', '' FROM generate_series(1, %s) g", [n])
+            "'[]'::jsonb, '127.0.0.1', 'api', '' FROM generate_series(1, %s) g",
+            [n],
+        )
     t0 = time.perf_counter()
     result = audit_seal(full=True)
     sealed_in = time.perf_counter() - t0
     t0 = time.perf_counter()
     report = audit_verify()
     verified_in = time.perf_counter() - t0
-    print(f"sealed {result['sealed']} rows in {sealed_in:.1f} s "
-          f"({result['sealed'] / sealed_in:,.0f} rows/s); verified {report.rows} rows and "
-          f"{report.checkpoints} checkpoints in {verified_in:.1f} s "
-          f"({report.rows / verified_in:,.0f} rows/s): "
-          f"{'intact' if report.intact else report.problems[:3]}")
+    print(
+        f"sealed {result['sealed']} rows in {sealed_in:.1f} s "
+        f"({result['sealed'] / sealed_in:,.0f} rows/s); verified {report.rows} rows and "
+        f"{report.checkpoints} checkpoints in {verified_in:.1f} s "
+        f"({report.rows / verified_in:,.0f} rows/s): "
+        f"{'intact' if report.intact else report.problems[:3]}"
+    )
 
 
 def main() -> None:
@@ -143,11 +149,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--interface", choices=["asgi", "wsgi"], default="asgi")
-    parser.add_argument("--async-reads", action="store_true",
-                        help="AUDIT_ASYNC_READS=1: read audit rows commit without waiting for "
-                             "the WAL flush")
-    parser.add_argument("--seal", type=int, metavar="N",
-                        help="instead: time sealing and verifying a backlog of N rows")
+    parser.add_argument(
+        "--async-reads",
+        action="store_true",
+        help="AUDIT_ASYNC_READS=1: read audit rows commit without waiting for the WAL flush",
+    )
+    parser.add_argument(
+        "--seal",
+        type=int,
+        metavar="N",
+        help="instead: time sealing and verifying a backlog of N rows",
+    )
     args = parser.parse_args()
     global ASYNC_READS
     ASYNC_READS = args.async_reads
@@ -161,15 +173,21 @@ def main() -> None:
     seed = fc.recreate_and_seed()
     sides = {"audited": True, "unaudited": False}
     procs = {}
-    sealer = subprocess.Popen([str(fc.BIN / "python"), "-c", SEALER], env=fc.env(),
-                              cwd=fc.ROOT, start_new_session=True,
-                              stdout=subprocess.DEVNULL)
+    sealer = subprocess.Popen(
+        [str(fc.BIN / "python"), "-c", SEALER],
+        env=fc.env(),
+        cwd=fc.ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
     totals = {side: {"n": 0, "t": 0.0, "lat": {}, "err": 0, "rows": 0} for side in sides}
     try:
         for side, audit in sides.items():
             port = fc.free_port()
-            procs[side] = (start(port, args.workers, args.interface, audit),
-                           f"http://127.0.0.1:{port}")
+            procs[side] = (
+                start(port, args.workers, args.interface, audit),
+                f"http://127.0.0.1:{port}",
+            )
         for side in sides:  # warm-up
             asyncio.run(phase(procs[side][1], seed, args.clients, 2))
         for _ in range(args.rounds):
@@ -194,25 +212,34 @@ def main() -> None:
 
     report = audit_verify()
     print(f"load average after the run: {os.getloadavg()}")
-    print(f"\n{args.clients} clients, {args.workers} workers ({args.interface}), "
-          f"{args.rounds}×{args.seconds:.0f} s per side, alternating; sealer every 1 s; "
-          f"AUDIT_ASYNC_READS={int(args.async_reads)}")
+    print(
+        f"\n{args.clients} clients, {args.workers} workers ({args.interface}), "
+        f"{args.rounds}×{args.seconds:.0f} s per side, alternating; sealer every 1 s; "
+        f"AUDIT_ASYNC_READS={int(args.async_reads)}"
+    )
     print(f"{'side':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'n':>7} {'audit rows':>10}")
     rate = {}
     for side in sides:
         t = totals[side]
         everything = [v for values in t["lat"].values() for v in values]
         rate[side] = t["n"] / t["t"]
-        print(f"{side + ' reads (all)':28} {rate[side]:8.0f} {fc.pct(everything, 50):8.1f} "
-              f"{fc.pct(everything, 99):8.1f} {t['n']:7d} {t['rows']:10d}  errors={t['err']}")
+        print(
+            f"{side + ' reads (all)':28} {rate[side]:8.0f} {fc.pct(everything, 50):8.1f} "
+            f"{fc.pct(everything, 99):8.1f} {t['n']:7d} {t['rows']:10d}  errors={t['err']}"
+        )
         for op, values in sorted(t["lat"].items()):
-            print(f"  {op:26} {len(values) / t['t']:8.0f} {fc.pct(values, 50):8.1f} "
-                  f"{fc.pct(values, 99):8.1f} {len(values):7d}")
-    print(f"\naudited / unaudited: {100 * rate['audited'] / rate['unaudited']:.0f} % "
-          "(target ≥ 90 %)")
-    print(f"audit_verify: {'intact' if report.intact else 'NOT intact'}, {report.rows} rows, "
-          f"{report.sealed} sealed, {report.pending} pending, {report.checkpoints} checkpoints"
-          + ("" if report.intact else f"; {report.problems[:3]}"))
+            print(
+                f"  {op:26} {len(values) / t['t']:8.0f} {fc.pct(values, 50):8.1f} "
+                f"{fc.pct(values, 99):8.1f} {len(values):7d}"
+            )
+    print(
+        f"\naudited / unaudited: {100 * rate['audited'] / rate['unaudited']:.0f} % (target ≥ 90 %)"
+    )
+    print(
+        f"audit_verify: {'intact' if report.intact else 'NOT intact'}, {report.rows} rows, "
+        f"{report.sealed} sealed, {report.pending} pending, {report.checkpoints} checkpoints"
+        + ("" if report.intact else f"; {report.problems[:3]}")
+    )
 
 
 if __name__ == "__main__":

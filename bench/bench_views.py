@@ -21,8 +21,10 @@ from django.views.decorators.http import require_POST
 from parcours.accounts.models import User
 from parcours.patients.models import Patient
 
-TABLE_SQL = ("CREATE TABLE IF NOT EXISTS bench_ping "
-             "(id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), note text)")
+TABLE_SQL = (
+    "CREATE TABLE IF NOT EXISTS bench_ping "
+    "(id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), note text)"
+)
 
 
 @require_POST
@@ -38,7 +40,12 @@ def bare_insert(request):
 def bare_patient_insert(request):
     """One ORM insert of a Patient; answers 201 with ``{"id": <pk>}``."""
     user_id = User.objects.values_list("pk", flat=True).order_by("pk").first()
-    p = Patient.objects.create(birth_name="BENCH", birth_given_names="BASELINE",
-                               birth_date=date(1970, 1, 1), sex="F", created_by_id=user_id,
-                               search_name="BENCH BASELINE")
+    p = Patient.objects.create(
+        birth_name="BENCH",
+        birth_given_names="BASELINE",
+        birth_date=date(1970, 1, 1),
+        sex="F",
+        created_by_id=user_id,
+        search_name="BENCH BASELINE",
+    )
     return HttpResponse(json.dumps({"id": p.pk}), status=201, content_type="application/json")

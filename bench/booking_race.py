@@ -46,17 +46,28 @@ def open_slots(n: int, round_no: int) -> tuple[list[int], dict[str, int]]:
 
     service = HospitalService.objects.get(hospital__name="CH de Laval", name="Cardiologie")
     schedule, _ = Schedule.objects.get_or_create(
-        name="Agenda du banc d'essai", kind=Schedule.Kind.SERVICE,
-        organisation=service.hospital, service=service)
-    act, _ = Act.objects.get_or_create(schedule=schedule, name="Consultation",
-                                       duration_minutes=15)
-    start = (timezone.now() + timedelta(days=30 + round_no)).replace(minute=0, second=0,
-                                                                     microsecond=0)
+        name="Agenda du banc d'essai",
+        kind=Schedule.Kind.SERVICE,
+        organisation=service.hospital,
+        service=service,
+    )
+    act, _ = Act.objects.get_or_create(schedule=schedule, name="Consultation", duration_minutes=15)
+    start = (timezone.now() + timedelta(days=30 + round_no)).replace(
+        minute=0, second=0, microsecond=0
+    )
     slots = Slot.objects.bulk_create(
-        Slot(schedule=schedule, act=act, start=start + timedelta(minutes=15 * i),
-             end=start + timedelta(minutes=15 * (i + 1))) for i in range(n))
-    patients = {gp: CareLink.objects.filter(user__username=gp).values_list(
-        "patient_id", flat=True).first() for gp in GPS}
+        Slot(
+            schedule=schedule,
+            act=act,
+            start=start + timedelta(minutes=15 * i),
+            end=start + timedelta(minutes=15 * (i + 1)),
+        )
+        for i in range(n)
+    )
+    patients = {
+        gp: CareLink.objects.filter(user__username=gp).values_list("patient_id", flat=True).first()
+        for gp in GPS
+    }
     return [s.pk for s in slots], patients
 
 
@@ -92,9 +103,11 @@ class Client:
     async def book(self, start: asyncio.Event) -> tuple[str, float]:
         await start.wait()
         t0 = time.perf_counter()
-        r = await self.http.post(self.url, data={"csrfmiddlewaretoken": self.token,
-                                                 "note": "banc d'essai"},
-                                 headers={"Referer": str(self.http.base_url) + self.url})
+        r = await self.http.post(
+            self.url,
+            data={"csrfmiddlewaretoken": self.token, "note": "banc d'essai"},
+            headers={"Referer": str(self.http.base_url) + self.url},
+        )
         elapsed = (time.perf_counter() - t0) * 1000
         if r.status_code == 302:
             return "booked", elapsed
@@ -103,10 +116,12 @@ class Client:
         return f"HTTP {r.status_code}", elapsed
 
 
-async def race(base: str, clients: list[Client], slot_ids: list[int],
-               patients: dict[str, int]) -> list[tuple[str, float]]:
-    await asyncio.gather(*(c.prepare(slot_ids[i % len(slot_ids)], patients[c.gp])
-                           for i, c in enumerate(clients)))
+async def race(
+    base: str, clients: list[Client], slot_ids: list[int], patients: dict[str, int]
+) -> list[tuple[str, float]]:
+    await asyncio.gather(
+        *(c.prepare(slot_ids[i % len(slot_ids)], patients[c.gp]) for i, c in enumerate(clients))
+    )
     start = asyncio.Event()
     tasks = [asyncio.create_task(c.book(start)) for c in clients]
     await asyncio.sleep(0.2)  # every request is ready to go
@@ -117,7 +132,7 @@ async def race(base: str, clients: list[Client], slot_ids: list[int],
 async def main_async(args, base: str) -> None:
     clients = [Client(base, n) for n in range(args.clients)]
     for batch in range(0, len(clients), 20):  # Argon2 logins: a few at a time
-        await asyncio.gather(*(login(c.http, c.gp) for c in clients[batch:batch + 20]))
+        await asyncio.gather(*(login(c.http, c.gp) for c in clients[batch : batch + 20]))
     latencies: list[float] = []
     for round_no in range(args.rounds):
         slot_ids, patients = await asyncio.to_thread(open_slots, args.slots, round_no)
@@ -126,15 +141,21 @@ async def main_async(args, base: str) -> None:
         latencies += [ms for _, ms in results]
         live, overlaps = await asyncio.to_thread(check_database, slot_ids)
         others = sorted({o for o in outcomes if o not in ("booked", "taken")})
-        print(f"round {round_no + 1}: booked={outcomes.count('booked')} "
-              f"taken={outcomes.count('taken')} other={others or 0} | database: "
-              f"live appointments={live} overlaps={overlaps} | latency ms "
-              f"p50={pct([ms for _, ms in results], 50):.0f} "
-              f"p95={pct([ms for _, ms in results], 95):.0f} "
-              f"p99={pct([ms for _, ms in results], 99):.0f} "
-              f"max={max(ms for _, ms in results):.0f}", flush=True)
-    print(f"all rounds ({len(latencies)} bookings attempted): p50={pct(latencies, 50):.0f} ms "
-          f"p95={pct(latencies, 95):.0f} ms p99={pct(latencies, 99):.0f} ms", flush=True)
+        print(
+            f"round {round_no + 1}: booked={outcomes.count('booked')} "
+            f"taken={outcomes.count('taken')} other={others or 0} | database: "
+            f"live appointments={live} overlaps={overlaps} | latency ms "
+            f"p50={pct([ms for _, ms in results], 50):.0f} "
+            f"p95={pct([ms for _, ms in results], 95):.0f} "
+            f"p99={pct([ms for _, ms in results], 99):.0f} "
+            f"max={max(ms for _, ms in results):.0f}",
+            flush=True,
+        )
+    print(
+        f"all rounds ({len(latencies)} bookings attempted): p50={pct(latencies, 50):.0f} ms "
+        f"p95={pct(latencies, 95):.0f} ms p99={pct(latencies, 99):.0f} ms",
+        flush=True,
+    )
     for c in clients:
         await c.http.aclose()
 
@@ -149,8 +170,9 @@ def main() -> None:
     print_machine()
     recreate_database(DB)
     setup_django(DB)
-    with servers({"db": DB, "workers": args.workers, "name": "booking",
-                  "DB_POOL_MAX": "40"}) as (server,):
+    with servers({"db": DB, "workers": args.workers, "name": "booking", "DB_POOL_MAX": "40"}) as (
+        server,
+    ):
         asyncio.run(main_async(args, server.url))
 
 

@@ -47,14 +47,18 @@ def main() -> None:
     max_id = Practitioner.objects.order_by("-pk").values_list("pk", flat=True).first()
     sample = []
     while len(sample) < args.n:
-        p = Practitioner.objects.filter(pk__gte=rng.randrange(1, max_id)).order_by("pk") \
-            .prefetch_related("roles__organisation").first()
+        p = (
+            Practitioner.objects.filter(pk__gte=rng.randrange(1, max_id))
+            .order_by("pk")
+            .prefetch_related("roles__organisation")
+            .first()
+        )
         if p and p.roles.all():
             sample.append(p)
 
     def typo(word: str) -> str:
         i = rng.randrange(1, max(2, len(word) - 1))
-        return word[:i] + rng.choice("AEIOURST") + word[i + 1:]
+        return word[:i] + rng.choice("AEIOURST") + word[i + 1 :]
 
     from parcours.directory.keys import fold
 
@@ -63,13 +67,17 @@ def main() -> None:
         "name lower, no accents": lambda p: dict(query=fold(p.last_name).lower()),
         "first + last name": lambda p: dict(query=f"{p.first_name} {p.last_name}"),
         "name with a typo": lambda p: dict(query=typo(fold(p.last_name))),
-        "specialty + postcode": lambda p: dict(specialty=p.specialty or "Médecine générale",
-                                               place=p.roles.all()[0].organisation.postcode),
+        "specialty + postcode": lambda p: dict(
+            specialty=p.specialty or "Médecine générale",
+            place=p.roles.all()[0].organisation.postcode,
+        ),
         "town": lambda p: dict(place=p.roles.all()[0].organisation.town),
         "organisation": lambda p: dict(organisation=p.roles.all()[0].organisation.name),
     }
-    print(f"{total} practitioners, {Organisation.objects.count()} organisations; "
-          f"{args.n} queries per kind")
+    print(
+        f"{total} practitioners, {Organisation.objects.count()} organisations; "
+        f"{args.n} queries per kind"
+    )
     results = {}
     for kind, make in kinds.items():
         times, found = [], 0
@@ -80,13 +88,16 @@ def main() -> None:
             times.append((time.perf_counter() - t0) * 1000)
             found += any(r.pk == p.pk for r in rows)
         results[kind] = times
-        print(f"page  {kind:26s} p50 {statistics.median(times):7.1f}  p95 {pct(times, .95):7.1f}"
-              f"  max {max(times):7.1f} ms   target found {found}/{len(sample)}")
+        print(
+            f"page  {kind:26s} p50 {statistics.median(times):7.1f}  p95 {pct(times, 0.95):7.1f}"
+            f"  max {max(times):7.1f} ms   target found {found}/{len(sample)}"
+        )
     fhir_kinds = {
         "name=": lambda p: f"name={fold(p.last_name).lower()}&_count=20",
         "phonetic= (typo)": lambda p: f"phonetic={typo(fold(p.last_name))}&_count=20&_total=none",
-        "address-postalcode=": lambda p: "address-postalcode="
-                                         f"{p.roles.all()[0].organisation.postcode}&_count=20",
+        "address-postalcode=": lambda p: (
+            f"address-postalcode={p.roles.all()[0].organisation.postcode}&_count=20"
+        ),
     }
     for kind, make in fhir_kinds.items():
         times = []
@@ -95,8 +106,10 @@ def main() -> None:
             t0 = time.perf_counter()
             PRACTITIONER.search_page(None, query)  # what the API view runs
             times.append((time.perf_counter() - t0) * 1000)
-        print(f"fhir  {kind:26s} p50 {statistics.median(times):7.1f}  p95 {pct(times, .95):7.1f}"
-              f"  max {max(times):7.1f} ms")
+        print(
+            f"fhir  {kind:26s} p50 {statistics.median(times):7.1f}  p95 {pct(times, 0.95):7.1f}"
+            f"  max {max(times):7.1f} ms"
+        )
 
 
 if __name__ == "__main__":

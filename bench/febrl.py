@@ -57,14 +57,25 @@ def identities(frame) -> tuple[list[str], list[Identity]]:
     ids, out = [], []
     for rec_id, row in frame.iterrows():
         ssid = _text(row["soc_sec_id"])
-        out.append(Identity(
-            birth_name=ins_form(_text(row["surname"])),
-            given_names=ins_form(_text(row["given_name"])),
-            birth_date=_date(row["date_of_birth"]),
-            address=" ".join(x for x in (_text(row["street_number"]), _text(row["address_1"]),
-                                          _text(row["address_2"])) if x),
-            postcode=_text(row["postcode"]), town=_text(row["suburb"]),
-            identifiers=(f"{SSID}|{ssid}",) if ssid else ()))
+        out.append(
+            Identity(
+                birth_name=ins_form(_text(row["surname"])),
+                given_names=ins_form(_text(row["given_name"])),
+                birth_date=_date(row["date_of_birth"]),
+                address=" ".join(
+                    x
+                    for x in (
+                        _text(row["street_number"]),
+                        _text(row["address_1"]),
+                        _text(row["address_2"]),
+                    )
+                    if x
+                ),
+                postcode=_text(row["postcode"]),
+                town=_text(row["suburb"]),
+                identifiers=(f"{SSID}|{ssid}",) if ssid else (),
+            )
+        )
         ids.append(rec_id)
     return ids, out
 
@@ -84,8 +95,9 @@ def load(which: int = 4):
     return ld, idd, ld, idd, {tuple(sorted((x, y))) for x, y in links}
 
 
-def scored_pairs(left_ids, left, right_ids, right, model: Weights | None = None,
-                 dedup: bool = False):
+def scored_pairs(
+    left_ids, left, right_ids, right, model: Weights | None = None, dedup: bool = False
+):
     """Every blocked pair, scored: [(left id, right id, Match)]."""
     blocks = Blocks(right)
     out = []
@@ -128,18 +140,23 @@ def recordlinkage_ecm(blocked: set, truth: set) -> tuple[float, float, float, fl
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dataset", type=int, default=4)
-    parser.add_argument("--baseline", action="store_true",
-                        help="also run recordlinkage's ECM classifier on the same pairs")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also run recordlinkage's ECM classifier on the same pairs",
+    )
     args = parser.parse_args()
     la, ia, lb, ib, truth = load(args.dataset)
     start = time.perf_counter()
     pairs = scored_pairs(la, ia, lb, ib, dedup=args.dataset != 4)
     elapsed = time.perf_counter() - start
     blocked = {(x, y) for x, y, _ in pairs}
-    print(f"FEBRL{args.dataset}: {len(ia)} × {len(ib)} records, {len(truth)} true pairs; "
-          f"{len(pairs)} blocked pairs scored in {elapsed:.1f} s "
-          f"({1000 * elapsed / len(ia):.2f} ms per query); blocking recall "
-          f"{len(blocked & truth) / len(truth):.4f}")
+    print(
+        f"FEBRL{args.dataset}: {len(ia)} × {len(ib)} records, {len(truth)} true pairs; "
+        f"{len(pairs)} blocked pairs scored in {elapsed:.1f} s "
+        f"({1000 * elapsed / len(ia):.2f} ms per query); blocking recall "
+        f"{len(blocked & truth) / len(truth):.4f}"
+    )
     for grade in ("certain", "probable", "possible"):
         floor = GRADE_ORDER[grade]
         pred = {(x, y) for x, y, m in pairs if GRADE_ORDER[m.grade] >= floor}
@@ -154,8 +171,10 @@ def main() -> None:
     print(f"  missed at probable: {len(missed)}, of which not blocked: {len(missed - blocked)}")
     if args.baseline and args.dataset == 4:
         p, r, f, seconds = recordlinkage_ecm(blocked, truth)
-        print(f"recordlinkage ECM, same blocked pairs: precision {p:.4f}  recall {r:.4f}  "
-              f"F1 {f:.4f}  ({seconds:.1f} s)")
+        print(
+            f"recordlinkage ECM, same blocked pairs: precision {p:.4f}  recall {r:.4f}  "
+            f"F1 {f:.4f}  ({seconds:.1f} s)"
+        )
 
 
 if __name__ == "__main__":

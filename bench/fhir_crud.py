@@ -46,12 +46,17 @@ def env(interface: str = "asgi") -> dict:
     # each sync view in a fresh thread, so a kept connection is never reused and leaks until
     # PostgreSQL runs out of slots ("too many clients"). Under WSGI the pool threads keep theirs.
     conn_max_age = "0" if interface == "asgi" or POOL else "60"
-    e.update({"DATABASE_URL": f"{PG}/{DB}" + ("?pool=true" if POOL else ""),
-              "DEBUG": "0", "LOG_LEVEL": "WARNING",
-              "CONN_MAX_AGE": conn_max_age,
-              "PARCOURS_VAR_DIR": str(ROOT / "var" / "bench" / DB),
-              "DJANGO_SETTINGS_MODULE": "settings_bench",
-              "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)])})
+    e.update(
+        {
+            "DATABASE_URL": f"{PG}/{DB}" + ("?pool=true" if POOL else ""),
+            "DEBUG": "0",
+            "LOG_LEVEL": "WARNING",
+            "CONN_MAX_AGE": conn_max_age,
+            "PARCOURS_VAR_DIR": str(ROOT / "var" / "bench" / DB),
+            "DJANGO_SETTINGS_MODULE": "settings_bench",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
+        }
+    )
     e.pop("PARCOURS_TESTING", None)
     return e
 
@@ -78,8 +83,9 @@ def recreate_and_seed(n_patients: int = 100, n_referrals: int = 200) -> dict:
 
     hospital = Organisation.objects.create(name="CH Bench", kind="hospital")
     msp = Organisation.objects.create(name="MSP Bench", kind="msp")
-    service = HospitalService.objects.create(hospital=hospital, name="Cardiologie",
-                                             specialty="Cardiologie")
+    service = HospitalService.objects.create(
+        hospital=hospital, name="Cardiologie", specialty="Cardiologie"
+    )
     desk = User.objects.create(username="desk", last_name="Desk")
     Membership.objects.create(user=desk, organisation=hospital, role=Role.PATHWAY_DESK)
     gps = []
@@ -90,21 +96,28 @@ def recreate_and_seed(n_patients: int = 100, n_referrals: int = 200) -> dict:
     patients, referrals = [], []
     for i in range(n_patients):
         gp = gps[i % 2]
-        p = patient_create(actor=gp, birth_name=_name(), birth_given_names="Seed",
-                           birth_date=date(1940 + i % 60, 1 + i % 12, 1 + i % 28),
-                           sex="F").patient
+        p = patient_create(
+            actor=gp,
+            birth_name=_name(),
+            birth_given_names="Seed",
+            birth_date=date(1940 + i % 60, 1 + i % 12, 1 + i % 28),
+            sex="F",
+        ).patient
         patients.append((gp.pk, p.pk, p.birth_name))
     for i in range(n_referrals):
         gp_id, pid, _ = patients[i % n_patients]
         from parcours.patients.models import Patient
 
-        r = referral_submit(author=User.objects.get(pk=gp_id),
-                            patient=Patient.objects.get(pk=pid), service=service,
-                            kind="ADVICE", question="Avis ?")
+        r = referral_submit(
+            author=User.objects.get(pk=gp_id),
+            patient=Patient.objects.get(pk=pid),
+            service=service,
+            kind="ADVICE",
+            question="Avis ?",
+        )
         referrals.append((gp_id, r.pk))
     tokens = {gp.pk: api_token_create(user=gp).secret for gp in gps}
-    return {"service": service.pk, "tokens": tokens, "patients": patients,
-            "referrals": referrals}
+    return {"service": service.pk, "tokens": tokens, "patients": patients, "referrals": referrals}
 
 
 def _name(n: int = 9) -> str:
@@ -119,14 +132,35 @@ def free_port() -> int:
 
 def start_server(port: int, workers: int, interface: str) -> subprocess.Popen:
     if interface == "asgi":
-        cmd = [str(BIN / "parcours"), "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers)]
+        cmd = [
+            str(BIN / "parcours"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ]
     else:  # uvicorn's WSGI interface: sync Django in a thread pool, no async hop per request
-        cmd = [str(BIN / "uvicorn"), "parcours.wsgi:application", "--interface", "wsgi",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--log-level", "warning", "--no-access-log"]
-    proc = subprocess.Popen(cmd, env=env(interface), cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL)
+        cmd = [
+            str(BIN / "uvicorn"),
+            "parcours.wsgi:application",
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+    proc = subprocess.Popen(
+        cmd, env=env(interface), cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -152,8 +186,8 @@ def cpu_seconds(server_pgid: int) -> dict[str, float]:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
         used = (int(fields[11]) + int(fields[12])) / CLK
         if int(fields[2]) == server_pgid:
             out["server"] += used
@@ -189,8 +223,11 @@ async def phase(base: str, seed: dict, kind: str, clients: int, seconds: float) 
     async def client(i: int):
         nonlocal errors
         gp = gp_ids[i % len(gp_ids)]
-        headers = {"Authorization": f"Bearer {seed['tokens'][gp]}",
-                   "Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+        headers = {
+            "Authorization": f"Bearer {seed['tokens'][gp]}",
+            "Content-Type": "application/fhir+json",
+            "Accept": "application/fhir+json",
+        }
         rng = random.Random(i)
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
             while time.monotonic() < stop:
@@ -201,28 +238,30 @@ async def phase(base: str, seed: dict, kind: str, clients: int, seconds: float) 
                     roll = rng.random()
                     if roll < 0.25:
                         op = "POST Patient"
-                        body = {"resourceType": "Patient", "gender": "male",
-                                "name": [{"use": "official", "family": _name(),
-                                          "given": ["Bench"]}],
-                                "birthDate": f"19{rng.randint(30, 99)}-0{rng.randint(1, 9)}-1"
-                                             f"{rng.randint(0, 9)}"}
+                        body = {
+                            "resourceType": "Patient",
+                            "gender": "male",
+                            "name": [{"use": "official", "family": _name(), "given": ["Bench"]}],
+                            "birthDate": f"19{rng.randint(30, 99)}-0{rng.randint(1, 9)}-1"
+                            f"{rng.randint(0, 9)}",
+                        }
                         req = http.build_request("POST", "/fhir/Patient", json=body)
                     elif roll < 0.5:
                         op = "POST ServiceRequest"
-                        body = {"resourceType": "ServiceRequest", "status": "active",
-                                "intent": "order",
-                                "category": [{"coding": [{"system": CATEGORY,
-                                                          "code": "ADVICE"}]}],
-                                "subject": {"reference": f"Patient/{pid}"},
-                                "performer": [{"reference":
-                                               f"HealthcareService/{seed['service']}"}],
-                                "reasonCode": [{"text": "Avis cardiologique ?"}]}
+                        body = {
+                            "resourceType": "ServiceRequest",
+                            "status": "active",
+                            "intent": "order",
+                            "category": [{"coding": [{"system": CATEGORY, "code": "ADVICE"}]}],
+                            "subject": {"reference": f"Patient/{pid}"},
+                            "performer": [{"reference": f"HealthcareService/{seed['service']}"}],
+                            "reasonCode": [{"text": "Avis cardiologique ?"}],
+                        }
                         req = http.build_request("POST", "/fhir/ServiceRequest", json=body)
                     elif roll < 0.75:
                         if rng.random() < 0.5:
                             op = "GET Task/id"
-                            req = http.build_request("GET",
-                                                     f"/fhir/Task/{rng.choice(refs[gp])}")
+                            req = http.build_request("GET", f"/fhir/Task/{rng.choice(refs[gp])}")
                         else:
                             op = "GET Patient/id"
                             req = http.build_request("GET", f"/fhir/Patient/{pid}")
@@ -230,11 +269,11 @@ async def phase(base: str, seed: dict, kind: str, clients: int, seconds: float) 
                         if rng.random() < 0.5:
                             op = "search ServiceRequest?patient"
                             req = http.build_request(
-                                "GET", f"/fhir/ServiceRequest?patient=Patient/{pid}&_count=10")
+                                "GET", f"/fhir/ServiceRequest?patient=Patient/{pid}&_count=10"
+                            )
                         else:
                             op = "search Patient?family"
-                            req = http.build_request("GET",
-                                                     f"/fhir/Patient?family={name[:4]}")
+                            req = http.build_request("GET", f"/fhir/Patient?family={name[:4]}")
                 t0 = time.perf_counter()
                 response = await http.send(req)
                 elapsed = (time.perf_counter() - t0) * 1000
@@ -251,14 +290,22 @@ async def phase(base: str, seed: dict, kind: str, clients: int, seconds: float) 
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), "?")
-    pg = subprocess.run(["psql", f"{PG}/postgres", "-Atc", "show server_version"],
-                        capture_output=True, text=True).stdout.strip()
-    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · nproc {os.cpu_count()} · "
-            f"{model} · Python {platform.python_version()} · PostgreSQL {pg} (same machine) · "
-            f"load average before the run {os.getloadavg()}")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    pg = subprocess.run(
+        ["psql", f"{PG}/postgres", "-Atc", "show server_version"], capture_output=True, text=True
+    ).stdout.strip()
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · nproc {os.cpu_count()} · "
+        f"{model} · Python {platform.python_version()} · PostgreSQL {pg} (same machine) · "
+        f"load average before the run {os.getloadavg()}"
+    )
 
 
 def main() -> None:
@@ -268,8 +315,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--interface", choices=["asgi", "wsgi"], default="asgi")
-    parser.add_argument("--pool", action="store_true",
-                        help="serve with Django's psycopg pool (needs psycopg_pool)")
+    parser.add_argument(
+        "--pool", action="store_true", help="serve with Django's psycopg pool (needs psycopg_pool)"
+    )
     args = parser.parse_args()
     global POOL
     POOL = args.pool
@@ -280,8 +328,10 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         asyncio.run(phase(base, seed, "fhir", args.clients, 2))  # warm-up
-        totals: dict[str, dict] = {"bare": {"n": 0, "t": 0.0, "lat": {}, "err": 0},
-                                   "fhir": {"n": 0, "t": 0.0, "lat": {}, "err": 0}}
+        totals: dict[str, dict] = {
+            "bare": {"n": 0, "t": 0.0, "lat": {}, "err": 0},
+            "fhir": {"n": 0, "t": 0.0, "lat": {}, "err": 0},
+        }
         for _ in range(args.rounds):
             for kind in ("bare", "fhir"):
                 before = cpu_seconds(server.pid)
@@ -302,27 +352,35 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(10)
     print(f"load average after the run: {os.getloadavg()}")
-    print(f"\n{args.clients} clients, {args.workers} workers ({args.interface}"
-          f"{', psycopg pool' if args.pool else ''}), "
-          f"{args.rounds}×{args.seconds:.0f} s per side")
+    print(
+        f"\n{args.clients} clients, {args.workers} workers ({args.interface}"
+        f"{', psycopg pool' if args.pool else ''}), "
+        f"{args.rounds}×{args.seconds:.0f} s per side"
+    )
     print(f"{'operation':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'n':>7}")
     for kind in ("bare", "fhir"):
         t = totals[kind]
         everything = [v for values in t["lat"].values() for v in values]
         label = "bare Django insert" if kind == "bare" else "FHIR CRUD mix (all)"
-        print(f"{label:32} {t['n'] / t['t']:8.0f} {pct(everything, 50):8.1f} "
-              f"{pct(everything, 99):8.1f} {t['n']:7d}  errors={t['err']} {t.get('codes', {})}")
+        print(
+            f"{label:32} {t['n'] / t['t']:8.0f} {pct(everything, 50):8.1f} "
+            f"{pct(everything, 99):8.1f} {t['n']:7d}  errors={t['err']} {t.get('codes', {})}"
+        )
         cpu = t["cpu"]
         others = cpu["machine"] - cpu["server"] - cpu["postgres"] - cpu["client"]
-        print(f"  CPU per request (ms): server {1000 * cpu['server'] / t['n']:.1f}, "
-              f"PostgreSQL {1000 * cpu['postgres'] / t['n']:.1f}, load generator "
-              f"{1000 * cpu['client'] / t['n']:.1f}; machine busy "
-              f"{100 * cpu['machine'] / t['t'] / os.cpu_count():.0f} % (others: "
-              f"{100 * others / t['t'] / os.cpu_count():.0f} %)")
+        print(
+            f"  CPU per request (ms): server {1000 * cpu['server'] / t['n']:.1f}, "
+            f"PostgreSQL {1000 * cpu['postgres'] / t['n']:.1f}, load generator "
+            f"{1000 * cpu['client'] / t['n']:.1f}; machine busy "
+            f"{100 * cpu['machine'] / t['t'] / os.cpu_count():.0f} % (others: "
+            f"{100 * others / t['t'] / os.cpu_count():.0f} %)"
+        )
         if kind == "fhir":
             for op, values in sorted(t["lat"].items()):
-                print(f"  {op:30} {len(values) / t['t']:8.0f} {pct(values, 50):8.1f} "
-                      f"{pct(values, 99):8.1f} {len(values):7d}")
+                print(
+                    f"  {op:30} {len(values) / t['t']:8.0f} {pct(values, 50):8.1f} "
+                    f"{pct(values, 99):8.1f} {len(values):7d}"
+                )
 
 
 if __name__ == "__main__":

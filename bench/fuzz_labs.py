@@ -23,11 +23,53 @@ CORPUS = ROOT / "parcours" / "lib" / "tests" / "lab_corpus"
 # Every file of the lab corpus (valid and refused ones: both kinds of starting point), and the
 # HL7 fixture.
 SEEDS = [*sorted(CORPUS.iterdir()), CORPUS.parent / "fixtures" / "oru_r01.hl7"]
-TOKENS = [b"|", b"^", b"~", b"\\", b"&", b"\r\n", b"\n", b"\r", b"****LAB****", b"****FIN****",
-          b"RES|", b"TEX|", b"OBX|", b"P|", b"A|", b"MSH|", b"PID|", b"\x00", b"\xff\xfe",
-          b"\xc3", b"99999999", b"-", b"/", b"\x0b", b"\x1c", b"FHS|", b"BHS|", b"H|", b"L|1",
-          b"\\.br\\", b"\\.sp 5\\", b"\\X", b"+0100", b"<", b">=", b"SN", b"CWE", b"TX",
-          b"1.2.250.1.213.1.4.8", b"^INS", b"8859/1", b"UNICODE UTF-8", b"\x1a", b"\x92", b"\x82"]
+TOKENS = [
+    b"|",
+    b"^",
+    b"~",
+    b"\\",
+    b"&",
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b"****LAB****",
+    b"****FIN****",
+    b"RES|",
+    b"TEX|",
+    b"OBX|",
+    b"P|",
+    b"A|",
+    b"MSH|",
+    b"PID|",
+    b"\x00",
+    b"\xff\xfe",
+    b"\xc3",
+    b"99999999",
+    b"-",
+    b"/",
+    b"\x0b",
+    b"\x1c",
+    b"FHS|",
+    b"BHS|",
+    b"H|",
+    b"L|1",
+    b"\\.br\\",
+    b"\\.sp 5\\",
+    b"\\X",
+    b"+0100",
+    b"<",
+    b">=",
+    b"SN",
+    b"CWE",
+    b"TX",
+    b"1.2.250.1.213.1.4.8",
+    b"^INS",
+    b"8859/1",
+    b"UNICODE UTF-8",
+    b"\x1a",
+    b"\x92",
+    b"\x82",
+]
 
 
 def mutate(data: bytes, rnd: random.Random) -> bytes:
@@ -40,7 +82,7 @@ def mutate(data: bytes, rnd: random.Random) -> bytes:
         elif op == 1:
             buf[pos:pos] = rnd.choice(TOKENS)
         elif op == 2 and buf:
-            del buf[pos:pos + rnd.randint(1, 20)]
+            del buf[pos : pos + rnd.randint(1, 20)]
         elif op == 3:
             lines = bytes(buf).split(b"\n")
             i = rnd.randrange(len(lines))
@@ -76,8 +118,10 @@ def main() -> None:
             if crashes <= 5:
                 print(f"CRASH on {data[:300]!r}", file=sys.stderr)
                 traceback.print_exc()
-    print(f"{runs} mutated files in {args.seconds:.0f} s: {parsed} parsed, {refused} refused "
-          f"with a line and reason, {crashes} crashes")
+    print(
+        f"{runs} mutated files in {args.seconds:.0f} s: {parsed} parsed, {refused} refused "
+        f"with a line and reason, {crashes} crashes"
+    )
     sys.exit(1 if crashes else 0)
 
 

@@ -23,7 +23,8 @@ class Blocks:
     def __init__(self, refs: list[Identity]):
         self.refs = refs
         self.by_date, self.by_names, self.by_name_year, self.by_id = (
-            defaultdict(list) for _ in range(4))
+            defaultdict(list) for _ in range(4)
+        )
         for i, r in enumerate(refs):
             if r.birth_date:
                 self.by_date[r.birth_date].append(i)

@@ -55,18 +55,52 @@ JEAN-MARC PIERRE-YVES NOAH ENZO MATHIS""".split()
 PLACES = """53130 53147 53062 53201 53185 72181 72264 49007 49099 35238 35047 44109 44184 61001
 61169 75056 69123 13055 31555 59350 67482 33063 34172 06088 76540 29019 56260 22278 37261
 45234 14118 50502 79191 85191 86194 17300 16015 87085 63113 99350 99139 99352""".split()
-STREETS = [f"{kind} {name}" for kind in ("RUE", "AVENUE", "BOULEVARD", "CHEMIN", "PLACE",
-                                         "IMPASSE", "ALLEE")
-           for name in ("DES LILAS", "VICTOR HUGO", "DE LA GARE", "DU MOULIN", "JEAN JAURES",
-                        "DES ECOLES", "PASTEUR", "DE L'EGLISE", "DU CHATEAU", "DES PRES",
-                        "GAMBETTA", "DE LA REPUBLIQUE", "DES TILLEULS", "DU STADE",
-                        "SAINT-MARTIN", "DE BRETAGNE", "DU GENERAL DE GAULLE", "FOCH")]
-TOWNS = [("53000", "LAVAL"), ("53100", "MAYENNE"), ("53200", "CHATEAU-GONTIER-SUR-MAYENNE"),
-         ("53300", "AMBRIERES-LES-VALLEES"), ("53400", "CRAON"), ("53500", "ERNEE"),
-         ("53600", "EVRON"), ("53700", "VILLAINES-LA-JUHEL"), ("53800", "RENAZE"),
-         ("53940", "SAINT-BERTHEVIN"), ("53960", "BONCHAMP-LES-LAVAL"), ("72000", "LE MANS"),
-         ("49000", "ANGERS"), ("35000", "RENNES"), ("44000", "NANTES"), ("61000", "ALENCON"),
-         ("75011", "PARIS"), ("69003", "LYON"), ("72200", "LA FLECHE"), ("35300", "FOUGERES")]
+STREETS = [
+    f"{kind} {name}"
+    for kind in ("RUE", "AVENUE", "BOULEVARD", "CHEMIN", "PLACE", "IMPASSE", "ALLEE")
+    for name in (
+        "DES LILAS",
+        "VICTOR HUGO",
+        "DE LA GARE",
+        "DU MOULIN",
+        "JEAN JAURES",
+        "DES ECOLES",
+        "PASTEUR",
+        "DE L'EGLISE",
+        "DU CHATEAU",
+        "DES PRES",
+        "GAMBETTA",
+        "DE LA REPUBLIQUE",
+        "DES TILLEULS",
+        "DU STADE",
+        "SAINT-MARTIN",
+        "DE BRETAGNE",
+        "DU GENERAL DE GAULLE",
+        "FOCH",
+    )
+]
+TOWNS = [
+    ("53000", "LAVAL"),
+    ("53100", "MAYENNE"),
+    ("53200", "CHATEAU-GONTIER-SUR-MAYENNE"),
+    ("53300", "AMBRIERES-LES-VALLEES"),
+    ("53400", "CRAON"),
+    ("53500", "ERNEE"),
+    ("53600", "EVRON"),
+    ("53700", "VILLAINES-LA-JUHEL"),
+    ("53800", "RENAZE"),
+    ("53940", "SAINT-BERTHEVIN"),
+    ("53960", "BONCHAMP-LES-LAVAL"),
+    ("72000", "LE MANS"),
+    ("49000", "ANGERS"),
+    ("35000", "RENNES"),
+    ("44000", "NANTES"),
+    ("61000", "ALENCON"),
+    ("75011", "PARIS"),
+    ("69003", "LYON"),
+    ("72200", "LA FLECHE"),
+    ("35300", "FOUGERES"),
+]
 ACCENTS = {"E": "É", "A": "À", "C": "Ç", "O": "Ô", "I": "Ï", "U": "Ù"}
 
 
@@ -106,26 +140,36 @@ def _typo(rng: random.Random, word: str) -> str:
     i = rng.choice(letters[1:])
     op = rng.choice(("sub", "del", "dup", "swap"))
     if op == "sub":
-        return word[:i] + rng.choice("AEIOURSTNL") + word[i + 1:]
+        return word[:i] + rng.choice("AEIOURSTNL") + word[i + 1 :]
     if op == "del":
-        return word[:i] + word[i + 1:]
+        return word[:i] + word[i + 1 :]
     if op == "dup":
         return word[:i] + word[i] + word[i:]
     j = min(i + 1, len(word) - 1)
-    return word[:i] + word[j] + word[i] + word[j + 1:]
+    return word[:i] + word[j] + word[i] + word[j + 1 :]
 
 
 def _accent(rng: random.Random, word: str) -> str:
     for plain, accented in ACCENTS.items():
         if plain in word[1:]:
             i = word.index(plain, 1)
-            return (word[:i] + accented + word[i + 1:]).title()
+            return (word[:i] + accented + word[i + 1 :]).title()
     return word.lower()
 
 
-ERRORS = ("typo_family", "typo_given", "accents", "compound", "used_as_birth",
-          "swap_day_month", "date_digit", "no_birthplace", "first_given_only", "given_order",
-          "hyphen_given")
+ERRORS = (
+    "typo_family",
+    "typo_given",
+    "accents",
+    "compound",
+    "used_as_birth",
+    "swap_day_month",
+    "date_digit",
+    "no_birthplace",
+    "first_given_only",
+    "given_order",
+    "hyphen_given",
+)
 
 
 def _corrupt(rng: random.Random, r: Rec, error: str) -> Rec:
@@ -136,15 +180,21 @@ def _corrupt(rng: random.Random, r: Rec, error: str) -> Rec:
         first, *rest = r.given_names.split()
         return replace(r, given_names=" ".join([_typo(rng, first), *rest]))
     if error == "accents":
-        return replace(r, birth_name=_accent(rng, r.birth_name),
-                       given_names=_accent(rng, r.given_names))
+        return replace(
+            r, birth_name=_accent(rng, r.birth_name), given_names=_accent(rng, r.given_names)
+        )
     if error == "compound":
         if "-" in r.birth_name:
-            return replace(r, birth_name=rng.choice((r.birth_name.replace("-", " "),
-                                                     r.birth_name.replace("-", ""))))
+            return replace(
+                r,
+                birth_name=rng.choice(
+                    (r.birth_name.replace("-", " "), r.birth_name.replace("-", ""))
+                ),
+            )
         other = rng.choice(FAMILY)
-        return replace(r, birth_name=rng.choice((f"{r.birth_name}-{other}",
-                                                 f"{r.birth_name} {other}")))
+        return replace(
+            r, birth_name=rng.choice((f"{r.birth_name}-{other}", f"{r.birth_name} {other}"))
+        )
     if error == "used_as_birth" and r.used_name:
         return replace(r, birth_name=r.used_name, used_name=r.birth_name)
     if error == "swap_day_month" and d.day <= 12 and d.day != d.month:
@@ -171,10 +221,12 @@ def _corrupt(rng: random.Random, r: Rec, error: str) -> Rec:
 
 def _home(rc: random.Random) -> dict:
     postcode, town = rc.choice(TOWNS)
-    return {"address": f"{rc.randrange(1, 150)} {rc.choice(STREETS)}" if rc.random() < 0.9
-            else "", "postcode": postcode, "town": town,
-            "phone": f"0{rc.choice('67')}{rc.randrange(10**8):08d}" if rc.random() < 0.85
-            else ""}
+    return {
+        "address": f"{rc.randrange(1, 150)} {rc.choice(STREETS)}" if rc.random() < 0.9 else "",
+        "postcode": postcode,
+        "town": town,
+        "phone": f"0{rc.choice('67')}{rc.randrange(10**8):08d}" if rc.random() < 0.85 else "",
+    }
 
 
 def _contact(rc: random.Random, q: Rec, ref: Rec) -> Rec:
@@ -188,11 +240,18 @@ def _contact(rc: random.Random, q: Rec, ref: Rec) -> Rec:
         return replace(q, **own)
     if q.error == "twin":
         shared = home if roll < 0.8 else own
-        return replace(q, **{**shared, "phone": home["phone"] if rc.random() < 0.5
-                             else own["phone"]})
+        return replace(
+            q, **{**shared, "phone": home["phone"] if rc.random() < 0.5 else own["phone"]}
+        )
     if q.error == "relative":
-        return replace(q, **({**home, "phone": home["phone"] if rc.random() < 0.3
-                              else own["phone"]} if roll < 0.5 else own))
+        return replace(
+            q,
+            **(
+                {**home, "phone": home["phone"] if rc.random() < 0.3 else own["phone"]}
+                if roll < 0.5
+                else own
+            ),
+        )
     if roll < 0.10:  # a duplicate: nothing typed
         return replace(q, address="", postcode="", town="", phone="")
     if roll < 0.25:  # moved since
@@ -205,8 +264,9 @@ def _contact(rc: random.Random, q: Rec, ref: Rec) -> Rec:
     return replace(q, **home)
 
 
-def dataset(people: int = 20000, seed: int = 4,
-            contact: bool = False) -> tuple[list[Rec], list[Rec]]:
+def dataset(
+    people: int = 20000, seed: int = 4, contact: bool = False
+) -> tuple[list[Rec], list[Rec]]:
     """(references, queries); with ``contact``, each record also gets an address, postcode,
     town and phone from a separate random stream (the strict traits are the same either way)."""
     rng = random.Random(seed)
@@ -233,13 +293,21 @@ def dataset(people: int = 20000, seed: int = 4,
             next_entity += 1
         elif roll < 0.62:  # a namesake born another day
             d = date.fromisoformat(r.birth_date) + timedelta(days=rng.randrange(30, 20000))
-            queries.append(replace(r, entity=next_entity, birth_date=d.isoformat(),
-                                   birthplace=rng.choice(PLACES), error="namesake"))
+            queries.append(
+                replace(
+                    r,
+                    entity=next_entity,
+                    birth_date=d.isoformat(),
+                    birthplace=rng.choice(PLACES),
+                    error="namesake",
+                )
+            )
             next_entity += 1
         elif roll < 0.66:  # a relative: same family name and town, other names and date
             other = _person(rng, next_entity)
-            queries.append(replace(other, birth_name=r.birth_name, birthplace=r.birthplace,
-                                   error="relative"))
+            queries.append(
+                replace(other, birth_name=r.birth_name, birthplace=r.birthplace, error="relative")
+            )
             next_entity += 1
         elif roll < 0.70:
             queries.append(replace(_person(rng, next_entity), error="new"))

@@ -33,9 +33,22 @@ BIRTH_PLACE = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
 INSEE = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code"
 
 
-STREETS = [f"{kind} {name}" for kind in ("RUE", "AVENUE", "CHEMIN", "PLACE", "ALLEE")
-           for name in ("DES LILAS", "VICTOR HUGO", "DE LA GARE", "DU MOULIN", "JEAN JAURES",
-                        "DES ECOLES", "PASTEUR", "DE L'EGLISE", "DU CHATEAU", "DES PRES")]
+STREETS = [
+    f"{kind} {name}"
+    for kind in ("RUE", "AVENUE", "CHEMIN", "PLACE", "ALLEE")
+    for name in (
+        "DES LILAS",
+        "VICTOR HUGO",
+        "DE LA GARE",
+        "DU MOULIN",
+        "JEAN JAURES",
+        "DES ECOLES",
+        "PASTEUR",
+        "DE L'EGLISE",
+        "DU CHATEAU",
+        "DES PRES",
+    )
+]
 TOWNS = [f"COMMUNE {i:03d}" for i in range(300)]
 
 
@@ -56,10 +69,12 @@ def load(n: int, user_id: int) -> list:
     keys: dict[str, tuple[str, str]] = {}
     sample = []
     buf = io.StringIO()
-    cols = ("birth_name, birth_given_names, birth_date, sex, birthplace_insee, ins_nir, "
-            "used_name, used_first_name, identity_status, ins_kind, status_document, phone, "
-            "created_at, created_by_id, search_name, name_key, given_key, address_line, "
-            "postcode, town")
+    cols = (
+        "birth_name, birth_given_names, birth_date, sex, birthplace_insee, ins_nir, "
+        "used_name, used_first_name, identity_status, ins_kind, status_document, phone, "
+        "created_at, created_by_id, search_name, name_key, given_key, address_line, "
+        "postcode, town"
+    )
     start = time.perf_counter()
     with psycopg.connect(database_url(DB)) as conn, conn.cursor() as cur:
         with cur.copy(f"COPY patients_patient ({cols}) FROM STDIN") as copy:
@@ -72,14 +87,30 @@ def load(n: int, user_id: int) -> list:
                     keys[given] = ("", given_key(given))
                 first = given.split(" ")[0]
                 town = rng.randrange(len(TOWNS))
-                copy.write_row((family, given, r.birth_date, r.sex, r.birthplace, "",
-                                ins_form(r.used_name), "", "PROV", "", "",
-                                f"06{rng.randrange(10**8):08d}",
-                                "2026-01-01T00:00:00+00:00", user_id,
-                                search_key(f"{family} {first}"), keys[family][0],
-                                keys[given][1],
-                                f"{rng.randrange(1, 200)} {rng.choice(STREETS)}",
-                                f"{53000 + town:05d}", TOWNS[town]))
+                copy.write_row(
+                    (
+                        family,
+                        given,
+                        r.birth_date,
+                        r.sex,
+                        r.birthplace,
+                        "",
+                        ins_form(r.used_name),
+                        "",
+                        "PROV",
+                        "",
+                        "",
+                        f"06{rng.randrange(10**8):08d}",
+                        "2026-01-01T00:00:00+00:00",
+                        user_id,
+                        search_key(f"{family} {first}"),
+                        keys[family][0],
+                        keys[given][1],
+                        f"{rng.randrange(1, 200)} {rng.choice(STREETS)}",
+                        f"{53000 + town:05d}",
+                        TOWNS[town],
+                    )
+                )
                 if i % (n // 2000 or 1) == 0:
                     sample.append(r)
                 if i and i % 200000 == 0:
@@ -97,15 +128,17 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--profile", action="store_true",
-                        help="profile the timed calls (cProfile) and print the top functions")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the timed calls (cProfile) and print the top functions",
+    )
     args = parser.parse_args()
     psql(f"DROP DATABASE IF EXISTS {DB}")
     psql(f"CREATE DATABASE {DB}")
     try:
         env = server_env(DB, PARCOURS_TESTING="0", DB_POOL="0")
-        subprocess.run([PYTHON, str(ROOT / "manage.py"), "migrate", "-v", "0"], env=env,
-                       check=True)
+        subprocess.run([PYTHON, str(ROOT / "manage.py"), "migrate", "-v", "0"], env=env, check=True)
         import os
 
         os.environ.update(env)
@@ -136,21 +169,56 @@ def main() -> None:
                 profiler.enable()
             ref = rng.choice(sample)
             q = _corrupt(rng, ref, rng.choice(ERRORS)) if k % 4 else ref
-            body = {"resourceType": "Parameters", "parameter": [{"name": "resource",
-                    "resource": {"resourceType": "Patient", "gender": "female"
-                                 if q.sex == "F" else "male", "birthDate": q.birth_date,
-                                 "name": [{"use": "official", "family": q.birth_name,
-                                           "given": q.given_names.split()}],
-                                 **({"extension": [{"url": BIRTH_PLACE, "valueAddress": {
-                                     "extension": [{"url": INSEE, "valueCoding": {
-                                         "system": "urn:oid:1.2.250.1.213.2.12",
-                                         "code": q.birthplace}}]}}]} if q.birthplace
-                                    else {})}}]}
+            body = {
+                "resourceType": "Parameters",
+                "parameter": [
+                    {
+                        "name": "resource",
+                        "resource": {
+                            "resourceType": "Patient",
+                            "gender": "female" if q.sex == "F" else "male",
+                            "birthDate": q.birth_date,
+                            "name": [
+                                {
+                                    "use": "official",
+                                    "family": q.birth_name,
+                                    "given": q.given_names.split(),
+                                }
+                            ],
+                            **(
+                                {
+                                    "extension": [
+                                        {
+                                            "url": BIRTH_PLACE,
+                                            "valueAddress": {
+                                                "extension": [
+                                                    {
+                                                        "url": INSEE,
+                                                        "valueCoding": {
+                                                            "system": "urn:oid:1.2.250.1.213.2.12",
+                                                            "code": q.birthplace,
+                                                        },
+                                                    }
+                                                ]
+                                            },
+                                        }
+                                    ]
+                                }
+                                if q.birthplace
+                                else {}
+                            ),
+                        },
+                    }
+                ],
+            }
             t0 = time.perf_counter()
-            resp = client.post("/fhir/Patient/$match", json.dumps(body),
-                               content_type="application/fhir+json",
-                               HTTP_AUTHORIZATION=f"Bearer {token}",
-                               HTTP_ACCEPT="application/fhir+json")
+            resp = client.post(
+                "/fhir/Patient/$match",
+                json.dumps(body),
+                content_type="application/fhir+json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+                HTTP_ACCEPT="application/fhir+json",
+            )
             elapsed = (time.perf_counter() - t0) * 1000
             assert resp.status_code == 200, resp.content[:300]
             if k >= 20:  # warm-up excluded
@@ -168,18 +236,24 @@ def main() -> None:
         def pct(p):
             return timings[min(len(timings) - 1, int(p / 100 * len(timings)))]
 
-        print(f"\n$match over {args.patients} identities, {len(timings)} calls "
-              f"({time.strftime('%Y-%m-%d')}):")
-        print(f"  p50 {pct(50):.1f} ms · p95 {pct(95):.1f} ms · p99 {pct(99):.1f} ms · "
-              f"mean {statistics.mean(timings):.1f} ms")
+        print(
+            f"\n$match over {args.patients} identities, {len(timings)} calls "
+            f"({time.strftime('%Y-%m-%d')}):"
+        )
+        print(
+            f"  p50 {pct(50):.1f} ms · p95 {pct(95):.1f} ms · p99 {pct(99):.1f} ms · "
+            f"mean {statistics.mean(timings):.1f} ms"
+        )
         print(f"  grades returned (visible or certain): {grades}")
         from django.db import connection
 
         with connection.cursor() as cur:
             q = sample[0]
-            cur.execute("EXPLAIN ANALYZE SELECT id FROM patients_patient WHERE birth_date IN "
-                        "(%s) OR (name_key = %s AND given_key = %s)",
-                        [q.birth_date, "M635", "M6"])
+            cur.execute(
+                "EXPLAIN ANALYZE SELECT id FROM patients_patient WHERE birth_date IN "
+                "(%s) OR (name_key = %s AND given_key = %s)",
+                [q.birth_date, "M635", "M6"],
+            )
             print("\n".join(r[0] for r in cur.fetchall()[:12]))
         connection.close()
     finally:

@@ -41,11 +41,19 @@ from parcours.lib.text import ins_form  # noqa: E402
 
 
 def identity(r: Rec) -> Identity:
-    return Identity(birth_name=ins_form(r.birth_name), given_names=ins_form(r.given_names),
-                    birth_date=date.fromisoformat(r.birth_date), sex=r.sex,
-                    birthplace=r.birthplace, used_name=ins_form(r.used_name),
-                    used_first_name=r.used_first_name, address=r.address,
-                    postcode=r.postcode, town=r.town, phone=r.phone)
+    return Identity(
+        birth_name=ins_form(r.birth_name),
+        given_names=ins_form(r.given_names),
+        birth_date=date.fromisoformat(r.birth_date),
+        sex=r.sex,
+        birthplace=r.birthplace,
+        used_name=ins_form(r.used_name),
+        used_first_name=r.used_first_name,
+        address=r.address,
+        postcode=r.postcode,
+        town=r.town,
+        phone=r.phone,
+    )
 
 
 def evaluate_parcours(refs: list[Rec], queries: list[Rec]) -> dict:
@@ -85,11 +93,19 @@ def _report(counts, pairs, elapsed, n, errors=None) -> dict:
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     ctp, cfp = counts["certain_tp"], counts["certain_fp"]
-    return {"certain_precision": ctp / (ctp + cfp) if ctp + cfp else 1.0,
-            "certain_pairs": ctp + cfp, "precision": precision, "recall": recall, "f1": f1,
-            "tp": tp, "fp": fp, "fn": fn, "pairs_scored": pairs,
-            "ms_per_query": 1000 * elapsed / max(n, 1),
-            "errors": dict(sorted((errors or {}).items(), key=lambda kv: -kv[1])[:8])}
+    return {
+        "certain_precision": ctp / (ctp + cfp) if ctp + cfp else 1.0,
+        "certain_pairs": ctp + cfp,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "pairs_scored": pairs,
+        "ms_per_query": 1000 * elapsed / max(n, 1),
+        "errors": dict(sorted((errors or {}).items(), key=lambda kv: -kv[1])[:8]),
+    }
 
 
 def evaluate_recordlinkage(refs: list[Rec], queries: list[Rec]) -> dict:
@@ -98,19 +114,21 @@ def evaluate_recordlinkage(refs: list[Rec], queries: list[Rec]) -> dict:
 
     def frame(rows):
         ids = [identity(r) for r in rows]
-        return pd.DataFrame({
-            "entity": [r.entity for r in rows],
-            "family": [i.birth_name for i in ids],
-            "given": [(i.given_names.split() or [""])[0] for i in ids],
-            "born": pd.to_datetime([r.birth_date for r in rows]),
-            "born_s": [r.birth_date for r in rows],
-            "swapped": [(swapped(i.birth_date) or i.birth_date).isoformat() for i in ids],
-            "year": [i.birth_date.year for i in ids],
-            "sex": [i.sex for i in ids],
-            "place": [i.birthplace or None for i in ids],  # missing: 0.5
-            "nkey": [name_key(i.birth_name) for i in ids],
-            "gkey": [given_key(i.given_names) for i in ids],
-        })
+        return pd.DataFrame(
+            {
+                "entity": [r.entity for r in rows],
+                "family": [i.birth_name for i in ids],
+                "given": [(i.given_names.split() or [""])[0] for i in ids],
+                "born": pd.to_datetime([r.birth_date for r in rows]),
+                "born_s": [r.birth_date for r in rows],
+                "swapped": [(swapped(i.birth_date) or i.birth_date).isoformat() for i in ids],
+                "year": [i.birth_date.year for i in ids],
+                "sex": [i.sex for i in ids],
+                "place": [i.birthplace or None for i in ids],  # missing: 0.5
+                "nkey": [name_key(i.birth_name) for i in ids],
+                "gkey": [given_key(i.given_names) for i in ids],
+            }
+        )
 
     a, b = frame(queries), frame(refs)
     start = time.perf_counter()
@@ -156,13 +174,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=4)
-    parser.add_argument("--contact", action="store_true",
-                        help="records also carry address, postcode, town and phone")
+    parser.add_argument(
+        "--contact",
+        action="store_true",
+        help="records also carry address, postcode, town and phone",
+    )
     args = parser.parse_args()
     refs, queries = dataset(args.people, args.seed, args.contact)
     dup = sum(1 for q in queries if q.entity < args.people)
-    print(f"{len(refs)} reference identities, {len(queries)} queries "
-          f"({dup} true duplicates, {len(queries) - dup} other people)")
+    print(
+        f"{len(refs)} reference identities, {len(queries)} queries "
+        f"({dup} true duplicates, {len(queries) - dup} other people)"
+    )
     for name, fn in (("parcours", evaluate_parcours), ("recordlinkage", evaluate_recordlinkage)):
         rep = fn(refs, queries)
         print(f"\n{name}:")

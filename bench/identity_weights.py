@@ -56,16 +56,23 @@ FIELDS = list(LEVELS)
 M_FLOOR = 0.001
 
 
-def french(people: int, seed: int,
-           contact: bool = False) -> tuple[list[Identity], list[Identity]]:
+def french(people: int, seed: int, contact: bool = False) -> tuple[list[Identity], list[Identity]]:
     refs, queries = dataset(people, seed, contact)
 
     def ident(r):
-        return Identity(birth_name=ins_form(r.birth_name), given_names=ins_form(r.given_names),
-                        birth_date=date.fromisoformat(r.birth_date), sex=r.sex,
-                        birthplace=r.birthplace, used_name=ins_form(r.used_name),
-                        used_first_name=r.used_first_name, address=r.address,
-                    postcode=r.postcode, town=r.town, phone=r.phone)
+        return Identity(
+            birth_name=ins_form(r.birth_name),
+            given_names=ins_form(r.given_names),
+            birth_date=date.fromisoformat(r.birth_date),
+            sex=r.sex,
+            birthplace=r.birthplace,
+            used_name=ins_form(r.used_name),
+            used_first_name=r.used_first_name,
+            address=r.address,
+            postcode=r.postcode,
+            town=r.town,
+            phone=r.phone,
+        )
 
     return [ident(r) for r in refs], [ident(q) for q in queries]
 
@@ -85,8 +92,9 @@ def encode(pairs) -> np.ndarray:
     return out
 
 
-def frequencies(x: np.ndarray, weight: np.ndarray | None = None,
-                floor: float = 0.0) -> list[np.ndarray]:
+def frequencies(
+    x: np.ndarray, weight: np.ndarray | None = None, floor: float = 0.0
+) -> list[np.ndarray]:
     """Smoothed level frequencies per trait (half an observation added to each level, then
     no level below ``floor``), optionally weighted per pair."""
     w = np.ones(len(x)) if weight is None else weight
@@ -98,8 +106,9 @@ def frequencies(x: np.ndarray, weight: np.ndarray | None = None,
     return out
 
 
-def em(x: np.ndarray, u: list[np.ndarray], iterations: int = 200,
-       fixed_u: bool = False) -> tuple[float, list, list]:
+def em(
+    x: np.ndarray, u: list[np.ndarray], iterations: int = 200, fixed_u: bool = False
+) -> tuple[float, list, list]:
     """(prior, m, u) by EM on the candidate pairs ``x``, starting from ``u`` (kept if
     ``fixed_u``)."""
     # Start: true pairs mostly agree (first level), as Splink's default.
@@ -143,9 +152,17 @@ def choose_threshold(x, y, source, m, u) -> float:
         if f == "identifier":  # the weight that may lift a date conflict (identity.compare)
             support[present] += w[k][x[present, k]]
     score = 1 / (1 + np.exp2(-np.clip(total, -60, 60)))
-    capped = np.array([grade_of(1.0, {f: LEVELS[f][v] if v >= 0 else None
-                                      for f, v in zip(FIELDS, row, strict=True)}, s)[1] != []
-                       for row, s in zip(x, support, strict=True)])
+    capped = np.array(
+        [
+            grade_of(
+                1.0,
+                {f: LEVELS[f][v] if v >= 0 else None for f, v in zip(FIELDS, row, strict=True)},
+                s,
+            )[1]
+            != []
+            for row, s in zip(x, support, strict=True)
+        ]
+    )
     best = (0.0, 0.5)
     for t in np.arange(0.50, 0.995, 0.01):
         pred = (score >= t) & ~capped
@@ -167,8 +184,9 @@ def main() -> None:
     parser.add_argument("--method", choices=("labelled", "em"), default="labelled")
     parser.add_argument("--u", choices=("random", "blocked"), default="blocked")
     parser.add_argument("--pairs", type=int, default=300000)
-    parser.add_argument("--contact", action="store_true",
-                        help="the French training set carries contact traits too")
+    parser.add_argument(
+        "--contact", action="store_true", help="the French training set carries contact traits too"
+    )
     parser.add_argument("--out", default=str(WEIGHTS_FILE))
     args = parser.parse_args()
     start = time.perf_counter()
@@ -176,8 +194,10 @@ def main() -> None:
     refs, queries = french(args.people, args.seed, args.contact)
     ref_entity, query_entity = french_entities(args.people, args.seed)
     ids, febrl, _, _, links = load_febrl(3)
-    sets = [("french", queries, refs, lambda i, j: query_entity[i] == ref_entity[j]),
-            ("febrl3", febrl, febrl, lambda i, j: tuple(sorted((ids[i], ids[j]))) in links)]
+    sets = [
+        ("french", queries, refs, lambda i, j: query_entity[i] == ref_entity[j]),
+        ("febrl3", febrl, febrl, lambda i, j: tuple(sorted((ids[i], ids[j]))) in links),
+    ]
     blocked, labels, randoms, rules = [], [], [], []
     for name, left, right, same_person in sets:
         blocks = Blocks(right)
@@ -192,37 +212,42 @@ def main() -> None:
         labels.append(np.array([same_person(i, j) for i, j in pairs]))
         print(f"{name}: {len(pairs)} blocked pairs, {labels[-1].sum()} true", flush=True)
         if args.u == "random":
-            randoms.append(encode([(rng.choice(left), rng.choice(right))
-                                   for _ in range(args.pairs)]))
+            randoms.append(
+                encode([(rng.choice(left), rng.choice(right)) for _ in range(args.pairs)])
+            )
     x, y = np.concatenate(blocked), np.concatenate(labels)
     if args.method == "labelled":
         prior, m = float(y.mean()), frequencies(x[y], floor=M_FLOOR)
         u = frequencies(np.concatenate(randoms) if randoms else x[~y])
     else:
         prior, m, u = em(x, frequencies(x))
-    probable = choose_threshold(x, y, np.concatenate([np.full(len(b), k)
-                                                      for k, b in enumerate(blocked)]),
-                                m, u)
+    probable = choose_threshold(
+        x, y, np.concatenate([np.full(len(b), k) for k, b in enumerate(blocked)]), m, u
+    )
     result = {
         "about": f"Fellegi-Sunter m and u per trait and level, {args.method} estimate by "
-                 "bench/identity_weights.py over the blocked candidate pairs of the French "
-                 f"synthetic set (seed {args.seed}, {args.people} people) and FEBRL3.",
+        "bench/identity_weights.py over the blocked candidate pairs of the French "
+        f"synthetic set (seed {args.seed}, {args.people} people) and FEBRL3.",
         "prior": prior,
         "probable": probable,
-        "m": {f: dict(zip(LEVELS[f], map(float, m[k]), strict=True))
-              for k, f in enumerate(FIELDS)},
-        "u": {f: dict(zip(LEVELS[f], map(float, u[k]), strict=True))
-              for k, f in enumerate(FIELDS)},
+        "m": {f: dict(zip(LEVELS[f], map(float, m[k]), strict=True)) for k, f in enumerate(FIELDS)},
+        "u": {f: dict(zip(LEVELS[f], map(float, u[k]), strict=True)) for k, f in enumerate(FIELDS)},
     }
     about = textwrap.fill(result.pop("about"), 96)
     Path(args.out).write_text(
         f'"""{about}\n\nWritten by bench/identity_weights.py: do not edit by hand."""\n\n'
-        f"ESTIMATE = {json.dumps(result, indent=4)}\n", encoding="utf-8")
-    print(f"prior {prior:.4f}, probable threshold {probable}; written {args.out} in "
-          f"{time.perf_counter() - start:.0f} s")
+        f"ESTIMATE = {json.dumps(result, indent=4)}\n",
+        encoding="utf-8",
+    )
+    print(
+        f"prior {prior:.4f}, probable threshold {probable}; written {args.out} in "
+        f"{time.perf_counter() - start:.0f} s"
+    )
     for k, f in enumerate(FIELDS):
-        print(f"  {f:11}", "  ".join(f"{lv} {np.log2(m[k][i] / u[k][i]):+.1f}"
-                                     for i, lv in enumerate(LEVELS[f])))
+        print(
+            f"  {f:11}",
+            "  ".join(f"{lv} {np.log2(m[k][i] / u[k][i]):+.1f}" for i, lv in enumerate(LEVELS[f])),
+        )
 
 
 if __name__ == "__main__":

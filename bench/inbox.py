@@ -57,18 +57,27 @@ def top_up(target: int, rnd: random.Random) -> None:
     if missing <= 0:
         return
     services = list(HospitalService.objects.filter(hospital=laval))
-    gps = list(User.objects.filter(memberships__role=Role.GP).select_related()
-               .prefetch_related("memberships"))
-    doctors = list(User.objects.filter(memberships__role=Role.HOSPITAL_DOCTOR,
-                                       memberships__organisation=laval))
+    gps = list(
+        User.objects.filter(memberships__role=Role.GP)
+        .select_related()
+        .prefetch_related("memberships")
+    )
+    doctors = list(
+        User.objects.filter(memberships__role=Role.HOSPITAL_DOCTOR, memberships__organisation=laval)
+    )
     with transaction.atomic():
         # About one patient for every ten requests, synthetic identities only.
-        new_patients = [Patient(birth_name=f"SYNTHESE{i:06d}", birth_given_names="BANC",
-                                birth_date=date(1930, 1, 1) + timedelta(days=rnd.randint(0, 30000)),
-                                sex=rnd.choice("MF"), search_name=f"synthese{i:06d} banc",
-                                created_by=gps[0])
-                        for i in range(Patient.objects.count(),
-                                       Patient.objects.count() + max(1, missing // 10))]
+        new_patients = [
+            Patient(
+                birth_name=f"SYNTHESE{i:06d}",
+                birth_given_names="BANC",
+                birth_date=date(1930, 1, 1) + timedelta(days=rnd.randint(0, 30000)),
+                sex=rnd.choice("MF"),
+                search_name=f"synthese{i:06d} banc",
+                created_by=gps[0],
+            )
+            for i in range(Patient.objects.count(), Patient.objects.count() + max(1, missing // 10))
+        ]
         patients = Patient.objects.bulk_create(new_patients, batch_size=2000)
         now = timezone.now()
         rows = []
@@ -77,15 +86,22 @@ def top_up(target: int, rnd: random.Random) -> None:
             start = now - timedelta(minutes=rnd.randint(0, 72 * 60))
             status = rnd.choices(OPEN, weights=(6, 3, 1))[0]
             service = rnd.choice(services)
-            rows.append(Referral(
-                patient=patients[i % len(patients)], author=gp,
-                author_organisation_id=gp.memberships.all()[0].organisation_id,
-                service=service, hospital=laval, kind=rnd.choice(
-                    ["ADVICE", "ADMISSION", "CONSULTATION", "EXAM"]),
-                question="Question clinique synthétique (banc d'essai).", status=status,
-                assigned_to=rnd.choice(doctors) if status != "submitted" else None,
-                submitted_at=start, due_at=start + timedelta(hours=48),
-                at_risk_at=start + timedelta(hours=36)))
+            rows.append(
+                Referral(
+                    patient=patients[i % len(patients)],
+                    author=gp,
+                    author_organisation_id=gp.memberships.all()[0].organisation_id,
+                    service=service,
+                    hospital=laval,
+                    kind=rnd.choice(["ADVICE", "ADMISSION", "CONSULTATION", "EXAM"]),
+                    question="Question clinique synthétique (banc d'essai).",
+                    status=status,
+                    assigned_to=rnd.choice(doctors) if status != "submitted" else None,
+                    submitted_at=start,
+                    due_at=start + timedelta(hours=48),
+                    at_risk_at=start + timedelta(hours=36),
+                )
+            )
         Referral.objects.bulk_create(rows, batch_size=2000)
     from django.db import connection
 
@@ -103,9 +119,11 @@ def count_queries(pages: int) -> dict[str, int]:
     client = Client()
     client.force_login(User.objects.get(username=DESK))
     counts = {}
-    for name, url in (("page", "/demandes/cellule/"),
-                      ("fragment", "/demandes/cellule/?fragment=1"),
-                      ("last page", f"/demandes/cellule/?page={pages}")):
+    for name, url in (
+        ("page", "/demandes/cellule/"),
+        ("fragment", "/demandes/cellule/?fragment=1"),
+        ("last page", f"/demandes/cellule/?page={pages}"),
+    ):
         client.get(url)  # warm: session, caches
         with CaptureQueriesContext(connection) as ctx:
             r = client.get(url)
@@ -132,8 +150,10 @@ async def time_http(base: str, n: int) -> dict:
     out: dict = {}
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         await login(client, DESK)
-        for name, url in (("page", "/demandes/cellule/"),
-                          ("fragment", "/demandes/cellule/?fragment=1")):
+        for name, url in (
+            ("page", "/demandes/cellule/"),
+            ("fragment", "/demandes/cellule/?fragment=1"),
+        ):
             for _ in range(10):  # warm-up
                 await client.get(url)
             lat, server, errors = [], [], 0
@@ -152,16 +172,23 @@ async def time_http(base: str, n: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100,1000,20000")
     parser.add_argument("--requests", type=int, default=200, help="timed GETs per size and URL")
-    parser.add_argument("--reuse-db", action="store_true",
-                        help="keep the database (sizes already reached are not re-seeded)")
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="keep the database (sizes already reached are not re-seeded)",
+    )
     parser.add_argument("--plan", action="store_true", help="print EXPLAIN ANALYZE at each size")
-    parser.add_argument("--without-open-index", action="store_true",
-                        help="drop referral_inbox_open (migration referrals 0002) to measure "
-                             "the inbox as it was before it")
+    parser.add_argument(
+        "--without-open-index",
+        action="store_true",
+        help="drop referral_inbox_open (migration referrals 0002) to measure "
+        "the inbox as it was before it",
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
@@ -189,32 +216,56 @@ def main() -> None:
         n_open = open_count(laval)
         queries = count_queries(pages=max(1, -(-n_open // 50)))
         # Server time from bench/settings_timing.py's Server-Timing header.
-        with servers({"db": DB, "workers": 1, "name": "inbox",
-                      "DJANGO_SETTINGS_MODULE": "settings_timing",
-                      "PYTHONPATH": str(Path(__file__).resolve().parent)}) as (srv,):
+        with servers(
+            {
+                "db": DB,
+                "workers": 1,
+                "name": "inbox",
+                "DJANGO_SETTINGS_MODULE": "settings_timing",
+                "PYTHONPATH": str(Path(__file__).resolve().parent),
+            }
+        ) as (srv,):
             lat = asyncio.run(time_http(srv.url, args.requests))
         rows.append((n_open, queries, lat))
-        print(f"{n_open} open requests (seeded in {seeded:.1f}s): queries {queries}; " +
-              "; ".join(f"{k} p50 {pct(v, 50):.1f} ms p95 {pct(v, 95):.1f} ms "
-                        f"p99 {pct(v, 99):.1f} ms" for k, v in lat.items()
-                        if "errors" not in k)
-              + f" ({lat['page errors'] + lat['fragment errors']} errors)", flush=True)
+        print(
+            f"{n_open} open requests (seeded in {seeded:.1f}s): queries {queries}; "
+            + "; ".join(
+                f"{k} p50 {pct(v, 50):.1f} ms p95 {pct(v, 95):.1f} ms p99 {pct(v, 99):.1f} ms"
+                for k, v in lat.items()
+                if "errors" not in k
+            )
+            + f" ({lat['page errors'] + lat['fragment errors']} errors)",
+            flush=True,
+        )
         if args.plan:
             print(inbox_sql_plan())
         else:
             plan = inbox_sql_plan().splitlines()
-            print("  first-page row query: " + plan[-1].strip() + "; "
-                  + ("partial index" if "referral_inbox_open" in "\n".join(plan)
-                     else "no ordered index (sort)"), flush=True)
-    print(f"\n{'open requests':>14}{'queries page/frag/last':>24}   server time page "
-          f"p50/p95  fragment p50/p95   HTTP page p50/p95  (ms, {args.requests} GETs each)")
+            print(
+                "  first-page row query: "
+                + plan[-1].strip()
+                + "; "
+                + (
+                    "partial index"
+                    if "referral_inbox_open" in "\n".join(plan)
+                    else "no ordered index (sort)"
+                ),
+                flush=True,
+            )
+    print(
+        f"\n{'open requests':>14}{'queries page/frag/last':>24}   server time page "
+        f"p50/p95  fragment p50/p95   HTTP page p50/p95  (ms, {args.requests} GETs each)"
+    )
     for n_open, q, lat in rows:
-        print(f"{n_open:>14}{q['page']:>12}/{q['fragment']}/{q['last page']:<9}"
-              f"{pct(lat['page server'], 50):>16.1f}/{pct(lat['page server'], 95):<6.1f}"
-              f"{pct(lat['fragment server'], 50):>12.1f}/{pct(lat['fragment server'], 95):<6.1f}"
-              f"{pct(lat['page'], 50):>14.1f}/{pct(lat['page'], 95):.1f}")
-    print("target: server time p95 < 150 ms at 20,000 open requests; same query count at "
-          "every size")
+        print(
+            f"{n_open:>14}{q['page']:>12}/{q['fragment']}/{q['last page']:<9}"
+            f"{pct(lat['page server'], 50):>16.1f}/{pct(lat['page server'], 95):<6.1f}"
+            f"{pct(lat['fragment server'], 50):>12.1f}/{pct(lat['fragment server'], 95):<6.1f}"
+            f"{pct(lat['page'], 50):>14.1f}/{pct(lat['page'], 95):.1f}"
+        )
+    print(
+        "target: server time p95 < 150 ms at 20,000 open requests; same query count at every size"
+    )
 
 
 if __name__ == "__main__":

@@ -36,14 +36,18 @@ def facts() -> dict:
     from parcours.accounts.models import User
     from parcours.patients.models import CareLink
 
-    return {"to": User.objects.get(username="medecin.hopital").pk,
-            "patient": CareLink.objects.filter(user__username="medecin.ville")
-            .values_list("patient_id", flat=True).first()}
+    return {
+        "to": User.objects.get(username="medecin.hopital").pk,
+        "patient": CareLink.objects.filter(user__username="medecin.ville")
+        .values_list("patient_id", flat=True)
+        .first(),
+    }
 
 
 async def listen(client: httpx.AsyncClient, events: asyncio.Queue, ready: asyncio.Event):
-    async with client.stream("GET", "/notifications/flux/?max=900",
-                             timeout=httpx.Timeout(30, read=None)) as r:
+    async with client.stream(
+        "GET", "/notifications/flux/?max=900", timeout=httpx.Timeout(30, read=None)
+    ) as r:
         r.raise_for_status()
         event = None
         async for line in r.aiter_lines():
@@ -78,10 +82,18 @@ async def drive(send_url: str, page_url: str, f: dict, n: int, gap: float) -> di
     rnd = random.Random(7)
     for i in range(n):
         t0 = time.perf_counter()
-        r = await gp.post(compose, headers=headers, data={
-            "csrfmiddlewaretoken": token, "patient": f["patient"], "to": [f["to"]],
-            "subject": f"Banc d'essai {i}", "body": "Latence de notification d'un message."},
-            files={"files": ("cr.pdf", PDF, "application/pdf")})
+        r = await gp.post(
+            compose,
+            headers=headers,
+            data={
+                "csrfmiddlewaretoken": token,
+                "patient": f["patient"],
+                "to": [f["to"]],
+                "subject": f"Banc d'essai {i}",
+                "body": "Latence de notification d'un message.",
+            },
+            files={"files": ("cr.pdf", PDF, "application/pdf")},
+        )
         t1 = time.perf_counter()
         if r.status_code != 302:
             errors += 1
@@ -105,8 +117,9 @@ async def drive(send_url: str, page_url: str, f: dict, n: int, gap: float) -> di
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--gap", type=float, default=0.05)
     parser.add_argument("--redis", action="store_true")
@@ -119,16 +132,22 @@ def main() -> None:
     f = facts()
     env = {"REDIS_URL": REDIS_URL} if args.redis else {}
     backend = "redis" if args.redis else "postgres"
-    with servers({"db": DB, "workers": 1, "name": f"mail-a-{backend}", **env},
-                 {"db": DB, "workers": 1, "name": f"mail-b-{backend}", **env}) as (a, b):
+    with servers(
+        {"db": DB, "workers": 1, "name": f"mail-a-{backend}", **env},
+        {"db": DB, "workers": 1, "name": f"mail-b-{backend}", **env},
+    ) as (a, b):
         out = asyncio.run(drive(a.url, b.url, f, args.n, args.gap))
-    print(f"backend {backend}: {len(out['total'])} messages notified, {out['lost']} lost, "
-          f"{out['errors']} errors")
+    print(
+        f"backend {backend}: {len(out['total'])} messages notified, {out['lost']} lost, "
+        f"{out['errors']} errors"
+    )
     for name, key in (("sent -> page notified", "total"), ("send round trip", "post")):
         v = out[key]
         if v:
-            print(f"  {name:<22} p50 {pct(v, 50):7.1f}  p95 {pct(v, 95):7.1f}  "
-                  f"p99 {pct(v, 99):7.1f}  max {max(v):7.1f} ms")
+            print(
+                f"  {name:<22} p50 {pct(v, 50):7.1f}  p95 {pct(v, 95):7.1f}  "
+                f"p99 {pct(v, 99):7.1f}  max {max(v):7.1f} ms"
+            )
     print("target: p95 < 300 ms (sent -> page notified)")
 
 

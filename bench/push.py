@@ -39,16 +39,19 @@ def facts() -> dict:
     from parcours.patients.models import CareLink
 
     service = HospitalService.objects.get(hospital__name="CH de Laval", name="Cardiologie")
-    patients = list(CareLink.objects.filter(user__username="medecin.ville")
-                    .values_list("patient_id", flat=True))
+    patients = list(
+        CareLink.objects.filter(user__username="medecin.ville").values_list("patient_id", flat=True)
+    )
     return {"service": service.pk, "patients": patients}
 
 
-async def listen(client: httpx.AsyncClient, seen: dict[int, float], ready: asyncio.Event,
-                 stop: asyncio.Event) -> None:
+async def listen(
+    client: httpx.AsyncClient, seen: dict[int, float], ready: asyncio.Event, stop: asyncio.Event
+) -> None:
     """Read the SSE stream; note when each referral's event arrives."""
-    async with client.stream("GET", "/notifications/flux/?max=900",
-                             timeout=httpx.Timeout(30, read=None)) as r:
+    async with client.stream(
+        "GET", "/notifications/flux/?max=900", timeout=httpx.Timeout(30, read=None)
+    ) as r:
         r.raise_for_status()
         event = None
         async for line in r.aiter_lines():
@@ -86,10 +89,18 @@ async def drive(submit_url: str, stream_url: str, f: dict, n: int, gap: float) -
     for i in range(n):
         pid = f["patients"][i % len(f["patients"])]
         t0 = time.perf_counter()
-        r = await gp.post(f"/demandes/nouvelle/?patient={pid}", headers=headers, data={
-            "csrfmiddlewaretoken": token, "patient": pid, "service": f["service"],
-            "kind": "ADVICE", "question": "Latence de notification (banc d'essai).",
-            "context": ""})
+        r = await gp.post(
+            f"/demandes/nouvelle/?patient={pid}",
+            headers=headers,
+            data={
+                "csrfmiddlewaretoken": token,
+                "patient": pid,
+                "service": f["service"],
+                "kind": "ADVICE",
+                "question": "Latence de notification (banc d'essai).",
+                "context": "",
+            },
+        )
         t1 = time.perf_counter()
         location = r.headers.get("location", "")
         if r.status_code != 302 or not location.rstrip("/").split("/")[-1].isdigit():
@@ -112,13 +123,20 @@ async def drive(submit_url: str, stream_url: str, f: dict, n: int, gap: float) -
     total = [(seen[k] - t0) * 1000 for k, (t0, _) in sent.items() if k in seen]
     after = [(seen[k] - t1) * 1000 for k, (_, t1) in sent.items() if k in seen]
     post = [(t1 - t0) * 1000 for (t0, t1) in sent.values()]
-    return {"sent": len(sent), "received": len(total), "errors": errors, "total": total,
-            "after": after, "post": post}
+    return {
+        "sent": len(sent),
+        "received": len(total),
+        "errors": errors,
+        "total": total,
+        "after": after,
+        "post": post,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=300, help="submissions")
     parser.add_argument("--gap", type=float, default=0.05, help="mean pause between them (s)")
     parser.add_argument("--redis", action="store_true", help=f"push through {REDIS_URL}")
@@ -132,17 +150,26 @@ def main() -> None:
     f = facts()
     env = {"REDIS_URL": REDIS_URL} if args.redis else {}
     backend = "redis" if args.redis else "postgres"
-    with servers({"db": DB, "workers": 1, "name": f"push-a-{backend}", **env},
-                 {"db": DB, "workers": 1, "name": f"push-b-{backend}", **env}) as (a, b):
+    with servers(
+        {"db": DB, "workers": 1, "name": f"push-a-{backend}", **env},
+        {"db": DB, "workers": 1, "name": f"push-b-{backend}", **env},
+    ) as (a, b):
         out = asyncio.run(drive(a.url, b.url, f, args.n, args.gap))
-    print(f"backend {backend}: submit on :{a.port}, SSE on :{b.port}; "
-          f"{out['sent']} submitted, {out['received']} events received, {out['errors']} errors")
-    for name, key in (("POST sent -> event", "total"), ("POST answered -> event", "after"),
-                      ("POST round trip", "post")):
+    print(
+        f"backend {backend}: submit on :{a.port}, SSE on :{b.port}; "
+        f"{out['sent']} submitted, {out['received']} events received, {out['errors']} errors"
+    )
+    for name, key in (
+        ("POST sent -> event", "total"),
+        ("POST answered -> event", "after"),
+        ("POST round trip", "post"),
+    ):
         v = out[key]
         if v:
-            print(f"  {name:<24} p50 {pct(v, 50):7.1f}  p95 {pct(v, 95):7.1f}  "
-                  f"p99 {pct(v, 99):7.1f}  max {max(v):7.1f} ms")
+            print(
+                f"  {name:<24} p50 {pct(v, 50):7.1f}  p95 {pct(v, 95):7.1f}  "
+                f"p99 {pct(v, 99):7.1f}  max {max(v):7.1f} ms"
+            )
     print("target: p95 < 300 ms (POST sent -> event)")
 
 

@@ -11,8 +11,9 @@ from parcours.settings import *  # noqa: F403
 from parcours.settings import PRODUCTION
 
 if PRODUCTION:
-    raise RuntimeError("bench/settings_bench.py is for benchmarks only, never with "
-                       "PARCOURS_ENV=production")
+    raise RuntimeError(
+        "bench/settings_bench.py is for benchmarks only, never with PARCOURS_ENV=production"
+    )
 
 ROOT_URLCONF = "bench_urls"
 # PARCOURS_BENCH_AUDIT_OFF=1: no audit row is written (the unaudited side of audit_reads.py).

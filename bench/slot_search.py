@@ -43,31 +43,51 @@ def seed(n: int) -> None:
     for i in range(n):
         if i % 3 == 0:
             device = devices[i % len(devices)]
-            s = Schedule.objects.create(name=f"Équipement {i}", kind="device", device=device,
-                                        organisation=imaging, horizon_weeks=26)
+            s = Schedule.objects.create(
+                name=f"Équipement {i}",
+                kind="device",
+                device=device,
+                organisation=imaging,
+                horizon_weeks=26,
+            )
         else:
             service = services[i % len(services)]
-            s = Schedule.objects.create(name=f"Consultations {i}", kind="service",
-                                        organisation=service.hospital, service=service,
-                                        horizon_weeks=26)
-        act = Act.objects.create(schedule=s, name=rnd.choice(["Consultation", "Échographie",
-                                                              "Scanner", "IRM", "Bilan"]),
-                                 duration_minutes=30)
+            s = Schedule.objects.create(
+                name=f"Consultations {i}",
+                kind="service",
+                organisation=service.hospital,
+                service=service,
+                horizon_weeks=26,
+            )
+        act = Act.objects.create(
+            schedule=s,
+            name=rnd.choice(["Consultation", "Échographie", "Scanner", "IRM", "Bilan"]),
+            duration_minutes=30,
+        )
         for weekday in range(5):
             pool = Pool.PARTNER if weekday == 1 else Pool.URGENT if weekday == 2 else Pool.OPEN
-            AvailabilityRule.objects.create(schedule=s, act=act, weekday=weekday,
-                                            start_time=clock(8, 30), end_time=clock(12, 30),
-                                            pool=pool,
-                                            partner=partner if pool == Pool.PARTNER else None)
+            AvailabilityRule.objects.create(
+                schedule=s,
+                act=act,
+                weekday=weekday,
+                start_time=clock(8, 30),
+                end_time=clock(12, 30),
+                pool=pool,
+                partner=partner if pool == Pool.PARTNER else None,
+            )
         slots_generate(schedule=s)
     # A third of the slots already taken.
-    Slot.objects.filter(id__in=Slot.objects.order_by("?").values("id")[
-        :Slot.objects.count() // 3]).update(status="busy")
+    Slot.objects.filter(
+        id__in=Slot.objects.order_by("?").values("id")[: Slot.objects.count() // 3]
+    ).update(status="busy")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE scheduling_slot")
-    print(f"seeded {n} agendas, {Slot.objects.count()} slots "
-          f"({Slot.objects.filter(status='free').count()} free) in "
-          f"{time.perf_counter() - t0:.0f} s; now {timezone.now():%Y-%m-%d}", flush=True)
+    print(
+        f"seeded {n} agendas, {Slot.objects.count()} slots "
+        f"({Slot.objects.filter(status='free').count()} free) in "
+        f"{time.perf_counter() - t0:.0f} s; now {timezone.now():%Y-%m-%d}",
+        flush=True,
+    )
 
 
 def measure(queries: int) -> None:
@@ -88,18 +108,21 @@ def measure(queries: int) -> None:
 
     def window(days: int):
         start = today + timedelta(days=rnd.randint(0, 150))
-        return (datetime.combine(start, datetime.min.time(), tz),
-                datetime.combine(start + timedelta(days=days), datetime.min.time(), tz))
+        return (
+            datetime.combine(start, datetime.min.time(), tz),
+            datetime.combine(start + timedelta(days=days), datetime.min.time(), tz),
+        )
 
     cases = {
         "soonest, no filter": lambda: {},
         "one agenda": lambda: {"schedule": Schedule.objects.get(pk=rnd.choice(schedule_ids))},
         "device = MRI": lambda: {"device": "mri"},
-        "act name 'IRM', 2-week window": lambda: dict(zip(("start_from", "start_to"),
-                                                          window(14), strict=True),
-                                                      act_name="IRM"),
-        "urgent pool, 3 months": lambda: dict(zip(("start_from", "start_to"), window(90),
-                                                  strict=True), pool="urgent"),
+        "act name 'IRM', 2-week window": lambda: dict(
+            zip(("start_from", "start_to"), window(14), strict=True), act_name="IRM"
+        ),
+        "urgent pool, 3 months": lambda: dict(
+            zip(("start_from", "start_to"), window(90), strict=True), pool="urgent"
+        ),
         "window 6 months ahead": lambda: {"start_from": window(1)[0] + timedelta(days=30)},
     }
     for name, build in cases.items():
@@ -109,22 +132,36 @@ def measure(queries: int) -> None:
             t0 = time.perf_counter()
             rows = slot_search(user=gp, limit=120, **kwargs)
             times.append((time.perf_counter() - t0) * 1000)
-        print(f"selector | {name:32s} | p50 {pct(times, 50):6.1f} ms | p95 "
-              f"{pct(times, 95):6.1f} ms | last: {len(rows)} slots", flush=True)
+        print(
+            f"selector | {name:32s} | p50 {pct(times, 50):6.1f} ms | p95 "
+            f"{pct(times, 95):6.1f} ms | last: {len(rows)} slots",
+            flush=True,
+        )
     client = Client()
     client.force_login(gp)
     pages = []
     for _ in range(queries // 2):
-        params = rnd.choice([{}, {"device": "ct"}, {"act": "Scanner"},
-                             {"schedule": rnd.choice(schedule_ids)},
-                             {"start": (today + timedelta(days=rnd.randint(0, 150))).isoformat(),
-                              "pool": "open"}])
+        params = rnd.choice(
+            [
+                {},
+                {"device": "ct"},
+                {"act": "Scanner"},
+                {"schedule": rnd.choice(schedule_ids)},
+                {
+                    "start": (today + timedelta(days=rnd.randint(0, 150))).isoformat(),
+                    "pool": "open",
+                },
+            ]
+        )
         t0 = time.perf_counter()
         response = client.get("/agendas/", params)
         pages.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 200
-    print(f"page     | {'GET /agendas/ (mixed filters)':32s} | p50 {pct(pages, 50):6.1f} ms | "
-          f"p95 {pct(pages, 95):6.1f} ms", flush=True)
+    print(
+        f"page     | {'GET /agendas/ (mixed filters)':32s} | p50 {pct(pages, 50):6.1f} ms | "
+        f"p95 {pct(pages, 95):6.1f} ms",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -1,9 +1,9 @@
 """The ``parcours`` command: operations of a Parcours deployment.
 
-    parcours demo [--host H] [--port P]   migrate, load the demo territory, serve + worker
-    parcours serve [--host H] [--port P] [--workers N]   the ASGI web server (production)
-    parcours worker [--once]              the background worker
-    parcours <django command> …           any manage.py command (migrate, token, createsuperuser…)
+parcours demo [--host H] [--port P]   migrate, load the demo territory, serve + worker
+parcours serve [--host H] [--port P] [--workers N]   the ASGI web server (production)
+parcours worker [--once]              the background worker
+parcours <django command> …           any manage.py command (migrate, token, createsuperuser…)
 """
 
 import argparse
@@ -30,9 +30,17 @@ def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
     import uvicorn
     from django.conf import settings
 
-    uvicorn.run("parcours.asgi:application", host=host, port=port, workers=workers,
-                proxy_headers=True, forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
-                lifespan="off", timeout_graceful_shutdown=3, reload=reload)
+    uvicorn.run(
+        "parcours.asgi:application",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
+        lifespan="off",
+        timeout_graceful_shutdown=3,
+        reload=reload,
+    )
 
 
 def _checked() -> None:
@@ -44,10 +52,13 @@ def _checked() -> None:
 
     call_command("check", fail_level="ERROR")
     if not settings.PRODUCTION:
-        print("\n" + "!" * 78 + "\n!! NOT A PRODUCTION CONFIGURATION (PARCOURS_ENV is not "
-              "'production'):\n!! no HTTPS redirect, development e-mail and keys. Never "
-              "serve patient data like this.\n" + "!" * 78 + "\n", file=sys.stderr,
-              flush=True)
+        print(
+            "\n" + "!" * 78 + "\n!! NOT A PRODUCTION CONFIGURATION (PARCOURS_ENV is not "
+            "'production'):\n!! no HTTPS redirect, development e-mail and keys. Never "
+            "serve patient data like this.\n" + "!" * 78 + "\n",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 class _Stopped(SystemExit):
@@ -105,10 +116,15 @@ def cmd_demo(args) -> None:
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     _manage("migrate", "--no-input", "-v", "0")
     _manage("load_demo")
-    print(f"\nParcours (démo) : http://{args.host}:{args.port}/  — comptes dans le README, "
-          "mot de passe « demo ».\n", flush=True)
-    worker = subprocess.Popen([sys.executable, "-m", "parcours.cli", "worker",
-                               "--interval", "10"], preexec_fn=_parent_death_signal)
+    print(
+        f"\nParcours (démo) : http://{args.host}:{args.port}/  — comptes dans le README, "
+        "mot de passe « demo ».\n",
+        flush=True,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "parcours.cli", "worker", "--interval", "10"],
+        preexec_fn=_parent_death_signal,
+    )
     try:
         _serve(args.host, args.port, workers=1)
     except _Stopped:
@@ -141,8 +157,9 @@ def cmd_worker(args) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="parcours", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="parcours", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("demo", help="demo on SQLite: migrate, load, serve with the worker")
     p.add_argument("--host", default="127.0.0.1")

@@ -141,11 +141,13 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("DB_POOL",
     # connections (CONN_MAX_AGE) would leak (docs/benchmarks.md). Keep processes × max_size
     # below PostgreSQL's max_connections.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {"pool": {
-        "min_size": int(env("DB_POOL_MIN", "1")),
-        "max_size": int(env("DB_POOL_MAX", "8")),
-        "timeout": float(env("DB_POOL_TIMEOUT", "10")),
-    }}
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": int(env("DB_POOL_MIN", "1")),
+            "max_size": int(env("DB_POOL_MAX", "8")),
+            "timeout": float(env("DB_POOL_TIMEOUT", "10")),
+        }
+    }
 if env("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 
@@ -167,8 +169,10 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # Strength as an attacker would guess it (dictionaries, names, keyboard patterns, dates):
@@ -177,8 +181,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django_zxcvbn_password_validator.ZxcvbnPasswordValidator"},
 ]
 PASSWORD_MINIMAL_STRENGTH = 3
-PASSWORD_EXTRA_DICTIONARY = ["parcours", "hopital", "medecin", "cellule", "patient", "laval",
-                             "mayenne", "sante"]
+PASSWORD_EXTRA_DICTIONARY = [
+    "parcours",
+    "hopital",
+    "medecin",
+    "cellule",
+    "patient",
+    "laval",
+    "mayenne",
+    "sante",
+]
 
 # Login throttling (django-axes): 5 failures lock the (username, IP) pair for 15 minutes, and
 # 5 failures on one account from any addresses lock that account too (password guessing from
@@ -224,7 +236,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # E-mail: console in development, SMTP configured by environment in production.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
     else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -239,8 +252,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Parcours <ne-pas-repondre@parcou
 # the notification table, the only choice on SQLite). Chosen from the database by default.
 REDIS_URL = env("REDIS_URL")
 PUSH_BACKEND = env("PUSH_BACKEND") or (
-    "redis" if REDIS_URL
-    else "postgres" if DATABASES["default"]["ENGINE"].endswith("postgresql")
+    "redis"
+    if REDIS_URL
+    else "postgres"
+    if DATABASES["default"]["ENGINE"].endswith("postgresql")
     else "local"
 )
 PUSH_POLL_SECONDS = float(env("PUSH_POLL_SECONDS", "1.0"))
@@ -295,9 +310,7 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    STORAGES["staticfiles"]["BACKEND"] = (
-        "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    )
+    STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
     WHITENOISE_USE_FINDERS = False
 
 LOGGING = {
@@ -320,8 +333,11 @@ if not MESSAGING_KEYS:
     import base64 as _b64
     import hashlib as _hl
 
-    MESSAGING_KEYS = [_b64.urlsafe_b64encode(
-        _hl.sha256(f"parcours:messaging:{SECRET_KEY}".encode()).digest()).decode()]
+    MESSAGING_KEYS = [
+        _b64.urlsafe_b64encode(
+            _hl.sha256(f"parcours:messaging:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
 MESSAGING_SEARCH_KEY = env("MESSAGING_SEARCH_KEY", "") or f"search:{SECRET_KEY}"
 # The external secure-messaging relay (an MSSanté operator's SMTP), for mail to addresses
 # outside Parcours; and the domain of our own addresses (incoming bridge).
@@ -335,8 +351,9 @@ MSS_DOMAIN = env("MSS_DOMAIN", "parcours.mssante.invalid")
 # (MSSanté) addresses. MSSANTE_DOMAINS: comma-separated domains, « *.x » for any sub-domain of
 # x. Outside production and unless set, the demo's reserved « *.mssante.invalid » is accepted
 # too (no mail can reach a .invalid name). docs/operations.md, "Secure messaging".
-MSSANTE_DOMAINS = [d.strip().lower() for d in env("MSSANTE_DOMAINS", "*.mssante.fr").split(",")
-                   if d.strip()]
+MSSANTE_DOMAINS = [
+    d.strip().lower() for d in env("MSSANTE_DOMAINS", "*.mssante.fr").split(",") if d.strip()
+]
 if not PRODUCTION and not env("MSSANTE_DOMAINS"):
     MSSANTE_DOMAINS.append("*.mssante.invalid")
 # Discharge letters: due this many hours after discharge; alert when this many are left.
@@ -364,10 +381,12 @@ if not AUDIT_SIGNING_KEY:
     import hashlib as _hl
 
     AUDIT_SIGNING_KEY = _b64.b64encode(
-        _hl.sha256(f"parcours:audit:{SECRET_KEY}".encode()).digest()).decode()
+        _hl.sha256(f"parcours:audit:{SECRET_KEY}".encode()).digest()
+    ).decode()
 AUDIT_VERIFY_KEYS = [k.strip() for k in env("AUDIT_VERIFY_KEYS", "").split(",") if k.strip()]
 AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", "") or (
-    "" if TESTING else str(VAR_DIR / "audit-checkpoints.jsonl"))
+    "" if TESTING else str(VAR_DIR / "audit-checkpoints.jsonl")
+)
 AUDIT_CHECKPOINT_SYSLOG = env("AUDIT_CHECKPOINT_SYSLOG", "")
 AUDIT_SEAL_GRACE = int(env("AUDIT_SEAL_GRACE", "900"))
 AUDIT_ASYNC_READS = env_bool("AUDIT_ASYNC_READS")

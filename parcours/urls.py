@@ -12,13 +12,16 @@ admin.site.index_title = "Administration"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
-         name="login"),
+    path(
+        "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+    ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("compte/mot-de-passe/", auth_views.PasswordChangeView.as_view(),
-         name="password_change"),
-    path("compte/mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(),
-         name="password_change_done"),
+    path("compte/mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "compte/mot-de-passe/modifie/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("patients/", include("parcours.patients.urls")),
     path("demandes/", include("parcours.referrals.urls")),
     path("annuaire/", include("parcours.directory.urls")),

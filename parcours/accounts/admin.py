@@ -32,8 +32,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are issued by ``parcours token USERNAME`` (shown once); here they are only
     listed and revoked, never created or read back."""
 
-    list_display = ["prefix", "user", "name", "created_at", "expires_at", "last_used_at",
-                    "revoked_at"]
+    list_display = [
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["revoked_at"]
     search_fields = ["user__username", "prefix", "name"]
     # Revocation is final: revoked_at is set by the action or the command, never edited back.

@@ -26,8 +26,9 @@ class User(AbstractUser):
     title = models.CharField(_("titre"), max_length=20, blank=True, help_text=_("« Dr », …"))
     rpps = models.CharField(_("RPPS"), max_length=11, blank=True, db_index=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
-    email_notifications = models.BooleanField(_("recevoir les notifications par e-mail"),
-                                              default=True)
+    email_notifications = models.BooleanField(
+        _("recevoir les notifications par e-mail"), default=True
+    )
 
     class Meta:
         verbose_name = _("utilisateur")
@@ -59,21 +60,32 @@ class User(AbstractUser):
 class Membership(models.Model):
     """A user's role in one organisation, optionally narrowed to one hospital service."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships",
-                             verbose_name=_("utilisateur"))
-    organisation = models.ForeignKey("directory.Organisation", on_delete=models.CASCADE,
-                                     related_name="memberships", verbose_name=_("organisation"))
-    service = models.ForeignKey("directory.HospitalService", on_delete=models.CASCADE,
-                                null=True, blank=True, related_name="memberships",
-                                verbose_name=_("service"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("utilisateur")
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    service = models.ForeignKey(
+        "directory.HospitalService",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("service"),
+    )
     role = models.CharField(_("rôle"), max_length=32, choices=Role.choices)
 
     class Meta:
         verbose_name = _("appartenance")
         verbose_name_plural = _("appartenances")
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation", "service", "role"],
-                                    name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["user", "organisation", "service", "role"], name="membership_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -83,13 +95,18 @@ class Membership(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        if self.service_id and self.organisation_id and \
-                self.service.hospital_id != self.organisation_id:
-            raise ValidationError({"service": _("Ce service n'appartient pas à cette "
-                                                "organisation.")})
+        if (
+            self.service_id
+            and self.organisation_id
+            and self.service.hospital_id != self.organisation_id
+        ):
+            raise ValidationError(
+                {"service": _("Ce service n'appartient pas à cette organisation.")}
+            )
         if self.role == Role.HOSPITAL_DOCTOR and not self.service_id:
-            raise ValidationError({"service": _("Un médecin hospitalier est rattaché à un "
-                                                "service.")})
+            raise ValidationError(
+                {"service": _("Un médecin hospitalier est rattaché à un service.")}
+            )
 
 
 class ApiToken(models.Model):
@@ -100,8 +117,9 @@ class ApiToken(models.Model):
     (unsalted) SHA-256 is enough and keeps the lookup a single indexed equality.
     """
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
-                             verbose_name=_("utilisateur"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("utilisateur")
+    )
     name = models.CharField(_("libellé"), max_length=100, blank=True)
     # The first characters of the token, to recognise it in a list without storing it.
     prefix = models.CharField(_("début du jeton"), max_length=12)

@@ -22,8 +22,11 @@ def doctor_service_ids(user) -> set[int]:
     """Hospital services this user is a doctor of."""
     if not user.is_authenticated:
         return set()
-    return {m["service_id"] for m in _memberships(user)
-            if m["role"] == Role.HOSPITAL_DOCTOR and m["service_id"]}
+    return {
+        m["service_id"]
+        for m in _memberships(user)
+        if m["role"] == Role.HOSPITAL_DOCTOR and m["service_id"]
+    }
 
 
 def gp_organisation_ids(user) -> set[int]:
@@ -38,26 +41,26 @@ def is_gp(user) -> bool:
 
 # Roles that take part in care (receive health data about a patient). The identitovigilance
 # cell and the territory administration do not (least privilege, issue 13).
-CLINICAL_ROLES = frozenset({Role.GP, Role.HOSPITAL_DOCTOR, Role.PATHWAY_DESK, Role.IMAGING,
-                            Role.NETWORK_COORDINATOR})
+CLINICAL_ROLES = frozenset(
+    {Role.GP, Role.HOSPITAL_DOCTOR, Role.PATHWAY_DESK, Role.IMAGING, Role.NETWORK_COORDINATOR}
+)
 
 
 def has_clinical_role(user) -> bool:
     """Whether this user has at least one role that takes part in care (CLINICAL_ROLES)."""
-    return user.is_authenticated and any(m["role"] in CLINICAL_ROLES
-                                         for m in _memberships(user))
+    return user.is_authenticated and any(m["role"] in CLINICAL_ROLES for m in _memberships(user))
 
 
 def is_identity_cell(user) -> bool:
     """The regional identitovigilance cell (every identity, for review only)."""
-    return user.is_authenticated and any(m["role"] == Role.IDENTITY_CELL
-                                         for m in _memberships(user))
+    return user.is_authenticated and any(
+        m["role"] == Role.IDENTITY_CELL for m in _memberships(user)
+    )
 
 
 def is_territory_admin(user) -> bool:
     return user.is_authenticated and (
-        user.is_superuser
-        or any(m["role"] == Role.TERRITORY_ADMIN for m in _memberships(user))
+        user.is_superuser or any(m["role"] == Role.TERRITORY_ADMIN for m in _memberships(user))
     )
 
 

@@ -7,8 +7,16 @@ from .models import AuditCheckpoint, AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the trail is never edited from the application."""
 
-    list_display = ["at", "username", "action", "object_type", "object_id", "patient_id",
-                    "channel", "ip"]
+    list_display = [
+        "at",
+        "username",
+        "action",
+        "object_type",
+        "object_id",
+        "patient_id",
+        "channel",
+        "ip",
+    ]
     list_filter = ["action", "object_type", "channel"]
     search_fields = ["username", "object_id", "detail"]
     readonly_fields = ["object_ids"]

@@ -12,9 +12,12 @@ def audit_keys_valid(app_configs=None, **kwargs) -> list[Error]:
     try:
         verify_keys()
     except ValueError as exc:
-        return [Error(
-            f"Audit keys: {exc}.",
-            hint="Make a signing key with `python -c 'import base64, os; "
-                 "print(base64.b64encode(os.urandom(32)).decode())'`.",
-            id="parcours.E101")]
+        return [
+            Error(
+                f"Audit keys: {exc}.",
+                hint="Make a signing key with `python -c 'import base64, os; "
+                "print(base64.b64encode(os.urandom(32)).decode())'`.",
+                id="parcours.E101",
+            )
+        ]
     return []

@@ -25,8 +25,13 @@ class AuditEvent(models.Model):
         SEARCH = "search", _("Recherche")
 
     at = models.DateTimeField(_("date"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                             related_name="+", verbose_name=_("utilisateur"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("utilisateur"),
+    )
     username = models.CharField(_("identifiant"), max_length=150)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     object_type = models.CharField(_("objet"), max_length=50)

@@ -41,8 +41,10 @@ def role_problems(cursor, role: str) -> list[str]:
     if row[0]:
         problems.append(f"{role} is a superuser")
     for table in AUDIT_TABLES:
-        cursor.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' "
-                       "AND tablename = %s", [table])
+        cursor.execute(
+            "SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = %s",
+            [table],
+        )
         owner = cursor.fetchone()
         if owner is None:
             continue

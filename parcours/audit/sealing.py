@@ -50,6 +50,7 @@ _MAX_LISTED = 50  # problems listed one by one; beyond that, counted
 
 # --- keys -----------------------------------------------------------------------------------
 
+
 def _public_raw(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
@@ -88,20 +89,34 @@ def public_key_text() -> str:
 
 # --- digests and signed statements ----------------------------------------------------------
 
+
 def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
 
 
 def canonical(event: AuditEvent) -> bytes:
     """The row's content as it is sealed: sorted-key compact JSON, UTF-8, id included."""
-    return json.dumps({
-        "id": event.pk, "at": _iso(event.at), "user_id": event.user_id,
-        "username": event.username, "action": event.action,
-        "object_type": event.object_type, "object_id": event.object_id,
-        "patient_id": event.patient_id, "detail": event.detail,
-        "object_ids": event.object_ids, "ip": event.ip, "channel": event.channel,
-        "prev_hash": event.prev_hash, "hash": event.hash,
-    }, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(
+        {
+            "id": event.pk,
+            "at": _iso(event.at),
+            "user_id": event.user_id,
+            "username": event.username,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "patient_id": event.patient_id,
+            "detail": event.detail,
+            "object_ids": event.object_ids,
+            "ip": event.ip,
+            "channel": event.channel,
+            "prev_hash": event.prev_hash,
+            "hash": event.hash,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
 
 
 def row_digest(prev: str, event: AuditEvent) -> str:
@@ -109,17 +124,24 @@ def row_digest(prev: str, event: AuditEvent) -> str:
     return hashlib.sha256(prev.encode() + b"\n" + canonical(event)).hexdigest()
 
 
-def checkpoint_message(seq: int, count: int, head: str, at: datetime,
-                       max_event_id: int) -> bytes:
+def checkpoint_message(seq: int, count: int, head: str, at: datetime, max_event_id: int) -> bytes:
     """The exact bytes a checkpoint's signature covers."""
-    return (f"parcours-audit-checkpoint/1\n{seq}\n{count}\n{head}\n{_iso(at)}\n"
-            f"{max_event_id}\n").encode()
+    return (
+        f"parcours-audit-checkpoint/1\n{seq}\n{count}\n{head}\n{_iso(at)}\n{max_event_id}\n"
+    ).encode()
 
 
 def checkpoint_record(cp: AuditCheckpoint) -> dict:
     """A checkpoint as written outside the database (one JSON object)."""
-    return {"seq": cp.seq, "count": cp.count, "head": cp.head, "at": _iso(cp.at),
-            "max_event_id": cp.max_event_id, "key_id": cp.key_id, "signature": cp.signature}
+    return {
+        "seq": cp.seq,
+        "count": cp.count,
+        "head": cp.head,
+        "at": _iso(cp.at),
+        "max_event_id": cp.max_event_id,
+        "key_id": cp.key_id,
+        "signature": cp.signature,
+    }
 
 
 def signature_valid(cp: AuditCheckpoint, keys: dict[str, Ed25519PublicKey]) -> bool:
@@ -127,14 +149,17 @@ def signature_valid(cp: AuditCheckpoint, keys: dict[str, Ed25519PublicKey]) -> b
     if key is None:
         return False
     try:
-        key.verify(base64.b64decode(cp.signature),
-                   checkpoint_message(cp.seq, cp.count, cp.head, cp.at, cp.max_event_id))
+        key.verify(
+            base64.b64decode(cp.signature),
+            checkpoint_message(cp.seq, cp.count, cp.head, cp.at, cp.max_event_id),
+        )
     except (InvalidSignature, ValueError):
         return False
     return True
 
 
 # --- sealing --------------------------------------------------------------------------------
+
 
 @contextmanager
 def _sealer_lock():
@@ -180,9 +205,13 @@ def audit_seal(*, full: bool = False) -> dict[str, int]:
             last = AuditCheckpoint.objects.order_by("-seq").first()
             floor = 0
             if last is not None and not full:
-                older = (AuditCheckpoint.objects
-                         .filter(at__lt=started - timedelta(seconds=2 * settings.AUDIT_SEAL_GRACE))
-                         .order_by("-seq").first())
+                older = (
+                    AuditCheckpoint.objects.filter(
+                        at__lt=started - timedelta(seconds=2 * settings.AUDIT_SEAL_GRACE)
+                    )
+                    .order_by("-seq")
+                    .first()
+                )
                 floor = older.max_event_id if older else 0
             # Rows inserted after this point wait for the next run (a run always ends).
             ceiling = AuditEvent.objects.aggregate(top=Max("id"))["top"] or 0
@@ -191,8 +220,9 @@ def audit_seal(*, full: bool = False) -> dict[str, int]:
             max_id = last.max_event_id if last else 0
             cursor_id, sealed = floor, 0
             while True:
-                rows = list(_unsealed().filter(id__gt=cursor_id, id__lte=ceiling)
-                            .order_by("id")[:_CHUNK])
+                rows = list(
+                    _unsealed().filter(id__gt=cursor_id, id__lte=ceiling).order_by("id")[:_CHUNK]
+                )
                 if not rows:
                     break
                 links = []
@@ -210,13 +240,20 @@ def audit_seal(*, full: bool = False) -> dict[str, int]:
             key = signing_key()
             signature = key.sign(checkpoint_message(seq, position, head, started, max_id))
             checkpoint = AuditCheckpoint.objects.create(
-                seq=seq, count=position, head=head, at=started, max_event_id=max_id,
-                key_id=key_id(key.public_key()), signature=base64.b64encode(signature).decode())
+                seq=seq,
+                count=position,
+                head=head,
+                at=started,
+                max_event_id=max_id,
+                key_id=key_id(key.public_key()),
+                signature=base64.b64encode(signature).decode(),
+            )
     errors = export_checkpoints(new=[checkpoint])
     return {"sealed": sealed, "checkpoint": seq, "export_errors": errors}
 
 
 # --- the copy outside the database ----------------------------------------------------------
+
 
 def _last_seq_in(path: Path) -> int:
     """The seq of the last checkpoint in a JSON-lines file (0 if none)."""
@@ -260,8 +297,10 @@ def export_checkpoints(*, new: list[AuditCheckpoint]) -> int:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             after = _last_seq_in(path)
-            lines = [json.dumps(checkpoint_record(cp), sort_keys=True) + "\n" for cp in
-                     AuditCheckpoint.objects.filter(seq__gt=after).order_by("seq")]
+            lines = [
+                json.dumps(checkpoint_record(cp), sort_keys=True) + "\n"
+                for cp in AuditCheckpoint.objects.filter(seq__gt=after).order_by("seq")
+            ]
             if lines:
                 with path.open("a", encoding="utf-8") as handle:
                     handle.writelines(lines)
@@ -279,13 +318,20 @@ def export_checkpoints(*, new: list[AuditCheckpoint]) -> int:
             address = target
         try:
             handler = logging.handlers.SysLogHandler(
-                address=address, facility=logging.handlers.SysLogHandler.LOG_AUTH)
+                address=address, facility=logging.handlers.SysLogHandler.LOG_AUTH
+            )
             try:
                 for cp in new:
-                    handler.emit(logging.makeLogRecord({
-                        "msg": "parcours-audit: " + json.dumps(checkpoint_record(cp),
-                                                               sort_keys=True),
-                        "levelno": logging.INFO, "levelname": "INFO"}))
+                    handler.emit(
+                        logging.makeLogRecord(
+                            {
+                                "msg": "parcours-audit: "
+                                + json.dumps(checkpoint_record(cp), sort_keys=True),
+                                "levelno": logging.INFO,
+                                "levelname": "INFO",
+                            }
+                        )
+                    )
             finally:
                 handler.close()
         except OSError:
@@ -297,6 +343,7 @@ def export_checkpoints(*, new: list[AuditCheckpoint]) -> int:
 def read_external(path: str | Path, *, stream: bool = False):
     """The checkpoints of a file written by ``export_checkpoints`` or exported from syslog: a
     list, or with ``stream`` a generator. Raises OSError when the file cannot be read."""
+
     def records():
         with Path(path).open(encoding="utf-8", errors="replace") as handle:
             for line in handle:
@@ -308,6 +355,7 @@ def read_external(path: str | Path, *, stream: bool = False):
 
 
 # --- verification ---------------------------------------------------------------------------
+
 
 @dataclass
 class AuditReport:
@@ -334,17 +382,23 @@ class AuditReport:
 
 def _legacy_digest(prev_hash: str, event: AuditEvent) -> str:
     """The per-row chain of rows written before migration 0003 (formerly services._digest)."""
-    fields = {"at": event.at.isoformat(), "user_id": event.user_id,
-              "username": event.username, "action": event.action,
-              "object_type": event.object_type, "object_id": event.object_id,
-              "patient_id": event.patient_id, "detail": event.detail, "ip": event.ip,
-              "channel": event.channel}
+    fields = {
+        "at": event.at.isoformat(),
+        "user_id": event.user_id,
+        "username": event.username,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "patient_id": event.patient_id,
+        "detail": event.detail,
+        "ip": event.ip,
+        "channel": event.channel,
+    }
     payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
-def audit_verify(*, external: str | Path | None = None, now: datetime | None = None
-                 ) -> AuditReport:
+def audit_verify(*, external: str | Path | None = None, now: datetime | None = None) -> AuditReport:
     """Check the whole trail; returns an ``AuditReport`` listing every problem found.
 
     ``external``: a checkpoint copy to compare with (default ``AUDIT_CHECKPOINT_FILE``).
@@ -377,8 +431,9 @@ def _checkpoints():
     return AuditCheckpoint.objects.order_by("seq").iterator(chunk_size=_CHUNK)
 
 
-def _verify_checkpoints(report: AuditReport, external: str | Path | None, now: datetime,
-                        grace: timedelta) -> None:
+def _verify_checkpoints(
+    report: AuditReport, external: str | Path | None, now: datetime, grace: timedelta
+) -> None:
     """Sequence, counts and signatures of the checkpoints, merged (by seq) with the external
     copy: every checkpoint of the copy must be in the database, unchanged, and every
     checkpoint of the database older than the grace must be in the copy."""
@@ -392,8 +447,10 @@ def _verify_checkpoints(report: AuditReport, external: str | Path | None, now: d
     record = next(records, None)
 
     def missing_from_database(rec):
-        report.add(f"checkpoint {rec['seq']} of the external copy is missing from the database "
-                   f"({rec.get('count')} rows at {rec.get('at')})")
+        report.add(
+            f"checkpoint {rec['seq']} of the external copy is missing from the database "
+            f"({rec.get('count')} rows at {rec.get('at')})"
+        )
 
     previous_count, expected_seq = 0, 1
     for cp in _checkpoints():
@@ -447,8 +504,7 @@ def _verify_links(report: AuditReport, grace: timedelta) -> None:
     last_count = 0
     digest, position = GENESIS, 0
     while True:
-        links = list(AuditLink.objects.filter(position__gt=position).order_by("position")
-                     [:_CHUNK])
+        links = list(AuditLink.objects.filter(position__gt=position).order_by("position")[:_CHUNK])
         if not links:
             break
         events = AuditEvent.objects.in_bulk([link.event_id for link in links])
@@ -460,8 +516,9 @@ def _verify_links(report: AuditReport, grace: timedelta) -> None:
             if event is None:
                 report.add(f"row {link.event_id} (position {position}) deleted")
             elif row_digest(digest, event) != link.digest:
-                report.add(f"row {event.pk} (position {position}) altered: its digest "
-                           "does not match")
+                report.add(
+                    f"row {event.pk} (position {position}) altered: its digest does not match"
+                )
             digest = link.digest
             while current is not None and current.count < position:
                 last_count = current.count
@@ -469,12 +526,16 @@ def _verify_links(report: AuditReport, grace: timedelta) -> None:
             if current is None:
                 continue
             if event is not None and previous is not None and event.at < previous.at - grace:
-                report.add(f"row {event.pk} dated {_iso(event.at)} sealed only in checkpoint "
-                           f"{current.seq}, after checkpoint {previous.seq} of "
-                           f"{_iso(previous.at)} (inserted after the fact?)")
+                report.add(
+                    f"row {event.pk} dated {_iso(event.at)} sealed only in checkpoint "
+                    f"{current.seq}, after checkpoint {previous.seq} of "
+                    f"{_iso(previous.at)} (inserted after the fact?)"
+                )
             if current.count == position and current.head != digest:
-                report.add(f"checkpoint {current.seq}: head does not match the links "
-                           f"(rewritten up to position {position})")
+                report.add(
+                    f"checkpoint {current.seq}: head does not match the links "
+                    f"(rewritten up to position {position})"
+                )
         report.sealed += len(links)
     while current is not None:
         last_count = current.count
@@ -487,8 +548,12 @@ def _verify_links(report: AuditReport, grace: timedelta) -> None:
 
 def _verify_legacy_chain(report: AuditReport) -> None:
     prev = GENESIS
-    legacy = (AuditEvent.objects.exclude(hash__isnull=True).exclude(hash="").order_by("id")
-              .iterator(chunk_size=_CHUNK))
+    legacy = (
+        AuditEvent.objects.exclude(hash__isnull=True)
+        .exclude(hash="")
+        .order_by("id")
+        .iterator(chunk_size=_CHUNK)
+    )
     for event in legacy:
         if event.prev_hash != prev or _legacy_digest(prev, event) != event.hash:
             report.add(f"row {event.pk}: the pre-0003 hash chain breaks here")

@@ -41,9 +41,17 @@ def audit_batch():
         conn.__dict__.pop("_parcours_audit_batch", None)
 
 
-def audit_log(*, user, action: str, obj=None, object_type: str = "", object_id="",
-              patient_id: int | None = None, detail: str = "",
-              object_ids: Iterable = ()) -> AuditEvent:
+def audit_log(
+    *,
+    user,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id="",
+    patient_id: int | None = None,
+    detail: str = "",
+    object_ids: Iterable = (),
+) -> AuditEvent:
     """Append one audit row and return it.
 
     Takes the acting ``user`` (or None for the system), the ``action`` (an
@@ -79,8 +87,7 @@ def audit_log(*, user, action: str, obj=None, object_type: str = "", object_id="
         pending.append(event)
     elif settings.AUDIT_BENCH_OFF:
         pass
-    elif settings.AUDIT_ASYNC_READS and conn.vendor == "postgresql" \
-            and not conn.in_atomic_block:
+    elif settings.AUDIT_ASYNC_READS and conn.vendor == "postgresql" and not conn.in_atomic_block:
         # A row alone in its transaction (a read that wrote nothing else): commit without
         # waiting for the WAL flush (PostgreSQL "asynchronous commit", docs §28.4). A database
         # crash may lose the last ~0.6 s of such rows; nothing else changes.

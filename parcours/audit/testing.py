@@ -37,8 +37,10 @@ def _flush_past_audit_guards(self, sql_list):
                 cursor.execute("SET session_replication_role = origin")
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                           "AND tbl_name LIKE 'audit\\_%' ESCAPE '\\'")
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name LIKE 'audit\\_%' ESCAPE '\\'"
+            )
             triggers = cursor.fetchall()
             for name, _sql in triggers:
                 cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')

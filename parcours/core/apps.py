@@ -13,5 +13,6 @@ class CoreConfig(AppConfig):
 
         # The idle clock starts at login, in the session row the login writes anyway (no
         # extra write on the first page).
-        user_logged_in.connect(IdleTimeoutMiddleware.stamp_login,
-                               dispatch_uid="parcours-idle-stamp")
+        user_logged_in.connect(
+            IdleTimeoutMiddleware.stamp_login, dispatch_uid="parcours-idle-stamp"
+        )

@@ -17,10 +17,13 @@ def static_files_collected(app_configs=None, **kwargs) -> list[Error]:
     manifest = settings.STATIC_ROOT / "staticfiles.json"
     if manifest.exists():
         return []
-    return [Error(
-        f"Static files are not collected: {manifest} is missing.",
-        hint="Run `parcours collectstatic --no-input` (as part of each deployment).",
-        id="parcours.E001")]
+    return [
+        Error(
+            f"Static files are not collected: {manifest} is missing.",
+            hint="Run `parcours collectstatic --no-input` (as part of each deployment).",
+            id="parcours.E001",
+        )
+    ]
 
 
 @register("parcours")
@@ -34,9 +37,12 @@ def messaging_keys_valid(app_configs=None, **kwargs) -> list[Error]:
         try:
             Fernet(key.encode())
         except (ValueError, TypeError):
-            errors.append(Error(
-                f"MESSAGING_KEYS: key number {position} is not a Fernet key.",
-                hint="Make one with `python -c 'from cryptography.fernet import Fernet; "
-                     "print(Fernet.generate_key().decode())'`.",
-                id="parcours.E002"))
+            errors.append(
+                Error(
+                    f"MESSAGING_KEYS: key number {position} is not a Fernet key.",
+                    hint="Make one with `python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'`.",
+                    id="parcours.E002",
+                )
+            )
     return errors

@@ -24,11 +24,14 @@ def navigation(request):
             "admin": is_territory_admin(user),
             "reviewer": bool(desk_hospital_ids(user)) or is_identity_cell(user),
             "agendas": is_gp(user) or runs_agenda,
-            "indicators": is_territory_admin(user) or bool(desk_hospital_ids(user))
-            or bool(doctor_service_ids(user)) or runs_agenda,
+            "indicators": is_territory_admin(user)
+            or bool(desk_hospital_ids(user))
+            or bool(doctor_service_ids(user))
+            or runs_agenda,
         },
-        "mail_unread": MailboxEntry.objects.filter(user=user, read_at__isnull=True,
-                                                   box=MailboxEntry.Box.INBOX).count(),
+        "mail_unread": MailboxEntry.objects.filter(
+            user=user, read_at__isnull=True, box=MailboxEntry.Box.INBOX
+        ).count(),
         "unread_count": mine.filter(read_at__isnull=True).count(),
         "last_notification_id": mine.order_by("-id").values_list("id", flat=True).first() or 0,
     }

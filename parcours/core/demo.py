@@ -28,57 +28,147 @@ from parcours.referrals.workflow import AnswerKind, Kind
 PASSWORD = "demo"
 
 HOSPITALS = {
-    "laval": ("CH de Laval", "530000371", "33 rue du Haut-Rocher", "53000", "Laval",
-              "02 43 00 00 00", [
-                  ("Cardiologie", "Cardiologie", "02 43 00 10 01", "8h30–18h30"),
-                  ("Pneumologie", "Pneumologie", "02 43 00 10 02", "9h–17h"),
-                  ("Gastro-entérologie", "Gastro-entérologie", "02 43 00 10 03", "9h–17h"),
-                  ("Neurologie", "Neurologie", "02 43 00 10 04", "9h–18h"),
-                  ("Médecine polyvalente", "Médecine interne", "02 43 00 10 05", "24 h/24"),
-                  ("Pédiatrie", "Pédiatrie", "02 43 00 10 06", "24 h/24"),
-              ]),
-    "hautanjou": ("CH du Haut-Anjou", "530000025", "1 quai Georges Lefèvre", "53200",
-                  "Château-Gontier-sur-Mayenne", "02 43 00 20 00", [
-                      ("Médecine interne", "Médecine interne", "02 43 00 20 01", "9h–17h"),
-                      ("Gériatrie", "Gériatrie", "02 43 00 20 02", "9h–17h"),
-                      ("Chirurgie orthopédique", "Chirurgie orthopédique",
-                       "02 43 00 20 03", "8h–16h"),
-                  ]),
-    "nordmayenne": ("CH du Nord-Mayenne", "530000058", "229 boulevard Paul Lintier", "53100",
-                    "Mayenne", "02 43 00 30 00", [
-                        ("Cardiologie", "Cardiologie", "02 43 00 30 01", "9h–18h"),
-                        ("Diabétologie-endocrinologie", "Endocrinologie", "02 43 00 30 02",
-                         "9h–17h"),
-                        ("Gériatrie", "Gériatrie", "02 43 00 30 03", "9h–17h"),
-                    ]),
+    "laval": (
+        "CH de Laval",
+        "530000371",
+        "33 rue du Haut-Rocher",
+        "53000",
+        "Laval",
+        "02 43 00 00 00",
+        [
+            ("Cardiologie", "Cardiologie", "02 43 00 10 01", "8h30–18h30"),
+            ("Pneumologie", "Pneumologie", "02 43 00 10 02", "9h–17h"),
+            ("Gastro-entérologie", "Gastro-entérologie", "02 43 00 10 03", "9h–17h"),
+            ("Neurologie", "Neurologie", "02 43 00 10 04", "9h–18h"),
+            ("Médecine polyvalente", "Médecine interne", "02 43 00 10 05", "24 h/24"),
+            ("Pédiatrie", "Pédiatrie", "02 43 00 10 06", "24 h/24"),
+        ],
+    ),
+    "hautanjou": (
+        "CH du Haut-Anjou",
+        "530000025",
+        "1 quai Georges Lefèvre",
+        "53200",
+        "Château-Gontier-sur-Mayenne",
+        "02 43 00 20 00",
+        [
+            ("Médecine interne", "Médecine interne", "02 43 00 20 01", "9h–17h"),
+            ("Gériatrie", "Gériatrie", "02 43 00 20 02", "9h–17h"),
+            ("Chirurgie orthopédique", "Chirurgie orthopédique", "02 43 00 20 03", "8h–16h"),
+        ],
+    ),
+    "nordmayenne": (
+        "CH du Nord-Mayenne",
+        "530000058",
+        "229 boulevard Paul Lintier",
+        "53100",
+        "Mayenne",
+        "02 43 00 30 00",
+        [
+            ("Cardiologie", "Cardiologie", "02 43 00 30 01", "9h–18h"),
+            ("Diabétologie-endocrinologie", "Endocrinologie", "02 43 00 30 02", "9h–17h"),
+            ("Gériatrie", "Gériatrie", "02 43 00 30 03", "9h–17h"),
+        ],
+    ),
 }
 
 # (username, title, first, last, role, where, service name or None, specialty)
 PEOPLE = [
     ("medecin.ville", "Dr", "Hélène", "Garnier", Role.GP, "msp_evron", None, "Médecine générale"),
-    ("medecin.ville2", "Dr", "Julien", "Rousseau", Role.GP, "msp_craon", None,
-     "Médecine générale"),
+    ("medecin.ville2", "Dr", "Julien", "Rousseau", Role.GP, "msp_craon", None, "Médecine générale"),
     ("cellule.laval", "", "Sandrine", "Lemaire", Role.PATHWAY_DESK, "laval", None, ""),
     ("cellule.hautanjou", "", "Nadia", "Bertin", Role.PATHWAY_DESK, "hautanjou", None, ""),
     ("cellule.nordmayenne", "", "Yannick", "Collet", Role.PATHWAY_DESK, "nordmayenne", None, ""),
-    ("medecin.hopital", "Dr", "Antoine", "Lebrun", Role.HOSPITAL_DOCTOR, "laval", "Cardiologie",
-     "Cardiologie"),
-    ("cardio.laval2", "Dr", "Camille", "Perrin", Role.HOSPITAL_DOCTOR, "laval", "Cardiologie",
-     "Cardiologie"),
-    ("pneumo.laval", "Dr", "Mathieu", "Fleury", Role.HOSPITAL_DOCTOR, "laval", "Pneumologie",
-     "Pneumologie"),
-    ("gastro.laval", "Dr", "Aurélie", "Marchand", Role.HOSPITAL_DOCTOR, "laval",
-     "Gastro-entérologie", "Gastro-entérologie"),
-    ("neuro.laval", "Dr", "Olivier", "Brunet", Role.HOSPITAL_DOCTOR, "laval", "Neurologie",
-     "Neurologie"),
-    ("interne.hautanjou", "Dr", "Sophie", "Carré", Role.HOSPITAL_DOCTOR, "hautanjou",
-     "Médecine interne", "Médecine interne"),
-    ("geriatre.hautanjou", "Dr", "Bruno", "Gauthier", Role.HOSPITAL_DOCTOR, "hautanjou",
-     "Gériatrie", "Gériatrie"),
-    ("cardio.nordmayenne", "Dr", "Élodie", "Renaud", Role.HOSPITAL_DOCTOR, "nordmayenne",
-     "Cardiologie", "Cardiologie"),
-    ("diabeto.nordmayenne", "Dr", "Karim", "Benali", Role.HOSPITAL_DOCTOR, "nordmayenne",
-     "Diabétologie-endocrinologie", "Endocrinologie"),
+    (
+        "medecin.hopital",
+        "Dr",
+        "Antoine",
+        "Lebrun",
+        Role.HOSPITAL_DOCTOR,
+        "laval",
+        "Cardiologie",
+        "Cardiologie",
+    ),
+    (
+        "cardio.laval2",
+        "Dr",
+        "Camille",
+        "Perrin",
+        Role.HOSPITAL_DOCTOR,
+        "laval",
+        "Cardiologie",
+        "Cardiologie",
+    ),
+    (
+        "pneumo.laval",
+        "Dr",
+        "Mathieu",
+        "Fleury",
+        Role.HOSPITAL_DOCTOR,
+        "laval",
+        "Pneumologie",
+        "Pneumologie",
+    ),
+    (
+        "gastro.laval",
+        "Dr",
+        "Aurélie",
+        "Marchand",
+        Role.HOSPITAL_DOCTOR,
+        "laval",
+        "Gastro-entérologie",
+        "Gastro-entérologie",
+    ),
+    (
+        "neuro.laval",
+        "Dr",
+        "Olivier",
+        "Brunet",
+        Role.HOSPITAL_DOCTOR,
+        "laval",
+        "Neurologie",
+        "Neurologie",
+    ),
+    (
+        "interne.hautanjou",
+        "Dr",
+        "Sophie",
+        "Carré",
+        Role.HOSPITAL_DOCTOR,
+        "hautanjou",
+        "Médecine interne",
+        "Médecine interne",
+    ),
+    (
+        "geriatre.hautanjou",
+        "Dr",
+        "Bruno",
+        "Gauthier",
+        Role.HOSPITAL_DOCTOR,
+        "hautanjou",
+        "Gériatrie",
+        "Gériatrie",
+    ),
+    (
+        "cardio.nordmayenne",
+        "Dr",
+        "Élodie",
+        "Renaud",
+        Role.HOSPITAL_DOCTOR,
+        "nordmayenne",
+        "Cardiologie",
+        "Cardiologie",
+    ),
+    (
+        "diabeto.nordmayenne",
+        "Dr",
+        "Karim",
+        "Benali",
+        Role.HOSPITAL_DOCTOR,
+        "nordmayenne",
+        "Diabétologie-endocrinologie",
+        "Endocrinologie",
+    ),
     ("radiologue", "Dr", "Laure", "Vidal", Role.IMAGING, "imaging", None, "Radiologie"),
 ]
 
@@ -108,10 +198,20 @@ DUPLICATE_PAIR = [
 ]
 
 # Extra hospital doctors shown in the directory only: one name, one specialty each.
-DIRECTORY_DOCTORS = [("Claire", "Hamon"), ("Marc", "Tessier"), ("Inès", "Gilbert"),
-                     ("Luc", "Royer"), ("Pauline", "Masson"), ("Hugo", "Lacroix"),
-                     ("Margaux", "Poirier"), ("Bastien", "Cordier"), ("Léa", "Barbier"),
-                     ("Victor", "Germain"), ("Manon", "Leclerc"), ("Rémi", "Guillot")]
+DIRECTORY_DOCTORS = [
+    ("Claire", "Hamon"),
+    ("Marc", "Tessier"),
+    ("Inès", "Gilbert"),
+    ("Luc", "Royer"),
+    ("Pauline", "Masson"),
+    ("Hugo", "Lacroix"),
+    ("Margaux", "Poirier"),
+    ("Bastien", "Cordier"),
+    ("Léa", "Barbier"),
+    ("Victor", "Germain"),
+    ("Manon", "Leclerc"),
+    ("Rémi", "Guillot"),
+]
 
 
 def age_on(born: date, day: date) -> int:
@@ -132,25 +232,57 @@ def fits_service(patient, service, day: date) -> bool:
 # What CH de Laval's information system pushed for some patients (patients/record.py): the
 # hospital summary on their page. Keyed by index in PATIENTS.
 SUMMARIES: dict[int, list[tuple]] = {
-    0: [("stay", "Hospitalisation en cardiologie", "Fibrillation atriale rapide, "
-         "cardioversion médicamenteuse.", "terminé", 200, 196),
+    0: [
+        (
+            "stay",
+            "Hospitalisation en cardiologie",
+            "Fibrillation atriale rapide, cardioversion médicamenteuse.",
+            "terminé",
+            200,
+            196,
+        ),
         ("problem", "Fibrillation atriale paroxystique", "CHA2DS2-VASc 4", "actif", 200, None),
         ("allergy", "Pénicillines", "Éruption cutanée (2004)", "confirmée", 900, None),
         ("treatment", "Apixaban 5 mg × 2/j", "Débuté pendant le séjour", "en cours", 196, None),
-        ("document", "Compte rendu d'hospitalisation — cardiologie", "", "final", 196, None)],
-    1: [("stay", "Consultation externe de cardiologie", "Souffle systolique, échographie "
-         "programmée.", "terminé", 40, None),
+        ("document", "Compte rendu d'hospitalisation — cardiologie", "", "final", 196, None),
+    ],
+    1: [
+        (
+            "stay",
+            "Consultation externe de cardiologie",
+            "Souffle systolique, échographie programmée.",
+            "terminé",
+            40,
+            None,
+        ),
         ("problem", "Hypertension artérielle", "", "actif", 3000, None),
-        ("treatment", "Amlodipine 5 mg/j", "", "en cours", 3000, None)],
-    3: [("stay", "Hospitalisation en médecine polyvalente", "Insuffisance cardiaque "
-         "décompensée.", "terminé", 120, 112),
+        ("treatment", "Amlodipine 5 mg/j", "", "en cours", 3000, None),
+    ],
+    3: [
+        (
+            "stay",
+            "Hospitalisation en médecine polyvalente",
+            "Insuffisance cardiaque décompensée.",
+            "terminé",
+            120,
+            112,
+        ),
         ("problem", "Insuffisance cardiaque à FEVG altérée", "FEVG 35 %", "actif", 120, None),
         ("allergy", "Iode (produits de contraste)", "Urticaire", "suspectée", 2000, None),
         ("treatment", "Furosémide 40 mg/j", "", "en cours", 112, None),
-        ("document", "Lettre de liaison de sortie", "", "final", 112, None)],
-    2: [("stay", "Hôpital de jour de gériatrie", "Évaluation gériatrique standardisée.",
-         "terminé", 60, 60),
-        ("problem", "Troubles de la marche, chutes répétées", "", "actif", 60, None)],
+        ("document", "Lettre de liaison de sortie", "", "final", 112, None),
+    ],
+    2: [
+        (
+            "stay",
+            "Hôpital de jour de gériatrie",
+            "Évaluation gériatrique standardisée.",
+            "terminé",
+            60,
+            60,
+        ),
+        ("problem", "Troubles de la marche, chutes répétées", "", "actif", 60, None),
+    ],
 }
 
 
@@ -161,15 +293,26 @@ def load_summaries(*, patients, laval, actor, now) -> int:
     count = 0
     for index, rows in SUMMARIES.items():
         patient = patients[index]
-        items = [{"kind": kind, "external_id": f"DEMO-{patient.pk}-{n}", "title": title,
-                  "detail": detail, "status": status,
-                  "date": now - timedelta(days=started),
-                  "end": now - timedelta(days=ended) if ended is not None else None}
-                 for n, (kind, title, detail, status, started, ended) in enumerate(rows)]
-        hospital_summary_import(actor=actor, source=laval, patient=patient, items=items,
-                                identifiers=[("urn:oid:1.2.250.1.999.53.1.1",
-                                              f"{810000 + patient.pk:08d}")],
-                                channel="demo")
+        items = [
+            {
+                "kind": kind,
+                "external_id": f"DEMO-{patient.pk}-{n}",
+                "title": title,
+                "detail": detail,
+                "status": status,
+                "date": now - timedelta(days=started),
+                "end": now - timedelta(days=ended) if ended is not None else None,
+            }
+            for n, (kind, title, detail, status, started, ended) in enumerate(rows)
+        ]
+        hospital_summary_import(
+            actor=actor,
+            source=laval,
+            patient=patient,
+            items=items,
+            identifiers=[("urn:oid:1.2.250.1.999.53.1.1", f"{810000 + patient.pk:08d}")],
+            channel="demo",
+        )
         count += len(items)
     return count
 
@@ -182,8 +325,14 @@ def synthetic_nir(sex: str, born: date, place: str, order: int) -> str:
 
 
 def _user(username, title, first, last, email=True, **extra) -> User:
-    user = User(username=username, title=title, first_name=first, last_name=last,
-                email=f"{username}@demo.parcours.invalid" if email else "", **extra)
+    user = User(
+        username=username,
+        title=title,
+        first_name=first,
+        last_name=last,
+        email=f"{username}@demo.parcours.invalid" if email else "",
+        **extra,
+    )
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -197,60 +346,101 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     orgs = {}
     services: dict[tuple[str, str], HospitalService] = {}
     for key, (name, finess, address, postcode, town, phone, svc) in HOSPITALS.items():
-        org = Organisation.objects.create(name=name, kind=Organisation.Kind.HOSPITAL,
-                                          finess=finess, address=address, postcode=postcode,
-                                          town=town, phone=phone)
+        org = Organisation.objects.create(
+            name=name,
+            kind=Organisation.Kind.HOSPITAL,
+            finess=finess,
+            address=address,
+            postcode=postcode,
+            town=town,
+            phone=phone,
+        )
         orgs[key] = org
         for sname, specialty, line, hours in svc:
             services[(key, sname)] = HospitalService.objects.create(
-                hospital=org, name=sname, specialty=specialty, phone=phone,
-                senior_line=line, senior_line_hours=hours,
+                hospital=org,
+                name=sname,
+                specialty=specialty,
+                phone=phone,
+                senior_line=line,
+                senior_line_hours=hours,
                 email=f"{key}.{len(services)}@demo.parcours.invalid",
-                description=f"Service de {sname.lower()} du {name}.")
+                description=f"Service de {sname.lower()} du {name}.",
+            )
     # Geriatrics at CH du Haut-Anjou counts its delay in working days; admissions to Laval's
     # general medicine are answered within 24 h.
     services[("hautanjou", "Gériatrie")].sla_working_days = True
     services[("hautanjou", "Gériatrie")].save()
-    ServiceDelay.objects.create(service=services[("laval", "Médecine polyvalente")],
-                                kind=Kind.ADMISSION, hours=24)
+    ServiceDelay.objects.create(
+        service=services[("laval", "Médecine polyvalente")], kind=Kind.ADMISSION, hours=24
+    )
     orgs["imaging"] = Organisation.objects.create(
-        name="Centre d'imagerie du Bas-Maine", kind=Organisation.Kind.IMAGING,
-        address="12 rue de Bretagne", postcode="53000", town="Laval", phone="02 43 00 40 00")
+        name="Centre d'imagerie du Bas-Maine",
+        kind=Organisation.Kind.IMAGING,
+        address="12 rue de Bretagne",
+        postcode="53000",
+        town="Laval",
+        phone="02 43 00 40 00",
+    )
     orgs["msp_evron"] = Organisation.objects.create(
-        name="MSP des Coëvrons", kind=Organisation.Kind.MSP, address="5 place de la Gare",
-        postcode="53600", town="Évron", phone="02 43 00 50 00")
+        name="MSP des Coëvrons",
+        kind=Organisation.Kind.MSP,
+        address="5 place de la Gare",
+        postcode="53600",
+        town="Évron",
+        phone="02 43 00 50 00",
+    )
     orgs["msp_craon"] = Organisation.objects.create(
-        name="MSP du Pays de Craon", kind=Organisation.Kind.MSP, address="8 rue du Mûrier",
-        postcode="53400", town="Craon", phone="02 43 00 60 00")
+        name="MSP du Pays de Craon",
+        kind=Organisation.Kind.MSP,
+        address="8 rue du Mûrier",
+        postcode="53400",
+        town="Craon",
+        phone="02 43 00 60 00",
+    )
 
-    admin = _user("admin", "", "Administrateur", "Territoire", is_staff=True,
-                  is_superuser=True)
+    admin = _user("admin", "", "Administrateur", "Territoire", is_staff=True, is_superuser=True)
     Membership.objects.create(user=admin, organisation=orgs["laval"], role=Role.TERRITORY_ADMIN)
     # The regional identitovigilance cell (duplicates, results waiting for their patient).
     cell = _user("identitovigilance", "", "Cellule", "Identitovigilance")
     Membership.objects.create(user=cell, organisation=orgs["laval"], role=Role.IDENTITY_CELL)
     users = {}
-    for i, (username, title, first, last, role, where, person_service, person_specialty) \
-            in enumerate(PEOPLE):
+    for i, (
+        username,
+        title,
+        first,
+        last,
+        role,
+        where,
+        person_service,
+        person_specialty,
+    ) in enumerate(PEOPLE):
         user = _user(username, title, first, last, rpps=f"1{i:010d}" if title else "")
         users[username] = user
         service = services.get((where, person_service)) if person_service else None
-        Membership.objects.create(user=user, organisation=orgs[where], service=service,
-                                  role=role)
+        Membership.objects.create(user=user, organisation=orgs[where], service=service, role=role)
         if title:
             p = Practitioner.objects.create(
-                user=user, rpps=user.rpps, title=title, first_name=first, last_name=last,
-                specialty=person_specialty, phone=f"02 43 01 {i:02d} {i * 3 % 100:02d}",
-                email=user.email, mssante=f"{username}@demo.mssante.invalid",
+                user=user,
+                rpps=user.rpps,
+                title=title,
+                first_name=first,
+                last_name=last,
+                specialty=person_specialty,
+                phone=f"02 43 01 {i:02d} {i * 3 % 100:02d}",
+                email=user.email,
+                mssante=f"{username}@demo.mssante.invalid",
                 preferred_channel="Messagerie sécurisée",
-                contact_hours="Lundi–vendredi 9h–17h")
-            PractitionerRole.objects.create(practitioner=p, organisation=orgs[where],
-                                            service=service,
-                                            function="Praticien hospitalier" if service
-                                            else "Médecin généraliste")
+                contact_hours="Lundi–vendredi 9h–17h",
+            )
+            PractitionerRole.objects.create(
+                practitioner=p,
+                organisation=orgs[where],
+                service=service,
+                function="Praticien hospitalier" if service else "Médecin généraliste",
+            )
     for service in services.values():
-        doctors = [u for u in users.values()
-                   if u.memberships.filter(service=service).exists()]
+        doctors = [u for u in users.values() if u.memberships.filter(service=service).exists()]
         if doctors:
             service.head = doctors[0]
             service.save(update_fields=["head"])
@@ -258,26 +448,48 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     for n, service in enumerate(services.values()):
         first, last = DIRECTORY_DOCTORS[n % len(DIRECTORY_DOCTORS)]
         p = Practitioner.objects.create(
-            rpps=f"2{n:010d}", first_name=first, last_name=last,
-            specialty=service.specialty, phone=service.senior_line,
+            rpps=f"2{n:010d}",
+            first_name=first,
+            last_name=last,
+            specialty=service.specialty,
+            phone=service.senior_line,
             contact_hours="Sur la ligne senior du service",
             # messaging (issue 14): reachable by MSSanté only, found by the recipient picker.
             mssante=f"dr.{['hamon', 'tessier', 'gilbert', 'royer', 'masson'][n % 5]}.{n}"
-                    "@demo.mssante.invalid")
-        PractitionerRole.objects.create(practitioner=p, organisation=service.hospital,
-                                        service=service, function="Praticien hospitalier")
+            "@demo.mssante.invalid",
+        )
+        PractitionerRole.objects.create(
+            practitioner=p,
+            organisation=service.hospital,
+            service=service,
+            function="Praticien hospitalier",
+        )
 
     gp1, gp2 = users["medecin.ville"], users["medecin.ville2"]
     patients = []
     for i, (bn, given, born, sex, place, used) in enumerate(PATIENTS):
         gp = gp1 if i % 3 else gp2
-        patients.append(patient_create(
-            actor=gp, birth_name=bn, birth_given_names=given, birth_date=born, sex=sex,
-            birthplace_insee=place, used_name=used,
-            ins_nir=synthetic_nir(sex, born, place, 100 + i) if i % 4 else "").patient)
+        patients.append(
+            patient_create(
+                actor=gp,
+                birth_name=bn,
+                birth_given_names=given,
+                birth_date=born,
+                sex=sex,
+                birthplace_insee=place,
+                used_name=used,
+                ins_nir=synthetic_nir(sex, born, place, 100 + i) if i % 4 else "",
+            ).patient
+        )
     for username, (bn, given, born, sex, place) in DUPLICATE_PAIR:
-        patient_create(actor=users[username], birth_name=bn, birth_given_names=given,
-                       birth_date=born, sex=sex, birthplace_insee=place)
+        patient_create(
+            actor=users[username],
+            birth_name=bn,
+            birth_given_names=given,
+            birth_date=born,
+            sex=sex,
+            birthplace_insee=place,
+        )
 
     cardio = services[("laval", "Cardiologie")]
     desk = users["cellule.laval"]
@@ -285,64 +497,139 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     now = timezone.now()
 
     def submit(gp, patient, service, kind, question, **kw):
-        return rs.referral_submit(author=gp, patient=patient, service=service, kind=kind,
-                                  question=question, context=kw.pop("context", ""), **kw)
+        return rs.referral_submit(
+            author=gp,
+            patient=patient,
+            service=service,
+            kind=kind,
+            question=question,
+            context=kw.pop("context", ""),
+            **kw,
+        )
 
     # Live requests in every state, mostly for the demo accounts.
-    submit(gp1, patients[1], cardio, Kind.ADVICE,
-           "Dyspnée d'effort récente, souffle systolique 3/6 au foyer aortique. "
-           "Échocardiographie à prévoir ?",
-           context="HTA traitée. ECG joint en rythme sinusal.")
-    r = submit(gp1, patients[2], cardio, Kind.CONSULTATION,
-               "Palpitations paroxystiques, Holter à discuter.",
-               wished_from=now.date() + timedelta(days=2),
-               wished_until=now.date() + timedelta(days=14))
+    submit(
+        gp1,
+        patients[1],
+        cardio,
+        Kind.ADVICE,
+        "Dyspnée d'effort récente, souffle systolique 3/6 au foyer aortique. "
+        "Échocardiographie à prévoir ?",
+        context="HTA traitée. ECG joint en rythme sinusal.",
+    )
+    r = submit(
+        gp1,
+        patients[2],
+        cardio,
+        Kind.CONSULTATION,
+        "Palpitations paroxystiques, Holter à discuter.",
+        wished_from=now.date() + timedelta(days=2),
+        wished_until=now.date() + timedelta(days=14),
+    )
     rs.referral_assign(actor=desk, referral=r, doctor=doc)
-    r = submit(gp1, patients[3], cardio, Kind.ADMISSION,
-               "Insuffisance cardiaque décompensée, prise de 4 kg en une semaine.")
+    r = submit(
+        gp1,
+        patients[3],
+        cardio,
+        Kind.ADMISSION,
+        "Insuffisance cardiaque décompensée, prise de 4 kg en une semaine.",
+    )
     rs.referral_assign(actor=desk, referral=r, doctor=doc)
-    rs.referral_request_info(actor=doc, referral=r,
-                             question="Pouvez-vous transmettre la dernière créatininémie ?")
-    r = submit(gp1, patients[4], cardio, Kind.EXAM,
-               "Épreuve d'effort avant reprise du sport, douleur thoracique atypique.",
-               wished_until=now.date() + timedelta(days=20))
+    rs.referral_request_info(
+        actor=doc, referral=r, question="Pouvez-vous transmettre la dernière créatininémie ?"
+    )
+    r = submit(
+        gp1,
+        patients[4],
+        cardio,
+        Kind.EXAM,
+        "Épreuve d'effort avant reprise du sport, douleur thoracique atypique.",
+        wished_until=now.date() + timedelta(days=20),
+    )
     rs.referral_assign(actor=desk, referral=r, doctor=doc)
-    rs.referral_answer(actor=doc, referral=r, answer_kind=AnswerKind.APPOINTMENT,
-                       text="Épreuve d'effort programmée ; venir avec l'ECG de référence.",
-                       proposed_at=now + timedelta(days=6, hours=2))
-    r = submit(gp2, patients[0], cardio, Kind.ADVICE,
-               "Fibrillation atriale découverte, score CHA2DS2-VASc à 4 : anticoagulation ?")
-    rs.referral_answer(actor=doc, referral=r, answer_kind=AnswerKind.ADVICE,
-                       text="Anticoagulation par AOD recommandée, consultation à 3 mois.")
+    rs.referral_answer(
+        actor=doc,
+        referral=r,
+        answer_kind=AnswerKind.APPOINTMENT,
+        text="Épreuve d'effort programmée ; venir avec l'ECG de référence.",
+        proposed_at=now + timedelta(days=6, hours=2),
+    )
+    r = submit(
+        gp2,
+        patients[0],
+        cardio,
+        Kind.ADVICE,
+        "Fibrillation atriale découverte, score CHA2DS2-VASc à 4 : anticoagulation ?",
+    )
+    rs.referral_answer(
+        actor=doc,
+        referral=r,
+        answer_kind=AnswerKind.ADVICE,
+        text="Anticoagulation par AOD recommandée, consultation à 3 mois.",
+    )
     rs.referral_take_in_charge(actor=gp2, referral=r, note="Traitement débuté.")
-    r = submit(gp1, patients[7], services[("laval", "Pneumologie")], Kind.CONSULTATION,
-               "Toux chronique chez un ancien fumeur, radio de thorax normale.")
-    rs.referral_redirect(actor=desk, referral=r,
-                         service=services[("laval", "Médecine polyvalente")],
-                         reason="Bilan initial en médecine polyvalente.")
-    r = submit(gp2, patients[8], services[("laval", "Neurologie")], Kind.ADVICE,
-               "Céphalées chroniques sans signe de gravité.")
-    rs.referral_decline(actor=desk, referral=r,
-                        reason="Relève d'une consultation programmée : prendre rendez-vous "
-                               "au secrétariat.")
-    r = submit(gp1, patients[9], services[("hautanjou", "Gériatrie")], Kind.ADMISSION,
-               "Chutes répétées, perte d'autonomie, aidant épuisé.")
-    rs.referral_cancel(actor=gp1, referral=r, reason="Patient hospitalisé entre-temps via "
-                                                     "les urgences.")
-    r = submit(gp2, patients[10], services[("nordmayenne", "Diabétologie-endocrinologie")],
-               Kind.CONSULTATION,
-               "Diabète de type 2 déséquilibré (HbA1c 9,8 %) malgré trithérapie.")
+    r = submit(
+        gp1,
+        patients[7],
+        services[("laval", "Pneumologie")],
+        Kind.CONSULTATION,
+        "Toux chronique chez un ancien fumeur, radio de thorax normale.",
+    )
+    rs.referral_redirect(
+        actor=desk,
+        referral=r,
+        service=services[("laval", "Médecine polyvalente")],
+        reason="Bilan initial en médecine polyvalente.",
+    )
+    r = submit(
+        gp2,
+        patients[8],
+        services[("laval", "Neurologie")],
+        Kind.ADVICE,
+        "Céphalées chroniques sans signe de gravité.",
+    )
+    rs.referral_decline(
+        actor=desk,
+        referral=r,
+        reason="Relève d'une consultation programmée : prendre rendez-vous au secrétariat.",
+    )
+    r = submit(
+        gp1,
+        patients[9],
+        services[("hautanjou", "Gériatrie")],
+        Kind.ADMISSION,
+        "Chutes répétées, perte d'autonomie, aidant épuisé.",
+    )
+    rs.referral_cancel(
+        actor=gp1, referral=r, reason="Patient hospitalisé entre-temps via les urgences."
+    )
+    r = submit(
+        gp2,
+        patients[10],
+        services[("nordmayenne", "Diabétologie-endocrinologie")],
+        Kind.CONSULTATION,
+        "Diabète de type 2 déséquilibré (HbA1c 9,8 %) malgré trithérapie.",
+    )
     rs.referral_acknowledge(actor=users["cellule.nordmayenne"], referral=r)
-    overdue = submit(gp1, patients[11], cardio, Kind.ADVICE,
-                     "Bradycardie à 42/min asymptomatique sous bêtabloquant.")
-    at_risk = submit(gp2, patients[5], services[("laval", "Pédiatrie")], Kind.ADVICE,
-                     "Souffle cardiaque fonctionnel chez un enfant de 11 ans ?")
+    overdue = submit(
+        gp1,
+        patients[11],
+        cardio,
+        Kind.ADVICE,
+        "Bradycardie à 42/min asymptomatique sous bêtabloquant.",
+    )
+    at_risk = submit(
+        gp2,
+        patients[5],
+        services[("laval", "Pédiatrie")],
+        Kind.ADVICE,
+        "Souffle cardiaque fonctionnel chez un enfant de 11 ans ?",
+    )
     # Age these two so the 48-hour clock shows an overdue and an at-risk request.
     for ref, age_hours in ((overdue, 50), (at_risk, 40)):
         start = now - timedelta(hours=age_hours)
         due, risk = rs.compute_due(start, *rs.delay_for(ref.service, ref.kind))
-        Referral.objects.filter(pk=ref.pk).update(submitted_at=start, due_at=due,
-                                                  at_risk_at=risk)
+        Referral.objects.filter(pk=ref.pk).update(submitted_at=start, due_at=due, at_risk_at=risk)
         ReferralEvent.objects.filter(referral=ref).update(at=start)
 
     # History for the indicators: closed requests over the last six months.
@@ -353,33 +640,46 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
         doctors = list(User.objects.filter(memberships__service=service))
         gp = gp1 if n % 2 else gp2
         plausible = [p for p in patients if fits_service(p, service, now.date())]
-        ref = submit(gp, rnd.choice(plausible), service, rnd.choice(kinds),
-                     "Demande antérieure (historique de démonstration).")
+        ref = submit(
+            gp,
+            rnd.choice(plausible),
+            service,
+            rnd.choice(kinds),
+            "Demande antérieure (historique de démonstration).",
+        )
         answerer = doctors[0] if doctors else None
         if answerer is None:
-            desk_user = User.objects.filter(memberships__organisation=service.hospital,
-                                            memberships__role=Role.PATHWAY_DESK).first()
+            desk_user = User.objects.filter(
+                memberships__organisation=service.hospital, memberships__role=Role.PATHWAY_DESK
+            ).first()
             rs.referral_decline(actor=desk_user, referral=ref, reason="Hors délai de démo.")
         else:
-            rs.referral_answer(actor=answerer, referral=ref, answer_kind=AnswerKind.ADVICE,
-                               text="Avis rendu.")
+            rs.referral_answer(
+                actor=answerer, referral=ref, answer_kind=AnswerKind.ADVICE, text="Avis rendu."
+            )
             rs.referral_take_in_charge(actor=gp, referral=ref)
         start = now - timedelta(days=rnd.randint(3, 180), hours=rnd.randint(0, 23))
         took = timedelta(hours=rnd.choice([2, 6, 12, 20, 30, 40, 46, 55, 70]))
         due, risk = rs.compute_due(start, *rs.delay_for(service, ref.kind))
         Referral.objects.filter(pk=ref.pk).update(
-            submitted_at=start, due_at=due, at_risk_at=risk,
+            submitted_at=start,
+            due_at=due,
+            at_risk_at=risk,
             answered_at=start + took if answerer else None,
-            closed_at=start + took + timedelta(hours=4))
+            closed_at=start + took + timedelta(hours=4),
+        )
         events = list(ReferralEvent.objects.filter(referral=ref).order_by("id"))
         for k, e in enumerate(events):
             ReferralEvent.objects.filter(pk=e.pk).update(at=start + took * k)
     from parcours.scheduling.demo import load_scheduling_demo
 
     # The demo agendas are adult consultations and imaging: adult patients.
-    load_scheduling_demo(orgs=orgs, services=services, users=users,
-                         patients=[p for p in patients
-                                   if age_on(p.birth_date, now.date()) >= 18])
+    load_scheduling_demo(
+        orgs=orgs,
+        services=services,
+        users=users,
+        patients=[p for p in patients if age_on(p.birth_date, now.date()) >= 18],
+    )
     from parcours.messaging.demo import load_messaging_demo
 
     load_messaging_demo(services=services, users=users, patients=patients)
@@ -389,8 +689,13 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     load_summaries(patients=patients, laval=orgs["laval"], actor=desk, now=now)
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
-        read_at=now, emailed_at=now)
+        read_at=now, emailed_at=now
+    )
     from parcours.scheduling.models import Appointment
 
-    return {"organisations": Organisation.objects.count(), "users": User.objects.count(),
-            "referrals": Referral.objects.count(), "appointments": Appointment.objects.count()}
+    return {
+        "organisations": Organisation.objects.count(),
+        "users": User.objects.count(),
+        "referrals": Referral.objects.count(),
+        "appointments": Appointment.objects.count(),
+    }

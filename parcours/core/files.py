@@ -27,13 +27,17 @@ def _referenced() -> set[str]:
     for model in apps.get_models():
         for field in model._meta.get_fields():
             if isinstance(field, models.FileField):
-                names.update(model._default_manager.exclude(**{field.name: ""})
-                             .values_list(field.name, flat=True).iterator())
+                names.update(
+                    model._default_manager.exclude(**{field.name: ""})
+                    .values_list(field.name, flat=True)
+                    .iterator()
+                )
     return names
 
 
-def media_orphans_sweep(*, older_than: timedelta | None = None, force: bool = False) \
-        -> dict[str, int]:
+def media_orphans_sweep(
+    *, older_than: timedelta | None = None, force: bool = False
+) -> dict[str, int]:
     """Delete the orphan files under MEDIA_ROOT; at most once an hour per process unless
     ``force``. Returns ``{"deleted": n}``. Raises nothing for a file that vanished meanwhile."""
     global _last_sweep
@@ -45,8 +49,7 @@ def media_orphans_sweep(*, older_than: timedelta | None = None, force: bool = Fa
     if not root.is_dir():
         return {"deleted": 0}
     age = (older_than or timedelta(hours=settings.MEDIA_ORPHAN_HOURS)).total_seconds()
-    candidates = [p for p in root.rglob("*")
-                  if p.is_file() and now - p.stat().st_mtime > age]
+    candidates = [p for p in root.rglob("*") if p.is_file() and now - p.stat().st_mtime > age]
     if not candidates:
         return {"deleted": 0}
     referenced = _referenced()

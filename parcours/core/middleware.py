@@ -27,16 +27,20 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session") \
-                and not request.path.startswith("/fhir/"):
+        if (
+            user is not None
+            and user.is_authenticated
+            and hasattr(request, "session")
+            and not request.path.startswith("/fhir/")
+        ):
             now = int(time.time())
             last = request.session.get(self.STAMP)
             if last is not None and now - last > settings.SESSION_IDLE_MINUTES * 60:
                 logout(request)
-                messages.info(request, _("Session fermée après une période d'inactivité : "
-                                         "reconnectez-vous."))
-            elif not self._passive(request) and (last is None
-                                                 or now - last >= self.WRITE_EVERY):
+                messages.info(
+                    request, _("Session fermée après une période d'inactivité : reconnectez-vous.")
+                )
+            elif not self._passive(request) and (last is None or now - last >= self.WRITE_EVERY):
                 request.session[self.STAMP] = now
         return self.get_response(request)
 
@@ -50,5 +54,7 @@ class IdleTimeoutMiddleware:
 
     @staticmethod
     def _passive(request) -> bool:
-        return (request.path.startswith("/notifications/flux/")
-                or request.headers.get("X-Requested-With") == "fetch")
+        return (
+            request.path.startswith("/notifications/flux/")
+            or request.headers.get("X-Requested-With") == "fetch"
+        )

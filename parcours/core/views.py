@@ -57,12 +57,15 @@ def _database_answers() -> bool:
     import psycopg
 
     try:
-        with psycopg.connect(dbname=db["NAME"], user=db.get("USER") or None,
-                             password=db.get("PASSWORD") or None,
-                             host=db.get("HOST") or None, port=db.get("PORT") or None,
-                             connect_timeout=HEALTH_TIMEOUT_SECONDS,
-                             options=f"-c statement_timeout={HEALTH_TIMEOUT_SECONDS * 1000}") \
-                as conn:
+        with psycopg.connect(
+            dbname=db["NAME"],
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+            host=db.get("HOST") or None,
+            port=db.get("PORT") or None,
+            connect_timeout=HEALTH_TIMEOUT_SECONDS,
+            options=f"-c statement_timeout={HEALTH_TIMEOUT_SECONDS * 1000}",
+        ) as conn:
             conn.execute("SELECT 1")
         return True
     except psycopg.Error:
@@ -76,8 +79,7 @@ def healthz(request):
     """200 ``{"status": "ok"}`` when the database answers, else 503 within about a second
     (libpq waits at least 2 s to connect: the check runs in a thread we stop waiting for)."""
     try:
-        healthy = _health_pool.submit(_database_answers).result(
-            timeout=HEALTH_TIMEOUT_SECONDS)
+        healthy = _health_pool.submit(_database_answers).result(timeout=HEALTH_TIMEOUT_SECONDS)
     except FuturesTimeout:
         healthy = False
     if healthy:

@@ -33,8 +33,14 @@ class DelayInline(admin.TabularInline):
 
 @admin.register(HospitalService)
 class HospitalServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "hospital", "specialty", "sla_hours", "sla_working_days",
-                    "accepts_requests"]
+    list_display = [
+        "name",
+        "hospital",
+        "specialty",
+        "sla_hours",
+        "sla_working_days",
+        "accepts_requests",
+    ]
     list_filter = ["hospital", "accepts_requests"]
     search_fields = ["name", "specialty", "hospital__name"]
     autocomplete_fields = ["head"]
@@ -60,9 +66,19 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "file_name", "status", "encoding", "rows_read", "rows_rejected",
-                    "practitioners_added", "practitioners_changed", "practitioners_gone",
-                    "organisations_added", "roles_added"]
+    list_display = [
+        "started_at",
+        "file_name",
+        "status",
+        "encoding",
+        "rows_read",
+        "rows_rejected",
+        "practitioners_added",
+        "practitioners_changed",
+        "practitioners_gone",
+        "organisations_added",
+        "roles_added",
+    ]
     list_filter = ["status"]
     readonly_fields = [f.name for f in ImportRun._meta.fields]
 
@@ -75,8 +91,15 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 @admin.register(ContactEdit)
 class ContactEditAdmin(admin.ModelAdmin):
-    list_display = ["edited_at", "edited_by", "practitioner", "service", "field", "old_value",
-                    "new_value"]
+    list_display = [
+        "edited_at",
+        "edited_by",
+        "practitioner",
+        "service",
+        "field",
+        "old_value",
+        "new_value",
+    ]
     list_select_related = ["edited_by", "practitioner", "service"]
     raw_id_fields = ["practitioner", "service", "edited_by"]
 

@@ -74,13 +74,33 @@ COLUMNS = {
 # The staging table: what one file row becomes. Lengths follow the model fields; longer
 # values are cut rather than failing the whole load.
 STAGE = [
-    ("line_no", None), ("national_id", 20), ("rpps", 11), ("adeli", 9), ("title", 20),
-    ("last_name", 100), ("first_name", 100), ("p_key", 220), ("f_key", 100),
+    ("line_no", None),
+    ("national_id", 20),
+    ("rpps", 11),
+    ("adeli", 9),
+    ("title", 20),
+    ("last_name", 100),
+    ("first_name", 100),
+    ("p_key", 220),
+    ("f_key", 100),
     ("profession", 100),
-    ("specialty", 100), ("mode", 100), ("structure_id", 30), ("org_name", 200),
-    ("org_kind", 20), ("org_key", 200), ("siret", 14), ("finess", 9), ("finess_legal", 9),
-    ("address", 200), ("postcode", 5), ("town", 100), ("town_key", 100), ("phone", 30),
-    ("email", 254), ("sector", 150), ("role_key", 120),
+    ("specialty", 100),
+    ("mode", 100),
+    ("structure_id", 30),
+    ("org_name", 200),
+    ("org_kind", 20),
+    ("org_key", 200),
+    ("siret", 14),
+    ("finess", 9),
+    ("finess_legal", 9),
+    ("address", 200),
+    ("postcode", 5),
+    ("town", 100),
+    ("town_key", 100),
+    ("phone", 30),
+    ("email", 254),
+    ("sector", 150),
+    ("role_key", 120),
 ]
 STAGE_COLUMNS = [name for name, _ in STAGE]
 TITLES = {"DR": "Dr", "PR": "Pr"}
@@ -111,6 +131,7 @@ class ImportResult:
 
 # --- reading ---------------------------------------------------------------------------------
 
+
 def detect_encoding(path: Path) -> str:
     """The Python codec of the extract, from its first megabyte: a byte-order mark, else
     strict UTF-8, else the French code page that reads it cleanly (Windows-1252, Latin-1,
@@ -121,7 +142,7 @@ def detect_encoding(path: Path) -> str:
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if len(sample) == SAMPLE_BYTES and b"\n" in sample:
-        sample = sample[:sample.rindex(b"\n") + 1]  # no character cut at the end
+        sample = sample[: sample.rindex(b"\n") + 1]  # no character cut at the end
     return decode_french(sample)[1]
 
 
@@ -150,13 +171,41 @@ def _reader(columns: list[str]) -> Callable[[list[str], int], tuple]:
     missing = [label for label in COLUMNS.values() if label not in columns]
     if missing:
         raise AnnuaireFormatError(
-            "En-tête inattendu : colonnes absentes : " + ", ".join(missing[:5])
-            + (" …" if len(missing) > 5 else ""))
+            "En-tête inattendu : colonnes absentes : "
+            + ", ".join(missing[:5])
+            + (" …" if len(missing) > 5 else "")
+        )
     ix = {key: columns.index(label) for key, label in COLUMNS.items()}
     n = len(columns)
-    (i_type, i_pp, i_nat, i_title, i_last, i_first, i_prof_code, i_prof, i_skill_code, i_skill,
-     i_mode_code, i_mode, i_siret, i_finess, i_finess_legal, i_struct, i_company, i_sign, i_num,
-     i_rep, i_stype, i_street, i_post, i_town, i_phone, i_email, i_sector) = ix.values()
+    (
+        i_type,
+        i_pp,
+        i_nat,
+        i_title,
+        i_last,
+        i_first,
+        i_prof_code,
+        i_prof,
+        i_skill_code,
+        i_skill,
+        i_mode_code,
+        i_mode,
+        i_siret,
+        i_finess,
+        i_finess_legal,
+        i_struct,
+        i_company,
+        i_sign,
+        i_num,
+        i_rep,
+        i_stype,
+        i_street,
+        i_post,
+        i_town,
+        i_phone,
+        i_email,
+        i_sector,
+    ) = ix.values()
     org_kind_cache: dict[tuple[str, str], str] = {}
 
     def read(f: list[str], line_no: int) -> tuple:
@@ -171,8 +220,9 @@ def _reader(columns: list[str]) -> Callable[[list[str], int], tuple]:
         if not national_id.isalnum() or len(national_id) > 20:
             raise RowError(f"identifiant national invalide « {national_id[:30]} »")
         if id_type and id_pp and national_id != id_type + id_pp:
-            raise RowError(f"identifiant national « {national_id} » ≠ type {id_type} "
-                           f"+ identifiant {id_pp}")
+            raise RowError(
+                f"identifiant national « {national_id} » ≠ type {id_type} + identifiant {id_pp}"
+            )
         last, first = f[i_last].strip()[:100], f[i_first].strip()[:100]
         if not last:
             raise RowError("nom d'exercice vide")
@@ -183,11 +233,20 @@ def _reader(columns: list[str]) -> Callable[[list[str], int], tuple]:
         if len(structure_id) > 30:
             raise RowError("identifiant de structure trop long")
         phone, email = f[i_phone].strip()[:30], f[i_email].strip()[:254]
-        head = (line_no, national_id, id_pp[:11] if id_type == "8" else "",
-                id_pp[:9] if id_type == "0" else "", TITLES.get(f[i_title].strip().upper(), ""),
-                last, first, practitioner_key(last, first)[:220], fold(last)[:100],
-                f[i_prof].strip()[:100],
-                f[i_skill].strip()[:100], f[i_mode].strip()[:100])
+        head = (
+            line_no,
+            national_id,
+            id_pp[:11] if id_type == "8" else "",
+            id_pp[:9] if id_type == "0" else "",
+            TITLES.get(f[i_title].strip().upper(), ""),
+            last,
+            first,
+            practitioner_key(last, first)[:220],
+            fold(last)[:100],
+            f[i_prof].strip()[:100],
+            f[i_skill].strip()[:100],
+            f[i_mode].strip()[:100],
+        )
         if not structure_id:
             return head + ("", "", "", "", "", "", "", "", "", "", "", phone, email, "", "")
         name = (f[i_company].strip() or f[i_sign].strip() or f"Structure {structure_id}")[:200]
@@ -198,19 +257,46 @@ def _reader(columns: list[str]) -> Callable[[list[str], int], tuple]:
             if len(org_kind_cache) < 100_000:
                 org_kind_cache[(sector, name)] = kind
         town = f[i_town].strip()[:100]
-        address = _address(f[i_num].strip(), f[i_rep].strip(), f[i_stype].strip(),
-                           f[i_street].strip())[:200]
-        role_key = "|".join((national_id, structure_id, f[i_prof_code].strip(),
-                             f[i_skill_code].strip(), f[i_mode_code].strip()))[:120]
-        return head + (structure_id, name, kind, fold(name)[:200], f[i_siret].strip()[:14],
-                       f[i_finess].strip()[:9], f[i_finess_legal].strip()[:9], address,
-                       postcode, town, fold(town)[:100], phone, email, sector, role_key)
+        address = _address(
+            f[i_num].strip(), f[i_rep].strip(), f[i_stype].strip(), f[i_street].strip()
+        )[:200]
+        role_key = "|".join(
+            (
+                national_id,
+                structure_id,
+                f[i_prof_code].strip(),
+                f[i_skill_code].strip(),
+                f[i_mode_code].strip(),
+            )
+        )[:120]
+        return head + (
+            structure_id,
+            name,
+            kind,
+            fold(name)[:200],
+            f[i_siret].strip()[:14],
+            f[i_finess].strip()[:9],
+            f[i_finess_legal].strip()[:9],
+            address,
+            postcode,
+            town,
+            fold(town)[:100],
+            phone,
+            email,
+            sector,
+            role_key,
+        )
 
     return read
 
 
-def read_rows(path: Path, encoding: str, *, on_error: Callable[[int, str], None],
-              progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
+def read_rows(
+    path: Path,
+    encoding: str,
+    *,
+    on_error: Callable[[int, str], None],
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple]:
     """Staging rows of the file, streamed; bad lines go to ``on_error(line_no, message)``."""
     fallback = "cp1252" if encoding.replace("-", "").lower().startswith("utf8") else None
     with open(path, "rb") as fh:
@@ -252,6 +338,7 @@ def read_rows(path: Path, encoding: str, *, on_error: Callable[[int, str], None]
 
 # --- loading ---------------------------------------------------------------------------------
 
+
 def _chunks(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
     chunk: list[tuple] = []
     for row in rows:
@@ -282,8 +369,7 @@ def _load_stage(cursor, vendor: str, rows: Iterator[tuple]) -> None:
         with cursor.copy(f"COPY annuaire_stage ({names}) FROM STDIN") as copy:
             # read_rows already removed tabs and backslashes: values need no escaping.
             for chunk in _chunks(rows, CHUNK_ROWS):
-                copy.write("".join([f"{row[0]}\t" + "\t".join(row[1:]) + "\n"
-                                    for row in chunk]))
+                copy.write("".join([f"{row[0]}\t" + "\t".join(row[1:]) + "\n" for row in chunk]))
     else:
         marks = ", ".join("?" for _ in STAGE)
         for chunk in _chunks(rows, CHUNK_ROWS):
@@ -291,6 +377,7 @@ def _load_stage(cursor, vendor: str, rows: Iterator[tuple]) -> None:
 
 
 # --- merging (set-based SQL) -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Target:
@@ -304,39 +391,81 @@ class Target:
 
 
 PRACTITIONERS = Target(
-    table="directory_practitioner", key="national_id", stage_key="national_id",
-    columns={"rpps": "s.rpps", "adeli": "s.adeli", "title": "s.title",
-             "last_name": "s.last_name", "first_name": "s.first_name",
-             "search_key": "s.p_key", "family_key": "s.f_key", "profession": "s.profession",
-             "specialty": "s.specialty", "imported_phone": "s.phone",
-             "imported_email": "s.email", "source": "'annuaire'", "active": "TRUE"},
-    insert_only={"phone": "''", "email": "''", "mssante": "''", "preferred_channel": "''",
-                 "contact_hours": "''"},
+    table="directory_practitioner",
+    key="national_id",
+    stage_key="national_id",
+    columns={
+        "rpps": "s.rpps",
+        "adeli": "s.adeli",
+        "title": "s.title",
+        "last_name": "s.last_name",
+        "first_name": "s.first_name",
+        "search_key": "s.p_key",
+        "family_key": "s.f_key",
+        "profession": "s.profession",
+        "specialty": "s.specialty",
+        "imported_phone": "s.phone",
+        "imported_email": "s.email",
+        "source": "'annuaire'",
+        "active": "TRUE",
+    },
+    insert_only={
+        "phone": "''",
+        "email": "''",
+        "mssante": "''",
+        "preferred_channel": "''",
+        "contact_hours": "''",
+    },
     source_sql="annuaire_stage s",
 )
 
 ORGANISATIONS = Target(
-    table="directory_organisation", key="structure_id", stage_key="structure_id",
-    columns={"name": "s.org_name", "kind": "s.org_kind", "search_key": "s.org_key",
-             "finess": "s.finess", "finess_legal": "s.finess_legal", "siret": "s.siret",
-             "address": "s.address", "postcode": "s.postcode", "town": "s.town",
-             "town_key": "s.town_key", "phone": "s.phone", "email": "s.email",
-             "sector": "s.sector", "source": "'annuaire'", "active": "TRUE"},
+    table="directory_organisation",
+    key="structure_id",
+    stage_key="structure_id",
+    columns={
+        "name": "s.org_name",
+        "kind": "s.org_kind",
+        "search_key": "s.org_key",
+        "finess": "s.finess",
+        "finess_legal": "s.finess_legal",
+        "siret": "s.siret",
+        "address": "s.address",
+        "postcode": "s.postcode",
+        "town": "s.town",
+        "town_key": "s.town_key",
+        "phone": "s.phone",
+        "email": "s.email",
+        "sector": "s.sector",
+        "source": "'annuaire'",
+        "active": "TRUE",
+    },
     insert_only={},
     source_sql="annuaire_stage s",
 )
 
 ROLES = Target(
-    table="directory_practitionerrole", key="import_key", stage_key="role_key",
-    columns={"practitioner_id": "p.id", "organisation_id": "o.id",
-             "function": "s.mode", "phone": "s.phone", "email": "s.email",
-             "profession": "s.profession", "specialty": "s.specialty",
-             "name_key": "s.p_key", "postcode": "s.postcode", "town_key": "s.town_key",
-             "source": "'annuaire'", "active": "TRUE"},
+    table="directory_practitionerrole",
+    key="import_key",
+    stage_key="role_key",
+    columns={
+        "practitioner_id": "p.id",
+        "organisation_id": "o.id",
+        "function": "s.mode",
+        "phone": "s.phone",
+        "email": "s.email",
+        "profession": "s.profession",
+        "specialty": "s.specialty",
+        "name_key": "s.p_key",
+        "postcode": "s.postcode",
+        "town_key": "s.town_key",
+        "source": "'annuaire'",
+        "active": "TRUE",
+    },
     insert_only={"service_id": "NULL"},
     source_sql="annuaire_stage s "
-               "JOIN directory_practitioner p ON p.national_id = s.national_id "
-               "JOIN directory_organisation o ON o.structure_id = s.structure_id",
+    "JOIN directory_practitioner p ON p.national_id = s.national_id "
+    "JOIN directory_organisation o ON o.structure_id = s.structure_id",
 )
 
 
@@ -348,12 +477,16 @@ def _dedup_source(t: Target, vendor: str, where: str = "") -> str:
         # Identifiers are compared byte-wise (COLLATE "C": same equality, a sort a third
         # faster than through the locale).
         key = f's.{t.stage_key} COLLATE "C"'
-        return (f"SELECT DISTINCT ON ({key}) {', '.join(cols)} FROM {t.source_sql} "
-                f"WHERE s.{t.stage_key} <> ''{f' AND {where}' if where else ''} "
-                f"ORDER BY {key}, s.line_no")
-    return (f"SELECT {', '.join(cols)} FROM {t.source_sql} WHERE s.line_no IN "
-            f"(SELECT MIN(line_no) FROM annuaire_stage WHERE {t.stage_key} <> '' "
-            f"GROUP BY {t.stage_key})")
+        return (
+            f"SELECT DISTINCT ON ({key}) {', '.join(cols)} FROM {t.source_sql} "
+            f"WHERE s.{t.stage_key} <> ''{f' AND {where}' if where else ''} "
+            f"ORDER BY {key}, s.line_no"
+        )
+    return (
+        f"SELECT {', '.join(cols)} FROM {t.source_sql} WHERE s.line_no IN "
+        f"(SELECT MIN(line_no) FROM annuaire_stage WHERE {t.stage_key} <> '' "
+        f"GROUP BY {t.stage_key})"
+    )
 
 
 def _merge(cursor, t: Target, vendor: str, first_load: bool = False) -> Counts:
@@ -366,19 +499,25 @@ def _merge(cursor, t: Target, vendor: str, first_load: bool = False) -> Counts:
     # unchanged re-import writes nothing. Columns are NOT NULL, so <> is exact.
     differs = " OR ".join(f"t.{c} <> EXCLUDED.{c}" for c in t.columns)
     present = f"EXISTS (SELECT 1 FROM {t.table} t0 WHERE t0.{t.key} = s.{t.stage_key})"
-    upsert = (f"INSERT INTO {t.table} AS t ({', '.join(target_cols)}) "
-              f"{_dedup_source(t, vendor, present if first_load else '')} "
-              f"ON CONFLICT ({t.key}) DO UPDATE SET {updates} WHERE {differs}")
+    upsert = (
+        f"INSERT INTO {t.table} AS t ({', '.join(target_cols)}) "
+        f"{_dedup_source(t, vendor, present if first_load else '')} "
+        f"ON CONFLICT ({t.key}) DO UPDATE SET {updates} WHERE {differs}"
+    )
     counts = Counts()
     if vendor == "postgresql":
         # xmax = 0 on a freshly inserted row: tells inserts from updates in one pass.
-        cursor.execute(f"WITH w AS ({upsert} RETURNING (t.xmax = 0) AS added) "
-                       "SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) "
-                       "FROM w")
+        cursor.execute(
+            f"WITH w AS ({upsert} RETURNING (t.xmax = 0) AS added) "
+            "SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) "
+            "FROM w"
+        )
         counts.added, counts.changed = cursor.fetchone()
         if first_load:
-            cursor.execute(f"INSERT INTO {t.table} ({', '.join(target_cols)}) "
-                           f"{_dedup_source(t, vendor, 'NOT ' + present)}")
+            cursor.execute(
+                f"INSERT INTO {t.table} ({', '.join(target_cols)}) "
+                f"{_dedup_source(t, vendor, 'NOT ' + present)}"
+            )
             counts.added += cursor.rowcount
     else:
         cursor.execute(f"SELECT COUNT(*) FROM {t.table}")
@@ -390,9 +529,11 @@ def _merge(cursor, t: Target, vendor: str, first_load: bool = False) -> Counts:
         counts.added = cursor.fetchone()[0] - before
         counts.changed = written - counts.added
     # Gone: imported rows the file no longer holds become inactive (kept for history).
-    cursor.execute(f"UPDATE {t.table} SET active = FALSE WHERE source = 'annuaire' AND active "
-                   f"AND NOT EXISTS (SELECT 1 FROM annuaire_stage s "
-                   f"WHERE s.{t.stage_key} = {t.table}.{t.key})")
+    cursor.execute(
+        f"UPDATE {t.table} SET active = FALSE WHERE source = 'annuaire' AND active "
+        f"AND NOT EXISTS (SELECT 1 FROM annuaire_stage s "
+        f"WHERE s.{t.stage_key} = {t.table}.{t.key})"
+    )
     counts.gone = cursor.rowcount
     return counts
 
@@ -403,20 +544,32 @@ def _merge(cursor, t: Target, vendor: str, first_load: bool = False) -> Counts:
 # row by row was most of the upsert time. Unique indexes stay (the upserts need them). (The
 # tables are then locked until the commit, which nobody notices on a first load; re-imports
 # keep the indexes.) SEARCH_INDEXES names the ones search depends on, for the tests.
-DIRECTORY_TABLES = ("directory_organisation", "directory_practitioner",
-                    "directory_practitionerrole", "directory_familyname")
-SEARCH_INDEXES = ("directory_practitioner_key_trgm", "directory_org_key_trgm",
-                  "directory_practitioner_key_btree", "directory_familyname_trgm",
-                  "practitioner_family",
-                  "role_postcode_name", "role_town_name", "role_org_name")
+DIRECTORY_TABLES = (
+    "directory_organisation",
+    "directory_practitioner",
+    "directory_practitionerrole",
+    "directory_familyname",
+)
+SEARCH_INDEXES = (
+    "directory_practitioner_key_trgm",
+    "directory_org_key_trgm",
+    "directory_practitioner_key_btree",
+    "directory_familyname_trgm",
+    "practitioner_family",
+    "role_postcode_name",
+    "role_town_name",
+    "role_org_name",
+)
 
 
 def _drop_secondary_indexes(cursor) -> list[tuple[str, str]]:
-    cursor.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                   "JOIN pg_class c ON c.oid = i.indexrelid "
-                   "JOIN pg_class t ON t.oid = i.indrelid "
-                   "WHERE t.relname = ANY(%s) AND NOT i.indisunique AND NOT i.indisprimary",
-                   [list(DIRECTORY_TABLES)])
+    cursor.execute(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_class t ON t.oid = i.indrelid "
+        "WHERE t.relname = ANY(%s) AND NOT i.indisunique AND NOT i.indisprimary",
+        [list(DIRECTORY_TABLES)],
+    )
     indexes = cursor.fetchall()
     for name, _definition in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
@@ -430,9 +583,12 @@ FK_TABLES = ("directory_practitionerrole", "directory_practitioner")
 
 
 def _drop_foreign_keys(cursor) -> list[tuple[str, str, str]]:
-    cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-                   "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text "
-                   "= ANY(%s)", [list(FK_TABLES)])
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+        "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text "
+        "= ANY(%s)",
+        [list(FK_TABLES)],
+    )
     keys = cursor.fetchall()
     for table, name, _definition in keys:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
@@ -450,7 +606,8 @@ def _restore_foreign_keys(cursor, keys: list[tuple[str, str, str]]) -> None:
 FAMILY_WORDS_SQL = (
     "SELECT {column} AS word, {column} AS key FROM {source} WHERE {column} <> '' "
     "UNION SELECT w, {column} FROM {source}, unnest(string_to_array({column}, ' ')) w "
-    "WHERE position(' ' in {column}) > 0 AND length(w) >= 3")
+    "WHERE position(' ' in {column}) > 0 AND length(w) >= 3"
+)
 
 
 def _sync_family_names(cursor, vendor: str, first_load: bool) -> None:
@@ -461,27 +618,37 @@ def _sync_family_names(cursor, vendor: str, first_load: bool) -> None:
     if vendor != "postgresql":
         cursor.execute("SELECT DISTINCT f_key FROM annuaire_stage WHERE f_key <> ''")
         pairs = [(w, k) for (k,) in cursor.fetchall() for w in family_words(k)]
-        cursor.executemany("INSERT INTO directory_familyname (word, key) VALUES (%s, %s) "
-                           "ON CONFLICT (word, key) DO NOTHING", pairs)
+        cursor.executemany(
+            "INSERT INTO directory_familyname (word, key) VALUES (%s, %s) "
+            "ON CONFLICT (word, key) DO NOTHING",
+            pairs,
+        )
     elif first_load:
-        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                       "WHERE conrelid = 'directory_familyname'::regclass AND contype = 'u'")
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'directory_familyname'::regclass AND contype = 'u'"
+        )
         constraints = cursor.fetchall()
         cursor.execute("TRUNCATE directory_familyname")
         for name, _definition in constraints:
             cursor.execute(f'ALTER TABLE directory_familyname DROP CONSTRAINT "{name}"')
-        cursor.execute("INSERT INTO directory_familyname (word, key) " + FAMILY_WORDS_SQL.format(
-            column="family_key", source="directory_practitioner"))
+        cursor.execute(
+            "INSERT INTO directory_familyname (word, key) "
+            + FAMILY_WORDS_SQL.format(column="family_key", source="directory_practitioner")
+        )
         for name, definition in constraints:
-            cursor.execute(f'ALTER TABLE directory_familyname ADD CONSTRAINT "{name}" '
-                           f"{definition}")
+            cursor.execute(f'ALTER TABLE directory_familyname ADD CONSTRAINT "{name}" {definition}')
         return
     else:
-        cursor.execute("INSERT INTO directory_familyname (word, key) SELECT word, key FROM ("
-                       + FAMILY_WORDS_SQL.format(column="f_key", source="annuaire_stage")
-                       + ") names ON CONFLICT (word, key) DO NOTHING")
-    cursor.execute("DELETE FROM directory_familyname WHERE NOT EXISTS (SELECT 1 FROM "
-                   "directory_practitioner p WHERE p.family_key = directory_familyname.key)")
+        cursor.execute(
+            "INSERT INTO directory_familyname (word, key) SELECT word, key FROM ("
+            + FAMILY_WORDS_SQL.format(column="f_key", source="annuaire_stage")
+            + ") names ON CONFLICT (word, key) DO NOTHING"
+        )
+    cursor.execute(
+        "DELETE FROM directory_familyname WHERE NOT EXISTS (SELECT 1 FROM "
+        "directory_practitioner p WHERE p.family_key = directory_familyname.key)"
+    )
 
 
 def _is_first_load(cursor, staged: int) -> bool:
@@ -497,14 +664,20 @@ def _adopt_local_practitioners(cursor) -> None:
         "WHERE national_id IS NULL AND rpps <> '' "
         "AND ('8' || rpps) IN (SELECT national_id FROM annuaire_stage) "
         "AND NOT EXISTS (SELECT 1 FROM directory_practitioner q "
-        "WHERE q.national_id = '8' || directory_practitioner.rpps)")
+        "WHERE q.national_id = '8' || directory_practitioner.rpps)"
+    )
 
 
 # --- the whole import ------------------------------------------------------------------------
 
-def import_annuaire(path: Path | str, *, encoding: str | None = None,
-                    progress: Callable[[int], None] | None = None,
-                    log: Callable[[str], None] = lambda msg: None) -> ImportResult:
+
+def import_annuaire(
+    path: Path | str,
+    *,
+    encoding: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    log: Callable[[str], None] = lambda msg: None,
+) -> ImportResult:
     """Import one extract; the run is recorded in ``ImportRun`` whatever happens."""
     path = Path(path)
     run = ImportRun.objects.create(file_name=str(path), file_size=path.stat().st_size)
@@ -555,23 +728,23 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
         if vendor == "postgresql":
             # Large sorts and hash joins of the merge stay in memory; nothing here needs to
             # wait for the WAL flush before the final commit.
-            cursor.execute("SELECT set_config('work_mem', %s, true)",
-                           [settings.ANNUAIRE_WORK_MEM])
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.ANNUAIRE_WORK_MEM])
             cursor.execute("SET LOCAL synchronous_commit = off")
         t0 = time.monotonic()
         _create_stage(cursor, vendor)
         _load_stage(cursor, vendor, rows)
         result.rows_read += result.rows_rejected  # lines read = kept + rejected
         result.timings["load"] = time.monotonic() - t0
-        log(f"Lignes lues : {result.rows_read}, rejetées : {result.rows_rejected} "
-            f"({result.timings['load']:.1f} s)")
+        log(
+            f"Lignes lues : {result.rows_read}, rejetées : {result.rows_rejected} "
+            f"({result.timings['load']:.1f} s)"
+        )
         t0 = time.monotonic()
         if vendor == "postgresql":
             cursor.execute("ANALYZE annuaire_stage")
         else:
             for col in ("national_id", "structure_id", "role_key", "line_no"):
-                cursor.execute(f"CREATE INDEX temp.annuaire_stage_{col} "
-                               f"ON annuaire_stage ({col})")
+                cursor.execute(f"CREATE INDEX temp.annuaire_stage_{col} ON annuaire_stage ({col})")
         result.timings["index"] = time.monotonic() - t0
         first_load = vendor == "postgresql" and _is_first_load(cursor, result.rows_read)
         foreign_keys, indexes = [], []
@@ -581,9 +754,11 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             foreign_keys = _drop_foreign_keys(cursor)
             indexes = _drop_secondary_indexes(cursor)
-        for name, target, attr in (("structures", ORGANISATIONS, "organisations"),
-                                   ("professionnels", PRACTITIONERS, "practitioners"),
-                                   ("activités", ROLES, "roles")):
+        for name, target, attr in (
+            ("structures", ORGANISATIONS, "organisations"),
+            ("professionnels", PRACTITIONERS, "practitioners"),
+            ("activités", ROLES, "roles"),
+        ):
             t0 = time.monotonic()
             if target is PRACTITIONERS:
                 _adopt_local_practitioners(cursor)
@@ -592,9 +767,11 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
                 _sync_family_names(cursor, vendor, first_load)
             setattr(result, attr, counts)
             result.timings[attr] = time.monotonic() - t0
-            log(f"{name.capitalize()} : {counts.added} ajouté(e)s, {counts.changed} "
+            log(
+                f"{name.capitalize()} : {counts.added} ajouté(e)s, {counts.changed} "
                 f"modifié(e)s, {counts.gone} disparu(e)s "
-                f"({result.timings[attr]:.1f} s)")
+                f"({result.timings[attr]:.1f} s)"
+            )
         if first_load:
             t0 = time.monotonic()
             # Run any queued foreign-key checks now: PostgreSQL refuses CREATE INDEX on a

@@ -30,8 +30,12 @@ class PractitionerContactForm(forms.ModelForm):
         value = self.cleaned_data["mssante"].strip().lower()
         if value and not is_secure_address(value):
             raise forms.ValidationError(
-                _("Ce n'est pas une adresse de messagerie sécurisée de santé (MSSanté) : "
-                  "les adresses acceptées se terminent par %(d)s.") % {"d": domains_label()})
+                _(
+                    "Ce n'est pas une adresse de messagerie sécurisée de santé (MSSanté) : "
+                    "les adresses acceptées se terminent par %(d)s."
+                )
+                % {"d": domains_label()}
+            )
         return value
 
 

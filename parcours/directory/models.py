@@ -43,10 +43,16 @@ class Organisation(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     # From the Annuaire Santé extract (empty for organisations created here).
-    source = models.CharField(_("origine"), max_length=10, choices=Source.choices,
-                              default=Source.LOCAL)
-    structure_id = models.CharField(_("identifiant technique de la structure"), max_length=30,
-                                    null=True, blank=True, unique=True)
+    source = models.CharField(
+        _("origine"), max_length=10, choices=Source.choices, default=Source.LOCAL
+    )
+    structure_id = models.CharField(
+        _("identifiant technique de la structure"),
+        max_length=30,
+        null=True,
+        blank=True,
+        unique=True,
+    )
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     finess_legal = models.CharField(_("FINESS juridique"), max_length=9, blank=True)
     sector = models.CharField(_("secteur d'activité"), max_length=150, blank=True)
@@ -72,33 +78,47 @@ class Organisation(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_key", "town_key"}
         super().save(*args, **kwargs)
         # The activities' copies of the place (PractitionerRole.postcode/town_key).
-        self.practitioner_roles.exclude(postcode=self.postcode, town_key=self.town_key) \
-            .update(postcode=self.postcode, town_key=self.town_key)
+        self.practitioner_roles.exclude(postcode=self.postcode, town_key=self.town_key).update(
+            postcode=self.postcode, town_key=self.town_key
+        )
 
 
 class HospitalService(models.Model):
     """A hospital service that receives requests (HealthcareService)."""
 
-    hospital = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services",
-                                 limit_choices_to={"kind": Organisation.Kind.HOSPITAL},
-                                 verbose_name=_("établissement"))
+    hospital = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="services",
+        limit_choices_to={"kind": Organisation.Kind.HOSPITAL},
+        verbose_name=_("établissement"),
+    )
     name = models.CharField(_("nom"), max_length=200)
     specialty = models.CharField(_("spécialité"), max_length=100)
     description = models.TextField(_("présentation"), blank=True)
     phone = models.CharField(_("secrétariat"), max_length=30, blank=True)
-    senior_line = models.CharField(_("ligne directe d'un médecin senior"), max_length=30,
-                                   blank=True)
-    senior_line_hours = models.CharField(_("horaires de la ligne senior"), max_length=100,
-                                         blank=True)
+    senior_line = models.CharField(
+        _("ligne directe d'un médecin senior"), max_length=30, blank=True
+    )
+    senior_line_hours = models.CharField(
+        _("horaires de la ligne senior"), max_length=100, blank=True
+    )
     email = models.EmailField(_("e-mail"), blank=True)
-    head = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                             blank=True, related_name="headed_services",
-                             verbose_name=_("chef de service"))
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_services",
+        verbose_name=_("chef de service"),
+    )
     accepts_requests = models.BooleanField(_("reçoit des demandes"), default=True)
     sla_hours = models.PositiveIntegerField(_("délai de réponse (heures)"), default=48)
     sla_working_days = models.BooleanField(
-        _("délai compté en jours ouvrés"), default=False,
-        help_text=_("Hors week-ends et jours fériés français."))
+        _("délai compté en jours ouvrés"),
+        default=False,
+        help_text=_("Hors week-ends et jours fériés français."),
+    )
 
     class Meta:
         verbose_name = _("service hospitalier")
@@ -112,18 +132,19 @@ class HospitalService(models.Model):
 class ServiceDelay(models.Model):
     """A response delay for one kind of request, overriding the service's default."""
 
-    service = models.ForeignKey(HospitalService, on_delete=models.CASCADE, related_name="delays",
-                                verbose_name=_("service"))
-    kind = models.CharField(_("type de demande"), max_length=20,
-                            choices=Kind.choices)
+    service = models.ForeignKey(
+        HospitalService, on_delete=models.CASCADE, related_name="delays", verbose_name=_("service")
+    )
+    kind = models.CharField(_("type de demande"), max_length=20, choices=Kind.choices)
     hours = models.PositiveIntegerField(_("délai (heures)"))
     working_days = models.BooleanField(_("jours ouvrés"), default=False)
 
     class Meta:
         verbose_name = _("délai par type de demande")
         verbose_name_plural = _("délais par type de demande")
-        constraints = [models.UniqueConstraint(fields=["service", "kind"],
-                                               name="service_delay_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "kind"], name="service_delay_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.service} — {self.get_kind_display()} : {self.hours} h"
@@ -132,12 +153,18 @@ class ServiceDelay(models.Model):
 class Practitioner(models.Model):
     """A health professional of the territory (FHIR Practitioner), with or without an account."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="practitioner",
-                                verbose_name=_("compte"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practitioner",
+        verbose_name=_("compte"),
+    )
     # Identification nationale PP: "8" + RPPS or "0" + ADELI; the import's key.
-    national_id = models.CharField(_("identifiant national"), max_length=20, null=True,
-                                   blank=True, unique=True)
+    national_id = models.CharField(
+        _("identifiant national"), max_length=20, null=True, blank=True, unique=True
+    )
     rpps = models.CharField(_("RPPS"), max_length=11, blank=True, db_index=True)
     adeli = models.CharField(_("ADELI"), max_length=9, blank=True)
     title = models.CharField(_("titre"), max_length=20, blank=True, default="Dr")
@@ -154,12 +181,11 @@ class Practitioner(models.Model):
     contact_hours = models.CharField(_("horaires de contact"), max_length=200, blank=True)
     # Imported contact: the coordinates of the practitioner's first activity site in the
     # national extract (it has no personal phone); shown when no local value is set.
-    imported_phone = models.CharField(_("téléphone (annuaire national)"), max_length=30,
-                                      blank=True)
-    imported_email = models.CharField(_("e-mail (annuaire national)"), max_length=254,
-                                      blank=True)
-    source = models.CharField(_("origine"), max_length=10, choices=Source.choices,
-                              default=Source.LOCAL)
+    imported_phone = models.CharField(_("téléphone (annuaire national)"), max_length=30, blank=True)
+    imported_email = models.CharField(_("e-mail (annuaire national)"), max_length=254, blank=True)
+    source = models.CharField(
+        _("origine"), max_length=10, choices=Source.choices, default=Source.LOCAL
+    )
     active = models.BooleanField(_("actif"), default=True)
     # "LAST FIRST" folded (no accents, upper case, hyphens as spaces): what name search
     # compares (trigram index on PostgreSQL, migration 0002).
@@ -191,7 +217,8 @@ class Practitioner(models.Model):
             return
         FamilyName.objects.bulk_create(
             [FamilyName(word=w, key=self.family_key) for w in family_words(self.family_key)],
-            ignore_conflicts=True)
+            ignore_conflicts=True,
+        )
         # The activities' copy of the name key orders place searches (PractitionerRole).
         self.roles.exclude(name_key=self.search_key).update(name_key=self.search_key)
 
@@ -218,8 +245,7 @@ class FamilyName(models.Model):
     class Meta:
         verbose_name = _("nom de famille")
         verbose_name_plural = _("noms de famille")
-        constraints = [models.UniqueConstraint(fields=["word", "key"],
-                                               name="familyname_word_key")]
+        constraints = [models.UniqueConstraint(fields=["word", "key"], name="familyname_word_key")]
 
     def __str__(self) -> str:
         return self.key
@@ -228,23 +254,37 @@ class FamilyName(models.Model):
 class PractitionerRole(models.Model):
     """Where a practitioner works (FHIR PractitionerRole)."""
 
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="roles",
-                                     verbose_name=_("professionnel"))
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="practitioner_roles",
-                                     verbose_name=_("organisation"))
-    service = models.ForeignKey(HospitalService, on_delete=models.CASCADE, null=True,
-                                blank=True, related_name="practitioner_roles",
-                                verbose_name=_("service"))
+    practitioner = models.ForeignKey(
+        Practitioner,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("professionnel"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="practitioner_roles",
+        verbose_name=_("organisation"),
+    )
+    service = models.ForeignKey(
+        HospitalService,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="practitioner_roles",
+        verbose_name=_("service"),
+    )
     function = models.CharField(_("fonction"), max_length=100, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     # From the national extract: one row per activity line of the file.
-    source = models.CharField(_("origine"), max_length=10, choices=Source.choices,
-                              default=Source.LOCAL)
+    source = models.CharField(
+        _("origine"), max_length=10, choices=Source.choices, default=Source.LOCAL
+    )
     # national id | structure | profession | skill | mode: identifies an activity line
     # across imports.
-    import_key = models.CharField(max_length=120, null=True, blank=True, unique=True,
-                                  editable=False)
+    import_key = models.CharField(
+        max_length=120, null=True, blank=True, unique=True, editable=False
+    )
     profession = models.CharField(_("profession"), max_length=100, blank=True)
     specialty = models.CharField(_("spécialité"), max_length=100, blank=True)
     email = models.CharField(_("e-mail"), max_length=254, blank=True)
@@ -263,12 +303,21 @@ class PractitionerRole(models.Model):
         # Ending with the practitioner: "who works here, in name order" and its count are
         # index-only scans.
         indexes = [
-            models.Index(fields=["postcode", "name_key", "practitioner"],
-                         condition=models.Q(active=True), name="role_postcode_name"),
-            models.Index(fields=["town_key", "name_key", "practitioner"],
-                         condition=models.Q(active=True), name="role_town_name"),
-            models.Index(fields=["organisation", "name_key", "practitioner"],
-                         condition=models.Q(active=True), name="role_org_name"),
+            models.Index(
+                fields=["postcode", "name_key", "practitioner"],
+                condition=models.Q(active=True),
+                name="role_postcode_name",
+            ),
+            models.Index(
+                fields=["town_key", "name_key", "practitioner"],
+                condition=models.Q(active=True),
+                name="role_town_name",
+            ),
+            models.Index(
+                fields=["organisation", "name_key", "practitioner"],
+                condition=models.Q(active=True),
+                name="role_org_name",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -282,8 +331,13 @@ class PractitionerRole(models.Model):
         self.postcode = self.organisation.postcode
         self.town_key = self.organisation.town_key
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "postcode",
-                                       "town_key", "specialty"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "name_key",
+                "postcode",
+                "town_key",
+                "specialty",
+            }
         super().save(*args, **kwargs)
 
 
@@ -300,8 +354,9 @@ class ImportRun(models.Model):
     file_name = models.CharField(_("fichier"), max_length=500)
     file_size = models.BigIntegerField(_("taille (octets)"), default=0)
     encoding = models.CharField(_("encodage"), max_length=40, blank=True)
-    status = models.CharField(_("état"), max_length=10, choices=Status.choices,
-                              default=Status.RUNNING)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
     rows_read = models.PositiveIntegerField(_("lignes lues"), default=0)
     rows_rejected = models.PositiveIntegerField(_("lignes rejetées"), default=0)
     practitioners_added = models.PositiveIntegerField(_("professionnels ajoutés"), default=0)
@@ -333,15 +388,26 @@ class ImportRun(models.Model):
 class ContactEdit(models.Model):
     """Who changed which locally editable contact field of a directory entry, and when."""
 
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, null=True,
-                                     blank=True, related_name="contact_edits")
-    service = models.ForeignKey(HospitalService, on_delete=models.CASCADE, null=True,
-                                blank=True, related_name="contact_edits")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, null=True, blank=True, related_name="contact_edits"
+    )
+    service = models.ForeignKey(
+        HospitalService,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="contact_edits",
+    )
     field = models.CharField(_("champ"), max_length=50)
     old_value = models.CharField(_("ancienne valeur"), max_length=254, blank=True)
     new_value = models.CharField(_("nouvelle valeur"), max_length=254, blank=True)
-    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                  null=True, related_name="+", verbose_name=_("par"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
     edited_at = models.DateTimeField(_("le"), auto_now_add=True)
 
     class Meta:

@@ -42,8 +42,7 @@ def is_secure_address(address: str) -> bool:
 
 def domains_label() -> str:
     """The accepted domains for a French message: « @….mssante.fr »."""
-    return ", ".join(f"@…{p[1:]}" if p.startswith("*.") else f"@{p}"
-                     for p in secure_domains())
+    return ", ".join(f"@…{p[1:]}" if p.startswith("*.") else f"@{p}" for p in secure_domains())
 
 
 def check_external(address: str) -> str:
@@ -58,18 +57,23 @@ def check_external(address: str) -> str:
     try:
         validate_email(address)
     except ValidationError:
-        raise ValidationError(_("L'adresse « %(a)s » n'est pas valide.") % {"a": address}) \
-            from None
+        raise ValidationError(_("L'adresse « %(a)s » n'est pas valide.") % {"a": address}) from None
     if domain_is_secure(address.rsplit("@", 1)[1]):
         return address
-    message = _("« %(a)s » n'est pas une adresse de messagerie sécurisée de santé (MSSanté) : "
-                "les données de santé ne partent que vers %(d)s.") % {
-        "a": address, "d": domains_label() or _("aucun domaine (aucun n'est configuré)")}
+    message = _(
+        "« %(a)s » n'est pas une adresse de messagerie sécurisée de santé (MSSanté) : "
+        "les données de santé ne partent que vers %(d)s."
+    ) % {"a": address, "d": domains_label() or _("aucun domaine (aucun n'est configuré)")}
     # Only on a refusal (rare): the directory's plain e-mail columns have no index.
-    known = (Practitioner.objects.filter(active=True).exclude(mssante="")
-             .filter(Q(email__iexact=address) | Q(imported_email__iexact=address))
-             .values_list("mssante", flat=True).first())
+    known = (
+        Practitioner.objects.filter(active=True)
+        .exclude(mssante="")
+        .filter(Q(email__iexact=address) | Q(imported_email__iexact=address))
+        .values_list("mssante", flat=True)
+        .first()
+    )
     if known and is_secure_address(known):
-        message += " " + _("L'annuaire connaît l'adresse sécurisée de ce professionnel : "
-                           "%(m)s.") % {"m": known}
+        message += " " + _(
+            "L'annuaire connaît l'adresse sécurisée de ce professionnel : %(m)s."
+        ) % {"m": known}
     raise ValidationError(message)

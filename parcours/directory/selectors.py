@@ -51,14 +51,19 @@ def hospital_list(*, query: str = "") -> list[Organisation]:
     directory page. With a ``query``, the hospitals every word of which (folded, one slip
     forgiven: ``words_match``) is found in their name, their town or one of their services'
     name or specialty; a hospital found by a service lists the matching services only."""
-    hospitals = list(Organisation.objects.filter(
-        kind=Organisation.Kind.HOSPITAL, active=True, services__isnull=False).distinct()
-        .prefetch_related(Prefetch("services", queryset=HospitalService.objects
-                                   .order_by("name"))).order_by("name"))
+    hospitals = list(
+        Organisation.objects.filter(
+            kind=Organisation.Kind.HOSPITAL, active=True, services__isnull=False
+        )
+        .distinct()
+        .prefetch_related(Prefetch("services", queryset=HospitalService.objects.order_by("name")))
+        .order_by("name")
+    )
     if not name_words(query):
         for hospital in hospitals:
             hospital.matching_services = list(  # type: ignore[attr-defined]  # for the page
-                hospital.services.all())
+                hospital.services.all()
+            )
         return hospitals
     out = []
     for hospital in hospitals:
@@ -69,7 +74,8 @@ def hospital_list(*, query: str = "") -> list[Organisation]:
             # its town) is what matched.
             own = [s for s in services if words_match(query, f"{s.name} {s.specialty}")]
             hospital.matching_services = (  # type: ignore[attr-defined]  # for the page
-                own if own and not words_match(query, place) else services)
+                own if own and not words_match(query, place) else services
+            )
             out.append(hospital)
     return out
 
@@ -97,6 +103,7 @@ def specialties_matching(query: str) -> list[str]:
         found = [s for s in specialty_choices(fresh=True) if words_match(query, s)]
     return found
 
+
 def name_words(value: str) -> list[str]:
     return fold(value).split()
 
@@ -112,13 +119,20 @@ def key_fuzzy(qs: QuerySet, value: str, table: str) -> QuerySet:
     key = " ".join(name_words(value))
     with connection.cursor() as cursor:
         # Session setting read by the %> operator; only the directory search uses it.
-        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
-                       [str(FUZZY_THRESHOLD)])
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(FUZZY_THRESHOLD)],
+        )
     # ``table`` is a constant of the callers; the searched text is a parameter.
-    similar = ExpressionWrapper(RawSQL(f"{table}.search_key %%> %s", [key]),  # noqa: S611
-                                output_field=BooleanField())
-    score = RawSQL(f"word_similarity(%s, {table}.search_key)", [key],  # noqa: S611
-                   output_field=FloatField())
+    similar = ExpressionWrapper(
+        RawSQL(f"{table}.search_key %%> %s", [key]),  # noqa: S611
+        output_field=BooleanField(),
+    )
+    score = RawSQL(  # noqa: S611  (a table name of ours; the key is a parameter)
+        f"word_similarity(%s, {table}.search_key)",
+        [key],
+        output_field=FloatField(),
+    )
     return qs.filter(similar).annotate(score=score).order_by("-score", "search_key", "pk")
 
 
@@ -172,12 +186,16 @@ def similar_family_names(words: list[str]) -> list[str]:
     score = "MAX(GREATEST(" + ", ".join(["similarity(word, %s)"] * len(words)) + "))"
     with connection.cursor() as cursor:
         if len(short) < len(words):
-            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)",
-                           [str(FAMILY_THRESHOLD)])
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, false)",
+                [str(FAMILY_THRESHOLD)],
+            )
         # Constant SQL; the words and variants are parameters.
-        cursor.execute(f"SELECT key FROM directory_familyname WHERE {' OR '.join(conditions)} "  # noqa: S608
-                       f"GROUP BY key ORDER BY {score} DESC, key LIMIT {FAMILY_NAMES_MAX}",
-                       [*params, *words])
+        cursor.execute(
+            f"SELECT key FROM directory_familyname WHERE {' OR '.join(conditions)} "  # noqa: S608
+            f"GROUP BY key ORDER BY {score} DESC, key LIMIT {FAMILY_NAMES_MAX}",
+            [*params, *words],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -189,7 +207,8 @@ def _similar_family_names_portable(words: list[str]) -> list[str]:
     # In chunks: SQLite limits the parameters of one statement.
     for start in range(0, len(variants), 900):
         for word, key in FamilyName.objects.filter(
-                word__in=variants[start:start + 900]).values_list("word", "key"):
+            word__in=variants[start : start + 900]
+        ).values_list("word", "key"):
             score = max(SequenceMatcher(None, word, w).ratio() for w in words)
             scores[key] = max(score, scores.get(key, 0.0))
     ranked = sorted(scores, key=lambda k: (-scores[k], k))
@@ -208,21 +227,31 @@ def practitioner_fuzzy(qs: QuerySet, value: str) -> QuerySet:
         return qs.none()
     rank: RawSQL | Case
     if fuzzy_available():
-        rank = RawSQL("array_position(%s::text[], directory_practitioner.family_key::text)",
-                      [names], output_field=IntegerField())
+        rank = RawSQL(
+            "array_position(%s::text[], directory_practitioner.family_key::text)",
+            [names],
+            output_field=IntegerField(),
+        )
     else:
-        rank = Case(*[When(family_key=name, then=Value(i)) for i, name in enumerate(names)],
-                    output_field=IntegerField())
-    return qs.filter(family_key__in=names).annotate(rank=rank) \
-        .order_by("rank", "search_key", "pk")
+        rank = Case(
+            *[When(family_key=name, then=Value(i)) for i, name in enumerate(names)],
+            output_field=IntegerField(),
+        )
+    return qs.filter(family_key__in=names).annotate(rank=rank).order_by("rank", "search_key", "pk")
 
 
 def fuzzy_available() -> bool:
     return connection.vendor == "postgresql"
 
 
-def practitioner_search(*, query: str = "", specialty: str = "", place: str = "",
-                        organisation: str = "", limit: int = 50) -> list[Practitioner]:
+def practitioner_search(
+    *,
+    query: str = "",
+    specialty: str = "",
+    place: str = "",
+    organisation: str = "",
+    limit: int = 50,
+) -> list[Practitioner]:
     """Active practitioners matching every criterion given; ``specialty`` names one or more
     of the directory's specialties (``specialties_matching``: accents, case and a slip
     forgiven), ``place`` is a town or a postcode (or a department's first digits),
@@ -237,16 +266,24 @@ def practitioner_search(*, query: str = "", specialty: str = "", place: str = ""
         qs = qs.filter(specialty__in=specialties)
     rows: list[Practitioner] = []
     if place or organisation:
-        rows = _search_by_site(query=query, specialties=specialties, place=place.strip(),
-                               organisation=organisation, limit=limit)
+        rows = _search_by_site(
+            query=query,
+            specialties=specialties,
+            place=place.strip(),
+            organisation=organisation,
+            limit=limit,
+        )
         if not rows and query:
             # A misspelt name in a place: the place's practitioners, then word similarity.
             site_ids = _site_roles(place.strip(), organisation).values("practitioner_id")
             rows = list(practitioner_fuzzy(qs.filter(pk__in=site_ids), query)[:limit])
     elif query:
         # Ids first, in name order (an index-only walk on PostgreSQL), then their rows.
-        ids = list(key_contains_all(qs, query).order_by("search_key", "pk")
-                   .values_list("pk", flat=True)[:limit])
+        ids = list(
+            key_contains_all(qs, query)
+            .order_by("search_key", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
         found = Practitioner.objects.in_bulk(ids)
         rows = [found[i] for i in ids if i in found]
         if not rows:
@@ -255,7 +292,8 @@ def practitioner_search(*, query: str = "", specialty: str = "", place: str = ""
         rows = list(qs.order_by("search_key", "pk")[:limit])
     if rows:
         active_roles = PractitionerRole.objects.filter(active=True).select_related(
-            "organisation", "service")
+            "organisation", "service"
+        )
         prefetch_related_objects(rows, Prefetch("roles", queryset=active_roles))
     return rows
 
@@ -276,12 +314,19 @@ def town_keys(place: str) -> list[str]:
     if towns.filter(town_key=key).exists():
         return [key]
     # The fallbacks run only when the exact key (indexed) finds nothing.
-    found = list(towns.filter(town_key__startswith=key + " ").order_by("town_key")
-                 .values_list("town_key", flat=True).distinct()[:PLACE_MAX_TOWNS])
+    found = list(
+        towns.filter(town_key__startswith=key + " ")
+        .order_by("town_key")
+        .values_list("town_key", flat=True)
+        .distinct()[:PLACE_MAX_TOWNS]
+    )
     if not found and len(key) >= 4:
-        found = list(towns.filter(town_key__in=sorted(one_edit_variants(key)))
-                     .order_by("town_key").values_list("town_key", flat=True)
-                     .distinct()[:PLACE_MAX_TOWNS])
+        found = list(
+            towns.filter(town_key__in=sorted(one_edit_variants(key)))
+            .order_by("town_key")
+            .values_list("town_key", flat=True)
+            .distinct()[:PLACE_MAX_TOWNS]
+        )
     return found or [key]
 
 
@@ -300,13 +345,15 @@ def _site_roles(place: str, organisation: str) -> QuerySet[PractitionerRole]:
         roles = roles.filter(town_key__in=town_keys(place))
     if organisation:
         orgs = key_contains_all(Organisation.objects.filter(active=True), organisation)
-        roles = roles.filter(organisation_id__in=list(orgs.values_list("pk", flat=True)
-                                                      [:PLACE_MAX_ORGS]))
+        roles = roles.filter(
+            organisation_id__in=list(orgs.values_list("pk", flat=True)[:PLACE_MAX_ORGS])
+        )
     return roles
 
 
-def _search_by_site(*, query: str, specialties: list[str], place: str, organisation: str,
-                    limit: int) -> list[Practitioner]:
+def _search_by_site(
+    *, query: str, specialties: list[str], place: str, organisation: str, limit: int
+) -> list[Practitioner]:
     """Practitioners working at a place or structure, in name order, from the activities'
     copied name key: the (postcode | town, name) indexes give them already sorted."""
     # Roles only (index-only scans of the place and structure indexes, which end with the
@@ -321,7 +368,8 @@ def _search_by_site(*, query: str, specialties: list[str], place: str, organisat
     ids: list[int] = []
     # Walk in name order; a practitioner with two activities there appears once.
     for pid in roles.order_by("name_key", "practitioner_id").values_list(
-            "practitioner_id", flat=True)[:limit * 4]:
+        "practitioner_id", flat=True
+    )[: limit * 4]:
         if pid not in ids:
             ids.append(pid)
             if len(ids) == limit * 2:
@@ -334,10 +382,16 @@ def specialty_choices(*, fresh: bool = False) -> list[str]:
     """The specialties present in the directory (for the search form); cached, as the
     DISTINCT walks the whole specialty index of a national directory. ``fresh`` reloads
     them (and the cache)."""
+
     def load():
-        return list(Practitioner.objects.filter(active=True).exclude(specialty="")
-                    .order_by("specialty").values_list("specialty", flat=True)
-                    .distinct()[:300])
+        return list(
+            Practitioner.objects.filter(active=True)
+            .exclude(specialty="")
+            .order_by("specialty")
+            .values_list("specialty", flat=True)
+            .distinct()[:300]
+        )
+
     if fresh:
         choices = load()
         cache.set("directory:specialties", choices, 600)
@@ -346,10 +400,14 @@ def specialty_choices(*, fresh: bool = False) -> list[str]:
 
 
 def practitioner_get_roles(practitioner: Practitioner) -> QuerySet[PractitionerRole]:
-    return practitioner.roles.select_related("organisation", "service") \
-        .order_by(F("service_id").asc(nulls_last=True), "-active", "organisation__name")
+    return practitioner.roles.select_related("organisation", "service").order_by(
+        F("service_id").asc(nulls_last=True), "-active", "organisation__name"
+    )
 
 
 def service_get_doctors(service: HospitalService) -> QuerySet[Practitioner]:
-    return Practitioner.objects.filter(roles__service=service).distinct() \
+    return (
+        Practitioner.objects.filter(roles__service=service)
+        .distinct()
         .order_by("last_name", "first_name")
+    )

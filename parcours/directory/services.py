@@ -9,8 +9,7 @@ from parcours.accounts.scopes import is_territory_admin
 
 from .models import ContactEdit, HospitalService, Practitioner
 
-PRACTITIONER_CONTACT_FIELDS = ("phone", "mssante", "email", "preferred_channel",
-                               "contact_hours")
+PRACTITIONER_CONTACT_FIELDS = ("phone", "mssante", "email", "preferred_channel", "contact_hours")
 SERVICE_CONTACT_FIELDS = ("senior_line", "senior_line_hours", "phone")
 
 
@@ -18,13 +17,15 @@ def can_edit_practitioner(user, practitioner: Practitioner) -> bool:
     """The practitioner themself (their linked account) and the territory admin."""
     return user.is_authenticated and (
         (practitioner.user_id is not None and practitioner.user_id == user.pk)
-        or is_territory_admin(user))
+        or is_territory_admin(user)
+    )
 
 
 def can_edit_service(user, service: HospitalService) -> bool:
     """The territory admin and the head of the service."""
     return user.is_authenticated and (
-        is_territory_admin(user) or (service.head_id is not None and service.head_id == user.pk))
+        is_territory_admin(user) or (service.head_id is not None and service.head_id == user.pk)
+    )
 
 
 def _apply(obj, fields, data: dict, actor, **target) -> list[str]:
@@ -37,8 +38,9 @@ def _apply(obj, fields, data: dict, actor, **target) -> list[str]:
         if new != old:
             setattr(obj, name, new)
             changed.append(name)
-            ContactEdit.objects.create(field=name, old_value=old[:254], new_value=new[:254],
-                                       edited_by=actor, **target)
+            ContactEdit.objects.create(
+                field=name, old_value=old[:254], new_value=new[:254], edited_by=actor, **target
+            )
     if changed:
         obj.save(update_fields=changed)
     return changed
@@ -47,8 +49,7 @@ def _apply(obj, fields, data: dict, actor, **target) -> list[str]:
 @transaction.atomic
 def practitioner_update_contact(*, actor, practitioner: Practitioner, data: dict) -> list[str]:
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
-    return _apply(practitioner, PRACTITIONER_CONTACT_FIELDS, data, actor,
-                  practitioner=practitioner)
+    return _apply(practitioner, PRACTITIONER_CONTACT_FIELDS, data, actor, practitioner=practitioner)
 
 
 @transaction.atomic

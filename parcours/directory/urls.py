@@ -8,6 +8,5 @@ urlpatterns = [
     path("services/<int:pk>/", views.service_detail, name="service"),
     path("services/<int:pk>/coordonnees/", views.service_edit, name="service_edit"),
     path("professionnels/<int:pk>/", views.practitioner_detail, name="practitioner"),
-    path("professionnels/<int:pk>/coordonnees/", views.practitioner_edit,
-         name="practitioner_edit"),
+    path("professionnels/<int:pk>/coordonnees/", views.practitioner_edit, name="practitioner_edit"),
 ]

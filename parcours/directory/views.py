@@ -33,18 +33,31 @@ def index(request):
     criteria = {k: v.strip() for k, v in criteria.items() if v and v.strip()}
     query = criteria.get("q", "")
     searching = bool(criteria)
-    return render(request, "directory/index.html", {
-        "form": form, "query": query, "searching": searching,
-        "specialties": specialty_choices(),
-        "hospitals": hospital_list(query=query) if not searching or query else [],
-        "practitioners": practitioner_search(
-            query=query, specialty=criteria.get("specialty", ""),
-            place=criteria.get("place", ""), organisation=criteria.get("organisation", ""),
-            limit=50) if searching else None,
-        "others": Organisation.objects.filter(active=True, source=Source.LOCAL).exclude(
-            kind=Organisation.Kind.HOSPITAL).order_by("kind", "name") if not searching
-        else None,
-    })
+    return render(
+        request,
+        "directory/index.html",
+        {
+            "form": form,
+            "query": query,
+            "searching": searching,
+            "specialties": specialty_choices(),
+            "hospitals": hospital_list(query=query) if not searching or query else [],
+            "practitioners": practitioner_search(
+                query=query,
+                specialty=criteria.get("specialty", ""),
+                place=criteria.get("place", ""),
+                organisation=criteria.get("organisation", ""),
+                limit=50,
+            )
+            if searching
+            else None,
+            "others": Organisation.objects.filter(active=True, source=Source.LOCAL)
+            .exclude(kind=Organisation.Kind.HOSPITAL)
+            .order_by("kind", "name")
+            if not searching
+            else None,
+        },
+    )
 
 
 def _write_url(user, *, to=None, address: str = "") -> str:
@@ -74,11 +87,18 @@ def service_detail(request, pk):
     doctors = list(service_get_doctors(service).select_related("user"))
     for d in doctors:
         d.write_url = _write_url(request.user, to=d.user, address=d.mssante)
-    return render(request, "directory/service.html", {
-        "service": service, "doctors": doctors,
-        "delays": service.delays.all(), "refer_url": _refer_url(request.user, service),
-        "write_url": _write_url(request.user, to=service.head),
-        "can_edit": can_edit_service(request.user, service)})
+    return render(
+        request,
+        "directory/service.html",
+        {
+            "service": service,
+            "doctors": doctors,
+            "delays": service.delays.all(),
+            "refer_url": _refer_url(request.user, service),
+            "write_url": _write_url(request.user, to=service.head),
+            "can_edit": can_edit_service(request.user, service),
+        },
+    )
 
 
 @login_required
@@ -91,23 +111,40 @@ def service_edit(request, pk):
         service_update_contact(actor=request.user, service=service, data=form.cleaned_data)
         messages.success(request, _("Coordonnées du service enregistrées."))
         return redirect("directory:service", pk=service.pk)
-    return render(request, "directory/contact_form.html", {
-        "form": form, "title": _("Coordonnées du service %(name)s") % {"name": service.name},
-        "edits": service.contact_edits.select_related("edited_by")[:10]})
+    return render(
+        request,
+        "directory/contact_form.html",
+        {
+            "form": form,
+            "title": _("Coordonnées du service %(name)s") % {"name": service.name},
+            "edits": service.contact_edits.select_related("edited_by")[:10],
+        },
+    )
 
 
 @login_required
 def practitioner_detail(request, pk):
     practitioner = get_object_or_404(Practitioner.objects.select_related("user"), pk=pk)
     roles = list(practitioner_get_roles(practitioner))
-    refer_url = next((url for url in (_refer_url(request.user, r.service) for r in roles
-                                      if r.active) if url), "")
-    return render(request, "directory/practitioner.html", {
-        "practitioner": practitioner, "roles": roles, "refer_url": refer_url,
-        "write_url": _write_url(request.user, to=practitioner.user,
-                                address=practitioner.mssante) if practitioner.active else "",
-        "can_edit": can_edit_practitioner(request.user, practitioner),
-        "last_edit": practitioner.contact_edits.select_related("edited_by").first()})
+    refer_url = next(
+        (url for url in (_refer_url(request.user, r.service) for r in roles if r.active) if url), ""
+    )
+    return render(
+        request,
+        "directory/practitioner.html",
+        {
+            "practitioner": practitioner,
+            "roles": roles,
+            "refer_url": refer_url,
+            "write_url": _write_url(
+                request.user, to=practitioner.user, address=practitioner.mssante
+            )
+            if practitioner.active
+            else "",
+            "can_edit": can_edit_practitioner(request.user, practitioner),
+            "last_edit": practitioner.contact_edits.select_related("edited_by").first(),
+        },
+    )
 
 
 @login_required
@@ -117,11 +154,18 @@ def practitioner_edit(request, pk):
         raise PermissionDenied
     form = PractitionerContactForm(request.POST or None, instance=practitioner)
     if request.method == "POST" and form.is_valid():
-        practitioner_update_contact(actor=request.user, practitioner=practitioner,
-                                    data=form.cleaned_data)
+        practitioner_update_contact(
+            actor=request.user, practitioner=practitioner, data=form.cleaned_data
+        )
         messages.success(request, _("Modalités de contact enregistrées."))
         return redirect("directory:practitioner", pk=practitioner.pk)
-    return render(request, "directory/contact_form.html", {
-        "form": form, "practitioner": practitioner,
-        "title": _("Modalités de contact — %(name)s") % {"name": practitioner},
-        "edits": practitioner.contact_edits.select_related("edited_by")[:10]})
+    return render(
+        request,
+        "directory/contact_form.html",
+        {
+            "form": form,
+            "practitioner": practitioner,
+            "title": _("Modalités de contact — %(name)s") % {"name": practitioner},
+            "edits": practitioner.contact_edits.select_related("edited_by")[:10],
+        },
+    )

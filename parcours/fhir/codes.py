@@ -24,15 +24,18 @@ SIRET = "https://sirene.fr"
 # identityStatus takes the four RNIV statuses of fr-core-cs-identity-status (PROV, VALI,
 # RECUP, QUAL — RNIV [EXI SI 07]); validationMode the document checked
 # (fr-core-cs-mode-validation-identity); validationDate the day it was checked.
-FR_CORE_IDENTITY_RELIABILITY = ("https://hl7.fr/ig/fhir/core/StructureDefinition/"
-                                "fr-core-identity-reliability")
+FR_CORE_IDENTITY_RELIABILITY = (
+    "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-identity-reliability"
+)
 IDENTITY_STATUS_SYSTEM = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identity-status"
-IDENTITY_VALIDATION_MODE = ("https://hl7.fr/ig/fhir/core/CodeSystem/"
-                            "fr-core-cs-mode-validation-identity")
+IDENTITY_VALIDATION_MODE = (
+    "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-mode-validation-identity"
+)
 # The whole list of birth given names, space-separated, on the official name (FR Core: the
 # first one alone goes in name.given).
-BIRTH_LIST_GIVEN_NAME = ("https://hl7.fr/ig/fhir/core/StructureDefinition/"
-                         "fr-core-patient-birth-list-given-name")
+BIRTH_LIST_GIVEN_NAME = (
+    "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-birth-list-given-name"
+)
 FR_CORE_INSEE_CODE = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code"
 COG_COMMUNES = "urn:oid:1.2.250.1.213.2.12"
 BIRTH_PLACE = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"

@@ -26,16 +26,25 @@ ISSUE_CODES = {
 class FhirError(Exception):
     """Raised anywhere in the FHIR layer; the view turns it into an OperationOutcome."""
 
-    def __init__(self, status: int, diagnostics: str, *, code: str | None = None,
-                 expression: list[str] | None = None,
-                 issues: list[dict] | None = None, headers: dict | None = None):
+    def __init__(
+        self,
+        status: int,
+        diagnostics: str,
+        *,
+        code: str | None = None,
+        expression: list[str] | None = None,
+        issues: list[dict] | None = None,
+        headers: dict | None = None,
+    ):
         super().__init__(diagnostics)
         self.status = status
         self.headers = headers or {}
         if issues is None:
             issue: dict[str, Any] = {
-                "severity": "error", "code": code or ISSUE_CODES.get(status, "processing"),
-                     "diagnostics": diagnostics}
+                "severity": "error",
+                "code": code or ISSUE_CODES.get(status, "processing"),
+                "diagnostics": diagnostics,
+            }
             if expression:
                 issue["expression"] = expression
             issues = [issue]
@@ -46,8 +55,9 @@ def outcome(issues: list[dict]) -> dict:
     return {"resourceType": "OperationOutcome", "issue": issues}
 
 
-def from_validation_error(exc: ValidationError, *, field_paths: dict[str, str],
-                          status: int = 422) -> FhirError:
+def from_validation_error(
+    exc: ValidationError, *, field_paths: dict[str, str], status: int = 422
+) -> FhirError:
     """A service's ValidationError, one issue per field, each pointing at the FHIR element the
     field came from (``field_paths`` maps service field names to FHIRPath expressions)."""
     issues = []
@@ -56,13 +66,17 @@ def from_validation_error(exc: ValidationError, *, field_paths: dict[str, str],
             for message in messages:
                 issue: dict[str, Any] = {
                     "severity": "error",
-                    "code": "business-rule" if status == 422
+                    "code": "business-rule"
+                    if status == 422
                     else ISSUE_CODES.get(status, "processing"),
-                    "diagnostics": message}
+                    "diagnostics": message,
+                }
                 if field in field_paths:
                     issue["expression"] = [field_paths[field]]
                 issues.append(issue)
     else:
-        issues = [{"severity": "error", "code": "business-rule", "diagnostics": message}
-                  for message in exc.messages]
+        issues = [
+            {"severity": "error", "code": "business-rule", "diagnostics": message}
+            for message in exc.messages
+        ]
     return FhirError(status, "; ".join(i["diagnostics"] for i in issues), issues=issues)

@@ -20,17 +20,37 @@ LAB_CODE = f"{codes.CANONICAL}/CodeSystem/lab-code"
 V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
-OBS_STATUS = {"F": "final", "P": "preliminary", "C": "corrected", "X": "cancelled",
-              "D": "entered-in-error", "I": "registered", "R": "registered"}
+OBS_STATUS = {
+    "F": "final",
+    "P": "preliminary",
+    "C": "corrected",
+    "X": "cancelled",
+    "D": "entered-in-error",
+    "I": "registered",
+    "R": "registered",
+}
 # HL7 v2 table 0078 flags → v3 ObservationInterpretation (the codes are the same letters;
 # "<" / ">" are v3's "off scale low / high"): HH, LL, AA stay the critical codes.
-FLAG_CODES = {"H": "High", "L": "Low", "HH": "Critical high", "LL": "Critical low",
-              "N": "Normal", "A": "Abnormal", "AA": "Critical abnormal", "<": "Off scale low",
-              ">": "Off scale high"}
+FLAG_CODES = {
+    "H": "High",
+    "L": "Low",
+    "HH": "Critical high",
+    "LL": "Critical low",
+    "N": "Normal",
+    "A": "Abnormal",
+    "AA": "Critical abnormal",
+    "<": "Off scale low",
+    ">": "Off scale high",
+}
 # HL7 v2 coding systems (table 0396) of coded values → FHIR system URIs.
-VALUE_SYSTEMS = {"LN": LOINC, "LOINC": LOINC, "SCT": "http://snomed.info/sct",
-                 "SNM": "http://snomed.info/sct", "SNOMED": "http://snomed.info/sct",
-                 "UCUM": "http://unitsofmeasure.org"}
+VALUE_SYSTEMS = {
+    "LN": LOINC,
+    "LOINC": LOINC,
+    "SCT": "http://snomed.info/sct",
+    "SNM": "http://snomed.info/sct",
+    "SNOMED": "http://snomed.info/sct",
+    "UCUM": "http://unitsofmeasure.org",
+}
 COMPARATORS = {"<", "<=", ">", ">="}
 
 
@@ -60,8 +80,11 @@ def value_x(r: LabResult) -> dict:
     """
     if r.value_code:
         system = VALUE_SYSTEMS.get(r.value_code_system.upper(), "")
-        return {"valueCodeableConcept": _clean({
-            "coding": [coding(system, r.value_code, r.value)], "text": r.value})}
+        return {
+            "valueCodeableConcept": _clean(
+                {"coding": [coding(system, r.value_code, r.value)], "text": r.value}
+            )
+        }
     if r.number and r.separator in (":", "/") and r.number2:
         first, second = _quantity(r.number, ""), _quantity(r.number2, "")
         if first and second:
@@ -76,7 +99,7 @@ def value_x(r: LabResult) -> dict:
         if quantity is None and not r.number and r.value[:1] in "<>":
             # "<5" or ">=90" written in the value itself (HPRIM): the comparator is kept.
             sign = r.value[:2] if r.value[:2] in COMPARATORS else r.value[:1]
-            quantity = _quantity(r.value[len(sign):], r.unit, sign)
+            quantity = _quantity(r.value[len(sign) :], r.unit, sign)
         if quantity is not None:
             return {"valueQuantity": quantity}
     return {"valueString": r.value} if r.value else {}
@@ -95,8 +118,12 @@ def _interpretation(r: LabResult) -> list[dict]:
     flag = r.flag.upper()
     if flag not in FLAG_CODES:
         return []
-    return [{"coding": [coding(INTERPRETATION, flag, FLAG_CODES[flag])],
-             "text": FLAG_LABELS.get(flag, flag)}]
+    return [
+        {
+            "coding": [coding(INTERPRETATION, flag, FLAG_CODES[flag])],
+            "text": FLAG_LABELS.get(flag, flag),
+        }
+    ]
 
 
 def observation(r: LabResult, ctx: Ctx) -> dict:
@@ -107,40 +134,46 @@ def observation(r: LabResult, ctx: Ctx) -> dict:
         code = {"coding": [coding(LAB_CODE, r.code, r.label)], "text": r.label}
     else:
         code = {"text": r.label}
-    return _clean({
-        "resourceType": "Observation",
-        "id": str(r.pk),
-        "status": OBS_STATUS.get(r.status.upper(), "final" if not r.status else "unknown"),
-        "category": [{"coding": [coding(OBS_CATEGORY, "laboratory", "Laboratory")]}],
-        "code": code,
-        "subject": reference("Patient", report.patient_id) if report.patient_id else None,
-        "effectiveDateTime": instant(r.observed_at) if r.observed_at else day(report.report_date),
-        "issued": instant(report.created_at),
-        "performer": [{"display": report.lab_name}] if report.lab_name else [],
-        **value_x(r),
-        "interpretation": _interpretation(r),
-        "referenceRange": _reference_range(r),
-        "note": [{"text": r.comment}] if r.comment else [],
-        "derivedFrom": [],
-    })
+    return _clean(
+        {
+            "resourceType": "Observation",
+            "id": str(r.pk),
+            "status": OBS_STATUS.get(r.status.upper(), "final" if not r.status else "unknown"),
+            "category": [{"coding": [coding(OBS_CATEGORY, "laboratory", "Laboratory")]}],
+            "code": code,
+            "subject": reference("Patient", report.patient_id) if report.patient_id else None,
+            "effectiveDateTime": instant(r.observed_at)
+            if r.observed_at
+            else day(report.report_date),
+            "issued": instant(report.created_at),
+            "performer": [{"display": report.lab_name}] if report.lab_name else [],
+            **value_x(r),
+            "interpretation": _interpretation(r),
+            "referenceRange": _reference_range(r),
+            "note": [{"text": r.comment}] if r.comment else [],
+            "derivedFrom": [],
+        }
+    )
 
 
 def diagnostic_report(rep: LabReport, ctx: Ctx) -> dict:
     results = list(rep.results.all())
     preliminary = any(r.status.upper() == "P" for r in results)
-    return _clean({
-        "resourceType": "DiagnosticReport",
-        "id": str(rep.pk),
-        "status": "preliminary" if preliminary else "final",
-        "category": [{"coding": [coding(V2_0074, "LAB", "Laboratory")]}],
-        "code": {"text": "Compte rendu de biologie"},
-        "subject": reference("Patient", rep.patient_id) if rep.patient_id else None,
-        "effectiveDateTime": day(rep.report_date),
-        "issued": instant(rep.created_at),
-        "performer": [{"display": rep.lab_name}] if rep.lab_name else [],
-        "result": [reference("Observation", r.pk, r.label) for r in results],
-        "conclusion": rep.text,
-    })
+    return _clean(
+        {
+            "resourceType": "DiagnosticReport",
+            "id": str(rep.pk),
+            "status": "preliminary" if preliminary else "final",
+            "category": [{"coding": [coding(V2_0074, "LAB", "Laboratory")]}],
+            "code": {"text": "Compte rendu de biologie"},
+            "subject": reference("Patient", rep.patient_id) if rep.patient_id else None,
+            "effectiveDateTime": day(rep.report_date),
+            "issued": instant(rep.created_at),
+            "performer": [{"display": rep.lab_name}] if rep.lab_name else [],
+            "result": [reference("Observation", r.pk, r.label) for r in results],
+            "conclusion": rep.text,
+        }
+    )
 
 
 def reports_for(user) -> QuerySet:
@@ -149,7 +182,8 @@ def reports_for(user) -> QuerySet:
 
 def results_for(user) -> QuerySet:
     return LabResult.objects.filter(
-        report__in=lab_report_queryset_for(user).values("pk")).select_related("report")
+        report__in=lab_report_queryset_for(user).values("pk")
+    ).select_related("report")
 
 
 def _code_param() -> SearchParam:
@@ -161,9 +195,14 @@ def _code_param() -> SearchParam:
             if system == LAB_CODE or not system:
                 return Q(code=code) | Q(label__iexact=code) if not system else Q(code=code)
             return Q(pk__in=[])
+
         return qs.filter(any_of(values, one))
-    return SearchParam("token", "analysis code: LOINC (http://loinc.org|2823-3), the lab's "
-                       "code, or the label", apply)
+
+    return SearchParam(
+        "token",
+        "analysis code: LOINC (http://loinc.org|2823-3), the lab's code, or the label",
+        apply,
+    )
 
 
 REPORT_SEARCH = {

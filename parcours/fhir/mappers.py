@@ -105,8 +105,11 @@ def user_reference(user) -> dict | None:
     if practitioner is not None:
         ref = {"reference": f"Practitioner/{practitioner.pk}", "type": "Practitioner", **ref}
     elif user.rpps:
-        ref = {"type": "Practitioner",
-               "identifier": {"system": codes.RPPS, "value": user.rpps}, **ref}
+        ref = {
+            "type": "Practitioner",
+            "identifier": {"system": codes.RPPS, "value": user.rpps},
+            **ref,
+        }
     return ref
 
 
@@ -123,6 +126,7 @@ def reference(resource_type: str, pk, display: str = "") -> dict:
 
 # --- directory ------------------------------------------------------------------------------
 
+
 def idnst(org: Organisation) -> str:
     """The national structure identifier (IDNST, idNat_Struct of the ANS directory): the
     identifier type of TRE_G07 (1 = FINESS, 3 = SIRET) followed by the identifier; "" when the
@@ -138,51 +142,103 @@ def organization(org: Organisation, ctx: Ctx) -> dict:
     identifiers = []
     national = idnst(org)
     if national:
-        identifiers.append({"use": "official", "type": {"coding": [coding(
-            codes.FR_CORE_V2_0203, "IDNST", "Identification nationale de structure")]},
-            "system": codes.ID_NAT_STRUCT, "value": national})
+        identifiers.append(
+            {
+                "use": "official",
+                "type": {
+                    "coding": [
+                        coding(
+                            codes.FR_CORE_V2_0203, "IDNST", "Identification nationale de structure"
+                        )
+                    ]
+                },
+                "system": codes.ID_NAT_STRUCT,
+                "value": national,
+            }
+        )
     if org.finess:
-        identifiers.append({"type": {"coding": [coding(codes.FR_CORE_V2_0203, "FINEG")]},
-                            "system": codes.FINESS, "value": org.finess})
+        identifiers.append(
+            {
+                "type": {"coding": [coding(codes.FR_CORE_V2_0203, "FINEG")]},
+                "system": codes.FINESS,
+                "value": org.finess,
+            }
+        )
     if org.siret:
-        identifiers.append({"type": {"coding": [coding(codes.FR_CORE_V2_0203, "SIRET")]},
-                            "system": codes.SIRET, "value": org.siret})
-    address = _clean({"line": [org.address] if org.address else [],
-                      "postalCode": org.postcode, "city": org.town, "country": "FR"})
-    return _clean({
-        "resourceType": "Organization",
-        "id": str(org.pk),
-        "identifier": identifiers,
-        "active": org.active,
-        "type": [{"coding": [coding(codes.ORGANISATION_KIND, org.kind,
-                                    ORGANISATION_KIND_DISPLAY.get(org.kind, ""))]}],
-        "name": org.name,
-        "telecom": telecom(org.phone, org.email),
-        "address": [address] if len(address) > 1 else [],
-    })
+        identifiers.append(
+            {
+                "type": {"coding": [coding(codes.FR_CORE_V2_0203, "SIRET")]},
+                "system": codes.SIRET,
+                "value": org.siret,
+            }
+        )
+    address = _clean(
+        {
+            "line": [org.address] if org.address else [],
+            "postalCode": org.postcode,
+            "city": org.town,
+            "country": "FR",
+        }
+    )
+    return _clean(
+        {
+            "resourceType": "Organization",
+            "id": str(org.pk),
+            "identifier": identifiers,
+            "active": org.active,
+            "type": [
+                {
+                    "coding": [
+                        coding(
+                            codes.ORGANISATION_KIND,
+                            org.kind,
+                            ORGANISATION_KIND_DISPLAY.get(org.kind, ""),
+                        )
+                    ]
+                }
+            ],
+            "name": org.name,
+            "telecom": telecom(org.phone, org.email),
+            "address": [address] if len(address) > 1 else [],
+        }
+    )
 
 
 def healthcare_service(service: HospitalService, ctx: Ctx) -> dict:
     extra = []
     if service.senior_line:
         # The dedicated line to a senior doctor of the service (seed 003).
-        extra.append(_clean({"system": "phone", "value": service.senior_line, "use": "work",
-                             "rank": 1}))
-    return _clean({
-        "resourceType": "HealthcareService",
-        "id": str(service.pk),
-        "active": service.accepts_requests,
-        "providedBy": reference("Organization", service.hospital_id, service.hospital.name),
-        "name": service.name,
-        "specialty": [{"text": service.specialty}] if service.specialty else [],
-        "comment": service.description,
-        "telecom": telecom(service.phone, service.email, *extra),
-        "availabilityExceptions": (f"Ligne senior : {service.senior_line_hours}"
-                                   if service.senior_line_hours else ""),
-        "referralMethod": [{"coding": [coding(
-            "http://terminology.hl7.org/CodeSystem/service-referral-method", "elec",
-            "Secure Messaging")]}] if service.accepts_requests else [],
-    })
+        extra.append(
+            _clean({"system": "phone", "value": service.senior_line, "use": "work", "rank": 1})
+        )
+    return _clean(
+        {
+            "resourceType": "HealthcareService",
+            "id": str(service.pk),
+            "active": service.accepts_requests,
+            "providedBy": reference("Organization", service.hospital_id, service.hospital.name),
+            "name": service.name,
+            "specialty": [{"text": service.specialty}] if service.specialty else [],
+            "comment": service.description,
+            "telecom": telecom(service.phone, service.email, *extra),
+            "availabilityExceptions": (
+                f"Ligne senior : {service.senior_line_hours}" if service.senior_line_hours else ""
+            ),
+            "referralMethod": [
+                {
+                    "coding": [
+                        coding(
+                            "http://terminology.hl7.org/CodeSystem/service-referral-method",
+                            "elec",
+                            "Secure Messaging",
+                        )
+                    ]
+                }
+            ]
+            if service.accepts_requests
+            else [],
+        }
+    )
 
 
 def practitioner(p: Practitioner, ctx: Ctx) -> dict:
@@ -194,39 +250,55 @@ def practitioner(p: Practitioner, ctx: Ctx) -> dict:
     mssante = []
     if p.mssante:
         mssante.append({"system": "email", "value": p.mssante, "use": "work", "rank": 1})
-    return _clean({
-        "resourceType": "Practitioner",
-        "id": str(p.pk),
-        "identifier": identifiers,
-        "active": p.active,
-        "name": [_clean({"use": "official", "family": p.last_name,
-                         "given": [p.first_name] if p.first_name else [],
-                         "prefix": [p.title] if p.title else []})],
-        # Local contact modalities first, else the national directory's (models.py).
-        "telecom": telecom(p.contact_phone, p.contact_email, *mssante),
-        "qualification": [{"code": {"text": p.profession}}] if p.profession else [],
-    })
+    return _clean(
+        {
+            "resourceType": "Practitioner",
+            "id": str(p.pk),
+            "identifier": identifiers,
+            "active": p.active,
+            "name": [
+                _clean(
+                    {
+                        "use": "official",
+                        "family": p.last_name,
+                        "given": [p.first_name] if p.first_name else [],
+                        "prefix": [p.title] if p.title else [],
+                    }
+                )
+            ],
+            # Local contact modalities first, else the national directory's (models.py).
+            "telecom": telecom(p.contact_phone, p.contact_email, *mssante),
+            "qualification": [{"code": {"text": p.profession}}] if p.profession else [],
+        }
+    )
 
 
 def practitioner_role(role: PractitionerRole, ctx: Ctx) -> dict:
     p = role.practitioner
-    return _clean({
-        "resourceType": "PractitionerRole",
-        "id": str(role.pk),
-        "active": role.active,
-        "practitioner": reference("Practitioner", p.pk, str(p)),
-        "organization": reference("Organization", role.organisation_id, role.organisation.name),
-        "healthcareService": [reference("HealthcareService", role.service_id,
-                                        role.service.name)] if role.service else [],
-        "code": [{"text": role.function}] if role.function else [],
-        "specialty": [{"text": role.specialty or p.specialty}]
-        if (role.specialty or p.specialty) else [],
-        "telecom": telecom(role.phone, role.email),
-        "availabilityExceptions": p.contact_hours,
-    })
+    return _clean(
+        {
+            "resourceType": "PractitionerRole",
+            "id": str(role.pk),
+            "active": role.active,
+            "practitioner": reference("Practitioner", p.pk, str(p)),
+            "organization": reference("Organization", role.organisation_id, role.organisation.name),
+            "healthcareService": [
+                reference("HealthcareService", role.service_id, role.service.name)
+            ]
+            if role.service
+            else [],
+            "code": [{"text": role.function}] if role.function else [],
+            "specialty": [{"text": role.specialty or p.specialty}]
+            if (role.specialty or p.specialty)
+            else [],
+            "telecom": telecom(role.phone, role.email),
+            "availabilityExceptions": p.contact_hours,
+        }
+    )
 
 
 # --- patients -------------------------------------------------------------------------------
+
 
 def ins_system(nir: str, kind: str = "") -> tuple[str, str]:
     """(system, FR Core identifier type) of an INS matricule: NIA when stored as such (or, for
@@ -237,64 +309,126 @@ def ins_system(nir: str, kind: str = "") -> tuple[str, str]:
 
 
 MATCH_GRADE = "http://hl7.org/fhir/StructureDefinition/match-grade"
-STATUS_DISPLAY = {"PROV": "Identité provisoire", "VALI": "Identité validée",
-                  "RECUP": "Identité récupérée", "QUAL": "Identité qualifiée"}
+STATUS_DISPLAY = {
+    "PROV": "Identité provisoire",
+    "VALI": "Identité validée",
+    "RECUP": "Identité récupérée",
+    "QUAL": "Identité qualifiée",
+}
 # Our identity documents (patients.services.IDENTITY_DOCUMENTS) → FR Core validationMode.
-VALIDATION_MODE = {"CNI": ("CN", "Carte nationale d'identité"), "PASSEPORT": ("PA", "Passeport"),
-                   "TITRE_SEJOUR": ("CS", "Carte de séjour"),
-                   "LIVRET_FAMILLE": ("LE", "Livret de famille"),
-                   "ACTE_NAISSANCE": ("AN", "Extrait d'acte de naissance")}
+VALIDATION_MODE = {
+    "CNI": ("CN", "Carte nationale d'identité"),
+    "PASSEPORT": ("PA", "Passeport"),
+    "TITRE_SEJOUR": ("CS", "Carte de séjour"),
+    "LIVRET_FAMILLE": ("LE", "Livret de famille"),
+    "ACTE_NAISSANCE": ("AN", "Extrait d'acte de naissance"),
+}
 
 
 def identity_reliability(p: Patient) -> dict:
     """FR Core fr-core-identity-reliability: the RNIV status (identityStatus, code system
     fr-core-cs-identity-status), and for a validated or qualified identity the document
     checked (validationMode) and the day (validationDate)."""
-    subs = [{"url": "identityStatus", "valueCoding": coding(
-        codes.IDENTITY_STATUS_SYSTEM, p.identity_status, STATUS_DISPLAY.get(p.identity_status,
-                                                                            ""))}]
+    subs = [
+        {
+            "url": "identityStatus",
+            "valueCoding": coding(
+                codes.IDENTITY_STATUS_SYSTEM,
+                p.identity_status,
+                STATUS_DISPLAY.get(p.identity_status, ""),
+            ),
+        }
+    ]
     if p.identity_status in ("VALI", "QUAL") and p.status_changed_at:
-        subs.append({"url": "validationDate",
-                     "valueDate": timezone.localtime(p.status_changed_at).date().isoformat()})
+        subs.append(
+            {
+                "url": "validationDate",
+                "valueDate": timezone.localtime(p.status_changed_at).date().isoformat(),
+            }
+        )
     mode = VALIDATION_MODE.get(p.status_document)
     if p.identity_status in ("VALI", "QUAL") and mode:
-        subs.append({"url": "validationMode",
-                     "valueCoding": coding(codes.IDENTITY_VALIDATION_MODE, *mode)})
+        subs.append(
+            {"url": "validationMode", "valueCoding": coding(codes.IDENTITY_VALIDATION_MODE, *mode)}
+        )
     return {"url": codes.FR_CORE_IDENTITY_RELIABILITY, "extension": subs}
 
 
 def patient(p: Patient, ctx: Ctx) -> dict:
     identifiers: list[dict[str, Any]] = [
-        {"use": "secondary", "system": codes.PATIENT_ID, "value": str(p.pk)}]
+        {"use": "secondary", "system": codes.PATIENT_ID, "value": str(p.pk)}
+    ]
     if p.ins_nir:
         system, type_code = ins_system(p.ins_nir, p.ins_kind)
-        identifiers.insert(0, {"use": "official",
-                               "type": {"coding": [coding(codes.FR_CORE_V2_0203, type_code)]},
-                               "system": system, "value": p.ins_nir})
+        identifiers.insert(
+            0,
+            {
+                "use": "official",
+                "type": {"coding": [coding(codes.FR_CORE_V2_0203, type_code)]},
+                "system": system,
+                "value": p.ins_nir,
+            },
+        )
     # Local numbers (each hospital's IPP, each network's file number), with who assigned them.
     for ident in p.local_identifiers.all():
-        identifiers.append(_clean({
-            "use": "usual" if ident.kind != "INS" else "old",
-            "type": {"coding": [coding(codes.FR_CORE_V2_0203, "PI")]} if ident.kind == "IPP"
-            else None,
-            "system": ident.system, "value": ident.value,
-            "assigner": reference("Organization", ident.organisation_id,
-                                  ident.organisation.name) if ident.organisation else None}))
+        identifiers.append(
+            _clean(
+                {
+                    "use": "usual" if ident.kind != "INS" else "old",
+                    "type": {"coding": [coding(codes.FR_CORE_V2_0203, "PI")]}
+                    if ident.kind == "IPP"
+                    else None,
+                    "system": ident.system,
+                    "value": ident.value,
+                    "assigner": reference(
+                        "Organization", ident.organisation_id, ident.organisation.name
+                    )
+                    if ident.organisation
+                    else None,
+                }
+            )
+        )
     # FR Core: the first birth given name in ``given``, the whole list ("PIERRE YVES") in the
     # birth-list-given-name extension, never cut.
-    names = [_clean({"use": "official", "family": p.birth_name,
-                     "given": [p.first_given_name] if p.first_given_name else [],
-                     "extension": [{"url": codes.BIRTH_LIST_GIVEN_NAME,
-                                    "valueString": p.birth_given_names}]
-                     if p.birth_given_names else []})]
+    names = [
+        _clean(
+            {
+                "use": "official",
+                "family": p.birth_name,
+                "given": [p.first_given_name] if p.first_given_name else [],
+                "extension": [
+                    {"url": codes.BIRTH_LIST_GIVEN_NAME, "valueString": p.birth_given_names}
+                ]
+                if p.birth_given_names
+                else [],
+            }
+        )
+    ]
     if p.used_name or p.used_first_name:
-        names.append(_clean({"use": "usual", "family": p.used_name or p.birth_name,
-                             "given": [p.used_first_name] if p.used_first_name else []}))
+        names.append(
+            _clean(
+                {
+                    "use": "usual",
+                    "family": p.used_name or p.birth_name,
+                    "given": [p.used_first_name] if p.used_first_name else [],
+                }
+            )
+        )
     extensions = [identity_reliability(p)]
     if p.birthplace_insee:
-        extensions.append({"url": codes.BIRTH_PLACE, "valueAddress": {"extension": [{
-            "url": codes.FR_CORE_INSEE_CODE,
-            "valueCoding": coding(codes.COG_COMMUNES, p.birthplace_insee)}]}})
+        extensions.append(
+            {
+                "url": codes.BIRTH_PLACE,
+                "valueAddress": {
+                    "extension": [
+                        {
+                            "url": codes.FR_CORE_INSEE_CODE,
+                            "valueCoding": coding(codes.COG_COMMUNES, p.birthplace_insee),
+                        }
+                    ]
+                },
+            }
+        )
     # A merged identity points to the one that replaced it; the survivor lists what it
     # replaces (http://hl7.org/fhir/link-type).
     links = []
@@ -302,32 +436,49 @@ def patient(p: Patient, ctx: Ctx) -> dict:
         links.append({"other": reference("Patient", p.merged_into_id), "type": "replaced-by"})
     for old in p.merged_from.all():
         links.append({"other": reference("Patient", old.pk), "type": "replaces"})
-    return _clean({
-        "resourceType": "Patient",
-        "id": str(p.pk),
-        "extension": extensions,
-        "identifier": identifiers,
-        "active": p.merged_into_id is None,
-        "name": names,
-        "telecom": [{"system": "phone", "value": p.phone}] if p.phone else [],
-        "gender": PATIENT_GENDER.get(p.sex, "unknown"),
-        "birthDate": day(p.birth_date),
-        "address": [_clean({"use": "home", "line": [p.address_line] if p.address_line else [],
-                            "postalCode": p.postcode, "city": p.town})]
-        if p.address_line or p.postcode or p.town else [],
-        "link": links,
-    })
+    return _clean(
+        {
+            "resourceType": "Patient",
+            "id": str(p.pk),
+            "extension": extensions,
+            "identifier": identifiers,
+            "active": p.merged_into_id is None,
+            "name": names,
+            "telecom": [{"system": "phone", "value": p.phone}] if p.phone else [],
+            "gender": PATIENT_GENDER.get(p.sex, "unknown"),
+            "birthDate": day(p.birth_date),
+            "address": [
+                _clean(
+                    {
+                        "use": "home",
+                        "line": [p.address_line] if p.address_line else [],
+                        "postalCode": p.postcode,
+                        "city": p.town,
+                    }
+                )
+            ]
+            if p.address_line or p.postcode or p.town
+            else [],
+            "link": links,
+        }
+    )
 
 
 # --- referrals ------------------------------------------------------------------------------
+
 
 def _binary_url(att: ReferralAttachment, ctx: Ctx) -> str:
     return f"{ctx.base}Binary/{att.pk}"
 
 
 def attachment(att: ReferralAttachment, ctx: Ctx) -> dict:
-    return {"contentType": att.content_type, "url": _binary_url(att, ctx), "size": att.size,
-            "title": att.name, "creation": instant(att.uploaded_at)}
+    return {
+        "contentType": att.content_type,
+        "url": _binary_url(att, ctx),
+        "size": att.size,
+        "title": att.name,
+        "creation": instant(att.uploaded_at),
+    }
 
 
 def _last_updated(r: Referral) -> str | None:
@@ -337,31 +488,40 @@ def _last_updated(r: Referral) -> str | None:
 def service_request(r: Referral, ctx: Ctx) -> dict:
     kind = Kind(r.kind)
     request_files = [a for a in r.attachments.all() if a.part == ReferralAttachment.Part.REQUEST]
-    contained = [{
-        "resourceType": "DocumentReference", "id": f"att{a.pk}", "status": "current",
-        "description": a.name, "content": [{"attachment": attachment(a, ctx)}],
-    } for a in request_files]
+    contained = [
+        {
+            "resourceType": "DocumentReference",
+            "id": f"att{a.pk}",
+            "status": "current",
+            "description": a.name,
+            "content": [{"attachment": attachment(a, ctx)}],
+        }
+        for a in request_files
+    ]
     occurrence = _clean({"start": day(r.wished_from), "end": day(r.wished_until)})
-    return _clean({
-        "resourceType": "ServiceRequest",
-        "id": str(r.pk),
-        "meta": {"lastUpdated": _last_updated(r)},
-        "contained": contained,
-        "identifier": [{"system": codes.REFERRAL_ID, "value": r.reference}],
-        "status": SERVICE_REQUEST_STATUS[r.status],
-        "intent": "order",
-        "category": [{"coding": [coding(codes.REFERRAL_CATEGORY, kind.value, kind.label)]}],
-        "priority": "urgent",  # semi-urgent requests: answer expected within 48 h
-        "subject": reference("Patient", r.patient_id, r.patient.display_name),
-        "occurrencePeriod": occurrence,
-        "authoredOn": instant(r.submitted_at),
-        "requester": user_reference(r.author),
-        "performer": [reference("HealthcareService", r.service_id, r.service.name)],
-        "reasonCode": [{"text": r.question}],
-        "note": [{"text": r.context}] if r.context else [],
-        "supportingInfo": [{"reference": f"#att{a.pk}", "type": "DocumentReference"}
-                           for a in request_files],
-    })
+    return _clean(
+        {
+            "resourceType": "ServiceRequest",
+            "id": str(r.pk),
+            "meta": {"lastUpdated": _last_updated(r)},
+            "contained": contained,
+            "identifier": [{"system": codes.REFERRAL_ID, "value": r.reference}],
+            "status": SERVICE_REQUEST_STATUS[r.status],
+            "intent": "order",
+            "category": [{"coding": [coding(codes.REFERRAL_CATEGORY, kind.value, kind.label)]}],
+            "priority": "urgent",  # semi-urgent requests: answer expected within 48 h
+            "subject": reference("Patient", r.patient_id, r.patient.display_name),
+            "occurrencePeriod": occurrence,
+            "authoredOn": instant(r.submitted_at),
+            "requester": user_reference(r.author),
+            "performer": [reference("HealthcareService", r.service_id, r.service.name)],
+            "reasonCode": [{"text": r.question}],
+            "note": [{"text": r.context}] if r.context else [],
+            "supportingInfo": [
+                {"reference": f"#att{a.pk}", "type": "DocumentReference"} for a in request_files
+            ],
+        }
+    )
 
 
 def _status_reason(r: Referral) -> str:
@@ -378,67 +538,91 @@ def _status_reason(r: Referral) -> str:
 def task(r: Referral, ctx: Ctx) -> dict:
     outputs: list[dict[str, Any]] = []
     if r.status in (Status.ANSWERED, Status.TAKEN_IN_CHARGE) and r.answer_kind:
-        outputs.append({"type": {"coding": [coding(codes.TASK_OUTPUT_TYPE, "answer-kind")]},
-                        "valueCoding": coding(codes.ANSWER_KIND, r.answer_kind,
-                                              AnswerKind(r.answer_kind).label)})
-        outputs.append({"type": {"coding": [coding(codes.TASK_OUTPUT_TYPE, "answer")]},
-                        "valueString": r.answer_text})
+        outputs.append(
+            {
+                "type": {"coding": [coding(codes.TASK_OUTPUT_TYPE, "answer-kind")]},
+                "valueCoding": coding(
+                    codes.ANSWER_KIND, r.answer_kind, AnswerKind(r.answer_kind).label
+                ),
+            }
+        )
+        outputs.append(
+            {
+                "type": {"coding": [coding(codes.TASK_OUTPUT_TYPE, "answer")]},
+                "valueString": r.answer_text,
+            }
+        )
         if r.answer_date:
-            outputs.append({"type": {"coding": [coding(codes.TASK_OUTPUT_TYPE,
-                                                       "proposed-date")]},
-                            "valueDateTime": instant(r.answer_date)})
+            outputs.append(
+                {
+                    "type": {"coding": [coding(codes.TASK_OUTPUT_TYPE, "proposed-date")]},
+                    "valueDateTime": instant(r.answer_date),
+                }
+            )
         for a in r.attachments.all():
             if a.part == ReferralAttachment.Part.ANSWER:
-                outputs.append({"type": {"coding": [coding(codes.TASK_OUTPUT_TYPE,
-                                                           "attachment")]},
-                                "valueAttachment": attachment(a, ctx)})
+                outputs.append(
+                    {
+                        "type": {"coding": [coding(codes.TASK_OUTPUT_TYPE, "attachment")]},
+                        "valueAttachment": attachment(a, ctx),
+                    }
+                )
     if r.assigned_to_id:
         owner = user_reference(r.assigned_to)
     else:
         owner = reference("HealthcareService", r.service_id, r.service.name)
     reason = _status_reason(r)
     business = BUSINESS_STATUS[r.status]
-    return _clean({
-        "resourceType": "Task",
-        "id": str(r.pk),
-        "meta": {"lastUpdated": _last_updated(r)},
-        "identifier": [{"system": codes.REFERRAL_ID, "value": r.reference}],
-        "basedOn": [reference("ServiceRequest", r.pk)],
-        "status": TASK_STATUS[r.status],
-        "statusReason": {"text": reason} if reason else None,
-        "businessStatus": {"coding": [coding(codes.TASK_BUSINESS_STATUS, business,
-                                             Status(r.status).label)]},
-        "intent": "order",
-        "priority": "urgent",
-        "code": {"coding": [coding(codes.TASK_CODE, "fulfill", "Fulfill the focal request")]},
-        "focus": reference("ServiceRequest", r.pk),
-        "for": reference("Patient", r.patient_id, r.patient.display_name),
-        "authoredOn": instant(r.submitted_at),
-        "lastModified": _last_updated(r),
-        "requester": user_reference(r.author),
-        "owner": owner,
-        "restriction": {"period": {"end": instant(r.due_at)}},
-        "output": outputs,
-    })
+    return _clean(
+        {
+            "resourceType": "Task",
+            "id": str(r.pk),
+            "meta": {"lastUpdated": _last_updated(r)},
+            "identifier": [{"system": codes.REFERRAL_ID, "value": r.reference}],
+            "basedOn": [reference("ServiceRequest", r.pk)],
+            "status": TASK_STATUS[r.status],
+            "statusReason": {"text": reason} if reason else None,
+            "businessStatus": {
+                "coding": [coding(codes.TASK_BUSINESS_STATUS, business, Status(r.status).label)]
+            },
+            "intent": "order",
+            "priority": "urgent",
+            "code": {"coding": [coding(codes.TASK_CODE, "fulfill", "Fulfill the focal request")]},
+            "focus": reference("ServiceRequest", r.pk),
+            "for": reference("Patient", r.patient_id, r.patient.display_name),
+            "authoredOn": instant(r.submitted_at),
+            "lastModified": _last_updated(r),
+            "requester": user_reference(r.author),
+            "owner": owner,
+            "restriction": {"period": {"end": instant(r.due_at)}},
+            "output": outputs,
+        }
+    )
 
 
 def communication(m: ReferralMessage, ctx: Ctx) -> dict:
     r = m.referral
     payload: list[dict[str, Any]] = [{"contentString": m.body}]
     payload += [{"contentAttachment": attachment(a, ctx)} for a in m.attachments.all()]
-    return _clean({
-        "resourceType": "Communication",
-        "id": str(m.pk),
-        "basedOn": [reference("ServiceRequest", r.pk)],
-        "partOf": [reference("Task", r.pk)],
-        "status": "completed",
-        "subject": reference("Patient", r.patient_id),
-        "sent": instant(m.created_at),
-        "sender": user_reference(m.author),
-        "payload": payload,
-    })
+    return _clean(
+        {
+            "resourceType": "Communication",
+            "id": str(m.pk),
+            "basedOn": [reference("ServiceRequest", r.pk)],
+            "partOf": [reference("Task", r.pk)],
+            "status": "completed",
+            "subject": reference("Patient", r.patient_id),
+            "sent": instant(m.created_at),
+            "sender": user_reference(m.author),
+            "payload": payload,
+        }
+    )
 
 
 def binary(att: ReferralAttachment, data_b64: str) -> dict:
-    return {"resourceType": "Binary", "id": str(att.pk), "contentType": att.content_type,
-            "data": data_b64}
+    return {
+        "resourceType": "Binary",
+        "id": str(att.pk),
+        "contentType": att.content_type,
+        "data": data_b64,
+    }

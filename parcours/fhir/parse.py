@@ -26,26 +26,48 @@ from .errors import FhirError
 from .search import reference_id
 
 # http://hl7.org/fhir/ValueSet/request-intent (fhir.resources checks the code's syntax only)
-REQUEST_INTENTS = {"proposal", "plan", "directive", "order", "original-order", "reflex-order",
-                   "filler-order", "instance-order", "option"}
+REQUEST_INTENTS = {
+    "proposal",
+    "plan",
+    "directive",
+    "order",
+    "original-order",
+    "reflex-order",
+    "filler-order",
+    "instance-order",
+    "option",
+}
 GENDER_TO_SEX = {"female": "F", "male": "M", "other": "I"}
 
 PATIENT_FIELDS = {
-    "birth_name": "Patient.name.family", "birth_given_names": "Patient.name.given",
-    "birth_date": "Patient.birthDate", "sex": "Patient.gender",
-    "birthplace_insee": "Patient.extension", "ins_nir": "Patient.identifier",
-    "used_name": "Patient.name", "used_first_name": "Patient.name",
+    "birth_name": "Patient.name.family",
+    "birth_given_names": "Patient.name.given",
+    "birth_date": "Patient.birthDate",
+    "sex": "Patient.gender",
+    "birthplace_insee": "Patient.extension",
+    "ins_nir": "Patient.identifier",
+    "used_name": "Patient.name",
+    "used_first_name": "Patient.name",
     "phone": "Patient.telecom",
 }
 SERVICE_REQUEST_FIELDS = {
-    "kind": "ServiceRequest.category", "question": "ServiceRequest.reasonCode",
-    "service": "ServiceRequest.performer", "wished_until": "ServiceRequest.occurrencePeriod",
-    "wished_from": "ServiceRequest.occurrencePeriod", "files": "ServiceRequest.contained",
+    "kind": "ServiceRequest.category",
+    "question": "ServiceRequest.reasonCode",
+    "service": "ServiceRequest.performer",
+    "wished_until": "ServiceRequest.occurrencePeriod",
+    "wished_from": "ServiceRequest.occurrencePeriod",
+    "files": "ServiceRequest.contained",
 }
 TASK_FIELDS = {
-    "answer_kind": "Task.output", "text": "Task.output", "proposed_at": "Task.output",
-    "doctor": "Task.owner", "service": "Task.owner", "reason": "Task.statusReason",
-    "question": "Task.statusReason", "body": "Task.note", "files": "Task.output",
+    "answer_kind": "Task.output",
+    "text": "Task.output",
+    "proposed_at": "Task.output",
+    "doctor": "Task.owner",
+    "service": "Task.owner",
+    "reason": "Task.statusReason",
+    "question": "Task.statusReason",
+    "body": "Task.note",
+    "files": "Task.output",
 }
 COMMUNICATION_FIELDS = {"body": "Communication.payload", "files": "Communication.payload"}
 
@@ -54,16 +76,27 @@ def validate_structure(body, resource_type: str) -> dict:
     if not isinstance(body, dict):
         raise FhirError(400, "Le corps de la requête doit être une ressource FHIR (objet JSON).")
     if body.get("resourceType") != resource_type:
-        raise FhirError(400, f"resourceType attendu : {resource_type}.",
-                        expression=[f"{resource_type}.resourceType"])
+        raise FhirError(
+            400,
+            f"resourceType attendu : {resource_type}.",
+            expression=[f"{resource_type}.resourceType"],
+        )
     try:
         get_fhir_model_class(resource_type).model_validate(body)
     except PydanticValidationError as exc:
-        issues = [{"severity": "error", "code": "structure",
-                   "diagnostics": f"{'.'.join(str(p) for p in err['loc'])} : {err['msg']}",
-                   "expression": [".".join([resource_type, *(str(p) for p in err["loc"]
-                                                              if not isinstance(p, int))])]}
-                  for err in exc.errors()[:20]]
+        issues = [
+            {
+                "severity": "error",
+                "code": "structure",
+                "diagnostics": f"{'.'.join(str(p) for p in err['loc'])} : {err['msg']}",
+                "expression": [
+                    ".".join(
+                        [resource_type, *(str(p) for p in err["loc"] if not isinstance(p, int))]
+                    )
+                ],
+            }
+            for err in exc.errors()[:20]
+        ]
         raise FhirError(400, "Ressource FHIR invalide.", issues=issues) from None
     return body
 
@@ -72,8 +105,9 @@ def check_length(value: str, form_class, field: str, expression: str) -> str:
     """Refuse a text longer than the web form accepts for the same field (422)."""
     limit = form_class.base_fields[field].max_length
     if limit and len(value or "") > limit:
-        raise FhirError(422, f"Texte trop long : {limit} caractères au plus.",
-                        expression=[expression])
+        raise FhirError(
+            422, f"Texte trop long : {limit} caractères au plus.", expression=[expression]
+        )
     return value
 
 
@@ -116,14 +150,18 @@ def _decode(data: str, what: str) -> bytes:
 def attachment_file(att: dict, where: str) -> SimpleUploadedFile:
     """A FHIR Attachment with inline data → an upload for the services' file checks."""
     if not att.get("data"):
-        raise FhirError(422, "Seules les pièces jointes transmises en ligne (data) sont "
-                             "acceptées.", expression=[where])
+        raise FhirError(
+            422,
+            "Seules les pièces jointes transmises en ligne (data) sont acceptées.",
+            expression=[where],
+        )
     content = _decode(att["data"], where)
     name = att.get("title") or "piece-jointe"
     return SimpleUploadedFile(name, content, content_type=att.get("contentType") or "")
 
 
 # --- Patient ----------------------------------------------------------------------------------
+
 
 def patient_args(body: dict) -> dict:
     """Patient → patient_create(**args), through the web's PatientForm so that the API applies
@@ -151,11 +189,14 @@ def patient_local_identifiers(body: dict, allowed: dict[str, tuple]) -> list[tup
         if not value:
             raise FhirError(422, "Identifiant sans valeur.", expression=[where])
         if system not in allowed:
-            raise FhirError(422, f"Identifiant d'un système que votre organisation n'émet pas : "
-                                 f"« {system or '(sans système)'} ». Systèmes acceptés : "
-                                 f"{', '.join(sorted(allowed)) or 'aucun'} (numéros locaux de "
-                                 f"votre organisation) et le matricule INS.",
-                            expression=[where])
+            raise FhirError(
+                422,
+                f"Identifiant d'un système que votre organisation n'émet pas : "
+                f"« {system or '(sans système)'} ». Systèmes acceptés : "
+                f"{', '.join(sorted(allowed)) or 'aucun'} (numéros locaux de "
+                f"votre organisation) et le matricule INS.",
+                expression=[where],
+            )
         kind, organisation = allowed[system]
         found.append((system, value, kind, organisation))
     return found
@@ -163,15 +204,23 @@ def patient_local_identifiers(body: dict, allowed: dict[str, tuple]) -> list[tup
 
 def patient_ins_system(body: dict) -> str:
     """The system of the INS identifier given (NIR, NIA, test or demo NIR), or ""."""
-    return next((i["system"] for i in body.get("identifier") or []
-                 if i.get("system") in codes.INS_SYSTEMS and i.get("value")), "")
+    return next(
+        (
+            i["system"]
+            for i in body.get("identifier") or []
+            if i.get("system") in codes.INS_SYSTEMS and i.get("value")
+        ),
+        "",
+    )
 
 
 def _patient_form_data(body: dict) -> dict:
     names = body.get("name") or []
-    official = next((n for n in names if n.get("use") == "official"), None) \
-        or next((n for n in names if n.get("use") in (None, "")), None) \
+    official = (
+        next((n for n in names if n.get("use") == "official"), None)
+        or next((n for n in names if n.get("use") in (None, "")), None)
         or (names[0] if names and names[0].get("use") != "usual" else None)
+    )
     usual = next((n for n in names if n.get("use") == "usual"), None)
     ins = ""
     for ident in body.get("identifier") or []:
@@ -185,23 +234,34 @@ def _patient_form_data(body: dict) -> dict:
                 if sub.get("url") == codes.FR_CORE_INSEE_CODE:
                     insee = (sub.get("valueCoding") or {}).get("code", "")
     if body.get("gender") not in (None, "male", "female", "other", "unknown"):
-        raise FhirError(400, f"gender invalide : « {body['gender']} ».",
-                        expression=["Patient.gender"])
+        raise FhirError(
+            400, f"gender invalide : « {body['gender']} ».", expression=["Patient.gender"]
+        )
     birth_date = body.get("birthDate") or ""
     if birth_date and len(birth_date) != 10:
-        raise FhirError(422, "La date de naissance doit être complète (AAAA-MM-JJ).",
-                        expression=["Patient.birthDate"])
-    phone = next((t.get("value", "") for t in body.get("telecom") or []
-                  if t.get("system") == "phone"), "")
+        raise FhirError(
+            422,
+            "La date de naissance doit être complète (AAAA-MM-JJ).",
+            expression=["Patient.birthDate"],
+        )
+    phone = next(
+        (t.get("value", "") for t in body.get("telecom") or [] if t.get("system") == "phone"), ""
+    )
     # The home address first (FHIR address.use), else the first one given.
     addresses = [a for a in body.get("address") or [] if isinstance(a, dict)]
-    address = next((a for a in addresses if a.get("use") == "home"),
-                   addresses[0] if addresses else {})
+    address = next(
+        (a for a in addresses if a.get("use") == "home"), addresses[0] if addresses else {}
+    )
     # FR Core: the birth given names are the birth-list-given-name extension of the official
     # name ("PIERRE YVES", whole); ``given`` then holds the first one only.
-    listed = next((e.get("valueString") for e in (official or {}).get("extension") or []
-                   if e.get("url") == codes.BIRTH_LIST_GIVEN_NAME and e.get("valueString")),
-                  "")
+    listed = next(
+        (
+            e.get("valueString")
+            for e in (official or {}).get("extension") or []
+            if e.get("url") == codes.BIRTH_LIST_GIVEN_NAME and e.get("valueString")
+        ),
+        "",
+    )
     return {
         "birth_name": (official or {}).get("family", ""),
         "birth_given_names": listed or " ".join((official or {}).get("given") or []),
@@ -220,18 +280,28 @@ def _patient_form_data(body: dict) -> dict:
 
 # --- ServiceRequest -------------------------------------------------------------------------
 
+
 def service_request_args(body: dict) -> dict:
     """ServiceRequest → referral_submit(**args), with references still to resolve:
     ``patient_id`` (access-checked by the caller) and ``service``."""
     if body.get("intent") not in REQUEST_INTENTS:
-        raise FhirError(400, f"intent invalide : « {body.get('intent')} ».",
-                        expression=["ServiceRequest.intent"])
+        raise FhirError(
+            400,
+            f"intent invalide : « {body.get('intent')} ».",
+            expression=["ServiceRequest.intent"],
+        )
     if body.get("intent") not in ("order", "original-order"):
-        raise FhirError(422, "Une demande de prise en charge est un ordre (intent = order).",
-                        expression=["ServiceRequest.intent"])
+        raise FhirError(
+            422,
+            "Une demande de prise en charge est un ordre (intent = order).",
+            expression=["ServiceRequest.intent"],
+        )
     if body.get("status") not in ("active", None):
-        raise FhirError(422, "Une demande se crée avec le statut « active ».",
-                        expression=["ServiceRequest.status"])
+        raise FhirError(
+            422,
+            "Une demande se crée avec le statut « active ».",
+            expression=["ServiceRequest.status"],
+        )
     kind = ""
     for concept in body.get("category") or []:
         for c in concept.get("coding") or []:
@@ -239,19 +309,28 @@ def service_request_args(body: dict) -> dict:
                 kind = c["code"]
     patient_id = _ref_id(body.get("subject"), "Patient")
     if patient_id is None:
-        raise FhirError(422, "subject doit référencer un Patient (Patient/id).",
-                        expression=["ServiceRequest.subject"])
+        raise FhirError(
+            422,
+            "subject doit référencer un Patient (Patient/id).",
+            expression=["ServiceRequest.subject"],
+        )
     performers = body.get("performer") or []
     service_ids = [_ref_id(p, "HealthcareService") for p in performers]
     if len(performers) != 1 or service_ids[0] is None:
-        raise FhirError(422, "performer doit référencer un seul HealthcareService "
-                             "(le service hospitalier destinataire).",
-                        expression=["ServiceRequest.performer"])
-    service = HospitalService.objects.select_related("hospital").filter(
-        pk=service_ids[0]).first()
+        raise FhirError(
+            422,
+            "performer doit référencer un seul HealthcareService "
+            "(le service hospitalier destinataire).",
+            expression=["ServiceRequest.performer"],
+        )
+    service = HospitalService.objects.select_related("hospital").filter(pk=service_ids[0]).first()
     if service is None:
-        raise FhirError(422, "Service hospitalier introuvable.", code="not-found",
-                        expression=["ServiceRequest.performer"])
+        raise FhirError(
+            422,
+            "Service hospitalier introuvable.",
+            code="not-found",
+            expression=["ServiceRequest.performer"],
+        )
     questions = [_text_of(c) for c in body.get("reasonCode") or []]
     notes = [n.get("text", "") for n in body.get("note") or []]
     question = "\n".join(q for q in questions if q)
@@ -265,11 +344,14 @@ def service_request_args(body: dict) -> dict:
     contained = {c.get("id"): c for c in body.get("contained") or []}
     files = []
     for info in body.get("supportingInfo") or []:
-        ref = (info.get("reference") or "")
+        ref = info.get("reference") or ""
         if not ref.startswith("#") or ref[1:] not in contained:
-            raise FhirError(422, "supportingInfo doit désigner un DocumentReference ou un "
-                                 "Binary contenu dans la demande (#id).",
-                            expression=["ServiceRequest.supportingInfo"])
+            raise FhirError(
+                422,
+                "supportingInfo doit désigner un DocumentReference ou un "
+                "Binary contenu dans la demande (#id).",
+                expression=["ServiceRequest.supportingInfo"],
+            )
         files.append(_contained_file(contained[ref[1:]]))
     return {
         "patient_id": patient_id,
@@ -287,19 +369,26 @@ def service_request_args(body: dict) -> dict:
 def _contained_file(resource: dict) -> SimpleUploadedFile:
     where = "ServiceRequest.contained"
     if resource.get("resourceType") == "Binary":
-        return attachment_file({"data": resource.get("data"),
-                                "contentType": resource.get("contentType"),
-                                "title": resource.get("id")}, where)
+        return attachment_file(
+            {
+                "data": resource.get("data"),
+                "contentType": resource.get("contentType"),
+                "title": resource.get("id"),
+            },
+            where,
+        )
     if resource.get("resourceType") == "DocumentReference":
         content = resource.get("content") or []
         if len(content) != 1:
-            raise FhirError(422, "Un DocumentReference porte une seule pièce jointe.",
-                            expression=[where])
+            raise FhirError(
+                422, "Un DocumentReference porte une seule pièce jointe.", expression=[where]
+            )
         att = dict(content[0].get("attachment") or {})
         att.setdefault("title", resource.get("description") or "piece-jointe")
         return attachment_file(att, where)
-    raise FhirError(422, "Seuls DocumentReference et Binary sont acceptés en pièce jointe.",
-                    expression=[where])
+    raise FhirError(
+        422, "Seuls DocumentReference et Binary sont acceptés en pièce jointe.", expression=[where]
+    )
 
 
 def _date_part(value: str | None, where: str) -> date | None:
@@ -308,8 +397,7 @@ def _date_part(value: str | None, where: str) -> date | None:
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
-        raise FhirError(422, "Date incomplète : AAAA-MM-JJ attendu.", expression=[where]) \
-            from None
+        raise FhirError(422, "Date incomplète : AAAA-MM-JJ attendu.", expression=[where]) from None
 
 
 def requester_is(requester: dict | None, user) -> bool:
@@ -328,30 +416,40 @@ def requester_is(requester: dict | None, user) -> bool:
 
 # --- Communication ----------------------------------------------------------------------------
 
+
 def communication_args(body: dict) -> dict:
     based_on = [_ref_id(b, "ServiceRequest") for b in body.get("basedOn") or []]
     if len(based_on) != 1 or based_on[0] is None:
-        raise FhirError(422, "basedOn doit référencer une seule ServiceRequest (la demande).",
-                        expression=["Communication.basedOn"])
+        raise FhirError(
+            422,
+            "basedOn doit référencer une seule ServiceRequest (la demande).",
+            expression=["Communication.basedOn"],
+        )
     texts, files = [], []
     for i, part in enumerate(body.get("payload") or []):
         if "contentString" in part:
             texts.append(part["contentString"])
         elif "contentAttachment" in part:
-            files.append(attachment_file(part["contentAttachment"],
-                                         f"Communication.payload[{i}]"))
+            files.append(attachment_file(part["contentAttachment"], f"Communication.payload[{i}]"))
         else:
-            raise FhirError(422, "payload : texte (contentString) ou pièce jointe "
-                                 "(contentAttachment) attendus.",
-                            expression=["Communication.payload"])
+            raise FhirError(
+                422,
+                "payload : texte (contentString) ou pièce jointe (contentAttachment) attendus.",
+                expression=["Communication.payload"],
+            )
     from parcours.referrals.forms import MessageForm
 
     body_text = check_length("\n\n".join(texts), MessageForm, "body", "Communication.payload")
-    return {"referral_id": based_on[0], "body": body_text, "files": files,
-            "sender": body.get("sender")}
+    return {
+        "referral_id": based_on[0],
+        "body": body_text,
+        "files": files,
+        "sender": body.get("sender"),
+    }
 
 
 # --- Task updates -----------------------------------------------------------------------------
+
 
 def merge_patch(target: dict, patch: dict) -> dict:
     """RFC 7386 JSON merge patch (what fhirpy and most clients send with PATCH)."""
@@ -393,8 +491,7 @@ def json_patch(target: dict, operations: list) -> dict:
                     if parent[index] != op["value"]:
                         raise FhirError(409, f"JSON Patch : test échoué sur {op['path']}.")
                 else:
-                    raise FhirError(400, f"JSON Patch : opération « {kind} » non prise en "
-                                         "charge.")
+                    raise FhirError(400, f"JSON Patch : opération « {kind} » non prise en charge.")
             else:
                 if kind in ("add", "replace"):
                     if kind == "replace" and last not in parent:
@@ -406,8 +503,7 @@ def json_patch(target: dict, operations: list) -> dict:
                     if parent.get(last) != op["value"]:
                         raise FhirError(409, f"JSON Patch : test échoué sur {op['path']}.")
                 else:
-                    raise FhirError(400, f"JSON Patch : opération « {kind} » non prise en "
-                                         "charge.")
+                    raise FhirError(400, f"JSON Patch : opération « {kind} » non prise en charge.")
         except (KeyError, IndexError, ValueError, TypeError):
             raise FhirError(400, f"JSON Patch : chemin introuvable {op['path']}.") from None
     return doc
@@ -426,8 +522,9 @@ def owner_target(owner: dict | None):
         if sid is not None:
             service = HospitalService.objects.select_related("hospital").filter(pk=sid).first()
             if service is None:
-                raise FhirError(422, "Service hospitalier introuvable.", code="not-found",
-                                expression=where)
+                raise FhirError(
+                    422, "Service hospitalier introuvable.", code="not-found", expression=where
+                )
             return "service", service
         pid = reference_id(ref, "Practitioner")
         user = None
@@ -435,42 +532,67 @@ def owner_target(owner: dict | None):
             user = User.objects.filter(practitioner__pk=pid).first()
         rid = reference_id(ref, "PractitionerRole")
         if rid is not None:
-            role = PractitionerRole.objects.select_related("practitioner__user").filter(
-                pk=rid).first()
+            role = (
+                PractitionerRole.objects.select_related("practitioner__user").filter(pk=rid).first()
+            )
             user = role.practitioner.user if role else None
         if user is None:
-            raise FhirError(422, "owner : ce professionnel n'a pas de compte sur la "
-                                 "plateforme.", code="not-found", expression=where)
+            raise FhirError(
+                422,
+                "owner : ce professionnel n'a pas de compte sur la plateforme.",
+                code="not-found",
+                expression=where,
+            )
         return "user", user
     ident = owner.get("identifier") or {}
     if ident.get("system") == codes.RPPS and ident.get("value"):
-        user = User.objects.filter(rpps=ident["value"], is_active=True).first() or \
-            User.objects.filter(practitioner__rpps=ident["value"], is_active=True).first()
+        user = (
+            User.objects.filter(rpps=ident["value"], is_active=True).first()
+            or User.objects.filter(practitioner__rpps=ident["value"], is_active=True).first()
+        )
         if user is None:
-            raise FhirError(422, "owner : aucun compte avec ce RPPS.", code="not-found",
-                            expression=where)
+            raise FhirError(
+                422, "owner : aucun compte avec ce RPPS.", code="not-found", expression=where
+            )
         return "user", user
-    raise FhirError(422, "owner : référence (Practitioner/id, PractitionerRole/id, "
-                         "HealthcareService/id) ou identifiant RPPS attendu.", expression=where)
+    raise FhirError(
+        422,
+        "owner : référence (Practitioner/id, PractitionerRole/id, "
+        "HealthcareService/id) ou identifiant RPPS attendu.",
+        expression=where,
+    )
 
 
 def answer_args(task: dict) -> dict:
     """Task.output → referral_answer(answer_kind, text, proposed_at)."""
     args: dict[str, Any] = {"answer_kind": "", "text": "", "proposed_at": None}
     for out in task.get("output") or []:
-        code = next((c.get("code") for c in (out.get("type") or {}).get("coding") or []
-                     if c.get("system") == codes.TASK_OUTPUT_TYPE), None)
+        code = next(
+            (
+                c.get("code")
+                for c in (out.get("type") or {}).get("coding") or []
+                if c.get("system") == codes.TASK_OUTPUT_TYPE
+            ),
+            None,
+        )
         if code == "answer-kind":
-            args["answer_kind"] = (out.get("valueCoding") or {}).get("code") \
-                or out.get("valueCode") or out.get("valueString") or ""
+            args["answer_kind"] = (
+                (out.get("valueCoding") or {}).get("code")
+                or out.get("valueCode")
+                or out.get("valueString")
+                or ""
+            )
         elif code == "answer":
             args["text"] = out.get("valueString") or ""
         elif code == "proposed-date":
             value = out.get("valueDateTime") or ""
             parsed = parse_datetime(value) if "T" in value else None
             if parsed is None or parsed.tzinfo is None:
-                raise FhirError(422, "proposed-date : date et heure avec fuseau attendues.",
-                                expression=["Task.output"])
+                raise FhirError(
+                    422,
+                    "proposed-date : date et heure avec fuseau attendues.",
+                    expression=["Task.output"],
+                )
             args["proposed_at"] = parsed
     return args
 

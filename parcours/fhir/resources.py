@@ -88,9 +88,10 @@ class ResourceType:
             return paginate(ordered, query)
 
         def fetch(offset: int, limit: int) -> list:
-            ids = list(ordered.values_list("pk", flat=True)[offset:offset + limit])
+            ids = list(ordered.values_list("pk", flat=True)[offset : offset + limit])
             found = self.queryset(user).in_bulk(ids)
             return [found[i] for i in ids if i in found]
+
         return paginate(None, query, SearchPlan(fetch=fetch, count=ordered.count))
 
 
@@ -103,6 +104,7 @@ def _inverse(mapping: dict[str, str]) -> dict[str, list[str]]:
 
 def _identifier_param(lookups: dict[str | None, Callable[[str], Q]], doc: str) -> SearchParam:
     """identifier=[system|]value; ``lookups`` maps each accepted system (None: any) to a Q."""
+
     def apply(qs, values, modifier):
         def one(value):
             system, code = token(value)
@@ -113,11 +115,14 @@ def _identifier_param(lookups: dict[str | None, Callable[[str], Q]], doc: str) -
                 return condition
             build = lookups.get(system)
             return build(code) if build else Q(pk__in=[])
+
         return qs.filter(any_of(values, one))
+
     return SearchParam("token", doc, apply)
 
 
 # --- directory ------------------------------------------------------------------------------
+
 
 def _organisations(user) -> QuerySet:
     return Organisation.objects.all()
@@ -153,13 +158,16 @@ def _iexact_param(fields: list[str], doc: str) -> SearchParam:
             for f in fields:
                 condition |= Q(**{f"{f}__iexact": code})
             return condition
+
         return qs.filter(any_of(values, one))
+
     return SearchParam("token", doc, apply)
 
 
 def _folded_param(field: str, doc: str) -> SearchParam:
     """A name searched on its folded key (accents and case ignored): starts-with any word;
     ``:contains`` anywhere; ``:exact`` the whole key."""
+
     def apply(qs, values, modifier):
         def one(value):
             key = fold(value)
@@ -170,7 +178,9 @@ def _folded_param(field: str, doc: str) -> SearchParam:
             if modifier == "contains":
                 return Q(**{f"{field}__contains": key})
             return Q(**{f"{field}__startswith": key}) | Q(**{f"{field}__contains": f" {key}"})
+
         return qs.filter(any_of(values, one))
+
     return SearchParam("string", doc, apply, modifiers=("contains", "exact"))
 
 
@@ -179,12 +189,14 @@ def _phonetic_param(table: str, doc: str) -> SearchParam:
     practitioners by similar family names on any database (``practitioner_fuzzy``, the
     directory page's fallback too); structures by pg_trgm word similarity over the name on
     PostgreSQL, every word contained on SQLite."""
+
     def apply(qs, values, modifier):
         if table == "directory_practitioner":
             return practitioner_fuzzy(qs, values[0])
         if fuzzy_available():
             return key_fuzzy(qs, values[0], table)
         return key_contains_all(qs, values[0])
+
     return SearchParam("string", doc, apply)
 
 
@@ -192,8 +204,8 @@ def _bool_param(field: str, doc: str) -> SearchParam:
     def apply(qs, values, modifier):
         # Like the other token parameters, a value other than true/false matches nothing.
         flags = {v for v in values if v in ("true", "false")}
-        return qs.filter(**{f"{field}__in": [f == "true" for f in flags]}) if flags \
-            else qs.none()
+        return qs.filter(**{f"{field}__in": [f == "true" for f in flags]}) if flags else qs.none()
+
     return SearchParam("token", doc, apply)
 
 
@@ -225,20 +237,27 @@ def _place_condition(param: str, value: str) -> Q:
 def _practitioner_place_params() -> dict[str, SearchParam]:
     """Practitioners with an active activity at the place, combined with other criteria
     (a place alone goes through ``_practitioner_place_plan``)."""
+
     def param(name: str) -> Callable:
         def apply(qs, values, modifier):
             roles = PractitionerRole.objects.filter(
-                any_of(values, lambda v: _place_condition(name, v)), active=True) \
-                .values_list("practitioner_id", flat=True)
-            ids = list(roles[:PLACE_LIST_MAX + 1])
+                any_of(values, lambda v: _place_condition(name, v)), active=True
+            ).values_list("practitioner_id", flat=True)
+            ids = list(roles[: PLACE_LIST_MAX + 1])
             if len(ids) <= PLACE_LIST_MAX:
                 return qs.filter(pk__in=ids)
             return qs.filter(pk__in=Subquery(roles))
+
         return apply
-    return {"address-city": SearchParam("string", "town, starts with (accents ignored)",
-                                        param("address-city")),
-            "address-postalcode": SearchParam("string", "postcode or its first digits",
-                                              param("address-postalcode"))}
+
+    return {
+        "address-city": SearchParam(
+            "string", "town, starts with (accents ignored)", param("address-city")
+        ),
+        "address-postalcode": SearchParam(
+            "string", "postcode or its first digits", param("address-postalcode")
+        ),
+    }
 
 
 def _practitioner_place_plan(user, query) -> SearchPlan | None:
@@ -247,27 +266,35 @@ def _practitioner_place_plan(user, query) -> SearchPlan | None:
     practitioner's search key, and counted there; the generic query sorted and counted the
     practitioners (p95 0.4–0.8 s for the large postcodes of a national directory)."""
     params = [k for k in query if k not in CONTROL_PARAMS]
-    if len(params) != 1 or params[0] not in ("address-city", "address-postalcode") \
-            or len(query.getlist(params[0])) != 1:
+    if (
+        len(params) != 1
+        or params[0] not in ("address-city", "address-postalcode")
+        or len(query.getlist(params[0])) != 1
+    ):
         return None
     values = [v for v in query[params[0]].split(",") if v]
     if not values:
         return None  # the generic path explains the error
     roles = PractitionerRole.objects.filter(
-        any_of(values, lambda v: _place_condition(params[0], v)), active=True)
+        any_of(values, lambda v: _place_condition(params[0], v)), active=True
+    )
     readable = PRACTITIONER.queryset(user)
 
     def fetch(offset: int, limit: int) -> list:
         # (name key, practitioner) pairs in the order of PRACTITIONER.order (search_key,
         # id); a practitioner with two activities there is one pair.
-        pairs = roles.order_by("name_key", "practitioner_id") \
-            .values_list("name_key", "practitioner_id").distinct()[offset:offset + limit]
+        pairs = (
+            roles.order_by("name_key", "practitioner_id")
+            .values_list("name_key", "practitioner_id")
+            .distinct()[offset : offset + limit]
+        )
         ids = [pid for _key, pid in pairs]
         found = readable.in_bulk(ids)
         return [found[i] for i in ids if i in found]
 
     def count() -> int:
         return roles.aggregate(n=Count("practitioner_id", distinct=True))["n"]
+
     return SearchPlan(fetch=fetch, count=count)
 
 
@@ -277,62 +304,86 @@ def _role_place_params() -> dict[str, SearchParam]:
 
     def postcode(qs, values, modifier):
         return qs.filter(any_of(values, lambda v: _place_condition("address-postalcode", v)))
-    return {"address-city": SearchParam("string", "town of the site, starts with (accents "
-                                        "ignored)", city),
-            "address-postalcode": SearchParam("string", "postcode of the site or its first "
-                                              "digits", postcode)}
+
+    return {
+        "address-city": SearchParam(
+            "string", "town of the site, starts with (accents ignored)", city
+        ),
+        "address-postalcode": SearchParam(
+            "string", "postcode of the site or its first digits", postcode
+        ),
+    }
 
 
 def _place_params(prefix: str) -> dict[str, SearchParam]:
     """address-city / address-postalcode, through ``prefix`` (the organisation path)."""
+
     def city(qs, values, modifier):
-        return qs.filter(any_of(values, lambda v: Q(**{f"{prefix}town_key__startswith":
-                                                     fold(v)}))).distinct()
+        return qs.filter(
+            any_of(values, lambda v: Q(**{f"{prefix}town_key__startswith": fold(v)}))
+        ).distinct()
 
     def postcode(qs, values, modifier):
-        return qs.filter(any_of(values, lambda v: Q(**{f"{prefix}postcode__startswith":
-                                                     v.strip()}))).distinct()
-    return {"address-city": SearchParam("string", "town, starts with (accents ignored)", city),
-            "address-postalcode": SearchParam("string", "postcode or its first digits",
-                                              postcode)}
+        return qs.filter(
+            any_of(values, lambda v: Q(**{f"{prefix}postcode__startswith": v.strip()}))
+        ).distinct()
+
+    return {
+        "address-city": SearchParam("string", "town, starts with (accents ignored)", city),
+        "address-postalcode": SearchParam("string", "postcode or its first digits", postcode),
+    }
 
 
 ORGANIZATION = ResourceType(
-    name="Organization", queryset=_organisations, to_fhir=mappers.organization,
-    order=("name", "id"), doc="Établissements, cabinets, MSP, centres d'imagerie, réseaux.",
+    name="Organization",
+    queryset=_organisations,
+    to_fhir=mappers.organization,
+    order=("name", "id"),
+    doc="Établissements, cabinets, MSP, centres d'imagerie, réseaux.",
     search={
         "_id": id_param(),
-        "identifier": _identifier_param({codes.FINESS: lambda v: Q(finess=v),
-                                         codes.ID_NAT_STRUCT: _idnst_lookup,
-                                         codes.SIRET: lambda v: Q(siret=v) if v else
-                                         Q(pk__in=[])},
-                                        "IDNST (urn:oid:1.2.250.1.71.4.2.2|1+FINESS or "
-                                        "3+SIRET), FINESS (https://finess.esante.gouv.fr|…), "
-                                        "SIRET (https://sirene.fr|…)"),
-        "name": _folded_param("search_key", "name: a word starts with (case and accents "
-                              "ignored); :contains, :exact"),
+        "identifier": _identifier_param(
+            {
+                codes.FINESS: lambda v: Q(finess=v),
+                codes.ID_NAT_STRUCT: _idnst_lookup,
+                codes.SIRET: lambda v: Q(siret=v) if v else Q(pk__in=[]),
+            },
+            "IDNST (urn:oid:1.2.250.1.71.4.2.2|1+FINESS or "
+            "3+SIRET), FINESS (https://finess.esante.gouv.fr|…), "
+            "SIRET (https://sirene.fr|…)",
+        ),
+        "name": _folded_param(
+            "search_key", "name: a word starts with (case and accents ignored); :contains, :exact"
+        ),
         "phonetic": _phonetic_param("directory_organisation", "name, tolerant of typos"),
         **_place_params(""),
-        "active": _bool_param("active", "false for structures gone from the national "
-                              "directory"),
-        "type": code_param("kind", "organisation kind (hospital, practice, msp, imaging, "
-                           "network)", {k: [k] for k in Organisation.Kind.values},
-                           codes.ORGANISATION_KIND),
-    })
+        "active": _bool_param("active", "false for structures gone from the national directory"),
+        "type": code_param(
+            "kind",
+            "organisation kind (hospital, practice, msp, imaging, network)",
+            {k: [k] for k in Organisation.Kind.values},
+            codes.ORGANISATION_KIND,
+        ),
+    },
+)
 
 HEALTHCARE_SERVICE = ResourceType(
-    name="HealthcareService", queryset=_services, to_fhir=mappers.healthcare_service,
-    order=("hospital__name", "name", "id"), doc="Services hospitaliers qui reçoivent les "
-    "demandes.",
+    name="HealthcareService",
+    queryset=_services,
+    to_fhir=mappers.healthcare_service,
+    order=("hospital__name", "name", "id"),
+    doc="Services hospitaliers qui reçoivent les demandes.",
     search={
         "_id": id_param(),
-        "organization": reference_param("hospital_id", "Organization",
-                                        "the hospital (Organization/id)"),
+        "organization": reference_param(
+            "hospital_id", "Organization", "the hospital (Organization/id)"
+        ),
         "name": string_param(["name"], "name, starts with"),
         "specialty": _iexact_param(["specialty"], "specialty (text, case-insensitive)"),
         "active": _bool_param("accepts_requests", "true for services receiving requests"),
         **_place_params("hospital__"),
-    })
+    },
+)
 
 
 def _rpps_lookup(value: str) -> Q:
@@ -344,70 +395,91 @@ def _idnatps_lookup(value: str) -> Q:
 
 
 PRACTITIONER = ResourceType(
-    name="Practitioner", queryset=_practitioners, to_fhir=mappers.practitioner,
-    order=("search_key", "id"), doc="Professionnels de santé de l'annuaire (national et local).",
+    name="Practitioner",
+    queryset=_practitioners,
+    to_fhir=mappers.practitioner,
+    order=("search_key", "id"),
+    doc="Professionnels de santé de l'annuaire (national et local).",
     search={
         "_id": id_param(),
-        "identifier": _identifier_param({codes.RPPS: _rpps_lookup,
-                                         codes.ID_NAT_PS: _idnatps_lookup},
-                                        "RPPS (https://rpps.esante.gouv.fr|…) or idNatPs"),
-        "name": _folded_param("search_key", "family or given name: a word starts with (case "
-                              "and accents ignored); :contains, :exact (« NOM PRÉNOM »)"),
+        "identifier": _identifier_param(
+            {codes.RPPS: _rpps_lookup, codes.ID_NAT_PS: _idnatps_lookup},
+            "RPPS (https://rpps.esante.gouv.fr|…) or idNatPs",
+        ),
+        "name": _folded_param(
+            "search_key",
+            "family or given name: a word starts with (case "
+            "and accents ignored); :contains, :exact (« NOM PRÉNOM »)",
+        ),
         "family": string_param(["last_name"], "family name, starts with"),
         "given": string_param(["first_name"], "given name, starts with"),
-        "phonetic": _phonetic_param("directory_practitioner", "family and/or given name, "
-                                    "tolerant of typos and accents (trigram similarity)"),
+        "phonetic": _phonetic_param(
+            "directory_practitioner",
+            "family and/or given name, tolerant of typos and accents (trigram similarity)",
+        ),
         "specialty": _iexact_param(["specialty"], "specialty (text, case-insensitive)"),
         **_practitioner_place_params(),
-        "active": _bool_param("active", "false for practitioners gone from the national "
-                              "directory"),
+        "active": _bool_param("active", "false for practitioners gone from the national directory"),
     },
     # Every practitioner of the directory is readable by every user (no per-user filter to
     # apply to the plan's count).
-    search_plan=_practitioner_place_plan, ids_first=True)
+    search_plan=_practitioner_place_plan,
+    ids_first=True,
+)
 
 PRACTITIONER_ROLE = ResourceType(
-    name="PractitionerRole", queryset=_practitioner_roles, to_fhir=mappers.practitioner_role,
-    order=("id",), doc="Activités des professionnels (établissement, service).",
+    name="PractitionerRole",
+    queryset=_practitioner_roles,
+    to_fhir=mappers.practitioner_role,
+    order=("id",),
+    doc="Activités des professionnels (établissement, service).",
     search={
         "_id": id_param(),
-        "practitioner": reference_param("practitioner_id", "Practitioner",
-                                        "Practitioner/id"),
+        "practitioner": reference_param("practitioner_id", "Practitioner", "Practitioner/id"),
         "organization": reference_param("organisation_id", "Organization", "Organization/id"),
         "service": reference_param("service_id", "HealthcareService", "HealthcareService/id"),
-        "specialty": _iexact_param(["specialty", "practitioner__specialty"],
-                                   "specialty of the activity or the practitioner (text)"),
+        "specialty": _iexact_param(
+            ["specialty", "practitioner__specialty"],
+            "specialty of the activity or the practitioner (text)",
+        ),
         **_role_place_params(),
-        "active": _bool_param("active", "false for activities gone from the national "
-                              "directory"),
-    })
+        "active": _bool_param("active", "false for activities gone from the national directory"),
+    },
+)
 
 
 # --- patients -------------------------------------------------------------------------------
+
 
 def _patients(user) -> QuerySet:
     # A Patient resource is the identity alone (traits, status, local numbers): who found it
     # by its traits may read it; its data (DiagnosticReport, Observation…) keeps the stricter
     # rule of patients/access.py.
     return identity_queryset_for(user).prefetch_related(
-        Prefetch("local_identifiers",
-                 queryset=PatientIdentifier.objects.select_related("organisation")),
-        Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")))
+        Prefetch(
+            "local_identifiers", queryset=PatientIdentifier.objects.select_related("organisation")
+        ),
+        Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")),
+    )
 
 
 def _local_lookup(system: str | None) -> Callable[[str], Q]:
     """A local number (IPP, network file number) of any system, or of one system."""
+
     def build(value: str) -> Q:
         idents = PatientIdentifier.objects.filter(patient=OuterRef("pk"), value=value)
         if system is not None:
             idents = idents.filter(system=system)
         return Q(Exists(idents))
+
     return build
 
 
 def _patient_identifier_param() -> SearchParam:
-    known = {**{s: _ins_lookup for s in codes.INS_SYSTEMS},
-             codes.PATIENT_ID: lambda v: Q(pk=v) if is_id(v) else Q(pk__in=[])}
+    known = {
+        **{s: _ins_lookup for s in codes.INS_SYSTEMS},
+        codes.PATIENT_ID: lambda v: Q(pk=v) if is_id(v) else Q(pk__in=[]),
+    }
 
     def apply(qs, values, modifier):
         def one(value):
@@ -418,9 +490,15 @@ def _patient_identifier_param() -> SearchParam:
                     condition |= build(code)
                 return condition
             return known.get(system, _local_lookup(system))(code)
+
         return qs.filter(any_of(values, one))
-    return SearchParam("token", "INS matricule (urn:oid:1.2.250.1.213.1.4.8|NIR), platform "
-                       "id, or a local identifier (IPP: its system|value)", apply)
+
+    return SearchParam(
+        "token",
+        "INS matricule (urn:oid:1.2.250.1.213.1.4.8|NIR), platform "
+        "id, or a local identifier (IPP: its system|value)",
+        apply,
+    )
 
 
 def _ins_lookup(value: str) -> Q:
@@ -435,46 +513,69 @@ def _family_q(value: str) -> Q:
 def _given_q(value: str) -> Q:
     key = ins_form(value)
     # Any of the birth given names (space-separated), or the used first name.
-    return (Q(birth_given_names__startswith=key) | Q(birth_given_names__contains=f" {key}")
-            | Q(used_first_name__istartswith=value.strip()))
+    return (
+        Q(birth_given_names__startswith=key)
+        | Q(birth_given_names__contains=f" {key}")
+        | Q(used_first_name__istartswith=value.strip())
+    )
 
 
 def _patient_string_param(build: Callable[[str], Q], doc: str) -> SearchParam:
     def apply(qs, values, modifier):
         return qs.filter(any_of(values, build))
+
     return SearchParam("string", doc, apply)
 
 
 PATIENT = ResourceType(
-    name="Patient", queryset=_patients, to_fhir=mappers.patient, patient_data=True,
-    order=("birth_name", "birth_given_names", "id"), patient_id=lambda p: p.pk,
+    name="Patient",
+    queryset=_patients,
+    to_fhir=mappers.patient,
+    patient_data=True,
+    order=("birth_name", "birth_given_names", "id"),
+    patient_id=lambda p: p.pk,
     interactions=("read", "search-type", "create"),
     doc="Identités patient (traits INS, identifiants locaux ; opération $match). Visibles "
-        "par qui a une relation de soin avec le patient ou a retrouvé l'identité par ses "
-        "traits ; l'identité seule n'ouvre pas les données du patient.",
+    "par qui a une relation de soin avec le patient ou a retrouvé l'identité par ses "
+    "traits ; l'identité seule n'ouvre pas les données du patient.",
     search={
         "_id": id_param(),
         "identifier": _patient_identifier_param(),
-        "family": _patient_string_param(_family_q, "birth or used name, starts with, case "
-                                        "and accents ignored"),
-        "given": _patient_string_param(_given_q, "any birth given name or the used first "
-                                       "name, starts with"),
-        "name": _patient_string_param(lambda v: _family_q(v) | _given_q(v),
-                                      "family or given name, starts with"),
+        "family": _patient_string_param(
+            _family_q, "birth or used name, starts with, case and accents ignored"
+        ),
+        "given": _patient_string_param(
+            _given_q, "any birth given name or the used first name, starts with"
+        ),
+        "name": _patient_string_param(
+            lambda v: _family_q(v) | _given_q(v), "family or given name, starts with"
+        ),
         "birthdate": date_param("birth_date", "birth date (eq, lt, le, gt, ge)", is_date=True),
-        "gender": code_param("sex", "female, male, other",
-                             _inverse(mappers.PATIENT_GENDER),
-                             "http://hl7.org/fhir/administrative-gender"),
-    })
+        "gender": code_param(
+            "sex",
+            "female, male, other",
+            _inverse(mappers.PATIENT_GENDER),
+            "http://hl7.org/fhir/administrative-gender",
+        ),
+    },
+)
 
 
 # --- referrals ------------------------------------------------------------------------------
 
+
 def _referral_rows(user) -> QuerySet:
     last_event = ReferralEvent.objects.filter(referral=OuterRef("pk")).order_by("-at", "-id")
-    return referral_queryset_for(user).select_related(
-        "patient", "service", "author__practitioner", "assigned_to__practitioner",
-    ).annotate(last_event_at=Subquery(last_event.values("at")[:1]))
+    return (
+        referral_queryset_for(user)
+        .select_related(
+            "patient",
+            "service",
+            "author__practitioner",
+            "assigned_to__practitioner",
+        )
+        .annotate(last_event_at=Subquery(last_event.values("at")[:1]))
+    )
 
 
 def _referrals(user) -> QuerySet:
@@ -483,8 +584,9 @@ def _referrals(user) -> QuerySet:
 
 def _tasks(user) -> QuerySet:
     info = ReferralEvent.objects.filter(action=Action.INFO_REQUESTED).order_by("-at", "-id")
-    return _referrals(user).prefetch_related(Prefetch("events", queryset=info,
-                                                      to_attr="info_events"))
+    return _referrals(user).prefetch_related(
+        Prefetch("events", queryset=info, to_attr="info_events")
+    )
 
 
 def _referral_identifier(value: str) -> Q:
@@ -496,6 +598,7 @@ def _requester_param(field_prefix: str) -> SearchParam:
     def apply(qs, values, modifier):
         ids = [i for i in (reference_id(v, "Practitioner") for v in values) if i]
         return qs.filter(**{f"{field_prefix}__practitioner__pk__in": ids}) if ids else qs.none()
+
     return SearchParam("reference", "Practitioner/id of the requesting GP", apply)
 
 
@@ -510,86 +613,130 @@ def _owner_param() -> SearchParam:
             if sid:
                 condition |= Q(service_id=sid, assigned_to__isnull=True)
         return qs.filter(condition)
-    return SearchParam("reference", "Practitioner/id of the assigned doctor, or "
-                       "HealthcareService/id for requests not yet assigned", apply)
+
+    return SearchParam(
+        "reference",
+        "Practitioner/id of the assigned doctor, or "
+        "HealthcareService/id for requests not yet assigned",
+        apply,
+    )
 
 
 _SR_COMMON = {
     "_id": id_param(),
-    "identifier": _identifier_param({codes.REFERRAL_ID: _referral_identifier},
-                                    "request number (D-000042)"),
+    "identifier": _identifier_param(
+        {codes.REFERRAL_ID: _referral_identifier}, "request number (D-000042)"
+    ),
     "patient": reference_param("patient_id", "Patient", "Patient/id"),
     "subject": reference_param("patient_id", "Patient", "Patient/id"),
     "requester": _requester_param("author"),
 }
 
 SERVICE_REQUEST = ResourceType(
-    name="ServiceRequest", queryset=_referrals, to_fhir=mappers.service_request,
-    patient_data=True, order=("-submitted_at", "-id"), patient_id=lambda r: r.patient_id,
+    name="ServiceRequest",
+    queryset=_referrals,
+    to_fhir=mappers.service_request,
+    patient_data=True,
+    order=("-submitted_at", "-id"),
+    patient_id=lambda r: r.patient_id,
     interactions=("read", "search-type", "create"),
     doc="Demandes de prise en charge d'un médecin de ville à un service hospitalier.",
     search={
         **_SR_COMMON,
-        "performer": reference_param("service_id", "HealthcareService",
-                                     "HealthcareService/id"),
-        "status": code_param("status", "active, on-hold, completed, revoked",
-                             _inverse(mappers.SERVICE_REQUEST_STATUS),
-                             "http://hl7.org/fhir/request-status"),
-        "category": code_param("kind", "ADVICE, ADMISSION, CONSULTATION, EXAM",
-                               {k: [k] for k in ("ADVICE", "ADMISSION", "CONSULTATION",
-                                                 "EXAM")}, codes.REFERRAL_CATEGORY),
+        "performer": reference_param("service_id", "HealthcareService", "HealthcareService/id"),
+        "status": code_param(
+            "status",
+            "active, on-hold, completed, revoked",
+            _inverse(mappers.SERVICE_REQUEST_STATUS),
+            "http://hl7.org/fhir/request-status",
+        ),
+        "category": code_param(
+            "kind",
+            "ADVICE, ADMISSION, CONSULTATION, EXAM",
+            {k: [k] for k in ("ADVICE", "ADMISSION", "CONSULTATION", "EXAM")},
+            codes.REFERRAL_CATEGORY,
+        ),
         "authored": date_param("submitted_at", "submission date (eq, lt, le, gt, ge)"),
-    })
+    },
+)
 
 TASK = ResourceType(
-    name="Task", queryset=_tasks, to_fhir=mappers.task, patient_data=True,
-    order=("due_at", "id"), patient_id=lambda r: r.patient_id,
-    interactions=("read", "search-type", "update", "patch"), read_queryset=_referral_rows,
+    name="Task",
+    queryset=_tasks,
+    to_fhir=mappers.task,
+    patient_data=True,
+    order=("due_at", "id"),
+    patient_id=lambda r: r.patient_id,
+    interactions=("read", "search-type", "update", "patch"),
+    read_queryset=_referral_rows,
     doc="Le suivi de chaque demande (même id que la ServiceRequest) : le circuit avance en "
-        "modifiant la Task (PUT ou PATCH).",
+    "modifiant la Task (PUT ou PATCH).",
     search={
         **_SR_COMMON,
         "focus": reference_param("pk", "ServiceRequest", "ServiceRequest/id"),
         "based-on": reference_param("pk", "ServiceRequest", "ServiceRequest/id"),
-        "status": code_param("status", "requested, accepted, on-hold, in-progress, "
-                             "completed, rejected, cancelled", _inverse(mappers.TASK_STATUS),
-                             codes.TASK_STATUS),
-        "business-status": code_param("status", "submitted, assigned, info-requested, "
-                                      "answered, taken-in-charge, declined, cancelled",
-                                      _inverse(mappers.BUSINESS_STATUS),
-                                      codes.TASK_BUSINESS_STATUS),
+        "status": code_param(
+            "status",
+            "requested, accepted, on-hold, in-progress, completed, rejected, cancelled",
+            _inverse(mappers.TASK_STATUS),
+            codes.TASK_STATUS,
+        ),
+        "business-status": code_param(
+            "status",
+            "submitted, assigned, info-requested, answered, taken-in-charge, declined, cancelled",
+            _inverse(mappers.BUSINESS_STATUS),
+            codes.TASK_BUSINESS_STATUS,
+        ),
         "owner": _owner_param(),
         "authored-on": date_param("submitted_at", "submission date"),
-    })
+    },
+)
 
 
 def _messages(user) -> QuerySet:
-    return ReferralMessage.objects.filter(
-        referral__in=referral_queryset_for(user).values("pk")
-    ).select_related("referral", "author__practitioner").prefetch_related("attachments")
+    return (
+        ReferralMessage.objects.filter(referral__in=referral_queryset_for(user).values("pk"))
+        .select_related("referral", "author__practitioner")
+        .prefetch_related("attachments")
+    )
 
 
 MAIL_COMMUNICATION = ResourceType(
-    name="Communication", queryset=fm.mail_for, to_fhir=fm.mail_communication,
-    patient_data=True, order=("-sent_at", "-id"), patient_id=lambda m: m.thread.patient_id,
-    doc="Messagerie sécurisée (ids mail-N).", search=fm.MAIL_SEARCH)
+    name="Communication",
+    queryset=fm.mail_for,
+    to_fhir=fm.mail_communication,
+    patient_data=True,
+    order=("-sent_at", "-id"),
+    patient_id=lambda m: m.thread.patient_id,
+    doc="Messagerie sécurisée (ids mail-N).",
+    search=fm.MAIL_SEARCH,
+)
 
 
 def _no_mail_category() -> SearchParam:
     def apply(qs, values, modifier):
         return qs.none()  # a mailbox category routes to the mailbox before this
-    return SearchParam("token", "message | discharge-letter | lab-result: search the secure "
-                       "mailbox (ids mail-N) instead of the request threads", apply)
+
+    return SearchParam(
+        "token",
+        "message | discharge-letter | lab-result: search the secure "
+        "mailbox (ids mail-N) instead of the request threads",
+        apply,
+    )
 
 
 COMMUNICATION = ResourceType(
-    name="Communication", queryset=_messages, to_fhir=mappers.communication,
-    patient_data=True, order=("created_at", "id"),
+    name="Communication",
+    queryset=_messages,
+    to_fhir=mappers.communication,
+    patient_data=True,
+    order=("created_at", "id"),
     patient_id=lambda m: m.referral.patient_id,
     interactions=("read", "search-type", "create"),
     doc="Messages du fil d'échange d'une demande ; avec category=message, discharge-letter "
-        "ou lab-result, la messagerie sécurisée (ids mail-N, lecture et recherche).",
-    variant=MAIL_COMMUNICATION, variant_prefix=fm.MAIL_PREFIX,
+    "ou lab-result, la messagerie sécurisée (ids mail-N, lecture et recherche).",
+    variant=MAIL_COMMUNICATION,
+    variant_prefix=fm.MAIL_PREFIX,
     variant_search=fm.is_mail_search,
     search={
         "category": _no_mail_category(),
@@ -599,52 +746,96 @@ COMMUNICATION = ResourceType(
         "patient": reference_param("referral__patient_id", "Patient", "Patient/id"),
         "subject": reference_param("referral__patient_id", "Patient", "Patient/id"),
         "sent": date_param("created_at", "date sent"),
-    })
+    },
+)
 
 # --- shared agendas (fhir/scheduling.py) ---------------------------------------------------
 
 SCHEDULE = ResourceType(
-    name="Schedule", queryset=fs.schedules_for, to_fhir=fs.schedule, order=("id",),
+    name="Schedule",
+    queryset=fs.schedules_for,
+    to_fhir=fs.schedule,
+    order=("id",),
     doc="Agendas partagés (praticien, service, équipement d'imagerie) ; profil FR Core "
-        "Schedule, guide ANS Gestion d'Agendas Partagés.",
-    search=fs.SCHEDULE_SEARCH)
+    "Schedule, guide ANS Gestion d'Agendas Partagés.",
+    search=fs.SCHEDULE_SEARCH,
+)
 
 SLOT = ResourceType(
-    name="Slot", queryset=fs.slots_for, to_fhir=fs.slot, order=("start", "id"),
+    name="Slot",
+    queryset=fs.slots_for,
+    to_fhir=fs.slot,
+    order=("start", "id"),
     doc="Créneaux que l'appelant peut réserver (libres ou non) ; profil FR Core Slot.",
-    search=fs.SLOT_SEARCH)
+    search=fs.SLOT_SEARCH,
+)
 
 APPOINTMENT = ResourceType(
-    name="Appointment", queryset=fs.appointments_for, to_fhir=fs.appointment,
-    patient_data=True, order=("start", "id"), patient_id=lambda a: a.patient_id,
+    name="Appointment",
+    queryset=fs.appointments_for,
+    to_fhir=fs.appointment,
+    patient_data=True,
+    order=("start", "id"),
+    patient_id=lambda a: a.patient_id,
     interactions=("read", "search-type", "create", "update", "patch"),
     doc="Rendez-vous : réserver = POST sur un Slot libre ; annuler = statut « cancelled » "
-        "(PUT ou PATCH) ; l'équipe indique « fulfilled » ou « noshow ».",
-    search=fs.APPOINTMENT_SEARCH)
+    "(PUT ou PATCH) ; l'équipe indique « fulfilled » ou « noshow ».",
+    search=fs.APPOINTMENT_SEARCH,
+)
 
 # --- lab results (fhir/labs.py) ------------------------------------------------------------
 
 DIAGNOSTIC_REPORT = ResourceType(
-    name="DiagnosticReport", queryset=fl.reports_for, to_fhir=fl.diagnostic_report,
-    patient_data=True, order=("-created_at", "-id"), patient_id=lambda r: r.patient_id,
+    name="DiagnosticReport",
+    queryset=fl.reports_for,
+    to_fhir=fl.diagnostic_report,
+    patient_data=True,
+    order=("-created_at", "-id"),
+    patient_id=lambda r: r.patient_id,
     doc="Comptes rendus de biologie reçus en fichiers (HPRIM, HL7 v2).",
-    search=fl.REPORT_SEARCH)
+    search=fl.REPORT_SEARCH,
+)
 
 OBSERVATION = ResourceType(
-    name="Observation", queryset=fl.results_for, to_fhir=fl.observation, patient_data=True,
-    order=("report_id", "position", "id"), patient_id=lambda r: r.report.patient_id,
+    name="Observation",
+    queryset=fl.results_for,
+    to_fhir=fl.observation,
+    patient_data=True,
+    order=("report_id", "position", "id"),
+    patient_id=lambda r: r.report.patient_id,
     doc="Résultats de biologie : valeur, unité, valeurs de référence, indicateur d'anomalie.",
-    search=fl.OBSERVATION_SEARCH)
+    search=fl.OBSERVATION_SEARCH,
+)
 
 # --- discharge letters (fhir/messaging.py) ------------------------------------------------
 
 DOCUMENT_REFERENCE = ResourceType(
-    name="DocumentReference", queryset=fm.letters_for, to_fhir=fm.document_reference,
-    patient_data=True, order=("-sent_at", "-id"), patient_id=lambda d: d.patient_id,
+    name="DocumentReference",
+    queryset=fm.letters_for,
+    to_fhir=fm.document_reference,
+    patient_data=True,
+    order=("-sent_at", "-id"),
+    patient_id=lambda d: d.patient_id,
     doc="Lettres de liaison de sortie envoyées (texte et PDF en ligne) ; type LOINC 11490-0.",
-    search=fm.LETTER_SEARCH)
+    search=fm.LETTER_SEARCH,
+)
 
-REGISTRY: dict[str, ResourceType] = {r.name: r for r in (
-    ORGANIZATION, HEALTHCARE_SERVICE, PRACTITIONER, PRACTITIONER_ROLE, PATIENT,
-    SERVICE_REQUEST, TASK, COMMUNICATION, SCHEDULE, SLOT, APPOINTMENT, DIAGNOSTIC_REPORT,
-    OBSERVATION, DOCUMENT_REFERENCE)}
+REGISTRY: dict[str, ResourceType] = {
+    r.name: r
+    for r in (
+        ORGANIZATION,
+        HEALTHCARE_SERVICE,
+        PRACTITIONER,
+        PRACTITIONER_ROLE,
+        PATIENT,
+        SERVICE_REQUEST,
+        TASK,
+        COMMUNICATION,
+        SCHEDULE,
+        SLOT,
+        APPOINTMENT,
+        DIAGNOSTIC_REPORT,
+        OBSERVATION,
+        DOCUMENT_REFERENCE,
+    )
+}

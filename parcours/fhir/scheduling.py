@@ -36,8 +36,11 @@ FR_CORE = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
 ACT_SYSTEM = f"{codes.CANONICAL}/CodeSystem/act"
 POOL_SYSTEM = f"{codes.CANONICAL}/CodeSystem/slot-pool"
 APPOINTMENT_ID = f"{codes.CANONICAL}/sid/appointment"
-SLOT_STATUS: dict[str, str] = {Slot.Status.FREE: "free", Slot.Status.BUSY: "busy",
-               Slot.Status.BLOCKED: "busy-unavailable"}
+SLOT_STATUS: dict[str, str] = {
+    Slot.Status.FREE: "free",
+    Slot.Status.BUSY: "busy",
+    Slot.Status.BLOCKED: "busy-unavailable",
+}
 APPOINTMENT_STATUS = {s: s for s in Appointment.Status.values}  # same codes as FHIR
 
 
@@ -60,71 +63,100 @@ def _actors(s: Schedule) -> list[dict]:
 
 def schedule(s: Schedule, ctx: Ctx) -> dict:
     today = timezone.localdate()
-    return _clean({
-        "resourceType": "Schedule",
-        "id": str(s.pk),
-        "meta": {"profile": [f"{FR_CORE}fr-core-schedule"]},
-        "active": s.active,
-        "serviceType": [_act_concept(a) for a in s.acts.all()],
-        "actor": _actors(s),
-        "planningHorizon": {"start": today.isoformat(),
-                            "end": (today + timedelta(weeks=s.horizon_weeks)).isoformat()},
-        "comment": s.name,
-    })
+    return _clean(
+        {
+            "resourceType": "Schedule",
+            "id": str(s.pk),
+            "meta": {"profile": [f"{FR_CORE}fr-core-schedule"]},
+            "active": s.active,
+            "serviceType": [_act_concept(a) for a in s.acts.all()],
+            "actor": _actors(s),
+            "planningHorizon": {
+                "start": today.isoformat(),
+                "end": (today + timedelta(weeks=s.horizon_weeks)).isoformat(),
+            },
+            "comment": s.name,
+        }
+    )
 
 
 def slot(s: Slot, ctx: Ctx) -> dict:
-    return _clean({
-        "resourceType": "Slot",
-        "id": str(s.pk),
-        "meta": {"profile": [f"{FR_CORE}fr-core-slot"]},
-        "serviceType": [_act_concept(s.act)],
-        "schedule": reference("Schedule", s.schedule_id, s.schedule.name),
-        "status": SLOT_STATUS[s.status],
-        "start": instant(s.start),
-        "end": instant(s.end),
-        "comment": s.get_pool_display() + (f" : {s.partner.name}" if s.partner else ""),
-        "extension": [{"url": f"{codes.CANONICAL}/StructureDefinition/slot-pool",
-                       "valueCoding": coding(POOL_SYSTEM, s.pool, s.get_pool_display())}],
-    })
+    return _clean(
+        {
+            "resourceType": "Slot",
+            "id": str(s.pk),
+            "meta": {"profile": [f"{FR_CORE}fr-core-slot"]},
+            "serviceType": [_act_concept(s.act)],
+            "schedule": reference("Schedule", s.schedule_id, s.schedule.name),
+            "status": SLOT_STATUS[s.status],
+            "start": instant(s.start),
+            "end": instant(s.end),
+            "comment": s.get_pool_display() + (f" : {s.partner.name}" if s.partner else ""),
+            "extension": [
+                {
+                    "url": f"{codes.CANONICAL}/StructureDefinition/slot-pool",
+                    "valueCoding": coding(POOL_SYSTEM, s.pool, s.get_pool_display()),
+                }
+            ],
+        }
+    )
 
 
 def appointment(a: Appointment, ctx: Ctx) -> dict:
     participants = [
-        {"actor": reference("Patient", a.patient_id, a.patient.display_name),
-         "required": "required", "status": "accepted"},
-        {"actor": user_reference(a.prescriber), "required": "information-only",
-         "status": "accepted"},
+        {
+            "actor": reference("Patient", a.patient_id, a.patient.display_name),
+            "required": "required",
+            "status": "accepted",
+        },
+        {
+            "actor": user_reference(a.prescriber),
+            "required": "information-only",
+            "status": "accepted",
+        },
     ]
     if a.schedule.service:
-        participants.append({"actor": reference("HealthcareService", a.schedule.service_id,
-                                                a.schedule.service.name),
-                             "required": "required", "status": "accepted"})
-    return _clean({
-        "resourceType": "Appointment",
-        "id": str(a.pk),
-        "meta": {"profile": [f"{FR_CORE}fr-core-appointment"]},
-        "identifier": [{"system": APPOINTMENT_ID, "value": a.reference}],
-        "status": APPOINTMENT_STATUS[a.status],
-        "cancelationReason": {"text": a.cancel_reason} if a.cancel_reason else None,
-        "serviceType": [_act_concept(a.slot.act)],
-        "reasonCode": [{"text": a.urgent_reason}] if a.urgent_reason else [],
-        "start": instant(a.start),
-        "end": instant(a.end),
-        "created": instant(a.created_at),
-        "slot": [reference("Slot", a.slot_id)],
-        "basedOn": [reference("ServiceRequest", a.referral_id)] if a.referral_id else [],
-        "comment": a.note,
-        "patientInstruction": a.slot.act.instructions,
-        "participant": participants,
-    })
+        participants.append(
+            {
+                "actor": reference(
+                    "HealthcareService", a.schedule.service_id, a.schedule.service.name
+                ),
+                "required": "required",
+                "status": "accepted",
+            }
+        )
+    return _clean(
+        {
+            "resourceType": "Appointment",
+            "id": str(a.pk),
+            "meta": {"profile": [f"{FR_CORE}fr-core-appointment"]},
+            "identifier": [{"system": APPOINTMENT_ID, "value": a.reference}],
+            "status": APPOINTMENT_STATUS[a.status],
+            "cancelationReason": {"text": a.cancel_reason} if a.cancel_reason else None,
+            "serviceType": [_act_concept(a.slot.act)],
+            "reasonCode": [{"text": a.urgent_reason}] if a.urgent_reason else [],
+            "start": instant(a.start),
+            "end": instant(a.end),
+            "created": instant(a.created_at),
+            "slot": [reference("Slot", a.slot_id)],
+            "basedOn": [reference("ServiceRequest", a.referral_id)] if a.referral_id else [],
+            "comment": a.note,
+            "patientInstruction": a.slot.act.instructions,
+            "participant": participants,
+        }
+    )
 
 
 # --- querysets and search ----------------------------------------------------------------------
 
+
 def schedules_for(user) -> QuerySet:
-    return (visible_schedules(user) | managed_schedules(user)).distinct().select_related(
-        "organisation", "service", "practitioner").prefetch_related("acts")
+    return (
+        (visible_schedules(user) | managed_schedules(user))
+        .distinct()
+        .select_related("organisation", "service", "practitioner")
+        .prefetch_related("acts")
+    )
 
 
 def slots_for(user) -> QuerySet:
@@ -133,11 +165,13 @@ def slots_for(user) -> QuerySet:
 
 def appointments_for(user) -> QuerySet:
     return appointment_queryset_for(user).select_related(
-        "patient", "prescriber", "schedule__service", "slot__act")
+        "patient", "prescriber", "schedule__service", "slot__act"
+    )
 
 
 def _service_type_param(field: str) -> SearchParam:
     """service-type=[system|]code: the act id in our act system, or the act name."""
+
     def apply(qs, values, modifier):
         def one(value):
             system, code = token(value)
@@ -145,9 +179,12 @@ def _service_type_param(field: str) -> SearchParam:
                 return Q(**{f"{field}_id": code}) if is_id(code) else Q(pk__in=[])
             if system:
                 return Q(pk__in=[])
-            return (Q(**{f"{field}_id": code}) if is_id(code)
-                    else Q(**{f"{field}__name__iexact": code}))
+            return (
+                Q(**{f"{field}_id": code}) if is_id(code) else Q(**{f"{field}__name__iexact": code})
+            )
+
         return qs.filter(any_of(values, one))
+
     return SearchParam("token", "the act: its code in the act system, or its name", apply)
 
 
@@ -165,8 +202,10 @@ def _actor_param() -> SearchParam:
             elif kind == "Practitioner":
                 condition |= Q(practitioner__practitioner__pk=pk)
         return qs.filter(condition)
-    return SearchParam("reference", "HealthcareService/id, Organization/id or "
-                       "Practitioner/id", apply)
+
+    return SearchParam(
+        "reference", "HealthcareService/id, Organization/id or Practitioner/id", apply
+    )
 
 
 def _inverse(mapping: dict) -> dict[str, list[str]]:
@@ -188,11 +227,18 @@ def _schedule_act(value: str) -> Q:
 SCHEDULE_SEARCH = {
     "_id": id_param(),
     "actor": _actor_param(),
-    "service-type": SearchParam("token", "an act of the schedule (code or name)",
-                                lambda qs, values, m: qs.filter(any_of(
-                                    values, _schedule_act)).distinct()),
-    "active": SearchParam("token", "true / false", lambda qs, values, m: qs.filter(
-        active__in=[v == "true" for v in values if v in ("true", "false")])),
+    "service-type": SearchParam(
+        "token",
+        "an act of the schedule (code or name)",
+        lambda qs, values, m: qs.filter(any_of(values, _schedule_act)).distinct(),
+    ),
+    "active": SearchParam(
+        "token",
+        "true / false",
+        lambda qs, values, m: qs.filter(
+            active__in=[v == "true" for v in values if v in ("true", "false")]
+        ),
+    ),
 }
 
 SLOT_SEARCH = {
@@ -200,8 +246,12 @@ SLOT_SEARCH = {
     "schedule": reference_param("schedule_id", "Schedule", "Schedule/id"),
     "service-type": _service_type_param("act"),
     "start": date_param("start", "start (ge, le, gt, lt, eq)"),
-    "status": code_param("status", "free, busy, busy-unavailable", _inverse(SLOT_STATUS),
-                         "http://hl7.org/fhir/slotstatus"),
+    "status": code_param(
+        "status",
+        "free, busy, busy-unavailable",
+        _inverse(SLOT_STATUS),
+        "http://hl7.org/fhir/slotstatus",
+    ),
 }
 
 APPOINTMENT_SEARCH = {
@@ -210,25 +260,35 @@ APPOINTMENT_SEARCH = {
     "slot": reference_param("slot_id", "Slot", "Slot/id"),
     "based-on": reference_param("referral_id", "ServiceRequest", "ServiceRequest/id"),
     "date": date_param("start", "start (ge, le, gt, lt, eq)"),
-    "status": code_param("status", "booked, fulfilled, noshow, cancelled",
-                         _inverse(APPOINTMENT_STATUS),
-                         "http://hl7.org/fhir/appointmentstatus"),
-    "practitioner": SearchParam("reference", "Practitioner/id of the prescriber",
-                                lambda qs, values, m: qs.filter(
-                                    prescriber__practitioner__pk__in=[
-                                        v.split("/")[-1] for v in values
-                                        if is_id(v.split("/")[-1])])),
+    "status": code_param(
+        "status",
+        "booked, fulfilled, noshow, cancelled",
+        _inverse(APPOINTMENT_STATUS),
+        "http://hl7.org/fhir/appointmentstatus",
+    ),
+    "practitioner": SearchParam(
+        "reference",
+        "Practitioner/id of the prescriber",
+        lambda qs, values, m: qs.filter(
+            prescriber__practitioner__pk__in=[
+                v.split("/")[-1] for v in values if is_id(v.split("/")[-1])
+            ]
+        ),
+    ),
 }
 
 
 # --- writes ------------------------------------------------------------------------------------
 
+
 def _one_ref(refs, resource_type: str, where: str) -> str:
-    ids = [r.get("reference", "").split("/")[-1] for r in refs or []
-           if r.get("reference", "").startswith(f"{resource_type}/")]
+    ids = [
+        r.get("reference", "").split("/")[-1]
+        for r in refs or []
+        if r.get("reference", "").startswith(f"{resource_type}/")
+    ]
     if len(ids) != 1 or not is_id(ids[0]):
-        raise FhirError(422, f"Un seul {resource_type} attendu dans {where}.",
-                        expression=[where])
+        raise FhirError(422, f"Un seul {resource_type} attendu dans {where}.", expression=[where])
     return ids[0]
 
 
@@ -241,48 +301,78 @@ def _booking_error(exc: scheduling.BookingError, where: str) -> FhirError:
 def appointment_create(user, body: dict) -> Appointment:
     """POST Appointment: book the one Slot it names for the Patient it names."""
     if body.get("status") not in (None, "booked"):
-        raise FhirError(422, "Un rendez-vous se crée au statut « booked ».",
-                        expression=["Appointment.status"])
+        raise FhirError(
+            422, "Un rendez-vous se crée au statut « booked ».", expression=["Appointment.status"]
+        )
     slot_id = _one_ref(body.get("slot"), "Slot", "Appointment.slot")
-    patient_id = _one_ref([p.get("actor", {}) for p in body.get("participant", [])
-                           if p.get("actor", {}).get("reference", "").startswith("Patient/")],
-                          "Patient", "Appointment.participant")
-    referral_refs = [r for r in body.get("basedOn", [])
-                     if r.get("reference", "").startswith("ServiceRequest/")]
+    patient_id = _one_ref(
+        [
+            p.get("actor", {})
+            for p in body.get("participant", [])
+            if p.get("actor", {}).get("reference", "").startswith("Patient/")
+        ],
+        "Patient",
+        "Appointment.participant",
+    )
+    referral_refs = [
+        r for r in body.get("basedOn", []) if r.get("reference", "").startswith("ServiceRequest/")
+    ]
     note = body.get("comment", "")
     urgent_reason = " ".join(r.get("text", "") for r in body.get("reasonCode", []))
     with transaction.atomic():
         try:
             slot = slots_for(user).get(pk=slot_id)
         except Slot.DoesNotExist:
-            raise FhirError(422, "Créneau introuvable.", code="not-found",
-                            expression=["Appointment.slot"]) from None
+            raise FhirError(
+                422, "Créneau introuvable.", code="not-found", expression=["Appointment.slot"]
+            ) from None
         referral = None
         if referral_refs:
             try:
-                referral = access_referral(user, _one_ref(referral_refs, "ServiceRequest",
-                                                          "Appointment.basedOn"))
+                referral = access_referral(
+                    user, _one_ref(referral_refs, "ServiceRequest", "Appointment.basedOn")
+                )
             except Http404:
-                raise FhirError(422, "Demande introuvable.", code="not-found",
-                                expression=["Appointment.basedOn"]) from None
+                raise FhirError(
+                    422,
+                    "Demande introuvable.",
+                    code="not-found",
+                    expression=["Appointment.basedOn"],
+                ) from None
         try:
             if referral is not None and "book_slot" in allowed_actions(user, referral):
                 if str(referral.patient_id) != patient_id:
-                    raise FhirError(422, "Le patient doit être celui de la demande.",
-                                    expression=["Appointment.participant"])
-                return scheduling.slot_book_for_referral(user=user, slot=slot,
-                                                         referral=referral, note=note)
+                    raise FhirError(
+                        422,
+                        "Le patient doit être celui de la demande.",
+                        expression=["Appointment.participant"],
+                    )
+                return scheduling.slot_book_for_referral(
+                    user=user, slot=slot, referral=referral, note=note
+                )
             try:
                 patient = access_patient(user, patient_id)
             except Http404:
-                raise FhirError(422, "Patient introuvable.", code="not-found",
-                                expression=["Appointment.participant"]) from None
+                raise FhirError(
+                    422,
+                    "Patient introuvable.",
+                    code="not-found",
+                    expression=["Appointment.participant"],
+                ) from None
             if referral is not None and referral.author_id != user.pk:
-                raise FhirError(422, "Seul le médecin demandeur rattache son rendez-vous à "
-                                "la demande.", expression=["Appointment.basedOn"])
-            return scheduling.slot_book(user=user, slot=slot, patient=patient,
-                                        referral=referral, note=note,
-                                        urgent_reason=urgent_reason)
+                raise FhirError(
+                    422,
+                    "Seul le médecin demandeur rattache son rendez-vous à la demande.",
+                    expression=["Appointment.basedOn"],
+                )
+            return scheduling.slot_book(
+                user=user,
+                slot=slot,
+                patient=patient,
+                referral=referral,
+                note=note,
+                urgent_reason=urgent_reason,
+            )
         except scheduling.BookingError as exc:
             raise _booking_error(exc, "Appointment") from None
 
@@ -290,28 +380,38 @@ def appointment_create(user, body: dict) -> Appointment:
 def appointment_update(user, appointment: Appointment, current: dict, new: dict) -> None:
     """PUT/PATCH Appointment: only the status (and the cancellation reason) may change."""
     ignored = {"status", "cancelationReason", "meta", "text"}
-    changed = {k for k in set(current) | set(new) if k not in ignored
-               and current.get(k) != new.get(k)}
+    changed = {
+        k for k in set(current) | set(new) if k not in ignored and current.get(k) != new.get(k)
+    }
     if changed:
-        raise FhirError(422, "Seul le statut d'un rendez-vous est modifiable (pour déplacer, "
-                        "annulez puis réservez un autre créneau).",
-                        expression=[f"Appointment.{sorted(changed)[0]}"])
+        raise FhirError(
+            422,
+            "Seul le statut d'un rendez-vous est modifiable (pour déplacer, "
+            "annulez puis réservez un autre créneau).",
+            expression=[f"Appointment.{sorted(changed)[0]}"],
+        )
     status = new.get("status")
     if status == current.get("status"):
         return
     try:
         if status == "cancelled":
             scheduling.appointment_cancel(
-                user=user, appointment=appointment,
-                reason=(new.get("cancelationReason") or {}).get("text", ""))
+                user=user,
+                appointment=appointment,
+                reason=(new.get("cancelationReason") or {}).get("text", ""),
+            )
         elif status in ("fulfilled", "noshow"):
-            scheduling.appointment_set_outcome(user=user, appointment=appointment,
-                                               status=status)
+            scheduling.appointment_set_outcome(user=user, appointment=appointment, status=status)
         else:
-            raise FhirError(409, f"Passage de « {current.get('status')} » à « {status} » "
-                            "impossible.", code="conflict", expression=["Appointment.status"])
+            raise FhirError(
+                409,
+                f"Passage de « {current.get('status')} » à « {status} » impossible.",
+                code="conflict",
+                expression=["Appointment.status"],
+            )
     except scheduling.BookingError as exc:
         if exc.code == "forbidden":
             raise FhirError(403, exc.message) from None
-        raise FhirError(409, exc.message, code="conflict",
-                        expression=["Appointment.status"]) from None
+        raise FhirError(
+            409, exc.message, code="conflict", expression=["Appointment.status"]
+        ) from None

@@ -40,6 +40,7 @@ class SearchParam:
 
 # --- value parsing ----------------------------------------------------------------------------
 
+
 def token(value: str) -> tuple[str | None, str]:
     """``system|code`` → (system, code); ``|code`` → ("", code); ``code`` → (None, code)."""
     if "|" in value:
@@ -59,8 +60,10 @@ def reference_id(value: str, resource_type: str) -> str | None:
     return value if is_id(value) else None
 
 
-_DATE_RE = re.compile(r"^(eq|ne|lt|le|gt|ge|sa|eb|ap)?(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?"
-                      r"(T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?$")
+_DATE_RE = re.compile(
+    r"^(eq|ne|lt|le|gt|ge|sa|eb|ap)?(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?"
+    r"(T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?$"
+)
 
 
 def date_range(value: str) -> tuple[str, datetime, datetime]:
@@ -110,6 +113,7 @@ def date_condition(field: str, value: str, *, is_date: bool = False) -> Q:
 
 # --- generic parameter builders -------------------------------------------------------------
 
+
 def any_of(values: list[str], one: Callable[[str], Q]) -> Q:
     condition = Q()
     for value in values:
@@ -121,6 +125,7 @@ def id_param(doc: str = "logical id") -> SearchParam:
     def apply(qs, values, modifier):
         ids = [v for v in values if is_id(v)]
         return qs.filter(pk__in=ids) if ids else qs.none()
+
     return SearchParam("token", doc, apply)
 
 
@@ -128,17 +133,20 @@ def reference_param(field: str, resource_type: str, doc: str) -> SearchParam:
     def apply(qs, values, modifier):
         ids = [i for i in (reference_id(v, resource_type) for v in values) if i]
         return qs.filter(**{f"{field}__in": ids}) if ids else qs.none()
+
     return SearchParam("reference", doc, apply)
 
 
 def date_param(field: str, doc: str, *, is_date: bool = False) -> SearchParam:
     def apply(qs, values, modifier):
         return qs.filter(any_of(values, lambda v: date_condition(field, v, is_date=is_date)))
+
     return SearchParam("date", doc, apply)
 
 
 def string_param(fields: list[str], doc: str, *, normalise=None) -> SearchParam:
     """FHIR string search: starts-with, case-insensitive; ``:exact`` and ``:contains``."""
+
     def apply(qs, values, modifier):
         def one(value):
             value = normalise(value) if normalise else value
@@ -147,13 +155,17 @@ def string_param(fields: list[str], doc: str, *, normalise=None) -> SearchParam:
             for f in fields:
                 condition |= Q(**{f"{f}__{lookup}": value})
             return condition
+
         return qs.filter(any_of(values, one))
+
     return SearchParam("string", doc, apply, modifiers=("contains", "exact"))
 
 
-def code_param(field: str, doc: str, mapping: dict[str, list[str]],
-               system: str | None = None) -> SearchParam:
+def code_param(
+    field: str, doc: str, mapping: dict[str, list[str]], system: str | None = None
+) -> SearchParam:
     """A token whose FHIR codes map onto one or more database values."""
+
     def apply(qs, values, modifier):
         db_values = []
         for value in values:
@@ -162,10 +174,12 @@ def code_param(field: str, doc: str, mapping: dict[str, list[str]],
                 continue
             db_values += mapping.get(code, [])
         return qs.filter(**{f"{field}__in": db_values}) if db_values else qs.none()
+
     return SearchParam("token", doc, apply)
 
 
 # --- request → filtered queryset → Bundle ---------------------------------------------------
+
 
 def apply_search(qs: QuerySet, params: dict[str, SearchParam], query) -> QuerySet:
     for key in query:
@@ -174,11 +188,15 @@ def apply_search(qs: QuerySet, params: dict[str, SearchParam], query) -> QuerySe
             continue
         param = params.get(name)
         if param is None:
-            raise FhirError(400, f"Paramètre de recherche non pris en charge : « {name} ».",
-                            code="not-supported")
+            raise FhirError(
+                400,
+                f"Paramètre de recherche non pris en charge : « {name} ».",
+                code="not-supported",
+            )
         if modifier and modifier not in param.modifiers:
-            raise FhirError(400, f"Modificateur non pris en charge : « {key} ».",
-                            code="not-supported")
+            raise FhirError(
+                400, f"Modificateur non pris en charge : « {key} ».", code="not-supported"
+            )
         for raw in query.getlist(key):
             values = [v for v in raw.split(",") if v]
             if not values:
@@ -200,8 +218,11 @@ def _int_param(query, name: str, default: int, maximum: int | None = None) -> in
         raise FhirError(400, f"« {name} » doit être un entier positif.")
     value = int(raw)
     if maximum is not None and value > maximum:
-        raise FhirError(400, f"« {name} » ne peut dépasser {maximum} : précisez la "
-                             "recherche.", code="too-costly")
+        raise FhirError(
+            400,
+            f"« {name} » ne peut dépasser {maximum} : précisez la recherche.",
+            code="too-costly",
+        )
     return value
 
 
@@ -219,6 +240,7 @@ class SearchPlan:
     """A search answered without the generic queryset: ``fetch(offset, limit)`` gives the
     rows of a page in the resource's order, ``count()`` the total (a resource declares one
     for the queries it can answer from a better index, ``ResourceType.search_plan``)."""
+
     fetch: Callable[[int, int], list]
     count: Callable[[], int]
 
@@ -233,8 +255,9 @@ def paginate(qs: QuerySet | None, query, plan: SearchPlan | None = None) -> Page
     if plan is None:
         if qs is None:
             raise ValueError("paginate needs a queryset or a plan")
-        plan = SearchPlan(fetch=lambda start, limit: list(qs[start:start + limit]),
-                          count=qs.count)
+        plan = SearchPlan(
+            fetch=lambda start, limit: list(qs[start : start + limit]), count=qs.count
+        )
     rows = plan.fetch(offset, count + 1) if count else []
     has_more = len(rows) > count
     total = None
@@ -263,6 +286,12 @@ def bundle(*, resource_type: str, base: str, query, entries: list[dict], page: P
         result["total"] = page.total
     result["link"] = links
     if entries:
-        result["entry"] = [{"fullUrl": f"{base}{e['resourceType']}/{e['id']}", "resource": e,
-                            "search": {"mode": "match"}} for e in entries]
+        result["entry"] = [
+            {
+                "fullUrl": f"{base}{e['resourceType']}/{e['id']}",
+                "resource": e,
+                "search": {"mode": "match"},
+            }
+            for e in entries
+        ]
     return result

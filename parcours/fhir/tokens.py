@@ -37,8 +37,13 @@ def api_token_create(*, user, name: str = "", expires_days: int | None = None) -
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name[:100], prefix=secret[:12],
-                                        token_hash=hash_token(secret), expires_at=expires_at)
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100],
+            prefix=secret[:12],
+            token_hash=hash_token(secret),
+            expires_at=expires_at,
+        )
     return IssuedToken(token=token, secret=secret)
 
 
@@ -56,8 +61,7 @@ def api_token_authenticate(secret: str):
     """The active user this token belongs to, or None (unknown, revoked, expired, inactive)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(
-        token_hash=hash_token(secret)).first()
+    token = ApiToken.objects.select_related("user").filter(token_hash=hash_token(secret)).first()
     now = timezone.now()
     if token is None or not token.is_usable(now) or not token.user.is_active:
         return None

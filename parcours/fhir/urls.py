@@ -11,8 +11,11 @@ urlpatterns = [
     re_path(r"^Patient/\$match/?$", views.patient_match, name="patient-match"),
     re_path(r"^Binary/(?P<pk>[^/]+)/?$", views.binary_endpoint, name="binary"),
     re_path(r"^(?P<resource_type>[A-Z][A-Za-z]+)/?$", views.type_endpoint, name="type"),
-    re_path(r"^(?P<resource_type>[A-Z][A-Za-z]+)/(?P<pk>[^/]+)/?$", views.instance_endpoint,
-            name="instance"),
+    re_path(
+        r"^(?P<resource_type>[A-Z][A-Za-z]+)/(?P<pk>[^/]+)/?$",
+        views.instance_endpoint,
+        name="instance",
+    ),
 ]
 
 urlpatterns.append(re_path(r"^(?P<rest>.*)$", views.not_found))

@@ -40,13 +40,20 @@ logger = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 JSON_TYPES = {"application/fhir+json", "application/json"}
-PATCH_TYPES = {"application/json-patch+json", "application/merge-patch+json",
-               "application/fhir+json", "application/json"}
+PATCH_TYPES = {
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/fhir+json",
+    "application/json",
+}
 
 
 def fhir_response(resource: dict, status: int = 200, headers: dict | None = None):
-    response = HttpResponse(json.dumps(resource, ensure_ascii=False, separators=(",", ":")),
-                            status=status, content_type=FHIR_JSON)
+    response = HttpResponse(
+        json.dumps(resource, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        content_type=FHIR_JSON,
+    )
     for key, value in (headers or {}).items():
         response[key] = value
     return response
@@ -60,13 +67,18 @@ def _authenticate(request):
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, secret = header.partition(" ")
     if not header:
-        raise FhirError(401, "Authentification requise : en-tête « Authorization: Bearer "
-                             "<jeton> ».", headers={"WWW-Authenticate": 'Bearer realm="fhir"'})
+        raise FhirError(
+            401,
+            "Authentification requise : en-tête « Authorization: Bearer <jeton> ».",
+            headers={"WWW-Authenticate": 'Bearer realm="fhir"'},
+        )
     user = api_token_authenticate(secret.strip()) if scheme.lower() == "bearer" else None
     if user is None:
-        raise FhirError(401, "Jeton invalide, expiré ou révoqué.",
-                        headers={"WWW-Authenticate":
-                                 'Bearer realm="fhir", error="invalid_token"'})
+        raise FhirError(
+            401,
+            "Jeton invalide, expiré ou révoqué.",
+            headers={"WWW-Authenticate": 'Bearer realm="fhir", error="invalid_token"'},
+        )
     return user
 
 
@@ -83,14 +95,18 @@ def _allowed(methods: tuple[str, ...], kwargs: dict) -> tuple[str, ...]:
 
 def api(methods: tuple[str, ...], *, public: bool = False):
     """Token authentication, method check, and every error as an OperationOutcome."""
+
     def decorate(view):
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             try:
                 if request.method not in methods:
-                    raise FhirError(405, f"Méthode {request.method} non prise en charge ici.",
-                                    headers={"Allow": ", ".join(_allowed(methods, kwargs))})
+                    raise FhirError(
+                        405,
+                        f"Méthode {request.method} non prise en charge ici.",
+                        headers={"Allow": ", ".join(_allowed(methods, kwargs))},
+                    )
                 _check_accept(request)
                 _check_query(request)
                 if not public:
@@ -104,13 +120,20 @@ def api(methods: tuple[str, ...], *, public: bool = False):
             except PermissionDenied as exc:
                 return error_response(FhirError(403, str(exc) or "Action non autorisée."))
             except RequestDataTooBig:
-                return error_response(FhirError(
-                    413, "Requête trop volumineuse : envoyez les pièces jointes volumineuses "
-                         "séparément.", code="too-costly"))
+                return error_response(
+                    FhirError(
+                        413,
+                        "Requête trop volumineuse : envoyez les pièces jointes volumineuses "
+                        "séparément.",
+                        code="too-costly",
+                    )
+                )
             except Exception:
                 logger.exception("FHIR API error on %s %s", request.method, request.path)
                 return error_response(FhirError(500, "Erreur interne du serveur."))
+
         return wrapper
+
     return decorate
 
 
@@ -120,8 +143,11 @@ def _check_query(request) -> None:
     for key in request.GET:
         for value in [key, *request.GET.getlist(key)]:
             if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
-                raise FhirError(400, f"Caractère de contrôle interdit dans le paramètre "
-                                     f"« {key[:40]!r} ».", code="invalid")
+                raise FhirError(
+                    400,
+                    f"Caractère de contrôle interdit dans le paramètre « {key[:40]!r} ».",
+                    code="invalid",
+                )
 
 
 MAX_JSON_DEPTH = 64  # FHIR resources nest a dozen levels; anything far deeper is an attack
@@ -157,8 +183,11 @@ def _ctx(request) -> Ctx:
 def _body(request, allowed=JSON_TYPES):
     content_type = request.content_type or ""
     if content_type not in allowed:
-        raise FhirError(415, f"Type de contenu non pris en charge : « {content_type} » "
-                             f"(attendu : {', '.join(sorted(allowed))}).")
+        raise FhirError(
+            415,
+            f"Type de contenu non pris en charge : « {content_type} » "
+            f"(attendu : {', '.join(sorted(allowed))}).",
+        )
     try:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
@@ -166,8 +195,9 @@ def _body(request, allowed=JSON_TYPES):
     except RecursionError:
         body = None
     if body is None and (request.body or b"").strip()[:1] in (b"[", b"{") or _too_deep(body):
-        raise FhirError(400, f"JSON trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus).",
-                        code="too-costly")
+        raise FhirError(
+            400, f"JSON trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus).", code="too-costly"
+        )
     return body
 
 
@@ -175,8 +205,9 @@ def _resource_type(name: str) -> ResourceType:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise FhirError(404, f"Type de ressource non pris en charge : « {name} ».",
-                        code="not-supported") from None
+        raise FhirError(
+            404, f"Type de ressource non pris en charge : « {name} ».", code="not-supported"
+        ) from None
 
 
 def _read(rtype: ResourceType, user, pk: str):
@@ -190,11 +221,18 @@ def _read(rtype: ResourceType, user, pk: str):
 
 def _audit_read(user, rtype: ResourceType, obj) -> None:
     if rtype.patient_data:
-        audit_log(user=user, action="read", object_type=rtype.name.lower(), object_id=obj.pk,
-                  patient_id=rtype.patient_id(obj), detail="FHIR read")
+        audit_log(
+            user=user,
+            action="read",
+            object_type=rtype.name.lower(),
+            object_id=obj.pk,
+            patient_id=rtype.patient_id(obj),
+            detail="FHIR read",
+        )
 
 
 # --- endpoints ------------------------------------------------------------------------------
+
 
 @api(("GET",), public=True)
 def metadata(request):
@@ -224,20 +262,24 @@ def instance_endpoint(request, resource_type, pk):
     ctx = _ctx(request)
     if request.method == "GET":
         if rtype.variant is not None and pk.startswith(rtype.variant_prefix):
-            rtype, pk = rtype.variant, pk[len(rtype.variant_prefix):]
+            rtype, pk = rtype.variant, pk[len(rtype.variant_prefix) :]
         obj = _read(rtype, request.user, pk)
         resource = rtype.to_fhir(obj, ctx)
         # Audited last, so the audit chain's lock is held for the shortest time.
         _audit_read(request.user, rtype, obj)
         return fhir_response(resource)
     if "update" not in rtype.interactions:
-        raise FhirError(405, f"{rtype.name} n'est pas modifiable par l'API.",
-                        headers={"Allow": "GET"})
+        raise FhirError(
+            405, f"{rtype.name} n'est pas modifiable par l'API.", headers={"Allow": "GET"}
+        )
     if request.method == "PUT":
         body = parse.validate_structure(_body(request), rtype.name)
         if body.get("id") not in (None, pk):
-            raise FhirError(400, "L'id de la ressource ne correspond pas à l'URL.",
-                            expression=[f"{rtype.name}.id"])
+            raise FhirError(
+                400,
+                "L'id de la ressource ne correspond pas à l'URL.",
+                expression=[f"{rtype.name}.id"],
+            )
     else:
         body = _body(request, PATCH_TYPES)
     if rtype.name == "Appointment":
@@ -251,8 +293,9 @@ def instance_endpoint(request, resource_type, pk):
             elif isinstance(body, dict):
                 body = parse.merge_patch(current, body)
             else:
-                raise FhirError(400, "PATCH : JSON Patch (liste) ou JSON Merge Patch "
-                                     "(objet) attendu.")
+                raise FhirError(
+                    400, "PATCH : JSON Patch (liste) ou JSON Merge Patch (objet) attendu."
+                )
             body = parse.validate_structure(body, "Task")
             if body.get("id") != pk:
                 raise FhirError(400, "PATCH ne peut pas changer l'id.", expression=["Task.id"])
@@ -261,10 +304,18 @@ def instance_endpoint(request, resource_type, pk):
     if referral is None:
         # A redirect to another hospital's service takes the request out of the caller's
         # sight: the move succeeded, but they may no longer read it.
-        return fhir_response(outcome([{
-            "severity": "information", "code": "informational",
-            "diagnostics": "Modification enregistrée ; la demande n'est plus dans votre "
-                           "périmètre (réorientée vers un autre établissement)."}]))
+        return fhir_response(
+            outcome(
+                [
+                    {
+                        "severity": "information",
+                        "code": "informational",
+                        "diagnostics": "Modification enregistrée ; la demande n'est plus dans "
+                        "votre périmètre (réorientée vers un autre établissement).",
+                    }
+                ]
+            )
+        )
     return fhir_response(rtype.to_fhir(referral, ctx))
 
 
@@ -279,8 +330,7 @@ def _patched(request, current: dict, body, resource_type: str, pk: str) -> dict:
         raise FhirError(400, "PATCH : JSON Patch (liste) ou JSON Merge Patch (objet) attendu.")
     body = parse.validate_structure(body, resource_type)
     if body.get("id") != pk:
-        raise FhirError(400, "PATCH ne peut pas changer l'id.",
-                        expression=[f"{resource_type}.id"])
+        raise FhirError(400, "PATCH ne peut pas changer l'id.", expression=[f"{resource_type}.id"])
     return body
 
 
@@ -307,8 +357,13 @@ def binary_endpoint(request, pk):
         raise FhirError(404, f"Binary/{pk} introuvable.") from None
     with attachment.file.open("rb") as handle:
         data = base64.b64encode(handle.read()).decode()
-    audit_log(user=request.user, action="download", obj=attachment,
-              patient_id=attachment.referral.patient_id, detail="FHIR Binary")
+    audit_log(
+        user=request.user,
+        action="download",
+        obj=attachment,
+        patient_id=attachment.referral.patient_id,
+        detail="FHIR Binary",
+    )
     return fhir_response(mappers.binary(attachment, data))
 
 
@@ -319,37 +374,51 @@ def not_found(request, rest=""):
 
 # --- search ---------------------------------------------------------------------------------
 
+
 def _search(request, rtype: ResourceType):
     ctx = _ctx(request)
     page = rtype.search_page(request.user, request.GET)
     entries = [rtype.to_fhir(obj, ctx) for obj in page.rows]
     if rtype.patient_data:
-        audit_log(user=request.user, action="search", object_type=rtype.name.lower(),
-                  detail=f"FHIR {request.GET.urlencode()[:500]} → {len(entries)}",
-                  object_ids=[e["id"] for e in entries])
-    return fhir_response(bundle(resource_type=rtype.name, base=ctx.base, query=request.GET,
-                                entries=entries, page=page))
+        audit_log(
+            user=request.user,
+            action="search",
+            object_type=rtype.name.lower(),
+            detail=f"FHIR {request.GET.urlencode()[:500]} → {len(entries)}",
+            object_ids=[e["id"] for e in entries],
+        )
+    return fhir_response(
+        bundle(
+            resource_type=rtype.name, base=ctx.base, query=request.GET, entries=entries, page=page
+        )
+    )
 
 
 # --- create ---------------------------------------------------------------------------------
+
 
 def _created(request, rtype: ResourceType, obj, status=201):
     """The created resource, mapped from the object the service returned (the committed row;
     re-reading it through the access queryset cost a fifth of the API's CPU in bench/)."""
     ctx = _ctx(request)
     location = f"{ctx.base}{rtype.name}/{obj.pk}"
-    return fhir_response(rtype.to_fhir(obj, ctx), status, {"Location": location,
-                                                          "Content-Location": location})
+    return fhir_response(
+        rtype.to_fhir(obj, ctx), status, {"Location": location, "Content-Location": location}
+    )
 
 
 def _create(request, rtype: ResourceType):
     if "create" not in rtype.interactions:
-        raise FhirError(405, f"La création de {rtype.name} n'est pas prise en charge.",
-                        headers={"Allow": "GET"})
+        raise FhirError(
+            405, f"La création de {rtype.name} n'est pas prise en charge.", headers={"Allow": "GET"}
+        )
     body = parse.validate_structure(_body(request), rtype.name)
-    handler = {"Patient": _create_patient, "ServiceRequest": _create_service_request,
-               "Communication": _create_communication,
-               "Appointment": _create_appointment}[rtype.name]
+    handler = {
+        "Patient": _create_patient,
+        "ServiceRequest": _create_service_request,
+        "Communication": _create_communication,
+        "Appointment": _create_appointment,
+    }[rtype.name]
     return handler(request, rtype, body)
 
 
@@ -364,15 +433,22 @@ def _create_patient(request, rtype, body):
     local = parse.patient_local_identifiers(body, _issued_systems(request.user))
     try:
         with transaction.atomic():
-            result = patient_create(actor=request.user, ins_system=parse.patient_ins_system(body),
-                                    **args)
+            result = patient_create(
+                actor=request.user, ins_system=parse.patient_ins_system(body), **args
+            )
             for system, value, kind, organisation in local:
-                patient_identifier_add(actor=request.user, patient=result.patient,
-                                       system=system, value=value, kind=kind,
-                                       organisation=organisation)
+                patient_identifier_add(
+                    actor=request.user,
+                    patient=result.patient,
+                    system=system,
+                    value=value,
+                    kind=kind,
+                    organisation=organisation,
+                )
     except ValidationError as exc:
-        raise from_validation_error(exc, field_paths={
-            **parse.PATIENT_FIELDS, "identifier": "Patient.identifier"}) from None
+        raise from_validation_error(
+            exc, field_paths={**parse.PATIENT_FIELDS, "identifier": "Patient.identifier"}
+        ) from None
     # An identity already known by every trait is returned, not duplicated (200, not 201); the
     # caller may use it but sees none of its data (patients/access.py).
     patient = result.patient
@@ -387,27 +463,40 @@ def _issued_systems(user) -> dict[str, tuple]:
     from parcours.directory.models import Organisation
     from parcours.patients.models import PatientIdentifier
 
-    kinds = (PatientIdentifier.Kind.IPP, PatientIdentifier.Kind.NETWORK,
-             PatientIdentifier.Kind.OTHER)
-    return {local_system(org, kind): (kind, org)
-            for org in Organisation.objects.filter(memberships__user=user).distinct()
-            for kind in kinds}
+    kinds = (
+        PatientIdentifier.Kind.IPP,
+        PatientIdentifier.Kind.NETWORK,
+        PatientIdentifier.Kind.OTHER,
+    )
+    return {
+        local_system(org, kind): (kind, org)
+        for org in Organisation.objects.filter(memberships__user=user).distinct()
+        for kind in kinds
+    }
 
 
 def _create_service_request(request, rtype, body):
     args = parse.service_request_args(body)
     if not parse.requester_is(args.pop("requester"), request.user):
-        raise FhirError(422, "requester doit désigner l'appelant (le médecin de ville qui "
-                             "envoie la demande).", expression=["ServiceRequest.requester"])
+        raise FhirError(
+            422,
+            "requester doit désigner l'appelant (le médecin de ville qui envoie la demande).",
+            expression=["ServiceRequest.requester"],
+        )
     try:
         with transaction.atomic():
             try:
                 patient = access_patient(request.user, args.pop("patient_id"))
             except Http404:
-                raise FhirError(422, "Patient introuvable.", code="not-found",
-                                expression=["ServiceRequest.subject"]) from None
-            referral = referral_services.referral_submit(author=request.user, patient=patient,
-                                                         **args)
+                raise FhirError(
+                    422,
+                    "Patient introuvable.",
+                    code="not-found",
+                    expression=["ServiceRequest.subject"],
+                ) from None
+            referral = referral_services.referral_submit(
+                author=request.user, patient=patient, **args
+            )
     except UploadError as exc:
         raise FhirError(422, str(exc), expression=["ServiceRequest.contained"]) from None
     except ValidationError as exc:
@@ -418,17 +507,26 @@ def _create_service_request(request, rtype, body):
 def _create_communication(request, rtype, body):
     args = parse.communication_args(body)
     if not parse.requester_is(args.pop("sender"), request.user):
-        raise FhirError(422, "sender doit désigner l'appelant : un message part toujours au "
-                             "nom de celui qui l'envoie.", expression=["Communication.sender"])
+        raise FhirError(
+            422,
+            "sender doit désigner l'appelant : un message part toujours au "
+            "nom de celui qui l'envoie.",
+            expression=["Communication.sender"],
+        )
     try:
         with transaction.atomic():
             try:
                 referral = access_referral(request.user, args["referral_id"])
             except Http404:
-                raise FhirError(422, "Demande introuvable.", code="not-found",
-                                expression=["Communication.basedOn"]) from None
+                raise FhirError(
+                    422,
+                    "Demande introuvable.",
+                    code="not-found",
+                    expression=["Communication.basedOn"],
+                ) from None
             message = referral_services.referral_message_add(
-                actor=request.user, referral=referral, body=args["body"], files=args["files"])
+                actor=request.user, referral=referral, body=args["body"], files=args["files"]
+            )
     except UploadError as exc:
         raise FhirError(422, str(exc), expression=["Communication.payload"]) from None
     except referral_services.TransitionError as exc:
@@ -439,6 +537,7 @@ def _create_communication(request, rtype, body):
 
 
 # --- Patient/$match and the transaction Bundle (identity server, hospital summary) --------
+
 
 def _parameters(body) -> dict:
     body = parse.validate_structure(body, "Parameters")
@@ -452,12 +551,18 @@ def _parameters(body) -> dict:
         elif name == "count":
             count = param.get("valueInteger")
             if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
-                raise FhirError(400, "Le paramètre « count » est un entier de 1 à 100.",
-                                expression=["Parameters.parameter"])
+                raise FhirError(
+                    400,
+                    "Le paramètre « count » est un entier de 1 à 100.",
+                    expression=["Parameters.parameter"],
+                )
             args["count"] = count
     if not args["resource"] or args["resource"].get("resourceType") != "Patient":
-        raise FhirError(400, "Le paramètre « resource » (un Patient) est obligatoire.",
-                        expression=["Parameters.parameter"])
+        raise FhirError(
+            400,
+            "Le paramètre « resource » (un Patient) est obligatoire.",
+            expression=["Parameters.parameter"],
+        )
     return args
 
 
@@ -485,46 +590,80 @@ def patient_match(request):
     try:
         born = date.fromisoformat(data["birth_date"]) if data["birth_date"] else None
     except ValueError:
-        raise FhirError(422, "Date de naissance invalide.",
-                        expression=["Patient.birthDate"]) from None
+        raise FhirError(
+            422, "Date de naissance invalide.", expression=["Patient.birthDate"]
+        ) from None
     ins = "".join(data["ins_nir"].split()).upper()
-    ins_system = next((i.get("system") for i in resource.get("identifier") or []
-                       if i.get("system") in codes.INS_SYSTEMS), "")
-    query = Identity(birth_name=ins_form(data["birth_name"]),
-                     given_names=ins_form(data["birth_given_names"]), birth_date=born,
-                     sex=data["sex"], birthplace=data["birthplace_insee"].upper(),
-                     used_name=ins_form(data["used_name"]),
-                     used_first_name=data["used_first_name"], ins=ins,
-                     ins_kind=ins_kind(ins, ins_system), phone=data["phone"],
-                     address=ins_form(data["address_line"]), postcode=data["postcode"],
-                     town=ins_form(data["town"]))
-    local = [(i["system"], i["value"]) for i in resource.get("identifier") or []
-             if i.get("system") and i.get("value") and i["system"] not in codes.INS_SYSTEMS
-             and i["system"] != codes.PATIENT_ID]
+    ins_system = next(
+        (
+            i.get("system")
+            for i in resource.get("identifier") or []
+            if i.get("system") in codes.INS_SYSTEMS
+        ),
+        "",
+    )
+    query = Identity(
+        birth_name=ins_form(data["birth_name"]),
+        given_names=ins_form(data["birth_given_names"]),
+        birth_date=born,
+        sex=data["sex"],
+        birthplace=data["birthplace_insee"].upper(),
+        used_name=ins_form(data["used_name"]),
+        used_first_name=data["used_first_name"],
+        ins=ins,
+        ins_kind=ins_kind(ins, ins_system),
+        phone=data["phone"],
+        address=ins_form(data["address_line"]),
+        postcode=data["postcode"],
+        town=ins_form(data["town"]),
+    )
+    local = [
+        (i["system"], i["value"])
+        for i in resource.get("identifier") or []
+        if i.get("system")
+        and i.get("value")
+        and i["system"] not in codes.INS_SYSTEMS
+        and i["system"] != codes.PATIENT_ID
+    ]
     if not (query.birth_name or query.ins or local):
-        raise FhirError(422, "Indiquez au moins le nom de naissance, le matricule INS ou un "
-                             "identifiant local.", expression=["Patient"])
+        raise FhirError(
+            422,
+            "Indiquez au moins le nom de naissance, le matricule INS ou un identifiant local.",
+            expression=["Patient"],
+        )
     count = args["count"] if isinstance(args["count"], int) and args["count"] > 0 else 10
-    found = find_matches(query, identifiers=local,
-                         minimum=CERTAIN if args["onlyCertainMatches"] else "possible")
-    visible = set(identity_queryset_for(request.user).filter(
-        pk__in=[f.patient.pk for f in found]).values_list("pk", flat=True))
+    found = find_matches(
+        query, identifiers=local, minimum=CERTAIN if args["onlyCertainMatches"] else "possible"
+    )
+    visible = set(
+        identity_queryset_for(request.user)
+        .filter(pk__in=[f.patient.pk for f in found])
+        .values_list("pk", flat=True)
+    )
     full_traits = bool(query.birth_name and query.given_names and born and query.sex)
-    shown = [f for f in found if f.patient.pk in visible
-             or (f.match.grade == CERTAIN and full_traits)][:count]
-    patients = {p.pk: p for p in _match_rows().filter(pk__in=[f.patient.pk
-                                                                     for f in shown])}
+    shown = [
+        f for f in found if f.patient.pk in visible or (f.match.grade == CERTAIN and full_traits)
+    ][:count]
+    patients = {p.pk: p for p in _match_rows().filter(pk__in=[f.patient.pk for f in shown])}
     ctx = _ctx(request)
-    entries = [{
-        "fullUrl": f"{ctx.base}Patient/{f.patient.pk}",
-        "resource": _match_resource(patients[f.patient.pk], ctx,
-                                    known=f.patient.pk in visible),
-        "search": {"extension": [{"url": mappers.MATCH_GRADE, "valueCode": f.match.grade}],
-                   "mode": "match", "score": f.match.score},
-    } for f in shown]
-    audit_log(user=request.user, action="search", object_type="patient",
-              detail=f"FHIR $match → {len(entries)} : "
-                     f"{','.join(str(f.patient.pk) for f in shown)}")
+    entries = [
+        {
+            "fullUrl": f"{ctx.base}Patient/{f.patient.pk}",
+            "resource": _match_resource(patients[f.patient.pk], ctx, known=f.patient.pk in visible),
+            "search": {
+                "extension": [{"url": mappers.MATCH_GRADE, "valueCode": f.match.grade}],
+                "mode": "match",
+                "score": f.match.score,
+            },
+        }
+        for f in shown
+    ]
+    audit_log(
+        user=request.user,
+        action="search",
+        object_type="patient",
+        detail=f"FHIR $match → {len(entries)} : {','.join(str(f.patient.pk) for f in shown)}",
+    )
     result = {"resourceType": "Bundle", "type": "searchset", "total": len(entries)}
     if entries:
         result["entry"] = entries
@@ -542,8 +681,11 @@ def _match_resource(patient, ctx: Ctx, *, known: bool) -> dict:
 
         resource.pop("telecom", None)
         resource.pop("address", None)
-        resource["identifier"] = [i for i in resource.get("identifier", [])
-                                  if i["system"] in (*codes.INS_SYSTEMS, codes.PATIENT_ID)]
+        resource["identifier"] = [
+            i
+            for i in resource.get("identifier", [])
+            if i["system"] in (*codes.INS_SYSTEMS, codes.PATIENT_ID)
+        ]
     return resource
 
 
@@ -554,9 +696,11 @@ def _match_rows():
     from parcours.patients.models import Patient, PatientIdentifier
 
     return Patient.objects.prefetch_related(
-        Prefetch("local_identifiers",
-                 queryset=PatientIdentifier.objects.select_related("organisation")),
-        Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")))
+        Prefetch(
+            "local_identifiers", queryset=PatientIdentifier.objects.select_related("organisation")
+        ),
+        Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")),
+    )
 
 
 @api(("POST",))
@@ -568,7 +712,8 @@ def transaction_endpoint(request):
     body = _body(request)
     with transaction.atomic():
         received, responses = import_bundle(user=request.user, bundle=body, channel="api")
-    return fhir_response({"resourceType": "Bundle", "type": "transaction-response",
-                          "entry": responses}, 200,
-                         {"Content-Location": f"{_ctx(request).base}Patient/"
-                                             f"{received.patient_id}"})
+    return fhir_response(
+        {"resourceType": "Bundle", "type": "transaction-response", "entry": responses},
+        200,
+        {"Content-Location": f"{_ctx(request).base}Patient/{received.patient_id}"},
+    )

@@ -28,22 +28,27 @@ def _target(current: dict, new: dict) -> str:
     """The referral status the updated Task asks for."""
     task_status = new.get("status")
     if task_status not in STATUS_FROM_TASK:
-        raise FhirError(422, f"Statut de Task non pris en charge : « {task_status} » "
-                             f"(possibles : {', '.join(STATUS_FROM_TASK)}).",
-                        expression=["Task.status"])
+        raise FhirError(
+            422,
+            f"Statut de Task non pris en charge : « {task_status} » "
+            f"(possibles : {', '.join(STATUS_FROM_TASK)}).",
+            expression=["Task.status"],
+        )
     target = STATUS_FROM_TASK[task_status]
     old_business = _business(current)
     business = _business(new)
     if business and business != old_business:
         if business not in STATUS_FROM_BUSINESS:
-            raise FhirError(422, f"businessStatus inconnu : « {business} ».",
-                            expression=["Task.businessStatus"])
+            raise FhirError(
+                422, f"businessStatus inconnu : « {business} ».", expression=["Task.businessStatus"]
+            )
         by_business = STATUS_FROM_BUSINESS[business]
         if task_status == current.get("status"):
             target = by_business  # the client moved businessStatus only
         elif by_business != target:
-            raise FhirError(422, "status et businessStatus se contredisent.",
-                            expression=["Task.businessStatus"])
+            raise FhirError(
+                422, "status et businessStatus se contredisent.", expression=["Task.businessStatus"]
+            )
     return target
 
 
@@ -57,8 +62,9 @@ def _business(task: dict) -> str:
 def _check_immutable(current: dict, new: dict) -> None:
     for element in ("focus", "for", "basedOn", "requester"):
         if element in new and _refs(new[element]) != _refs(current.get(element)):
-            raise FhirError(422, f"Task.{element} ne peut pas être modifié.",
-                            expression=[f"Task.{element}"])
+            raise FhirError(
+                422, f"Task.{element} ne peut pas être modifié.", expression=[f"Task.{element}"]
+            )
 
 
 def _refs(value) -> list:
@@ -90,42 +96,62 @@ def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
     if target == status and owner is None:
         return  # nothing asked: an idempotent PUT
     if owner is not None and target not in (status, Status.ASSIGNED, Status.SUBMITTED):
-        raise FhirError(422, "Changez le responsable (owner) et le statut en deux appels.",
-                        expression=["Task.owner"])
+        raise FhirError(
+            422,
+            "Changez le responsable (owner) et le statut en deux appels.",
+            expression=["Task.owner"],
+        )
     try:
-        if status == Status.INFO_REQUESTED and \
-                target in (Status.SUBMITTED, Status.RECEIVED, Status.ASSIGNED) \
-                and owner is None:
+        if (
+            status == Status.INFO_REQUESTED
+            and target in (Status.SUBMITTED, Status.RECEIVED, Status.ASSIGNED)
+            and owner is None
+        ):
             # The GP answers the desk's question; the request goes back where it was.
             services.referral_provide_info(**kw, body=_limit(reason, forms.MessageForm, "body"))
         elif target not in TRANSITIONS.get(status, ()):
-            raise FhirError(409, f"Passage impossible de « {Status(status).label} » "
-                                 f"({TASK_STATUS[status]}) à « {Status(target).label} » "
-                                 f"({TASK_STATUS[target]}).", code="conflict",
-                            expression=["Task.status"])
+            raise FhirError(
+                409,
+                f"Passage impossible de « {Status(status).label} » "
+                f"({TASK_STATUS[status]}) à « {Status(target).label} » "
+                f"({TASK_STATUS[target]}).",
+                code="conflict",
+                expression=["Task.status"],
+            )
         elif target in (Status.ASSIGNED, status) and owner and owner[0] == "user":
             services.referral_assign(**kw, doctor=owner[1])
         elif target in (Status.SUBMITTED, status) and owner and owner[0] == "service":
-            services.referral_redirect(**kw, service=owner[1],
-                                       reason=_limit(reason, forms.RedirectForm, "reason"))
+            services.referral_redirect(
+                **kw, service=owner[1], reason=_limit(reason, forms.RedirectForm, "reason")
+            )
         elif target == Status.ASSIGNED:
-            raise FhirError(422, "Pour attribuer la demande, indiquez le médecin dans owner "
-                                 "(Practitioner/id ou RPPS).", expression=["Task.owner"])
+            raise FhirError(
+                422,
+                "Pour attribuer la demande, indiquez le médecin dans owner "
+                "(Practitioner/id ou RPPS).",
+                expression=["Task.owner"],
+            )
         elif target == Status.SUBMITTED:
-            raise FhirError(422, "Pour réorienter la demande, indiquez le service dans owner "
-                                 "(HealthcareService/id).", expression=["Task.owner"])
+            raise FhirError(
+                422,
+                "Pour réorienter la demande, indiquez le service dans owner "
+                "(HealthcareService/id).",
+                expression=["Task.owner"],
+            )
         elif target == Status.RECEIVED:
             services.referral_acknowledge(**kw)
         elif target == Status.INFO_REQUESTED:
             services.referral_request_info(
-                **kw, question=_limit(reason, forms.RequestInfoForm, "question"))
+                **kw, question=_limit(reason, forms.RequestInfoForm, "question")
+            )
         elif target == Status.ANSWERED:
             answer = parse.answer_args(new)
             parse.check_length(answer["text"], forms.AnswerForm, "text", "Task.output")
             services.referral_answer(**kw, **answer)
         elif target == Status.TAKEN_IN_CHARGE:
             services.referral_take_in_charge(
-                **kw, note=_limit(reason, forms.TakeInChargeForm, "note"))
+                **kw, note=_limit(reason, forms.TakeInChargeForm, "note")
+            )
         elif target == Status.DECLINED:
             services.referral_decline(**kw, reason=_limit(reason, forms.ReasonForm, "reason"))
         elif target == Status.CANCELLED:
@@ -133,8 +159,9 @@ def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
         else:  # pragma: no cover - every status is handled above
             raise FhirError(422, "Transition non prise en charge.", expression=["Task.status"])
     except services.TransitionError as exc:
-        raise FhirError(409, " ".join(exc.messages), code="conflict",
-                        expression=["Task.status"]) from None
+        raise FhirError(
+            409, " ".join(exc.messages), code="conflict", expression=["Task.status"]
+        ) from None
     except UploadError as exc:
         raise FhirError(422, str(exc), expression=["Task.output"]) from None
     except ValidationError as exc:

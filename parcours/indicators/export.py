@@ -31,8 +31,14 @@ def _text_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def csv_response(*, filename: str, title: str, filters: list[tuple[str, str]],
-                 header: list[str], rows: list[list]) -> HttpResponse:
+def csv_response(
+    *,
+    filename: str,
+    title: str,
+    filters: list[tuple[str, str]],
+    header: list[str],
+    rows: list[list],
+) -> HttpResponse:
     """A ``;``-separated UTF-8 CSV with a byte-order mark (Excel and LibreOffice then read the
     accents right), its first lines stating what it is, the period and the filters, then a
     blank line, the header and the rows. Numbers (int/float/None) get decimal commas."""
@@ -43,13 +49,16 @@ def csv_response(*, filename: str, title: str, filters: list[tuple[str, str]],
     writer.writerow([title])
     for label, value in filters:
         writer.writerow([label, _text_cell(value)])
-    writer.writerow([_("Extrait le"), formats.date_format(timezone.localtime(),
-                                                          "d/m/Y H:i")])
+    writer.writerow([_("Extrait le"), formats.date_format(timezone.localtime(), "d/m/Y H:i")])
     writer.writerow([])
     writer.writerow(header)
     for row in rows:
-        writer.writerow([fr_number(v) if v is None or isinstance(v, int | float)
-                         else _text_cell(v) for v in row])
+        writer.writerow(
+            [
+                fr_number(v) if v is None or isinstance(v, int | float) else _text_cell(v)
+                for v in row
+            ]
+        )
     return response
 
 
@@ -58,8 +67,17 @@ def month_label(month: date) -> str:
     return formats.date_format(month, "F Y")
 
 
-def chart(*, key: str, title: str, kind: str, labels: list[str], series: list[dict],
-          unit: str = "", stacked: bool = False, first_column: str = "") -> dict:
+def chart(
+    *,
+    key: str,
+    title: str,
+    kind: str,
+    labels: list[str],
+    series: list[dict],
+    unit: str = "",
+    stacked: bool = False,
+    first_column: str = "",
+) -> dict:
     """A chart for ``indicators/_chart.html``: its data go to the page twice, as a table
     (screen readers, print, no JavaScript) and as JSON for the chart library.
 
@@ -68,9 +86,17 @@ def chart(*, key: str, title: str, kind: str, labels: list[str], series: list[di
     if kind not in ("bar", "line"):
         raise ValueError(f"unknown chart kind {kind!r}")
     return {
-        "key": key, "title": title, "unit": unit, "first_column": first_column,
-        "json": {"type": kind, "stacked": stacked, "unit": unit, "labels": labels,
-                 "series": series},
+        "key": key,
+        "title": title,
+        "unit": unit,
+        "first_column": first_column,
+        "json": {
+            "type": kind,
+            "stacked": stacked,
+            "unit": unit,
+            "labels": labels,
+            "series": series,
+        },
         "rows": [(label, [s["data"][i] for s in series]) for i, label in enumerate(labels)],
         "series": [s["label"] for s in series],
     }

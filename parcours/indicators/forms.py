@@ -23,8 +23,9 @@ def _parse_month(value: str) -> date:
     Raises ValidationError with a French message on anything else."""
     match = MONTH_RE.match(value.strip())
     if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
-        raise forms.ValidationError(_("Indiquez un mois sous la forme AAAA-MM, par exemple "
-                                      "2026-01."))
+        raise forms.ValidationError(
+            _("Indiquez un mois sous la forme AAAA-MM, par exemple 2026-01.")
+        )
     return date(int(match[1]), int(match[2]), 1)
 
 
@@ -49,16 +50,28 @@ class IndicatorFilterForm(forms.Form):
     """Built with the hospitals and services the user may see (querysets); unbound fields
     fall back to the last twelve months, the whole scope."""
 
-    du = forms.CharField(label=gettext_lazy("Du mois"), required=False,
-                         widget=forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"}))
-    au = forms.CharField(label=gettext_lazy("au mois (inclus)"), required=False,
-                         widget=forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"}))
+    du = forms.CharField(
+        label=gettext_lazy("Du mois"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"}),
+    )
+    au = forms.CharField(
+        label=gettext_lazy("au mois (inclus)"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"}),
+    )
     etablissement: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=gettext_lazy("Établissement"), queryset=None, required=False,
-        empty_label=gettext_lazy("Tous"))
+        label=gettext_lazy("Établissement"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("Tous"),
+    )
     service: forms.ModelChoiceField = ServiceChoiceField(
-        label=gettext_lazy("Service"), queryset=None, required=False,
-        empty_label=gettext_lazy("Tous"))
+        label=gettext_lazy("Service"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("Tous"),
+    )
 
     def __init__(self, data=None, *, hospitals, services, today: date | None = None):
         self.today = today or timezone.localdate()
@@ -73,8 +86,9 @@ class IndicatorFilterForm(forms.Form):
         assert isinstance(hospital_field, forms.ModelChoiceField)  # declared above
         assert isinstance(service_field, forms.ModelChoiceField)
         hospital_field.queryset = hospitals.order_by("name")
-        service_field.queryset = services.select_related("hospital") \
-            .order_by("hospital__name", "name")
+        service_field.queryset = services.select_related("hospital").order_by(
+            "hospital__name", "name"
+        )
         default = default_period(self.today)
         self.fields["du"].initial = f"{default.start:%Y-%m}"
         self.fields["au"].initial = f"{default.months()[-1]:%Y-%m}"
@@ -119,8 +133,7 @@ class IndicatorFilterForm(forms.Form):
             return default_period(self.today)
         default = default_period(self.today)
         start = self.cleaned_data.get("du") or default.start
-        end = next_month(self.cleaned_data["au"]) if self.cleaned_data.get("au") \
-            else default.end
+        end = next_month(self.cleaned_data["au"]) if self.cleaned_data.get("au") else default.end
         return Period(start, end)
 
     @property
@@ -136,12 +149,21 @@ class IndicatorFilterForm(forms.Form):
         period = self.period
         last = period.months()[-1]
         return [
-            (_("Période"), _("de %(start)s à %(end)s (inclus)") % {
-                "start": formats.date_format(period.start, "F Y"),
-                "end": formats.date_format(last, "F Y")}),
+            (
+                _("Période"),
+                _("de %(start)s à %(end)s (inclus)")
+                % {
+                    "start": formats.date_format(period.start, "F Y"),
+                    "end": formats.date_format(last, "F Y"),
+                },
+            ),
             (_("Établissement"), self.chosen_hospital.name if self.chosen_hospital else _("tous")),
-            (_("Service"), f"{self.chosen_service.hospital.name} — {self.chosen_service.name}"
-             if self.chosen_service else _("tous")),
+            (
+                _("Service"),
+                f"{self.chosen_service.hospital.name} — {self.chosen_service.name}"
+                if self.chosen_service
+                else _("tous"),
+            ),
         ]
 
     def query_string(self) -> str:

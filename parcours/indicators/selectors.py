@@ -40,8 +40,10 @@ class Period:
     def bounds(self) -> tuple[datetime, datetime]:
         """The period as two aware datetimes in the current time zone."""
         tz = timezone.get_current_timezone()
-        return (datetime.combine(self.start, datetime.min.time(), tz),
-                datetime.combine(self.end, datetime.min.time(), tz))
+        return (
+            datetime.combine(self.start, datetime.min.time(), tz),
+            datetime.combine(self.end, datetime.min.time(), tz),
+        )
 
 
 def next_month(day: date) -> date:
@@ -63,6 +65,7 @@ def _median_hours(hours: list[float]) -> float | None:
 
 
 # --- requests ------------------------------------------------------------------------------
+
 
 @dataclass
 class ServiceMonth:
@@ -93,10 +96,19 @@ def referral_indicators(referrals: QuerySet[Referral], *, months: int = 12) -> l
     time, median answer time. One query (values only), grouped in Python; at most ``months``
     distinct months."""
     tz = timezone.get_current_timezone()
-    rows = (referrals.annotate(month=TruncMonth("submitted_at", tzinfo=tz))
-            .values_list("service__hospital__name", "service__name", "month", "kind",
-                         "submitted_at", "answered_at", "due_at")
-            .order_by("-month", "service__hospital__name", "service__name"))
+    rows = (
+        referrals.annotate(month=TruncMonth("submitted_at", tzinfo=tz))
+        .values_list(
+            "service__hospital__name",
+            "service__name",
+            "month",
+            "kind",
+            "submitted_at",
+            "answered_at",
+            "due_at",
+        )
+        .order_by("-month", "service__hospital__name", "service__name")
+    )
     groups: dict[tuple, ServiceMonth] = {}
     months_seen: list = []
     for hospital, service, month, kind, submitted, answered, due in rows.iterator():
@@ -121,8 +133,9 @@ def referral_indicators(referrals: QuerySet[Referral], *, months: int = 12) -> l
 def _answer_hours(referrals: QuerySet[Referral], key: str) -> dict:
     """Answer times in hours of the answered requests, grouped by ``key`` (one query)."""
     hours = defaultdict(list)
-    for k, submitted, answered in (referrals.filter(answered_at__isnull=False)
-                                   .values_list(key, "submitted_at", "answered_at")):
+    for k, submitted, answered in referrals.filter(answered_at__isnull=False).values_list(
+        key, "submitted_at", "answered_at"
+    ):
         hours[_month(k)].append((answered - submitted).total_seconds() / 3600)
     return hours
 
@@ -134,22 +147,39 @@ def referral_monthly(referrals: QuerySet[Referral], period: Period) -> list[dict
     doctors (``authors``) and the median answer time in hours. Two queries."""
     start, end = period.bounds()
     tz = timezone.get_current_timezone()
-    qs = (referrals.filter(submitted_at__gte=start, submitted_at__lt=end)
-          .annotate(month=TruncMonth("submitted_at", tzinfo=tz)))
+    qs = referrals.filter(submitted_at__gte=start, submitted_at__lt=end).annotate(
+        month=TruncMonth("submitted_at", tzinfo=tz)
+    )
     counts = {k: Count("id", filter=Q(kind=k)) for k in Kind.values}
-    agg = {_month(r["month"]): r for r in qs.values("month").annotate(
-        total=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False)),
-        on_time=Count("id", filter=Q(answered_at__lte=F("due_at"))),
-        authors=Count("author", distinct=True), **counts).order_by()}
+    agg = {
+        _month(r["month"]): r
+        for r in qs.values("month")
+        .annotate(
+            total=Count("id"),
+            answered=Count("id", filter=Q(answered_at__isnull=False)),
+            on_time=Count("id", filter=Q(answered_at__lte=F("due_at"))),
+            authors=Count("author", distinct=True),
+            **counts,
+        )
+        .order_by()
+    }
     hours = _answer_hours(qs, "month")
     out = []
     for month in period.months():
         r = agg.get(month, {})
         answered, on_time = r.get("answered", 0), r.get("on_time", 0)
-        out.append({"month": month, "by_kind": {k: r.get(k, 0) for k in Kind.values},
-                    "total": r.get("total", 0), "answered": answered, "on_time": on_time,
-                    "on_time_rate": _rate(on_time, answered), "authors": r.get("authors", 0),
-                    "median_hours": _median_hours(hours.get(month, []))})
+        out.append(
+            {
+                "month": month,
+                "by_kind": {k: r.get(k, 0) for k in Kind.values},
+                "total": r.get("total", 0),
+                "answered": answered,
+                "on_time": on_time,
+                "on_time_rate": _rate(on_time, answered),
+                "authors": r.get("authors", 0),
+                "median_hours": _median_hours(hours.get(month, [])),
+            }
+        )
     return out
 
 
@@ -158,14 +188,18 @@ def referral_period_totals(referrals: QuerySet[Referral], period: Period) -> dic
     on_time, on_time_rate, authors, median_hours. Two queries."""
     start, end = period.bounds()
     qs = referrals.filter(submitted_at__gte=start, submitted_at__lt=end)
-    out = qs.aggregate(total=Count("id"),
-                       answered=Count("id", filter=Q(answered_at__isnull=False)),
-                       on_time=Count("id", filter=Q(answered_at__lte=F("due_at"))),
-                       authors=Count("author", distinct=True))
+    out = qs.aggregate(
+        total=Count("id"),
+        answered=Count("id", filter=Q(answered_at__isnull=False)),
+        on_time=Count("id", filter=Q(answered_at__lte=F("due_at"))),
+        authors=Count("author", distinct=True),
+    )
     out["on_time_rate"] = _rate(out["on_time"], out["answered"])
-    hours = [(a - s).total_seconds() / 3600 for s, a in
-             qs.filter(answered_at__isnull=False).values_list("submitted_at", "answered_at")
-             if a is not None and s is not None]
+    hours = [
+        (a - s).total_seconds() / 3600
+        for s, a in qs.filter(answered_at__isnull=False).values_list("submitted_at", "answered_at")
+        if a is not None and s is not None
+    ]
     out["median_hours"] = _median_hours(hours)
     return out
 
@@ -175,10 +209,16 @@ def referral_by_hospital(referrals: QuerySet[Referral], period: Period) -> list[
     distinct requesting doctors, median answer time in hours. Two queries."""
     start, end = period.bounds()
     qs = referrals.filter(submitted_at__gte=start, submitted_at__lt=end)
-    rows = list(qs.values("hospital_id", "hospital__name").annotate(
-        total=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False)),
-        on_time=Count("id", filter=Q(answered_at__lte=F("due_at"))),
-        authors=Count("author", distinct=True)).order_by("hospital__name"))
+    rows = list(
+        qs.values("hospital_id", "hospital__name")
+        .annotate(
+            total=Count("id"),
+            answered=Count("id", filter=Q(answered_at__isnull=False)),
+            on_time=Count("id", filter=Q(answered_at__lte=F("due_at"))),
+            authors=Count("author", distinct=True),
+        )
+        .order_by("hospital__name")
+    )
     hours = _answer_hours(qs, "hospital_id")
     for r in rows:
         r["on_time_rate"] = _rate(r["on_time"], r["answered"])
@@ -188,6 +228,7 @@ def referral_by_hospital(referrals: QuerySet[Referral], period: Period) -> list[
 
 # --- agendas -------------------------------------------------------------------------------
 
+
 def appointment_monthly(schedules: QuerySet, period: Period) -> list[dict]:
     """One dict per month of ``period``: appointments (cancelled ones excluded), distinct
     prescribing doctors, no-shows, past reserved slots (partner or urgent pools, released ones
@@ -196,32 +237,55 @@ def appointment_monthly(schedules: QuerySet, period: Period) -> list[dict]:
 
     start, end = period.bounds()
     tz = timezone.get_current_timezone()
-    appts = {_month(r["month"]): r for r in (
-        Appointment.objects.filter(schedule__in=schedules, start__gte=start, start__lt=end)
-        .exclude(status=Appointment.Status.CANCELLED)
-        .annotate(month=TruncMonth("start", tzinfo=tz)).values("month")
-        .annotate(booked=Count("id"), prescribers=Count("prescriber", distinct=True),
-                  noshow=Count("id", filter=Q(status=Appointment.Status.NOSHOW))).order_by())}
+    appts = {
+        _month(r["month"]): r
+        for r in (
+            Appointment.objects.filter(schedule__in=schedules, start__gte=start, start__lt=end)
+            .exclude(status=Appointment.Status.CANCELLED)
+            .annotate(month=TruncMonth("start", tzinfo=tz))
+            .values("month")
+            .annotate(
+                booked=Count("id"),
+                prescribers=Count("prescriber", distinct=True),
+                noshow=Count("id", filter=Q(status=Appointment.Status.NOSHOW)),
+            )
+            .order_by()
+        )
+    }
     # Only slots already past: a reserved slot of next week is not yet "unfilled".
-    pools = {_month(r["month"]): r for r in (
-        Slot.objects.filter(schedule__in=schedules, start__gte=start,
-                            start__lt=min(end, timezone.now()))
-        .exclude(reserved_pool=Pool.OPEN)
-        .annotate(month=TruncMonth("start", tzinfo=tz)).values("month")
-        .annotate(reserved=Count("id"),
-                  taken=Count("id", filter=Q(status=Slot.Status.BUSY))).order_by())}
+    pools = {
+        _month(r["month"]): r
+        for r in (
+            Slot.objects.filter(
+                schedule__in=schedules, start__gte=start, start__lt=min(end, timezone.now())
+            )
+            .exclude(reserved_pool=Pool.OPEN)
+            .annotate(month=TruncMonth("start", tzinfo=tz))
+            .values("month")
+            .annotate(reserved=Count("id"), taken=Count("id", filter=Q(status=Slot.Status.BUSY)))
+            .order_by()
+        )
+    }
     out = []
     for month in period.months():
         a, p = appts.get(month, {}), pools.get(month, {})
         reserved, taken = p.get("reserved", 0), p.get("taken", 0)
-        out.append({"month": month, "booked": a.get("booked", 0),
-                    "prescribers": a.get("prescribers", 0), "noshow": a.get("noshow", 0),
-                    "reserved": reserved, "reserved_booked": taken,
-                    "fill_rate": _rate(taken, reserved)})
+        out.append(
+            {
+                "month": month,
+                "booked": a.get("booked", 0),
+                "prescribers": a.get("prescribers", 0),
+                "noshow": a.get("noshow", 0),
+                "reserved": reserved,
+                "reserved_booked": taken,
+                "fill_rate": _rate(taken, reserved),
+            }
+        )
     return out
 
 
 # --- discharge letters ---------------------------------------------------------------------
+
 
 def letter_monthly(letters: QuerySet, period: Period) -> list[dict]:
     """One dict per month of discharge in ``period``: discharges, letters sent, sent within
@@ -230,22 +294,40 @@ def letter_monthly(letters: QuerySet, period: Period) -> list[dict]:
     start, end = period.bounds()
     tz = timezone.get_current_timezone()
     now = timezone.now()
-    agg = {_month(r["month"]): r for r in (
-        letters.filter(discharged_at__gte=start, discharged_at__lt=end)
-        .annotate(month=TruncMonth("discharged_at", tzinfo=tz)).values("month")
-        .annotate(total=Count("id"), sent=Count("id", filter=Q(sent_at__isnull=False)),
-                  on_time=Count("id", filter=Q(sent_at__lte=F("due_at"))),
-                  late=Count("id", filter=Q(sent_at__gt=F("due_at"))
-                             | Q(sent_at__isnull=True, due_at__lt=now)),
-                  pending=Count("id", filter=Q(sent_at__isnull=True, due_at__gte=now)))
-        .order_by())}
+    agg = {
+        _month(r["month"]): r
+        for r in (
+            letters.filter(discharged_at__gte=start, discharged_at__lt=end)
+            .annotate(month=TruncMonth("discharged_at", tzinfo=tz))
+            .values("month")
+            .annotate(
+                total=Count("id"),
+                sent=Count("id", filter=Q(sent_at__isnull=False)),
+                on_time=Count("id", filter=Q(sent_at__lte=F("due_at"))),
+                late=Count(
+                    "id",
+                    filter=Q(sent_at__gt=F("due_at")) | Q(sent_at__isnull=True, due_at__lt=now),
+                ),
+                pending=Count("id", filter=Q(sent_at__isnull=True, due_at__gte=now)),
+            )
+            .order_by()
+        )
+    }
     out = []
     for month in period.months():
         r = agg.get(month, {})
         total, pending, on_time = r.get("total", 0), r.get("pending", 0), r.get("on_time", 0)
-        out.append({"month": month, "total": total, "sent": r.get("sent", 0),
-                    "on_time": on_time, "late": r.get("late", 0), "pending": pending,
-                    "on_time_rate": _rate(on_time, total - pending)})
+        out.append(
+            {
+                "month": month,
+                "total": total,
+                "sent": r.get("sent", 0),
+                "on_time": on_time,
+                "late": r.get("late", 0),
+                "pending": pending,
+                "on_time_rate": _rate(on_time, total - pending),
+            }
+        )
     return out
 
 
@@ -255,17 +337,24 @@ def appointment_period_totals(schedules: QuerySet, period: Period) -> dict:
     from parcours.scheduling.models import Appointment, Pool, Slot
 
     start, end = period.bounds()
-    out = (Appointment.objects.filter(schedule__in=schedules, start__gte=start, start__lt=end)
-           .exclude(status=Appointment.Status.CANCELLED)
-           .aggregate(booked=Count("id"), prescribers=Count("prescriber", distinct=True),
-                      noshow=Count("id", filter=Q(status=Appointment.Status.NOSHOW))))
-    pool = (Slot.objects.filter(schedule__in=schedules, start__gte=start,
-                                start__lt=min(end, timezone.now()))
-            .exclude(reserved_pool=Pool.OPEN)
-            .aggregate(reserved=Count("id"), taken=Count("id", filter=Q(status=Slot.Status.BUSY))))
+    out = (
+        Appointment.objects.filter(schedule__in=schedules, start__gte=start, start__lt=end)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .aggregate(
+            booked=Count("id"),
+            prescribers=Count("prescriber", distinct=True),
+            noshow=Count("id", filter=Q(status=Appointment.Status.NOSHOW)),
+        )
+    )
+    pool = (
+        Slot.objects.filter(
+            schedule__in=schedules, start__gte=start, start__lt=min(end, timezone.now())
+        )
+        .exclude(reserved_pool=Pool.OPEN)
+        .aggregate(reserved=Count("id"), taken=Count("id", filter=Q(status=Slot.Status.BUSY)))
+    )
     out.update(pool)
     # Whole percents, like the per-agenda rows of scheduling.selectors.schedule_indicators.
-    out["fill_rate"] = round(100 * pool["taken"] / pool["reserved"]) if pool["reserved"] \
-        else None
+    out["fill_rate"] = round(100 * pool["taken"] / pool["reserved"]) if pool["reserved"] else None
     out["noshow_rate"] = round(100 * out["noshow"] / out["booked"]) if out["booked"] else None
     return out

@@ -25,7 +25,10 @@ def lab_report_queryset_for(user) -> QuerySet[LabReport]:
 
 def access_lab_report(user, report_id) -> LabReport:
     try:
-        return lab_report_queryset_for(user).select_related(
-            "patient", "prescriber", "lab_import").get(pk=report_id)
+        return (
+            lab_report_queryset_for(user)
+            .select_related("patient", "prescriber", "lab_import")
+            .get(pk=report_id)
+        )
     except (LabReport.DoesNotExist, ValueError, TypeError):
         raise Http404("Compte rendu introuvable") from None

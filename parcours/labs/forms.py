@@ -9,18 +9,26 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_FILES = 50
 # Formats a lab never sends: refused before reading (the format itself is recognised by
 # content, never by file name, so the extension is not checked).
-BINARY_MAGIC = {b"%PDF": "PDF", b"PK\x03\x04": "ZIP", b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG",
-                b"\xd0\xcf\x11\xe0": "Office", b"GIF8": "GIF"}
+BINARY_MAGIC = {
+    b"%PDF": "PDF",
+    b"PK\x03\x04": "ZIP",
+    b"\x89PNG": "PNG",
+    b"\xff\xd8\xff": "JPEG",
+    b"\xd0\xcf\x11\xe0": "Office",
+    b"GIF8": "GIF",
+}
 
 
 class UploadForm(forms.Form):
     # The metaclass moves declared fields into base_fields: no clash with BaseForm.files.
     files = MultipleFileField(  # type: ignore[assignment]
-                              label=_("Fichiers de résultats (HPRIM, HL7)"), required=True,
-                              widget=MultipleFileInput(attrs={"accept": ".hpr,.hpm,.hl7,.txt,"
-                                                                        ".HPR,.HPM,.HL7,.TXT"}),
-                              help_text=_("Plusieurs fichiers possibles ; 2 Mo au plus "
-                                          "chacun. Le format est reconnu au contenu."))
+        label=_("Fichiers de résultats (HPRIM, HL7)"),
+        required=True,
+        widget=MultipleFileInput(attrs={"accept": ".hpr,.hpm,.hl7,.txt,.HPR,.HPM,.HL7,.TXT"}),
+        help_text=_(
+            "Plusieurs fichiers possibles ; 2 Mo au plus chacun. Le format est reconnu au contenu."
+        ),
+    )
 
     def clean_files(self):
         """The files worth reading; each refused one is kept in ``self.refused`` as
@@ -30,8 +38,7 @@ class UploadForm(forms.Form):
         if not files:
             raise forms.ValidationError(_("Choisissez au moins un fichier."))
         if len(files) > MAX_FILES:
-            raise forms.ValidationError(_("%(n)s fichiers au plus à la fois.") % {
-                "n": MAX_FILES})
+            raise forms.ValidationError(_("%(n)s fichiers au plus à la fois.") % {"n": MAX_FILES})
         self.refused: list[tuple[str, str]] = []
         accepted = []
         for f in files:
@@ -50,8 +57,9 @@ class UploadForm(forms.Form):
         f.seek(0)
         kind = next((k for magic, k in BINARY_MAGIC.items() if head.startswith(magic)), "")
         if kind:
-            return _("c'est un fichier %(kind)s, pas un fichier de résultats (HPRIM ou HL7 "
-                     "attendu).") % {"kind": kind}
+            return _(
+                "c'est un fichier %(kind)s, pas un fichier de résultats (HPRIM ou HL7 attendu)."
+            ) % {"kind": kind}
         return ""
 
 
@@ -60,8 +68,7 @@ class ReviewSearchForm(forms.Form):
 
     nom = forms.CharField(label=_("Nom (et prénom)"), required=False, max_length=100)
     nir = forms.CharField(label=_("Matricule INS / NIR"), required=False, max_length=21)
-    naissance = forms.DateField(label=_("Date de naissance"), required=False,
-                                widget=DateInput())
+    naissance = forms.DateField(label=_("Date de naissance"), required=False, widget=DateInput())
 
     def clean_nir(self):
         return normalise_nir(self.cleaned_data["nir"] or "")

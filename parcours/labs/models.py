@@ -13,9 +13,17 @@ from parcours.lib.labs.model import FLAG_LABELS
 
 # HL7 v2.5 table 0085 (observation result status), shown in words on the report page.
 STATUS_LABELS = {
-    "F": _("définitif"), "C": _("corrigé"), "P": _("préliminaire"), "R": _("non validé"),
-    "S": _("partiel"), "I": _("en attente"), "X": _("impossible à obtenir"),
-    "D": _("supprimé"), "W": _("erroné"), "U": _("définitif"), "N": _("non demandé"),
+    "F": _("définitif"),
+    "C": _("corrigé"),
+    "P": _("préliminaire"),
+    "R": _("non validé"),
+    "S": _("partiel"),
+    "I": _("en attente"),
+    "X": _("impossible à obtenir"),
+    "D": _("supprimé"),
+    "W": _("erroné"),
+    "U": _("définitif"),
+    "N": _("non demandé"),
     "O": _("détail de la demande"),
 }
 
@@ -28,8 +36,9 @@ class LabImport(models.Model):
     # How the file's bytes were decoded (a Python codec name): shown on the import report so
     # that a mis-declared charset can be traced (issue 12, kind 5).
     encoding = models.CharField(_("encodage"), max_length=30, blank=True)
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -46,10 +55,20 @@ class LabReport(models.Model):
         PENDING = "pending", _("En attente d'identification")
 
     lab_import = models.ForeignKey(LabImport, on_delete=models.CASCADE, related_name="reports")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True,
-                                blank=True, related_name="lab_reports")
-    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="lab_reports")
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lab_reports",
+    )
+    prescriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lab_reports",
+    )
     match = models.CharField(_("identification"), max_length=10, choices=Match.choices)
     # The patient as the file names them (kept for the review and for the record).
     family = models.CharField(_("nom"), max_length=100)
@@ -62,17 +81,15 @@ class LabReport(models.Model):
     # attaches a report by itself (issue 12, identity in lab files).
     ins_kind = models.CharField(_("type de matricule (fichier)"), max_length=3, blank=True)
     used_name = models.CharField(_("nom utilisé"), max_length=100, blank=True)
-    birth_given_names = models.CharField(_("prénoms de naissance"), max_length=200,
-                                         blank=True)
-    local_id = models.CharField(_("numéro du patient (laboratoire)"), max_length=50,
-                                blank=True)
+    birth_given_names = models.CharField(_("prénoms de naissance"), max_length=200, blank=True)
+    local_id = models.CharField(_("numéro du patient (laboratoire)"), max_length=50, blank=True)
     lab_name = models.CharField(_("laboratoire"), max_length=200, blank=True)
-    prescriber_label = models.CharField(_("prescripteur (fichier)"), max_length=200,
-                                        blank=True)
+    prescriber_label = models.CharField(_("prescripteur (fichier)"), max_length=200, blank=True)
     # The prescriber's identifier as the file gives it (RPPS, idNatPs, ADELI or a lab code):
     # the prescriber is found by it, never by a name nor by who uploaded the file.
-    prescriber_code = models.CharField(_("identifiant du prescripteur (fichier)"),
-                                       max_length=30, blank=True)
+    prescriber_code = models.CharField(
+        _("identifiant du prescripteur (fichier)"), max_length=30, blank=True
+    )
     report_date = models.DateField(_("date"), null=True, blank=True)
     text = models.TextField(_("texte"), blank=True)
     abnormal_count = models.PositiveIntegerField(default=0)
@@ -80,18 +97,22 @@ class LabReport(models.Model):
     critical_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     matched_at = models.DateTimeField(null=True, blank=True)
-    matched_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("compte rendu de biologie")
         verbose_name_plural = _("comptes rendus de biologie")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["prescriber", "-created_at"], name="lab_prescriber"),
-                   models.Index(fields=["match", "created_at"], name="lab_match_queue"),
-                   # The identity hook looks up waiting reports by INS at every creation.
-                   models.Index(fields=["nir"], name="lab_waiting_ins",
-                                condition=models.Q(match="pending"))]
+        indexes = [
+            models.Index(fields=["prescriber", "-created_at"], name="lab_prescriber"),
+            models.Index(fields=["match", "created_at"], name="lab_match_queue"),
+            # The identity hook looks up waiting reports by INS at every creation.
+            models.Index(
+                fields=["nir"], name="lab_waiting_ins", condition=models.Q(match="pending")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"biologie {self.pk}"

@@ -36,8 +36,9 @@ def lab_report_candidates(user, report: LabReport) -> list:
     return find_matches(query, minimum="possible", queryset=reviewable_patients(user))[:10]
 
 
-def lab_report_search(user, *, name: str = "", nir: str = "",
-                      birth_date: date | None = None) -> list[Patient]:
+def lab_report_search(
+    user, *, name: str = "", nir: str = "", birth_date: date | None = None
+) -> list[Patient]:
     """Identities by name (birth or used name, then first name, as typed), INS / NIR or
     birth date (also with day and month swapped); every criterion given must hold."""
     qs = reviewable_patients(user)

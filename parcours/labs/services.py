@@ -61,6 +61,7 @@ class ImportOutcome:
 
 # --- the prescriber ---------------------------------------------------------------------------
 
+
 def prescriber_for_code(code: str) -> User | None:
     """The active user the file's prescriber identifier designates, or None.
 
@@ -88,28 +89,45 @@ def prescriber_for_code(code: str) -> User | None:
     ids: set[int] = set()
     if rpps:
         ids |= set(User.objects.filter(rpps=rpps, is_active=True).values_list("pk", flat=True))
-        ids |= set(Practitioner.objects.filter(rpps=rpps, user__is_active=True)
-                   .values_list("user_id", flat=True))
-        ids |= set(Practitioner.objects.filter(national_id="8" + rpps, user__is_active=True)
-                   .values_list("user_id", flat=True))
+        ids |= set(
+            Practitioner.objects.filter(rpps=rpps, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        ids |= set(
+            Practitioner.objects.filter(national_id="8" + rpps, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
     else:
-        ids |= set(Practitioner.objects.filter(adeli=adeli, user__is_active=True)
-                   .values_list("user_id", flat=True))
-        ids |= set(Practitioner.objects.filter(national_id="0" + adeli, user__is_active=True)
-                   .values_list("user_id", flat=True))
+        ids |= set(
+            Practitioner.objects.filter(adeli=adeli, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        ids |= set(
+            Practitioner.objects.filter(national_id="0" + adeli, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
     found = {i for i in ids if i is not None}
     return User.objects.get(pk=found.pop()) if len(found) == 1 else None
 
 
 # --- the patient ------------------------------------------------------------------------------
 
+
 def report_traits(p) -> Identity:
     """The compared traits of a file's patient (a parsed ``LabPatient`` or a stored
     ``LabReport``), in INS form, without the number."""
     given = getattr(p, "birth_given_names", "") or p.given
-    return Identity(birth_name=ins_form(p.family), given_names=ins_form(given),
-                    birth_date=p.birth_date, sex=p.sex if p.sex in ("F", "M") else "",
-                    used_name=ins_form(getattr(p, "used_name", "")))
+    return Identity(
+        birth_name=ins_form(p.family),
+        given_names=ins_form(given),
+        birth_date=p.birth_date,
+        sex=p.sex if p.sex in ("F", "M") else "",
+        used_name=ins_form(getattr(p, "used_name", "")),
+    )
 
 
 def _number(p) -> str:
@@ -121,8 +139,7 @@ def _number(p) -> str:
 # whose INS equals the file's number. Source: the INS referential (RNIV) — a matricule is used
 # only with the traits that go with it; an INS the file declares as such tolerates the
 # variations the INS itself tolerates (hyphen or space in a compound name, birth / used name).
-DECLARED_INS_LEVELS = {"family": {"exact", "compound", "used_name"},
-                       "given": {"exact", "compound"}}
+DECLARED_INS_LEVELS = {"family": {"exact", "compound", "used_name"}, "given": {"exact", "compound"}}
 PRINTED_NUMBER_LEVELS = {"family": {"exact", "used_name"}, "given": {"exact"}}
 
 
@@ -188,6 +205,7 @@ def uploader_may_attach(lab_import: LabImport, patient: Patient) -> bool:
 
 # --- storing ----------------------------------------------------------------------------------
 
+
 def _store(lab_import: LabImport, parsed: ParsedReport) -> LabReport:
     """One report and its results, matched to its own patient and its own prescriber."""
     p = parsed.patient
@@ -197,26 +215,55 @@ def _store(lab_import: LabImport, parsed: ParsedReport) -> LabReport:
     prescriber = prescriber_for_code(parsed.prescriber_code)
     critical = parsed.critical_count
     report = LabReport.objects.create(
-        lab_import=lab_import, patient=patient, prescriber=prescriber,
+        lab_import=lab_import,
+        patient=patient,
+        prescriber=prescriber,
         match=LabReport.Match.MATCHED if patient else LabReport.Match.PENDING,
-        family=p.family[:100], given=p.given[:100], birth_date=p.birth_date, sex=p.sex[:1],
-        nir=_number(p) or p.nir[:15], ins_kind=p.ins_kind[:3] if _number(p) else "",
+        family=p.family[:100],
+        given=p.given[:100],
+        birth_date=p.birth_date,
+        sex=p.sex[:1],
+        nir=_number(p) or p.nir[:15],
+        ins_kind=p.ins_kind[:3] if _number(p) else "",
         used_name=p.used_name[:100],
-        birth_given_names=(p.birth_given_names or p.given)[:200], local_id=p.local_id[:50],
+        birth_given_names=(p.birth_given_names or p.given)[:200],
+        local_id=p.local_id[:50],
         lab_name=(parsed.lab_name or parsed.lab_code)[:200],
         prescriber_label=(parsed.prescriber_name or parsed.prescriber_code)[:200],
         prescriber_code=parsed.prescriber_code[:30],
-        report_date=parsed.report_date, text=parsed.text, abnormal_count=parsed.abnormal_count,
-        critical_count=critical, matched_at=timezone.now() if patient else None)
-    LabResult.objects.bulk_create(LabResult(
-        report=report, position=i, code=r.code[:50], code_system=r.code_system[:20],
-        label=r.label[:200], value=r.value[:200], unit=r.unit[:50], low=r.low[:30],
-        high=r.high[:30], range_text=r.range_text[:60], flag=r.flag[:4], abnormal=r.abnormal,
-        critical=r.critical, comparator=r.comparator[:2], number=r.number[:40],
-        separator=r.separator[:1], number2=r.number2[:40], value_code=r.value_code[:50],
-        value_code_system=r.value_code_system[:50], status=r.status[:4], observed_at=r.at,
-        comment=r.comment)
-        for i, r in enumerate(parsed.results))
+        report_date=parsed.report_date,
+        text=parsed.text,
+        abnormal_count=parsed.abnormal_count,
+        critical_count=critical,
+        matched_at=timezone.now() if patient else None,
+    )
+    LabResult.objects.bulk_create(
+        LabResult(
+            report=report,
+            position=i,
+            code=r.code[:50],
+            code_system=r.code_system[:20],
+            label=r.label[:200],
+            value=r.value[:200],
+            unit=r.unit[:50],
+            low=r.low[:30],
+            high=r.high[:30],
+            range_text=r.range_text[:60],
+            flag=r.flag[:4],
+            abnormal=r.abnormal,
+            critical=r.critical,
+            comparator=r.comparator[:2],
+            number=r.number[:40],
+            separator=r.separator[:1],
+            number2=r.number2[:40],
+            value_code=r.value_code[:50],
+            value_code_system=r.value_code_system[:50],
+            status=r.status[:4],
+            observed_at=r.at,
+            comment=r.comment,
+        )
+        for i, r in enumerate(parsed.results)
+    )
     return report
 
 
@@ -246,19 +293,27 @@ def _to_mailbox(report: LabReport) -> None:
         lines.append(_("Valeurs anormales :"))
         lines += [f"  ! {_result_line(r)}" for r in abnormal]
         lines.append("")
-    lines.append(_("%(n)s analyse(s) ; le tableau complet est ci-dessous.") % {
-        "n": len(results)})
+    lines.append(_("%(n)s analyse(s) ; le tableau complet est ci-dessous.") % {"n": len(results)})
     day = f"{report.report_date:%d/%m/%Y}" if report.report_date else ""
-    subject = _("Résultats de biologie du %(d)s") % {"d": day} if day \
-        else _("Résultats de biologie")
+    subject = (
+        _("Résultats de biologie du %(d)s") % {"d": day} if day else _("Résultats de biologie")
+    )
     lab = report.lab_name or _("Laboratoire")
     title = ""
     if critical:
         subject = _("Résultat critique — %(s)s") % {"s": subject}
         title = _("Résultat critique reçu (%(who)s)") % {"who": lab}
-    message_send(sender=None, sender_label=lab, subject=subject, body="\n".join(lines),
-                 to=[report.prescriber], patient=report.patient, kind=Message.Kind.LAB,
-                 lab_report=report, notify_title=title)
+    message_send(
+        sender=None,
+        sender_label=lab,
+        subject=subject,
+        body="\n".join(lines),
+        to=[report.prescriber],
+        patient=report.patient,
+        kind=Message.Kind.LAB,
+        lab_report=report,
+        notify_title=title,
+    )
 
 
 def _delivered(report: LabReport, *, actor, detail: str = "") -> None:
@@ -266,11 +321,15 @@ def _delivered(report: LabReport, *, actor, detail: str = "") -> None:
     may see the patient and is told. Without a known prescriber nobody is mailed; the report
     waits for a reviewer to name them."""
     if report.prescriber_id:
-        CareLink.objects.get_or_create(patient_id=report.patient_id,
-                                       user_id=report.prescriber_id)
+        CareLink.objects.get_or_create(patient_id=report.patient_id, user_id=report.prescriber_id)
         _to_mailbox(report)
-    audit_log(user=actor, action="create", obj=report, patient_id=report.patient_id,
-              detail=detail or f"résultats de biologie ({report.results.count()} analyse(s))")
+    audit_log(
+        user=actor,
+        action="create",
+        obj=report,
+        patient_id=report.patient_id,
+        detail=detail or f"résultats de biologie ({report.results.count()} analyse(s))",
+    )
 
 
 def _reviewers() -> list[User]:
@@ -292,12 +351,18 @@ def _tell_reviewers(report: LabReport, *, actor) -> None:
         title = _("Résultat critique en attente d'identification du patient : urgent")
     else:
         title = _("Résultat critique sans prescripteur reconnu : urgent")
-    notify(users=_reviewers(), kind="lab_urgent", title=title,
-           url=reverse("labs:detail", args=[report.pk]), exclude=actor)
+    notify(
+        users=_reviewers(),
+        kind="lab_urgent",
+        title=title,
+        url=reverse("labs:detail", args=[report.pk]),
+        exclude=actor,
+    )
 
 
-def lab_import_file(*, data: bytes, file_name: str, actor=None,
-                    channel: str = "command") -> ImportOutcome:
+def lab_import_file(
+    *, data: bytes, file_name: str, actor=None, channel: str = "command"
+) -> ImportOutcome:
     """Import one file: every report it holds, or nothing.
 
     Takes the file's bytes and name, the importing user (None for the command) and the
@@ -315,17 +380,24 @@ def lab_import_file(*, data: bytes, file_name: str, actor=None,
     encoding = next((r.encoding for r in reports if r.encoding), "")
     try:
         with transaction.atomic(), audit_batch():
-            lab_import = LabImport.objects.create(sha256=digest, file_name=file_name[:255],
-                                                  format=fmt, channel=channel,
-                                                  imported_by=actor, encoding=encoding[:30])
+            lab_import = LabImport.objects.create(
+                sha256=digest,
+                file_name=file_name[:255],
+                format=fmt,
+                channel=channel,
+                imported_by=actor,
+                encoding=encoding[:30],
+            )
             outcome = ImportOutcome(lab_import, created=True)
             for parsed in reports:
                 try:
                     report = _store(lab_import, parsed)
                 except (DataError, ValidationError, ValueError, TypeError) as exc:
-                    raise LabParseError(parsed.first_line, _(
-                        "compte rendu impossible à enregistrer (%(e)s) ; rien n'a été "
-                        "importé") % {"e": str(exc)[:120]}) from exc
+                    raise LabParseError(
+                        parsed.first_line,
+                        _("compte rendu impossible à enregistrer (%(e)s) ; rien n'a été importé")
+                        % {"e": str(exc)[:120]},
+                    ) from exc
                 outcome.reports += 1
                 outcome.critical += bool(report.critical_count)
                 outcome.unknown_prescriber += report.prescriber_id is None
@@ -334,8 +406,12 @@ def lab_import_file(*, data: bytes, file_name: str, actor=None,
                     _delivered(report, actor=actor)
                 else:
                     outcome.pending += 1
-                    audit_log(user=actor, action="create", obj=report,
-                              detail="résultats en attente d'identification")
+                    audit_log(
+                        user=actor,
+                        action="create",
+                        obj=report,
+                        detail="résultats en attente d'identification",
+                    )
                 if report.patient_id is None or report.prescriber_id is None:
                     _tell_reviewers(report, actor=actor)
     except IntegrityError:  # the same file imported at the same instant by someone else
@@ -344,6 +420,7 @@ def lab_import_file(*, data: bytes, file_name: str, actor=None,
 
 
 # --- after the import -------------------------------------------------------------------------
+
 
 def traits_mismatch(report: LabReport, patient: Patient) -> str:
     """Which hard trait of the file contradicts the identity, in French, or "".
@@ -356,14 +433,19 @@ def traits_mismatch(report: LabReport, patient: Patient) -> str:
 
     if report.sex in ("F", "M") and patient.sex in ("F", "M") and report.sex != patient.sex:
         return _("Le sexe")
-    if report.birth_date and patient.birth_date and report.birth_date != patient.birth_date \
-            and swapped(report.birth_date) != patient.birth_date:
+    if (
+        report.birth_date
+        and patient.birth_date
+        and report.birth_date != patient.birth_date
+        and swapped(report.birth_date) != patient.birth_date
+    ):
         return _("La date de naissance")
     return ""
 
 
-def lab_report_attach(*, actor, report: LabReport, patient: Patient,
-                      confirm_mismatch: bool = False, reason: str = "") -> LabReport:
+def lab_report_attach(
+    *, actor, report: LabReport, patient: Patient, confirm_mismatch: bool = False, reason: str = ""
+) -> LabReport:
     """An identitovigilance reviewer attaches a waiting report to the identity they chose.
 
     Raises ValueError (French message) when the report is no longer waiting, the identity
@@ -377,20 +459,28 @@ def lab_report_attach(*, actor, report: LabReport, patient: Patient,
         if r.match != LabReport.Match.PENDING:
             raise ValueError(_("Ce compte rendu est déjà rattaché à un patient."))
         if patient.merged_into_id is not None:
-            raise ValueError(_("Cette identité a été fusionnée : choisissez l'identité "
-                               "conservée."))
+            raise ValueError(_("Cette identité a été fusionnée : choisissez l'identité conservée."))
         if r.ins_kind and patient.ins_nir and patient.ins_nir != r.nir:
             # The file declared an INS; another INS on the identity means another person.
-            raise ValueError(_("Le matricule INS du fichier diffère de celui de cette "
-                               "identité : ce n'est pas le même patient."))
+            raise ValueError(
+                _(
+                    "Le matricule INS du fichier diffère de celui de cette "
+                    "identité : ce n'est pas le même patient."
+                )
+            )
         mismatch = traits_mismatch(r, patient)
         reason = " ".join((reason or "").split())
         if mismatch and not (confirm_mismatch and len(reason.split()) >= 3):
-            raise ValueError(_("%(what)s du fichier diffère de celle de cette identité. "
-                               "Rattachez seulement si vous avez vérifié qu'il s'agit du même "
-                               "patient (erreur du laboratoire) : cochez la confirmation et "
-                               "indiquez le motif (trois mots au moins) ; sinon, demandez au "
-                               "laboratoire de corriger le fichier.") % {"what": mismatch})
+            raise ValueError(
+                _(
+                    "%(what)s du fichier diffère de celle de cette identité. "
+                    "Rattachez seulement si vous avez vérifié qu'il s'agit du même "
+                    "patient (erreur du laboratoire) : cochez la confirmation et "
+                    "indiquez le motif (trois mots au moins) ; sinon, demandez au "
+                    "laboratoire de corriger le fichier."
+                )
+                % {"what": mismatch}
+            )
         r.patient, r.match = patient, LabReport.Match.MATCHED
         r.matched_at, r.matched_by = timezone.now(), actor
         r.save(update_fields=["patient", "match", "matched_at", "matched_by"])
@@ -417,8 +507,12 @@ def lab_report_detach(*, actor, report: LabReport, reason: str) -> LabReport:
     be taken back)."""
     reason = " ".join((reason or "").split())
     if len(reason.split()) < DETACH_REASON_MIN_WORDS:
-        raise ValueError(_("Indiquez pourquoi ce compte rendu n'est pas celui de ce patient "
-                           "(trois mots au moins)."))
+        raise ValueError(
+            _(
+                "Indiquez pourquoi ce compte rendu n'est pas celui de ce patient "
+                "(trois mots au moins)."
+            )
+        )
     from parcours.messaging.models import Thread
 
     with transaction.atomic(), audit_batch():
@@ -426,18 +520,29 @@ def lab_report_detach(*, actor, report: LabReport, reason: str) -> LabReport:
         if r.match != LabReport.Match.MATCHED or r.patient_id is None:
             raise ValueError(_("Ce compte rendu n'est rattaché à aucun patient."))
         former = r.patient_id
-        r.patient, r.match, r.matched_at, r.matched_by = None, LabReport.Match.PENDING, None, \
-            None
+        r.patient, r.match, r.matched_at, r.matched_by = None, LabReport.Match.PENDING, None, None
         r.save(update_fields=["patient", "match", "matched_at", "matched_by"])
         Thread.objects.filter(messages__lab_report=r, patient_id=former).update(patient=None)
-        audit_log(user=actor, action="update", obj=r, patient_id=former,
-                  detail=f"compte rendu détaché du patient {former} : {reason[:300]}")
+        audit_log(
+            user=actor,
+            action="update",
+            obj=r,
+            patient_id=former,
+            detail=f"compte rendu détaché du patient {former} : {reason[:300]}",
+        )
         url = reverse("labs:detail", args=[r.pk])
-        title = (_("Résultat critique détaché de son patient : à réidentifier, urgent")
-                 if r.critical_count else
-                 _("Compte rendu de biologie détaché de son patient : à réidentifier"))
-        notify(users=[*_reviewers(), *([r.prescriber] if r.prescriber_id else [])],
-               kind="lab_detached", title=title, url=url, exclude=actor)
+        title = (
+            _("Résultat critique détaché de son patient : à réidentifier, urgent")
+            if r.critical_count
+            else _("Compte rendu de biologie détaché de son patient : à réidentifier")
+        )
+        notify(
+            users=[*_reviewers(), *([r.prescriber] if r.prescriber_id else [])],
+            kind="lab_detached",
+            title=title,
+            url=url,
+            exclude=actor,
+        )
     return r
 
 
@@ -456,8 +561,13 @@ def lab_report_assign_prescriber(*, actor, report: LabReport, code: str) -> LabR
             raise ValueError(_("Ce compte rendu a déjà un prescripteur."))
         r.prescriber = prescriber
         r.save(update_fields=["prescriber"])
-        audit_log(user=actor, action="update", obj=r, patient_id=r.patient_id,
-                  detail=f"prescripteur désigné (utilisateur {prescriber.pk})")
+        audit_log(
+            user=actor,
+            action="update",
+            obj=r,
+            patient_id=r.patient_id,
+            detail=f"prescripteur désigné (utilisateur {prescriber.pk})",
+        )
         if r.patient_id:
             CareLink.objects.get_or_create(patient_id=r.patient_id, user_id=prescriber.pk)
             _to_mailbox(r)
@@ -474,9 +584,11 @@ def lab_reports_attach_by_ins(*, actor, patient: Patient) -> list[LabReport]:
     if not patient.ins_nir or patient.merged_into_id is not None:
         return []
     attached = []
-    waiting = (LabReport.objects.select_for_update()
-               .filter(match=LabReport.Match.PENDING, nir=patient.ins_nir)
-               .exclude(ins_kind=""))
+    waiting = (
+        LabReport.objects.select_for_update()
+        .filter(match=LabReport.Match.PENDING, nir=patient.ins_nir)
+        .exclude(ins_kind="")
+    )
     for r in waiting:
         if not traits_agree(report_traits(r), patient, declared_ins=True):
             continue
@@ -484,8 +596,10 @@ def lab_reports_attach_by_ins(*, actor, patient: Patient) -> list[LabReport]:
             continue
         r.patient, r.match, r.matched_at = patient, LabReport.Match.MATCHED, timezone.now()
         r.save(update_fields=["patient", "match", "matched_at"])
-        _delivered(r, actor=actor, detail="résultats en attente rattachés par le matricule "
-                                          "INS de l'identité créée")
+        _delivered(
+            r,
+            actor=actor,
+            detail="résultats en attente rattachés par le matricule INS de l'identité créée",
+        )
         attached.append(r)
     return attached
-

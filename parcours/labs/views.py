@@ -35,22 +35,38 @@ def report_list(request):
     if not (is_gp(request.user) or reviewer):
         raise Http404
     qs = lab_report_queryset_for(request.user).select_related("patient")
-    pending = list(_urgent_first(qs.filter(match=LabReport.Match.PENDING))[:100]) \
-        if reviewer else []
-    unassigned = list(_urgent_first(qs.filter(match=LabReport.Match.MATCHED,
-                                              prescriber__isnull=True))[:100]) \
-        if reviewer else []
+    pending = (
+        list(_urgent_first(qs.filter(match=LabReport.Match.PENDING))[:100]) if reviewer else []
+    )
+    unassigned = (
+        list(_urgent_first(qs.filter(match=LabReport.Match.MATCHED, prescriber__isnull=True))[:100])
+        if reviewer
+        else []
+    )
     mine = list(qs.filter(prescriber=request.user)[:100])
-    audit_log(user=request.user, action="list", object_type="labreport",
-              detail=f"{len(mine)} reçu(s), {len(pending)} en attente, "
-                     f"{len(unassigned)} sans prescripteur")
-    return render(request, "labs/list.html", {"mine": mine, "pending": pending,
-                                              "unassigned": unassigned, "reviewer": reviewer,
-                                              "can_upload": _can_upload(request.user)})
+    audit_log(
+        user=request.user,
+        action="list",
+        object_type="labreport",
+        detail=f"{len(mine)} reçu(s), {len(pending)} en attente, "
+        f"{len(unassigned)} sans prescripteur",
+    )
+    return render(
+        request,
+        "labs/list.html",
+        {
+            "mine": mine,
+            "pending": pending,
+            "unassigned": unassigned,
+            "reviewer": reviewer,
+            "can_upload": _can_upload(request.user),
+        },
+    )
 
 
-def _post(request, report: LabReport, *, can_attach: bool, can_assign: bool,
-          can_detach: bool = False):
+def _post(
+    request, report: LabReport, *, can_attach: bool, can_assign: bool, can_detach: bool = False
+):
     """The actions of the report page: attach, name the prescriber (reviewers); detach from a
     patient it does not belong to (who may see it: prescriber, carers, reviewers)."""
     action = request.POST.get("action", "attach")
@@ -59,14 +75,21 @@ def _post(request, report: LabReport, *, can_attach: bool, can_assign: bool,
             form = PrescriberForm(request.POST)
             if not form.is_valid():
                 raise ValueError(_("Indiquez le RPPS ou l'ADELI du prescripteur."))
-            services.lab_report_assign_prescriber(actor=request.user, report=report,
-                                                  code=form.cleaned_data["code"])
+            services.lab_report_assign_prescriber(
+                actor=request.user, report=report, code=form.cleaned_data["code"]
+            )
             messages.success(request, _("Prescripteur désigné."))
         elif action == "detach" and can_detach:
-            services.lab_report_detach(actor=request.user, report=report,
-                                       reason=request.POST.get("reason", "")[:300])
-            messages.success(request, _("Compte rendu détaché : il attend de nouveau son "
-                                        "patient à l'identitovigilance, qui est prévenue."))
+            services.lab_report_detach(
+                actor=request.user, report=report, reason=request.POST.get("reason", "")[:300]
+            )
+            messages.success(
+                request,
+                _(
+                    "Compte rendu détaché : il attend de nouveau son "
+                    "patient à l'identitovigilance, qui est prévenue."
+                ),
+            )
             return redirect("labs:list")
         elif action == "attach" and can_attach:
             try:
@@ -76,9 +99,13 @@ def _post(request, report: LabReport, *, can_attach: bool, can_assign: bool,
             patient = selectors.reviewable_patients(request.user).filter(pk=patient_id).first()
             if patient is None:
                 raise ValueError(_("Choisissez l'identité parmi les candidats proposés."))
-            services.lab_report_attach(actor=request.user, report=report, patient=patient,
-                                       confirm_mismatch=request.POST.get("confirm") == "on",
-                                       reason=request.POST.get("reason", "")[:300])
+            services.lab_report_attach(
+                actor=request.user,
+                report=report,
+                patient=patient,
+                confirm_mismatch=request.POST.get("confirm") == "on",
+                reason=request.POST.get("reason", "")[:300],
+            )
             messages.success(request, _("Résultats rattachés ; le prescripteur est prévenu."))
         else:
             raise Http404
@@ -99,8 +126,9 @@ def report_detail(request, pk):
     if request.method == "POST":
         if not (can_attach or can_assign or can_detach):
             raise Http404
-        return _post(request, report, can_attach=can_attach, can_assign=can_assign,
-                     can_detach=can_detach)
+        return _post(
+            request, report, can_attach=can_attach, can_assign=can_assign, can_detach=can_detach
+        )
     candidates, found, search = [], None, None
     if can_attach:
         candidates = selectors.lab_report_candidates(request.user, report)
@@ -108,42 +136,66 @@ def report_detail(request, pk):
             search = ReviewSearchForm(request.GET)
             if search.is_valid():
                 d = search.cleaned_data
-                found = selectors.lab_report_search(request.user, name=d["nom"],
-                                                    nir=d["nir"], birth_date=d["naissance"])
-                audit_log(user=request.user, action="search", object_type="patient",
-                          detail=f"identification du compte rendu {report.pk} : "
-                                 f"{len(found)} identité(s)")
+                found = selectors.lab_report_search(
+                    request.user, name=d["nom"], nir=d["nir"], birth_date=d["naissance"]
+                )
+                audit_log(
+                    user=request.user,
+                    action="search",
+                    object_type="patient",
+                    detail=f"identification du compte rendu {report.pk} : {len(found)} identité(s)",
+                )
         else:
             search = ReviewSearchForm()
-    audit_log(user=request.user, action="read", obj=report, patient_id=report.patient_id,
-              detail="compte rendu de biologie")
+    audit_log(
+        user=request.user,
+        action="read",
+        obj=report,
+        patient_id=report.patient_id,
+        detail="compte rendu de biologie",
+    )
     results = list(report.results.all())
-    return render(request, "labs/detail.html", {
-        "report": report, "results": results, "can_attach": can_attach,
-        "can_assign": can_assign, "can_detach": can_detach, "candidates": candidates,
-        "found": found, "search": search,
-        "prescriber_form": PrescriberForm() if can_assign else None,
-        "critical": [r for r in results if r.critical]})
+    return render(
+        request,
+        "labs/detail.html",
+        {
+            "report": report,
+            "results": results,
+            "can_attach": can_attach,
+            "can_assign": can_assign,
+            "can_detach": can_detach,
+            "candidates": candidates,
+            "found": found,
+            "search": search,
+            "prescriber_form": PrescriberForm() if can_assign else None,
+            "critical": [r for r in results if r.critical],
+        },
+    )
 
 
 @login_required
 def upload(request):
     if not _can_upload(request.user):
         raise Http404
-    form = UploadForm(request.POST if request.method == "POST" else None,
-                      request.FILES if request.method == "POST" else None)
+    form = UploadForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     outcomes, refused = [], []
     if request.method == "POST" and form.is_valid():
         refused += form.refused
         for f in form.cleaned_data["files"]:
             try:
-                outcome = services.lab_import_file(data=f.read(), file_name=f.name,
-                                                   actor=request.user, channel="upload")
+                outcome = services.lab_import_file(
+                    data=f.read(), file_name=f.name, actor=request.user, channel="upload"
+                )
             except LabParseError as exc:
                 refused.append((f.name, exc))
             else:
                 outcomes.append((f.name, outcome))
-    return render(request, "labs/upload.html", {"form": form, "outcomes": outcomes,
-                                                "refused": refused},
-                  status=400 if refused or (request.method == "POST" and not form.is_valid())
-                  else 200)
+    return render(
+        request,
+        "labs/upload.html",
+        {"form": form, "outcomes": outcomes, "refused": refused},
+        status=400 if refused or (request.method == "POST" and not form.is_valid()) else 200,
+    )

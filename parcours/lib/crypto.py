@@ -32,8 +32,17 @@ from django.conf import settings
 
 from .text import strip_accents
 
-__all__ = ["InvalidToken", "decrypt", "encrypt", "rotate", "search_tokens", "sign", "verify",
-           "new_signing_key", "derive_key"]
+__all__ = [
+    "InvalidToken",
+    "decrypt",
+    "encrypt",
+    "rotate",
+    "search_tokens",
+    "sign",
+    "verify",
+    "new_signing_key",
+    "derive_key",
+]
 
 
 def derive_key(secret: str, purpose: str) -> str:
@@ -78,6 +87,7 @@ def primary_key_id() -> str:
 
 # --- signatures ---------------------------------------------------------------------------------
 
+
 def new_signing_key() -> tuple[bytes, bytes]:
     """A fresh Ed25519 pair: (private key raw 32 bytes, public key raw 32 bytes)."""
     private = Ed25519PrivateKey.generate()
@@ -92,8 +102,7 @@ def sign(private_raw: bytes, data: bytes) -> str:
 
 def verify(public_raw: bytes, data: bytes, signature_b64: str) -> bool:
     try:
-        Ed25519PublicKey.from_public_bytes(public_raw).verify(
-            base64.b64decode(signature_b64), data)
+        Ed25519PublicKey.from_public_bytes(public_raw).verify(base64.b64decode(signature_b64), data)
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True

@@ -25,14 +25,31 @@ FRENCH_CODECS = ("utf-8", "latin-1", "cp1252", "iso8859-15", "cp850")
 # Declared names → Python codec. HL7 v2 table 0211 (MSH-18: "ASCII", "8859/1", "8859/15",
 # "UNICODE UTF-8"…), IANA names (ISO-8859-1, windows-1252…) and what French senders write.
 _DECLARED = {
-    "ascii": "ascii", "usascii": "ascii", "ansix3.4": "ascii",
-    "88591": "latin-1", "iso88591": "latin-1", "latin1": "latin-1", "isolatin1": "latin-1",
-    "iso885915": "iso8859-15", "885915": "iso8859-15", "latin9": "iso8859-15",
+    "ascii": "ascii",
+    "usascii": "ascii",
+    "ansix3.4": "ascii",
+    "88591": "latin-1",
+    "iso88591": "latin-1",
+    "latin1": "latin-1",
+    "isolatin1": "latin-1",
+    "iso885915": "iso8859-15",
+    "885915": "iso8859-15",
+    "latin9": "iso8859-15",
     "latin0": "iso8859-15",
-    "unicodeutf8": "utf-8", "utf8": "utf-8", "unicode": "utf-8",
-    "unicodeutf16": "utf-16", "utf16": "utf-16",
-    "windows1252": "cp1252", "cp1252": "cp1252", "ansi": "cp1252", "win1252": "cp1252",
-    "cp850": "cp850", "ibm850": "cp850", "pc850": "cp850", "dos850": "cp850", "oem850": "cp850",
+    "unicodeutf8": "utf-8",
+    "utf8": "utf-8",
+    "unicode": "utf-8",
+    "unicodeutf16": "utf-16",
+    "utf16": "utf-16",
+    "windows1252": "cp1252",
+    "cp1252": "cp1252",
+    "ansi": "cp1252",
+    "win1252": "cp1252",
+    "cp850": "cp850",
+    "ibm850": "cp850",
+    "pc850": "cp850",
+    "dos850": "cp850",
+    "oem850": "cp850",
 }
 
 _FRENCH = set("àâäçéèêëîïôöùûüÿœÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒ")
@@ -42,9 +59,11 @@ _RARE = set("æÆ")
 # degree, micro, dashes, ellipsis, non-breaking space, superscripts of units).
 _TYPO = set("«»’‘“”€°µ–—…\u00a0²³±×·§")
 # UTF-8 bytes read as one of the 8-bit code pages: "Ã©" (é), "Ã¨", "â€™" (’), "Å“" (œ), "Â°"…
-_MOJIBAKE = re.compile("[ÃÂÅâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
-                       "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
-                       "\u2039\u203a\u20ac\u2122]")
+_MOJIBAKE = re.compile(
+    "[ÃÂÅâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
+    "\u2039\u203a\u20ac\u2122]"
+)
 # Non-ASCII characters; their neighbours are looked at too (the case of a letter inside a word
 # tells a misread code page: "CîURDELION", "lÆhôpital").
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -71,7 +90,7 @@ def french_score(text: str) -> int:
         if n >= _SAMPLE_CHARS:
             break
         i = match.start()
-        char, before, after = text[i], text[i - 1:i], text[i + 1:i + 2]
+        char, before, after = text[i], text[i - 1 : i], text[i + 1 : i + 2]
         if char in _FRENCH:
             score += 2
         elif char in _TYPO or char in _RARE:
@@ -84,7 +103,8 @@ def french_score(text: str) -> int:
             score -= 4  # a sign inside a word ("Lµtitia", "L‘titia"), but l’hôpital is French
         elif char.isalpha() and before.isalpha() and after.isalpha():
             if (char.isupper() and before.islower() and after.islower()) or (
-                    char.islower() and before.isupper() and after.isupper()):
+                char.islower() and before.isupper() and after.isupper()
+            ):
                 score -= 4
     if not any(lead in text for lead in "ÃÂÅâ"):  # no mojibake pair can start
         return score
@@ -125,8 +145,11 @@ def decode_french(data: bytes, declared: str = "") -> tuple[str, str]:
     declared 8859/1 but written in Windows-1252 or UTF-8 is read as what it is); else ``guess``.
     Raises ``UnicodeDecodeError`` only for a UTF-16 file with a broken byte-order-marked body.
     """
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(codec), "utf-8" if codec == "utf-8-sig" else codec
     codec = normalise_declared(declared)

@@ -18,8 +18,9 @@ class MultipleFileField(forms.FileField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", MultipleFileInput(attrs={
-            "accept": "application/pdf,image/jpeg,image/png"}))
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"})
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

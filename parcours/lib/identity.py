@@ -70,8 +70,7 @@ PROBABLE = 0.85  # replaced by the estimated threshold of identity_weights.py, w
 POSSIBLE = 0.20
 SUPPORT_LIFT = 10.0  # bits: a shared local identifier alone 1,000 to 1 for the same person
 
-CERTAIN, PROBABLE_GRADE, POSSIBLE_GRADE, NOT = "certain", "probable", "possible", \
-    "certainly-not"
+CERTAIN, PROBABLE_GRADE, POSSIBLE_GRADE, NOT = "certain", "probable", "possible", "certainly-not"
 GRADE_ORDER = {CERTAIN: 3, PROBABLE_GRADE: 2, POSSIBLE_GRADE: 1, NOT: 0}
 
 # The comparison levels of each trait, best first (the rows of the m and u tables).
@@ -131,8 +130,13 @@ class Weights:
     probable: float = PROBABLE
 
     @classmethod
-    def from_mu(cls, prior: float, m: dict[str, dict[str, float]],
-                u: dict[str, dict[str, float]], probable: float = PROBABLE) -> Weights:
+    def from_mu(
+        cls,
+        prior: float,
+        m: dict[str, dict[str, float]],
+        u: dict[str, dict[str, float]],
+        probable: float = PROBABLE,
+    ) -> Weights:
         """From m and u probabilities per trait and level, the prior match probability and
         the ``probable`` score threshold."""
         table = {f: {lv: math.log2(m[f][lv] / u[f][lv]) for lv in LEVELS[f]} for f in m}
@@ -145,19 +149,42 @@ def weights() -> Weights:
     from .identity_weights import ESTIMATE as data
 
     table = cast(dict[str, Any], data)  # a generated literal: its shape is the estimator's
-    return Weights.from_mu(float(table["prior"]), table["m"], table["u"],
-                           float(table.get("probable", PROBABLE)))
+    return Weights.from_mu(
+        float(table["prior"]), table["m"], table["u"], float(table.get("probable", PROBABLE))
+    )
 
 
 # --- blocking keys ----------------------------------------------------------------------------
 
-_GROUPS = {**dict.fromkeys("BP", "1"), **dict.fromkeys("CKQG", "2"), **dict.fromkeys("DT", "3"),
-           "L": "4", **dict.fromkeys("MN", "5"), "R": "6", "J": "7",
-           **dict.fromkeys("SXZ", "8"), **dict.fromkeys("FV", "9")}
-_REWRITES = [(re.compile(p), r) for p, r in (
-    (r"PH", "F"), (r"SCH|SH", "CH"), (r"CH", "J"), (r"GU(?=[EI])", "G"), (r"QU", "K"),
-    (r"C(?=[EIY])", "S"), (r"G(?=[EIY])", "J"), (r"TH", "T"), (r"W", "V"), (r"Y", "I"),
-    (r"(EAU|AU)", "O"), (r"(ER|ET|EZ|ES|S|X|T|D)$", ""), (r"H", ""))]
+_GROUPS = {
+    **dict.fromkeys("BP", "1"),
+    **dict.fromkeys("CKQG", "2"),
+    **dict.fromkeys("DT", "3"),
+    "L": "4",
+    **dict.fromkeys("MN", "5"),
+    "R": "6",
+    "J": "7",
+    **dict.fromkeys("SXZ", "8"),
+    **dict.fromkeys("FV", "9"),
+}
+_REWRITES = [
+    (re.compile(p), r)
+    for p, r in (
+        (r"PH", "F"),
+        (r"SCH|SH", "CH"),
+        (r"CH", "J"),
+        (r"GU(?=[EI])", "G"),
+        (r"QU", "K"),
+        (r"C(?=[EIY])", "S"),
+        (r"G(?=[EIY])", "J"),
+        (r"TH", "T"),
+        (r"W", "V"),
+        (r"Y", "I"),
+        (r"(EAU|AU)", "O"),
+        (r"(ER|ET|EZ|ES|S|X|T|D)$", ""),
+        (r"H", ""),
+    )
+]
 
 
 def phonetic(word: str) -> str:
@@ -203,6 +230,7 @@ def phone_key(phone: str) -> str:
 
 # --- comparisons: each returns (level, reason); level None = a trait missing ------------------
 
+
 @lru_cache(maxsize=65536)
 def _key(value: str) -> str:
     """``search_key``, cached: the same names come back in every candidate list."""
@@ -214,8 +242,7 @@ def _jw(a: str, b: str) -> float:
 
 
 def _similarity_level(sim: float) -> str:
-    return "typo" if sim >= 0.92 else "close" if sim >= 0.85 else "far" if sim >= 0.7 \
-        else "other"
+    return "typo" if sim >= 0.92 else "close" if sim >= 0.85 else "far" if sim >= 0.7 else "other"
 
 
 def name_similarity(a: str, b: str) -> tuple[float, str]:
@@ -247,8 +274,11 @@ def _family(a: Identity, b: Identity) -> tuple[str | None, str]:
         return "exact", ""
     if reason.startswith("nom composé"):
         return "compound", reason
-    for x, y in ((a.birth_name, b.used_name), (a.used_name, b.birth_name),
-                 (a.used_name, b.used_name)):
+    for x, y in (
+        (a.birth_name, b.used_name),
+        (a.used_name, b.birth_name),
+        (a.used_name, b.used_name),
+    ):
         if x and y:
             cross, _ = name_similarity(x, y)
             if cross >= 0.9 and cross > sim:
@@ -268,8 +298,11 @@ def _given(a: Identity, b: Identity) -> tuple[str | None, str]:
         return None, "prénom manquant"
     if ga[0] == gb[0]:
         return "exact", ""
-    if "".join(ga) == "".join(gb) or ga[0].startswith(gb[0] + gb[1] if len(gb) > 1 else "\0") \
-            or gb[0].startswith(ga[0] + ga[1] if len(ga) > 1 else "\0"):
+    if (
+        "".join(ga) == "".join(gb)
+        or ga[0].startswith(gb[0] + gb[1] if len(gb) > 1 else "\0")
+        or gb[0].startswith(ga[0] + ga[1] if len(ga) > 1 else "\0")
+    ):
         return "compound", "prénom composé (espace / trait d'union)"
     # A space typed inside a name ("BR INLEY") splits it: the joined names are compared too.
     sim = max(_jw(ga[0], gb[0]), _jw("".join(ga), "".join(gb)) if len(ga) != len(gb) else 0)
@@ -277,8 +310,11 @@ def _given(a: Identity, b: Identity) -> tuple[str | None, str]:
         return "typo", "prénom mal orthographié"
     if set(ga) == set(gb):
         return "reordered", "ordre des prénoms"
-    for x, y in ((a.used_first_name, b.given_names), (a.given_names, b.used_first_name),
-                 (a.used_first_name, b.used_first_name)):
+    for x, y in (
+        (a.used_first_name, b.given_names),
+        (a.given_names, b.used_first_name),
+        (a.used_first_name, b.used_first_name),
+    ):
         kx, ky = _given_list(x), _given_list(y)
         if kx and ky and kx[0] == ky[0]:
             return "reordered", "prénom utilisé"
@@ -302,8 +338,7 @@ def _birth_date(a: date | None, b: date | None) -> tuple[str | None, str]:
     if swapped(a) == b:
         return "swapped", "jour et mois inversés"
     sa, sb = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
-    if _one_edit(sa, sb) or (a.year == b.year and a.month == b.month
-                             and abs(a.day - b.day) == 1):
+    if _one_edit(sa, sb) or (a.year == b.year and a.month == b.month and abs(a.day - b.day) == 1):
         return "digit", "date de naissance voisine (un chiffre)"
     if (a.year == b.year) + (a.month == b.month) + (a.day == b.day) == 2:
         return "partial", "date de naissance partiellement identique"
@@ -380,11 +415,18 @@ def levels(a: Identity, b: Identity) -> dict[str, tuple[str | None, str]]:
         "family": _family(a, b),
         "given": _given(a, b),
         "birth_date": _birth_date(a.birth_date, b.birth_date),
-        "sex": ((None, "sexe manquant") if not a.sex or not b.sex
-                else ("same", "") if a.sex == b.sex else ("other", "sexe différent")),
-        "birthplace": ((None, "lieu de naissance manquant") if not a.birthplace
-                       or not b.birthplace else _exact(a.birthplace, b.birthplace,
-                                                       "lieu de naissance")),
+        "sex": (
+            (None, "sexe manquant")
+            if not a.sex or not b.sex
+            else ("same", "")
+            if a.sex == b.sex
+            else ("other", "sexe différent")
+        ),
+        "birthplace": (
+            (None, "lieu de naissance manquant")
+            if not a.birthplace or not b.birthplace
+            else _exact(a.birthplace, b.birthplace, "lieu de naissance")
+        ),
         "address": _address(a.address, b.address),
         "postcode": _postcode(a.postcode, b.postcode),
         "town": _town(a.town, b.town),
@@ -398,8 +440,9 @@ def strict_only(identity: Identity) -> Identity:
     return replace(identity, address="", postcode="", town="", phone="", identifiers=())
 
 
-def grade_of(score: float, found: dict[str, str | None], support: float = 0.0,
-             probable: float = PROBABLE) -> tuple[str, list[str]]:
+def grade_of(
+    score: float, found: dict[str, str | None], support: float = 0.0, probable: float = PROBABLE
+) -> tuple[str, list[str]]:
     """(grade, vetoes applied) of a pair from its score, its comparison levels (``found``),
     ``support`` (bits) and the ``probable`` threshold.
 
@@ -413,9 +456,12 @@ def grade_of(score: float, found: dict[str, str | None], support: float = 0.0,
         vetoes.append("sexe différent")
     if found["birth_date"] in ("partial", "other") and support < SUPPORT_LIFT:
         vetoes.append("dates de naissance incompatibles")
-    if (found["family"] in ("exact", "compound") and found["birth_date"] in ("exact", "swapped")
-            and found["given"] in ("shared", "far", "other")
-            and found["identifier"] != "exact"):
+    if (
+        found["family"] in ("exact", "compound")
+        and found["birth_date"] in ("exact", "swapped")
+        and found["given"] in ("shared", "far", "other")
+        and found["identifier"] != "exact"
+    ):
         vetoes.append("prénoms différents (jumeaux ?)")
     if score >= probable and not vetoes:
         return PROBABLE_GRADE, vetoes
@@ -444,13 +490,18 @@ def compare(a: Identity, b: Identity, model: Weights | None = None) -> Match:
     parts = {f: model.table[f][lv] for f, lv in found.items() if lv is not None}
     total = sum(parts.values())
     # Rounded, and below 1: only the rules above give 1.0.
-    score = min(round(1 / (1 + 2 ** -total), 4), 0.9999) if total > -60 else 0.0
+    score = min(round(1 / (1 + 2**-total), 4), 0.9999) if total > -60 else 0.0
     reasons = [r for _, r in compared.values() if r]
-    if (_key(a.birth_name) == _key(b.birth_name) and found["given"] == "exact"
-            and found["birth_date"] == "exact" and found["sex"] == "same"
-            and found["birthplace"] == "same"):
-        return Match(1.0, CERTAIN, ["mêmes cinq traits"], parts,
-                     {f: lv for f, lv in found.items() if lv})
+    if (
+        _key(a.birth_name) == _key(b.birth_name)
+        and found["given"] == "exact"
+        and found["birth_date"] == "exact"
+        and found["sex"] == "same"
+        and found["birthplace"] == "same"
+    ):
+        return Match(
+            1.0, CERTAIN, ["mêmes cinq traits"], parts, {f: lv for f, lv in found.items() if lv}
+        )
     # Only a local identifier may lift a date conflict: a household's traits (address,
     # postcode, town, phone) are shared by a parent and a child of the same names.
     grade, vetoes = grade_of(score, found, parts.get("identifier", 0.0), model.probable)

@@ -28,8 +28,7 @@ def check_nir(value: str, *, sex: str | None = None, birth_date: date | None = N
     """Return the normalised 15-character NIR, or raise InsError with a French message."""
     nir = normalise_nir(value)
     if len(nir) != 15:
-        raise InsError(_("Le matricule INS doit comporter 15 caractères (13 + clé de 2 "
-                         "chiffres)."))
+        raise InsError(_("Le matricule INS doit comporter 15 caractères (13 + clé de 2 chiffres)."))
     try:
         stdnum_nir.validate(nir)
     except InvalidChecksum as exc:

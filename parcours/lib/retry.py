@@ -12,8 +12,9 @@ from collections.abc import Callable
 from datetime import timedelta
 
 
-def retry_delay(attempts: int, *, base: timedelta, cap: timedelta,
-                rng: Callable[[], float] = random.random) -> timedelta:
+def retry_delay(
+    attempts: int, *, base: timedelta, cap: timedelta, rng: Callable[[], float] = random.random
+) -> timedelta:
     """The wait before the next attempt, after ``attempts`` failed ones (1 or more).
 
     Returns a delay between half and all of ``min(cap, base × 2^(attempts − 1))``; ``rng``

@@ -40,9 +40,7 @@ def add_delay(start: datetime, hours: float, *, working_days: bool = False) -> d
     while not is_working_day(local.date()):
         local = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), PARIS)
     while True:
-        end_of_day = datetime.combine(
-            local.date() + timedelta(days=1), datetime.min.time(), PARIS
-        )
+        end_of_day = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), PARIS)
         available = end_of_day - local
         if remaining <= available:
             return (local + remaining).astimezone(start.tzinfo)

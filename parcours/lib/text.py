@@ -8,8 +8,13 @@ _INS_ALLOWED = re.compile(r"^[A-Z][A-Z '\-]*$")
 
 def strip_accents(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("Œ", "OE") \
-        .replace("œ", "oe").replace("Æ", "AE").replace("æ", "ae")
+    return (
+        "".join(c for c in decomposed if not unicodedata.combining(c))
+        .replace("Œ", "OE")
+        .replace("œ", "oe")
+        .replace("Æ", "AE")
+        .replace("æ", "ae")
+    )
 
 
 def ins_form(value: str) -> str:
@@ -34,5 +39,9 @@ def is_id(value) -> bool:
     """Whether ``value`` (a str) is a database id as URLs and references carry it: ASCII digits
     only, at most MAX_ID_DIGITS of them. ``str.isdigit()`` alone also accepts « ³ » or Arabic-
     Indic digits, which ``int()`` or the database then refuse (issue 13: a 500)."""
-    return isinstance(value, str) and 0 < len(value) <= MAX_ID_DIGITS and value.isascii() \
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_ID_DIGITS
+        and value.isascii()
         and value.isdigit()
+    )

@@ -14,8 +14,7 @@ ALLOWED_TYPES = {
     "image/png": "PNG",
 }
 # The extensions a file of each type keeps; the first is given to a file named otherwise.
-EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"),
-              "image/png": (".png",)}
+EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
 MAX_NAME = 200
 
 
@@ -25,8 +24,9 @@ def safe_file_name(name: str, content_type: str = "") -> str:
     breaks or injects it), no path separators, at most MAX_NAME characters, and — when
     ``content_type`` is one we accept — an extension of that type (a PDF uploaded as
     « cr.exe » is served as « cr.pdf »). « document » when nothing is left. Raises nothing."""
-    cleaned = "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c
-                      for c in name or "")
+    cleaned = "".join(
+        " " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c for c in name or ""
+    )
     cleaned = " ".join(cleaned.replace("/", "_").replace("\\", "_").split()).strip(". ")
     allowed = EXTENSIONS.get(content_type, ())
     extension = ""
@@ -35,11 +35,10 @@ def safe_file_name(name: str, content_type: str = "") -> str:
         if dot and stem and f".{current.lower()}" in allowed:
             cleaned, extension = stem, f".{current}"
         else:
-            if dot and stem and current.isalnum() and not current.isdigit() \
-                    and len(current) <= 5:
+            if dot and stem and current.isalnum() and not current.isdigit() and len(current) <= 5:
                 cleaned = stem  # a wrong extension is replaced, not kept before ours
             extension = allowed[0]
-    cleaned = (cleaned or "document")[:MAX_NAME - len(extension)]
+    cleaned = (cleaned or "document")[: MAX_NAME - len(extension)]
     return cleaned + extension
 
 
@@ -78,6 +77,9 @@ def check_upload(upload) -> CheckedUpload:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    return CheckedUpload(name=safe_file_name(upload.name, kind.mime), content_type=kind.mime,
-                         size=upload.size,
-                         sha256=digest.hexdigest())
+    return CheckedUpload(
+        name=safe_file_name(upload.name, kind.mime),
+        content_type=kind.mime,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+    )

@@ -19,8 +19,7 @@ from .models import Attachment, DischargeLetter, MailboxEntry, Message, Thread
 def thread_queryset_for(user) -> QuerySet[Thread]:
     if not user.is_authenticated:
         return Thread.objects.none()
-    return Thread.objects.filter(pk__in=MailboxEntry.objects.filter(user=user)
-                                 .values("thread_id"))
+    return Thread.objects.filter(pk__in=MailboxEntry.objects.filter(user=user).values("thread_id"))
 
 
 def access_thread(user, thread_id) -> Thread:
@@ -41,8 +40,10 @@ def access_attachment(user, attachment_id) -> Attachment:
         att = Attachment.objects.select_related("message__thread").get(pk=attachment_id)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404("Pièce jointe introuvable") from None
-    if user.is_authenticated and MailboxEntry.objects.filter(message_id=att.message_id,
-                                                             user=user).exists():
+    if (
+        user.is_authenticated
+        and MailboxEntry.objects.filter(message_id=att.message_id, user=user).exists()
+    ):
         return att
     letter = DischargeLetter.objects.filter(message_id=att.message_id).first()
     if letter is not None and letter_queryset_for(user).filter(pk=letter.pk).exists():
@@ -58,24 +59,32 @@ def letter_services_for(user) -> set[int]:
     ids = set(doctor_service_ids(user))
     hospitals = desk_hospital_ids(user)
     if hospitals:
-        ids |= set(HospitalService.objects.filter(hospital_id__in=hospitals)
-                   .values_list("pk", flat=True))
+        ids |= set(
+            HospitalService.objects.filter(hospital_id__in=hospitals).values_list("pk", flat=True)
+        )
     return ids
 
 
 def letter_queryset_for(user) -> QuerySet[DischargeLetter]:
     if not user.is_authenticated:
         return DischargeLetter.objects.none()
-    condition = Q(recipient=user) | Q(service_id__in=letter_services_for(user)) \
+    condition = (
+        Q(recipient=user)
+        | Q(service_id__in=letter_services_for(user))
         | Q(patient__in=patient_queryset_for(user).values("pk"))
+    )
     return DischargeLetter.objects.filter(condition)
 
 
 def access_letter(user, letter_id) -> DischargeLetter:
     try:
-        return letter_queryset_for(user).select_related(
-            "patient", "service__hospital", "recipient", "author", "message__thread").get(
-            pk=letter_id)
+        return (
+            letter_queryset_for(user)
+            .select_related(
+                "patient", "service__hospital", "recipient", "author", "message__thread"
+            )
+            .get(pk=letter_id)
+        )
     except (DischargeLetter.DoesNotExist, ValueError, TypeError):
         raise Http404("Lettre introuvable") from None
 

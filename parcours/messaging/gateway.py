@@ -62,23 +62,36 @@ def mail_receive(raw: bytes, rcpt_tos: list[str], mail_from: str = "") -> Messag
         data = payload if isinstance(payload, bytes) else b""
         name_ = part.get_filename() or "piece-jointe"
         kind = filetype.guess(data[:262])
-        if not data or len(data) > settings.UPLOAD_MAX_BYTES or kind is None \
-                or kind.mime not in ALLOWED_TYPES:
+        if (
+            not data
+            or len(data) > settings.UPLOAD_MAX_BYTES
+            or kind is None
+            or kind.mime not in ALLOWED_TYPES
+        ):
             refused.append(name_)
             continue
-        files.append(FileIn(name=safe_file_name(name_, kind.mime), content_type=kind.mime,
-                            data=data))
+        files.append(
+            FileIn(name=safe_file_name(name_, kind.mime), content_type=kind.mime, data=data)
+        )
     if refused:
-        body += "\n\n" + _("[Parcours] Pièce(s) jointe(s) non acceptée(s) (seuls PDF, JPEG et "
-                           "PNG le sont) : %(names)s") % {"names": ", ".join(refused)}
+        body += "\n\n" + _(
+            "[Parcours] Pièce(s) jointe(s) non acceptée(s) (seuls PDF, JPEG et "
+            "PNG le sont) : %(names)s"
+        ) % {"names": ", ".join(refused)}
     cc_addresses = {a.lower() for _n, a in getaddresses(parsed.get_all("Cc", []))}
     to = [u for u in users if f"{u.username}@{settings.MSS_DOMAIN}".lower() not in cc_addresses]
     cc = [u for u in users if u not in to]
     try:
-        return message_send(sender=None, sender_label=label[:200],
-                            subject=str(parsed.get("Subject") or _("(sans objet)"))[:200],
-                            body=body or " ", to=to or cc, cc=cc if to else [], files=files,
-                            external_id=message_id)
+        return message_send(
+            sender=None,
+            sender_label=label[:200],
+            subject=str(parsed.get("Subject") or _("(sans objet)"))[:200],
+            body=body or " ",
+            to=to or cc,
+            cc=cc if to else [],
+            files=files,
+            external_id=message_id,
+        )
     except IntegrityError:  # the same Message-ID committed at the same instant by a retry
         if message_id and Message.objects.filter(external_id=message_id).exists():
             return None
@@ -98,8 +111,10 @@ class BridgeHandler:
     async def handle_DATA(self, server, session, envelope):
         try:
             await sync_to_async(_store, thread_sensitive=False)(
-                envelope.original_content or envelope.content, list(envelope.rcpt_tos),
-                envelope.mail_from or "")
+                envelope.original_content or envelope.content,
+                list(envelope.rcpt_tos),
+                envelope.mail_from or "",
+            )
         except Exception:
             logger.exception("incoming mail not stored; the sender will retry")
             return "451 4.3.0 Erreur temporaire, réessayez plus tard"
@@ -123,5 +138,6 @@ def _store(raw, rcpt_tos, mail_from):
 def bridge_controller(host: str, port: int):
     from aiosmtpd.controller import Controller
 
-    return Controller(BridgeHandler(), hostname=host, port=port,
-                      data_size_limit=settings.UPLOAD_MAX_BYTES * 4)
+    return Controller(
+        BridgeHandler(), hostname=host, port=port, data_size_limit=settings.UPLOAD_MAX_BYTES * 4
+    )

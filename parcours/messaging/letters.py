@@ -33,17 +33,25 @@ def _url(letter: DischargeLetter) -> str:
 def _title(letter: DischargeLetter, what: str) -> str:
     # No patient name: titles also go out by e-mail.
     return _("Lettre de liaison n° %(n)s (%(service)s) : %(what)s") % {
-        "n": letter.pk, "service": letter.service.name, "what": what}
+        "n": letter.pk,
+        "service": letter.service.name,
+        "what": what,
+    }
 
 
 def _service_doctors(service_id: int) -> list:
-    return list(User.objects.filter(memberships__service_id=service_id,
-                                    memberships__role=Role.HOSPITAL_DOCTOR,
-                                    is_active=True).distinct())
+    return list(
+        User.objects.filter(
+            memberships__service_id=service_id,
+            memberships__role=Role.HOSPITAL_DOCTOR,
+            is_active=True,
+        ).distinct()
+    )
 
 
-def letter_declare(*, actor, patient, service, recipient, discharged_at: datetime,
-                   admitted_on=None) -> DischargeLetter:
+def letter_declare(
+    *, actor, patient, service, recipient, discharged_at: datetime, admitted_on=None
+) -> DischargeLetter:
     """A stay ended: the letter to the treating doctor is now due within 48 h."""
     now = timezone.now()
     if discharged_at > now + timedelta(hours=1):
@@ -57,42 +65,74 @@ def letter_declare(*, actor, patient, service, recipient, discharged_at: datetim
     due = discharged_at + timedelta(hours=settings.DISCHARGE_LETTER_HOURS)
     with transaction.atomic(), audit_batch():
         letter = DischargeLetter.objects.create(
-            patient=patient, service=service, recipient=recipient, declared_by=actor,
-            admitted_on=admitted_on, discharged_at=discharged_at, due_at=due,
-            alert_at=due - timedelta(hours=settings.DISCHARGE_LETTER_ALERT_HOURS))
-        audit_log(user=actor, action="create", obj=letter, patient_id=patient.pk,
-                  detail="sortie déclarée, lettre de liaison attendue")
+            patient=patient,
+            service=service,
+            recipient=recipient,
+            declared_by=actor,
+            admitted_on=admitted_on,
+            discharged_at=discharged_at,
+            due_at=due,
+            alert_at=due - timedelta(hours=settings.DISCHARGE_LETTER_ALERT_HOURS),
+        )
+        audit_log(
+            user=actor,
+            action="create",
+            obj=letter,
+            patient_id=patient.pk,
+            detail="sortie déclarée, lettre de liaison attendue",
+        )
     return letter
 
 
-def letter_send(*, actor, letter: DischargeLetter, body: str, files: Sequence[FileIn] = ()
-                ) -> DischargeLetter:
+def letter_send(
+    *, actor, letter: DischargeLetter, body: str, files: Sequence[FileIn] = ()
+) -> DischargeLetter:
     """The hospital doctor writes or uploads the letter; it leaves at once, signed, to the
     treating doctor's mailbox, filed on the patient."""
     if not body.strip() and not files:
         raise ValidationError(_("Rédigez la lettre ou joignez-la en PDF."))
     with transaction.atomic(), audit_batch():
-        locked = DischargeLetter.objects.select_for_update().select_related(
-            "patient", "service", "recipient").get(pk=letter.pk)
+        locked = (
+            DischargeLetter.objects.select_for_update()
+            .select_related("patient", "service", "recipient")
+            .get(pk=letter.pk)
+        )
         if locked.sent_at is not None:
             raise ValidationError(_("Cette lettre a déjà été envoyée."))
-        stay = (_("séjour du %(a)s au %(d)s") % {
-            "a": f"{locked.admitted_on:%d/%m/%Y}",
-            "d": f"{timezone.localtime(locked.discharged_at):%d/%m/%Y}"}
-            if locked.admitted_on else _("sortie du %(d)s") % {
-                "d": f"{timezone.localtime(locked.discharged_at):%d/%m/%Y}"})
+        stay = (
+            _("séjour du %(a)s au %(d)s")
+            % {
+                "a": f"{locked.admitted_on:%d/%m/%Y}",
+                "d": f"{timezone.localtime(locked.discharged_at):%d/%m/%Y}",
+            }
+            if locked.admitted_on
+            else _("sortie du %(d)s")
+            % {"d": f"{timezone.localtime(locked.discharged_at):%d/%m/%Y}"}
+        )
         subject = _("Lettre de liaison — %(service)s — %(stay)s") % {
-            "service": locked.service.name, "stay": stay}
-        message = message_send(sender=actor, subject=subject, body=body or " ",
-                               to=[locked.recipient], files=list(files),
-                               patient=locked.patient, kind=Message.Kind.LETTER,
-                               notify_url_name="messaging:thread")
+            "service": locked.service.name,
+            "stay": stay,
+        }
+        message = message_send(
+            sender=actor,
+            subject=subject,
+            body=body or " ",
+            to=[locked.recipient],
+            files=list(files),
+            patient=locked.patient,
+            kind=Message.Kind.LETTER,
+            notify_url_name="messaging:thread",
+        )
         now = message.sent_at
         locked.message, locked.sent_at, locked.author = message, now, actor
         locked.save(update_fields=["message", "sent_at", "author"])
-        audit_log(user=actor, action="update", obj=locked, patient_id=locked.patient_id,
-                  detail="lettre de liaison envoyée"
-                         + ("" if now <= locked.due_at else " (hors délai)"))
+        audit_log(
+            user=actor,
+            action="update",
+            obj=locked,
+            patient_id=locked.patient_id,
+            detail="lettre de liaison envoyée" + ("" if now <= locked.due_at else " (hors délai)"),
+        )
     return locked
 
 
@@ -106,12 +146,21 @@ def letter_acknowledge(*, actor, letter: DischargeLetter) -> DischargeLetter:
         if locked.acknowledged_at is None:
             locked.acknowledged_at = timezone.now()
             locked.save(update_fields=["acknowledged_at"])
-            audit_log(user=actor, action="update", obj=locked, patient_id=locked.patient_id,
-                      detail="réception de la lettre de liaison")
+            audit_log(
+                user=actor,
+                action="update",
+                obj=locked,
+                patient_id=locked.patient_id,
+                detail="réception de la lettre de liaison",
+            )
             if locked.author_id:
-                notify(users=[locked.author], kind="letter_ack",
-                       title=_title(locked, _("reçue par le médecin traitant")),
-                       url=_url(locked), exclude=actor)
+                notify(
+                    users=[locked.author],
+                    kind="letter_ack",
+                    title=_title(locked, _("reçue par le médecin traitant")),
+                    url=_url(locked),
+                    exclude=actor,
+                )
     return locked
 
 
@@ -123,31 +172,50 @@ def letters_escalate_due(*, now: datetime | None = None, batch: int = 500) -> di
     now = now or timezone.now()
     counts = {"at_risk": 0, "overdue": 0}
     with transaction.atomic():
-        overdue = list(DischargeLetter.objects.select_for_update(skip_locked=True, of=("self",))
-                       .filter(sent_at__isnull=True, due_at__lte=now,
-                               overdue_notified_at__isnull=True)
-                       .select_related("service__head")[:batch])
+        overdue = list(
+            DischargeLetter.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(sent_at__isnull=True, due_at__lte=now, overdue_notified_at__isnull=True)
+            .select_related("service__head")[:batch]
+        )
         for letter in overdue:
             letter.overdue_notified_at = now
             letter.at_risk_notified_at = letter.at_risk_notified_at or now
             letter.save(update_fields=["overdue_notified_at", "at_risk_notified_at"])
-            notify(users=[*_service_doctors(letter.service_id), letter.service.head,
-                          *desk_users(letter.service.hospital_id), letter.declared_by],
-                   kind="letter_overdue", title=_title(letter, _("délai de 48 h dépassé")),
-                   url=_url(letter))
+            notify(
+                users=[
+                    *_service_doctors(letter.service_id),
+                    letter.service.head,
+                    *desk_users(letter.service.hospital_id),
+                    letter.declared_by,
+                ],
+                kind="letter_overdue",
+                title=_title(letter, _("délai de 48 h dépassé")),
+                url=_url(letter),
+            )
             counts["overdue"] += 1
-        at_risk = list(DischargeLetter.objects.select_for_update(skip_locked=True, of=("self",))
-                       .filter(sent_at__isnull=True, alert_at__lte=now, due_at__gt=now,
-                               at_risk_notified_at__isnull=True)
-                       .select_related("service")[:batch])
+        at_risk = list(
+            DischargeLetter.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                sent_at__isnull=True,
+                alert_at__lte=now,
+                due_at__gt=now,
+                at_risk_notified_at__isnull=True,
+            )
+            .select_related("service")[:batch]
+        )
         for letter in at_risk:
             letter.at_risk_notified_at = now
             letter.save(update_fields=["at_risk_notified_at"])
-            notify(users=[*_service_doctors(letter.service_id), letter.declared_by],
-                   kind="letter_at_risk",
-                   title=_title(letter, _("à envoyer avant le %(d)s") % {
-                       "d": f"{timezone.localtime(letter.due_at):%d/%m/%Y %H:%M}"}),
-                   url=_url(letter))
+            notify(
+                users=[*_service_doctors(letter.service_id), letter.declared_by],
+                kind="letter_at_risk",
+                title=_title(
+                    letter,
+                    _("à envoyer avant le %(d)s")
+                    % {"d": f"{timezone.localtime(letter.due_at):%d/%m/%Y %H:%M}"},
+                ),
+                url=_url(letter),
+            )
             counts["at_risk"] += 1
     return counts
 
@@ -160,9 +228,14 @@ def treating_doctor_guess(patient):
     if patient.treating_doctor_id and patient.treating_doctor.is_active:
         return patient.treating_doctor
 
-    last = (Referral.objects.filter(patient=patient).order_by("-id")
-            .values_list("author_id", flat=True).first())
+    last = (
+        Referral.objects.filter(patient=patient)
+        .order_by("-id")
+        .values_list("author_id", flat=True)
+        .first()
+    )
     if last:
         return User.objects.filter(pk=last).first()
-    return User.objects.filter(pk__in=CareLink.objects.filter(patient=patient)
-                               .values("user_id"), memberships__role=Role.GP).first()
+    return User.objects.filter(
+        pk__in=CareLink.objects.filter(patient=patient).values("user_id"), memberships__role=Role.GP
+    ).first()

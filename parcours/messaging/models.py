@@ -20,8 +20,13 @@ class SigningKey(models.Model):
     signs on behalf of the authenticated sender (a server-held key, as MSSanté operators do).
     ``user`` is empty for the platform's own key (lab results, gateway)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                             blank=True, related_name="signing_keys")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signing_keys",
+    )
     public_key = models.BinaryField()
     private_enc = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -37,14 +42,16 @@ class SigningKey(models.Model):
 class Folder(models.Model):
     """A personal folder; the system folders (inbox, sent, archive, trash) are not rows."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                              related_name="mail_folders")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_folders"
+    )
     name = models.CharField(_("nom"), max_length=60)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["owner", "name"],
-                                               name="mailfolder_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="mailfolder_unique_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -52,8 +59,13 @@ class Folder(models.Model):
 
 class Thread(models.Model):
     subject_enc = models.TextField()
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True,
-                                blank=True, related_name="mail_threads")
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mail_threads",
+    )
     created_at = models.DateTimeField()
     last_message_at = models.DateTimeField()
 
@@ -73,8 +85,13 @@ class Message(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MAIL)
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                               blank=True, related_name="sent_messages")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sent_messages",
+    )
     # Who sent it when not a Parcours user: the lab's name, or an external address.
     sender_label = models.CharField(max_length=200, blank=True)
     sent_at = models.DateTimeField()
@@ -87,8 +104,9 @@ class Message(models.Model):
     search_tokens = models.TextField(blank=True)
     # Internet Message-ID of a message received by the gateway (no duplicate on retry).
     external_id = models.CharField(max_length=250, null=True, blank=True, unique=True)
-    lab_report = models.ForeignKey("labs.LabReport", on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="messages")
+    lab_report = models.ForeignKey(
+        "labs.LabReport", on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+    )
 
     class Meta:
         ordering = ["sent_at", "id"]
@@ -129,19 +147,22 @@ class MailboxEntry(models.Model):
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="entries")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="mailbox_entries")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailbox_entries"
+    )
     role = models.CharField(max_length=4, choices=Role.choices)
     box = models.CharField(max_length=8, choices=Box.choices)
-    folder = models.ForeignKey(Folder, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="entries")
+    folder = models.ForeignKey(
+        Folder, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
+    )
     read_at = models.DateTimeField(null=True, blank=True)
     # Copied from the message so the mailbox list is one index scan.
     sent_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["message", "user"],
-                                               name="mailboxentry_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="mailboxentry_unique")
+        ]
         indexes = [
             models.Index(fields=["user", "box", "-sent_at"], name="mailbox_list"),
             models.Index(fields=["user", "read_at"], name="mailbox_unread"),
@@ -180,23 +201,34 @@ class DischargeLetter(models.Model):
     """The letter a hospital service owes the treating doctor after a stay: due 48 h after
     discharge; sent through the mailbox; acknowledged by the treating doctor."""
 
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
-                                related_name="discharge_letters")
-    service = models.ForeignKey("directory.HospitalService", on_delete=models.PROTECT,
-                                related_name="discharge_letters", verbose_name=_("service"))
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="received_letters",
-                                  verbose_name=_("médecin traitant"))
-    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="discharge_letters"
+    )
+    service = models.ForeignKey(
+        "directory.HospitalService",
+        on_delete=models.PROTECT,
+        related_name="discharge_letters",
+        verbose_name=_("service"),
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="received_letters",
+        verbose_name=_("médecin traitant"),
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     admitted_on = models.DateField(_("entrée le"), null=True, blank=True)
     discharged_at = models.DateTimeField(_("sortie le"))
     due_at = models.DateTimeField(_("à envoyer avant"))
     alert_at = models.DateTimeField()
-    message = models.OneToOneField(Message, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="discharge_letter")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                               blank=True, related_name="+")
+    message = models.OneToOneField(
+        Message, on_delete=models.PROTECT, null=True, blank=True, related_name="discharge_letter"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("reçue le"), null=True, blank=True)
     at_risk_notified_at = models.DateTimeField(null=True, blank=True)

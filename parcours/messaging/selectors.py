@@ -17,8 +17,9 @@ from .forms import professionals
 from .models import DischargeLetter, MailboxEntry
 
 
-def mailbox_entries(user, *, box: str | None = None, folder=None, q: str = "",
-                    unread: bool = False) -> QuerySet[MailboxEntry]:
+def mailbox_entries(
+    user, *, box: str | None = None, folder=None, q: str = "", unread: bool = False
+) -> QuerySet[MailboxEntry]:
     """The user's copies, newest first. Search matches whole words (accents and case
     ignored) of the subject, the text, the sender and the patient, through blind tokens."""
     qs = MailboxEntry.objects.filter(user=user)
@@ -31,12 +32,14 @@ def mailbox_entries(user, *, box: str | None = None, folder=None, q: str = "",
     for token in crypto.search_tokens(q or ""):
         qs = qs.filter(message__search_tokens__contains=f" {token} ")
     return qs.select_related("message__sender", "message__thread__patient").order_by(
-        "-sent_at", "-id")
+        "-sent_at", "-id"
+    )
 
 
 def unread_count(user) -> int:
-    return MailboxEntry.objects.filter(user=user, read_at__isnull=True,
-                                       box=MailboxEntry.Box.INBOX).count()
+    return MailboxEntry.objects.filter(
+        user=user, read_at__isnull=True, box=MailboxEntry.Box.INBOX
+    ).count()
 
 
 def letter_rates(*, services=None, since=None, until=None) -> list[dict]:
@@ -52,16 +55,22 @@ def letter_rates(*, services=None, since=None, until=None) -> list[dict]:
         qs = qs.filter(discharged_at__gte=since)
     if until is not None:
         qs = qs.filter(discharged_at__lt=until)
-    rows = (qs.values("service_id", "service__name", "service__hospital__name")
-            .annotate(total=Count("id"),
-                      sent=Count("id", filter=Q(sent_at__isnull=False)),
-                      on_time=Count(  # type: ignore[no-redef]  # a values() column here
-                          "id", filter=Q(sent_at__lte=F("due_at"))),
-                      late=Count("id", filter=Q(sent_at__gt=F("due_at"))
-                                 | Q(sent_at__isnull=True, due_at__lt=now)),
-                      pending=Count("id", filter=Q(sent_at__isnull=True, due_at__gte=now)),
-                      acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)))
-            .order_by("service__hospital__name", "service__name"))
+    rows = (
+        qs.values("service_id", "service__name", "service__hospital__name")
+        .annotate(
+            total=Count("id"),
+            sent=Count("id", filter=Q(sent_at__isnull=False)),
+            on_time=Count(  # type: ignore[no-redef]  # a values() column here
+                "id", filter=Q(sent_at__lte=F("due_at"))
+            ),
+            late=Count(
+                "id", filter=Q(sent_at__gt=F("due_at")) | Q(sent_at__isnull=True, due_at__lt=now)
+            ),
+            pending=Count("id", filter=Q(sent_at__isnull=True, due_at__gte=now)),
+            acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+        )
+        .order_by("service__hospital__name", "service__name")
+    )
     out = []
     for r in rows:
         closed = r["total"] - r["pending"]
@@ -94,29 +103,45 @@ def recipient_search(user, q: str, *, limit: int = RECIPIENTS_MAX) -> list[dict]
     taken: set[str] = set()
     # Parcours users: a territory's professionals, few enough to compare folded in Python.
     users = professionals(exclude=user).prefetch_related(
-        "memberships__organisation", "memberships__service")
+        "memberships__organisation", "memberships__service"
+    )
     for u in users:
-        places = [f"{m.service.name}, {m.organisation.name}" if m.service_id
-                  else m.organisation.name for m in u.memberships.all()]
+        places = [
+            f"{m.service.name}, {m.organisation.name}" if m.service_id else m.organisation.name
+            for m in u.memberships.all()
+        ]
         if words_match(q, u.first_name, u.last_name, u.email, *places):
-            results.append({"type": "user", "id": u.pk, "label": u.display_name,
-                            "detail": " · ".join(dict.fromkeys(p.strip() for p in places))})
+            results.append(
+                {
+                    "type": "user",
+                    "id": u.pk,
+                    "label": u.display_name,
+                    "detail": " · ".join(dict.fromkeys(p.strip() for p in places)),
+                }
+            )
             taken.add(u.email.lower())
             if len(results) >= limit:
                 return results
     # Directory practitioners reachable by secure messaging, not already Parcours users.
     members = get_user_model().objects.filter(is_active=True, memberships__isnull=False)
-    reachable = Practitioner.objects.filter(active=True).exclude(mssante="").exclude(
-        user_id__in=members.values("pk"))
+    reachable = (
+        Practitioner.objects.filter(active=True)
+        .exclude(mssante="")
+        .exclude(user_id__in=members.values("pk"))
+    )
     found = list(key_contains_all(reachable, q).order_by("search_key", "pk")[:limit])
     if "@" in q or "." in q:
         # An address being typed (the column has no index: only then).
         found += list(reachable.filter(mssante__istartswith=q).order_by("mssante")[:limit])
     if len(found) < limit:
-        orgs = key_contains_all(Organisation.objects.filter(active=True), q) \
-            .values_list("pk", flat=True)[:20]
-        found += list(reachable.filter(roles__organisation_id__in=list(orgs), roles__active=True)
-                      .distinct().order_by("search_key", "pk")[:limit])
+        orgs = key_contains_all(Organisation.objects.filter(active=True), q).values_list(
+            "pk", flat=True
+        )[:20]
+        found += list(
+            reachable.filter(roles__organisation_id__in=list(orgs), roles__active=True)
+            .distinct()
+            .order_by("search_key", "pk")[:limit]
+        )
     seen: set[int] = set()
     for p in found:
         address = p.mssante.lower()
@@ -124,10 +149,14 @@ def recipient_search(user, q: str, *, limit: int = RECIPIENTS_MAX) -> list[dict]
             continue
         seen.add(p.pk)
         taken.add(address)
-        results.append({"type": "external", "address": address,
-                        "label": f"{p.first_name.title()} {p.last_name.upper()}".strip(),
-                        "detail": " · ".join(x for x in [p.specialty or p.profession, address]
-                                             if x)})
+        results.append(
+            {
+                "type": "external",
+                "address": address,
+                "label": f"{p.first_name.title()} {p.last_name.upper()}".strip(),
+                "detail": " · ".join(x for x in [p.specialty or p.profession, address] if x),
+            }
+        )
         if len(results) >= limit:
             break
     return results
@@ -147,15 +176,15 @@ def patient_page_mail(*, user, patient) -> dict:
     discharge letters this user may see, the threads about them this user took part in (subject
     decrypted here, « — » when it cannot be), and whether this user may declare a letter."""
     threads = []
-    for t in (thread_queryset_for(user).filter(patient=patient)
-              .order_by("-last_message_at")[:20]):
+    for t in thread_queryset_for(user).filter(patient=patient).order_by("-last_message_at")[:20]:
         try:
             subject = crypto.decrypt(t.subject_enc).decode()
         except crypto.InvalidToken:
             subject = "—"
-        threads.append(PatientThread(pk=t.pk, subject=subject,
-                                     last_message_at=t.last_message_at))
-    letters = list(letter_queryset_for(user).filter(patient=patient)
-                   .select_related("service")[:20])
-    return {"patient_threads": threads, "discharge_letters": letters,
-            "can_declare_letter": can_declare_letter(user)}
+        threads.append(PatientThread(pk=t.pk, subject=subject, last_message_at=t.last_message_at))
+    letters = list(letter_queryset_for(user).filter(patient=patient).select_related("service")[:20])
+    return {
+        "patient_threads": threads,
+        "discharge_letters": letters,
+        "can_declare_letter": can_declare_letter(user),
+    }

@@ -38,6 +38,7 @@ BODY_MAX = 100_000
 @dataclass
 class FileIn:
     """An attachment to send: already type- and size-checked (``lib.uploads.check_upload``)."""
+
     name: str
     content_type: str
     data: bytes
@@ -50,26 +51,43 @@ class FileIn:
 
 # --- keys and signatures ----------------------------------------------------------------------
 
+
 def signing_key_for(user) -> SigningKey:
     """The user's active key (the platform's when ``user`` is None), created on first use."""
     key = SigningKey.objects.filter(user=user, revoked_at__isnull=True).order_by("-id").first()
     if key is None:
         private, public = crypto.new_signing_key()
-        key = SigningKey.objects.create(user=user, public_key=public,
-                                        private_enc=crypto.encrypt(private))
+        key = SigningKey.objects.create(
+            user=user, public_key=public, private_enc=crypto.encrypt(private)
+        )
     return key
 
 
-def message_digest(*, message: Message, subject: str, body: str, attachments: list[str],
-                   to: list[int], cc: list[int]) -> bytes:
+def message_digest(
+    *,
+    message: Message,
+    subject: str,
+    body: str,
+    attachments: list[str],
+    to: list[int],
+    cc: list[int],
+) -> bytes:
     """What the signature covers: everything the recipient relies on."""
     canonical = {
-        "uid": str(message.uid), "thread": message.thread_id, "kind": message.kind,
-        "subject": subject, "body": hashlib.sha256(body.encode()).hexdigest(),
-        "sender": message.sender_id, "sender_label": message.sender_label,
-        "sent_at": message.sent_at.isoformat(), "attachments": sorted(attachments),
-        "to": sorted(to), "cc": sorted(cc), "external_to": sorted(message.external_to),
-        "patient": message.thread.patient_id, "lab_report": message.lab_report_id,
+        "uid": str(message.uid),
+        "thread": message.thread_id,
+        "kind": message.kind,
+        "subject": subject,
+        "body": hashlib.sha256(body.encode()).hexdigest(),
+        "sender": message.sender_id,
+        "sender_label": message.sender_label,
+        "sent_at": message.sent_at.isoformat(),
+        "attachments": sorted(attachments),
+        "to": sorted(to),
+        "cc": sorted(cc),
+        "external_to": sorted(message.external_to),
+        "patient": message.thread.patient_id,
+        "lab_report": message.lab_report_id,
     }
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).digest()
 
@@ -77,6 +95,7 @@ def message_digest(*, message: Message, subject: str, body: str, attachments: li
 @dataclass
 class OpenedMessage:
     """A message as a reader sees it: decrypted, and whether its signature holds."""
+
     message: Message
     subject: str
     body: str
@@ -98,10 +117,13 @@ def message_open(message: Message, *, subject: str | None = None) -> OpenedMessa
         return OpenedMessage(message, subject or "", "", "unreadable")
     entries = [(e.user_id, e.role) for e in message.entries.all()]
     digest = message_digest(
-        message=message, subject=subject, body=body,
+        message=message,
+        subject=subject,
+        body=body,
         attachments=[a.sha256 for a in message.attachments.all()],
         to=[u for u, r in entries if r == MailboxEntry.Role.TO],
-        cc=[u for u, r in entries if r == MailboxEntry.Role.CC])
+        cc=[u for u, r in entries if r == MailboxEntry.Role.CC],
+    )
     key = message.signing_key
     ok = crypto.verify(bytes(key.public_key), digest, message.signature)
     if ok and message.sender_id and key.user_id != message.sender_id:
@@ -124,6 +146,7 @@ def attachment_read(attachment: Attachment) -> bytes | None:
 
 # --- sending -----------------------------------------------------------------------------------
 
+
 def _clean_recipients(sender, to, cc, external) -> tuple[list, list, list[str]]:
     """De-duplicated recipients. Raises ValidationError (French) for a malformed address or
     one outside the secure-messaging domains (``addresses.check_external``), the sender
@@ -143,11 +166,24 @@ def _clean_recipients(sender, to, cc, external) -> tuple[list, list, list[str]]:
     return to, cc, external
 
 
-def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external=(),
-                 files: Sequence[FileIn] = (), patient=None, reply_to: Thread | None = None,
-                 kind: str = Message.Kind.MAIL, sender_label: str = "", lab_report=None,
-                 external_id: str | None = None, notify_url_name: str = "messaging:thread",
-                 notify_title: str = "") -> Message:
+def message_send(
+    *,
+    sender,
+    subject: str = "",
+    body: str,
+    to=(),
+    cc=(),
+    external=(),
+    files: Sequence[FileIn] = (),
+    patient=None,
+    reply_to: Thread | None = None,
+    kind: str = Message.Kind.MAIL,
+    sender_label: str = "",
+    lab_report=None,
+    external_id: str | None = None,
+    notify_url_name: str = "messaging:thread",
+    notify_title: str = "",
+) -> Message:
     """Send one message (a new thread, or a reply in ``reply_to``): encrypted, signed,
     delivered to each recipient's inbox and the sender's "sent" box, in one transaction.
 
@@ -163,10 +199,13 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
         # identitovigilance cell nor to the territory administration (least privilege).
         refused = [u for u in [*to, *cc] if not has_clinical_role(u)]
         if refused:
-            raise ValidationError(_(
-                "%(who)s ne peut pas recevoir de message sur un patient : son rôle "
-                "(administration, identitovigilance) ne donne pas accès aux données de santé.")
-                % {"who": ", ".join(str(getattr(u, "display_name", u)) for u in refused)})
+            raise ValidationError(
+                _(
+                    "%(who)s ne peut pas recevoir de message sur un patient : son rôle "
+                    "(administration, identitovigilance) ne donne pas accès aux données de santé."
+                )
+                % {"who": ", ".join(str(getattr(u, "display_name", u)) for u in refused)}
+            )
     body = (body or "").strip()
     if reply_to is None:
         subject = (subject or "").strip()
@@ -183,8 +222,12 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
     try:
         with transaction.atomic(), audit_batch():
             if reply_to is None:
-                thread = Thread.objects.create(subject_enc=crypto.encrypt(subject), patient=patient,
-                                               created_at=now, last_message_at=now)
+                thread = Thread.objects.create(
+                    subject_enc=crypto.encrypt(subject),
+                    patient=patient,
+                    created_at=now,
+                    last_message_at=now,
+                )
             else:
                 thread = Thread.objects.select_for_update().get(pk=reply_to.pk)
                 subject = crypto.decrypt(thread.subject_enc).decode()
@@ -192,11 +235,19 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
                 thread.save(update_fields=["last_message_at"])
                 patient = thread.patient
             key = signing_key_for(sender)
-            message = Message(thread=thread, kind=kind, sender=sender,
-                              sender_label=sender_label[:200], sent_at=now,
-                              body_enc=crypto.encrypt(body), external_to=external,
-                              signing_key=key, signature="", lab_report=lab_report,
-                              external_id=external_id)
+            message = Message(
+                thread=thread,
+                kind=kind,
+                sender=sender,
+                sender_label=sender_label[:200],
+                sent_at=now,
+                body_enc=crypto.encrypt(body),
+                external_to=external,
+                signing_key=key,
+                signature="",
+                lab_report=lab_report,
+                external_id=external_id,
+            )
             message.thread = thread
             words = [subject, body, sender_label, getattr(sender, "display_name", "")]
             if patient is not None:
@@ -205,48 +256,76 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
             message.save()
             hashes = []
             for f in files:
-                att = Attachment(message=message, name=safe_file_name(f.name, f.content_type),
-                                 content_type=f.content_type,
-                                 size=len(f.data), sha256=f.sha256)
+                att = Attachment(
+                    message=message,
+                    name=safe_file_name(f.name, f.content_type),
+                    content_type=f.content_type,
+                    size=len(f.data),
+                    sha256=f.sha256,
+                )
                 att.file.save("x.bin", ContentFile(crypto.encrypt(f.data).encode()), save=False)
                 stored.append(att.file.name)
                 att.save()
                 hashes.append(f.sha256)
             entries = []
             if sender is not None:
-                entries.append(MailboxEntry(message=message, thread=thread, user=sender,
-                                            role=MailboxEntry.Role.FROM, box=MailboxEntry.Box.SENT,
-                                            read_at=now, sent_at=now))
+                entries.append(
+                    MailboxEntry(
+                        message=message,
+                        thread=thread,
+                        user=sender,
+                        role=MailboxEntry.Role.FROM,
+                        box=MailboxEntry.Box.SENT,
+                        read_at=now,
+                        sent_at=now,
+                    )
+                )
             for role, users in ((MailboxEntry.Role.TO, to), (MailboxEntry.Role.CC, cc)):
                 for u in users:
                     if sender is not None and u.pk == sender.pk:
                         continue
-                    entries.append(MailboxEntry(message=message, thread=thread, user=u, role=role,
-                                                box=MailboxEntry.Box.INBOX, sent_at=now))
+                    entries.append(
+                        MailboxEntry(
+                            message=message,
+                            thread=thread,
+                            user=u,
+                            role=role,
+                            box=MailboxEntry.Box.INBOX,
+                            sent_at=now,
+                        )
+                    )
             MailboxEntry.objects.bulk_create(entries)
-            digest = message_digest(message=message, subject=subject, body=body,
-                                    attachments=hashes,
-                                    to=[e.user_id for e in entries if e.role == "to"],
-                                    cc=[e.user_id for e in entries if e.role == "cc"])
+            digest = message_digest(
+                message=message,
+                subject=subject,
+                body=body,
+                attachments=hashes,
+                to=[e.user_id for e in entries if e.role == "to"],
+                cc=[e.user_id for e in entries if e.role == "cc"],
+            )
             message.signature = crypto.sign(crypto.decrypt(key.private_enc), digest)
             message.save(update_fields=["signature"])
             for address in external:
-                OutboundMail.objects.create(message=message, to_address=address,
-                                            next_attempt_at=now)
+                OutboundMail.objects.create(
+                    message=message, to_address=address, next_attempt_at=now
+                )
             readers = [*to, *cc]
             # A message about a patient opens the patient's data to its recipients only when
             # its sender may see that data (or it comes from the platform: lab results,
             # letters): otherwise a professional who only found the identity by its traits
             # could open it to anyone, and through the reply to himself (issue 12 review).
-            if patient is not None and (sender is None
-                                        or can_see_patient_data(sender, patient)):
+            if patient is not None and (sender is None or can_see_patient_data(sender, patient)):
                 for u in readers:
                     if has_clinical_role(u):  # never opens data to a non-clinical role
                         CareLink.objects.get_or_create(patient=patient, user=u)
-            audit_log(user=sender, action="create", obj=message,
-                      patient_id=patient.pk if patient else None,
-                      detail=f"message ({len(readers)} destinataire(s), {len(external)} externe(s)"
-                             f", {len(hashes)} pièce(s) jointe(s))")
+            audit_log(
+                user=sender,
+                action="create",
+                obj=message,
+                patient_id=patient.pk if patient else None,
+                detail=f"message ({len(readers)} destinataire(s), {len(external)} externe(s)"
+                f", {len(hashes)} pièce(s) jointe(s))",
+            )
             who = getattr(sender, "display_name", "") or sender_label or _("Parcours")
             titles: dict[str, str] = {
                 Message.Kind.LETTER: _("Lettre de liaison reçue de %(who)s"),
@@ -254,8 +333,13 @@ def message_send(*, sender, subject: str = "", body: str, to=(), cc=(), external
             }
             title = titles.get(kind, _("Nouveau message sécurisé de %(who)s")) % {"who": who}
             title = notify_title or title
-            notify(users=readers, kind="message", title=title,
-                   url=reverse(notify_url_name, args=[thread.pk]), exclude=sender)
+            notify(
+                users=readers,
+                kind="message",
+                title=title,
+                url=reverse(notify_url_name, args=[thread.pk]),
+                exclude=sender,
+            )
     except BaseException:
         # A rolled-back message leaves no attachment on disk (a rollback of an outer
         # transaction is caught by the worker's orphan sweep: core/files.py).
@@ -288,8 +372,7 @@ def thread_move(*, user, thread: Thread, box: str, folder: Folder | None = None)
     if box == MailboxEntry.Box.INBOX:
         # Back from the archive or the trash: received copies to the inbox, sent to "sent".
         n = qs.exclude(role=MailboxEntry.Role.FROM).update(box=box, folder=folder)
-        n += qs.filter(role=MailboxEntry.Role.FROM).update(box=MailboxEntry.Box.SENT,
-                                                             folder=None)
+        n += qs.filter(role=MailboxEntry.Role.FROM).update(box=MailboxEntry.Box.SENT, folder=None)
         return n
     return qs.update(box=box, folder=None)
 
@@ -314,6 +397,7 @@ def folder_delete(*, owner, folder: Folder) -> None:
 
 # --- key rotation ------------------------------------------------------------------------------
 
+
 def keys_rotate(*, batch: int = 500) -> dict[str, int]:
     """Re-encrypt every stored secret with the first key of MESSAGING_KEYS.
 
@@ -326,8 +410,9 @@ def keys_rotate(*, batch: int = 500) -> dict[str, int]:
         last = 0
         while True:
             with transaction.atomic():
-                chunk = list(model.objects.select_for_update().filter(pk__gt=last)
-                             .order_by("pk")[:batch])
+                chunk = list(
+                    model.objects.select_for_update().filter(pk__gt=last).order_by("pk")[:batch]
+                )
                 if not chunk:
                     return
                 for obj in chunk:
@@ -378,10 +463,16 @@ def build_email(message: Message, to_address: str):
     sender_name = getattr(message.sender, "display_name", "") or message.sender_label
     local = message.sender.username if message.sender else "parcours"
     from_address = f"{sender_name} <{local}@{settings.MSS_DOMAIN}>"
-    email = EmailMessage(subject=opened.subject, body=opened.body, from_email=from_address,
-                         to=[to_address],
-                         headers={"Message-ID": f"<{message.uid}@{settings.MSS_DOMAIN}>",
-                                  "X-Parcours-Signature": message.signature})
+    email = EmailMessage(
+        subject=opened.subject,
+        body=opened.body,
+        from_email=from_address,
+        to=[to_address],
+        headers={
+            "Message-ID": f"<{message.uid}@{settings.MSS_DOMAIN}>",
+            "X-Parcours-Signature": message.signature,
+        },
+    )
     for att in message.attachments.all():
         data = attachment_read(att)
         if data is not None:
@@ -398,10 +489,13 @@ def _outbound_give_up(row: OutboundMail) -> None:
     title = _("Message non remis à %(a)s") % {"a": row.to_address}
     if row.message.sender_id:
         notify(users=[row.message.sender], kind="message_failed", title=title, url=url)
-    admins = User.objects.filter(is_active=True, memberships__role=Role.TERRITORY_ADMIN) \
-        .distinct()
-    notify(users=admins, kind="gateway_failed", title=title,
-           body=_("Dernière erreur : %(error)s") % {"error": row.last_error[:300]})
+    admins = User.objects.filter(is_active=True, memberships__role=Role.TERRITORY_ADMIN).distinct()
+    notify(
+        users=admins,
+        kind="gateway_failed",
+        title=title,
+        body=_("Dernière erreur : %(error)s") % {"error": row.last_error[:300]},
+    )
 
 
 def outbound_send_due(*, now=None, batch: int = 50) -> dict[str, int]:
@@ -423,19 +517,26 @@ def outbound_send_due(*, now=None, batch: int = 50) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"sent": 0, "failed": 0, "gave_up": 0}
     give_up_before = now - timedelta(hours=settings.OUTBOX_RETRY_HOURS)
-    connection = get_connection("django.core.mail.backends.smtp.EmailBackend",
-                                host=settings.MSS_SMTP_HOST, port=settings.MSS_SMTP_PORT,
-                                username=settings.MSS_SMTP_USER or None,
-                                password=settings.MSS_SMTP_PASSWORD or None,
-                                use_tls=settings.MSS_SMTP_TLS, timeout=10,
-                                fail_silently=False)
+    connection = get_connection(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host=settings.MSS_SMTP_HOST,
+        port=settings.MSS_SMTP_PORT,
+        username=settings.MSS_SMTP_USER or None,
+        password=settings.MSS_SMTP_PASSWORD or None,
+        use_tls=settings.MSS_SMTP_TLS,
+        timeout=10,
+        fail_silently=False,
+    )
     try:
         for _i in range(batch):
             with transaction.atomic():
-                row = (OutboundMail.objects.select_for_update(skip_locked=True, of=("self",))
-                       .filter(state=OutboundMail.State.PENDING, next_attempt_at__lte=now)
-                       .select_related("message__sender", "message__thread")
-                       .order_by("next_attempt_at", "id").first())
+                row = (
+                    OutboundMail.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(state=OutboundMail.State.PENDING, next_attempt_at__lte=now)
+                    .select_related("message__sender", "message__thread")
+                    .order_by("next_attempt_at", "id")
+                    .first()
+                )
                 if row is None:
                     break
                 row.attempts += 1
@@ -453,14 +554,19 @@ def outbound_send_due(*, now=None, batch: int = 50) -> dict[str, int]:
                         counts["gave_up"] += 1
                     else:
                         row.next_attempt_at = now + retry_delay(
-                            row.attempts, base=OUTBOUND_RETRY_BASE, cap=OUTBOUND_RETRY_CAP)
+                            row.attempts, base=OUTBOUND_RETRY_BASE, cap=OUTBOUND_RETRY_CAP
+                        )
                         counts["failed"] += 1
                 else:
-                    row.state, row.sent_at, row.last_error = \
-                        OutboundMail.State.SENT, timezone.now(), ""
+                    row.state, row.sent_at, row.last_error = (
+                        OutboundMail.State.SENT,
+                        timezone.now(),
+                        "",
+                    )
                     counts["sent"] += 1
-                row.save(update_fields=["attempts", "last_error", "state", "next_attempt_at",
-                                        "sent_at"])
+                row.save(
+                    update_fields=["attempts", "last_error", "state", "next_attempt_at", "sent_at"]
+                )
     finally:
         try:
             connection.close()

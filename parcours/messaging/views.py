@@ -44,8 +44,14 @@ def _files(uploads) -> list[services.FileIn]:
     out = []
     for f in uploads or []:
         checked = check_upload(f)
-        out.append(services.FileIn(name=checked.name, content_type=checked.content_type,
-                                   data=f.read(), sha256=checked.sha256))
+        out.append(
+            services.FileIn(
+                name=checked.name,
+                content_type=checked.content_type,
+                data=f.read(),
+                sha256=checked.sha256,
+            )
+        )
     return out
 
 
@@ -71,8 +77,11 @@ def mailbox(request):
         box = MailboxEntry.Box.INBOX
     folder = None
     if request.GET.get("folder"):
-        folder = Folder.objects.filter(owner=user, pk=request.GET["folder"]).first() \
-            if request.GET["folder"].isdigit() else None
+        folder = (
+            Folder.objects.filter(owner=user, pk=request.GET["folder"]).first()
+            if request.GET["folder"].isdigit()
+            else None
+        )
         if folder is None:
             raise Http404
     q = request.GET.get("q", "").strip()[:200]
@@ -82,13 +91,24 @@ def mailbox(request):
     subjects = _subjects(rows)
     for e in rows:
         e.subject = subjects[e.message.thread_id]
-    audit_log(user=user, action="list", object_type="message",
-              detail=f"messagerie {folder or box}" + (" (recherche)" if q else ""))
-    ctx = {"page": page, "rows": rows, "box": box, "folder": folder, "q": q,
-           "boxes": MailboxEntry.Box.choices, "folders": Folder.objects.filter(owner=user),
-           "folder_form": FolderForm(),
-           "show_letters": bool(letter_services_for(user))
-           or DischargeLetter.objects.filter(recipient=user).exists()}
+    audit_log(
+        user=user,
+        action="list",
+        object_type="message",
+        detail=f"messagerie {folder or box}" + (" (recherche)" if q else ""),
+    )
+    ctx = {
+        "page": page,
+        "rows": rows,
+        "box": box,
+        "folder": folder,
+        "q": q,
+        "boxes": MailboxEntry.Box.choices,
+        "folders": Folder.objects.filter(owner=user),
+        "folder_form": FolderForm(),
+        "show_letters": bool(letter_services_for(user))
+        or DischargeLetter.objects.filter(recipient=user).exists(),
+    }
     if request.headers.get("X-Requested-With") == "fetch":
         return render(request, "messaging/_rows.html", ctx)
     return render(request, "messaging/mailbox.html", ctx)
@@ -106,25 +126,45 @@ def compose(request):
         initial["to"] = [int(request.GET["to"])]
     if request.GET.get("external"):
         initial["external"] = request.GET["external"][:254]
-    form = ComposeForm(request.POST or None, request.FILES or None, initial=initial,
-                       sender=request.user, search_url=reverse("messaging:recipients"))
+    form = ComposeForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        sender=request.user,
+        search_url=reverse("messaging:recipients"),
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             message = services.message_send(
-                sender=request.user, subject=d["subject"], body=d["body"], to=list(d["to"]),
-                cc=list(d["cc"]), external=d["external"], files=_files(d["files"]),
-                patient=patient)
+                sender=request.user,
+                subject=d["subject"],
+                body=d["body"],
+                to=list(d["to"]),
+                cc=list(d["cc"]),
+                external=d["external"],
+                files=_files(d["files"]),
+                patient=patient,
+            )
         except (ValidationError, UploadError) as exc:
             form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
         else:
             messages.success(request, _("Message envoyé."))
             return redirect("messaging:thread", pk=message.thread_id)
     if patient is not None:
-        audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
-                  detail="nouveau message au sujet du patient (identité affichée)")
-    return render(request, "messaging/compose.html", {"form": form, "patient": patient},
-                  status=400 if request.method == "POST" else 200)
+        audit_log(
+            user=request.user,
+            action="read",
+            obj=patient,
+            patient_id=patient.pk,
+            detail="nouveau message au sujet du patient (identité affichée)",
+        )
+    return render(
+        request,
+        "messaging/compose.html",
+        {"form": form, "patient": patient},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -144,10 +184,17 @@ def recipients(request):
         except ValidationError as exc:
             notice = exc.messages[0] if "." in q.rsplit("@", 1)[1] else ""
         else:
-            results = [{"type": "external", "address": address, "label": address,
-                        "detail": _("adresse saisie")}]
-    return JsonResponse({"results": results, "notice": notice},
-                        headers={"Cache-Control": "no-store"})
+            results = [
+                {
+                    "type": "external",
+                    "address": address,
+                    "label": address,
+                    "detail": _("adresse saisie"),
+                }
+            ]
+    return JsonResponse(
+        {"results": results, "notice": notice}, headers={"Cache-Control": "no-store"}
+    )
 
 
 @login_required
@@ -155,12 +202,15 @@ def thread(request, pk):
     user = request.user
     t = access_thread(user, pk)
     form = ReplyForm(request.POST or None, request.FILES or None)
-    msgs = list(messages_visible_in(user, t).select_related(
-        "sender", "signing_key", "thread__patient", "lab_report").prefetch_related(
-        "attachments", "entries__user", "outbound"))
+    msgs = list(
+        messages_visible_in(user, t)
+        .select_related("sender", "signing_key", "thread__patient", "lab_report")
+        .prefetch_related("attachments", "entries__user", "outbound")
+    )
     if request.method == "POST" and form.is_valid():
-        participants = {e.user for m in msgs for e in m.entries.all()} | \
-            {m.sender for m in msgs if m.sender_id}
+        participants = {e.user for m in msgs for e in m.entries.all()} | {
+            m.sender for m in msgs if m.sender_id
+        }
         participants.discard(user)
         externals = sorted({a for m in msgs for a in m.external_to})
         # An address of an older message may no longer be a secure-messaging one (sent
@@ -172,18 +222,27 @@ def thread(request, pk):
             form.add_error(None, _("Personne à qui répondre dans cette conversation."))
         else:
             try:
-                services.message_send(sender=user, body=form.cleaned_data["body"],
-                                      to=[u for u in participants if u.is_active],
-                                      external=externals, reply_to=t,
-                                      files=_files(form.cleaned_data["files"]))
+                services.message_send(
+                    sender=user,
+                    body=form.cleaned_data["body"],
+                    to=[u for u in participants if u.is_active],
+                    external=externals,
+                    reply_to=t,
+                    files=_files(form.cleaned_data["files"]),
+                )
             except (ValidationError, UploadError) as exc:
                 form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
             else:
                 messages.success(request, _("Réponse envoyée."))
                 if left_out:
-                    messages.warning(request, _(
-                        "Non envoyée à %(a)s : ce n'est pas une adresse de messagerie "
-                        "sécurisée de santé (MSSanté).") % {"a": ", ".join(left_out)})
+                    messages.warning(
+                        request,
+                        _(
+                            "Non envoyée à %(a)s : ce n'est pas une adresse de messagerie "
+                            "sécurisée de santé (MSSanté)."
+                        )
+                        % {"a": ", ".join(left_out)},
+                    )
                 return redirect("messaging:thread", pk=t.pk)
     opened = []
     subject = None
@@ -194,19 +253,35 @@ def thread(request, pk):
         o.lab_results = list(m.lab_report.results.all()) if m.lab_report_id else []
         opened.append(o)
     services.thread_mark_read(user=user, thread=t)
-    audit_log(user=user, action="read", obj=t, patient_id=t.patient_id,
-              detail=f"conversation ({len(opened)} message(s))")
+    audit_log(
+        user=user,
+        action="read",
+        obj=t,
+        patient_id=t.patient_id,
+        detail=f"conversation ({len(opened)} message(s))",
+    )
     if request.method == "GET" and request.GET.get("fragment"):
         # live.js refreshes the messages when a notification arrives (issue 14, bug 7).
-        return render(request, "messaging/_thread_messages.html",
-                      {"thread": t, "opened": opened})
+        return render(request, "messaging/_thread_messages.html", {"thread": t, "opened": opened})
     letter = DischargeLetter.objects.filter(message__thread=t).first()
-    return render(request, "messaging/thread.html", {
-        "thread": t, "opened": opened, "subject": subject or "", "form": form,
-        "folders": Folder.objects.filter(owner=user), "letter": letter,
-        "my_box": MailboxEntry.objects.filter(user=user, thread=t).exclude(
-            role=MailboxEntry.Role.FROM).values_list("box", flat=True).first() or "sent",
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "messaging/thread.html",
+        {
+            "thread": t,
+            "opened": opened,
+            "subject": subject or "",
+            "form": form,
+            "folders": Folder.objects.filter(owner=user),
+            "letter": letter,
+            "my_box": MailboxEntry.objects.filter(user=user, thread=t)
+            .exclude(role=MailboxEntry.Role.FROM)
+            .values_list("box", flat=True)
+            .first()
+            or "sent",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -253,8 +328,9 @@ def folder_create(request):
 def folder_delete(request, pk):
     folder = get_object_or_404(Folder, owner=request.user, pk=pk)
     services.folder_delete(owner=request.user, folder=folder)
-    messages.success(request, _("Dossier supprimé ; ses conversations sont revenues dans la "
-                                "boîte de réception."))
+    messages.success(
+        request, _("Dossier supprimé ; ses conversations sont revenues dans la boîte de réception.")
+    )
     return redirect("messaging:mailbox")
 
 
@@ -263,19 +339,29 @@ def attachment(request, pk):
     att = access_attachment(request.user, pk)
     data = services.attachment_read(att)
     thread = att.message.thread
-    audit_log(user=request.user, action="read", obj=att, patient_id=thread.patient_id,
-              detail="pièce jointe" + (" altérée, refusée" if data is None else ""))
+    audit_log(
+        user=request.user,
+        action="read",
+        obj=att,
+        patient_id=thread.patient_id,
+        detail="pièce jointe" + (" altérée, refusée" if data is None else ""),
+    )
     if data is None:
-        return HttpResponse(_("Cette pièce jointe a été altérée : elle n'est pas délivrée."),
-                            status=409, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            _("Cette pièce jointe a été altérée : elle n'est pas délivrée."),
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
     response = HttpResponse(data, content_type=att.content_type)
     response["Content-Disposition"] = content_disposition_header(
-        True, safe_file_name(att.name, att.content_type))  # RFC 6266 (filename*)
+        True, safe_file_name(att.name, att.content_type)
+    )  # RFC 6266 (filename*)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
 # --- discharge letters -------------------------------------------------------------------------
+
 
 @login_required
 def letter_list(request):
@@ -285,8 +371,7 @@ def letter_list(request):
     if not services_ids and not received.exists():
         raise Http404
     state = request.GET.get("state", "")
-    qs = letter_queryset_for(user).filter(
-        service_id__in=services_ids) if services_ids else received
+    qs = letter_queryset_for(user).filter(service_id__in=services_ids) if services_ids else received
     now = timezone.now()
     if state == "todo":
         qs = qs.filter(sent_at__isnull=True)
@@ -295,12 +380,24 @@ def letter_list(request):
     elif state == "unacknowledged":
         qs = qs.filter(sent_at__isnull=False, acknowledged_at__isnull=True)
     page = Paginator(qs.select_related("patient", "service", "recipient"), 50).get_page(
-        request.GET.get("page"))
-    audit_log(user=user, action="list", object_type="dischargeletter",
-              detail=f"lettres de liaison ({state or 'toutes'})")
-    return render(request, "messaging/letters.html", {
-        "page": page, "state": state, "hospital_side": bool(services_ids),
-        "received_mode": not services_ids})
+        request.GET.get("page")
+    )
+    audit_log(
+        user=user,
+        action="list",
+        object_type="dischargeletter",
+        detail=f"lettres de liaison ({state or 'toutes'})",
+    )
+    return render(
+        request,
+        "messaging/letters.html",
+        {
+            "page": page,
+            "state": state,
+            "hospital_side": bool(services_ids),
+            "received_mode": not services_ids,
+        },
+    )
 
 
 @login_required
@@ -309,38 +406,57 @@ def letter_new(request):
     if not can_declare_letter(user):
         raise Http404
     patient = access_patient(user, request.GET.get("patient") or request.POST.get("patient"))
-    service_qs = HospitalService.objects.filter(pk__in=letter_services_for(user)).select_related(
-        "hospital").order_by("name")
+    service_qs = (
+        HospitalService.objects.filter(pk__in=letter_services_for(user))
+        .select_related("hospital")
+        .order_by("name")
+    )
     initial = {"discharged_at": timezone.localtime().replace(second=0, microsecond=0)}
     guess = letters.treating_doctor_guess(patient)
     if guess:
         initial["recipient"] = guess.pk
-    form = LetterDeclareForm(request.POST or None, request.FILES or None, services=service_qs,
-                             initial=initial)
+    form = LetterDeclareForm(
+        request.POST or None, request.FILES or None, services=service_qs, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             files = _files(d["files"])
             write_now = bool(d["body"].strip() or files)
             if write_now and d["service"].pk not in doctor_service_ids(user):
-                raise ValidationError(_("Seul un médecin du service rédige la lettre ; "
-                                        "déclarez la sortie sans texte."))
+                raise ValidationError(
+                    _(
+                        "Seul un médecin du service rédige la lettre ; "
+                        "déclarez la sortie sans texte."
+                    )
+                )
             with transaction.atomic():
                 letter = letters.letter_declare(
-                    actor=user, patient=patient, service=d["service"],
-                    recipient=d["recipient"], discharged_at=d["discharged_at"],
-                    admitted_on=d["admitted_on"])
+                    actor=user,
+                    patient=patient,
+                    service=d["service"],
+                    recipient=d["recipient"],
+                    discharged_at=d["discharged_at"],
+                    admitted_on=d["admitted_on"],
+                )
                 if write_now:
-                    letters.letter_send(actor=user, letter=letter, body=d["body"],
-                                        files=files)
+                    letters.letter_send(actor=user, letter=letter, body=d["body"], files=files)
         except (ValidationError, UploadError) as exc:
             form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
         else:
-            messages.success(request, _("Lettre envoyée au médecin traitant.") if write_now
-                             else _("Sortie enregistrée : la lettre est attendue sous 48 h."))
+            messages.success(
+                request,
+                _("Lettre envoyée au médecin traitant.")
+                if write_now
+                else _("Sortie enregistrée : la lettre est attendue sous 48 h."),
+            )
             return redirect("messaging:letter", pk=letter.pk)
-    return render(request, "messaging/letter_new.html", {"form": form, "patient": patient},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "messaging/letter_new.html",
+        {"form": form, "patient": patient},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -362,8 +478,12 @@ def letter_detail(request, pk):
             raise Http404
         if form.is_valid():
             try:
-                letters.letter_send(actor=user, letter=letter, body=form.cleaned_data["body"],
-                                    files=_files(form.cleaned_data["files"]))
+                letters.letter_send(
+                    actor=user,
+                    letter=letter,
+                    body=form.cleaned_data["body"],
+                    files=_files(form.cleaned_data["files"]),
+                )
             except (ValidationError, UploadError) as exc:
                 form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
             else:
@@ -372,13 +492,29 @@ def letter_detail(request, pk):
     opened = None
     if letter.message_id:
         opened = services.message_open(letter.message)
-        opened.recipients = [e for e in letter.message.entries.select_related("user")
-                             if e.role != MailboxEntry.Role.FROM]
+        opened.recipients = [
+            e
+            for e in letter.message.entries.select_related("user")
+            if e.role != MailboxEntry.Role.FROM
+        ]
         opened.lab_results = []
-    audit_log(user=user, action="read", obj=letter, patient_id=letter.patient_id,
-              detail="lettre de liaison")
-    return render(request, "messaging/letter_detail.html", {
-        "letter": letter, "form": form, "opened": opened,
-        "can_ack": letter.recipient_id == user.pk and letter.sent_at
-        and not letter.acknowledged_at,
-    }, status=400 if request.method == "POST" else 200)
+    audit_log(
+        user=user,
+        action="read",
+        obj=letter,
+        patient_id=letter.patient_id,
+        detail="lettre de liaison",
+    )
+    return render(
+        request,
+        "messaging/letter_detail.html",
+        {
+            "letter": letter,
+            "form": form,
+            "opened": opened,
+            "can_ack": letter.recipient_id == user.pk
+            and letter.sent_at
+            and not letter.acknowledged_at,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

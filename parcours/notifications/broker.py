@@ -118,9 +118,13 @@ class Hub:
         import psycopg
 
         db = connection.settings_dict  # the test database's name during tests
-        params = {"dbname": db["NAME"], "user": db.get("USER") or None,
-                  "password": db.get("PASSWORD") or None, "host": db.get("HOST") or None,
-                  "port": db.get("PORT") or None}
+        params = {
+            "dbname": db["NAME"],
+            "user": db.get("USER") or None,
+            "password": db.get("PASSWORD") or None,
+            "host": db.get("HOST") or None,
+            "port": db.get("PORT") or None,
+        }
         params = {k: v for k, v in params.items() if v}
         while True:
             try:

@@ -24,14 +24,17 @@ class ReadOnOpenMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
-        if (request.method != "GET" or user is None or not user.is_authenticated
-                or request.headers.get("X-Requested-With") == "fetch"
-                or request.path.startswith(self.SKIP_PREFIXES)):
+        if (
+            request.method != "GET"
+            or user is None
+            or not user.is_authenticated
+            or request.headers.get("X-Requested-With") == "fetch"
+            or request.path.startswith(self.SKIP_PREFIXES)
+        ):
             return None
         match = request.resolver_match
         referral_id = None
         if match is not None and match.view_name == "referrals:detail":
             referral_id = view_kwargs.get("pk")
-        notifications_read_on_open(user=user, path=request.get_full_path(),
-                                   referral_id=referral_id)
+        notifications_read_on_open(user=user, path=request.get_full_path(), referral_id=referral_id)
         return None

@@ -11,10 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notifications")
-    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, null=True,
-                                 blank=True, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     kind = models.CharField(max_length=30)
     title = models.CharField(_("titre"), max_length=200)
     body = models.TextField(_("texte"), blank=True)

@@ -8,8 +8,16 @@ from .broker import publish
 from .models import Notification
 
 
-def notify(*, users: Iterable, kind: str, title: str, body: str = "", url: str = "",
-           referral=None, exclude=None) -> list[Notification]:
+def notify(
+    *,
+    users: Iterable,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    referral=None,
+    exclude=None,
+) -> list[Notification]:
     """Notify each user once (the actor of the change excluded). Call inside the transaction
     of the change: the rows commit with it, and the push goes out only after commit."""
     seen: set[int] = set()
@@ -19,9 +27,17 @@ def notify(*, users: Iterable, kind: str, title: str, body: str = "", url: str =
         if user is None or user.pk in seen or user.pk == exclude_id or not user.is_active:
             continue
         seen.add(user.pk)
-        rows.append(Notification(user=user, kind=kind, title=title[:200], body=body, url=url,
-                                 referral=referral,
-                                 email_wanted=bool(user.email and user.email_notifications)))
+        rows.append(
+            Notification(
+                user=user,
+                kind=kind,
+                title=title[:200],
+                body=body,
+                url=url,
+                referral=referral,
+                email_wanted=bool(user.email and user.email_notifications),
+            )
+        )
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows)
@@ -51,8 +67,9 @@ def notifications_read_on_open(*, user, path: str, referral_id: int | None = Non
     condition = Q(url=path) | Q(url=bare)
     if referral_id is not None:
         condition |= Q(referral_id=referral_id)
-    marked = Notification.objects.filter(condition, user=user, read_at__isnull=True) \
-        .update(read_at=timezone.now())
+    marked = Notification.objects.filter(condition, user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
     return marked
 
 
@@ -72,7 +89,10 @@ def emergency_access_notify(*, access) -> list[Notification]:
         ids.add(patient.treating_doctor_id)
     ids.discard(access.user_id)
     who = access.user.get_full_name() or access.user.username
-    return notify(users=User.objects.filter(pk__in=ids), kind="emergency_access",
-                  title=_("Accès en urgence (bris de glace) à l'un de vos patients par "
-                          "%(who)s") % {"who": who},
-                  url=reverse("patients:detail", args=[patient.pk]))
+    return notify(
+        users=User.objects.filter(pk__in=ids),
+        kind="emergency_access",
+        title=_("Accès en urgence (bris de glace) à l'un de vos patients par %(who)s")
+        % {"who": who},
+        url=reverse("patients:detail", args=[patient.pk]),
+    )

@@ -35,19 +35,26 @@ def notification_message_id(notification: Notification) -> str:
 
 
 def _due(now):
-    return (Notification.objects
-            .filter(email_wanted=True, emailed_at__isnull=True, email_failed_at__isnull=True)
-            .filter(Q(email_next_attempt_at__isnull=True) | Q(email_next_attempt_at__lte=now)))
+    return Notification.objects.filter(
+        email_wanted=True, emailed_at__isnull=True, email_failed_at__isnull=True
+    ).filter(Q(email_next_attempt_at__isnull=True) | Q(email_next_attempt_at__lte=now))
 
 
 def _email(n: Notification, connection) -> EmailMessage:
     link = f"{settings.SITE_URL}/notifications/{n.pk}/ouvrir/"
-    body = _("Bonjour,\n\n%(title)s\n\nConsultez-la sur Parcours : %(link)s\n\n"
-             "Ce message ne contient aucune donnée de santé ; connectez-vous pour lire "
-             "le détail.\n") % {"title": n.title, "link": link}
-    return EmailMessage(f"[Parcours] {n.title}", body, settings.DEFAULT_FROM_EMAIL,
-                        [n.user.email], connection=connection,
-                        headers={"Message-ID": notification_message_id(n)})
+    body = _(
+        "Bonjour,\n\n%(title)s\n\nConsultez-la sur Parcours : %(link)s\n\n"
+        "Ce message ne contient aucune donnée de santé ; connectez-vous pour lire "
+        "le détail.\n"
+    ) % {"title": n.title, "link": link}
+    return EmailMessage(
+        f"[Parcours] {n.title}",
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [n.user.email],
+        connection=connection,
+        headers={"Message-ID": notification_message_id(n)},
+    )
 
 
 def _give_up(n: Notification) -> None:
@@ -57,12 +64,14 @@ def _give_up(n: Notification) -> None:
 
     from .services import notify
 
-    admins = User.objects.filter(is_active=True, memberships__role=Role.TERRITORY_ADMIN) \
-        .distinct()
-    rows = notify(users=admins, kind="email_failed",
-                  title=_("Notification non remise par e-mail à %(who)s") % {
-                      "who": n.user.get_full_name() or n.user.username},
-                  body=_("Dernière erreur : %(error)s") % {"error": n.email_error[:300]})
+    admins = User.objects.filter(is_active=True, memberships__role=Role.TERRITORY_ADMIN).distinct()
+    rows = notify(
+        users=admins,
+        kind="email_failed",
+        title=_("Notification non remise par e-mail à %(who)s")
+        % {"who": n.user.get_full_name() or n.user.username},
+        body=_("Dernière erreur : %(error)s") % {"error": n.email_error[:300]},
+    )
     Notification.objects.filter(pk__in=[r.pk for r in rows]).update(email_wanted=False)
 
 
@@ -80,8 +89,13 @@ def notification_send_emails(*, batch: int = 100, now=None) -> dict[str, int]:
     try:
         for _i in range(batch):
             with transaction.atomic():
-                n = (_due(now).select_for_update(skip_locked=True, of=("self",))
-                     .select_related("user").order_by("id").first())
+                n = (
+                    _due(now)
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .select_related("user")
+                    .order_by("id")
+                    .first()
+                )
                 if n is None:
                     break
                 n.email_attempts += 1
@@ -96,13 +110,21 @@ def notification_send_emails(*, batch: int = 100, now=None) -> dict[str, int]:
                         counts["gave_up"] += 1
                     else:
                         n.email_next_attempt_at = now + retry_delay(
-                            n.email_attempts, base=RETRY_BASE, cap=RETRY_CAP)
+                            n.email_attempts, base=RETRY_BASE, cap=RETRY_CAP
+                        )
                         counts["failed"] += 1
                 else:
                     n.emailed_at, n.email_error = timezone.now(), ""
                     counts["sent"] += 1
-                n.save(update_fields=["email_attempts", "email_error", "emailed_at",
-                                      "email_next_attempt_at", "email_failed_at"])
+                n.save(
+                    update_fields=[
+                        "email_attempts",
+                        "email_error",
+                        "emailed_at",
+                        "email_next_attempt_at",
+                        "email_failed_at",
+                    ]
+                )
     finally:
         try:
             connection.close()

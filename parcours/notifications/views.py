@@ -35,25 +35,38 @@ def centre(request):
     first) with its unread count and its latest notifications; a notification about no request
     (a message, a lab result…) stands alone. Paginated by group."""
     mine = Notification.objects.filter(user=request.user)
-    groups = (mine.annotate(group=_group_key()).values("group")
-              .annotate(last=Max("id"), total=Count("id"),
-                        unread=Count("id", filter=Q(read_at__isnull=True)))
-              .order_by("-last"))
+    groups = (
+        mine.annotate(group=_group_key())
+        .values("group")
+        .annotate(
+            last=Max("id"), total=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True))
+        )
+        .order_by("-last")
+    )
     page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     referral_ids = [g["group"] for g in rows if g["group"] > 0]
     single_ids = [-g["group"] for g in rows if g["group"] <= 0]
     by_group: dict[int, list[Notification]] = {}
-    for n in (mine.filter(Q(referral_id__in=referral_ids) | Q(pk__in=single_ids))
-              .select_related("referral").order_by("-id")):
+    for n in (
+        mine.filter(Q(referral_id__in=referral_ids) | Q(pk__in=single_ids))
+        .select_related("referral")
+        .order_by("-id")
+    ):
         by_group.setdefault(n.referral_id or -n.pk, []).append(n)
     entries = []
     for g in rows:
         items = by_group.get(g["group"], [])
-        entries.append({"referral": items[0].referral if g["group"] > 0 and items else None,
-                        "items": items[:SHOWN_PER_GROUP], "older": items[SHOWN_PER_GROUP:],
-                        "total": g["total"], "unread": g["unread"],
-                        "unread_ids": [n.pk for n in items if n.read_at is None]})
+        entries.append(
+            {
+                "referral": items[0].referral if g["group"] > 0 and items else None,
+                "items": items[:SHOWN_PER_GROUP],
+                "older": items[SHOWN_PER_GROUP:],
+                "total": g["total"],
+                "unread": g["unread"],
+                "unread_ids": [n.pk for n in items if n.read_at is None],
+            }
+        )
     return render(request, "notifications/centre.html", {"page": page, "groups": entries})
 
 
@@ -61,8 +74,9 @@ def centre(request):
 @require_POST
 def mark_read(request):
     ids = request.POST.getlist("id")
-    notification_mark_read(user=request.user,
-                           notification_ids=[int(i) for i in ids if i.isdigit()] or None)
+    notification_mark_read(
+        user=request.user, notification_ids=[int(i) for i in ids if i.isdigit()] or None
+    )
     target = request.POST.get("next") or ""
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)
@@ -84,18 +98,30 @@ def open_notification(request, pk):
 
 
 def _event_payload(n: dict) -> dict:
-    return {"id": n["id"], "kind": n["kind"], "title": n["title"], "body": n["body"][:300],
-            "url": f"/notifications/{n['id']}/ouvrir/", "referral": n["referral_id"],
-            "created_at": timezone.localtime(n["created_at"]).strftime("%d/%m/%Y %H:%M")}
+    return {
+        "id": n["id"],
+        "kind": n["kind"],
+        "title": n["title"],
+        "body": n["body"][:300],
+        "url": f"/notifications/{n['id']}/ouvrir/",
+        "referral": n["referral_id"],
+        "created_at": timezone.localtime(n["created_at"]).strftime("%d/%m/%Y %H:%M"),
+    }
 
 
 @sync_to_async
 def _rows_after(user_id: int, after: int) -> tuple[list[Any], int]:
     try:
-        rows = list(Notification.objects.filter(user_id=user_id, id__gt=after).order_by("id")
-                    .values("id", "kind", "title", "body", "referral_id", "created_at")[:100])
-        unread = Notification.objects.filter(user_id=user_id, read_at__isnull=True).count() \
-            if rows else -1
+        rows = list(
+            Notification.objects.filter(user_id=user_id, id__gt=after)
+            .order_by("id")
+            .values("id", "kind", "title", "body", "referral_id", "created_at")[:100]
+        )
+        unread = (
+            Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+            if rows
+            else -1
+        )
         return rows, unread
     finally:
         # A stream lives for hours: do not pin a database connection to it between reads.
@@ -106,8 +132,13 @@ def _rows_after(user_id: int, after: int) -> tuple[list[Any], int]:
 @sync_to_async
 def _latest_id(user_id: int) -> int:
     try:
-        return Notification.objects.filter(user_id=user_id).order_by("-id") \
-            .values_list("id", flat=True).first() or 0
+        return (
+            Notification.objects.filter(user_id=user_id)
+            .order_by("-id")
+            .values_list("id", flat=True)
+            .first()
+            or 0
+        )
     finally:
         if not connection.in_atomic_block:
             connection.close()

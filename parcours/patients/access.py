@@ -51,8 +51,13 @@ def _care_condition(user, *, emergency: bool = True) -> Q:
     for rows_for in CARE_RELATIONSHIP_SOURCES.values():
         condition |= Q(Exists(rows_for(user).filter(patient=OuterRef("pk"))))
     if emergency:
-        condition |= Q(Exists(EmergencyAccess.objects.filter(
-            patient=OuterRef("pk"), user=user, expires_at__gt=timezone.now())))
+        condition |= Q(
+            Exists(
+                EmergencyAccess.objects.filter(
+                    patient=OuterRef("pk"), user=user, expires_at__gt=timezone.now()
+                )
+            )
+        )
     return condition
 
 
@@ -111,8 +116,9 @@ def emergency_access_open_for(user, patient: Patient) -> EmergencyAccess | None:
     such)."""
     if not user.is_authenticated:
         return None
-    return EmergencyAccess.objects.filter(patient=patient, user=user,
-                                          expires_at__gt=timezone.now()).first()
+    return EmergencyAccess.objects.filter(
+        patient=patient, user=user, expires_at__gt=timezone.now()
+    ).first()
 
 
 def has_care_relationship(user, patient: Patient) -> bool:
@@ -129,11 +135,13 @@ def can_open_emergency_access(user) -> bool:
     patients). Not the administrator, not an account without a role."""
     from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_gp
 
-    return user.is_authenticated and (is_gp(user) or bool(doctor_service_ids(user))
-                                      or bool(desk_hospital_ids(user)))
+    return user.is_authenticated and (
+        is_gp(user) or bool(doctor_service_ids(user)) or bool(desk_hospital_ids(user))
+    )
 
 
 # --- identitovigilance ------------------------------------------------------------------------
+
 
 def is_identity_reviewer(user) -> bool:
     """Who works the duplicate review queue and the reports waiting for their patient: the

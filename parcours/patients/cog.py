@@ -24,8 +24,12 @@ DATA = Path(__file__).with_name("data") / "cog_communes.json.gz"
 CODE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 ABROAD_RE = re.compile(r"^99\d{3}$")
 _SAINT = re.compile(r"\bST(E?)\b")
-KIND_LABELS = {"": "", "D": "commune déléguée", "A": "commune associée",
-               "M": "arrondissement municipal"}
+KIND_LABELS = {
+    "": "",
+    "D": "commune déléguée",
+    "A": "commune associée",
+    "M": "arrondissement municipal",
+}
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,10 @@ class _Cog:
 def _cog() -> _Cog:
     with gzip.open(DATA, "rt", encoding="utf-8") as f:
         raw = json.load(f)
-    communes = tuple(Commune(code, name, dep, kind, pop, _key(name))
-                     for code, name, dep, kind, pop in raw["communes"])
+    communes = tuple(
+        Commune(code, name, dep, kind, pop, _key(name))
+        for code, name, dep, kind, pop in raw["communes"]
+    )
     by_code: dict[str, list[Commune]] = {}
     for c in communes:
         by_code.setdefault(c.code, []).append(c)

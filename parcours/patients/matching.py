@@ -46,9 +46,22 @@ from parcours.lib.identity import (
 from .models import Patient, PatientIdentifier
 
 MAX_CANDIDATES = 400
-MATCH_FIELDS = ("id", "birth_name", "birth_given_names", "birth_date", "sex",
-                "birthplace_insee", "used_name", "used_first_name", "ins_nir", "ins_kind",
-                "phone", "address_line", "postcode", "town")
+MATCH_FIELDS = (
+    "id",
+    "birth_name",
+    "birth_given_names",
+    "birth_date",
+    "sex",
+    "birthplace_insee",
+    "used_name",
+    "used_first_name",
+    "ins_nir",
+    "ins_kind",
+    "phone",
+    "address_line",
+    "postcode",
+    "town",
+)
 
 
 @dataclass
@@ -75,12 +88,22 @@ class _Row:
 def identity_of(p, identifiers: tuple[str, ...] = ()) -> Identity:
     """The compared traits of a patient (model instance or candidate row); ``identifiers``:
     its local identifiers as "system|value", when known."""
-    return Identity(birth_name=p.birth_name, given_names=p.birth_given_names,
-                    birth_date=p.birth_date, sex=p.sex, birthplace=p.birthplace_insee,
-                    used_name=p.used_name, used_first_name=p.used_first_name,
-                    ins=p.ins_nir, ins_kind=p.ins_kind, phone=p.phone or "",
-                    address=p.address_line or "", postcode=p.postcode or "", town=p.town or "",
-                    identifiers=identifiers)
+    return Identity(
+        birth_name=p.birth_name,
+        given_names=p.birth_given_names,
+        birth_date=p.birth_date,
+        sex=p.sex,
+        birthplace=p.birthplace_insee,
+        used_name=p.used_name,
+        used_first_name=p.used_first_name,
+        ins=p.ins_nir,
+        ins_kind=p.ins_kind,
+        phone=p.phone or "",
+        address=p.address_line or "",
+        postcode=p.postcode or "",
+        town=p.town or "",
+        identifiers=identifiers,
+    )
 
 
 def candidate_condition(query: Identity, identifiers: Sequence[tuple[str, str]] = ()) -> Q:
@@ -94,31 +117,49 @@ def candidate_condition(query: Identity, identifiers: Sequence[tuple[str, str]] 
     if keys and gkey:
         cond |= Q(name_key__in=keys, given_key=gkey) & near
     if keys and d is not None:
-        cond |= Q(name_key__in=keys, birth_date__gte=date(d.year - 1, 1, 1),
-                  birth_date__lte=date(d.year + 1, 12, 31)) & near
+        cond |= (
+            Q(
+                name_key__in=keys,
+                birth_date__gte=date(d.year - 1, 1, 1),
+                birth_date__lte=date(d.year + 1, 12, 31),
+            )
+            & near
+        )
     if query.ins:
         cond |= Q(ins_nir=query.ins)
     for system, value in identifiers:
-        cond |= Q(Exists(PatientIdentifier.objects.filter(patient=OuterRef("pk"),
-                                                          system=system, value=value)))
+        cond |= Q(
+            Exists(
+                PatientIdentifier.objects.filter(patient=OuterRef("pk"), system=system, value=value)
+            )
+        )
     return cond
 
 
-def find_matches(query: Identity, *, identifiers: Sequence[tuple[str, str]] = (),
-                 exclude_id: int | None = None, minimum: str = "possible",
-                 queryset=None) -> list[Scored]:
+def find_matches(
+    query: Identity,
+    *,
+    identifiers: Sequence[tuple[str, str]] = (),
+    exclude_id: int | None = None,
+    minimum: str = "possible",
+    queryset=None,
+) -> list[Scored]:
     """Identities that may be ``query``, best first, graded at least ``minimum``.
 
     ``identifiers``: the query's local identifiers as (system, value) pairs — a candidate
     retrieval condition and, compared within their systems, supporting evidence. Returns
     ``Scored(patient, match)`` rows; ``patient`` carries only ``MATCH_FIELDS``."""
     pairs: list[tuple[str, str]] = list(identifiers) or [
-        (i.rsplit("|", 1)[0], i.rsplit("|", 1)[-1]) for i in query.identifiers]
+        (i.rsplit("|", 1)[0], i.rsplit("|", 1)[-1]) for i in query.identifiers
+    ]
     identifiers = pairs
     if identifiers and not query.identifiers:
         query = replace(query, identifiers=tuple(f"{s}|{v}" for s, v in identifiers))
-    qs = (queryset if queryset is not None else Patient.objects.all()).filter(
-        merged_into__isnull=True).filter(candidate_condition(query, identifiers))
+    qs = (
+        (queryset if queryset is not None else Patient.objects.all())
+        .filter(merged_into__isnull=True)
+        .filter(candidate_condition(query, identifiers))
+    )
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     rows = [_Row(*values) for values in qs.values_list(*MATCH_FIELDS)[:MAX_CANDIDATES]]
@@ -127,7 +168,7 @@ def find_matches(query: Identity, *, identifiers: Sequence[tuple[str, str]] = ()
     if identifiers and rows:
         wanted = set(identifiers)
         for pid, system, value in PatientIdentifier.objects.filter(
-                system__in={s for s, _ in identifiers}, patient__in=[r.pk for r in rows]
+            system__in={s for s, _ in identifiers}, patient__in=[r.pk for r in rows]
         ).values_list("patient_id", "system", "value"):
             theirs.setdefault(pid, []).append(f"{system}|{value}")
             if (system, value) in wanted:
@@ -137,12 +178,14 @@ def find_matches(query: Identity, *, identifiers: Sequence[tuple[str, str]] = ()
     for row in rows:
         row_identity = identity_of(row, tuple(theirs.get(row.pk, ())))
         m = compare(query, row_identity)
-        if row.pk in known and m.grade != NOT and GRADE_ORDER[
-                compare(strict_only(query), strict_only(row_identity)).grade] >= 2:
+        if (
+            row.pk in known
+            and m.grade != NOT
+            and GRADE_ORDER[compare(strict_only(query), strict_only(row_identity)).grade] >= 2
+        ):
             # The same local number of the same sending system, and strict traits that agree
             # on their own (probable without any supporting evidence).
-            m = Match(1.0, "certain", ["même identifiant local", *m.reasons], m.parts,
-                      m.levels)
+            m = Match(1.0, "certain", ["même identifiant local", *m.reasons], m.parts, m.levels)
         if GRADE_ORDER[m.grade] >= floor:
             results.append(Scored(row, m))
     results.sort(key=lambda s: (-GRADE_ORDER[s.match.grade], -s.match.score, s.patient.pk))

@@ -22,49 +22,74 @@ class Patient(models.Model):
         QUALIFIED = "QUAL", _("Qualifiée")
 
     birth_name = models.CharField(_("nom de naissance"), max_length=100)
-    birth_given_names = models.CharField(_("prénom(s) de naissance"), max_length=200,
-                                         help_text=_("Séparés par des espaces, dans l'ordre "
-                                                     "de l'état civil."))
+    birth_given_names = models.CharField(
+        _("prénom(s) de naissance"),
+        max_length=200,
+        help_text=_("Séparés par des espaces, dans l'ordre de l'état civil."),
+    )
     birth_date = models.DateField(_("date de naissance"))
     sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices)
-    birthplace_insee = models.CharField(_("lieu de naissance (code INSEE)"), max_length=5,
-                                        blank=True)
+    birthplace_insee = models.CharField(
+        _("lieu de naissance (code INSEE)"), max_length=5, blank=True
+    )
     ins_nir = models.CharField(_("matricule INS (NIR/NIA)"), max_length=15, blank=True)
     used_name = models.CharField(_("nom utilisé"), max_length=100, blank=True)
     used_first_name = models.CharField(_("prénom utilisé"), max_length=100, blank=True)
-    identity_status = models.CharField(_("statut de l'identité"), max_length=5,
-                                       choices=Status.choices, default=Status.PROVISIONAL)
+    identity_status = models.CharField(
+        _("statut de l'identité"), max_length=5, choices=Status.choices, default=Status.PROVISIONAL
+    )
     # A NIA is a temporary number given while a NIR is being assigned: it identifies the
     # patient but cannot make a qualified identity (FR Core system INS-NIA, docs/standards.md).
-    ins_kind = models.CharField(_("type de matricule"), max_length=3, blank=True,
-                                choices=[("NIR", "NIR"), ("NIA", "NIA")])
+    ins_kind = models.CharField(
+        _("type de matricule"), max_length=3, blank=True, choices=[("NIR", "NIR"), ("NIA", "NIA")]
+    )
     status_changed_at = models.DateTimeField(_("statut modifié le"), null=True, blank=True)
-    status_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                          null=True, blank=True, related_name="+",
-                                          verbose_name=_("statut modifié par"))
-    status_document = models.CharField(_("pièce d'identité contrôlée"), max_length=20,
-                                       blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("statut modifié par"),
+    )
+    status_document = models.CharField(_("pièce d'identité contrôlée"), max_length=20, blank=True)
     # A merged identity stays (its history and local numbers point to the survivor) and
     # redirects to it; undoing the merge clears these two fields.
-    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="merged_from",
-                                    verbose_name=_("fusionnée dans"))
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("fusionnée dans"),
+    )
     merged_at = models.DateTimeField(_("fusionnée le"), null=True, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     # The médecin traitant declared on the platform: a care relationship (patients/access.py).
-    treating_doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                        null=True, blank=True, related_name="+",
-                                        verbose_name=_("médecin traitant"))
+    treating_doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("médecin traitant"),
+    )
     # Contact traits: supporting evidence for duplicate candidates only (lib/identity.py) —
     # never used to qualify an identity nor to attach a result (RNIV).
-    address_line = models.CharField(_("adresse"), max_length=200, blank=True, db_default="",
-                                    default="")
-    postcode = models.CharField(_("code postal"), max_length=10, blank=True, db_default="",
-                                default="")
+    address_line = models.CharField(
+        _("adresse"), max_length=200, blank=True, db_default="", default=""
+    )
+    postcode = models.CharField(
+        _("code postal"), max_length=10, blank=True, db_default="", default=""
+    )
     town = models.CharField(_("commune"), max_length=100, blank=True, db_default="", default="")
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("créé par"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("créé par"),
+    )
     # Search keys: upper case without accents, so that "Lefèvre" finds "LEFEVRE".
     search_name = models.CharField(max_length=300, db_index=True, editable=False)
     # Blocking keys of the duplicate matcher (lib/identity.py): the sound of the first word of
@@ -76,15 +101,18 @@ class Patient(models.Model):
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
         ordering = ["birth_name", "birth_given_names"]
-        indexes = [models.Index(fields=["birth_date", "search_name"]),
-                   # Candidate retrieval of the matcher (patients/matching.py): same sound and
-                   # a near birth date; same sound of name and first name, any date.
-                   models.Index(fields=["name_key", "birth_date"], name="patient_block_nd"),
-                   models.Index(fields=["name_key", "given_key"], name="patient_block_ng")]
+        indexes = [
+            models.Index(fields=["birth_date", "search_name"]),
+            # Candidate retrieval of the matcher (patients/matching.py): same sound and
+            # a near birth date; same sound of name and first name, any date.
+            models.Index(fields=["name_key", "birth_date"], name="patient_block_nd"),
+            models.Index(fields=["name_key", "given_key"], name="patient_block_ng"),
+        ]
         constraints = [
             # One identity per INS matricule.
-            models.UniqueConstraint(fields=["ins_nir"], condition=~models.Q(ins_nir=""),
-                                    name="patient_unique_ins_nir"),
+            models.UniqueConstraint(
+                fields=["ins_nir"], condition=~models.Q(ins_nir=""), name="patient_unique_ins_nir"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -124,15 +152,15 @@ class CareLink(models.Model):
     declared médecin traitant. It opens the patient's data (patients/access.py)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_links")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="care_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_links"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("lien de soin")
         verbose_name_plural = _("liens de soin")
-        constraints = [models.UniqueConstraint(fields=["patient", "user"],
-                                               name="carelink_unique")]
+        constraints = [models.UniqueConstraint(fields=["patient", "user"], name="carelink_unique")]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.patient}"
@@ -145,15 +173,15 @@ class IdentityLink(models.Model):
     never grants access)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("identité retrouvée")
         verbose_name_plural = _("identités retrouvées")
-        constraints = [models.UniqueConstraint(fields=["patient", "user"],
-                                               name="identitylink_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "user"], name="identitylink_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ~ {self.patient}"
@@ -165,10 +193,10 @@ class EmergencyAccess(models.Model):
     (``settings.EMERGENCY_ACCESS_HOURS``), audited, and shown on the patient page to the
     patient's treating professionals."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE,
-                                related_name="emergency_accesses")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                             related_name="+")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="emergency_accesses"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("motif"), max_length=500)
     opened_at = models.DateTimeField()
     expires_at = models.DateTimeField()
@@ -177,8 +205,9 @@ class EmergencyAccess(models.Model):
         verbose_name = _("accès en urgence (bris de glace)")
         verbose_name_plural = _("accès en urgence (bris de glace)")
         ordering = ["-opened_at", "-id"]
-        indexes = [models.Index(fields=["user", "patient", "expires_at"],
-                                name="emergency_user_patient")]
+        indexes = [
+            models.Index(fields=["user", "patient", "expires_at"], name="emergency_user_patient")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.patient} ({self.opened_at:%Y-%m-%d %H:%M})"
@@ -194,24 +223,30 @@ class PatientIdentifier(models.Model):
         OLD_INS = "INS", _("ancien matricule INS (NIA)")
         OTHER = "OTHER", _("autre")
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
-                                related_name="local_identifiers")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="local_identifiers")
     system = models.CharField(_("système"), max_length=200)
     value = models.CharField(_("valeur"), max_length=100)
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.IPP)
-    organisation = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="+",
-                                     verbose_name=_("organisation émettrice"))
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation émettrice"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("identifiant local")
         verbose_name_plural = _("identifiants locaux")
         ordering = ["system", "value"]
-        constraints = [models.UniqueConstraint(fields=["system", "value"],
-                                               name="patientidentifier_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "value"], name="patientidentifier_unique")
+        ]
         # identifier=value with no system (FHIR search, $match) looks the value up alone.
         indexes = [models.Index(fields=["value"], name="patientidentifier_value")]
 
@@ -251,20 +286,23 @@ class DuplicateCandidate(models.Model):
     score = models.FloatField()
     grade = models.CharField(max_length=16)
     reasons = models.JSONField(default=list)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN,
-                             db_index=True)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.OPEN, db_index=True
+    )
     source = models.CharField(max_length=20)  # creation | scan
     created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-score", "id"]
         constraints = [
             models.UniqueConstraint(fields=["low", "high"], name="duplicate_unique_pair"),
-            models.CheckConstraint(condition=models.Q(low__lt=models.F("high")),
-                                   name="duplicate_ordered_pair"),
+            models.CheckConstraint(
+                condition=models.Q(low__lt=models.F("high")), name="duplicate_ordered_pair"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -276,16 +314,18 @@ class PatientMerge(models.Model):
 
     survivor = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     merged = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
-    candidate = models.ForeignKey(DuplicateCandidate, on_delete=models.SET_NULL, null=True,
-                                  blank=True, related_name="merges")
+    candidate = models.ForeignKey(
+        DuplicateCandidate, on_delete=models.SET_NULL, null=True, blank=True, related_name="merges"
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     reason = models.CharField(max_length=300, blank=True)
     # {"moved": {"app.model.field": [ids]}, "care_links": [ids], "survivor": {field: old}, ...}
     undo = models.JSONField(default=dict)
     undone_at = models.DateTimeField(null=True, blank=True)
-    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  null=True, blank=True, related_name="+")
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -298,8 +338,7 @@ class HospitalSummaryImport(models.Model):
     """One hospital record summary received (FHIR transaction or import-summary)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
-    source = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
-                               related_name="+")
+    source = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT, related_name="+")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     channel = models.CharField(max_length=10)  # api | file
@@ -321,12 +360,16 @@ class HospitalRecordItem(models.Model):
         TREATMENT = "treatment", _("Traitement")
         DOCUMENT = "document", _("Document")
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
-                                related_name="record_items")
-    source = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
-                               related_name="+", verbose_name=_("source"))
-    received = models.ForeignKey(HospitalSummaryImport, on_delete=models.PROTECT,
-                                 related_name="items")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="record_items")
+    source = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("source"),
+    )
+    received = models.ForeignKey(
+        HospitalSummaryImport, on_delete=models.PROTECT, related_name="items"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     external_id = models.CharField(max_length=100)  # the resource id in the sender's system
     title = models.CharField(max_length=300)
@@ -339,8 +382,11 @@ class HospitalRecordItem(models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["patient", "kind", "date"])]
-        constraints = [models.UniqueConstraint(fields=["source", "kind", "external_id"],
-                                               name="recorditem_unique_source_id")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "kind", "external_id"], name="recorditem_unique_source_id"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} : {self.title}"

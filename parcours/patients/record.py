@@ -24,9 +24,16 @@ from .models import (
 from .services import patient_identifier_add, patient_resolve
 
 
-def hospital_summary_import(*, actor, source, patient: Patient, items: list[dict],
-                            identifiers: Sequence[tuple[str, str]] = (), channel: str = "api",
-                            bundle_id: str = "") -> HospitalSummaryImport:
+def hospital_summary_import(
+    *,
+    actor,
+    source,
+    patient: Patient,
+    items: list[dict],
+    identifiers: Sequence[tuple[str, str]] = (),
+    channel: str = "api",
+    bundle_id: str = "",
+) -> HospitalSummaryImport:
     """Store the items of one summary. Re-sending an item (same source, kind and id in the
     sender's system) updates it instead of duplicating it. The sender's local numbers of the
     patient are attached to the identity. Sending a summary records no care link for the
@@ -37,22 +44,48 @@ def hospital_summary_import(*, actor, source, patient: Patient, items: list[dict
     with transaction.atomic(), audit_batch():
         patient = patient_resolve(patient)
         for system, value in identifiers:
-            patient_identifier_add(actor=actor, patient=patient, system=system, value=value,
-                                   kind=PatientIdentifier.Kind.IPP if source.kind == "hospital"
-                                   else PatientIdentifier.Kind.NETWORK, organisation=source)
+            patient_identifier_add(
+                actor=actor,
+                patient=patient,
+                system=system,
+                value=value,
+                kind=PatientIdentifier.Kind.IPP
+                if source.kind == "hospital"
+                else PatientIdentifier.Kind.NETWORK,
+                organisation=source,
+            )
         received = HospitalSummaryImport.objects.create(
-            patient=patient, source=source, by=actor, at=timezone.now(), channel=channel,
-            bundle_id=bundle_id[:100], item_count=len(items))
+            patient=patient,
+            source=source,
+            by=actor,
+            at=timezone.now(),
+            channel=channel,
+            bundle_id=bundle_id[:100],
+            item_count=len(items),
+        )
         for item in items:
             HospitalRecordItem.objects.update_or_create(
-                source=source, kind=item["kind"], external_id=item["external_id"][:100],
-                defaults={"patient": patient, "received": received,
-                          "title": item["title"][:300], "detail": item.get("detail", "")[:500],
-                          "status": item.get("status", "")[:40], "date": item["date"],
-                          "end": item.get("end"), "resource": item.get("resource", {})})
-        audit_log(user=actor, action="import", obj=received, patient_id=patient.pk,
-                  detail=f"synthèse hospitalière {source.name} : {len(items)} élément(s) "
-                         f"({channel})")
+                source=source,
+                kind=item["kind"],
+                external_id=item["external_id"][:100],
+                defaults={
+                    "patient": patient,
+                    "received": received,
+                    "title": item["title"][:300],
+                    "detail": item.get("detail", "")[:500],
+                    "status": item.get("status", "")[:40],
+                    "date": item["date"],
+                    "end": item.get("end"),
+                    "resource": item.get("resource", {}),
+                },
+            )
+        audit_log(
+            user=actor,
+            action="import",
+            obj=received,
+            patient_id=patient.pk,
+            detail=f"synthèse hospitalière {source.name} : {len(items)} élément(s) ({channel})",
+        )
     return received
 
 

@@ -26,8 +26,9 @@ def patient_page_parts(*, user, patient) -> dict:
     return context
 
 
-def patient_search(*, user, query: str = "", birth_date: date | None = None,
-                   limit: int = 50) -> QuerySet[Patient]:
+def patient_search(
+    *, user, query: str = "", birth_date: date | None = None, limit: int = 50
+) -> QuerySet[Patient]:
     """Identities this user may see (not their data: patients/access.py), matching a name
     (birth or used) and/or a birth date."""
     qs = identity_queryset_for(user).filter(merged_into__isnull=True)  # merged: see survivor

@@ -53,8 +53,17 @@ class PatientResult:
     candidates: list[DuplicateCandidate] = dataclasses.field(default_factory=list)
 
 
-def _clean_identity(*, birth_name, birth_given_names, birth_date, sex, birthplace_insee,
-                    ins_nir, used_name, used_first_name) -> dict:
+def _clean_identity(
+    *,
+    birth_name,
+    birth_given_names,
+    birth_date,
+    sex,
+    birthplace_insee,
+    ins_nir,
+    used_name,
+    used_first_name,
+) -> dict:
     errors: dict[str, str] = {}
     data = {
         "birth_name": ins_form(birth_name or ""),
@@ -66,17 +75,20 @@ def _clean_identity(*, birth_name, birth_given_names, birth_date, sex, birthplac
         "birthplace_insee": (birthplace_insee or "").strip().upper(),
         "ins_nir": "",
     }
-    for field, required in (("birth_name", _("Le nom de naissance est obligatoire.")),
-                            ("birth_given_names",
-                             _("Les prénoms de naissance sont obligatoires."))):
+    for field, required in (
+        ("birth_name", _("Le nom de naissance est obligatoire.")),
+        ("birth_given_names", _("Les prénoms de naissance sont obligatoires.")),
+    ):
         if not data[field]:
             errors[field] = required
         elif not is_ins_name(data[field]):
-            errors[field] = _("Seules les lettres, espaces, traits d'union et apostrophes "
-                              "sont acceptés.")
+            errors[field] = _(
+                "Seules les lettres, espaces, traits d'union et apostrophes sont acceptés."
+            )
     if data["used_name"] and not is_ins_name(data["used_name"]):
-        errors["used_name"] = _("Seules les lettres, espaces, traits d'union et apostrophes "
-                                "sont acceptés.")
+        errors["used_name"] = _(
+            "Seules les lettres, espaces, traits d'union et apostrophes sont acceptés."
+        )
     if not isinstance(birth_date, date):
         errors["birth_date"] = _("La date de naissance est obligatoire.")
     elif birth_date > timezone.localdate() or birth_date.year < 1900:
@@ -84,15 +96,20 @@ def _clean_identity(*, birth_name, birth_given_names, birth_date, sex, birthplac
     if sex not in Patient.Sex.values:
         errors["sex"] = _("Le sexe est obligatoire.")
     code = data["birthplace_insee"]
-    if code and not (len(code) == 5 and (code.isdigit() or code[:2] in {"2A", "2B"})
-                     and code[2:].isdigit()):
-        errors["birthplace_insee"] = _("Le code INSEE du lieu de naissance comporte 5 "
-                                       "caractères (99xxx pour une naissance à l'étranger).")
+    if code and not (
+        len(code) == 5 and (code.isdigit() or code[:2] in {"2A", "2B"}) and code[2:].isdigit()
+    ):
+        errors["birthplace_insee"] = _(
+            "Le code INSEE du lieu de naissance comporte 5 "
+            "caractères (99xxx pour une naissance à l'étranger)."
+        )
     if ins_nir and ins_nir.strip():
         try:
-            data["ins_nir"] = check_nir(ins_nir, sex=sex if sex in {"M", "F"} else None,
-                                        birth_date=birth_date if isinstance(birth_date, date)
-                                        else None)
+            data["ins_nir"] = check_nir(
+                ins_nir,
+                sex=sex if sex in {"M", "F"} else None,
+                birth_date=birth_date if isinstance(birth_date, date) else None,
+            )
         except InsError as exc:
             errors["ins_nir"] = str(exc)
     if errors:
@@ -106,11 +123,18 @@ def _traits_agree(data: dict, known: Patient) -> bool:
     birthplace, the used name and first name and the INS matricule whenever they were typed
     (a trait typed that the known identity lacks is a difference too: reusing would drop it).
     Takes the cleaned traits and a Patient; returns a bool."""
-    if (data["birth_name"], data["birth_given_names"], data["birth_date"], data["sex"]) != \
-            (known.birth_name, known.birth_given_names, known.birth_date, known.sex):
+    if (data["birth_name"], data["birth_given_names"], data["birth_date"], data["sex"]) != (
+        known.birth_name,
+        known.birth_given_names,
+        known.birth_date,
+        known.sex,
+    ):
         return False
-    typed = {"birthplace_insee": data["birthplace_insee"], "used_name": data["used_name"],
-             "ins_nir": data["ins_nir"]}
+    typed = {
+        "birthplace_insee": data["birthplace_insee"],
+        "used_name": data["used_name"],
+        "ins_nir": data["ins_nir"],
+    }
     for field, value in typed.items():
         if value and value != getattr(known, field):
             return False
@@ -118,8 +142,9 @@ def _traits_agree(data: dict, known: Patient) -> bool:
     return not first or search_key(first) == search_key(known.used_first_name)
 
 
-def patient_find_existing(*, ins_nir: str, birth_name: str, birth_given_names: str,
-                          birth_date: date, sex: str) -> Patient | None:
+def patient_find_existing(
+    *, ins_nir: str, birth_name: str, birth_given_names: str, birth_date: date, sex: str
+) -> Patient | None:
     """The identity carrying this INS matricule, else the oldest one with the same birth name,
     first given name, birth date and sex (not merged), or None. The caller still compares every
     trait (``_traits_agree``) before reusing it."""
@@ -127,21 +152,37 @@ def patient_find_existing(*, ins_nir: str, birth_name: str, birth_given_names: s
         holder = Patient.objects.filter(ins_nir=ins_nir).first()
         if holder is not None:
             return holder
-    return _same_key(birth_name=birth_name, birth_given_names=birth_given_names,
-                     birth_date=birth_date, sex=sex).first()
+    return _same_key(
+        birth_name=birth_name, birth_given_names=birth_given_names, birth_date=birth_date, sex=sex
+    ).first()
 
 
 def _same_key(*, birth_name, birth_given_names, birth_date, sex):
     return Patient.objects.filter(
         search_name=search_key(f"{birth_name} {birth_given_names.split(' ')[0]}"),
-        birth_date=birth_date, sex=sex, merged_into__isnull=True).order_by("id")
+        birth_date=birth_date,
+        sex=sex,
+        merged_into__isnull=True,
+    ).order_by("id")
 
 
-def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date: date,
-                   sex: str, birthplace_insee: str = "", ins_nir: str = "",
-                   used_name: str = "", used_first_name: str = "",
-                   phone: str = "", ins_system: str = "", address_line: str = "",
-                   postcode: str = "", town: str = "") -> PatientResult:
+def patient_create(
+    *,
+    actor,
+    birth_name: str,
+    birth_given_names: str,
+    birth_date: date,
+    sex: str,
+    birthplace_insee: str = "",
+    ins_nir: str = "",
+    used_name: str = "",
+    used_first_name: str = "",
+    phone: str = "",
+    ins_system: str = "",
+    address_line: str = "",
+    postcode: str = "",
+    town: str = "",
+) -> PatientResult:
     """Create a patient, or return the identity that already carries every trait typed.
 
     Takes the traits as typed; returns a PatientResult (``created`` False for a known
@@ -155,40 +196,61 @@ def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date
     birthplace, an INS the known one lacks), a new identity is created with what was typed and
     the pair goes to the identitovigilance review queue.
     """
-    data = _clean_identity(birth_name=birth_name, birth_given_names=birth_given_names,
-                           birth_date=birth_date, sex=sex, birthplace_insee=birthplace_insee,
-                           ins_nir=ins_nir, used_name=used_name,
-                           used_first_name=used_first_name)
+    data = _clean_identity(
+        birth_name=birth_name,
+        birth_given_names=birth_given_names,
+        birth_date=birth_date,
+        sex=sex,
+        birthplace_insee=birthplace_insee,
+        ins_nir=ins_nir,
+        used_name=used_name,
+        used_first_name=used_first_name,
+    )
     with transaction.atomic():
         if data["ins_nir"]:
             holder = Patient.objects.filter(ins_nir=data["ins_nir"]).first()
             if holder is not None and not _traits_agree(data, holder):
-                raise ValidationError({"ins_nir": _(
-                    "Ce matricule INS est déjà porté par une identité dont les traits diffèrent "
-                    "de ceux saisis : vérifiez la saisie ; en cas de doute, contactez la cellule "
-                    "d'identitovigilance.")})
+                raise ValidationError(
+                    {
+                        "ins_nir": _(
+                            "Ce matricule INS est déjà porté par une identité dont les traits "
+                            "diffèrent de ceux saisis : vérifiez la saisie ; en cas de doute, "
+                            "contactez la cellule d'identitovigilance."
+                        )
+                    }
+                )
             if holder is not None:
                 return _reuse(actor, patient_resolve(holder))
-        near = list(_same_key(birth_name=data["birth_name"],
-                              birth_given_names=data["birth_given_names"],
-                              birth_date=data["birth_date"], sex=data["sex"]))
+        near = list(
+            _same_key(
+                birth_name=data["birth_name"],
+                birth_given_names=data["birth_given_names"],
+                birth_date=data["birth_date"],
+                sex=data["sex"],
+            )
+        )
         for known in near:
             if _traits_agree(data, known):
                 return _reuse(actor, known)
         # Contact traits: supporting evidence for the duplicate review only (RNIV: they never
         # qualify an identity nor decide a reuse).
-        patient = Patient(**data, phone=(phone or "").strip(), created_by=actor,
-                          address_line=" ".join((address_line or "").split())[:200],
-                          postcode=(postcode or "").strip()[:10],
-                          town=" ".join((town or "").split())[:100],
-                          ins_kind=ins_kind(data["ins_nir"], ins_system))
+        patient = Patient(
+            **data,
+            phone=(phone or "").strip(),
+            created_by=actor,
+            address_line=" ".join((address_line or "").split())[:200],
+            postcode=(postcode or "").strip()[:10],
+            town=" ".join((town or "").split())[:100],
+            ins_kind=ins_kind(data["ins_nir"], ins_system),
+        )
         patient.set_keys()
         try:
             with transaction.atomic():
                 patient.save()
         except IntegrityError as exc:  # a concurrent creation with the same INS matricule
-            raise ValidationError({"ins_nir": _("Ce matricule INS est déjà attribué à une "
-                                                "autre identité.")}) from exc
+            raise ValidationError(
+                {"ins_nir": _("Ce matricule INS est déjà attribué à une autre identité.")}
+            ) from exc
         CareLink.objects.create(patient=patient, user=actor)
         audit_log(user=actor, action="create", obj=patient, patient_id=patient.pk)
         candidates = flag_duplicates(patient=patient, source="creation")
@@ -197,9 +259,16 @@ def patient_create(*, actor, birth_name: str, birth_given_names: str, birth_date
             # Same name key, birth date and sex but a trait differs: always a pair to review,
             # whatever the matcher's grade.
             if known.pk not in flagged:
-                candidates.append(_flag_pair(patient, known, reason=_(
-                    "mêmes nom, premier prénom, date de naissance et sexe ; un trait saisi "
-                    "diffère")))
+                candidates.append(
+                    _flag_pair(
+                        patient,
+                        known,
+                        reason=_(
+                            "mêmes nom, premier prénom, date de naissance et sexe ; un trait saisi "
+                            "diffère"
+                        ),
+                    )
+                )
         identity_hooks_run(actor=actor, patient=patient)
         return PatientResult(patient, created=True, candidates=candidates)
 
@@ -208,17 +277,28 @@ def _reuse(actor, known: Patient) -> PatientResult:
     """The actor found ``known`` by its traits: record that they may use the identity (and
     nothing more), audit it, change nothing on the identity."""
     IdentityLink.objects.get_or_create(patient=known, user=actor)
-    audit_log(user=actor, action="search", obj=known, patient_id=known.pk,
-              detail="identité retrouvée par ses traits (sans accès au dossier)")
+    audit_log(
+        user=actor,
+        action="search",
+        obj=known,
+        patient_id=known.pk,
+        detail="identité retrouvée par ses traits (sans accès au dossier)",
+    )
     return PatientResult(known, created=False)
 
 
 def _flag_pair(a: Patient, b: Patient, *, reason: str) -> DuplicateCandidate:
     low, high = sorted((a.pk, b.pk))
     candidate, _created = DuplicateCandidate.objects.get_or_create(
-        low_id=low, high_id=high,
-        defaults={"score": 0.9, "grade": "probable", "reasons": [str(reason)],
-                  "source": "creation"})
+        low_id=low,
+        high_id=high,
+        defaults={
+            "score": 0.9,
+            "grade": "probable",
+            "reasons": [str(reason)],
+            "source": "creation",
+        },
+    )
     return candidate
 
 
@@ -230,9 +310,15 @@ def flag_duplicates(*, patient: Patient, source: str) -> list[DuplicateCandidate
     for found in find_matches(identity_of(patient), exclude_id=patient.pk):
         low, high = sorted((patient.pk, found.patient.pk))
         candidate, created = DuplicateCandidate.objects.get_or_create(
-            low_id=low, high_id=high,
-            defaults={"score": found.match.score, "grade": found.match.grade,
-                      "reasons": found.match.reasons, "source": source})
+            low_id=low,
+            high_id=high,
+            defaults={
+                "score": found.match.score,
+                "grade": found.match.grade,
+                "reasons": found.match.reasons,
+                "source": source,
+            },
+        )
         if not created and candidate.state == DuplicateCandidate.State.OPEN:
             candidate.score, candidate.grade = found.match.score, found.match.grade
             candidate.reasons = found.match.reasons
@@ -251,9 +337,11 @@ STATUS_TRANSITIONS: dict[str, set[str]] = {
     S.RETRIEVED: {S.QUALIFIED, S.PROVISIONAL},
     S.QUALIFIED: {S.PROVISIONAL},
 }
-_DOCUMENT = _lazy("une pièce d'identité à haut niveau de confiance contrôlée (carte nationale "
-                  "d'identité, passeport, titre de séjour ; livret de famille ou extrait d'acte "
-                  "de naissance pour un mineur) — la carte Vitale ne suffit pas")
+_DOCUMENT = _lazy(
+    "une pièce d'identité à haut niveau de confiance contrôlée (carte nationale "
+    "d'identité, passeport, titre de séjour ; livret de famille ou extrait d'acte "
+    "de naissance pour un mineur) — la carte Vitale ne suffit pas"
+)
 _INSI = _lazy("l'INS récupérée par le téléservice INSi (matricule renseigné sur l'identité)")
 _NOT_NIA = _lazy("impossible avec un NIA (numéro d'attente)")
 _DOUBT = _lazy("un doute sur l'identité : réservé à l'identitovigilance, motif obligatoire")
@@ -261,7 +349,7 @@ _DOUBT = _lazy("un doute sur l'identité : réservé à l'identitovigilance, mot
 # RNIV 1 "Principes communs" (ANS, 4 statuts de confiance, [EXI SI 07]): VALI = identity
 # checked on a high-trust document; RECUP = INS retrieved by INSi; QUAL = both; a NIA
 # (temporary number) cannot make a qualified identity.
-STATUS_EVIDENCE = {
+STATUS_EVIDENCE: dict[tuple[str, str], object] = {
     (S.PROVISIONAL, S.VALIDATED): _DOCUMENT,
     (S.PROVISIONAL, S.RETRIEVED): _INSI,
     (S.VALIDATED, S.QUALIFIED): format_lazy("{} ; {}", _INSI, _NOT_NIA),
@@ -280,8 +368,15 @@ IDENTITY_DOCUMENTS = {
 }
 
 
-def patient_set_status(*, actor, patient: Patient, status: str, document: str = "",
-                       insi: bool = False, reason: str = "") -> Patient:
+def patient_set_status(
+    *,
+    actor,
+    patient: Patient,
+    status: str,
+    document: str = "",
+    insi: bool = False,
+    reason: str = "",
+) -> Patient:
     """Move an identity's status. The caller has checked that ``actor`` may see the patient.
 
     - VALI: a high-trust identity document was checked (``document``);
@@ -296,26 +391,37 @@ def patient_set_status(*, actor, patient: Patient, status: str, document: str = 
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
         old = patient.identity_status
         if status not in STATUS_TRANSITIONS.get(old, set()):
-            allowed = [S(code).label for code in S.values
-                       if code in STATUS_TRANSITIONS.get(old, set())]
-            raise ValidationError({"status": _(
-                "Passage de « %(old)s » à « %(new)s » non autorisé. Depuis « %(old)s » : "
-                "%(allowed)s.") % {
-                    "old": S(old).label,
-                    "new": S(status).label if status in S.values else status,
-                    "allowed": ", ".join(f"« {label} »" for label in allowed) or "—"}})
+            allowed = [
+                S(code).label for code in S.values if code in STATUS_TRANSITIONS.get(old, set())
+            ]
+            raise ValidationError(
+                {
+                    "status": _(
+                        "Passage de « %(old)s » à « %(new)s » non autorisé. Depuis « %(old)s » : "
+                        "%(allowed)s."
+                    )
+                    % {
+                        "old": S(old).label,
+                        "new": S(status).label if status in S.values else status,
+                        "allowed": ", ".join(f"« {label} »" for label in allowed) or "—",
+                    }
+                }
+            )
         errors = {}
         needs_document = status == S.VALIDATED or (status == S.QUALIFIED and old == S.RETRIEVED)
         if needs_document and document not in IDENTITY_DOCUMENTS:
-            errors["document"] = _("Indiquez la pièce d'identité à haut niveau de confiance "
-                                   "contrôlée.")
+            errors["document"] = _(
+                "Indiquez la pièce d'identité à haut niveau de confiance contrôlée."
+            )
         needs_insi = status == S.RETRIEVED or (status == S.QUALIFIED and old == S.VALIDATED)
         if needs_insi and not (insi and patient.ins_nir):
-            errors["insi"] = _("L'INS doit avoir été récupérée par le téléservice INSi "
-                               "(matricule renseigné).")
+            errors["insi"] = _(
+                "L'INS doit avoir été récupérée par le téléservice INSi (matricule renseigné)."
+            )
         if status == S.QUALIFIED and patient.ins_kind == "NIA":
-            errors["status"] = _("Une identité portant un NIA (numéro d'attente) ne peut pas "
-                                 "être qualifiée.")
+            errors["status"] = _(
+                "Une identité portant un NIA (numéro d'attente) ne peut pas être qualifiée."
+            )
         if status == S.PROVISIONAL:
             if not is_identity_reviewer(actor):
                 errors["status"] = _("Seule l'identitovigilance peut rétrograder une identité.")
@@ -327,13 +433,30 @@ def patient_set_status(*, actor, patient: Patient, status: str, document: str = 
         patient.identity_status = status
         patient.status_changed_at, patient.status_changed_by = now, actor
         patient.status_document = document if status != S.PROVISIONAL else ""
-        patient.save(update_fields=["identity_status", "status_changed_at",
-                                    "status_changed_by", "status_document"])
-        IdentityStatusChange.objects.create(patient=patient, from_status=old, to_status=status,
-                                            document=document, reason=reason[:300], by=actor,
-                                            at=now)
-        audit_log(user=actor, action="update", obj=patient, patient_id=patient.pk,
-                  detail=f"statut {old} → {status} {document}".strip())
+        patient.save(
+            update_fields=[
+                "identity_status",
+                "status_changed_at",
+                "status_changed_by",
+                "status_document",
+            ]
+        )
+        IdentityStatusChange.objects.create(
+            patient=patient,
+            from_status=old,
+            to_status=status,
+            document=document,
+            reason=reason[:300],
+            by=actor,
+            at=now,
+        )
+        audit_log(
+            user=actor,
+            action="update",
+            obj=patient,
+            patient_id=patient.pk,
+            detail=f"statut {old} → {status} {document}".strip(),
+        )
         if status in (S.RETRIEVED, S.QUALIFIED):
             # The identity now carries an INSi-retrieved matricule: results waiting for it
             # (labs) attach in this transaction.
@@ -342,6 +465,7 @@ def patient_set_status(*, actor, patient: Patient, status: str, document: str = 
 
 
 # --- care relationships: médecin traitant, « bris de glace » ----------------------------------
+
 
 def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
     """A GP who already follows the patient declares themselves the médecin traitant,
@@ -355,12 +479,19 @@ def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
     from .access import has_care_relationship
 
     if not is_gp(actor):
-        raise ValidationError({"treating_doctor": _("Seul un médecin généraliste peut se "
-                                                    "déclarer médecin traitant.")})
+        raise ValidationError(
+            {"treating_doctor": _("Seul un médecin généraliste peut se déclarer médecin traitant.")}
+        )
     if not has_care_relationship(actor, patient):
-        raise ValidationError({"treating_doctor": _(
-            "Vous ne suivez pas encore ce patient sur la plateforme : adressez une demande, "
-            "écrivez à son sujet ou, en urgence, ouvrez un accès « bris de glace » motivé.")})
+        raise ValidationError(
+            {
+                "treating_doctor": _(
+                    "Vous ne suivez pas encore ce patient sur la plateforme : adressez une "
+                    "demande, écrivez à son sujet ou, en urgence, ouvrez un accès « bris de "
+                    "glace » motivé."
+                )
+            }
+        )
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
         before = patient.treating_doctor_id
@@ -369,9 +500,14 @@ def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
         patient.treating_doctor = actor
         patient.save(update_fields=["treating_doctor"])
         CareLink.objects.get_or_create(patient=patient, user=actor)
-        audit_log(user=actor, action="update", obj=patient, patient_id=patient.pk,
-                  detail=f"médecin traitant déclaré : utilisateur {actor.pk} "
-                         f"(précédent : {before or 'aucun'})")
+        audit_log(
+            user=actor,
+            action="update",
+            obj=patient,
+            patient_id=patient.pk,
+            detail=f"médecin traitant déclaré : utilisateur {actor.pk} "
+            f"(précédent : {before or 'aucun'})",
+        )
     return patient
 
 
@@ -396,22 +532,37 @@ def emergency_access_open(*, actor, patient: Patient, reason: str):
     reason = " ".join((reason or "").split())
     errors = {}
     if not can_open_emergency_access(actor):
-        errors["reason"] = _("Seul un professionnel de soins (médecin, accueil des parcours) "
-                             "peut ouvrir un accès en urgence.")
-    elif len(reason.split()) < EMERGENCY_REASON_MIN_WORDS or \
-            len(reason) < EMERGENCY_REASON_MIN_LENGTH:
-        errors["reason"] = _("Expliquez en une phrase pourquoi l'accès en urgence est "
-                             "nécessaire (trois mots au moins).")
+        errors["reason"] = _(
+            "Seul un professionnel de soins (médecin, accueil des parcours) "
+            "peut ouvrir un accès en urgence."
+        )
+    elif (
+        len(reason.split()) < EMERGENCY_REASON_MIN_WORDS
+        or len(reason) < EMERGENCY_REASON_MIN_LENGTH
+    ):
+        errors["reason"] = _(
+            "Expliquez en une phrase pourquoi l'accès en urgence est "
+            "nécessaire (trois mots au moins)."
+        )
     if errors:
         raise ValidationError(errors)
     hours = settings.EMERGENCY_ACCESS_HOURS
     now = timezone.now()
     with transaction.atomic():
-        access = EmergencyAccess.objects.create(patient=patient, user=actor, reason=reason[:500],
-                                                opened_at=now,
-                                                expires_at=now + timedelta(hours=hours))
-        audit_log(user=actor, action="emergency", obj=access, patient_id=patient.pk,
-                  detail=f"bris de glace ({hours} h) : {reason}")
+        access = EmergencyAccess.objects.create(
+            patient=patient,
+            user=actor,
+            reason=reason[:500],
+            opened_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+        audit_log(
+            user=actor,
+            action="emergency",
+            obj=access,
+            patient_id=patient.pk,
+            detail=f"bris de glace ({hours} h) : {reason}",
+        )
         for hook in EMERGENCY_ACCESS_HOOKS:
             hook(access=access)
     return access
@@ -419,27 +570,46 @@ def emergency_access_open(*, actor, patient: Patient, reason: str):
 
 # --- local identifiers ----------------------------------------------------------------------
 
-def patient_identifier_add(*, actor, patient: Patient, system: str, value: str,
-                           kind: str = PatientIdentifier.Kind.IPP,
-                           organisation=None) -> PatientIdentifier:
+
+def patient_identifier_add(
+    *,
+    actor,
+    patient: Patient,
+    system: str,
+    value: str,
+    kind: str = PatientIdentifier.Kind.IPP,
+    organisation=None,
+) -> PatientIdentifier:
     """Attach a local number (IPP, network file number) to an identity; the same number of the
     same system on another identity is refused (a collision identitovigilance must see)."""
     system, value = (system or "").strip(), (value or "").strip()
     if not system or not value:
-        raise ValidationError({"identifier": _("Système et valeur de l'identifiant sont "
-                                               "obligatoires.")})
+        raise ValidationError(
+            {"identifier": _("Système et valeur de l'identifiant sont obligatoires.")}
+        )
     with transaction.atomic():
         existing = PatientIdentifier.objects.filter(system=system, value=value).first()
         if existing is not None:
             if _survivor(existing.patient) == _survivor(patient):
                 return existing
-            raise ValidationError({"identifier": _("Cet identifiant local est déjà attribué "
-                                                   "à une autre identité.")})
-        ident = PatientIdentifier.objects.create(patient=patient, system=system, value=value,
-                                                 kind=kind, organisation=organisation,
-                                                 created_by=actor)
-        audit_log(user=actor, action="update", obj=patient, patient_id=patient.pk,
-                  detail=f"identifiant local {system}|{value}")
+            raise ValidationError(
+                {"identifier": _("Cet identifiant local est déjà attribué à une autre identité.")}
+            )
+        ident = PatientIdentifier.objects.create(
+            patient=patient,
+            system=system,
+            value=value,
+            kind=kind,
+            organisation=organisation,
+            created_by=actor,
+        )
+        audit_log(
+            user=actor,
+            action="update",
+            obj=patient,
+            patient_id=patient.pk,
+            detail=f"identifiant local {system}|{value}",
+        )
     return ident
 
 
@@ -464,25 +634,38 @@ def patient_resolve(patient: Patient) -> Patient:
 
 # --- duplicates: scan, separate, merge, undo --------------------------------------------------
 
+
 def duplicates_scan(*, actor, patient: Patient) -> list[DuplicateCandidate]:
     """On demand: look for duplicates of one identity and queue them for review."""
     with transaction.atomic():
         found = flag_duplicates(patient=patient, source="scan")
-        audit_log(user=actor, action="search", obj=patient, patient_id=patient.pk,
-                  detail=f"recherche de doublons → {len(found)}")
+        audit_log(
+            user=actor,
+            action="search",
+            obj=patient,
+            patient_id=patient.pk,
+            detail=f"recherche de doublons → {len(found)}",
+        )
     return found
 
 
-def duplicate_separate(*, actor, candidate: DuplicateCandidate,
-                       reason: str = "") -> DuplicateCandidate:
+def duplicate_separate(
+    *, actor, candidate: DuplicateCandidate, reason: str = ""
+) -> DuplicateCandidate:
     """A reviewer states the two identities are different people: the pair leaves the queue
     and is not proposed again. The reason (``MERGE_REASON_MIN_LENGTH`` characters at least)
     is audited: keeping two identities apart is a decision as weighty as merging them.
     Raises ValidationError (French) without a reason or for a pair already decided."""
     if len(" ".join((reason or "").split())) < MERGE_REASON_MIN_LENGTH:
-        raise ValidationError({"reason": _("Indiquez pourquoi ce sont deux personnes "
-                                           "distinctes (%(n)s caractères au moins).")
-                               % {"n": MERGE_REASON_MIN_LENGTH}})
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Indiquez pourquoi ce sont deux personnes "
+                    "distinctes (%(n)s caractères au moins)."
+                )
+                % {"n": MERGE_REASON_MIN_LENGTH}
+            }
+        )
     with transaction.atomic():
         candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
         if candidate.state != DuplicateCandidate.State.OPEN:
@@ -491,17 +674,27 @@ def duplicate_separate(*, actor, candidate: DuplicateCandidate,
         candidate.decided_by, candidate.decided_at = actor, timezone.now()
         candidate.save(update_fields=["state", "decided_by", "decided_at"])
         for pid in (candidate.low_id, candidate.high_id):
-            audit_log(user=actor, action="update", obj=candidate, patient_id=pid,
-                      detail=f"doublon écarté {candidate.low_id}/{candidate.high_id} {reason}"
-                      .strip())
+            audit_log(
+                user=actor,
+                action="update",
+                obj=candidate,
+                patient_id=pid,
+                detail=f"doublon écarté {candidate.low_id}/{candidate.high_id} {reason}".strip(),
+            )
     return candidate
 
 
 # Relations a merge does not move: they describe the identities themselves.
 # An emergency access stays on the identity it was opened on (moving it would widen it).
-_MERGE_KEEPS = {"patients.CareLink", "patients.DuplicateCandidate", "patients.PatientMerge",
-                "patients.Patient", "patients.IdentityStatusChange", "patients.IdentityLink",
-                "patients.EmergencyAccess"}
+_MERGE_KEEPS = {
+    "patients.CareLink",
+    "patients.DuplicateCandidate",
+    "patients.PatientMerge",
+    "patients.Patient",
+    "patients.IdentityStatusChange",
+    "patients.IdentityLink",
+    "patients.EmergencyAccess",
+}
 
 
 def _moved_relations():
@@ -515,9 +708,15 @@ def _moved_relations():
 MERGE_REASON_MIN_LENGTH = 10
 
 
-def patient_merge(*, actor, survivor: Patient, merged: Patient,
-                  candidate: DuplicateCandidate | None = None, reason: str = "",
-                  confirmed: bool = False) -> PatientMerge:
+def patient_merge(
+    *,
+    actor,
+    survivor: Patient,
+    merged: Patient,
+    candidate: DuplicateCandidate | None = None,
+    reason: str = "",
+    confirmed: bool = False,
+) -> PatientMerge:
     """Merge ``merged`` into ``survivor``. Nothing is deleted: the merged identity stays and
     redirects, its rows are moved (ids recorded), its care links copied, so that
     ``patient_merge_undo`` restores exactly the state before.
@@ -533,16 +732,21 @@ def patient_merge(*, actor, survivor: Patient, merged: Patient,
         raise ValidationError(_("Une identité ne peut pas être fusionnée avec elle-même."))
     errors = {}
     if len((reason or "").strip()) < MERGE_REASON_MIN_LENGTH:
-        errors["reason"] = _("Indiquez le motif de la fusion (quelques mots : les pièces ou "
-                             "les éléments qui montrent qu'il s'agit de la même personne).")
+        errors["reason"] = _(
+            "Indiquez le motif de la fusion (quelques mots : les pièces ou "
+            "les éléments qui montrent qu'il s'agit de la même personne)."
+        )
     if not confirmed:
-        errors["confirm"] = _("Confirmez la fusion après avoir comparé les traits des deux "
-                              "identités.")
+        errors["confirm"] = _(
+            "Confirmez la fusion après avoir comparé les traits des deux identités."
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = {p.pk: p for p in Patient.objects.select_for_update()
-                  .filter(pk__in=[survivor.pk, merged.pk])}
+        locked = {
+            p.pk: p
+            for p in Patient.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk])
+        }
         survivor, merged = locked[survivor.pk], locked[merged.pk]
         if survivor.merged_into_id or merged.merged_into_id:
             raise ValidationError(_("L'une des identités a déjà été fusionnée."))
@@ -552,12 +756,20 @@ def patient_merge(*, actor, survivor: Patient, merged: Patient,
                 from parcours.lib.ins import INS_NIA_SYSTEM
 
                 ident = PatientIdentifier.objects.create(
-                    patient=survivor, system=INS_NIA_SYSTEM, value=merged.ins_nir,
-                    kind=PatientIdentifier.Kind.OLD_INS, created_by=actor)
+                    patient=survivor,
+                    system=INS_NIA_SYSTEM,
+                    value=merged.ins_nir,
+                    kind=PatientIdentifier.Kind.OLD_INS,
+                    created_by=actor,
+                )
                 undo["identifiers"].append(ident.pk)
             else:
-                raise ValidationError(_("Les deux identités portent des matricules INS "
-                                        "différents : gardez celle qui porte le NIR."))
+                raise ValidationError(
+                    _(
+                        "Les deux identités portent des matricules INS "
+                        "différents : gardez celle qui porte le NIR."
+                    )
+                )
         elif merged.ins_nir and not survivor.ins_nir:
             # The matricule moves with the person (unique: clear it on the merged one first).
             undo["ins"] = {"nir": merged.ins_nir, "kind": merged.ins_kind}
@@ -574,16 +786,16 @@ def patient_merge(*, actor, survivor: Patient, merged: Patient,
                 undo["moved"][f"{model._meta.label}.{fk}"] = ids
         linked = set(CareLink.objects.filter(patient=survivor).values_list("user_id", flat=True))
         for link in CareLink.objects.filter(patient=merged).exclude(user_id__in=linked):
-            undo["care_links"].append(CareLink.objects.create(patient=survivor,
-                                                              user_id=link.user_id).pk)
+            undo["care_links"].append(
+                CareLink.objects.create(patient=survivor, user_id=link.user_id).pk
+            )
         # Who could use the merged identity may use the survivor (and see no more of it).
         undo["identity_links"] = []
-        found = set(IdentityLink.objects.filter(patient=survivor).values_list("user_id",
-                                                                              flat=True))
-        for identity_link in IdentityLink.objects.filter(patient=merged).exclude(
-                user_id__in=found):
-            undo["identity_links"].append(IdentityLink.objects.create(
-                patient=survivor, user_id=identity_link.user_id).pk)
+        found = set(IdentityLink.objects.filter(patient=survivor).values_list("user_id", flat=True))
+        for identity_link in IdentityLink.objects.filter(patient=merged).exclude(user_id__in=found):
+            undo["identity_links"].append(
+                IdentityLink.objects.create(patient=survivor, user_id=identity_link.user_id).pk
+            )
         if undo["ins"]:
             # The survivor gets its INS matricule from the merged identity.
             identity_hooks_run(actor=actor, patient=survivor)
@@ -594,12 +806,23 @@ def patient_merge(*, actor, survivor: Patient, merged: Patient,
             candidate.state = DuplicateCandidate.State.MERGED
             candidate.decided_by, candidate.decided_at = actor, now
             candidate.save(update_fields=["state", "decided_by", "decided_at"])
-        merge = PatientMerge.objects.create(survivor=survivor, merged=merged,
-                                            candidate=candidate, by=actor, at=now,
-                                            reason=reason[:300], undo=undo)
+        merge = PatientMerge.objects.create(
+            survivor=survivor,
+            merged=merged,
+            candidate=candidate,
+            by=actor,
+            at=now,
+            reason=reason[:300],
+            undo=undo,
+        )
         for pid in (survivor.pk, merged.pk):
-            audit_log(user=actor, action="merge", obj=merge, patient_id=pid,
-                      detail=f"fusion {merged.pk} → {survivor.pk} {reason}".strip())
+            audit_log(
+                user=actor,
+                action="merge",
+                obj=merge,
+                patient_id=pid,
+                detail=f"fusion {merged.pk} → {survivor.pk} {reason}".strip(),
+            )
     return merge
 
 
@@ -611,12 +834,20 @@ def patient_merge_undo(*, actor, merge: PatientMerge, reason: str = "") -> Patie
         merge = PatientMerge.objects.select_for_update().get(pk=merge.pk)
         if merge.undone_at is not None:
             raise ValidationError(_("Cette fusion a déjà été annulée."))
-        locked = {p.pk: p for p in Patient.objects.select_for_update()
-                  .filter(pk__in=[merge.survivor_id, merge.merged_id])}
+        locked = {
+            p.pk: p
+            for p in Patient.objects.select_for_update().filter(
+                pk__in=[merge.survivor_id, merge.merged_id]
+            )
+        }
         survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
         if survivor.merged_into_id is not None:
-            raise ValidationError(_("L'identité conservée a depuis été fusionnée à son tour : "
-                                    "annulez d'abord cette fusion-là."))
+            raise ValidationError(
+                _(
+                    "L'identité conservée a depuis été fusionnée à son tour : "
+                    "annulez d'abord cette fusion-là."
+                )
+            )
         undo = merge.undo
         for key, ids in undo.get("moved", {}).items():
             label, fk = key.rsplit(".", 1)
@@ -635,9 +866,14 @@ def patient_merge_undo(*, actor, merge: PatientMerge, reason: str = "") -> Patie
         merge.save(update_fields=["undone_at", "undone_by"])
         if merge.candidate_id:
             DuplicateCandidate.objects.filter(pk=merge.candidate_id).update(
-                state=DuplicateCandidate.State.OPEN, decided_by=None, decided_at=None)
+                state=DuplicateCandidate.State.OPEN, decided_by=None, decided_at=None
+            )
         for pid in (survivor.pk, merged.pk):
-            audit_log(user=actor, action="unmerge", obj=merge, patient_id=pid,
-                      detail=f"annulation de la fusion {merged.pk} → {survivor.pk} {reason}"
-                      .strip())
+            audit_log(
+                user=actor,
+                action="unmerge",
+                obj=merge,
+                patient_id=pid,
+                detail=f"annulation de la fusion {merged.pk} → {survivor.pk} {reason}".strip(),
+            )
     return merge

@@ -67,15 +67,31 @@ def search(request):
     form = PatientSearchForm(request.GET or None)
     results = None
     if form.is_valid() and (form.cleaned_data["q"] or form.cleaned_data["birth_date"]):
-        results = list(patient_search(user=request.user, query=form.cleaned_data["q"],
-                                      birth_date=form.cleaned_data["birth_date"]))
-        audit_log(user=request.user, action="search", object_type="patient",
-                  detail=f"{len(results)} résultat(s)")
+        results = list(
+            patient_search(
+                user=request.user,
+                query=form.cleaned_data["q"],
+                birth_date=form.cleaned_data["birth_date"],
+            )
+        )
+        audit_log(
+            user=request.user,
+            action="search",
+            object_type="patient",
+            detail=f"{len(results)} résultat(s)",
+        )
     nxt = request.GET.get("next", "")
-    return render(request, "patients/search.html", {
-        "form": form, "results": results, "next": nxt,
-        "choose_slot": nxt[5:] if nxt.startswith("slot-") and nxt[5:].isdigit() else "",
-        "can_create": is_gp(request.user)})
+    return render(
+        request,
+        "patients/search.html",
+        {
+            "form": form,
+            "results": results,
+            "next": nxt,
+            "choose_slot": nxt[5:] if nxt.startswith("slot-") and nxt[5:].isdigit() else "",
+            "can_create": is_gp(request.user),
+        },
+    )
 
 
 @login_required
@@ -93,16 +109,29 @@ def create(request):
             if result.created:
                 messages.success(request, _("Patient créé (identité provisoire)."))
                 if result.candidates:
-                    messages.warning(request, _("Une identité proche existe peut-être : elle est "
-                                                "signalée à l'identitovigilance pour "
-                                                "vérification."))
+                    messages.warning(
+                        request,
+                        _(
+                            "Une identité proche existe peut-être : elle est "
+                            "signalée à l'identitovigilance pour "
+                            "vérification."
+                        ),
+                    )
             else:
-                messages.info(request, _("Cette identité était déjà connue de la plateforme : "
-                                         "elle a été reprise, sans créer de doublon."))
+                messages.info(
+                    request,
+                    _(
+                        "Cette identité était déjà connue de la plateforme : "
+                        "elle a été reprise, sans créer de doublon."
+                    ),
+                )
             return redirect(_next_url(request, result.patient))
-    return render(request, "patients/form.html",
-                  {"form": form, "next": request.GET.get("next", "")},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "patients/form.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -114,15 +143,27 @@ def mine(request):
     query, born = "", None
     if form.is_valid():
         query, born = form.cleaned_data["q"], form.cleaned_data["birth_date"]
-    page = Paginator(my_patients(user=request.user, query=query, birth_date=born),
-                     50).get_page(request.GET.get("page"))
-    audit_log(user=request.user, action="search", object_type="patient",
-              detail=f"mes patients : {page.paginator.count} patient(s)"
-                     + (" (recherche)" if query or born else ""))
-    return render(request, "patients/mine.html", {
-        "form": form, "page": page, "searched": bool(query or born),
-        "query": _without_page(request.GET),
-        "can_create": is_gp(request.user)})
+    page = Paginator(my_patients(user=request.user, query=query, birth_date=born), 50).get_page(
+        request.GET.get("page")
+    )
+    audit_log(
+        user=request.user,
+        action="search",
+        object_type="patient",
+        detail=f"mes patients : {page.paginator.count} patient(s)"
+        + (" (recherche)" if query or born else ""),
+    )
+    return render(
+        request,
+        "patients/mine.html",
+        {
+            "form": form,
+            "page": page,
+            "searched": bool(query or born),
+            "query": _without_page(request.GET),
+            "can_create": is_gp(request.user),
+        },
+    )
 
 
 @login_required
@@ -136,8 +177,11 @@ def communes(request):
 
     query = request.GET.get("q", "")[:80]
     results = [{"code": c.code, "label": c.label} for c in commune_search(query)]
-    if query.strip().upper().startswith("99") and len(query.strip()) == 5 \
-            and query.strip().isdigit():
+    if (
+        query.strip().upper().startswith("99")
+        and len(query.strip()) == 5
+        and query.strip().isdigit()
+    ):
         results.insert(0, {"code": query.strip(), "label": "Naissance à l'étranger"})
     return JsonResponse({"year": cog_year(), "results": results})
 
@@ -155,8 +199,11 @@ def _access_or_survivor(user, pk) -> tuple[Patient, bool]:
     try:
         return access_patient(user, pk), False
     except Http404:
-        merged = Patient.objects.filter(pk=pk, merged_into__isnull=False).first() \
-            if str(pk).isdigit() else None
+        merged = (
+            Patient.objects.filter(pk=pk, merged_into__isnull=False).first()
+            if str(pk).isdigit()
+            else None
+        )
         if merged is None:
             raise
         from .services import patient_resolve
@@ -167,10 +214,17 @@ def _access_or_survivor(user, pk) -> tuple[Patient, bool]:
 def _status_moves(patient) -> list[dict]:
     """The statuses this identity may move to now, each with the evidence it needs
     (services.STATUS_EVIDENCE, after the RNIV)."""
-    return [{"code": code, "label": Patient.Status(code).label,
-             "evidence": STATUS_EVIDENCE[(patient.identity_status, code)]}  # type: ignore[index]
-            for code in sorted(STATUS_TRANSITIONS.get(patient.identity_status, ()),
-                               key=list(Patient.Status.values).index)]
+    return [
+        {
+            "code": code,
+            "label": Patient.Status(code).label,
+            "evidence": STATUS_EVIDENCE[(patient.identity_status, code)],
+        }
+        for code in sorted(
+            STATUS_TRANSITIONS.get(patient.identity_status, ()),
+            key=list(Patient.Status.values).index,
+        )
+    ]
 
 
 @login_required
@@ -184,8 +238,9 @@ def detail(request, pk):
 
         survivor = patient_resolve(patient)
         if identity_queryset_for(request.user).filter(pk=survivor.pk).exists():
-            messages.info(request, _("Cette identité a été fusionnée : voici l'identité "
-                                     "conservée."))
+            messages.info(
+                request, _("Cette identité a été fusionnée : voici l'identité conservée.")
+            )
             return redirect("patients:detail", survivor.pk)
     user = request.user
     data_access = can_see_patient_data(user, patient)
@@ -200,8 +255,7 @@ def detail(request, pk):
                 patient_set_status(actor=user, patient=patient, **status_form.cleaned_data)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
-                    status_form.add_error(field if field in status_form.fields else None,
-                                          errors)
+                    status_form.add_error(field if field in status_form.fields else None, errors)
             else:
                 messages.success(request, _("Statut de l'identité mis à jour."))
                 return redirect("patients:detail", patient.pk)
@@ -231,13 +285,15 @@ def detail(request, pk):
         "can_break_glass": not data_access and can_open_emergency_access(user),
         "emergency_form": EmergencyAccessForm() if not data_access else None,
         "can_declare_treating": is_gp(user) and treating and patient.treating_doctor_id != user.pk,
-        "emergency_accesses": (patient.emergency_accesses.select_related("user")[:20]
-                               if treating or reviewer else None),
+        "emergency_accesses": (
+            patient.emergency_accesses.select_related("user")[:20] if treating or reviewer else None
+        ),
         # Requests, appointments, lab results, letters: parts the apps above contribute.
         **patient_page_parts(user=user, patient=patient),
     }
-    return render(request, "patients/detail.html", context,
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request, "patients/detail.html", context, status=400 if request.method == "POST" else 200
+    )
 
 
 @login_required
@@ -248,25 +304,45 @@ def emergency_open(request, pk):
     form = EmergencyAccessForm(request.POST)
     if form.is_valid():
         try:
-            emergency_access_open(actor=request.user, patient=patient,
-                                  reason=form.cleaned_data["reason"])
+            emergency_access_open(
+                actor=request.user, patient=patient, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             for errors in exc.message_dict.values():
                 form.add_error("reason", errors)
         else:
-            messages.warning(request, _("Accès en urgence ouvert : il est tracé et signalé aux "
-                                        "professionnels qui suivent ce patient."))
+            messages.warning(
+                request,
+                _(
+                    "Accès en urgence ouvert : il est tracé et signalé aux "
+                    "professionnels qui suivent ce patient."
+                ),
+            )
             return redirect("patients:detail", patient.pk)
-    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
-              detail="identité seule (bris de glace refusé)")
-    return render(request, "patients/detail.html", {
-        "patient": patient, "data_access": False, "emergency_form": form,
-        "birthplace": place_label(patient.birthplace_insee),
-        "can_break_glass": can_open_emergency_access(request.user),
-        "identifiers": patient.local_identifiers.select_related("organisation"),
-        "status_moves": _status_moves(patient), "can_refer": is_gp(request.user),
-        "dmp_url": settings.DMP_URL_TEMPLATE.format(ins=patient.ins_nir),
-        **patient_page_parts(user=request.user, patient=patient)}, status=400)
+    audit_log(
+        user=request.user,
+        action="read",
+        obj=patient,
+        patient_id=patient.pk,
+        detail="identité seule (bris de glace refusé)",
+    )
+    return render(
+        request,
+        "patients/detail.html",
+        {
+            "patient": patient,
+            "data_access": False,
+            "emergency_form": form,
+            "birthplace": place_label(patient.birthplace_insee),
+            "can_break_glass": can_open_emergency_access(request.user),
+            "identifiers": patient.local_identifiers.select_related("organisation"),
+            "status_moves": _status_moves(patient),
+            "can_refer": is_gp(request.user),
+            "dmp_url": settings.DMP_URL_TEMPLATE.format(ins=patient.ins_nir),
+            **patient_page_parts(user=request.user, patient=patient),
+        },
+        status=400,
+    )
 
 
 @login_required
@@ -306,10 +382,14 @@ def identifier_add(request, pk):
     if form.is_valid():
         org, kind = form.cleaned_data["organisation"], form.cleaned_data["kind"]
         try:
-            patient_identifier_add(actor=request.user, patient=patient,
-                                   system=local_system(org, kind),
-                                   value=form.cleaned_data["value"], kind=kind,
-                                   organisation=org)
+            patient_identifier_add(
+                actor=request.user,
+                patient=patient,
+                system=local_system(org, kind),
+                value=form.cleaned_data["value"],
+                kind=kind,
+                organisation=org,
+            )
         except ValidationError as exc:
             for errors in exc.message_dict.values():
                 for error in errors:
@@ -325,6 +405,7 @@ def identifier_add(request, pk):
 
 # --- identitovigilance: the duplicate review queue ---------------------------------------------
 
+
 def _reviewer_only(user) -> None:
     if not is_identity_reviewer(user):
         raise Http404
@@ -334,14 +415,24 @@ def _reviewer_only(user) -> None:
 def duplicates(request):
     _reviewer_only(request.user)
     open_pairs = candidate_queryset_for(request.user).filter(
-        state=DuplicateCandidate.State.OPEN, low__merged_into__isnull=True,
-        high__merged_into__isnull=True)
-    audit_log(user=request.user, action="search", object_type="duplicatecandidate",
-              detail=f"file d'identitovigilance : {open_pairs.count()} paire(s)")
-    return render(request, "patients/duplicates.html", {
-        "pairs": open_pairs[:100],
-        "merges": merge_queryset_for(request.user).filter(undone_at__isnull=True)[:20],
-    })
+        state=DuplicateCandidate.State.OPEN,
+        low__merged_into__isnull=True,
+        high__merged_into__isnull=True,
+    )
+    audit_log(
+        user=request.user,
+        action="search",
+        object_type="duplicatecandidate",
+        detail=f"file d'identitovigilance : {open_pairs.count()} paire(s)",
+    )
+    return render(
+        request,
+        "patients/duplicates.html",
+        {
+            "pairs": open_pairs[:100],
+            "merges": merge_queryset_for(request.user).filter(undone_at__isnull=True)[:20],
+        },
+    )
 
 
 @login_required
@@ -357,19 +448,26 @@ def duplicate_detail(request, pk):
         try:
             if action == "separate":
                 duplicate_separate(actor=request.user, candidate=pair, reason=reason)
-                messages.success(request, _("Les deux identités sont conservées : personnes "
-                                            "distinctes."))
+                messages.success(
+                    request, _("Les deux identités sont conservées : personnes distinctes.")
+                )
                 return redirect("patients:duplicates")
             if action != "merge":
                 raise ValidationError(_("Action inconnue."))
             if not form.is_valid() or not form.cleaned_data["survivor"]:
                 raise ValidationError({"survivor": _("Choisissez l'identité à conserver.")})
             keep = form.cleaned_data["survivor"]
-            survivor, merged = (pair.low, pair.high) if keep == str(pair.low_id) \
-                else (pair.high, pair.low)
-            patient_merge(actor=request.user, survivor=survivor, merged=merged,
-                          candidate=pair, reason=form.cleaned_data["reason"],
-                          confirmed=form.cleaned_data["confirm"])
+            survivor, merged = (
+                (pair.low, pair.high) if keep == str(pair.low_id) else (pair.high, pair.low)
+            )
+            patient_merge(
+                actor=request.user,
+                survivor=survivor,
+                merged=merged,
+                candidate=pair,
+                reason=form.cleaned_data["reason"],
+                confirmed=form.cleaned_data["confirm"],
+            )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for field, errors in exc.message_dict.items():
@@ -380,14 +478,28 @@ def duplicate_detail(request, pk):
             else:
                 form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("Identités fusionnées. La fusion peut être "
-                                        "annulée depuis la file d'identitovigilance."))
+            messages.success(
+                request,
+                _(
+                    "Identités fusionnées. La fusion peut être "
+                    "annulée depuis la file d'identitovigilance."
+                ),
+            )
             return redirect("patients:duplicates")
     for pid in (pair.low_id, pair.high_id):
-        audit_log(user=request.user, action="read", obj=pair, patient_id=pid,
-                  detail="comparaison de doublons")
-    return render(request, "patients/duplicate_detail.html", {"pair": pair, "form": form},
-                  status=400 if request.method == "POST" else 200)
+        audit_log(
+            user=request.user,
+            action="read",
+            obj=pair,
+            patient_id=pid,
+            detail="comparaison de doublons",
+        )
+    return render(
+        request,
+        "patients/duplicate_detail.html",
+        {"pair": pair, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -397,10 +509,12 @@ def merge_undo(request, pk):
     if merge is None or request.method != "POST":
         raise Http404
     try:
-        patient_merge_undo(actor=request.user, merge=merge,
-                           reason=request.POST.get("reason", "")[:300])
-        messages.success(request, _("Fusion annulée : les deux identités sont de nouveau "
-                                    "distinctes."))
+        patient_merge_undo(
+            actor=request.user, merge=merge, reason=request.POST.get("reason", "")[:300]
+        )
+        messages.success(
+            request, _("Fusion annulée : les deux identités sont de nouveau distinctes.")
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -427,5 +541,3 @@ def scan(request, pk=None):
     found = duplicates_scan(actor=request.user, patient=patient)
     messages.info(request, _("%(n)s doublon(s) potentiel(s) dans la file.") % {"n": len(found)})
     return redirect("patients:duplicates")
-
-

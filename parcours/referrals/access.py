@@ -28,9 +28,13 @@ def referral_queryset_for(user) -> QuerySet[Referral]:
 
 def access_referral(user, referral_id) -> Referral:
     try:
-        return referral_queryset_for(user).select_related(
-            "patient", "service__hospital", "author", "assigned_to", "author_organisation"
-        ).get(pk=referral_id)
+        return (
+            referral_queryset_for(user)
+            .select_related(
+                "patient", "service__hospital", "author", "assigned_to", "author_organisation"
+            )
+            .get(pk=referral_id)
+        )
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise Http404("Demande introuvable") from None
 
@@ -62,7 +66,6 @@ def allowed_actions(user, referral: Referral) -> set[str]:
         actions.add("answer")
     # The desk or a doctor answers a consultation or exam request with a slot of the
     # service's agenda, booked or proposed (scheduling.services.slot_book_for_referral).
-    if (is_desk or is_doctor) and status in AWAITING_ANSWER and \
-            referral.kind in KINDS_WITH_WINDOW:
+    if (is_desk or is_doctor) and status in AWAITING_ANSWER and referral.kind in KINDS_WITH_WINDOW:
         actions.add("book_slot")
     return actions

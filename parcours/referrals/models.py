@@ -10,30 +10,56 @@ from .workflow import AWAITING_ANSWER, TO_HANDLE, Action, AnswerKind, Clock, Kin
 
 
 class Referral(models.Model):
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
-                                related_name="referrals", verbose_name=_("patient"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="referrals_written", verbose_name=_("demandeur"))
-    author_organisation = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
-                                            null=True, blank=True, related_name="+",
-                                            verbose_name=_("cabinet du demandeur"))
-    service = models.ForeignKey("directory.HospitalService", on_delete=models.PROTECT,
-                                related_name="referrals", verbose_name=_("service"))
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("patient"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="referrals_written",
+        verbose_name=_("demandeur"),
+    )
+    author_organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cabinet du demandeur"),
+    )
+    service = models.ForeignKey(
+        "directory.HospitalService",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("service"),
+    )
     # Denormalised from service.hospital so the desk inbox filters on one indexed column.
-    hospital = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
-                                 related_name="referrals_received",
-                                 verbose_name=_("établissement"))
+    hospital = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        related_name="referrals_received",
+        verbose_name=_("établissement"),
+    )
     kind = models.CharField(_("type de demande"), max_length=20, choices=Kind.choices)
     question = models.TextField(_("question clinique"))
     context = models.TextField(_("contexte"), blank=True)
     wished_from = models.DateField(_("souhaité à partir du"), null=True, blank=True)
     wished_until = models.DateField(_("souhaité au plus tard le"), null=True, blank=True)
 
-    status = models.CharField(_("statut"), max_length=20, choices=Status.choices,
-                              default=Status.SUBMITTED)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="referrals_assigned",
-                                    verbose_name=_("médecin en charge"))
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_assigned",
+        verbose_name=_("médecin en charge"),
+    )
 
     submitted_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
     due_at = models.DateTimeField(_("réponse attendue avant"))
@@ -44,13 +70,19 @@ class Referral(models.Model):
     answered_at = models.DateTimeField(_("répondue le"), null=True, blank=True)
     closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
 
-    answer_kind = models.CharField(_("type de réponse"), max_length=20,
-                                   choices=AnswerKind.choices, blank=True)
+    answer_kind = models.CharField(
+        _("type de réponse"), max_length=20, choices=AnswerKind.choices, blank=True
+    )
     answer_text = models.TextField(_("réponse"), blank=True)
     answer_date = models.DateTimeField(_("date proposée"), null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+",
-                                    verbose_name=_("répondue par"))
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("répondue par"),
+    )
     # When the requesting GP first opened the answer: the GP's list puts unread answers first.
     answer_read_at = models.DateTimeField(_("réponse lue le"), null=True, blank=True)
     close_reason = models.TextField(_("motif"), blank=True)
@@ -65,8 +97,11 @@ class Referral(models.Model):
             # statuses cannot read referral_inbox in due_at order, so PostgreSQL sorted every
             # open request of the hospital to show 50 (~70 ms at 20,000); this partial index
             # gives them already ordered and the first page reads 50 index entries.
-            models.Index(fields=["hospital", "due_at", "id"], name="referral_inbox_open",
-                         condition=models.Q(status__in=TO_HANDLE)),
+            models.Index(
+                fields=["hospital", "due_at", "id"],
+                name="referral_inbox_open",
+                condition=models.Q(status__in=TO_HANDLE),
+            ),
             models.Index(fields=["service", "status", "due_at"], name="referral_service"),
             models.Index(fields=["assigned_to", "status"], name="referral_assignee"),
             models.Index(fields=["author", "-submitted_at"], name="referral_author"),
@@ -110,8 +145,9 @@ class ReferralEvent(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
@@ -130,8 +166,7 @@ class ReferralMessage(models.Model):
     """A message of the request's exchange thread."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -155,16 +190,18 @@ class ReferralAttachment(models.Model):
         MESSAGE = "message", _("Échange")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(ReferralMessage, on_delete=models.CASCADE, null=True,
-                                blank=True, related_name="attachments")
+    message = models.ForeignKey(
+        ReferralMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
     part = models.CharField(max_length=10, choices=Part.choices, default=Part.REQUEST)
     file = models.FileField(upload_to=attachment_path)
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

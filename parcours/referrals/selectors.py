@@ -18,8 +18,9 @@ LIST_RELATED = ("patient", "service__hospital", "author", "assigned_to")
 
 
 # What waits for the GP herself: a question from the hospital, then an answer not yet read.
-WAITS_FOR_GP = Q(status=Status.INFO_REQUESTED) | \
-    Q(status=Status.ANSWERED, answer_read_at__isnull=True)
+WAITS_FOR_GP = Q(status=Status.INFO_REQUESTED) | Q(
+    status=Status.ANSWERED, answer_read_at__isnull=True
+)
 
 # Parts of the request page that other apps contribute, by context name: each is a callable
 # ``(*, user, referral) -> object`` whose result the template reads under that name. The apps
@@ -31,13 +32,18 @@ REFERRAL_PAGE_PARTS: dict[str, Callable[..., object]] = {}
 
 def referral_page_parts(*, user, referral) -> dict[str, object]:
     """The contributed parts of ``referral``'s page for ``user``: {context name: value}."""
-    return {name: part(user=user, referral=referral)
-            for name, part in REFERRAL_PAGE_PARTS.items()}
+    return {name: part(user=user, referral=referral) for name, part in REFERRAL_PAGE_PARTS.items()}
 
 
-def referral_list_for_author(*, user, status: str = "", kind: str = "", open_only: bool = False,
-                             patient_query: str = "", birth_date: date | None = None
-                             ) -> QuerySet[Referral]:
+def referral_list_for_author(
+    *,
+    user,
+    status: str = "",
+    kind: str = "",
+    open_only: bool = False,
+    patient_query: str = "",
+    birth_date: date | None = None,
+) -> QuerySet[Referral]:
     """The GP's own requests, what waits for her first (« complément demandé », then answers
     not yet read), then the most recent. ``patient_query`` matches the patient's birth or used
     name whatever the case and accents; ``birth_date`` the exact date. Each row carries
@@ -51,14 +57,19 @@ def referral_list_for_author(*, user, status: str = "", kind: str = "", open_onl
         qs = qs.filter(status__in=OPEN)
     # The same key as the patients' search (patients.selectors.patient_search).
     for word in search_key(patient_query or "").split():
-        qs = qs.filter(Q(patient__search_name__contains=word) |
-                       Q(patient__used_name__icontains=word))
+        qs = qs.filter(
+            Q(patient__search_name__contains=word) | Q(patient__used_name__icontains=word)
+        )
     if birth_date:
         qs = qs.filter(patient__birth_date=birth_date)
-    qs = qs.annotate(waiting=Case(
-        When(status=Status.INFO_REQUESTED, then=Value(0)),
-        When(status=Status.ANSWERED, answer_read_at__isnull=True, then=Value(1)),
-        default=Value(2), output_field=IntegerField()))
+    qs = qs.annotate(
+        waiting=Case(
+            When(status=Status.INFO_REQUESTED, then=Value(0)),
+            When(status=Status.ANSWERED, answer_read_at__isnull=True, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    )
     return qs.order_by("waiting", "-submitted_at", "-id")
 
 
@@ -67,8 +78,14 @@ def referral_waiting_count(*, user) -> int:
     return Referral.objects.filter(WAITS_FOR_GP, author=user).count()
 
 
-def referral_inbox(*, user, service_id: int | None = None, kind: str = "", status: str = "",
-                   include_closed: bool = False) -> QuerySet[Referral]:
+def referral_inbox(
+    *,
+    user,
+    service_id: int | None = None,
+    kind: str = "",
+    status: str = "",
+    include_closed: bool = False,
+) -> QuerySet[Referral]:
     """The pathway desk's inbox: requests addressed to its hospitals, by time left.
 
     Served by the (hospital, status, due_at) index; callers paginate, so the page costs a
@@ -88,8 +105,7 @@ def referral_inbox(*, user, service_id: int | None = None, kind: str = "", statu
 
 def referral_queue(*, user, mine_only: bool = False) -> QuerySet[Referral]:
     """A hospital doctor's queue: requests of their services awaiting an answer."""
-    qs = Referral.objects.filter(service_id__in=doctor_service_ids(user),
-                                 status__in=TO_HANDLE)
+    qs = Referral.objects.filter(service_id__in=doctor_service_ids(user), status__in=TO_HANDLE)
     if mine_only:
         qs = qs.filter(assigned_to=user)
     return qs.select_related(*LIST_RELATED).order_by("due_at", "id")
@@ -104,8 +120,12 @@ def referral_get_thread(referral: Referral):
 
 
 def referral_list_for_patient(*, user, patient) -> QuerySet[Referral]:
-    return referral_queryset_for(user).filter(patient=patient).select_related(
-        *LIST_RELATED).order_by("-submitted_at")
+    return (
+        referral_queryset_for(user)
+        .filter(patient=patient)
+        .select_related(*LIST_RELATED)
+        .order_by("-submitted_at")
+    )
 
 
 @dataclass(frozen=True)
@@ -128,8 +148,13 @@ def referral_progress(referral: Referral, timeline) -> list[Step]:
         if event.to_status and event.to_status not in reached_at:
             reached_at[event.to_status] = event.at
     order = [Status.SUBMITTED, Status.RECEIVED, Status.ASSIGNED, Status.ANSWERED, "closed"]
-    labels: list = [_("Envoyée"), _("Prise en compte"), _("Attribuée"), _("Répondue"),
-              _("Clôturée")]
+    labels: list = [
+        _("Envoyée"),
+        _("Prise en compte"),
+        _("Attribuée"),
+        _("Répondue"),
+        _("Clôturée"),
+    ]
     status = referral.status
     note = ""
     if status in CLOSED:
@@ -152,9 +177,15 @@ def referral_progress(referral: Referral, timeline) -> list[Step]:
             state = "done" if at else "skipped"
         else:
             state = "todo"
-        steps.append(Step(key=str(key), label=str(labels[index]), state=state,
-                          at=at if state in ("done", "current") else None,
-                          note=note if index == current else ""))
+        steps.append(
+            Step(
+                key=str(key),
+                label=str(labels[index]),
+                state=state,
+                at=at if state in ("done", "current") else None,
+                note=note if index == current else "",
+            )
+        )
     return steps
 
 
@@ -164,8 +195,11 @@ def lost_input(form) -> list[tuple[str, str]]:
     kept = []
     for name, field in form.fields.items():
         value = form.data.get(form.add_prefix(name), "")
-        if isinstance(value, str) and value.strip() and \
-                field.widget.__class__.__name__ in ("Textarea", "TextInput"):
+        if (
+            isinstance(value, str)
+            and value.strip()
+            and field.widget.__class__.__name__ in ("Textarea", "TextInput")
+        ):
             kept.append((str(field.label), value))
     return kept
 

@@ -77,15 +77,23 @@ def compute_due(start: datetime, hours: int, working_days: bool) -> tuple[dateti
 
 
 def desk_users(hospital_id: int) -> list:
-    return list(User.objects.filter(memberships__organisation_id=hospital_id,
-                                    memberships__role=Role.PATHWAY_DESK,
-                                    is_active=True).distinct())
+    return list(
+        User.objects.filter(
+            memberships__organisation_id=hospital_id,
+            memberships__role=Role.PATHWAY_DESK,
+            is_active=True,
+        ).distinct()
+    )
 
 
 def service_doctors(service_id: int) -> list:
-    return list(User.objects.filter(memberships__service_id=service_id,
-                                    memberships__role=Role.HOSPITAL_DOCTOR,
-                                    is_active=True).distinct())
+    return list(
+        User.objects.filter(
+            memberships__service_id=service_id,
+            memberships__role=Role.HOSPITAL_DOCTOR,
+            is_active=True,
+        ).distinct()
+    )
 
 
 def _hospital_side(referral: Referral) -> list:
@@ -102,11 +110,21 @@ def _url(referral: Referral) -> str:
 def _title(referral: Referral, what: str) -> str:
     # No patient name in titles: titles also go out by e-mail.
     return _("Demande %(reference)s (%(kind)s) : %(what)s") % {
-        "reference": referral.reference, "kind": referral.get_kind_display(), "what": what}
+        "reference": referral.reference,
+        "kind": referral.get_kind_display(),
+        "what": what,
+    }
 
 
-def _live_touch(referral: Referral, *, actor, what: str, notified: Iterable = (),
-                hospital_id: int | None = None, service_id: int | None = None) -> int:
+def _live_touch(
+    referral: Referral,
+    *,
+    actor,
+    what: str,
+    notified: Iterable = (),
+    hospital_id: int | None = None,
+    service_id: int | None = None,
+) -> int:
     """Tell the hospital-side people who watch this request (the desk of its hospital, the
     doctors of its service) that it changed, so that their open inbox, queue or request page
     update live (issue 14, bug 7). Call inside the action's transaction.
@@ -116,13 +134,27 @@ def _live_touch(referral: Referral, *, actor, what: str, notified: Iterable = ()
     neither raise the unread badge nor fill mailboxes. People already notified by the action
     (``notified``) and the actor are skipped. Returns the number of rows written."""
     skip = {getattr(u, "pk", None) for u in notified} | {actor.pk if actor else None}
-    watchers = {u.pk: u for u in [*desk_users(hospital_id or referral.hospital_id),
-                                  *service_doctors(service_id or referral.service_id)]}
+    watchers = {
+        u.pk: u
+        for u in [
+            *desk_users(hospital_id or referral.hospital_id),
+            *service_doctors(service_id or referral.service_id),
+        ]
+    }
     now = timezone.now()
-    rows = [Notification(user=u, kind="referral_update", title=_title(referral, what)[:200],
-                         url=_url(referral), referral=referral, read_at=now,
-                         email_wanted=False)
-            for pk, u in sorted(watchers.items()) if pk not in skip]
+    rows = [
+        Notification(
+            user=u,
+            kind="referral_update",
+            title=_title(referral, what)[:200],
+            url=_url(referral),
+            referral=referral,
+            read_at=now,
+            email_wanted=False,
+        )
+        for pk, u in sorted(watchers.items())
+        if pk not in skip
+    ]
     if rows:
         Notification.objects.bulk_create(rows)
         user_ids = [row.user_id for row in rows]
@@ -142,8 +174,16 @@ def _require(actor, referral: Referral, action: str) -> None:
         raise PermissionDenied(_("Action non autorisée sur cette demande dans son état actuel."))
 
 
-def _move(referral: Referral, *, actor, to: str, action: str, reason: str = "",
-          details: dict | None = None, fields: Iterable[str] = ()) -> ReferralEvent:
+def _move(
+    referral: Referral,
+    *,
+    actor,
+    to: str,
+    action: str,
+    reason: str = "",
+    details: dict | None = None,
+    fields: Iterable[str] = (),
+) -> ReferralEvent:
     """Change the status (checked against the table), save the named fields, write history."""
     old = referral.status
     if to not in TRANSITIONS.get(old, ()):
@@ -168,23 +208,38 @@ def _move(referral: Referral, *, actor, to: str, action: str, reason: str = "",
         referral.closed_at = now
         update.add("closed_at")
     referral.save(update_fields=sorted(update))
-    event = ReferralEvent.objects.create(referral=referral, at=now, actor=actor, action=action,
-                                         from_status=old, to_status=to, reason=reason,
-                                         details=details or {})
-    audit_log(user=actor, action="update", obj=referral, patient_id=referral.patient_id,
-              detail=action)
+    event = ReferralEvent.objects.create(
+        referral=referral,
+        at=now,
+        actor=actor,
+        action=action,
+        from_status=old,
+        to_status=to,
+        reason=reason,
+        details=details or {},
+    )
+    audit_log(
+        user=actor, action="update", obj=referral, patient_id=referral.patient_id, detail=action
+    )
     return event
 
 
-def _attach(referral: Referral, files, *, actor, part: str,
-            message: ReferralMessage | None = None) -> list[ReferralAttachment]:
+def _attach(
+    referral: Referral, files, *, actor, part: str, message: ReferralMessage | None = None
+) -> list[ReferralAttachment]:
     saved = []
     for upload in files or ():
         checked = check_upload(upload)  # raises UploadError (a ValueError) with a French text
-        attachment = ReferralAttachment(referral=referral, message=message, part=part,
-                                        name=checked.name, content_type=checked.content_type,
-                                        size=checked.size, sha256=checked.sha256,
-                                        uploaded_by=actor)
+        attachment = ReferralAttachment(
+            referral=referral,
+            message=message,
+            part=part,
+            name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=actor,
+        )
         attachment.file.save(checked.name, upload, save=False)
         attachment.save()
         # A rolled-back action must not leave its file behind on disk.
@@ -225,10 +280,20 @@ def _run(fn):
 
 # --- the GP's actions -------------------------------------------------------------------------
 
-def referral_submit(*, author, patient, service: HospitalService, kind: str, question: str,
-                    context: str = "", wished_from: date | None = None,
-                    wished_until: date | None = None, files=(),
-                    now: datetime | None = None) -> Referral:
+
+def referral_submit(
+    *,
+    author,
+    patient,
+    service: HospitalService,
+    kind: str,
+    question: str,
+    context: str = "",
+    wished_from: date | None = None,
+    wished_until: date | None = None,
+    files=(),
+    now: datetime | None = None,
+) -> Referral:
     errors = {}
     if kind not in Kind.values:
         errors["kind"] = _("Choisissez le type de demande.")
@@ -239,8 +304,10 @@ def referral_submit(*, author, patient, service: HospitalService, kind: str, que
     if kind in KINDS_WITH_WINDOW:
         today = timezone.localdate()
         if wished_from and wished_from < today:
-            errors["wished_from"] = _("Cette date est déjà passée : la période souhaitée "
-                                      "commence au plus tôt aujourd'hui.")
+            errors["wished_from"] = _(
+                "Cette date est déjà passée : la période souhaitée "
+                "commence au plus tôt aujourd'hui."
+            )
         elif wished_from and _too_far(wished_from, today):
             errors["wished_from"] = _far_message()
         if wished_from and wished_until and wished_until < wished_from:
@@ -262,24 +329,48 @@ def referral_submit(*, author, patient, service: HospitalService, kind: str, que
         hours, working = delay_for(service, kind)
         due, at_risk = compute_due(start, hours, working)
         referral = Referral.objects.create(
-            patient=patient, author=author, author_organisation_id=min(gp_orgs),
-            service=service, hospital_id=service.hospital_id, kind=kind,
-            question=question.strip(), context=(context or "").strip(),
-            wished_from=wished_from, wished_until=wished_until, status=Status.SUBMITTED,
-            submitted_at=start, due_at=due, at_risk_at=at_risk,
+            patient=patient,
+            author=author,
+            author_organisation_id=min(gp_orgs),
+            service=service,
+            hospital_id=service.hospital_id,
+            kind=kind,
+            question=question.strip(),
+            context=(context or "").strip(),
+            wished_from=wished_from,
+            wished_until=wished_until,
+            status=Status.SUBMITTED,
+            submitted_at=start,
+            due_at=due,
+            at_risk_at=at_risk,
         )
         _attach(referral, files, actor=author, part=ReferralAttachment.Part.REQUEST)
-        ReferralEvent.objects.create(referral=referral, at=start, actor=author,
-                                     action=Action.SUBMITTED, to_status=Status.SUBMITTED,
-                                     details={"service": str(service)})
+        ReferralEvent.objects.create(
+            referral=referral,
+            at=start,
+            actor=author,
+            action=Action.SUBMITTED,
+            to_status=Status.SUBMITTED,
+            details={"service": str(service)},
+        )
         audit_log(user=author, action="create", obj=referral, patient_id=patient.pk)
-        notify(users=desk_users(service.hospital_id), kind="referral_submitted",
-               title=_title(referral, _("nouvelle demande pour %(service)s")
-                             % {"service": service.name}),
-               body=f"{patient.display_name} — {question.strip()[:200]}",
-               url=_url(referral), referral=referral, exclude=author)
-        _live_touch(referral, actor=author, what=_("nouvelle demande"),
-                    notified=desk_users(service.hospital_id))
+        notify(
+            users=desk_users(service.hospital_id),
+            kind="referral_submitted",
+            title=_title(
+                referral, _("nouvelle demande pour %(service)s") % {"service": service.name}
+            ),
+            body=f"{patient.display_name} — {question.strip()[:200]}",
+            url=_url(referral),
+            referral=referral,
+            exclude=author,
+        )
+        _live_touch(
+            referral,
+            actor=author,
+            what=_("nouvelle demande"),
+            notified=desk_users(service.hospital_id),
+        )
         return referral
 
     return _run(action)
@@ -293,13 +384,29 @@ def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
         r = _lock(referral)
         _require(actor, r, "cancel")
         r.close_reason = reason.strip()
-        _move(r, actor=actor, to=Status.CANCELLED, action=Action.CANCELLED,
-              reason=reason.strip(), fields=["close_reason"])
-        notify(users=[*_hospital_side(r), *desk_users(r.hospital_id)],
-               kind="referral_cancelled", title=_title(r, _("annulée par le médecin de ville")),
-               body=reason.strip(), url=_url(r), referral=r, exclude=actor)
-        _live_touch(r, actor=actor, what=_("annulée par le médecin de ville"),
-                    notified=[*_hospital_side(r), *desk_users(r.hospital_id)])
+        _move(
+            r,
+            actor=actor,
+            to=Status.CANCELLED,
+            action=Action.CANCELLED,
+            reason=reason.strip(),
+            fields=["close_reason"],
+        )
+        notify(
+            users=[*_hospital_side(r), *desk_users(r.hospital_id)],
+            kind="referral_cancelled",
+            title=_title(r, _("annulée par le médecin de ville")),
+            body=reason.strip(),
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
+        _live_touch(
+            r,
+            actor=actor,
+            what=_("annulée par le médecin de ville"),
+            notified=[*_hospital_side(r), *desk_users(r.hospital_id)],
+        )
         return r
 
     return _run(action)
@@ -315,11 +422,22 @@ def referral_provide_info(*, actor, referral: Referral, body: str, files=()) -> 
         message = ReferralMessage.objects.create(referral=r, author=actor, body=body.strip())
         _attach(r, files, actor=actor, part=ReferralAttachment.Part.MESSAGE, message=message)
         back_to = Status.ASSIGNED if r.assigned_to_id else Status.RECEIVED
-        _move(r, actor=actor, to=back_to, action=Action.INFO_PROVIDED,
-              details={"message_id": message.pk})
-        notify(users=_hospital_side(r), kind="referral_info_provided",
-               title=_title(r, _("complément apporté par le médecin de ville")),
-               body=body.strip()[:300], url=_url(r), referral=r, exclude=actor)
+        _move(
+            r,
+            actor=actor,
+            to=back_to,
+            action=Action.INFO_PROVIDED,
+            details={"message_id": message.pk},
+        )
+        notify(
+            users=_hospital_side(r),
+            kind="referral_info_provided",
+            title=_title(r, _("complément apporté par le médecin de ville")),
+            body=body.strip()[:300],
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
         _live_touch(r, actor=actor, what=_("complément apporté"), notified=_hospital_side(r))
         return r
 
@@ -330,19 +448,35 @@ def referral_take_in_charge(*, actor, referral: Referral, note: str = "") -> Ref
     def action():
         r = _lock(referral)
         _require(actor, r, "take_in_charge")
-        _move(r, actor=actor, to=Status.TAKEN_IN_CHARGE, action=Action.TAKEN_IN_CHARGE,
-              reason=(note or "").strip())
-        notify(users=[r.author, *_hospital_side(r)], kind="referral_taken_in_charge",
-               title=_title(r, _("patient pris en charge")), body=(note or "").strip(),
-               url=_url(r), referral=r, exclude=actor)
-        _live_touch(r, actor=actor, what=_("patient pris en charge"),
-                    notified=[r.author, *_hospital_side(r)])
+        _move(
+            r,
+            actor=actor,
+            to=Status.TAKEN_IN_CHARGE,
+            action=Action.TAKEN_IN_CHARGE,
+            reason=(note or "").strip(),
+        )
+        notify(
+            users=[r.author, *_hospital_side(r)],
+            kind="referral_taken_in_charge",
+            title=_title(r, _("patient pris en charge")),
+            body=(note or "").strip(),
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
+        _live_touch(
+            r,
+            actor=actor,
+            what=_("patient pris en charge"),
+            notified=[r.author, *_hospital_side(r)],
+        )
         return r
 
     return _run(action)
 
 
 # --- the hospital's actions -------------------------------------------------------------------
+
 
 def referral_acknowledge(*, actor, referral: Referral) -> Referral:
     """The desk has read the request and takes it on: the GP knows someone has it in hand."""
@@ -351,11 +485,17 @@ def referral_acknowledge(*, actor, referral: Referral) -> Referral:
         r = _lock(referral)
         _require(actor, r, "acknowledge")
         _move(r, actor=actor, to=Status.RECEIVED, action=Action.RECEIVED)
-        notify(users=[r.author], kind="referral_received",
-               title=_title(r, _("prise en compte par la cellule parcours")),
-               url=_url(r), referral=r, exclude=actor)
-        _live_touch(r, actor=actor, what=_("prise en compte par %(who)s")
-                    % {"who": actor.display_name})
+        notify(
+            users=[r.author],
+            kind="referral_received",
+            title=_title(r, _("prise en compte par la cellule parcours")),
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
+        _live_touch(
+            r, actor=actor, what=_("prise en compte par %(who)s") % {"who": actor.display_name}
+        )
         return r
 
     return _run(action)
@@ -365,33 +505,56 @@ def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
     def action():
         r = _lock(referral)
         _require(actor, r, "assign")
-        if not doctor.memberships.filter(service_id=r.service_id,
-                                         role=Role.HOSPITAL_DOCTOR).exists():
-            raise ValidationError({"doctor": _("Ce médecin n'appartient pas au service de la "
-                                               "demande.")})
+        if not doctor.memberships.filter(
+            service_id=r.service_id, role=Role.HOSPITAL_DOCTOR
+        ).exists():
+            raise ValidationError(
+                {"doctor": _("Ce médecin n'appartient pas au service de la demande.")}
+            )
         previous = r.assigned_to
         r.assigned_to = doctor
-        _move(r, actor=actor, to=Status.ASSIGNED, action=Action.ASSIGNED,
-              details={"doctor": doctor.display_name,
-                       "previous": previous.display_name if previous else ""},
-              fields=["assigned_to"])
-        notify(users=[doctor], kind="referral_assigned",
-               title=_title(r, _("vous a été attribuée")),
-               body=f"{r.patient.display_name} — {r.question[:200]}", url=_url(r), referral=r,
-               exclude=actor)
-        notify(users=[r.author], kind="referral_assigned",
-               title=_title(r, _("attribuée à %(doctor)s") % {"doctor": doctor.display_name}),
-               url=_url(r), referral=r,
-               exclude=actor)
-        _live_touch(r, actor=actor, what=_("attribuée à %(doctor)s")
-                    % {"doctor": doctor.display_name}, notified=[doctor])
+        _move(
+            r,
+            actor=actor,
+            to=Status.ASSIGNED,
+            action=Action.ASSIGNED,
+            details={
+                "doctor": doctor.display_name,
+                "previous": previous.display_name if previous else "",
+            },
+            fields=["assigned_to"],
+        )
+        notify(
+            users=[doctor],
+            kind="referral_assigned",
+            title=_title(r, _("vous a été attribuée")),
+            body=f"{r.patient.display_name} — {r.question[:200]}",
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
+        notify(
+            users=[r.author],
+            kind="referral_assigned",
+            title=_title(r, _("attribuée à %(doctor)s") % {"doctor": doctor.display_name}),
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
+        _live_touch(
+            r,
+            actor=actor,
+            what=_("attribuée à %(doctor)s") % {"doctor": doctor.display_name},
+            notified=[doctor],
+        )
         return r
 
     return _run(action)
 
 
-def referral_redirect(*, actor, referral: Referral, service: HospitalService,
-                      reason: str) -> Referral:
+def referral_redirect(
+    *, actor, referral: Referral, service: HospitalService, reason: str
+) -> Referral:
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indiquez pourquoi la demande est réorientée.")})
 
@@ -404,25 +567,50 @@ def referral_redirect(*, actor, referral: Referral, service: HospitalService,
             raise ValidationError({"service": _("Ce service ne reçoit pas de demandes.")})
         old_service = r.service
         # The old service's desk and doctors see the request leave their lists.
-        _live_touch(r, actor=actor, what=_("réorientée vers %(service)s") % {"service": service},
-                    hospital_id=r.hospital_id, service_id=r.service_id)
+        _live_touch(
+            r,
+            actor=actor,
+            what=_("réorientée vers %(service)s") % {"service": service},
+            hospital_id=r.hospital_id,
+            service_id=r.service_id,
+        )
         r.service = service
         r.hospital_id = service.hospital_id
         r.assigned_to = None
         # The GP's 48-hour promise runs from submission: a redirect does not restart it.
-        _move(r, actor=actor, to=Status.SUBMITTED, action=Action.REDIRECTED,
-              reason=reason.strip(),
-              details={"from_service": str(old_service), "to_service": str(service)},
-              fields=["service", "hospital", "assigned_to"])
-        notify(users=desk_users(service.hospital_id), kind="referral_submitted",
-               title=_title(r, _("réorientée vers %(service)s") % {"service": service.name}),
-               body=reason.strip(), url=_url(r), referral=r, exclude=actor)
-        notify(users=[r.author], kind="referral_redirected",
-               title=_title(r, _("réorientée vers %(service)s") % {"service": service}),
-               body=reason.strip(),
-               url=_url(r), referral=r, exclude=actor)
-        _live_touch(r, actor=actor, what=_("nouvelle demande (réorientée)"),
-                    notified=desk_users(service.hospital_id))
+        _move(
+            r,
+            actor=actor,
+            to=Status.SUBMITTED,
+            action=Action.REDIRECTED,
+            reason=reason.strip(),
+            details={"from_service": str(old_service), "to_service": str(service)},
+            fields=["service", "hospital", "assigned_to"],
+        )
+        notify(
+            users=desk_users(service.hospital_id),
+            kind="referral_submitted",
+            title=_title(r, _("réorientée vers %(service)s") % {"service": service.name}),
+            body=reason.strip(),
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
+        notify(
+            users=[r.author],
+            kind="referral_redirected",
+            title=_title(r, _("réorientée vers %(service)s") % {"service": service}),
+            body=reason.strip(),
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
+        _live_touch(
+            r,
+            actor=actor,
+            what=_("nouvelle demande (réorientée)"),
+            notified=desk_users(service.hospital_id),
+        )
         return r
 
     return _run(action)
@@ -436,11 +624,23 @@ def referral_request_info(*, actor, referral: Referral, question: str) -> Referr
         r = _lock(referral)
         _require(actor, r, "request_info")
         message = ReferralMessage.objects.create(referral=r, author=actor, body=question.strip())
-        _move(r, actor=actor, to=Status.INFO_REQUESTED, action=Action.INFO_REQUESTED,
-              reason=question.strip(), details={"message_id": message.pk})
-        notify(users=[r.author], kind="referral_info_requested",
-               title=_title(r, _("complément d'information demandé")), body=question.strip(),
-               url=_url(r), referral=r, exclude=actor)
+        _move(
+            r,
+            actor=actor,
+            to=Status.INFO_REQUESTED,
+            action=Action.INFO_REQUESTED,
+            reason=question.strip(),
+            details={"message_id": message.pk},
+        )
+        notify(
+            users=[r.author],
+            kind="referral_info_requested",
+            title=_title(r, _("complément d'information demandé")),
+            body=question.strip(),
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
         _live_touch(r, actor=actor, what=_("complément demandé au médecin de ville"))
         return r
 
@@ -455,19 +655,39 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
         r = _lock(referral)
         _require(actor, r, "decline")
         r.close_reason = reason.strip()
-        _move(r, actor=actor, to=Status.DECLINED, action=Action.DECLINED, reason=reason.strip(),
-              fields=["close_reason"])
-        notify(users=[r.author], kind="referral_declined", title=_title(r, _("refusée")),
-               body=reason.strip(), url=_url(r), referral=r, exclude=actor)
+        _move(
+            r,
+            actor=actor,
+            to=Status.DECLINED,
+            action=Action.DECLINED,
+            reason=reason.strip(),
+            fields=["close_reason"],
+        )
+        notify(
+            users=[r.author],
+            kind="referral_declined",
+            title=_title(r, _("refusée")),
+            body=reason.strip(),
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
         _live_touch(r, actor=actor, what=_("refusée"))
         return r
 
     return _run(action)
 
 
-def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
-                    proposed_at: datetime | None = None, files=(),
-                    via_booking: bool = False) -> Referral:
+def referral_answer(
+    *,
+    actor,
+    referral: Referral,
+    answer_kind: str,
+    text: str,
+    proposed_at: datetime | None = None,
+    files=(),
+    via_booking: bool = False,
+) -> Referral:
     """The hospital's answer. ``via_booking``: the answer is a slot booked or proposed from the
     service's agenda (scheduling), which the desk may give as well as the doctors."""
     errors = {}
@@ -500,23 +720,44 @@ def referral_answer(*, actor, referral: Referral, answer_kind: str, text: str,
         if r.assigned_to_id is None:
             r.assigned_to = actor
         _attach(r, files, actor=actor, part=ReferralAttachment.Part.ANSWER)
-        _move(r, actor=actor, to=Status.ANSWERED, action=Action.ANSWERED,
-              details={"answer_kind": answer_kind,
-                       "proposed_at": proposed_at.isoformat() if proposed_at else ""},
-              fields=["answer_kind", "answer_text", "answer_date", "answered_at",
-                      "answered_by", "answer_read_at", "assigned_to"])
-        notify(users=[r.author], kind="referral_answered",
-               title=_title(r, _("réponse reçue — %(kind)s")
-                            % {"kind": AnswerKind(answer_kind).label}),
-               body=text.strip()[:300], url=_url(r), referral=r, exclude=actor)
-        _live_touch(r, actor=actor, what=_("répondue par %(who)s")
-                    % {"who": actor.display_name})
+        _move(
+            r,
+            actor=actor,
+            to=Status.ANSWERED,
+            action=Action.ANSWERED,
+            details={
+                "answer_kind": answer_kind,
+                "proposed_at": proposed_at.isoformat() if proposed_at else "",
+            },
+            fields=[
+                "answer_kind",
+                "answer_text",
+                "answer_date",
+                "answered_at",
+                "answered_by",
+                "answer_read_at",
+                "assigned_to",
+            ],
+        )
+        notify(
+            users=[r.author],
+            kind="referral_answered",
+            title=_title(
+                r, _("réponse reçue — %(kind)s") % {"kind": AnswerKind(answer_kind).label}
+            ),
+            body=text.strip()[:300],
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
+        _live_touch(r, actor=actor, what=_("répondue par %(who)s") % {"who": actor.display_name})
         return r
 
     return _run(action)
 
 
 # --- everyone ---------------------------------------------------------------------------------
+
 
 def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> ReferralMessage:
     if not (body or "").strip():
@@ -527,16 +768,28 @@ def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> R
         _require(actor, r, "message")
         message = ReferralMessage.objects.create(referral=r, author=actor, body=body.strip())
         _attach(r, files, actor=actor, part=ReferralAttachment.Part.MESSAGE, message=message)
-        ReferralEvent.objects.create(referral=r, actor=actor, action=Action.MESSAGE,
-                                     details={"message_id": message.pk})
-        audit_log(user=actor, action="create", obj=message, patient_id=r.patient_id,
-                  detail=f"message sur {r.reference}")
-        notify(users=[r.author, *_hospital_side(r)], kind="referral_message",
-               title=_title(r, _("nouveau message de %(author)s")
-                            % {"author": actor.display_name}),
-               body=body.strip()[:300], url=_url(r), referral=r, exclude=actor)
-        _live_touch(r, actor=actor, what=_("nouveau message"),
-                    notified=[r.author, *_hospital_side(r)])
+        ReferralEvent.objects.create(
+            referral=r, actor=actor, action=Action.MESSAGE, details={"message_id": message.pk}
+        )
+        audit_log(
+            user=actor,
+            action="create",
+            obj=message,
+            patient_id=r.patient_id,
+            detail=f"message sur {r.reference}",
+        )
+        notify(
+            users=[r.author, *_hospital_side(r)],
+            kind="referral_message",
+            title=_title(r, _("nouveau message de %(author)s") % {"author": actor.display_name}),
+            body=body.strip()[:300],
+            url=_url(r),
+            referral=r,
+            exclude=actor,
+        )
+        _live_touch(
+            r, actor=actor, what=_("nouveau message"), notified=[r.author, *_hospital_side(r)]
+        )
         return message
 
     return _run(action)
@@ -548,21 +801,27 @@ def referral_mark_answer_read(*, user, referral: Referral) -> bool:
     Takes the viewer and the referral (already access-checked); returns True if this view is
     the first read of the answer. Anyone else's view changes nothing. One conditional UPDATE,
     so two tabs opened at once record the first read only once."""
-    if referral.author_id != user.pk or referral.answered_at is None or \
-            referral.answer_read_at is not None:
+    if (
+        referral.author_id != user.pk
+        or referral.answered_at is None
+        or referral.answer_read_at is not None
+    ):
         return False
     now = timezone.now()
-    updated = Referral.objects.filter(pk=referral.pk, answer_read_at__isnull=True,
-                                      answered_at__isnull=False).update(answer_read_at=now)
+    updated = Referral.objects.filter(
+        pk=referral.pk, answer_read_at__isnull=True, answered_at__isnull=False
+    ).update(answer_read_at=now)
     referral.answer_read_at = now
     return bool(updated)
 
 
 # --- the 48-hour clock ------------------------------------------------------------------------
 
+
 def _due_text(referral: Referral) -> str:
     return _("Réponse attendue avant le %(due)s") % {
-        "due": f"{timezone.localtime(referral.due_at):%d/%m/%Y %H:%M}"}
+        "due": f"{timezone.localtime(referral.due_at):%d/%m/%Y %H:%M}"
+    }
 
 
 def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
@@ -589,31 +848,47 @@ def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> d
                 fields.append("at_risk_notified_at")
             r.save(update_fields=fields)
             ReferralEvent.objects.create(referral=r, at=now, action=Action.OVERDUE)
-            notify(users=[*desk_users(r.hospital_id), r.service.head, r.assigned_to],
-                   kind="referral_overdue", title=_title(r, _("délai de réponse dépassé")),
-                   body=_due_text(r),
-                   url=_url(r), referral=r)
+            notify(
+                users=[*desk_users(r.hospital_id), r.service.head, r.assigned_to],
+                kind="referral_overdue",
+                title=_title(r, _("délai de réponse dépassé")),
+                body=_due_text(r),
+                url=_url(r),
+                referral=r,
+            )
             counts["overdue"] += 1
 
         at_risk = list(
-            Referral.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status__in=awaiting, at_risk_at__lte=now, due_at__gt=now,
-                    at_risk_notified_at__isnull=True)[:batch]
+            Referral.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+                status__in=awaiting,
+                at_risk_at__lte=now,
+                due_at__gt=now,
+                at_risk_notified_at__isnull=True,
+            )[:batch]
         )
         for r in at_risk:
             r.at_risk_notified_at = now
             r.save(update_fields=["at_risk_notified_at"])
             ReferralEvent.objects.create(referral=r, at=now, action=Action.AT_RISK)
-            notify(users=[*desk_users(r.hospital_id), r.assigned_to],
-                   kind="referral_at_risk",
-                   title=_title(r, _("délai de réponse bientôt dépassé")), body=_due_text(r),
-                   url=_url(r), referral=r)
+            notify(
+                users=[*desk_users(r.hospital_id), r.assigned_to],
+                kind="referral_at_risk",
+                title=_title(r, _("délai de réponse bientôt dépassé")),
+                body=_due_text(r),
+                url=_url(r),
+                referral=r,
+            )
             counts["at_risk"] += 1
     return counts
 
 
 def doctors_for_assignment(referral: Referral):
-    return User.objects.filter(memberships__service_id=referral.service_id,
-                               memberships__role=Role.HOSPITAL_DOCTOR,
-                               is_active=True).distinct().order_by("last_name")
-
+    return (
+        User.objects.filter(
+            memberships__service_id=referral.service_id,
+            memberships__role=Role.HOSPITAL_DOCTOR,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("last_name")
+    )

@@ -11,6 +11,9 @@ urlpatterns = [
     path("<int:pk>/", views.referral_detail, name="detail"),
     path("<int:pk>/action/<slug:action>/", views.referral_action, name="action"),
     path("<int:pk>/pieces/<int:attachment_id>/", views.attachment_download, name="attachment"),
-    path("<int:pk>/pieces/<int:attachment_id>/apercu/", views.attachment_preview,
-         name="attachment_preview"),
+    path(
+        "<int:pk>/pieces/<int:attachment_id>/apercu/",
+        views.attachment_preview,
+        name="attachment_preview",
+    ),
 ]

@@ -58,8 +58,13 @@ def _audit_list(request, page, what: str) -> None:
     """Lists show patient identities: record who saw which requests."""
     ids = [r.pk for r in page.object_list]
     if ids:
-        audit_log(user=request.user, action="read", object_type="referral_list",
-                  detail=f"{what}: {','.join(map(str, ids))}", object_ids=ids)
+        audit_log(
+            user=request.user,
+            action="read",
+            object_type="referral_list",
+            detail=f"{what}: {','.join(map(str, ids))}",
+            object_ids=ids,
+        )
 
 
 def _apply_errors(form, exc: Exception) -> None:
@@ -83,21 +88,33 @@ def referral_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     status = filters.get("status", "")
     query, born = filters.get("q", ""), filters.get("born")
-    qs = referral_list_for_author(user=request.user, status=status, patient_query=query,
-                                  birth_date=born)
+    qs = referral_list_for_author(
+        user=request.user, status=status, patient_query=query, birth_date=born
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _audit_list(request, page, "mes demandes")
     if query or born:
-        audit_log(user=request.user, action="search", object_type="referral_list",
-                  detail=f"mes demandes, patient : {query} {born or ''}".strip())
+        audit_log(
+            user=request.user,
+            action="search",
+            object_type="referral_list",
+            detail=f"mes demandes, patient : {query} {born or ''}".strip(),
+        )
     params = request.GET.copy()
     for key in ("page", "fragment"):
         params.pop(key, None)
-    template = "referrals/_gp_rows.html" if request.GET.get("fragment") else \
-        "referrals/list.html"
-    return render(request, template, {
-        "page": page, "form": form, "filtered": bool(status or query or born),
-        "query": params.urlencode(), "waiting": referral_waiting_count(user=request.user)})
+    template = "referrals/_gp_rows.html" if request.GET.get("fragment") else "referrals/list.html"
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "form": form,
+            "filtered": bool(status or query or born),
+            "query": params.urlencode(),
+            "waiting": referral_waiting_count(user=request.user),
+        },
+    )
 
 
 @login_required
@@ -120,30 +137,55 @@ def referral_new(request):
         initial["service"] = prefill["service"]
     if prefill.get("practitioner_name"):
         initial["context"] = _("À l'attention de %(name)s.") % {
-            "name": prefill["practitioner_name"]}
+            "name": prefill["practitioner_name"]
+        }
     form = ReferralForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             referral = services.referral_submit(
-                author=request.user, patient=patient, service=data["service"],
-                kind=data["kind"], question=data["question"], context=data["context"],
-                wished_from=data["wished_from"], wished_until=data["wished_until"],
-                files=data["files"])
+                author=request.user,
+                patient=patient,
+                service=data["service"],
+                kind=data["kind"],
+                question=data["question"],
+                context=data["context"],
+                wished_from=data["wished_from"],
+                wished_until=data["wished_until"],
+                files=data["files"],
+            )
         except (ValidationError, UploadError, PermissionDenied) as exc:
             _apply_errors(form, exc)
         else:
             request.session.pop(PREFILL_KEY, None)
-            messages.success(request, _("Demande %(reference)s envoyée à %(service)s. Vous "
-                                        "serez notifié de chaque étape.")
-                             % {"reference": referral.reference, "service": referral.service})
+            messages.success(
+                request,
+                _(
+                    "Demande %(reference)s envoyée à %(service)s. Vous "
+                    "serez notifié de chaque étape."
+                )
+                % {"reference": referral.reference, "service": referral.service},
+            )
             return redirect("referrals:detail", pk=referral.pk)
     status = 400 if request.method == "POST" else 200
-    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
-              detail="formulaire de nouvelle demande (identité affichée)")
-    return render(request, "referrals/new.html",
-                  {"form": form, "patient": patient, "kinds_with_window": list(KINDS_WITH_WINDOW),
-                   "prefill": prefill}, status=status)
+    audit_log(
+        user=request.user,
+        action="read",
+        obj=patient,
+        patient_id=patient.pk,
+        detail="formulaire de nouvelle demande (identité affichée)",
+    )
+    return render(
+        request,
+        "referrals/new.html",
+        {
+            "form": form,
+            "patient": patient,
+            "kinds_with_window": list(KINDS_WITH_WINDOW),
+            "prefill": prefill,
+        },
+        status=status,
+    )
 
 
 PREFILL_KEY = "referral_prefill"
@@ -166,13 +208,19 @@ def _prefill_from_query(request) -> dict:
     if is_id(practitioner_id):
         practitioner = Practitioner.objects.filter(pk=practitioner_id).first()
         if practitioner is not None:
-            service = choices.filter(practitioner_roles__practitioner=practitioner) \
-                .order_by("pk").first()
-            name = " ".join(p for p in (practitioner.title, practitioner.first_name,
-                                         practitioner.last_name) if p)
-            return {"service": service.pk if service else None,
-                    "service_name": str(service) if service else "",
-                    "practitioner_name": name}
+            service = (
+                choices.filter(practitioner_roles__practitioner=practitioner).order_by("pk").first()
+            )
+            name = " ".join(
+                p
+                for p in (practitioner.title, practitioner.first_name, practitioner.last_name)
+                if p
+            )
+            return {
+                "service": service.pk if service else None,
+                "service_name": str(service) if service else "",
+                "practitioner_name": name,
+            }
     return {}
 
 
@@ -187,9 +235,12 @@ def _prefill_from_session(request) -> dict:
 def _detail_context(request, referral, bound: dict | None = None) -> dict:
     actions = allowed_actions(request.user, referral)
     forms = {
-        "message": MessageForm(), "cancel": ReasonForm(prefix="cancel"),
-        "decline": ReasonForm(prefix="decline"), "request_info": RequestInfoForm(),
-        "provide_info": MessageForm(prefix="info"), "answer": AnswerForm(),
+        "message": MessageForm(),
+        "cancel": ReasonForm(prefix="cancel"),
+        "decline": ReasonForm(prefix="decline"),
+        "request_info": RequestInfoForm(),
+        "provide_info": MessageForm(prefix="info"),
+        "answer": AnswerForm(),
         "take_in_charge": TakeInChargeForm(),
     }
     if "assign" in actions:
@@ -250,8 +301,9 @@ def _form_for(action, request, referral):
 def _call(action, user, referral, d):
     s = services
     if action == "message":
-        return s.referral_message_add(actor=user, referral=referral, body=d["body"],
-                                      files=d["files"])
+        return s.referral_message_add(
+            actor=user, referral=referral, body=d["body"], files=d["files"]
+        )
     if action == "cancel":
         return s.referral_cancel(actor=user, referral=referral, reason=d["reason"])
     if action == "decline":
@@ -259,12 +311,18 @@ def _call(action, user, referral, d):
     if action == "request_info":
         return s.referral_request_info(actor=user, referral=referral, question=d["question"])
     if action == "provide_info":
-        return s.referral_provide_info(actor=user, referral=referral, body=d["body"],
-                                       files=d["files"])
+        return s.referral_provide_info(
+            actor=user, referral=referral, body=d["body"], files=d["files"]
+        )
     if action == "answer":
-        return s.referral_answer(actor=user, referral=referral, answer_kind=d["answer_kind"],
-                                 text=d["text"], proposed_at=d["proposed_at"],
-                                 files=d["files"])
+        return s.referral_answer(
+            actor=user,
+            referral=referral,
+            answer_kind=d["answer_kind"],
+            text=d["text"],
+            proposed_at=d["proposed_at"],
+            files=d["files"],
+        )
     if action == "take_in_charge":
         return s.referral_take_in_charge(actor=user, referral=referral, note=d["note"])
     if action == "acknowledge":
@@ -272,20 +330,23 @@ def _call(action, user, referral, d):
     if action == "assign":
         return s.referral_assign(actor=user, referral=referral, doctor=d["doctor"])
     if action == "redirect":
-        return s.referral_redirect(actor=user, referral=referral, service=d["service"],
-                                   reason=d["reason"])
+        return s.referral_redirect(
+            actor=user, referral=referral, service=d["service"], reason=d["reason"]
+        )
     raise Http404
 
 
 DONE_MESSAGES = {
-    "message": gettext_lazy("Message envoyé."), "cancel": gettext_lazy("Demande annulée."),
+    "message": gettext_lazy("Message envoyé."),
+    "cancel": gettext_lazy("Demande annulée."),
     "decline": gettext_lazy("Demande refusée."),
     "request_info": gettext_lazy("Demande de complément envoyée au médecin de ville."),
     "provide_info": gettext_lazy("Complément envoyé."),
     "answer": gettext_lazy("Réponse envoyée au médecin de ville."),
     "take_in_charge": gettext_lazy("Prise en charge confirmée."),
     "acknowledge": gettext_lazy("Demande prise en compte : le médecin de ville en est informé."),
-    "assign": gettext_lazy("Demande attribuée."), "redirect": gettext_lazy("Demande réorientée."),
+    "assign": gettext_lazy("Demande attribuée."),
+    "redirect": gettext_lazy("Demande réorientée."),
 }
 
 
@@ -324,12 +385,23 @@ def referral_action(request, pk, action):
             # a message once reread.
             bound["message"] = MessageForm(initial={"body": "\n\n".join(t for _, t in kept)})
         context = _detail_context(request, referral, bound=bound)
-        context["lost"] = {"in_message": bool(bound), "action": action, "fields": kept,
-                           "errors": form.non_field_errors(),
-                           "event": referral.events.exclude(to_status="")
-                           .select_related("actor").order_by("-at", "-id").first()}
-        audit_log(user=request.user, action="read", obj=referral,
-                  patient_id=referral.patient_id, detail="saisie non envoyée rendue")
+        context["lost"] = {
+            "in_message": bool(bound),
+            "action": action,
+            "fields": kept,
+            "errors": form.non_field_errors(),
+            "event": referral.events.exclude(to_status="")
+            .select_related("actor")
+            .order_by("-at", "-id")
+            .first(),
+        }
+        audit_log(
+            user=request.user,
+            action="read",
+            obj=referral,
+            patient_id=referral.patient_id,
+            detail="saisie non envoyée rendue",
+        )
         return render(request, "referrals/detail.html", context, status=409)
     context = _detail_context(request, referral, bound={action: form})
     context["open_action"] = action
@@ -352,17 +424,21 @@ def referral_inbox_view(request):
     form = InboxFilterForm(request.GET or None, hospital_ids=hospitals)
     filters = form.cleaned_data if form.is_valid() else {}
     service = filters.get("service")
-    qs = referral_inbox(user=request.user, service_id=service.pk if service else None,
-                        kind=filters.get("kind", ""), status=filters.get("status", ""))
+    qs = referral_inbox(
+        user=request.user,
+        service_id=service.pk if service else None,
+        kind=filters.get("kind", ""),
+        status=filters.get("status", ""),
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _audit_list(request, page, "cellule")
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("fragment", None)
-    template = "referrals/_inbox_rows.html" if request.GET.get("fragment") else \
-        "referrals/inbox.html"
-    return render(request, template, {"form": form, "page": page,
-                                      "query": query.urlencode()})
+    template = (
+        "referrals/_inbox_rows.html" if request.GET.get("fragment") else "referrals/inbox.html"
+    )
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
 
 
 @login_required
@@ -373,10 +449,12 @@ def referral_queue_view(request):
     qs = referral_queue(user=request.user, mine_only=mine)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _audit_list(request, page, "file")
-    template = "referrals/_inbox_rows.html" if request.GET.get("fragment") else \
-        "referrals/queue.html"
-    return render(request, template, {"page": page, "mine": mine,
-                                      "query": "mine=1" if mine else ""})
+    template = (
+        "referrals/_inbox_rows.html" if request.GET.get("fragment") else "referrals/queue.html"
+    )
+    return render(
+        request, template, {"page": page, "mine": mine, "query": "mine=1" if mine else ""}
+    )
 
 
 PREVIEWABLE = {"application/pdf", "image/jpeg", "image/png"}
@@ -395,11 +473,19 @@ def attachment_preview(request, pk, attachment_id):
         raise Http404 from None
     if attachment.content_type not in PREVIEWABLE:
         raise Http404
-    audit_log(user=request.user, action="download", obj=attachment,
-              patient_id=referral.patient_id, detail=f"aperçu : {attachment.name}")
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
-                            as_attachment=False,
-                            filename=safe_file_name(attachment.name, attachment.content_type))
+    audit_log(
+        user=request.user,
+        action="download",
+        obj=attachment,
+        patient_id=referral.patient_id,
+        detail=f"aperçu : {attachment.name}",
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=False,
+        filename=safe_file_name(attachment.name, attachment.content_type),
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -411,12 +497,18 @@ def attachment_download(request, pk, attachment_id):
         attachment = referral.attachments.get(pk=attachment_id)
     except (ReferralAttachment.DoesNotExist, ValueError):
         raise Http404 from None
-    audit_log(user=request.user, action="download", obj=attachment,
-              patient_id=referral.patient_id, detail=attachment.name)
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
-                            as_attachment=request.GET.get("inline") != "1",
-                            filename=safe_file_name(attachment.name,
-                                                    attachment.content_type))
+    audit_log(
+        user=request.user,
+        action="download",
+        obj=attachment,
+        patient_id=referral.patient_id,
+        detail=attachment.name,
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=request.GET.get("inline") != "1",
+        filename=safe_file_name(attachment.name, attachment.content_type),
+    )
     response["Cache-Control"] = "private, no-store"
     return response
-

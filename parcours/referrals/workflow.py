@@ -28,13 +28,16 @@ class Status(models.TextChoices):
 
 S = Status
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.SUBMITTED: frozenset({S.SUBMITTED, S.RECEIVED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED,
-                            S.DECLINED, S.CANCELLED}),
+    S.SUBMITTED: frozenset(
+        {S.SUBMITTED, S.RECEIVED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED, S.DECLINED, S.CANCELLED}
+    ),
     # The desk has seen it (FHIR Task "received"); triage goes on from here.
-    S.RECEIVED: frozenset({S.SUBMITTED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED, S.DECLINED,
-                           S.CANCELLED}),
-    S.ASSIGNED: frozenset({S.SUBMITTED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED, S.DECLINED,
-                           S.CANCELLED}),
+    S.RECEIVED: frozenset(
+        {S.SUBMITTED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED, S.DECLINED, S.CANCELLED}
+    ),
+    S.ASSIGNED: frozenset(
+        {S.SUBMITTED, S.ASSIGNED, S.INFO_REQUESTED, S.ANSWERED, S.DECLINED, S.CANCELLED}
+    ),
     S.INFO_REQUESTED: frozenset({S.RECEIVED, S.ASSIGNED, S.DECLINED, S.CANCELLED}),
     S.ANSWERED: frozenset({S.TAKEN_IN_CHARGE, S.CANCELLED}),
     S.TAKEN_IN_CHARGE: frozenset(),

@@ -50,8 +50,11 @@ def can_book(user) -> bool:
 
 def bookable_pool_q(user) -> Q:
     """The slots (any schedule) a GP may book: open, urgent, or reserved to their practice."""
-    return (Q(pool=Pool.OPEN) | Q(pool=Pool.URGENT)
-            | Q(pool=Pool.PARTNER, partner_id__in=gp_organisation_ids(user)))
+    return (
+        Q(pool=Pool.OPEN)
+        | Q(pool=Pool.URGENT)
+        | Q(pool=Pool.PARTNER, partner_id__in=gp_organisation_ids(user))
+    )
 
 
 def bookable_slots(user) -> QuerySet[Slot]:
@@ -78,8 +81,10 @@ def appointment_queryset_for(user) -> QuerySet[Appointment]:
     if not user.is_authenticated:
         return Appointment.objects.none()
     return Appointment.objects.filter(
-        Q(booked_by=user) | Q(prescriber=user)
-        | Q(schedule__in=Schedule.objects.filter(managed_schedule_q(user))))
+        Q(booked_by=user)
+        | Q(prescriber=user)
+        | Q(schedule__in=Schedule.objects.filter(managed_schedule_q(user)))
+    )
 
 
 def appointment_care_queryset_for(user) -> QuerySet[Appointment]:
@@ -89,15 +94,26 @@ def appointment_care_queryset_for(user) -> QuerySet[Appointment]:
     if not user.is_authenticated:
         return Appointment.objects.none()
     return Appointment.objects.filter(
-        Q(booked_by=user) | Q(prescriber=user)
-        | Q(schedule__in=Schedule.objects.filter(managed_schedule_q(user))))
+        Q(booked_by=user)
+        | Q(prescriber=user)
+        | Q(schedule__in=Schedule.objects.filter(managed_schedule_q(user)))
+    )
 
 
 def access_appointment(user, appointment_id) -> Appointment:
     try:
-        return appointment_queryset_for(user).select_related(
-            "schedule__organisation", "slot__act", "patient", "booked_by", "prescriber",
-            "referral").get(pk=appointment_id)
+        return (
+            appointment_queryset_for(user)
+            .select_related(
+                "schedule__organisation",
+                "slot__act",
+                "patient",
+                "booked_by",
+                "prescriber",
+                "referral",
+            )
+            .get(pk=appointment_id)
+        )
     except (Appointment.DoesNotExist, ValueError, TypeError):
         raise Http404("Rendez-vous introuvable") from None
 
@@ -112,7 +128,6 @@ def access_schedule(user, schedule_id, *, manage: bool = False) -> Schedule:
 
 def access_slot(user, slot_id) -> Slot:
     try:
-        return bookable_slots(user).select_related("schedule__organisation", "act").get(
-            pk=slot_id)
+        return bookable_slots(user).select_related("schedule__organisation", "act").get(pk=slot_id)
     except (Slot.DoesNotExist, ValueError, TypeError):
         raise Http404("Créneau introuvable") from None

@@ -13,13 +13,16 @@ SEARCH_HORIZON_DAYS = 2 * 366
 
 
 class SlotSearchForm(forms.Form):
-    schedule = forms.ModelChoiceField(label=_("Agenda"), queryset=Schedule.objects.none(),
-                                      required=False, empty_label=_("Tous"))
-    device = forms.ChoiceField(label=_("Équipement"), required=False,
-                               choices=[("", _("Tous")), *Schedule.Device.choices])
+    schedule = forms.ModelChoiceField(
+        label=_("Agenda"), queryset=Schedule.objects.none(), required=False, empty_label=_("Tous")
+    )
+    device = forms.ChoiceField(
+        label=_("Équipement"), required=False, choices=[("", _("Tous")), *Schedule.Device.choices]
+    )
     act = forms.CharField(label=_("Acte"), required=False, max_length=100)
-    pool = forms.ChoiceField(label=_("Réservation"), required=False,
-                             choices=[("", _("Toutes")), *Pool.choices])
+    pool = forms.ChoiceField(
+        label=_("Réservation"), required=False, choices=[("", _("Toutes")), *Pool.choices]
+    )
     start = forms.DateField(label=_("À partir du"), required=False, widget=DateInput())
     end = forms.DateField(label=_("Jusqu'au"), required=False, widget=DateInput())
 
@@ -35,33 +38,52 @@ class SlotSearchForm(forms.Form):
         for key in ("start", "end"):
             if data.get(key) and data[key] > horizon:
                 # No agenda opens slots this far; 31/12/9999 also overflowed the search.
-                self.add_error(key, _("Date trop lointaine : les agendas s'ouvrent au plus "
-                                      "deux ans à l'avance."))
+                self.add_error(
+                    key,
+                    _("Date trop lointaine : les agendas s'ouvrent au plus deux ans à l'avance."),
+                )
         return data
 
 
 class BookingForm(forms.Form):
-    note = forms.CharField(label=_("Motif / informations pour l'équipe"), required=False,
-                           max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    urgent_reason = forms.CharField(label=_("Motif d'urgence"), required=False, max_length=300,
-                                    help_text=_("Obligatoire pour un créneau réservé aux "
-                                                "urgences."))
+    note = forms.CharField(
+        label=_("Motif / informations pour l'équipe"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    urgent_reason = forms.CharField(
+        label=_("Motif d'urgence"),
+        required=False,
+        max_length=300,
+        help_text=_("Obligatoire pour un créneau réservé aux urgences."),
+    )
 
 
 class PrescriptionBookingForm(BookingForm):
     """Booking an imaging exam: the prescription may be attached for the imaging centre."""
 
-    prescription = forms.FileField(label=_("Ordonnance (PDF, JPEG ou PNG)"), required=False,
-                                   help_text=_("Visible par le centre d'imagerie."))
+    prescription = forms.FileField(
+        label=_("Ordonnance (PDF, JPEG ou PNG)"),
+        required=False,
+        help_text=_("Visible par le centre d'imagerie."),
+    )
 
 
 class MoveForm(forms.Form):
-    slot = forms.IntegerField(label=_("Nouveau créneau"), error_messages={
-        "required": _("Choisissez le nouveau créneau."),
-        "invalid": _("Choisissez le nouveau créneau.")})
-    urgent_reason = forms.CharField(label=_("Motif d'urgence"), required=False, max_length=300,
-                                    help_text=_("Obligatoire si le nouveau créneau est réservé "
-                                                "aux urgences."))
+    slot = forms.IntegerField(
+        label=_("Nouveau créneau"),
+        error_messages={
+            "required": _("Choisissez le nouveau créneau."),
+            "invalid": _("Choisissez le nouveau créneau."),
+        },
+    )
+    urgent_reason = forms.CharField(
+        label=_("Motif d'urgence"),
+        required=False,
+        max_length=300,
+        help_text=_("Obligatoire si le nouveau créneau est réservé aux urgences."),
+    )
 
 
 class CancelForm(forms.Form):
@@ -80,44 +102,58 @@ class WaitlistForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    conclusion = forms.CharField(label=_("Conclusion"), max_length=5000,
-                                 widget=forms.Textarea(attrs={"rows": 5}))
-    accession = forms.CharField(label=_("Numéro d'examen sur le serveur d'images"),
-                                required=False, max_length=64)
+    conclusion = forms.CharField(
+        label=_("Conclusion"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    accession = forms.CharField(
+        label=_("Numéro d'examen sur le serveur d'images"), required=False, max_length=64
+    )
     file = forms.FileField(label=_("Compte rendu (PDF)"), required=False)
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label=_("Message"), max_length=5000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class OutcomeForm(forms.Form):
-    status = forms.ChoiceField(choices=[(Appointment.Status.FULFILLED, _("Honoré")),
-                                        (Appointment.Status.NOSHOW, _("Patient absent"))])
+    status = forms.ChoiceField(
+        choices=[
+            (Appointment.Status.FULFILLED, _("Honoré")),
+            (Appointment.Status.NOSHOW, _("Patient absent")),
+        ]
+    )
 
 
 class ActForm(forms.Form):
     name = forms.CharField(label=_("Acte"), max_length=150)
-    duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=5,
-                                          max_value=480, initial=20)
-    instructions = forms.CharField(label=_("À apporter / préparation"), required=False,
-                                   max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    duration_minutes = forms.IntegerField(
+        label=_("Durée (minutes)"), min_value=5, max_value=480, initial=20
+    )
+    instructions = forms.CharField(
+        label=_("À apporter / préparation"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class RuleForm(forms.Form):
     from .models import AvailabilityRule as _Rule
 
-    weekday = forms.TypedChoiceField(label=_("Jour"), coerce=int,
-                                     choices=_Rule._meta.get_field("weekday").choices or ())
+    weekday = forms.TypedChoiceField(
+        label=_("Jour"), coerce=int, choices=_Rule._meta.get_field("weekday").choices or ()
+    )
     start_time = forms.TimeField(label=_("Début"), widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label=_("Fin"), widget=forms.TimeInput(attrs={"type": "time"}))
-    act: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Acte"), queryset=None,
-                                                         empty_label=None)
+    act: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Acte"), queryset=None, empty_label=None
+    )
     pool = forms.ChoiceField(label=_("Réservation"), choices=Pool.choices)
     partner: forms.ModelChoiceField = forms.ModelChoiceField(
-                                     label=_("Structure partenaire (si réservée)"),
-                                     queryset=None, required=False)
+        label=_("Structure partenaire (si réservée)"), queryset=None, required=False
+    )
     valid_from = forms.DateField(label=_("À partir du"), required=False, widget=DateInput())
     valid_until = forms.DateField(label=_("Jusqu'au"), required=False, widget=DateInput())
 
@@ -127,17 +163,20 @@ class RuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["act"].queryset = schedule.acts.all()
         # Partner practices are those whose GPs use the platform (not the whole directory).
-        self.fields["partner"].queryset = Organisation.objects.filter(
-            memberships__role="gp").distinct().order_by("name")
+        self.fields["partner"].queryset = (
+            Organisation.objects.filter(memberships__role="gp").distinct().order_by("name")
+        )
 
     def clean(self):
         data = super().clean()
-        if data.get("start_time") and data.get("end_time") and \
-                data["end_time"] <= data["start_time"]:
+        if (
+            data.get("start_time")
+            and data.get("end_time")
+            and data["end_time"] <= data["start_time"]
+        ):
             self.add_error(None, _("La fin de la plage doit suivre son début."))
         if data.get("pool") == Pool.PARTNER and not data.get("partner"):
-            self.add_error("partner", _("Choisissez la structure à qui la plage est "
-                                        "réservée."))
+            self.add_error("partner", _("Choisissez la structure à qui la plage est réservée."))
         if data.get("pool") != Pool.PARTNER:
             data["partner"] = None
         return data

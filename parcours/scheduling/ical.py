@@ -21,10 +21,15 @@ def schedule_calendar(schedule: Schedule) -> bytes:
     cal.add("version", "2.0")
     cal.add("x-wr-calname", schedule.name)
     now = timezone.now()
-    rows = Appointment.objects.filter(
-        schedule=schedule, start__gte=now - timedelta(days=30),
-        start__lte=now + timedelta(weeks=schedule.horizon_weeks + 1),
-    ).select_related("slot__act", "patient").order_by("start")
+    rows = (
+        Appointment.objects.filter(
+            schedule=schedule,
+            start__gte=now - timedelta(days=30),
+            start__lte=now + timedelta(weeks=schedule.horizon_weeks + 1),
+        )
+        .select_related("slot__act", "patient")
+        .order_by("start")
+    )
     for a in rows:
         event = Event()
         event.add("uid", f"appointment-{a.pk}@parcours")
@@ -32,8 +37,9 @@ def schedule_calendar(schedule: Schedule) -> bytes:
         event.add("dtstart", a.start)
         event.add("dtend", a.end)
         event.add("summary", f"{a.slot.act.name} — {_initials(a.patient)}")
-        event.add("status", "CANCELLED" if a.status == Appointment.Status.CANCELLED
-                  else "CONFIRMED")
+        event.add(
+            "status", "CANCELLED" if a.status == Appointment.Status.CANCELLED else "CONFIRMED"
+        )
         event.add("description", f"{a.reference}")
         cal.add_component(event)
     return cal.to_ical()

@@ -39,24 +39,37 @@ class Schedule(models.Model):
 
     name = models.CharField(_("nom"), max_length=150)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
-    device = models.CharField(_("équipement"), max_length=20, choices=Device.choices,
-                              blank=True)
-    organisation = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
-                                     related_name="schedules", verbose_name=_("organisation"))
-    service = models.ForeignKey("directory.HospitalService", on_delete=models.PROTECT,
-                                null=True, blank=True, related_name="schedules",
-                                verbose_name=_("service"))
-    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="schedules",
-                                     verbose_name=_("praticien"))
+    device = models.CharField(_("équipement"), max_length=20, choices=Device.choices, blank=True)
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        related_name="schedules",
+        verbose_name=_("organisation"),
+    )
+    service = models.ForeignKey(
+        "directory.HospitalService",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name=_("service"),
+    )
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name=_("praticien"),
+    )
     active = models.BooleanField(_("actif"), default=True)
     # Release rule: a reserved slot (partner or urgent pool) still free this many hours before
     # it starts goes back to the open pool, so reserved capacity is not lost.
-    release_hours = models.PositiveIntegerField(_("libération des créneaux réservés (heures "
-                                                  "avant)"), default=48)
+    release_hours = models.PositiveIntegerField(
+        _("libération des créneaux réservés (heures avant)"), default=48
+    )
     horizon_weeks = models.PositiveIntegerField(_("créneaux ouverts sur (semaines)"), default=8)
-    ical_token = models.CharField(max_length=40, unique=True, default=_ical_token,
-                                  editable=False)
+    ical_token = models.CharField(max_length=40, unique=True, default=_ical_token, editable=False)
 
     class Meta:
         verbose_name = _("agenda")
@@ -92,18 +105,34 @@ class AvailabilityRule(models.Model):
     """A recurring weekly opening: e.g. Tuesdays 8:30–12:30, thyroid ultrasound, MSP pool."""
 
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="rules")
-    weekday = models.PositiveSmallIntegerField(_("jour"), choices=[
-        (0, _("lundi")), (1, _("mardi")), (2, _("mercredi")), (3, _("jeudi")),
-        (4, _("vendredi")), (5, _("samedi")), (6, _("dimanche"))])
+    weekday = models.PositiveSmallIntegerField(
+        _("jour"),
+        choices=[
+            (0, _("lundi")),
+            (1, _("mardi")),
+            (2, _("mercredi")),
+            (3, _("jeudi")),
+            (4, _("vendredi")),
+            (5, _("samedi")),
+            (6, _("dimanche")),
+        ],
+    )
     start_time = models.TimeField(_("début"))
     end_time = models.TimeField(_("fin"))
-    act = models.ForeignKey(Act, on_delete=models.CASCADE, related_name="rules",
-                            verbose_name=_("acte"))
-    pool = models.CharField(_("réservation"), max_length=10, choices=Pool.choices,
-                            default=Pool.OPEN)
-    partner = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
-                                null=True, blank=True, related_name="+",
-                                verbose_name=_("structure partenaire"))
+    act = models.ForeignKey(
+        Act, on_delete=models.CASCADE, related_name="rules", verbose_name=_("acte")
+    )
+    pool = models.CharField(
+        _("réservation"), max_length=10, choices=Pool.choices, default=Pool.OPEN
+    )
+    partner = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("structure partenaire"),
+    )
     valid_from = models.DateField(_("à partir du"), null=True, blank=True)
     valid_until = models.DateField(_("jusqu'au"), null=True, blank=True)
 
@@ -112,11 +141,13 @@ class AvailabilityRule(models.Model):
         verbose_name_plural = _("plages récurrentes")
         ordering = ["schedule_id", "weekday", "start_time"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end_time__gt=models.F("start_time")),
-                                   name="rule_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")), name="rule_end_after_start"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(pool="partner") | models.Q(partner__isnull=False),
-                name="rule_partner_pool_has_partner"),
+                name="rule_partner_pool_has_partner",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,15 +161,19 @@ class ScheduleException(models.Model):
     start = models.DateTimeField(_("début"))
     end = models.DateTimeField(_("fin"))
     reason = models.CharField(_("motif"), max_length=200)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("fermeture")
         verbose_name_plural = _("fermetures")
         ordering = ["start"]
-        constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
-                                              name="exception_end_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="exception_end_after_start"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.reason
@@ -154,19 +189,25 @@ class Slot(models.Model):
     act = models.ForeignKey(Act, on_delete=models.PROTECT, related_name="slots")
     start = models.DateTimeField(_("début"))
     end = models.DateTimeField(_("fin"))
-    status = models.CharField(_("état"), max_length=10, choices=Status.choices,
-                              default=Status.FREE)
-    pool = models.CharField(_("réservation"), max_length=10, choices=Pool.choices,
-                            default=Pool.OPEN)
-    partner = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT,
-                                null=True, blank=True, related_name="+")
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.FREE)
+    pool = models.CharField(
+        _("réservation"), max_length=10, choices=Pool.choices, default=Pool.OPEN
+    )
+    partner = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # The pool the rule gave the slot, kept after a release (fill-rate indicators).
     reserved_pool = models.CharField(max_length=10, choices=Pool.choices, default=Pool.OPEN)
     released_at = models.DateTimeField(null=True, blank=True)
     # A slot the hospital proposed in answer to a request: held for the requesting GP's
     # practice until they confirm it (or the release rule returns it to everyone).
-    held_for = models.ForeignKey("referrals.Referral", on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="proposed_slots")
+    held_for = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposed_slots",
+    )
 
     class Meta:
         verbose_name = _("créneau")
@@ -174,8 +215,9 @@ class Slot(models.Model):
         ordering = ["start", "id"]
         constraints = [
             models.UniqueConstraint(fields=["schedule", "start"], name="slot_unique_start"),
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
-                                   name="slot_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="slot_end_after_start"
+            ),
         ]
         indexes = [
             # The free-slot search: free slots by time, then filtered by schedule and pool.
@@ -205,32 +247,45 @@ class Appointment(models.Model):
     schedule = models.ForeignKey(Schedule, on_delete=models.PROTECT, related_name="appointments")
     start = models.DateTimeField(_("début"))
     end = models.DateTimeField(_("fin"))
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
-                                related_name="appointments", verbose_name=_("patient"))
-    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="appointments_booked")
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("patient"),
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments_booked"
+    )
     # The GP the appointment is for (the prescriber): the booker, or the requesting GP when the
     # hospital books from a request.
-    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="appointments_prescribed")
-    referral = models.ForeignKey("referrals.Referral", on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="appointments")
-    status = models.CharField(_("statut"), max_length=12, choices=Status.choices,
-                              default=Status.BOOKED)
+    prescriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments_prescribed"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
+    )
+    status = models.CharField(
+        _("statut"), max_length=12, choices=Status.choices, default=Status.BOOKED
+    )
     note = models.TextField(_("motif / note"), blank=True)
     urgent_reason = models.CharField(_("motif d'urgence"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="+")
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     cancel_reason = models.CharField(max_length=300, blank=True)
-    moved_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+")
+    moved_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     reminded_at = models.DateTimeField(null=True, blank=True)
     # The prescription (« ordonnance ») of an imaging booking, for the imaging centre: a PDF or
     # an image, type- and size-checked like every upload (lib.uploads).
-    prescription = models.FileField(_("ordonnance"), upload_to="prescriptions/%Y/%m/",
-                                    blank=True)
+    prescription = models.FileField(_("ordonnance"), upload_to="prescriptions/%Y/%m/", blank=True)
     prescription_name = models.CharField(max_length=200, blank=True)
     prescription_type = models.CharField(max_length=50, blank=True)
     prescription_sha256 = models.CharField(max_length=64, blank=True)
@@ -241,8 +296,11 @@ class Appointment(models.Model):
         ordering = ["start", "id"]
         constraints = [
             # Portable guard (SQLite too): one live appointment per slot.
-            models.UniqueConstraint(fields=["slot"], condition=~models.Q(status="cancelled"),
-                                    name="appointment_one_live_per_slot"),
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=~models.Q(status="cancelled"),
+                name="appointment_one_live_per_slot",
+            ),
         ]
         indexes = [
             models.Index(fields=["prescriber", "start"], name="appt_prescriber_start"),
@@ -270,8 +328,9 @@ class AppointmentMove(models.Model):
     from_slot = models.ForeignKey(Slot, on_delete=models.SET_NULL, null=True, related_name="+")
     from_start = models.DateTimeField(_("ancien horaire"))
     to_start = models.DateTimeField(_("nouvel horaire"))
-    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="+")
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     urgent_reason = models.CharField(_("motif d'urgence"), max_length=300, blank=True)
     moved_at = models.DateTimeField(auto_now_add=True)
 
@@ -288,11 +347,18 @@ class WaitlistEntry(models.Model):
     """A GP waiting for a slot of a schedule (optionally one act) between two dates."""
 
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="waitlist")
-    act = models.ForeignKey(Act, on_delete=models.CASCADE, null=True, blank=True,
-                            related_name="+", verbose_name=_("acte"))
+    act = models.ForeignKey(
+        Act,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acte"),
+    )
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                     related_name="waitlist_entries")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
     earliest = models.DateField(_("à partir du"))
     latest = models.DateField(_("jusqu'au"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -312,17 +378,14 @@ class WaitlistEntry(models.Model):
 class ImagingReport(models.Model):
     """The radiologist's report of an imaging appointment, and where its images are."""
 
-    appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT,
-                                       related_name="report")
+    appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="report")
     conclusion = models.TextField(_("conclusion"))
     file = models.FileField(_("compte rendu (PDF)"), upload_to="imaging/%Y/%m/", blank=True)
     file_name = models.CharField(max_length=200, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
     # Accession number of the study on the imaging centre's result server (PACS viewer).
-    accession = models.CharField(_("numéro d'examen (serveur d'images)"), max_length=64,
-                                 blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+")
+    accession = models.CharField(_("numéro d'examen (serveur d'images)"), max_length=64, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -336,10 +399,8 @@ class ImagingReport(models.Model):
 class AppointmentMessage(models.Model):
     """The prescriber–radiologist (or prescriber–service) opinion thread of an appointment."""
 
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE,
-                                    related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(auto_now_add=True)
 

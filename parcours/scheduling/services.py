@@ -57,6 +57,7 @@ def _local_tz():
 
 # --- people to tell ----------------------------------------------------------------------------
 
+
 def schedule_staff(schedule: Schedule) -> list[User]:
     """Who runs the agenda and must hear of every booking: its practitioner, the desk or
     imaging secretariat of its organisation, the doctors of its service."""
@@ -79,8 +80,10 @@ def _when(dt: datetime) -> str:
 
 # --- availability ------------------------------------------------------------------------------
 
-def slots_generate(*, schedule: Schedule, start: date | None = None,
-                   until: date | None = None) -> int:
+
+def slots_generate(
+    *, schedule: Schedule, start: date | None = None, until: date | None = None
+) -> int:
     """Open the slots the weekly rules describe from ``start`` to ``until`` (default: the
     schedule's horizon). Public holidays and closures open nothing. Re-runnable: a slot that
     exists (same schedule and start) is left as it is."""
@@ -89,8 +92,12 @@ def slots_generate(*, schedule: Schedule, start: date | None = None,
     start = max(start or today, today)
     until = until or today + timedelta(weeks=schedule.horizon_weeks)
     rules = list(schedule.rules.select_related("act"))
-    closures = list(schedule.exceptions.filter(end__gt=datetime.combine(start, time.min, tz),
-                                               start__lt=datetime.combine(until, time.max, tz)))
+    closures = list(
+        schedule.exceptions.filter(
+            end__gt=datetime.combine(start, time.min, tz),
+            start__lt=datetime.combine(until, time.max, tz),
+        )
+    )
     now = timezone.now()
     rows = []
     day = start
@@ -99,8 +106,9 @@ def slots_generate(*, schedule: Schedule, start: date | None = None,
             for rule in rules:
                 if rule.weekday != day.weekday():
                     continue
-                if (rule.valid_from and day < rule.valid_from) or \
-                        (rule.valid_until and day > rule.valid_until):
+                if (rule.valid_from and day < rule.valid_from) or (
+                    rule.valid_until and day > rule.valid_until
+                ):
                     continue
                 step = timedelta(minutes=rule.act.duration_minutes)
                 at = datetime.combine(day, rule.start_time, tz)
@@ -108,9 +116,17 @@ def slots_generate(*, schedule: Schedule, start: date | None = None,
                 while at + step <= stop:
                     end = at + step
                     if at > now and not any(c.start < end and at < c.end for c in closures):
-                        rows.append(Slot(schedule=schedule, act=rule.act, start=at, end=end,
-                                         pool=rule.pool, reserved_pool=rule.pool,
-                                         partner=rule.partner))
+                        rows.append(
+                            Slot(
+                                schedule=schedule,
+                                act=rule.act,
+                                start=at,
+                                end=end,
+                                pool=rule.pool,
+                                reserved_pool=rule.pool,
+                                partner=rule.partner,
+                            )
+                        )
                     at = end
         day += timedelta(days=1)
     if not rows:
@@ -131,13 +147,15 @@ def slots_generate_all() -> dict[str, int]:
             total += slots_generate(schedule=schedule)
         elif timezone.localtime(last).date() < horizon:
             # Only the days past the last open slot: the worker runs this every round.
-            total += slots_generate(schedule=schedule,
-                                    start=timezone.localtime(last).date() + timedelta(days=1))
+            total += slots_generate(
+                schedule=schedule, start=timezone.localtime(last).date() + timedelta(days=1)
+            )
     return {"slots_opened": total}
 
 
-def exception_add(*, actor, schedule: Schedule, start: datetime, end: datetime,
-                  reason: str) -> ScheduleException:
+def exception_add(
+    *, actor, schedule: Schedule, start: datetime, end: datetime, reason: str
+) -> ScheduleException:
     """Close a period (leave, training, maintenance): its free slots are blocked. Refused while
     live appointments fall inside it — they must be moved or cancelled first, so no patient
     is left with a booking nobody will honour."""
@@ -145,27 +163,42 @@ def exception_add(*, actor, schedule: Schedule, start: datetime, end: datetime,
         raise BookingError(_("La fin de la fermeture doit suivre son début."))
     with transaction.atomic(), audit_batch():
         Schedule.objects.select_for_update().get(pk=schedule.pk)
-        live = Appointment.objects.filter(schedule=schedule, start__lt=end, end__gt=start,
-                                          status=Appointment.Status.BOOKED).count()
+        live = Appointment.objects.filter(
+            schedule=schedule, start__lt=end, end__gt=start, status=Appointment.Status.BOOKED
+        ).count()
         if live:
-            raise BookingError(_("%(n)d rendez-vous sont déjà pris sur cette période : "
-                                 "déplacez-les ou annulez-les d'abord.") % {"n": live})
-        closure = ScheduleException.objects.create(schedule=schedule, start=start, end=end,
-                                                   reason=reason[:200], created_by=actor)
-        blocked = Slot.objects.filter(schedule=schedule, status=Slot.Status.FREE,
-                                      start__lt=end, end__gt=start).update(
-            status=Slot.Status.BLOCKED)
-        audit_log(user=actor, action="update", obj=schedule,
-                  detail=f"fermeture {_when(start)}–{_when(end)} : {blocked} créneau(x)")
+            raise BookingError(
+                _(
+                    "%(n)d rendez-vous sont déjà pris sur cette période : "
+                    "déplacez-les ou annulez-les d'abord."
+                )
+                % {"n": live}
+            )
+        closure = ScheduleException.objects.create(
+            schedule=schedule, start=start, end=end, reason=reason[:200], created_by=actor
+        )
+        blocked = Slot.objects.filter(
+            schedule=schedule, status=Slot.Status.FREE, start__lt=end, end__gt=start
+        ).update(status=Slot.Status.BLOCKED)
+        audit_log(
+            user=actor,
+            action="update",
+            obj=schedule,
+            detail=f"fermeture {_when(start)}–{_when(end)} : {blocked} créneau(x)",
+        )
     return closure
 
 
-def act_add(*, actor, schedule: Schedule, name: str, duration_minutes: int,
-            instructions: str = "") -> Act:
+def act_add(
+    *, actor, schedule: Schedule, name: str, duration_minutes: int, instructions: str = ""
+) -> Act:
     with transaction.atomic(), audit_batch():
-        act = Act.objects.create(schedule=schedule, name=name.strip()[:150],
-                                 duration_minutes=duration_minutes,
-                                 instructions=instructions.strip())
+        act = Act.objects.create(
+            schedule=schedule,
+            name=name.strip()[:150],
+            duration_minutes=duration_minutes,
+            instructions=instructions.strip(),
+        )
         audit_log(user=actor, action="create", obj=act, detail=f"acte {act.name}")
     return act
 
@@ -177,8 +210,12 @@ def rule_add(*, actor, schedule: Schedule, **fields) -> tuple[AvailabilityRule, 
     with transaction.atomic(), audit_batch():
         rule = AvailabilityRule.objects.create(schedule=schedule, **fields)
         opened = slots_generate(schedule=schedule)
-        audit_log(user=actor, action="create", obj=rule,
-                  detail=f"plage {rule} — {opened} créneau(x) ouvert(s)")
+        audit_log(
+            user=actor,
+            action="create",
+            obj=rule,
+            detail=f"plage {rule} — {opened} créneau(x) ouvert(s)",
+        )
     return rule, opened
 
 
@@ -188,15 +225,19 @@ def rule_remove(*, actor, rule: AvailabilityRule) -> int:
     tz = _local_tz()
     with transaction.atomic(), audit_batch():
         removed = 0
-        for slot in Slot.objects.filter(schedule=rule.schedule, act=rule.act,
-                                        status=Slot.Status.FREE, start__gt=timezone.now()):
+        for slot in Slot.objects.filter(
+            schedule=rule.schedule, act=rule.act, status=Slot.Status.FREE, start__gt=timezone.now()
+        ):
             local = slot.start.astimezone(tz)
-            if local.weekday() == rule.weekday and \
-                    rule.start_time <= local.time() < rule.end_time:
+            if local.weekday() == rule.weekday and rule.start_time <= local.time() < rule.end_time:
                 slot.delete()
                 removed += 1
-        audit_log(user=actor, action="delete", obj=rule.schedule,
-                  detail=f"plage {rule} supprimée — {removed} créneau(x) libre(s) retiré(s)")
+        audit_log(
+            user=actor,
+            action="delete",
+            obj=rule.schedule,
+            detail=f"plage {rule} supprimée — {removed} créneau(x) libre(s) retiré(s)",
+        )
         rule.delete()
     return removed
 
@@ -206,17 +247,20 @@ def slots_release_due(*, now: datetime | None = None) -> dict[str, int]:
     they start return to the open pool."""
     now = now or timezone.now()
     released = 0
-    reserved = Slot.objects.filter(status=Slot.Status.FREE, released_at__isnull=True,
-                                   start__gt=now).exclude(pool=Pool.OPEN)
+    reserved = Slot.objects.filter(
+        status=Slot.Status.FREE, released_at__isnull=True, start__gt=now
+    ).exclude(pool=Pool.OPEN)
     for schedule_id, hours in Schedule.objects.filter(
-            pk__in=reserved.values("schedule_id")).values_list("pk", "release_hours"):
-        released += reserved.filter(schedule_id=schedule_id,
-                                    start__lte=now + timedelta(hours=hours)).update(
-            pool=Pool.OPEN, partner=None, released_at=now)
+        pk__in=reserved.values("schedule_id")
+    ).values_list("pk", "release_hours"):
+        released += reserved.filter(
+            schedule_id=schedule_id, start__lte=now + timedelta(hours=hours)
+        ).update(pool=Pool.OPEN, partner=None, released_at=now)
     return {"slots_released": released}
 
 
 # --- booking -----------------------------------------------------------------------------------
+
 
 def _check_bookable(user, slot: Slot, *, urgent_reason: str, staff: bool) -> None:
     if slot.status != Slot.Status.FREE:
@@ -230,39 +274,73 @@ def _check_bookable(user, slot: Slot, *, urgent_reason: str, staff: bool) -> Non
     if not Slot.objects.filter(bookable_pool_q(user), pk=slot.pk).exists():
         raise BookingError(_("Ce créneau est réservé à une autre structure."))
     if slot.pool == Pool.URGENT and not urgent_reason.strip():
-        raise BookingError(_("Ce créneau est réservé aux urgences : indiquez le motif "
-                             "d'urgence."), code="urgent_reason")
+        raise BookingError(
+            _("Ce créneau est réservé aux urgences : indiquez le motif d'urgence."),
+            code="urgent_reason",
+        )
 
 
-def _book_locked(*, user, slot: Slot, patient, referral, note: str, urgent_reason: str,
-                 prescriber) -> Appointment:
+def _book_locked(
+    *, user, slot: Slot, patient, referral, note: str, urgent_reason: str, prescriber
+) -> Appointment:
     """The booking itself, inside the caller's transaction, the slot row already locked."""
     staff = is_schedule_staff(user, slot.schedule)
     _check_bookable(user, slot, urgent_reason=urgent_reason, staff=staff)
     try:
         with transaction.atomic():  # savepoint: a refused INSERT leaves the caller usable
             appointment = Appointment.objects.create(
-                slot=slot, schedule=slot.schedule, start=slot.start, end=slot.end,
-                patient=patient, booked_by=user, prescriber=prescriber or user,
-                referral=referral, note=note.strip(), urgent_reason=urgent_reason.strip())
+                slot=slot,
+                schedule=slot.schedule,
+                start=slot.start,
+                end=slot.end,
+                patient=patient,
+                booked_by=user,
+                prescriber=prescriber or user,
+                referral=referral,
+                note=note.strip(),
+                urgent_reason=urgent_reason.strip(),
+            )
     except IntegrityError:
         raise BookingError(_(TAKEN), code="taken") from None
     slot.status = Slot.Status.BUSY
     slot.save(update_fields=["status"])
-    WaitlistEntry.objects.filter(schedule=slot.schedule, patient=patient,
-                                 closed_at__isnull=True).update(closed_at=timezone.now())
-    audit_log(user=user, action="create", obj=appointment, patient_id=patient.pk,
-              detail=f"rendez-vous {slot.schedule.name} {_when(slot.start)}")
+    WaitlistEntry.objects.filter(
+        schedule=slot.schedule, patient=patient, closed_at__isnull=True
+    ).update(closed_at=timezone.now())
+    audit_log(
+        user=user,
+        action="create",
+        obj=appointment,
+        patient_id=patient.pk,
+        detail=f"rendez-vous {slot.schedule.name} {_when(slot.start)}",
+    )
     title = _("Nouveau rendez-vous %(ref)s : %(schedule)s, %(when)s") % {
-        "ref": appointment.reference, "schedule": slot.schedule.name, "when": _when(slot.start)}
-    notify(users=[*schedule_staff(slot.schedule), appointment.prescriber],
-           kind="appointment_booked", title=title, url=_url(appointment), exclude=user,
-           referral=referral)
+        "ref": appointment.reference,
+        "schedule": slot.schedule.name,
+        "when": _when(slot.start),
+    }
+    notify(
+        users=[*schedule_staff(slot.schedule), appointment.prescriber],
+        kind="appointment_booked",
+        title=title,
+        url=_url(appointment),
+        exclude=user,
+        referral=referral,
+    )
     return appointment
 
 
-def slot_book(*, user, slot: Slot, patient, referral=None, note: str = "",
-              urgent_reason: str = "", prescriber=None, prescription=None) -> Appointment:
+def slot_book(
+    *,
+    user,
+    slot: Slot,
+    patient,
+    referral=None,
+    note: str = "",
+    urgent_reason: str = "",
+    prescriber=None,
+    prescription=None,
+) -> Appointment:
     """Book ``slot`` for ``patient``. The caller has checked the user may act for the patient.
     ``prescription`` (an UploadedFile, imaging agendas only) is the exam's prescription for
     the imaging centre: PDF, JPEG or PNG within the upload size limit.
@@ -277,27 +355,46 @@ def slot_book(*, user, slot: Slot, patient, referral=None, note: str = "",
     stored = None
     try:
         with transaction.atomic(), audit_batch():
-            locked = Slot.objects.select_for_update().select_related("schedule").get(
-                pk=slot.pk)
+            locked = Slot.objects.select_for_update().select_related("schedule").get(pk=slot.pk)
             if checked is not None and not locked.schedule.is_imaging:
-                raise BookingError(_("Une ordonnance ne se joint qu'à un examen d'imagerie."),
-                                   code="prescription")
-            appointment = _book_locked(user=user, slot=locked, patient=patient,
-                                       referral=referral, note=note,
-                                       urgent_reason=urgent_reason, prescriber=prescriber)
+                raise BookingError(
+                    _("Une ordonnance ne se joint qu'à un examen d'imagerie."), code="prescription"
+                )
+            appointment = _book_locked(
+                user=user,
+                slot=locked,
+                patient=patient,
+                referral=referral,
+                note=note,
+                urgent_reason=urgent_reason,
+                prescriber=prescriber,
+            )
             if checked is not None:
                 extension = checked.name.rpartition(".")[2] or "pdf"
                 appointment.prescription.save(
                     f"ordonnance-{appointment.pk}-{checked.sha256[:8]}.{extension}",
-                    prescription, save=False)
+                    prescription,
+                    save=False,
+                )
                 stored = appointment.prescription.name
                 appointment.prescription_name = checked.name[:200]
                 appointment.prescription_type = checked.content_type
                 appointment.prescription_sha256 = checked.sha256
-                appointment.save(update_fields=["prescription", "prescription_name",
-                                                "prescription_type", "prescription_sha256"])
-                audit_log(user=user, action="create", obj=appointment, patient_id=patient.pk,
-                          detail=f"ordonnance jointe au rendez-vous {appointment.reference}")
+                appointment.save(
+                    update_fields=[
+                        "prescription",
+                        "prescription_name",
+                        "prescription_type",
+                        "prescription_sha256",
+                    ]
+                )
+                audit_log(
+                    user=user,
+                    action="create",
+                    obj=appointment,
+                    patient_id=patient.pk,
+                    detail=f"ordonnance jointe au rendez-vous {appointment.reference}",
+                )
     except BaseException:
         # A rolled-back booking must not leave a health document on disk.
         if stored:
@@ -307,8 +404,7 @@ def slot_book(*, user, slot: Slot, patient, referral=None, note: str = "",
 
 
 def _release_slot(appointment: Appointment) -> Slot:
-    slot = Slot.objects.select_for_update().select_related("schedule").get(
-        pk=appointment.slot_id)
+    slot = Slot.objects.select_for_update().select_related("schedule").get(pk=appointment.slot_id)
     if slot.status == Slot.Status.BUSY:
         slot.status = Slot.Status.FREE if slot.start > timezone.now() else Slot.Status.BLOCKED
         slot.save(update_fields=["status"])
@@ -316,12 +412,16 @@ def _release_slot(appointment: Appointment) -> Slot:
 
 
 def _lock_appointment(appointment: Appointment) -> Appointment:
-    return Appointment.objects.select_for_update().select_related(
-        "schedule", "patient", "prescriber").get(pk=appointment.pk)
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("schedule", "patient", "prescriber")
+        .get(pk=appointment.pk)
+    )
 
 
-def appointment_cancel(*, user, appointment: Appointment, reason: str = "",
-                       moved_to: Appointment | None = None) -> Appointment:
+def appointment_cancel(
+    *, user, appointment: Appointment, reason: str = "", moved_to: Appointment | None = None
+) -> Appointment:
     with transaction.atomic(), audit_batch():
         a = _lock_appointment(appointment)
         if a.status != Appointment.Status.BOOKED:
@@ -331,25 +431,35 @@ def appointment_cancel(*, user, appointment: Appointment, reason: str = "",
         a.status = Appointment.Status.CANCELLED
         a.cancelled_at, a.cancelled_by = timezone.now(), user
         a.cancel_reason, a.moved_to = reason.strip()[:300], moved_to
-        a.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason",
-                              "moved_to"])
+        a.save(
+            update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "moved_to"]
+        )
         slot = _release_slot(a)
-        audit_log(user=user, action="update", obj=a, patient_id=a.patient_id,
-                  detail=("déplacé" if moved_to else "annulé") + (f" : {reason}" if reason
-                                                                  else ""))
+        audit_log(
+            user=user,
+            action="update",
+            obj=a,
+            patient_id=a.patient_id,
+            detail=("déplacé" if moved_to else "annulé") + (f" : {reason}" if reason else ""),
+        )
         if moved_to is None:
-            notify(users=[*schedule_staff(a.schedule), a.prescriber],
-                   kind="appointment_cancelled",
-                   title=_("Rendez-vous %(ref)s annulé (%(when)s)") % {
-                       "ref": a.reference, "when": _when(a.start)},
-                   url=_url(a), exclude=user, referral=a.referral)
+            notify(
+                users=[*schedule_staff(a.schedule), a.prescriber],
+                kind="appointment_cancelled",
+                title=_("Rendez-vous %(ref)s annulé (%(when)s)")
+                % {"ref": a.reference, "when": _when(a.start)},
+                url=_url(a),
+                exclude=user,
+                referral=a.referral,
+            )
         if slot.status == Slot.Status.FREE:
             _offer_to_waitlist(slot)
     return a
 
 
-def appointment_move(*, user, appointment: Appointment, new_slot: Slot,
-                     urgent_reason: str = "") -> Appointment:
+def appointment_move(
+    *, user, appointment: Appointment, new_slot: Slot, urgent_reason: str = ""
+) -> Appointment:
     """Move ``appointment`` to ``new_slot`` of the same agenda, in one transaction. The
     appointment keeps its id and reference (what the patient and the GP were told); an
     AppointmentMove row keeps where it was and who moved it; the old slot is freed and offered
@@ -365,13 +475,13 @@ def appointment_move(*, user, appointment: Appointment, new_slot: Slot,
             raise BookingError(_("Ce rendez-vous est passé : il ne peut plus être déplacé."))
         if new_slot.pk == a.slot_id:
             raise BookingError(_("Choisissez un autre créneau."))
-        locked = Slot.objects.select_for_update().select_related("schedule").get(
-            pk=new_slot.pk)
+        locked = Slot.objects.select_for_update().select_related("schedule").get(pk=new_slot.pk)
         if locked.schedule_id != a.schedule_id:
             raise BookingError(_("Le nouveau créneau doit être sur le même agenda."))
         reason = urgent_reason.strip() or a.urgent_reason
-        _check_bookable(user, locked, urgent_reason=reason,
-                        staff=is_schedule_staff(user, locked.schedule))
+        _check_bookable(
+            user, locked, urgent_reason=reason, staff=is_schedule_staff(user, locked.schedule)
+        )
         old_slot, old_start = _release_slot(a), a.start
         a.slot, a.start, a.end = locked, locked.start, locked.end
         a.reminded_at = None  # the reminder is for the new time
@@ -385,15 +495,29 @@ def appointment_move(*, user, appointment: Appointment, new_slot: Slot,
         locked.status = Slot.Status.BUSY
         locked.save(update_fields=["status"])
         AppointmentMove.objects.create(
-            appointment=a, from_slot=old_slot, from_start=old_start, to_start=locked.start,
-            moved_by=user, urgent_reason=a.urgent_reason if locked.pool == Pool.URGENT else "")
-        audit_log(user=user, action="update", obj=a, patient_id=a.patient_id,
-                  detail=f"déplacé du {_when(old_start)} au {_when(a.start)}")
-        notify(users=[*schedule_staff(a.schedule), a.prescriber, a.booked_by],
-               kind="appointment_moved",
-               title=_("Rendez-vous %(ref)s déplacé : %(when)s") % {
-                   "ref": a.reference, "when": _when(a.start)},
-               url=_url(a), exclude=user, referral=a.referral)
+            appointment=a,
+            from_slot=old_slot,
+            from_start=old_start,
+            to_start=locked.start,
+            moved_by=user,
+            urgent_reason=a.urgent_reason if locked.pool == Pool.URGENT else "",
+        )
+        audit_log(
+            user=user,
+            action="update",
+            obj=a,
+            patient_id=a.patient_id,
+            detail=f"déplacé du {_when(old_start)} au {_when(a.start)}",
+        )
+        notify(
+            users=[*schedule_staff(a.schedule), a.prescriber, a.booked_by],
+            kind="appointment_moved",
+            title=_("Rendez-vous %(ref)s déplacé : %(when)s")
+            % {"ref": a.reference, "when": _when(a.start)},
+            url=_url(a),
+            exclude=user,
+            referral=a.referral,
+        )
         if old_slot.status == Slot.Status.FREE:
             _offer_to_waitlist(old_slot)
     return a
@@ -406,16 +530,22 @@ def appointment_set_outcome(*, user, appointment: Appointment, status: str) -> A
     with transaction.atomic(), audit_batch():
         a = _lock_appointment(appointment)
         if not is_schedule_staff(user, a.schedule):
-            raise BookingError(_("Seule l'équipe de l'agenda indique si le patient est venu."),
-                               code="forbidden")
+            raise BookingError(
+                _("Seule l'équipe de l'agenda indique si le patient est venu."), code="forbidden"
+            )
         if a.status == Appointment.Status.CANCELLED:
             raise BookingError(_("Ce rendez-vous a été annulé."))
         if a.start > timezone.now():
             raise BookingError(_("Le rendez-vous n'a pas encore eu lieu."))
         a.status = status
         a.save(update_fields=["status"])
-        audit_log(user=user, action="update", obj=a, patient_id=a.patient_id,
-                  detail=f"issue : {a.get_status_display()}")
+        audit_log(
+            user=user,
+            action="update",
+            obj=a,
+            patient_id=a.patient_id,
+            detail=f"issue : {a.get_status_display()}",
+        )
     return a
 
 
@@ -425,8 +555,9 @@ def appointment_set_outcome(*, user, appointment: Appointment, status: str) -> A
 WAITLIST_HORIZON_DAYS = 366
 
 
-def waitlist_add(*, user, schedule: Schedule, patient, earliest: date, latest: date,
-                 act=None) -> WaitlistEntry:
+def waitlist_add(
+    *, user, schedule: Schedule, patient, earliest: date, latest: date, act=None
+) -> WaitlistEntry:
     """Put ``patient`` on ``schedule``'s waiting list for ``earliest``..``latest`` (local
     days). Raises BookingError (French): window reversed, past, ending more than
     WAITLIST_HORIZON_DAYS ahead, or with free slots still to book (code "free_slots")."""
@@ -436,34 +567,58 @@ def waitlist_add(*, user, schedule: Schedule, patient, earliest: date, latest: d
         raise BookingError(_("Cette période est déjà passée."))
     if latest > timezone.localdate() + timedelta(days=WAITLIST_HORIZON_DAYS):
         # 31/12/9999 also overflowed the free-slot search below.
-        raise BookingError(_("Date de fin trop lointaine : une inscription en liste d'attente "
-                             "porte sur un an au plus."))
-    free = waitlist_free_slots(user=user, schedule=schedule, earliest=earliest, latest=latest,
-                               act=act)
+        raise BookingError(
+            _(
+                "Date de fin trop lointaine : une inscription en liste d'attente "
+                "porte sur un an au plus."
+            )
+        )
+    free = waitlist_free_slots(
+        user=user, schedule=schedule, earliest=earliest, latest=latest, act=act
+    )
     if free:
         # Issue 14 bug 5: waiting for a window that has free slots only delays the patient.
-        raise BookingError(_("Des créneaux sont encore libres sur cette période : réservez "
-                             "l'un d'eux plutôt que d'attendre."), code="free_slots")
+        raise BookingError(
+            _(
+                "Des créneaux sont encore libres sur cette période : réservez "
+                "l'un d'eux plutôt que d'attendre."
+            ),
+            code="free_slots",
+        )
     with transaction.atomic(), audit_batch():
-        entry = WaitlistEntry.objects.create(schedule=schedule, act=act, patient=patient,
-                                             requested_by=user, earliest=earliest,
-                                             latest=latest)
-        audit_log(user=user, action="create", obj=entry, patient_id=patient.pk,
-                  detail=f"liste d'attente {schedule.name}")
+        entry = WaitlistEntry.objects.create(
+            schedule=schedule,
+            act=act,
+            patient=patient,
+            requested_by=user,
+            earliest=earliest,
+            latest=latest,
+        )
+        audit_log(
+            user=user,
+            action="create",
+            obj=entry,
+            patient_id=patient.pk,
+            detail=f"liste d'attente {schedule.name}",
+        )
     return entry
 
 
-def waitlist_free_slots(*, user, schedule: Schedule, earliest: date, latest: date,
-                        act=None, limit: int = 10) -> list[Slot]:
+def waitlist_free_slots(
+    *, user, schedule: Schedule, earliest: date, latest: date, act=None, limit: int = 10
+) -> list[Slot]:
     """The free slots of ``schedule`` (and ``act``) this user could book between the two days
     (local time), soonest first, at most ``limit``."""
     from .selectors import slot_search
 
     tz = _local_tz()
-    slots = slot_search(user=user, schedule=schedule,
-                        start_from=datetime.combine(earliest, time.min, tz),
-                        start_to=datetime.combine(latest + timedelta(days=1), time.min, tz),
-                        limit=limit if act is None else 200)
+    slots = slot_search(
+        user=user,
+        schedule=schedule,
+        start_from=datetime.combine(earliest, time.min, tz),
+        start_to=datetime.combine(latest + timedelta(days=1), time.min, tz),
+        limit=limit if act is None else 200,
+    )
     if act is not None:
         slots = [s for s in slots if s.act_id == act.pk][:limit]
     return slots
@@ -473,20 +628,27 @@ def _offer_to_waitlist(slot: Slot) -> int:
     """A slot freed: tell the GPs waiting for this schedule (and act) on that day. First come,
     first served — the first to book it wins, the others will be told of the next one."""
     day = timezone.localtime(slot.start).date()
-    entries = list(WaitlistEntry.objects.filter(
-        Q(act__isnull=True) | Q(act_id=slot.act_id), schedule_id=slot.schedule_id,
-        closed_at__isnull=True, earliest__lte=day, latest__gte=day
-    ).select_related("requested_by"))
+    entries = list(
+        WaitlistEntry.objects.filter(
+            Q(act__isnull=True) | Q(act_id=slot.act_id),
+            schedule_id=slot.schedule_id,
+            closed_at__isnull=True,
+            earliest__lte=day,
+            latest__gte=day,
+        ).select_related("requested_by")
+    )
     if not entries:
         return 0
     url = reverse("scheduling:book", args=[slot.pk])
     for entry in entries:
-        notify(users=[entry.requested_by], kind="waitlist",
-               title=_("Un créneau s'est libéré : %(schedule)s, %(when)s") % {
-                   "schedule": slot.schedule.name, "when": _when(slot.start)},
-               url=f"{url}?patient={entry.patient_id}")
-    WaitlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
-        notified_at=timezone.now())
+        notify(
+            users=[entry.requested_by],
+            kind="waitlist",
+            title=_("Un créneau s'est libéré : %(schedule)s, %(when)s")
+            % {"schedule": slot.schedule.name, "when": _when(slot.start)},
+            url=f"{url}?patient={entry.patient_id}",
+        )
+    WaitlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(notified_at=timezone.now())
     return len(entries)
 
 
@@ -512,16 +674,28 @@ def reminders_send(*, now: datetime | None = None, hours: int = 24) -> dict[str,
     now = now or timezone.now()
     sent = 0
     with transaction.atomic():
-        due = list(Appointment.objects.select_for_update(skip_locked=True).filter(
-            status=Appointment.Status.BOOKED, reminded_at__isnull=True, start__gt=now,
-            start__lte=now + timedelta(hours=hours)).select_related("schedule", "prescriber")
-            [:500])
+        due = list(
+            Appointment.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=Appointment.Status.BOOKED,
+                reminded_at__isnull=True,
+                start__gt=now,
+                start__lte=now + timedelta(hours=hours),
+            )
+            .select_related("schedule", "prescriber")[:500]
+        )
         for a in due:
-            notify(users=[a.prescriber], kind="appointment_reminder",
-                   title=_("Rappel : rendez-vous %(ref)s %(when)s — %(schedule)s") % {
-                       "ref": a.reference, "when": reminder_when(a.start, now=now),
-                       "schedule": a.schedule.name},
-                   url=_url(a))
+            notify(
+                users=[a.prescriber],
+                kind="appointment_reminder",
+                title=_("Rappel : rendez-vous %(ref)s %(when)s — %(schedule)s")
+                % {
+                    "ref": a.reference,
+                    "when": reminder_when(a.start, now=now),
+                    "schedule": a.schedule.name,
+                },
+                url=_url(a),
+            )
             sent += 1
         Appointment.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
     return {"reminders": sent}
@@ -529,8 +703,10 @@ def reminders_send(*, now: datetime | None = None, hours: int = 24) -> dict[str,
 
 # --- imaging: report, image link, opinion thread -------------------------------------------------
 
-def report_attach(*, user, appointment: Appointment, conclusion: str, file=None,
-                  accession: str = "") -> ImagingReport:
+
+def report_attach(
+    *, user, appointment: Appointment, conclusion: str, file=None, accession: str = ""
+) -> ImagingReport:
     """Publish (or correct) the report of an imaging appointment; the prescriber is told."""
     if not conclusion.strip():
         raise BookingError(_("La conclusion du compte rendu est obligatoire."))
@@ -545,18 +721,29 @@ def report_attach(*, user, appointment: Appointment, conclusion: str, file=None,
         with transaction.atomic(), audit_batch():
             a = _lock_appointment(appointment)
             if not is_schedule_staff(user, a.schedule):
-                raise BookingError(_("Seule l'équipe de l'agenda publie le compte rendu."),
-                                   code="forbidden")
+                raise BookingError(
+                    _("Seule l'équipe de l'agenda publie le compte rendu."), code="forbidden"
+                )
             if a.status == Appointment.Status.CANCELLED:
                 raise BookingError(_("Ce rendez-vous a été annulé."))
             if a.start > timezone.now():
                 # Issue 14 bug 2: a report before the exam would mark it « Honoré » in advance.
-                raise BookingError(_("L'examen n'a pas encore eu lieu (prévu le %(when)s) : le "
-                                     "compte rendu pourra être publié à partir de cette heure.")
-                                   % {"when": _when(a.start)}, code="too_early")
+                raise BookingError(
+                    _(
+                        "L'examen n'a pas encore eu lieu (prévu le %(when)s) : le "
+                        "compte rendu pourra être publié à partir de cette heure."
+                    )
+                    % {"when": _when(a.start)},
+                    code="too_early",
+                )
             report, _created = ImagingReport.objects.update_or_create(
-                appointment=a, defaults={"conclusion": conclusion.strip(), "author": user,
-                                         "accession": accession.strip()[:64]})
+                appointment=a,
+                defaults={
+                    "conclusion": conclusion.strip(),
+                    "author": user,
+                    "accession": accession.strip()[:64],
+                },
+            )
             if checked is not None:
                 report.file.save(f"cr-{a.pk}-{checked.sha256[:8]}.pdf", file, save=False)
                 stored = report.file.name
@@ -565,15 +752,26 @@ def report_attach(*, user, appointment: Appointment, conclusion: str, file=None,
             if a.status == Appointment.Status.BOOKED:
                 a.status = Appointment.Status.FULFILLED
                 a.save(update_fields=["status"])
-            audit_log(user=user, action="create", obj=report, patient_id=a.patient_id,
-                      detail=f"compte rendu rendez-vous {a.reference}")
+            audit_log(
+                user=user,
+                action="create",
+                obj=report,
+                patient_id=a.patient_id,
+                detail=f"compte rendu rendez-vous {a.reference}",
+            )
             title = _("Compte rendu disponible : rendez-vous %(ref)s") % {"ref": a.reference}
-            notify(users=[a.prescriber], kind="imaging_report", title=title, url=_url(a),
-                   exclude=user)
+            notify(
+                users=[a.prescriber], kind="imaging_report", title=title, url=_url(a), exclude=user
+            )
             # The centre's other staff too: their open page of the appointment updates live
             # (issue 14, bug 7) and the secretariat knows the report can be handed over.
-            notify(users=schedule_staff(a.schedule), kind="imaging_report_staff", title=title,
-                   url=_url(a), exclude=user)
+            notify(
+                users=schedule_staff(a.schedule),
+                kind="imaging_report_staff",
+                title=title,
+                url=_url(a),
+                exclude=user,
+            )
     except BaseException:
         # A rolled-back action must not leave a health document on disk.
         if stored:
@@ -587,25 +785,34 @@ def appointment_message_add(*, user, appointment: Appointment, body: str) -> App
         raise BookingError(_("Le message est vide."))
     with transaction.atomic(), audit_batch():
         a = _lock_appointment(appointment)
-        message = AppointmentMessage.objects.create(appointment=a, author=user,
-                                                    body=body.strip())
-        audit_log(user=user, action="create", obj=message, patient_id=a.patient_id,
-                  detail=f"avis sur le rendez-vous {a.reference}")
-        notify(users=[a.prescriber, a.booked_by, *schedule_staff(a.schedule)],
-               kind="appointment_message",
-               title=_("Nouveau message sur le rendez-vous %(ref)s") % {"ref": a.reference},
-               url=_url(a), exclude=user)
+        message = AppointmentMessage.objects.create(appointment=a, author=user, body=body.strip())
+        audit_log(
+            user=user,
+            action="create",
+            obj=message,
+            patient_id=a.patient_id,
+            detail=f"avis sur le rendez-vous {a.reference}",
+        )
+        notify(
+            users=[a.prescriber, a.booked_by, *schedule_staff(a.schedule)],
+            kind="appointment_message",
+            title=_("Nouveau message sur le rendez-vous %(ref)s") % {"ref": a.reference},
+            url=_url(a),
+            exclude=user,
+        )
     return message
 
 
 # --- the referral pathway: answering a consultation or exam request with a slot ----------------
 
+
 def _answer_text(slot: Slot, note: str, *, proposed: bool) -> str:
     act = slot.act
-    lead = (_("Créneau proposé : %(act)s, %(schedule)s, le %(when)s. Confirmez-le depuis la "
-              "demande.") if proposed else
-            _("Rendez-vous réservé : %(act)s, %(schedule)s, le %(when)s.")) % {
-        "act": act.name, "schedule": slot.schedule.name, "when": _when(slot.start)}
+    lead = (
+        _("Créneau proposé : %(act)s, %(schedule)s, le %(when)s. Confirmez-le depuis la demande.")
+        if proposed
+        else _("Rendez-vous réservé : %(act)s, %(schedule)s, le %(when)s.")
+    ) % {"act": act.name, "schedule": slot.schedule.name, "when": _when(slot.start)}
     parts = [lead]
     if act.instructions:
         parts.append(_("À apporter / préparation : %(what)s") % {"what": act.instructions})
@@ -616,11 +823,11 @@ def _answer_text(slot: Slot, note: str, *, proposed: bool) -> str:
 
 def _check_referral_slot(slot: Slot, referral) -> None:
     if slot.schedule.service_id and slot.schedule.service_id != referral.service_id:
-        raise BookingError(_("Ce créneau n'appartient pas à un agenda du service de la "
-                             "demande."))
+        raise BookingError(_("Ce créneau n'appartient pas à un agenda du service de la demande."))
     if slot.schedule.organisation_id != referral.hospital_id:
-        raise BookingError(_("Ce créneau n'appartient pas à un agenda de l'établissement de "
-                             "la demande."))
+        raise BookingError(
+            _("Ce créneau n'appartient pas à un agenda de l'établissement de la demande.")
+        )
 
 
 def slot_book_for_referral(*, user, slot: Slot, referral, note: str = "") -> Appointment:
@@ -631,15 +838,25 @@ def slot_book_for_referral(*, user, slot: Slot, referral, note: str = "") -> App
     from parcours.referrals.workflow import AnswerKind
 
     with transaction.atomic(), audit_batch():
-        locked = Slot.objects.select_for_update().select_related("schedule", "act").get(
-            pk=slot.pk)
+        locked = Slot.objects.select_for_update().select_related("schedule", "act").get(pk=slot.pk)
         _check_referral_slot(locked, referral)
-        appointment = _book_locked(user=user, slot=locked, patient=referral.patient,
-                                   referral=referral, note=note, urgent_reason="",
-                                   prescriber=referral.author)
-        referral_answer(actor=user, referral=referral, answer_kind=AnswerKind.APPOINTMENT,
-                        text=_answer_text(locked, note, proposed=False),
-                        proposed_at=locked.start, via_booking=True)
+        appointment = _book_locked(
+            user=user,
+            slot=locked,
+            patient=referral.patient,
+            referral=referral,
+            note=note,
+            urgent_reason="",
+            prescriber=referral.author,
+        )
+        referral_answer(
+            actor=user,
+            referral=referral,
+            answer_kind=AnswerKind.APPOINTMENT,
+            text=_answer_text(locked, note, proposed=False),
+            proposed_at=locked.start,
+            via_booking=True,
+        )
     return appointment
 
 
@@ -652,12 +869,12 @@ def slot_propose_for_referral(*, user, slot: Slot, referral, note: str = "") -> 
     from parcours.referrals.workflow import AnswerKind
 
     with transaction.atomic(), audit_batch():
-        locked = Slot.objects.select_for_update().select_related("schedule", "act").get(
-            pk=slot.pk)
+        locked = Slot.objects.select_for_update().select_related("schedule", "act").get(pk=slot.pk)
         _check_referral_slot(locked, referral)
         if not is_schedule_staff(user, locked.schedule):
-            raise BookingError(_("Seule l'équipe de l'agenda propose ses créneaux."),
-                               code="forbidden")
+            raise BookingError(
+                _("Seule l'équipe de l'agenda propose ses créneaux."), code="forbidden"
+            )
         if locked.status != Slot.Status.FREE:
             raise BookingError(_(TAKEN), code="taken")
         practices = sorted(gp_organisation_ids(referral.author))
@@ -666,9 +883,19 @@ def slot_propose_for_referral(*, user, slot: Slot, referral, note: str = "") -> 
         locked.pool, locked.partner_id, locked.held_for = Pool.PARTNER, practices[0], referral
         locked.released_at = None
         locked.save(update_fields=["pool", "partner", "held_for", "released_at"])
-        referral_answer(actor=user, referral=referral, answer_kind=AnswerKind.APPOINTMENT,
-                        text=_answer_text(locked, note, proposed=True),
-                        proposed_at=locked.start, via_booking=True)
-        audit_log(user=user, action="update", obj=locked, patient_id=referral.patient_id,
-                  detail=f"créneau proposé pour la demande {referral.reference}")
+        referral_answer(
+            actor=user,
+            referral=referral,
+            answer_kind=AnswerKind.APPOINTMENT,
+            text=_answer_text(locked, note, proposed=True),
+            proposed_at=locked.start,
+            via_booking=True,
+        )
+        audit_log(
+            user=user,
+            action="update",
+            obj=locked,
+            patient_id=referral.patient_id,
+            detail=f"créneau proposé pour la demande {referral.reference}",
+        )
     return locked

@@ -77,11 +77,17 @@ def search(request):
         tz = timezone.get_current_timezone()
         start, end = data.get("start"), data.get("end")
         slots = slot_search(
-            user=request.user, schedule=data.get("schedule"), device=data.get("device", ""),
-            act_name=data.get("act", ""), pool=data.get("pool", ""),
+            user=request.user,
+            schedule=data.get("schedule"),
+            device=data.get("device", ""),
+            act_name=data.get("act", ""),
+            pool=data.get("pool", ""),
             start_from=datetime.combine(start, datetime.min.time(), tz) if start else None,
             start_to=datetime.combine(end + timedelta(days=1), datetime.min.time(), tz)
-            if end else None, limit=60)
+            if end
+            else None,
+            limit=60,
+        )
         for slot in slots:
             day = timezone.localtime(slot.start).date()
             if not days or days[-1][0] != day:
@@ -91,14 +97,30 @@ def search(request):
     if referral is not None:
         # Answering or booking for a request: the agendas of its hospital (and service).
         agendas = agendas.filter(organisation_id=referral.hospital_id).filter(
-            Q(service_id=referral.service_id) | Q(service__isnull=True))
+            Q(service_id=referral.service_id) | Q(service__isnull=True)
+        )
     if patient is not None:
-        audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
-                  detail="recherche de créneaux (identité affichée)")
-    return render(request, "scheduling/search.html", {
-        "form": form, "days": days, "count": len(slots), "carry": _carry(request),
-        "managed": managed_schedules(request.user).exists(), "agendas": agendas[:50],
-        "patient": patient, "referral": referral})
+        audit_log(
+            user=request.user,
+            action="read",
+            obj=patient,
+            patient_id=patient.pk,
+            detail="recherche de créneaux (identité affichée)",
+        )
+    return render(
+        request,
+        "scheduling/search.html",
+        {
+            "form": form,
+            "days": days,
+            "count": len(slots),
+            "carry": _carry(request),
+            "managed": managed_schedules(request.user).exists(),
+            "agendas": agendas[:50],
+            "patient": patient,
+            "referral": referral,
+        },
+    )
 
 
 def _booking_patient(request, slot):
@@ -118,59 +140,89 @@ def book(request, slot_id):
     patient, referral = _booking_patient(request, slot)
     staff = is_schedule_staff(request.user, slot.schedule)
     if patient is None:
-        recent = CareLink.objects.filter(user=request.user).select_related("patient") \
+        recent = (
+            CareLink.objects.filter(user=request.user)
+            .select_related("patient")
             .order_by("-id")[:30]
+        )
         shown = [c.patient for c in recent if c.patient.merged_into_id is None]
-        audit_log(user=request.user, action="list", object_type="patient",
-                  detail="patients récents pour une réservation : "
-                         + ", ".join(str(p.pk) for p in shown))
-        return render(request, "scheduling/choose_patient.html", {
-            "slot": slot, "recent": shown})
+        audit_log(
+            user=request.user,
+            action="list",
+            object_type="patient",
+            detail="patients récents pour une réservation : " + ", ".join(str(p.pk) for p in shown),
+        )
+        return render(request, "scheduling/choose_patient.html", {"slot": slot, "recent": shown})
     # From a request: the hospital books/proposes (answering), the GP books what was proposed.
     answering = referral is not None and "book_slot" in allowed_actions(request.user, referral)
     if referral is not None and not answering and referral.author_id != request.user.pk:
         raise Http404
-    form_class = PrescriptionBookingForm if slot.schedule.is_imaging and not answering \
-        else BookingForm
-    form = form_class(request.POST if request.method == "POST" else None,
-                      request.FILES if request.method == "POST" else None)
+    form_class = (
+        PrescriptionBookingForm if slot.schedule.is_imaging and not answering else BookingForm
+    )
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     if slot.pool != Pool.URGENT:
         del form.fields["urgent_reason"]  # asked only where it is required
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if answering and request.POST.get("mode") == "propose":
-                services.slot_propose_for_referral(user=request.user, slot=slot,
-                                                   referral=referral, note=data["note"])
-                messages.success(request, _("Créneau proposé au médecin demandeur ; la "
-                                            "demande est répondue."))
+                services.slot_propose_for_referral(
+                    user=request.user, slot=slot, referral=referral, note=data["note"]
+                )
+                messages.success(
+                    request, _("Créneau proposé au médecin demandeur ; la demande est répondue.")
+                )
                 return redirect("referrals:detail", pk=referral.pk)
             if answering:
                 appointment = services.slot_book_for_referral(
-                    user=request.user, slot=slot, referral=referral, note=data["note"])
+                    user=request.user, slot=slot, referral=referral, note=data["note"]
+                )
             else:
                 appointment = services.slot_book(
-                    user=request.user, slot=slot, patient=patient, referral=referral,
-                    note=data["note"], urgent_reason=data.get("urgent_reason", ""),
-                    prescription=data.get("prescription"))
+                    user=request.user,
+                    slot=slot,
+                    patient=patient,
+                    referral=referral,
+                    note=data["note"],
+                    urgent_reason=data.get("urgent_reason", ""),
+                    prescription=data.get("prescription"),
+                )
         except services.BookingError as exc:
-            field = {"urgent_reason": "urgent_reason", "prescription": "prescription"}.get(
-                exc.code)
+            field = {"urgent_reason": "urgent_reason", "prescription": "prescription"}.get(exc.code)
             form.add_error(field if field in form.fields else None, exc.message)
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
             messages.success(request, _("Rendez-vous réservé."))
             return redirect("scheduling:appointment", pk=appointment.pk)
-    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
-              detail="formulaire de réservation (identité affichée)")
-    return render(request, "scheduling/book.html", {
-        "slot": slot, "patient": patient, "referral": referral, "form": form,
-        "answering": answering, "staff": staff, "urgent": slot.pool == Pool.URGENT,
-        "week_url": reverse("scheduling:week", args=[slot.schedule_id])
-        + f"?semaine={_monday(timezone.localtime(slot.start).date()):%Y-%m-%d}"
-        + (f"&referral={referral.pk}" if referral else f"&patient={patient.pk}")},
-        status=400 if request.method == "POST" else 200)
+    audit_log(
+        user=request.user,
+        action="read",
+        obj=patient,
+        patient_id=patient.pk,
+        detail="formulaire de réservation (identité affichée)",
+    )
+    return render(
+        request,
+        "scheduling/book.html",
+        {
+            "slot": slot,
+            "patient": patient,
+            "referral": referral,
+            "form": form,
+            "answering": answering,
+            "staff": staff,
+            "urgent": slot.pool == Pool.URGENT,
+            "week_url": reverse("scheduling:week", args=[slot.schedule_id])
+            + f"?semaine={_monday(timezone.localtime(slot.start).date()):%Y-%m-%d}"
+            + (f"&referral={referral.pk}" if referral else f"&patient={patient.pk}"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _monday(day: date) -> date:
@@ -221,35 +273,70 @@ def week(request, schedule_id):
     monday = _grid_monday(request, referral)
     grid = booking_week(user=request.user, schedule=schedule, monday=monday)
     if patient is not None:
-        audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
-                  detail=f"grille de réservation {schedule.name} (identité affichée)")
-    wished = (referral.wished_from, referral.wished_until) if referral is not None \
-        and (referral.wished_from or referral.wished_until) else None
+        audit_log(
+            user=request.user,
+            action="read",
+            obj=patient,
+            patient_id=patient.pk,
+            detail=f"grille de réservation {schedule.name} (identité affichée)",
+        )
+    wished = (
+        (referral.wished_from, referral.wished_until)
+        if referral is not None and (referral.wished_from or referral.wished_until)
+        else None
+    )
     carry = _carry(request)
     next_free = grid["next_free"]
-    return render(request, "scheduling/week.html", {
-        "schedule": schedule, "days": grid["days"], "count": grid["count"],
-        "next_free": next_free, "monday": monday, "sunday": monday + timedelta(days=6),
-        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
-        "next_free_monday": _monday(timezone.localtime(next_free.start).date())
-        if next_free else None,
-        "patient": patient, "referral": referral, "wished": wished, "carry": carry,
-        "can_wait": patient is not None and is_gp(request.user),
-        "wait_from": max(monday, timezone.localdate()), "wait_until": monday + timedelta(days=6),
-        "staff": is_schedule_staff(request.user, schedule)})
+    return render(
+        request,
+        "scheduling/week.html",
+        {
+            "schedule": schedule,
+            "days": grid["days"],
+            "count": grid["count"],
+            "next_free": next_free,
+            "monday": monday,
+            "sunday": monday + timedelta(days=6),
+            "previous": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7),
+            "next_free_monday": _monday(timezone.localtime(next_free.start).date())
+            if next_free
+            else None,
+            "patient": patient,
+            "referral": referral,
+            "wished": wished,
+            "carry": carry,
+            "can_wait": patient is not None and is_gp(request.user),
+            "wait_from": max(monday, timezone.localdate()),
+            "wait_until": monday + timedelta(days=6),
+            "staff": is_schedule_staff(request.user, schedule),
+        },
+    )
 
 
 @login_required
 def appointments(request):
     upcoming = request.GET.get("passes") != "1"
     rows = list(appointment_list(user=request.user, upcoming=upcoming))
-    audit_log(user=request.user, action="list", object_type="appointment",
-              detail=f"{len(rows)} rendez-vous", object_ids=[a.pk for a in rows])
+    audit_log(
+        user=request.user,
+        action="list",
+        object_type="appointment",
+        detail=f"{len(rows)} rendez-vous",
+        object_ids=[a.pk for a in rows],
+    )
     if request.GET.get("fragment") == "1":  # live refresh of the list (live.js)
         return render(request, "scheduling/_appointments_rows.html", {"appointments": rows})
-    return render(request, "scheduling/appointments.html", {
-        "appointments": rows, "upcoming": upcoming, "can_search": can_book(request.user),
-        "managed": managed_schedules(request.user).select_related("organisation")})
+    return render(
+        request,
+        "scheduling/appointments.html",
+        {
+            "appointments": rows,
+            "upcoming": upcoming,
+            "can_search": can_book(request.user),
+            "managed": managed_schedules(request.user).select_related("organisation"),
+        },
+    )
 
 
 def _results_url(appointment: Appointment) -> str:
@@ -266,8 +353,12 @@ def _results_url(appointment: Appointment) -> str:
 def appointment_detail(request, pk):
     appointment = access_appointment(request.user, pk)
     staff = is_schedule_staff(request.user, appointment.schedule)
-    forms = {"cancel": CancelForm(prefix="cancel"), "message": MessageForm(prefix="message"),
-             "report": ReportForm(prefix="report"), "outcome": OutcomeForm(prefix="outcome")}
+    forms = {
+        "cancel": CancelForm(prefix="cancel"),
+        "message": MessageForm(prefix="message"),
+        "report": ReportForm(prefix="report"),
+        "outcome": OutcomeForm(prefix="outcome"),
+    }
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -281,22 +372,36 @@ def appointment_detail(request, pk):
         status = 400
     report = getattr(appointment, "report", None)
     fragment = request.GET.get("fragment") == "1"
-    audit_log(user=request.user, action="read", obj=appointment,
-              patient_id=appointment.patient_id,
-              detail="rendez-vous (mise à jour en direct)" if fragment else "rendez-vous")
+    audit_log(
+        user=request.user,
+        action="read",
+        obj=appointment,
+        patient_id=appointment.patient_id,
+        detail="rendez-vous (mise à jour en direct)" if fragment else "rendez-vous",
+    )
     now = timezone.now()
-    return render(request, "scheduling/_appointment_live.html" if fragment
-                  else "scheduling/appointment.html", {
-        "a": appointment, "staff": staff, "forms": forms, "report": report,
-        "results_url": _results_url(appointment),
-        "thread": appointment.messages.select_related("author"),
-        "moves": appointment.moves.select_related("moved_by"),
-        "can_change": appointment.status == Appointment.Status.BOOKED and appointment.start > now,
-        "can_outcome": staff and appointment.status != Appointment.Status.CANCELLED
-        and appointment.start <= now,
-        "can_report": staff and appointment.status != Appointment.Status.CANCELLED
-        and appointment.start <= now,
-    }, status=status)
+    return render(
+        request,
+        "scheduling/_appointment_live.html" if fragment else "scheduling/appointment.html",
+        {
+            "a": appointment,
+            "staff": staff,
+            "forms": forms,
+            "report": report,
+            "results_url": _results_url(appointment),
+            "thread": appointment.messages.select_related("author"),
+            "moves": appointment.moves.select_related("moved_by"),
+            "can_change": appointment.status == Appointment.Status.BOOKED
+            and appointment.start > now,
+            "can_outcome": staff
+            and appointment.status != Appointment.Status.CANCELLED
+            and appointment.start <= now,
+            "can_report": staff
+            and appointment.status != Appointment.Status.CANCELLED
+            and appointment.start <= now,
+        },
+        status=status,
+    )
 
 
 def _appointment_action(request, appointment, action, forms, staff) -> bool:
@@ -306,33 +411,39 @@ def _appointment_action(request, appointment, action, forms, staff) -> bool:
         form = forms["cancel"] = CancelForm(request.POST, prefix="cancel")
         if not form.is_valid():
             return False
-        services.appointment_cancel(user=user, appointment=appointment,
-                                    reason=form.cleaned_data["reason"])
+        services.appointment_cancel(
+            user=user, appointment=appointment, reason=form.cleaned_data["reason"]
+        )
         messages.success(request, _("Rendez-vous annulé ; l'équipe est prévenue."))
         return True
     if action == "message":
         form = forms["message"] = MessageForm(request.POST, prefix="message")
         if not form.is_valid():
             return False
-        services.appointment_message_add(user=user, appointment=appointment,
-                                         body=form.cleaned_data["body"])
+        services.appointment_message_add(
+            user=user, appointment=appointment, body=form.cleaned_data["body"]
+        )
         return True
     if action == "report" and staff:
         form = forms["report"] = ReportForm(request.POST, request.FILES, prefix="report")
         if not form.is_valid():
             return False
-        services.report_attach(user=user, appointment=appointment,
-                               conclusion=form.cleaned_data["conclusion"],
-                               file=form.cleaned_data["file"],
-                               accession=form.cleaned_data["accession"])
+        services.report_attach(
+            user=user,
+            appointment=appointment,
+            conclusion=form.cleaned_data["conclusion"],
+            file=form.cleaned_data["file"],
+            accession=form.cleaned_data["accession"],
+        )
         messages.success(request, _("Compte rendu publié ; le prescripteur est prévenu."))
         return True
     if action == "outcome" and staff:
         form = forms["outcome"] = OutcomeForm(request.POST, prefix="outcome")
         if not form.is_valid():
             return False
-        services.appointment_set_outcome(user=user, appointment=appointment,
-                                         status=form.cleaned_data["status"])
+        services.appointment_set_outcome(
+            user=user, appointment=appointment, status=form.cleaned_data["status"]
+        )
         return True
     raise Http404
 
@@ -344,20 +455,27 @@ def move(request, pk):
     appointment = access_appointment(request.user, pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise Http404
-    form = MoveForm(request.POST if request.method == "POST" else None,
-                    initial={"urgent_reason": appointment.urgent_reason})
+    form = MoveForm(
+        request.POST if request.method == "POST" else None,
+        initial={"urgent_reason": appointment.urgent_reason},
+    )
     if request.method == "POST" and form.is_valid():
         slot = access_slot(request.user, form.cleaned_data["slot"])
         try:
-            services.appointment_move(user=request.user, appointment=appointment,
-                                      new_slot=slot,
-                                      urgent_reason=form.cleaned_data["urgent_reason"])
+            services.appointment_move(
+                user=request.user,
+                appointment=appointment,
+                new_slot=slot,
+                urgent_reason=form.cleaned_data["urgent_reason"],
+            )
         except services.BookingError as exc:
-            form.add_error("urgent_reason" if exc.code == "urgent_reason" else None,
-                           exc.message)
+            form.add_error("urgent_reason" if exc.code == "urgent_reason" else None, exc.message)
         else:
-            messages.success(request, _("Rendez-vous déplacé ; il garde sa référence "
-                                        "%(ref)s.") % {"ref": appointment.reference})
+            messages.success(
+                request,
+                _("Rendez-vous déplacé ; il garde sa référence %(ref)s.")
+                % {"ref": appointment.reference},
+            )
             return redirect("scheduling:appointment", pk=appointment.pk)
     slots = slot_search(user=request.user, schedule=appointment.schedule, limit=60)
     days: list[tuple[date, list]] = []
@@ -367,10 +485,19 @@ def move(request, pk):
             days.append((day, []))
         days[-1][1].append(slot)
     chosen = str(form.data.get("slot", "")) if form.is_bound else ""
-    return render(request, "scheduling/move.html", {
-        "a": appointment, "slots": slots, "days": days, "form": form, "chosen": chosen,
-        "has_urgent": any(s.pool == Pool.URGENT for s in slots)},
-        status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "scheduling/move.html",
+        {
+            "a": appointment,
+            "slots": slots,
+            "days": days,
+            "form": form,
+            "chosen": chosen,
+            "has_urgent": any(s.pool == Pool.URGENT for s in slots),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -379,13 +506,21 @@ def prescription_file(request, pk):
     appointment = access_appointment(request.user, pk)
     if not appointment.prescription:
         raise Http404
-    audit_log(user=request.user, action="download", obj=appointment,
-              patient_id=appointment.patient_id, detail="ordonnance du rendez-vous")
-    response = HttpResponse(appointment.prescription.open("rb").read(),
-                            content_type=appointment.prescription_type or "application/pdf")
+    audit_log(
+        user=request.user,
+        action="download",
+        obj=appointment,
+        patient_id=appointment.patient_id,
+        detail="ordonnance du rendez-vous",
+    )
+    response = HttpResponse(
+        appointment.prescription.open("rb").read(),
+        content_type=appointment.prescription_type or "application/pdf",
+    )
     extension = appointment.prescription.name.rpartition(".")[2]
-    response["Content-Disposition"] = \
+    response["Content-Disposition"] = (
         f'inline; filename="ordonnance-{appointment.reference}.{extension}"'
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -396,8 +531,13 @@ def report_file(request, pk):
     report = getattr(appointment, "report", None)
     if report is None or not report.file:
         raise Http404
-    audit_log(user=request.user, action="download", obj=report,
-              patient_id=appointment.patient_id, detail="compte rendu d'imagerie")
+    audit_log(
+        user=request.user,
+        action="download",
+        obj=report,
+        patient_id=appointment.patient_id,
+        detail="compte rendu d'imagerie",
+    )
     response = HttpResponse(report.file.open("rb").read(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="cr-{appointment.reference}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -411,37 +551,52 @@ def waitlist(request, schedule_id):
     schedule = access_schedule(request.user, schedule_id)
     if not is_gp(request.user):
         raise Http404
-    patient = access_patient(request.user, request.GET.get("patient") or
-                             request.POST.get("patient"))
-    initial = {"earliest": timezone.localdate(),
-               "latest": timezone.localdate() + timedelta(days=14)}
+    patient = access_patient(
+        request.user, request.GET.get("patient") or request.POST.get("patient")
+    )
+    initial = {
+        "earliest": timezone.localdate(),
+        "latest": timezone.localdate() + timedelta(days=14),
+    }
     for key in ("earliest", "latest"):
         try:
-            initial[key] = max(date.fromisoformat(request.GET.get(key, "")),
-                               timezone.localdate())
+            initial[key] = max(date.fromisoformat(request.GET.get(key, "")), timezone.localdate())
         except ValueError:
             pass
     form = WaitlistForm(request.POST if request.method == "POST" else None, initial=initial)
     free = []
     if request.method == "POST" and form.is_valid():
         try:
-            services.waitlist_add(user=request.user, schedule=schedule, patient=patient,
-                                  **form.cleaned_data)
+            services.waitlist_add(
+                user=request.user, schedule=schedule, patient=patient, **form.cleaned_data
+            )
         except services.BookingError as exc:
             form.add_error(None, exc.message)
             if exc.code == "free_slots":
-                free = services.waitlist_free_slots(user=request.user, schedule=schedule,
-                                                    **form.cleaned_data)
+                free = services.waitlist_free_slots(
+                    user=request.user, schedule=schedule, **form.cleaned_data
+                )
         else:
-            messages.success(request, _("Inscrit en liste d'attente : vous serez prévenu dès "
-                                        "qu'un créneau se libère."))
-            return redirect(reverse("scheduling:week", args=[schedule.pk])
-                            + f"?patient={patient.pk}")
-    audit_log(user=request.user, action="read", obj=patient, patient_id=patient.pk,
-              detail=f"liste d'attente {schedule.name} (identité affichée)")
-    return render(request, "scheduling/waitlist.html",
-                  {"schedule": schedule, "patient": patient, "form": form, "free": free},
-                  status=400 if request.method == "POST" else 200)
+            messages.success(
+                request,
+                _("Inscrit en liste d'attente : vous serez prévenu dès qu'un créneau se libère."),
+            )
+            return redirect(
+                reverse("scheduling:week", args=[schedule.pk]) + f"?patient={patient.pk}"
+            )
+    audit_log(
+        user=request.user,
+        action="read",
+        obj=patient,
+        patient_id=patient.pk,
+        detail=f"liste d'attente {schedule.name} (identité affichée)",
+    )
+    return render(
+        request,
+        "scheduling/waitlist.html",
+        {"schedule": schedule, "patient": patient, "form": form, "free": free},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -460,58 +615,86 @@ def agenda(request, schedule_id):
         except services.BookingError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Fermeture enregistrée : les créneaux libres de la "
-                                        "période sont fermés."))
+            messages.success(
+                request, _("Fermeture enregistrée : les créneaux libres de la période sont fermés.")
+            )
             return redirect(request.get_full_path())
     week = schedule_week(schedule=schedule, monday=monday)
     booked = sum(1 for _d, slots in week for s in slots if s.live)
-    audit_log(user=request.user, action="list", obj=schedule,
-              detail=f"agenda semaine du {monday:%d/%m/%Y} : {booked} rendez-vous")
+    audit_log(
+        user=request.user,
+        action="list",
+        obj=schedule,
+        detail=f"agenda semaine du {monday:%d/%m/%Y} : {booked} rendez-vous",
+    )
     if request.GET.get("fragment") == "1":  # live refresh of the week (live.js)
         return render(request, "scheduling/_agenda_week.html", {"week": week})
-    return render(request, "scheduling/agenda.html", {
-        "schedule": schedule, "week": week, "monday": monday,
-        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
-        "form": form, "rules": schedule.rules.select_related("act", "partner"),
-        "closures": schedule.exceptions.filter(end__gte=timezone.now()),
-        "feed_url": request.build_absolute_uri(reverse(
-            "scheduling:ical", args=[schedule.pk, schedule.ical_token]))},
-        status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "scheduling/agenda.html",
+        {
+            "schedule": schedule,
+            "week": week,
+            "monday": monday,
+            "previous": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7),
+            "form": form,
+            "rules": schedule.rules.select_related("act", "partner"),
+            "closures": schedule.exceptions.filter(end__gte=timezone.now()),
+            "feed_url": request.build_absolute_uri(
+                reverse("scheduling:ical", args=[schedule.pk, schedule.ical_token])
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
 def setup(request, schedule_id):
     """The agenda's own staff add acts and weekly openings, or remove an opening."""
     schedule = access_schedule(request.user, schedule_id, manage=True)
-    act_form = ActForm(request.POST if request.POST.get("form") == "act" else None,
-                       prefix="act")
-    rule_form = RuleForm(request.POST if request.POST.get("form") == "rule" else None,
-                         prefix="rule", schedule=schedule)
+    act_form = ActForm(request.POST if request.POST.get("form") == "act" else None, prefix="act")
+    rule_form = RuleForm(
+        request.POST if request.POST.get("form") == "rule" else None,
+        prefix="rule",
+        schedule=schedule,
+    )
     if request.method == "POST":
         try:
             if request.POST.get("form") == "act" and act_form.is_valid():
-                services.act_add(actor=request.user, schedule=schedule,
-                                 **act_form.cleaned_data)
+                services.act_add(actor=request.user, schedule=schedule, **act_form.cleaned_data)
                 messages.success(request, _("Acte ajouté."))
                 return redirect("scheduling:setup", schedule_id=schedule.pk)
             if request.POST.get("form") == "rule" and rule_form.is_valid():
-                _rule, opened = services.rule_add(actor=request.user, schedule=schedule,
-                                                  **rule_form.cleaned_data)
-                messages.success(request, _("Plage ajoutée : %(n)d créneau(x) ouvert(s).")
-                                 % {"n": opened})
+                _rule, opened = services.rule_add(
+                    actor=request.user, schedule=schedule, **rule_form.cleaned_data
+                )
+                messages.success(
+                    request, _("Plage ajoutée : %(n)d créneau(x) ouvert(s).") % {"n": opened}
+                )
                 return redirect("scheduling:setup", schedule_id=schedule.pk)
             if request.POST.get("form") == "remove":
                 rule = get_object_or_404(schedule.rules, pk=request.POST.get("rule"))
                 removed = services.rule_remove(actor=request.user, rule=rule)
-                messages.success(request, _("Plage supprimée : %(n)d créneau(x) libre(s) "
-                                            "retiré(s).") % {"n": removed})
+                messages.success(
+                    request,
+                    _("Plage supprimée : %(n)d créneau(x) libre(s) retiré(s).") % {"n": removed},
+                )
                 return redirect("scheduling:setup", schedule_id=schedule.pk)
         except services.BookingError as exc:
             messages.error(request, exc.message)
-    return render(request, "scheduling/setup.html", {
-        "schedule": schedule, "act_form": act_form, "rule_form": rule_form,
-        "acts": schedule.acts.all(), "rules": schedule.rules.select_related("act", "partner")},
-        status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "scheduling/setup.html",
+        {
+            "schedule": schedule,
+            "act_form": act_form,
+            "rule_form": rule_form,
+            "acts": schedule.acts.all(),
+            "rules": schedule.rules.select_related("act", "partner"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_POST
@@ -519,8 +702,9 @@ def setup(request, schedule_id):
 def open_slots(request, schedule_id):
     schedule = access_schedule(request.user, schedule_id, manage=True)
     created = services.slots_generate(schedule=schedule)
-    messages.success(request, _("%(n)d créneau(x) ouvert(s) selon les plages récurrentes.")
-                     % {"n": created})
+    messages.success(
+        request, _("%(n)d créneau(x) ouvert(s) selon les plages récurrentes.") % {"n": created}
+    )
     return redirect("scheduling:agenda", schedule_id=schedule.pk)
 
 

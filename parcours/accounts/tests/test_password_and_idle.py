@@ -9,9 +9,14 @@ from parcours.core.middleware import IdleTimeoutMiddleware
 
 def test_password_change_refuses_a_guessable_password_in_french(territory, client):
     client.force_login(territory.gp)
-    response = client.post(reverse("password_change"), {
-        "old_password": "secret-pass-123", "new_password1": "parcours2026!",
-        "new_password2": "parcours2026!"})
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "secret-pass-123",
+            "new_password1": "parcours2026!",
+            "new_password2": "parcours2026!",
+        },
+    )
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["new_password2"])
     assert "trop facile à deviner" in errors
@@ -23,8 +28,10 @@ def test_password_change_refuses_a_guessable_password_in_french(territory, clien
 def test_password_change_accepts_a_strong_password_and_keeps_this_session(territory, client):
     client.force_login(territory.gp)
     strong = "tortue violette escalade 47 nuages"
-    response = client.post(reverse("password_change"), {
-        "old_password": "secret-pass-123", "new_password1": strong, "new_password2": strong})
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "secret-pass-123", "new_password1": strong, "new_password2": strong},
+    )
     assert response.status_code == 302
     territory.gp.refresh_from_db()
     assert territory.gp.check_password(strong)

@@ -31,8 +31,10 @@ def test_database_refuses_updates_of_audit_rows(territory, make_referral):
         AuditEvent.objects.update(detail="changed")
 
 
-@pytest.mark.skipif("__import__('django.db').db.connection.vendor != 'postgresql'",
-                    reason="SQLite test databases keep only the UPDATE guard (see migration)")
+@pytest.mark.skipif(
+    "__import__('django.db').db.connection.vendor != 'postgresql'",
+    reason="SQLite test databases keep only the UPDATE guard (see migration)",
+)
 def test_database_refuses_deletion_of_audit_rows(territory, make_referral):
     make_referral()
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -47,8 +49,9 @@ def test_admin_shows_the_trail_read_only(territory, make_referral, client):
     event = AuditEvent.objects.first()
     assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 200
     assert client.get(reverse("admin:audit_auditevent_add")).status_code == 403
-    response = client.post(reverse("admin:audit_auditevent_delete", args=[event.pk]),
-                           {"post": "yes"})
+    response = client.post(
+        reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"}
+    )
     assert response.status_code == 403
 
 

@@ -27,10 +27,18 @@ def test_rows_of_the_former_chain_survive_the_migration_and_are_sealed():
     prev = GENESIS
     try:
         for i in range(3):  # as the former services.audit_log wrote them
-            event = Event(at=timezone.now(), username="ancien", action="read",
-                          object_type="patient", object_id=str(i), patient_id=i,
-                          detail=f"lecture {i}", ip="127.0.0.1", channel="web",
-                          prev_hash=prev)
+            event = Event(
+                at=timezone.now(),
+                username="ancien",
+                action="read",
+                object_type="patient",
+                object_id=str(i),
+                patient_id=i,
+                detail=f"lecture {i}",
+                ip="127.0.0.1",
+                channel="web",
+                prev_hash=prev,
+            )
             event.hash = _legacy_digest(prev, event)
             event.save(force_insert=True)
             prev = event.hash

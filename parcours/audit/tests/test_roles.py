@@ -35,19 +35,22 @@ def _as(role: str, sql: str) -> None:
         cursor.execute(sql)
 
 
-@pytest.mark.parametrize("sql", [
-    "TRUNCATE audit_auditevent",
-    "TRUNCATE audit_auditlink",
-    "TRUNCATE audit_auditcheckpoint",
-    "ALTER TABLE audit_auditevent DISABLE TRIGGER USER",
-    "ALTER TABLE audit_auditlink DISABLE TRIGGER ALL",
-    "ALTER TABLE audit_auditevent DROP COLUMN detail",
-    "DROP TRIGGER audit_auditevent_no_update ON audit_auditevent",
-    "DELETE FROM audit_auditevent",
-    "UPDATE audit_auditevent SET detail = 'x'",
-    "DELETE FROM audit_auditcheckpoint",
-    "SET session_replication_role = replica",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "TRUNCATE audit_auditevent",
+        "TRUNCATE audit_auditlink",
+        "TRUNCATE audit_auditcheckpoint",
+        "ALTER TABLE audit_auditevent DISABLE TRIGGER USER",
+        "ALTER TABLE audit_auditlink DISABLE TRIGGER ALL",
+        "ALTER TABLE audit_auditevent DROP COLUMN detail",
+        "DROP TRIGGER audit_auditevent_no_update ON audit_auditevent",
+        "DELETE FROM audit_auditevent",
+        "UPDATE audit_auditevent SET detail = 'x'",
+        "DELETE FROM audit_auditcheckpoint",
+        "SET session_replication_role = replica",
+    ],
+)
 def test_the_application_role_cannot_rewrite_the_trail(app_role, sql):
     audit_log(user=None, action="read", object_type="patient", object_id=1)
     audit_seal()

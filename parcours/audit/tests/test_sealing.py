@@ -34,8 +34,11 @@ from parcours.audit.sealing import (
 )
 from parcours.audit.services import audit_batch, audit_log
 
-TABLES = {AuditEvent: "audit_auditevent", AuditLink: "audit_auditlink",
-          AuditCheckpoint: "audit_auditcheckpoint"}
+TABLES = {
+    AuditEvent: "audit_auditevent",
+    AuditLink: "audit_auditlink",
+    AuditCheckpoint: "audit_auditcheckpoint",
+}
 
 
 @pytest.fixture
@@ -46,8 +49,18 @@ def external(settings, tmp_path):
 
 
 def _rows(n: int, **extra) -> list[AuditEvent]:
-    return [audit_log(user=None, action="read", object_type="patient", object_id=i,
-                      patient_id=i, detail=f"row {i}", **extra) for i in range(n)]
+    return [
+        audit_log(
+            user=None,
+            action="read",
+            object_type="patient",
+            object_id=i,
+            patient_id=i,
+            detail=f"row {i}",
+            **extra,
+        )
+        for i in range(n)
+    ]
 
 
 def _as_owner(*models, sql: str, params=()) -> None:
@@ -74,11 +87,15 @@ def _problems(**kwargs) -> str:
 
 # --- appends --------------------------------------------------------------------------------
 
+
 def test_an_append_is_one_insert_without_lock_or_read(db):
     with CaptureQueriesContext(connection) as queries:
         audit_log(user=None, action="read", object_type="patient", object_id=1)
-    statements = [q["sql"] for q in queries.captured_queries
-                  if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))]
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))
+    ]
     assert len(statements) == 1 and statements[0].upper().startswith("INSERT")
     assert "advisory" not in " ".join(statements).lower()
 
@@ -94,8 +111,7 @@ def test_a_batch_is_one_insert_at_its_end(db):
 def test_detail_and_shown_ids_are_kept_whole(db):
     ids = list(range(1000, 1150))
     detail = "FHIR family=X → 150 : " + ",".join(map(str, ids))
-    audit_log(user=None, action="search", object_type="patient", detail=detail,
-              object_ids=ids)
+    audit_log(user=None, action="search", object_type="patient", detail=detail, object_ids=ids)
     event = AuditEvent.objects.get()
     assert len(detail) > 300 and event.detail == detail
     assert event.object_ids == [str(i) for i in ids]
@@ -110,6 +126,7 @@ def test_the_bench_switch_writes_no_row(db, settings):
 
 
 # --- the sealer -----------------------------------------------------------------------------
+
 
 def test_sealer_chains_rows_signs_a_checkpoint_and_is_idempotent(db, external):
     rows = _rows(3)
@@ -136,12 +153,14 @@ def test_sealer_chains_rows_signs_a_checkpoint_and_is_idempotent(db, external):
 def test_a_row_committed_after_a_higher_id_was_sealed_is_sealed_next(db, external):
     first = _rows(1)[0]
     # A higher id commits first (another transaction), and is sealed...
-    high = AuditEvent.objects.create(id=first.pk + 100, at=timezone.now(), action="read",
-                                     object_type="patient")
+    high = AuditEvent.objects.create(
+        id=first.pk + 100, at=timezone.now(), action="read", object_type="patient"
+    )
     assert audit_seal()["sealed"] == 2
     # ...then a lower id, whose transaction started earlier, commits.
-    low = AuditEvent.objects.create(id=first.pk + 50, at=timezone.now(), action="read",
-                                    object_type="patient")
+    low = AuditEvent.objects.create(
+        id=first.pk + 50, at=timezone.now(), action="read", object_type="patient"
+    )
     assert audit_seal() == {"sealed": 1, "checkpoint": 2, "export_errors": 0}
     assert AuditLink.objects.get(event_id=low.pk).position == 3
     assert AuditCheckpoint.objects.get(seq=2).max_event_id == high.pk
@@ -161,9 +180,17 @@ def test_rows_of_the_former_chain_still_verify_and_are_sealed(db):
     the first sealer run seals them like any other."""
     prev = GENESIS
     for i in range(3):
-        event = AuditEvent(at=timezone.now(), username="ancien", action="read",
-                           object_type="patient", object_id=str(i), detail=f"old {i}",
-                           ip="127.0.0.1", channel="web", prev_hash=prev)
+        event = AuditEvent(
+            at=timezone.now(),
+            username="ancien",
+            action="read",
+            object_type="patient",
+            object_id=str(i),
+            detail=f"old {i}",
+            ip="127.0.0.1",
+            channel="web",
+            prev_hash=prev,
+        )
         event.hash = _legacy_digest(prev, event)
         event.save(force_insert=True)
         prev = event.hash
@@ -171,8 +198,9 @@ def test_rows_of_the_former_chain_still_verify_and_are_sealed(db):
     assert audit_seal()["sealed"] == 4
     assert audit_verify().intact
     old = AuditEvent.objects.filter(username="ancien").order_by("id")[1]
-    _as_owner(AuditEvent, sql="UPDATE audit_auditevent SET detail = 'x' WHERE id = %s",
-              params=[old.pk])
+    _as_owner(
+        AuditEvent, sql="UPDATE audit_auditevent SET detail = 'x' WHERE id = %s", params=[old.pk]
+    )
     problems = _problems()
     assert f"row {old.pk} (position 2) altered" in problems
     assert f"row {old.pk}: the pre-0003 hash chain breaks" in problems
@@ -180,29 +208,32 @@ def test_rows_of_the_former_chain_still_verify_and_are_sealed(db):
 
 # --- tampering ------------------------------------------------------------------------------
 
+
 def test_an_edited_row_is_detected(db):
     rows = _rows(4)
     audit_seal()
-    _as_owner(AuditEvent, sql="UPDATE audit_auditevent SET patient_id = 999 WHERE id = %s",
-              params=[rows[2].pk])
+    _as_owner(
+        AuditEvent,
+        sql="UPDATE audit_auditevent SET patient_id = 999 WHERE id = %s",
+        params=[rows[2].pk],
+    )
     assert f"row {rows[2].pk} (position 3) altered" in _problems()
 
 
 def test_a_deleted_row_is_detected(db):
     rows = _rows(4)
     audit_seal()
-    _as_owner(AuditEvent, sql="DELETE FROM audit_auditevent WHERE id = %s",
-              params=[rows[1].pk])
+    _as_owner(AuditEvent, sql="DELETE FROM audit_auditevent WHERE id = %s", params=[rows[1].pk])
     assert f"row {rows[1].pk} (position 2) deleted" in _problems()
 
 
 def test_a_deleted_row_and_link_are_detected(db):
     rows = _rows(4)
     audit_seal()
-    _as_owner(AuditEvent, AuditLink, sql="DELETE FROM audit_auditevent WHERE id = %s",
-              params=[rows[1].pk])
-    _as_owner(AuditLink, sql="DELETE FROM audit_auditlink WHERE event_id = %s",
-              params=[rows[1].pk])
+    _as_owner(
+        AuditEvent, AuditLink, sql="DELETE FROM audit_auditevent WHERE id = %s", params=[rows[1].pk]
+    )
+    _as_owner(AuditLink, sql="DELETE FROM audit_auditlink WHERE event_id = %s", params=[rows[1].pk])
     problems = _problems()
     assert "links 2–2 missing" in problems and f"row {rows[2].pk} (position 3) altered" in problems
 
@@ -210,8 +241,13 @@ def test_a_deleted_row_and_link_are_detected(db):
 def test_an_inserted_backdated_row_is_detected_unsealed_and_sealed(db):
     _rows(2)
     audit_seal()
-    forged = AuditEvent.objects.create(at=timezone.now() - timedelta(days=2), action="read",
-                                       username="faux", object_type="patient", patient_id=7)
+    forged = AuditEvent.objects.create(
+        at=timezone.now() - timedelta(days=2),
+        action="read",
+        username="faux",
+        object_type="patient",
+        patient_id=7,
+    )
     assert f"row {forged.pk} dated" in _problems() and "is not sealed" in _problems()
     _rows(1)
     audit_seal()  # the sealer seals it with the next batch: it must still stand out
@@ -225,8 +261,11 @@ def test_an_emptied_trail_is_detected_against_the_external_copy(db, external):
     audit_seal()
     _rows(2)
     audit_seal()
-    sql = ("TRUNCATE audit_auditevent, audit_auditlink, audit_auditcheckpoint"
-           if connection.vendor == "postgresql" else None)
+    sql = (
+        "TRUNCATE audit_auditevent, audit_auditlink, audit_auditcheckpoint"
+        if connection.vendor == "postgresql"
+        else None
+    )
     if sql:
         _as_owner(AuditEvent, AuditLink, AuditCheckpoint, sql=sql)
     else:
@@ -242,12 +281,16 @@ def test_an_emptied_trail_is_detected_against_the_external_copy(db, external):
 def test_a_truncated_rows_table_is_detected_by_the_links(db):
     rows = _rows(3)
     audit_seal()
-    sql = ("TRUNCATE audit_auditevent" if connection.vendor == "postgresql"
-           else "DELETE FROM audit_auditevent")
+    sql = (
+        "TRUNCATE audit_auditevent"
+        if connection.vendor == "postgresql"
+        else "DELETE FROM audit_auditevent"
+    )
     _as_owner(AuditEvent, sql=sql)
     problems = _problems()
-    assert all(f"row {r.pk} (position {i}) deleted" in problems
-               for i, r in enumerate(rows, start=1))
+    assert all(
+        f"row {r.pk} (position {i}) deleted" in problems for i, r in enumerate(rows, start=1)
+    )
 
 
 def _rewrite_tail(keep: int, key: Ed25519PrivateKey) -> None:
@@ -256,18 +299,22 @@ def _rewrite_tail(keep: int, key: Ed25519PrivateKey) -> None:
     kept = list(AuditLink.objects.order_by("position")[:keep])
     gone = list(AuditLink.objects.order_by("position")[keep:].values_list("event_id", flat=True))
     for event_id in gone:
-        _as_owner(AuditEvent, sql="DELETE FROM audit_auditevent WHERE id = %s",
-                  params=[event_id])
+        _as_owner(AuditEvent, sql="DELETE FROM audit_auditevent WHERE id = %s", params=[event_id])
     _as_owner(AuditLink, sql="DELETE FROM audit_auditlink WHERE position > %s", params=[keep])
     checkpoints = list(AuditCheckpoint.objects.order_by("seq"))
     _as_owner(AuditCheckpoint, sql="DELETE FROM audit_auditcheckpoint")
     last = checkpoints[-1]
     head = kept[-1].digest
     signature = key.sign(checkpoint_message(1, keep, head, last.at, kept[-1].event_id))
-    AuditCheckpoint.objects.create(seq=1, count=keep, head=head, at=last.at,
-                                   max_event_id=kept[-1].event_id,
-                                   key_id=key_id(key.public_key()),
-                                   signature=base64.b64encode(signature).decode())
+    AuditCheckpoint.objects.create(
+        seq=1,
+        count=keep,
+        head=head,
+        at=last.at,
+        max_event_id=kept[-1].event_id,
+        key_id=key_id(key.public_key()),
+        signature=base64.b64encode(signature).decode(),
+    )
 
 
 def test_a_rewritten_tail_without_the_key_fails_the_signature(db):
@@ -297,7 +344,8 @@ def test_a_rewritten_tail_with_the_key_is_caught_by_the_external_copy(db, extern
 
 
 def test_a_checkpoint_missing_from_the_external_copy_is_reported_after_the_grace(
-        db, external, settings):
+    db, external, settings
+):
     _rows(2)
     audit_seal()
     external.write_text("")  # the copy lost its line (or was never written)
@@ -340,7 +388,8 @@ def test_a_syslog_export_can_be_verified(db, tmp_path, settings):
     assert audit_verify(external=export).intact
     _as_owner(AuditCheckpoint, sql="DELETE FROM audit_auditcheckpoint")
     assert "checkpoint 1 of the external copy is missing" in "\n".join(
-        audit_verify(external=export).problems)
+        audit_verify(external=export).problems
+    )
 
 
 def test_a_malformed_signing_key_is_refused_at_start_up(settings):
@@ -380,14 +429,20 @@ def test_production_refuses_to_start_without_a_signing_key(tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "PARCOURS_ENV": "production", "PARCOURS_TESTING": "0",
-           "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "parcours.example.org",
-           "PARCOURS_VAR_DIR": str(tmp_path),
-           "MESSAGING_KEYS": "ZmFrZS1rZXktZm9yLXRoZS1kZXBsb3ktY2hlY2stMDE=",
-           "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    env = {
+        **os.environ,
+        "PARCOURS_ENV": "production",
+        "PARCOURS_TESTING": "0",
+        "SECRET_KEY": "s" * 60,
+        "ALLOWED_HOSTS": "parcours.example.org",
+        "PARCOURS_VAR_DIR": str(tmp_path),
+        "MESSAGING_KEYS": "ZmFrZS1rZXktZm9yLXRoZS1kZXBsb3ktY2hlY2stMDE=",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+    }
     env.pop("AUDIT_SIGNING_KEY", None)
-    result = subprocess.run([sys.executable, "manage.py", "check"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0 and "AUDIT_SIGNING_KEY must be set" in result.stderr
 
 
@@ -432,7 +487,10 @@ def test_the_database_refuses_delete_and_truncate_in_tests_as_in_production(db):
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks
     for sql in attempts:
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
-                connection.cursor() as cursor:
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql)
     assert AuditEvent.objects.count() == AuditLink.objects.count() == 1

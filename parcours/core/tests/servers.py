@@ -37,7 +37,7 @@ def is_postgres() -> bool:
 postgres_only = pytest.mark.skipif(
     not is_postgres(),
     reason="needs PostgreSQL (server processes sharing the test database, LISTEN/NOTIFY); "
-           "set DATABASE_URL=postgresql://… to run it",
+    "set DATABASE_URL=postgresql://… to run it",
 )
 
 
@@ -84,8 +84,7 @@ def redis_available(url: str) -> bool:
 
 
 class Server:
-    def __init__(self, name: str, process: subprocess.Popen, port: int, log_path: Path,
-                 log_file):
+    def __init__(self, name: str, process: subprocess.Popen, port: int, log_path: Path, log_file):
         self.name = name
         self.log_file = log_file
         self.process = process
@@ -150,26 +149,36 @@ class ServerPool:
             raise errors[0]
 
     def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if k not in {"TEST_DATABASE_NAME", "PUSH_BACKEND", "REDIS_URL"}}
-        env.update({
-            "DATABASE_URL": database_url(),
-            "PARCOURS_TESTING": "1",
-            "PARCOURS_VAR_DIR": str(self.workdir / "var"),
-            "MEDIA_ROOT": str(self.workdir / "media"),
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            # Streams re-read their rows only this often when nothing wakes them: far longer
-            # than any wait in the tests, so an event seen in time was pushed, not polled.
-            "PUSH_KEEPALIVE_SECONDS": "120",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"TEST_DATABASE_NAME", "PUSH_BACKEND", "REDIS_URL"}
+        }
+        env.update(
+            {
+                "DATABASE_URL": database_url(),
+                "PARCOURS_TESTING": "1",
+                "PARCOURS_VAR_DIR": str(self.workdir / "var"),
+                "MEDIA_ROOT": str(self.workdir / "media"),
+                "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+                # Streams re-read their rows only this often when nothing wakes them: far longer
+                # than any wait in the tests, so an event seen in time was pushed, not polled.
+                "PUSH_KEEPALIVE_SECONDS": "120",
+                "LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         env.update(extra or {})
         return env
 
-    def start(self, *names: str, env: dict[str, str] | None = None,
-              per_server_env: dict[str, dict[str, str]] | None = None) -> list[Server]:
+    def start(
+        self,
+        *names: str,
+        env: dict[str, str] | None = None,
+        per_server_env: dict[str, dict[str, str]] | None = None,
+    ) -> list[Server]:
         """Start one server per name (in parallel) and wait until each answers /healthz."""
+
         def spawn(name: str) -> Server:
             server_env = self.environment({**(env or {}), **(per_server_env or {}).get(name, {})})
             server = self._spawn(name, server_env)
@@ -194,10 +203,25 @@ class ServerPool:
         log_path = self.workdir / f"server-{name}-{port}.log"
         log_file = open(log_path, "wb")  # closed once the process has ended
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "parcours.asgi:application",
-             "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
-             "--timeout-graceful-shutdown", "1", "--no-access-log"],
-            cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "parcours.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--timeout-graceful-shutdown",
+                "1",
+                "--no-access-log",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         return Server(name, process, port, log_path, log_file)
@@ -211,16 +235,18 @@ class ServerPool:
                     log = server.log_tail()
                     if "address already in use" in log.lower():
                         return False
-                    pytest.fail(f"server {server.name} exited with {server.process.returncode}:"
-                                f"\n{log}")
+                    pytest.fail(
+                        f"server {server.name} exited with {server.process.returncode}:\n{log}"
+                    )
                 try:
                     if client.get(f"{server.url}/healthz").status_code == 200:
                         return True
                 except httpx.TransportError:
                     pass
                 time.sleep(0.05)  # polling interval of the readiness probe, under a deadline
-        pytest.fail(f"server {server.name} not ready after {START_TIMEOUT:.0f} s:"
-                    f"\n{server.log_tail()}")
+        pytest.fail(
+            f"server {server.name} not ready after {START_TIMEOUT:.0f} s:\n{server.log_tail()}"
+        )
 
 
 def wait_until(predicate, *, timeout: float, interval: float = 0.05, message: str) -> None:

@@ -26,9 +26,16 @@ pytestmark = [pytest.mark.postgres, pytest.mark.browser, postgres_only]
 
 PASSWORD = "secret-pass-123"  # the personas' password (conftest.py)
 TIMEOUT_MS = 10_000  # bound of every auto-waiting assertion
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 QUESTION = "Souffle systolique 3/6 découvert ce jour, patiente asymptomatique : avis ?"
 ANSWER = "Rétrécissement aortique probable : échocardiographie sous 15 jours, pas d'urgence."
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -41,8 +48,7 @@ def _chromium() -> str:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         missing.append("the playwright Python package")
-    path = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else \
-        shutil.which("chromium")
+    path = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
     if not path:
         missing.append("Debian's chromium (apt-get install chromium)")
     if missing:
@@ -88,9 +94,11 @@ def test_browser_gp_sees_the_answer_on_the_request_page_left_open(servers, terri
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
+
             def new_page(name, server):
-                context = browser.new_context(base_url=server.url, locale="fr-FR",
-                                              viewport={"width": 1280, "height": 900})
+                context = browser.new_context(
+                    base_url=server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
+                )
                 context.set_default_timeout(TIMEOUT_MS)
                 pages[name] = context.new_page()
                 return pages[name]
@@ -100,8 +108,7 @@ def test_browser_gp_sees_the_answer_on_the_request_page_left_open(servers, terri
             _log_in(gp, "gp")
             expect(gp.get_by_role("heading", name="Mes demandes")).to_be_visible()
             gp.get_by_role("link", name="Nouvelle demande", exact=True).first.click()
-            expect(gp.get_by_role("heading", name=re.compile("choisir le patient"))) \
-                .to_be_visible()
+            expect(gp.get_by_role("heading", name=re.compile("choisir le patient"))).to_be_visible()
             gp.get_by_label(re.compile(r"^Nom\W*$")).fill("Synthétique")
             gp.get_by_role("button", name="Rechercher").click()
             expect(gp.get_by_text("Aucun patient trouvé")).to_be_visible()
@@ -115,14 +122,15 @@ def test_browser_gp_sees_the_answer_on_the_request_page_left_open(servers, terri
 
             expect(gp.get_by_role("heading", name="Nouvelle demande")).to_be_visible()
             # INS identity traits are stored and shown in capitals without diacritics.
-            expect(gp.locator(".patient-card")).to_contain_text("Synthetique Camille",
-                                                                ignore_case=True)
+            expect(gp.locator(".patient-card")).to_contain_text(
+                "Synthetique Camille", ignore_case=True
+            )
             gp.get_by_label("Avis spécialisé (téléexpertise)").check()
             gp.get_by_label("Service hospitalier").select_option(label="CH Alpha — Cardiologie")
             gp.get_by_label("Question clinique").fill(QUESTION)
             gp.get_by_label(re.compile("^Pièces jointes")).set_input_files(
-                files=[{"name": "ecg-repos.pdf", "mimeType": "application/pdf",
-                        "buffer": PDF}])
+                files=[{"name": "ecg-repos.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+            )
             _screenshot(gp, "1-gp-new-request")
             gp.get_by_role("button", name="Envoyer la demande").click()
 
@@ -136,15 +144,15 @@ def test_browser_gp_sees_the_answer_on_the_request_page_left_open(servers, terri
             # the navigations of its main frame counted from now on.
             gp.evaluate("window.parcoursTestMarker = 'kept'")
             navigations = []
-            gp.on("framenavigated",
-                  lambda frame: navigations.append(frame.url)
-                  if frame == gp.main_frame else None)
+            gp.on(
+                "framenavigated",
+                lambda frame: navigations.append(frame.url) if frame == gp.main_frame else None,
+            )
 
             # --- the pathway desk: inbox, open, assign to the cardiologist ------------------
             desk = new_page("desk", hospital_server)
             _log_in(desk, "desk")
-            expect(desk.get_by_role("heading", name=re.compile("cellule parcours"))) \
-                .to_be_visible()
+            expect(desk.get_by_role("heading", name=re.compile("cellule parcours"))).to_be_visible()
             row = desk.get_by_role("row").filter(has_text=reference)
             expect(row).to_contain_text("SYNTHETIQUE")
             expect(row).to_contain_text("Envoyée")
@@ -157,13 +165,13 @@ def test_browser_gp_sees_the_answer_on_the_request_page_left_open(servers, terri
 
             # The GP's open page follows, without reload.
             expect(gp.locator("#referral-live")).to_contain_text(
-                f"Médecin en charge : {doctor_name}", timeout=TIMEOUT_MS)
+                f"Médecin en charge : {doctor_name}", timeout=TIMEOUT_MS
+            )
 
             # --- the cardiologist: queue, open, answer ---------------------------------------
             doctor = new_page("doctor", hospital_server)
             _log_in(doctor, "doctor")
-            expect(doctor.get_by_role("heading", name="Demandes de mes services")) \
-                .to_be_visible()
+            expect(doctor.get_by_role("heading", name="Demandes de mes services")).to_be_visible()
             row = doctor.get_by_role("row").filter(has_text=reference)
             expect(row).to_contain_text("Attribuée")
             _screenshot(doctor, "3-doctor-queue")
@@ -173,7 +181,8 @@ def test_browser_gp_sees_the_answer_on_the_request_page_left_open(servers, terri
             doctor.get_by_label("Réponse au médecin de ville").fill(ANSWER)
             doctor.locator("#action-answer").get_by_role("button", name="Répondre").click()
             expect(doctor.locator(".messages")).to_contain_text(
-                "Réponse envoyée au médecin de ville.")
+                "Réponse envoyée au médecin de ville."
+            )
 
             # --- back to the GP's page, still the same one ------------------------------------
             answer = gp.locator("#answer")

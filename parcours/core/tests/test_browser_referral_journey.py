@@ -52,23 +52,34 @@ def _pdf() -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
 def _png(width=160, height=90) -> bytes:
     """A plain PNG picture (a colour gradient), as a phone photo would be attached."""
-    rows = b"".join(b"\x00" + b"".join(bytes((x * 255 // width, 120, y * 255 // height))
-                                       for x in range(width))
-                    for y in range(height))
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((x * 255 // width, 120, y * 255 // height)) for x in range(width))
+        for y in range(height)
+    )
 
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + \
-            struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + \
-        chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture
@@ -85,8 +96,9 @@ def _log_in(page, username: str) -> None:
 
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
-def test_browser_request_journey_with_preview_and_live_hospital_pages(size, servers, territory,
-                                                                      patient):
+def test_browser_request_journey_with_preview_and_live_hospital_pages(
+    size, servers, territory, patient
+):
     chromium = _chromium()
     from playwright.sync_api import expect, sync_playwright
 
@@ -97,8 +109,7 @@ def test_browser_request_journey_with_preview_and_live_hospital_pages(size, serv
     # The lists left open belong to colleagues of the people who act: the desk's second
     # nurse and the service head (an actor's own action is not pushed back to them).
     colleague = _user("desk2")
-    Membership.objects.create(user=colleague, organisation=territory.alpha,
-                              role=Role.PATHWAY_DESK)
+    Membership.objects.create(user=colleague, organisation=territory.alpha, role=Role.PATHWAY_DESK)
     viewport = VIEWPORTS[size]
     doctor_name = territory.doctor.display_name
     new_url = f"/demandes/nouvelle/?patient={patient.pk}&service={territory.cardio.pk}"
@@ -107,15 +118,16 @@ def test_browser_request_journey_with_preview_and_live_hospital_pages(size, serv
 
     def shot(page, name):
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=RESULTS_DIR / f"browser-referral-{size}-{name}.png",
-                        full_page=True)
+        page.screenshot(path=RESULTS_DIR / f"browser-referral-{size}-{name}.png", full_page=True)
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
+
             def new_page(name, server):
-                context = browser.new_context(base_url=server.url, locale="fr-FR",
-                                              viewport=viewport)
+                context = browser.new_context(
+                    base_url=server.url, locale="fr-FR", viewport=viewport
+                )
                 context.set_default_timeout(TIMEOUT_MS)
                 pages[name] = context.new_page()
                 return pages[name]
@@ -123,25 +135,27 @@ def test_browser_request_journey_with_preview_and_live_hospital_pages(size, serv
             # --- the hospital side opens its lists first and leaves them open --------------
             desk_inbox = new_page("desk_inbox", hospital_server)
             _log_in(desk_inbox, "desk2")
-            expect(desk_inbox.get_by_role("heading", name=re.compile("cellule parcours"))) \
-                .to_be_visible()
+            expect(
+                desk_inbox.get_by_role("heading", name=re.compile("cellule parcours"))
+            ).to_be_visible()
             queue = new_page("head_queue", hospital_server)
             _log_in(queue, "head")
-            expect(queue.get_by_role("heading", name="Demandes de mes services")) \
-                .to_be_visible()
+            expect(queue.get_by_role("heading", name="Demandes de mes services")).to_be_visible()
 
             # --- the GP: from a directory link, the service is already chosen ---------------
             gp = new_page("gp", gp_server)
             _log_in(gp, "gp")
             gp.goto(new_url)
-            expect(gp.get_by_label("Service hospitalier")).to_have_value(
-                str(territory.cardio.pk))
+            expect(gp.get_by_label("Service hospitalier")).to_have_value(str(territory.cardio.pk))
             expect(gp.locator(".notice")).to_contain_text("déjà choisi")
             gp.get_by_label("Consultation", exact=True).check()
             gp.get_by_label("Question clinique").fill(QUESTION)
-            gp.get_by_label(re.compile("^Pièces jointes")).set_input_files(files=[
-                {"name": "ecg-repos.pdf", "mimeType": "application/pdf", "buffer": _pdf()},
-                {"name": "photo-oedeme.png", "mimeType": "image/png", "buffer": _png()}])
+            gp.get_by_label(re.compile("^Pièces jointes")).set_input_files(
+                files=[
+                    {"name": "ecg-repos.pdf", "mimeType": "application/pdf", "buffer": _pdf()},
+                    {"name": "photo-oedeme.png", "mimeType": "image/png", "buffer": _png()},
+                ]
+            )
             shot(gp, "1-gp-new-request")
             gp.get_by_role("button", name="Envoyer la demande").click()
             expect(gp).to_have_url(re.compile(r"/demandes/\d+/$"))
@@ -164,8 +178,9 @@ def test_browser_request_journey_with_preview_and_live_hospital_pages(size, serv
             img_box.locator("summary").click()
             image = img_box.locator("img")
             expect(image).to_be_visible()
-            gp.wait_for_function("img => img.complete && img.naturalWidth === 160",
-                                 arg=image.element_handle())
+            gp.wait_for_function(
+                "img => img.complete && img.naturalWidth === 160", arg=image.element_handle()
+            )
             shot(gp, "2-gp-request-with-previews")
 
             # --- the hospital lists, never reloaded, show the new request ------------------
@@ -224,8 +239,9 @@ def test_browser_request_journey_with_preview_and_live_hospital_pages(size, serv
             if size == "desktop":
                 gp.set_viewport_size({"width": 768, "height": 1024})
                 gp.goto("/demandes/")
-                deadline = gp.locator("table.referral-list tbody tr").first \
-                    .locator("td[data-label='Délai']")
+                deadline = gp.locator("table.referral-list tbody tr").first.locator(
+                    "td[data-label='Délai']"
+                )
                 expect(deadline).to_be_visible()
                 box = deadline.bounding_box()
                 assert box["x"] >= 0 and box["x"] + box["width"] <= 768, box
@@ -243,8 +259,10 @@ def test_browser_request_journey_with_preview_and_live_hospital_pages(size, serv
     referral = Referral.objects.get(pk=referral_pk)
     assert referral.status == Status.ANSWERED
     assert referral.service == territory.cardio
-    assert sorted(a.name for a in referral.attachments.all()) == ["ecg-repos.pdf",
-                                                                  "photo-oedeme.png"]
+    assert sorted(a.name for a in referral.attachments.all()) == [
+        "ecg-repos.pdf",
+        "photo-oedeme.png",
+    ]
     assert referral.answer_read_at is not None
 
 
@@ -260,14 +278,16 @@ def test_browser_open_preview_survives_the_live_refresh(servers, territory, pati
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            gp = browser.new_context(base_url=gp_server.url, locale="fr-FR",
-                                     viewport=VIEWPORTS["desktop"]).new_page()
+            gp = browser.new_context(
+                base_url=gp_server.url, locale="fr-FR", viewport=VIEWPORTS["desktop"]
+            ).new_page()
             _log_in(gp, "gp")
             gp.goto(f"/demandes/nouvelle/?patient={patient.pk}&service={territory.cardio.pk}")
             gp.get_by_label("Avis spécialisé (téléexpertise)").check()
             gp.get_by_label("Question clinique").fill(QUESTION)
-            gp.get_by_label(re.compile("^Pièces jointes")).set_input_files(files=[
-                {"name": "photo-oedeme.png", "mimeType": "image/png", "buffer": _png()}])
+            gp.get_by_label(re.compile("^Pièces jointes")).set_input_files(
+                files=[{"name": "photo-oedeme.png", "mimeType": "image/png", "buffer": _png()}]
+            )
             gp.get_by_role("button", name="Envoyer la demande").click()
             expect(gp).to_have_url(re.compile(r"/demandes/\d+/$"))
             referral_pk = int(re.search(r"/demandes/(\d+)/$", gp.url).group(1))
@@ -275,8 +295,9 @@ def test_browser_open_preview_survives_the_live_refresh(servers, territory, pati
             box.locator("summary").click()
             expect(box.locator("img")).to_be_visible()
 
-            desk = browser.new_context(base_url=hospital_server.url, locale="fr-FR",
-                                       viewport=VIEWPORTS["desktop"]).new_page()
+            desk = browser.new_context(
+                base_url=hospital_server.url, locale="fr-FR", viewport=VIEWPORTS["desktop"]
+            ).new_page()
             _log_in(desk, "desk")
             desk.goto(f"/demandes/{referral_pk}/")
             desk.get_by_role("button", name="Prendre en compte").click()
@@ -284,18 +305,19 @@ def test_browser_open_preview_survives_the_live_refresh(servers, territory, pati
 
             # The GP's page refreshed live (the stepper moved) and the photo is still shown.
             expect(gp.locator("ol.stepper li[aria-current=step]")).to_contain_text(
-                "Prise en compte")
+                "Prise en compte"
+            )
             expect(gp.locator("details.preview")).to_have_attribute("open", "")
             expect(gp.locator("details.preview img")).to_be_visible()
             RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-            gp.screenshot(path=RESULTS_DIR / "browser-referral-preview-after-live.png",
-                          full_page=True)
+            gp.screenshot(
+                path=RESULTS_DIR / "browser-referral-preview-after-live.png", full_page=True
+            )
         finally:
             browser.close()
 
 
-def test_browser_phone_lists_and_cards_do_not_scroll_sideways(servers, territory,
-                                                              make_referral):
+def test_browser_phone_lists_and_cards_do_not_scroll_sideways(servers, territory, make_referral):
     """Review of issue 14 (bug 10): at 390 px the request cards of the GP's list, the desk's
     inbox and the doctor's queue were 480 px wide (the deadline badge does not wrap), and a
     directory card's long MSSanté address pushed the page sideways."""
@@ -307,32 +329,42 @@ def test_browser_phone_lists_and_cards_do_not_scroll_sideways(servers, territory
     expect.set_options(timeout=TIMEOUT_MS)
     make_referral()
     make_referral(kind="CONSULTATION", question="Bilan de dyspnée d'effort ?")
-    cabinet = Organisation.objects.create(name="Cabinet de cardiologie du Vieux-Château",
-                                          kind="cabinet", town="Château-Gontier-sur-Mayenne",
-                                          postcode="53200")
+    cabinet = Organisation.objects.create(
+        name="Cabinet de cardiologie du Vieux-Château",
+        kind="cabinet",
+        town="Château-Gontier-sur-Mayenne",
+        postcode="53200",
+    )
     card = Practitioner.objects.create(
-        last_name="Delacroix-Montgolfier", first_name="Marie-Bernadette",
+        last_name="Delacroix-Montgolfier",
+        first_name="Marie-Bernadette",
         specialty="Cardiologie",
-        mssante="marie-bernadette.delacroix-montgolfier@cardiologie.mssante.fr")
+        mssante="marie-bernadette.delacroix-montgolfier@cardiologie.mssante.fr",
+    )
     PractitionerRole.objects.create(practitioner=card, organisation=cabinet)
     (server,) = servers.start("web")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             for username, url, marker in [
-                    ("gp", "/demandes/", "table.referral-list tbody tr"),
-                    ("desk", "/demandes/cellule/", "table.referral-list tbody tr"),
-                    ("doctor", "/demandes/file/", "table.referral-list tbody tr"),
-                    ("gp", f"/annuaire/professionnels/{card.pk}/", "dd")]:
-                page = browser.new_context(base_url=server.url, locale="fr-FR",
-                                           viewport=VIEWPORTS["phone"]).new_page()
+                ("gp", "/demandes/", "table.referral-list tbody tr"),
+                ("desk", "/demandes/cellule/", "table.referral-list tbody tr"),
+                ("doctor", "/demandes/file/", "table.referral-list tbody tr"),
+                ("gp", f"/annuaire/professionnels/{card.pk}/", "dd"),
+            ]:
+                page = browser.new_context(
+                    base_url=server.url, locale="fr-FR", viewport=VIEWPORTS["phone"]
+                ).new_page()
                 _log_in(page, username)
                 page.goto(url)
                 expect(page.locator(marker).first).to_be_visible()
                 width = page.evaluate("document.documentElement.scrollWidth")
                 RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=RESULTS_DIR / f"browser-phone-{username}-"
-                                f"{url.strip('/').replace('/', '-')}.png", full_page=True)
+                page.screenshot(
+                    path=RESULTS_DIR / f"browser-phone-{username}-"
+                    f"{url.strip('/').replace('/', '-')}.png",
+                    full_page=True,
+                )
                 assert width <= 390, (url, width)
                 page.context.close()
         finally:

@@ -26,12 +26,16 @@ def test_the_demo_is_plausible(db, client):
         else:
             assert age >= 18, (r.reference, r.service.name, age)
     # One specialty per doctor: no name appears under two specialties.
-    names = (Practitioner.objects.values("first_name", "last_name")
-             .annotate(n=Count("specialty", distinct=True)).filter(n__gt=1))
+    names = (
+        Practitioner.objects.values("first_name", "last_name")
+        .annotate(n=Count("specialty", distinct=True))
+        .filter(n__gt=1)
+    )
     assert list(names) == []
     # Summaries pushed by a hospital, shown on the patient page of a GP who cares for them.
-    item = HospitalRecordItem.objects.select_related("patient", "source").filter(
-        kind="stay").first()
+    item = (
+        HospitalRecordItem.objects.select_related("patient", "source").filter(kind="stay").first()
+    )
     assert item is not None and item.source.name == "CH de Laval"
     assert HospitalRecordItem.objects.values("patient").distinct().count() >= 3
     gp = User.objects.get(username="medecin.ville")

@@ -57,17 +57,28 @@ def demo(transactional_db, territory, tmp_path):
     pool = ServerPool(tmp_path)
     port = free_port()
     log = open(tmp_path / "demo.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "parcours.cli", "demo", "--port", str(port)],
-                               cwd=REPO_ROOT, env=pool.environment(), stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parcours.cli", "demo", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=pool.environment(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     workers: list[int] = []
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _up(url) or process.poll() is not None, timeout=START_TIMEOUT,
-                   message="the demo did not answer")
+        wait_until(
+            lambda: _up(url) or process.poll() is not None,
+            timeout=START_TIMEOUT,
+            message="the demo did not answer",
+        )
         assert process.poll() is None, (tmp_path / "demo.log").read_text()[-3000:]
-        wait_until(lambda: bool(_children(process.pid)), timeout=STOP_TIMEOUT,
-                   message="the demo started no worker")
+        wait_until(
+            lambda: bool(_children(process.pid)),
+            timeout=STOP_TIMEOUT,
+            message="the demo started no worker",
+        )
         workers = _children(process.pid)
         assert all(_alive(w) for w in workers)
         yield process, workers
@@ -92,8 +103,11 @@ def test_stopping_the_demo_stops_its_worker(demo, how):
     else:  # Ctrl-C in a terminal: the whole foreground process group
         os.killpg(process.pid, signal.SIGINT)
     process.wait(timeout=STOP_TIMEOUT)
-    wait_until(lambda: not any(_alive(w) for w in workers), timeout=STOP_TIMEOUT,
-               message="the worker survived the demo")
+    wait_until(
+        lambda: not any(_alive(w) for w in workers),
+        timeout=STOP_TIMEOUT,
+        message="the worker survived the demo",
+    )
 
 
 def test_a_killed_demo_takes_its_worker_along(demo):
@@ -101,5 +115,8 @@ def test_a_killed_demo_takes_its_worker_along(demo):
     process, workers = demo
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=STOP_TIMEOUT)
-    wait_until(lambda: not any(_alive(w) for w in workers), timeout=STOP_TIMEOUT,
-               message="the worker survived the demo")
+    wait_until(
+        lambda: not any(_alive(w) for w in workers),
+        timeout=STOP_TIMEOUT,
+        message="the worker survived the demo",
+    )

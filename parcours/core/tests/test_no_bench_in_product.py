@@ -22,4 +22,3 @@ def test_bench_fhir_insert_is_the_fhir_not_found(client):
     response = client.post("/fhir/_bench/insert")
     assert response.status_code in (401, 404)
     assert "bench" not in settings.ROOT_URLCONF
-

@@ -26,11 +26,9 @@ def test_the_booking_form_audits_the_patient_it_shows(agenda, territory, patient
     assert _rows(territory.gp, patient).count() == before + 1
 
 
-def test_the_booking_patient_choice_audits_the_patients_listed(agenda, territory, patient,
-                                                                 login):
+def test_the_booking_patient_choice_audits_the_patients_listed(agenda, territory, patient, login):
     slot = slot_on(agenda.cardio, 9)
-    assert login(territory.gp).get(reverse("scheduling:book", args=[slot.pk])) \
-        .status_code == 200
+    assert login(territory.gp).get(reverse("scheduling:book", args=[slot.pk])).status_code == 200
     row = AuditEvent.objects.filter(user=territory.gp, action="list").latest("id")
     assert str(patient.pk) in row.detail
 

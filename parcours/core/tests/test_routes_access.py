@@ -29,8 +29,19 @@ from django.utils import timezone
 
 from conftest import pdf_upload
 
-PERSONAS = ["anonymous", "gp", "gp2", "desk", "desk_beta", "doctor", "pneumo", "radio",
-            "admin", "cell", "nobody"]
+PERSONAS = [
+    "anonymous",
+    "gp",
+    "gp2",
+    "desk",
+    "desk_beta",
+    "doctor",
+    "pneumo",
+    "radio",
+    "admin",
+    "cell",
+    "nobody",
+]
 
 # Routes tested in their own suites, by prefix of the route's name or path.
 ELSEWHERE = {
@@ -81,45 +92,88 @@ def world(territory, patient, make_referral, agenda, frozen):
     territory.radio = agenda.radiologist
     referral = make_referral(files=[pdf_upload()])
     appointment = slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9), patient=patient)
-    imaging = slot_book(user=territory.gp, slot=slot_on(agenda.echo, 12, 14), patient=patient,
-                        prescription=pdf_upload("ordonnance.pdf"))
-    message_send(sender=territory.gp, subject="Avis", body="Bonjour", to=[territory.doctor],
-                 patient=patient,
-                 files=[FileIn(name="bilan.pdf", content_type="application/pdf",
-                               data=pdf_upload().read())])
+    imaging = slot_book(
+        user=territory.gp,
+        slot=slot_on(agenda.echo, 12, 14),
+        patient=patient,
+        prescription=pdf_upload("ordonnance.pdf"),
+    )
+    message_send(
+        sender=territory.gp,
+        subject="Avis",
+        body="Bonjour",
+        to=[territory.doctor],
+        patient=patient,
+        files=[FileIn(name="bilan.pdf", content_type="application/pdf", data=pdf_upload().read())],
+    )
     thread = Thread.objects.filter(patient=patient).latest("pk")
     folder: Folder = folder_create(owner=territory.gp, name="Suivi")
-    letter = letter_declare(actor=territory.doctor, patient=patient, service=territory.cardio,
-                            recipient=territory.gp,
-                            discharged_at=timezone.now() - timedelta(hours=1))
+    letter = letter_declare(
+        actor=territory.doctor,
+        patient=patient,
+        service=territory.cardio,
+        recipient=territory.gp,
+        discharged_at=timezone.now() - timedelta(hours=1),
+    )
     # A lab report for nobody known: it waits for identitovigilance.
-    hl7 = ("MSH|^~\\&|LAB|LABO FICTIF|PARCOURS|CH|20260305120000||ORU^R01|M1|P|2.5\r"
-           "PID|1||X1^^^LAB||INCONNU^PERSONNE||19610101|M\r"
-           "OBR|1||A1|2823-3^Potassium^LN|||20260305100000\r"
-           "OBX|1|NM|2823-3^Potassium^LN||4.2|mmol/L|3.5-5.0|N|||F\r")
+    hl7 = (
+        "MSH|^~\\&|LAB|LABO FICTIF|PARCOURS|CH|20260305120000||ORU^R01|M1|P|2.5\r"
+        "PID|1||X1^^^LAB||INCONNU^PERSONNE||19610101|M\r"
+        "OBR|1||A1|2823-3^Potassium^LN|||20260305100000\r"
+        "OBX|1|NM|2823-3^Potassium^LN||4.2|mmol/L|3.5-5.0|N|||F\r"
+    )
     lab_import_file(data=hl7.encode(), file_name="attente.hl7")
     waiting = LabReport.objects.latest("pk")
     # A duplicate pair (gp2 created a near twin) and a merge that can be undone.
-    twin = patient_create(actor=territory.gp2, birth_name="Dupond", birth_given_names="Marie",
-                          birth_date=date(1950, 3, 4), sex="F")
+    twin = patient_create(
+        actor=territory.gp2,
+        birth_name="Dupond",
+        birth_given_names="Marie",
+        birth_date=date(1950, 3, 4),
+        sex="F",
+    )
     pair = DuplicateCandidate.objects.filter(state="open").latest("pk")
-    a = patient_create(actor=territory.gp, birth_name="Lemoine", birth_given_names="Paul",
-                       birth_date=date(1960, 2, 2), sex="M").patient
-    b = patient_create(actor=territory.gp, birth_name="Lemoine", birth_given_names="Paul Jean",
-                       birth_date=date(1960, 2, 2), sex="M").patient
-    merge = patient_merge(actor=territory.cell, survivor=a, merged=b, reason="même personne",
-                          confirmed=True)
+    a = patient_create(
+        actor=territory.gp,
+        birth_name="Lemoine",
+        birth_given_names="Paul",
+        birth_date=date(1960, 2, 2),
+        sex="M",
+    ).patient
+    b = patient_create(
+        actor=territory.gp,
+        birth_name="Lemoine",
+        birth_given_names="Paul Jean",
+        birth_date=date(1960, 2, 2),
+        sex="M",
+    ).patient
+    merge = patient_merge(
+        actor=territory.cell, survivor=a, merged=b, reason="même personne", confirmed=True
+    )
     notification = Notification.objects.filter(user=territory.doctor).latest("pk")
-    practitioner = Practitioner.objects.filter(user=territory.doctor).first() or \
-        Practitioner.objects.create(user=territory.doctor, last_name="Doctor", first_name="Léa",
-                                    specialty="Cardiologie")
+    practitioner = Practitioner.objects.filter(
+        user=territory.doctor
+    ).first() or Practitioner.objects.create(
+        user=territory.doctor, last_name="Doctor", first_name="Léa", specialty="Cardiologie"
+    )
     assert twin.patient and waiting.patient_id is None
     return SimpleNamespace(
-        t=territory, patient=patient, referral=referral,
-        attachment=referral.attachments.first(), appointment=appointment, imaging=imaging,
-        thread=thread, mail_attachment=thread.messages.first().attachments.first(),
-        folder=folder, letter=letter, lab=waiting, pair=pair, merge=merge,
-        notification=notification, agenda=agenda, slot=slot_on(agenda.cardio, 10, 9, 30),
+        t=territory,
+        patient=patient,
+        referral=referral,
+        attachment=referral.attachments.first(),
+        appointment=appointment,
+        imaging=imaging,
+        thread=thread,
+        mail_attachment=thread.messages.first().attachments.first(),
+        folder=folder,
+        letter=letter,
+        lab=waiting,
+        pair=pair,
+        merge=merge,
+        notification=notification,
+        agenda=agenda,
+        slot=slot_on(agenda.cardio, 10, 9, 30),
         practitioner=practitioner,
     )
 
@@ -155,32 +209,32 @@ URLS = {
     "referrals:queue": lambda w: _url("referrals:queue"),
     "referrals:detail": lambda w: _url("referrals:detail", w.referral.pk),
     "referrals:action": lambda w: _url("referrals:action", w.referral.pk, "message"),
-    "referrals:attachment": lambda w: _url("referrals:attachment", w.referral.pk,
-                                            w.attachment.pk),
-    "referrals:attachment_preview": lambda w: _url("referrals:attachment_preview",
-                                                   w.referral.pk, w.attachment.pk),
+    "referrals:attachment": lambda w: _url("referrals:attachment", w.referral.pk, w.attachment.pk),
+    "referrals:attachment_preview": lambda w: _url(
+        "referrals:attachment_preview", w.referral.pk, w.attachment.pk
+    ),
     "directory:index": lambda w: _url("directory:index"),
     "directory:service": lambda w: _url("directory:service", w.t.cardio.pk),
     "directory:service_edit": lambda w: _url("directory:service_edit", w.t.cardio.pk),
     "directory:practitioner": lambda w: _url("directory:practitioner", w.practitioner.pk),
-    "directory:practitioner_edit": lambda w: _url("directory:practitioner_edit",
-                                                   w.practitioner.pk),
+    "directory:practitioner_edit": lambda w: _url("directory:practitioner_edit", w.practitioner.pk),
     "scheduling:search": lambda w: _url("scheduling:search"),
-    "scheduling:book": lambda w: _url("scheduling:book", w.slot.pk)
-                        + f"?patient={w.patient.pk}",
+    "scheduling:book": lambda w: _url("scheduling:book", w.slot.pk) + f"?patient={w.patient.pk}",
     "scheduling:appointments": lambda w: _url("scheduling:appointments"),
     "scheduling:appointment": lambda w: _url("scheduling:appointment", w.appointment.pk),
     "scheduling:move": lambda w: _url("scheduling:move", w.appointment.pk),
     "scheduling:report-file": lambda w: _url("scheduling:report-file", w.imaging.pk),
     "scheduling:prescription": lambda w: _url("scheduling:prescription", w.imaging.pk),
-    "scheduling:week": lambda w: _url("scheduling:week", w.agenda.cardio.pk)
-    + f"?patient={w.patient.pk}",
+    "scheduling:week": lambda w: (
+        _url("scheduling:week", w.agenda.cardio.pk) + f"?patient={w.patient.pk}"
+    ),
     "scheduling:agenda": lambda w: _url("scheduling:agenda", w.agenda.cardio.pk),
     "scheduling:open-slots": lambda w: _url("scheduling:open-slots", w.agenda.cardio.pk),
     "scheduling:setup": lambda w: _url("scheduling:setup", w.agenda.cardio.pk),
     "scheduling:waitlist": lambda w: _url("scheduling:waitlist", w.agenda.cardio.pk),
-    "scheduling:ical": lambda w: _url("scheduling:ical", w.agenda.cardio.pk,
-                                       w.agenda.cardio.ical_token),
+    "scheduling:ical": lambda w: _url(
+        "scheduling:ical", w.agenda.cardio.pk, w.agenda.cardio.ical_token
+    ),
     "messaging:mailbox": lambda w: _url("messaging:mailbox"),
     "messaging:recipients": lambda w: _url("messaging:recipients") + "?q=car",
     "messaging:compose": lambda w: _url("messaging:compose"),
@@ -207,91 +261,91 @@ URLS = {
 # Status on GET, per persona (PERSONAS order).
 GETS = {
     #                            anon  gp  gp2 desk dkB  doc  pne  rad  adm  cel  nob
-    "home":                        [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
-    "healthz":                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "login":                       [200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
-    "logout":                      [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
-    "password_change":             [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "password_change_done":        [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "patients:search":             [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "patients:create":             [302, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404],
-    "patients:detail":             [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
-    "patients:scan":               [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "patients:identifier-add":     [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
-    "patients:emergency":          [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
-    "patients:treating-doctor":    [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
-    "patients:mine":               [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "patients:communes":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "patients:duplicates":         [302, 404, 404, 200, 200, 404, 404, 404, 404, 200, 404],
-    "patients:scan-number":        [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "patients:duplicate":          [302, 404, 404, 200, 404, 404, 404, 404, 404, 200, 404],
-    "patients:merge-undo":         [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "referrals:list":              [302, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404],
-    "referrals:new":               [302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "referrals:inbox":             [302, 404, 404, 200, 200, 404, 404, 404, 404, 404, 404],
-    "referrals:queue":             [302, 404, 404, 404, 404, 200, 200, 404, 404, 404, 404],
-    "referrals:detail":            [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
-    "referrals:action":            [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
-    "referrals:attachment":        [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "home": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "healthz": [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "login": [200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "logout": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "password_change": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "password_change_done": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "patients:search": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "patients:create": [302, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404],
+    "patients:detail": [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "patients:scan": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "patients:identifier-add": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "patients:emergency": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "patients:treating-doctor": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "patients:mine": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "patients:communes": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "patients:duplicates": [302, 404, 404, 200, 200, 404, 404, 404, 404, 200, 404],
+    "patients:scan-number": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "patients:duplicate": [302, 404, 404, 200, 404, 404, 404, 404, 404, 200, 404],
+    "patients:merge-undo": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "referrals:list": [302, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404],
+    "referrals:new": [302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "referrals:inbox": [302, 404, 404, 200, 200, 404, 404, 404, 404, 404, 404],
+    "referrals:queue": [302, 404, 404, 404, 404, 200, 200, 404, 404, 404, 404],
+    "referrals:detail": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "referrals:action": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "referrals:attachment": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
     "referrals:attachment_preview": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
-    "directory:index":             [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "directory:service":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "directory:service_edit":      [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403],
-    "directory:practitioner":      [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "directory:index": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "directory:service": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "directory:service_edit": [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403],
+    "directory:practitioner": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     "directory:practitioner_edit": [302, 403, 403, 403, 403, 200, 403, 403, 200, 403, 403],
-    "scheduling:search":           [302, 200, 200, 200, 404, 200, 404, 200, 404, 404, 404],
-    "scheduling:book":             [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
-    "scheduling:appointments":     [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "scheduling:appointment":      [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
-    "scheduling:move":             [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
-    "scheduling:report-file":      [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "scheduling:prescription":     [302, 200, 404, 200, 404, 404, 404, 200, 404, 404, 404],
-    "scheduling:agenda":           [302, 404, 404, 200, 404, 200, 404, 200, 404, 404, 404],
-    "scheduling:week":             [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
-    "scheduling:open-slots":       [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
-    "scheduling:setup":            [302, 404, 404, 200, 404, 200, 404, 200, 404, 404, 404],
-    "scheduling:waitlist":         [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "scheduling:ical":             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "messaging:mailbox":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "messaging:recipients":        [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403],
-    "messaging:compose":           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "messaging:thread":            [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
-    "messaging:thread_file":       [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
-    "messaging:folder_create":     [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
-    "messaging:folder_delete":     [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
-    "messaging:attachment":        [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
-    "messaging:letters":           [302, 200, 404, 200, 200, 200, 200, 404, 404, 404, 404],
-    "messaging:letter_new":        [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "messaging:letter":            [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
-    "labs:list":                   [302, 200, 200, 200, 200, 404, 404, 404, 404, 200, 404],
-    "labs:upload":                 [302, 200, 200, 404, 404, 404, 404, 404, 200, 404, 404],
-    "labs:detail":                 [302, 404, 404, 200, 200, 404, 404, 404, 404, 200, 404],
-    "notifications:centre":        [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "notifications:mark_read":     [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
-    "notifications:stream":        [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "notifications:open":          [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
-    "indicators:index":            [302, 404, 404, 200, 200, 200, 200, 302, 200, 404, 404],
-    "indicators:appointments":     [302, 404, 404, 200, 404, 200, 404, 200, 200, 404, 404],
-    "indicators:letters":          [302, 404, 404, 200, 200, 200, 200, 404, 200, 404, 404],
+    "scheduling:search": [302, 200, 200, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:book": [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:appointments": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "scheduling:appointment": [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:move": [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:report-file": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "scheduling:prescription": [302, 200, 404, 200, 404, 404, 404, 200, 404, 404, 404],
+    "scheduling:agenda": [302, 404, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:week": [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:open-slots": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "scheduling:setup": [302, 404, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "scheduling:waitlist": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "scheduling:ical": [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "messaging:mailbox": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "messaging:recipients": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403],
+    "messaging:compose": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "messaging:thread": [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
+    "messaging:thread_file": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "messaging:folder_create": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "messaging:folder_delete": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "messaging:attachment": [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
+    "messaging:letters": [302, 200, 404, 200, 200, 200, 200, 404, 404, 404, 404],
+    "messaging:letter_new": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "messaging:letter": [302, 200, 404, 200, 404, 200, 404, 200, 404, 404, 404],
+    "labs:list": [302, 200, 200, 200, 200, 404, 404, 404, 404, 200, 404],
+    "labs:upload": [302, 200, 200, 404, 404, 404, 404, 404, 200, 404, 404],
+    "labs:detail": [302, 404, 404, 200, 200, 404, 404, 404, 404, 200, 404],
+    "notifications:centre": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "notifications:mark_read": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "notifications:stream": [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "notifications:open": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "indicators:index": [302, 404, 404, 200, 200, 200, 200, 302, 200, 404, 404],
+    "indicators:appointments": [302, 404, 404, 200, 404, 200, 404, 200, 200, 404, 404],
+    "indicators:letters": [302, 404, 404, 200, 200, 200, 200, 404, 200, 404, 404],
 }
 
 # POST-only routes (405 on GET): status of an empty POST, per persona.
 POSTS = {
     #                            anon  gp  gp2 desk dkB  doc  pne  rad  adm  cel  nob
-    "logout":                      [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
-    "patients:scan":               [302, 404, 404, 302, 404, 404, 404, 404, 404, 302, 404],
-    "patients:identifier-add":     [302, 302, 404, 302, 404, 302, 404, 302, 404, 404, 404],
-    "patients:emergency":          [302, 400, 404, 400, 404, 400, 404, 400, 404, 404, 404],
-    "patients:treating-doctor":    [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "patients:scan-number":        [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "patients:merge-undo":         [302, 404, 404, 404, 404, 404, 404, 404, 404, 302, 404],
-    "referrals:action":            [302, 400, 404, 400, 404, 400, 404, 404, 404, 404, 404],
-    "scheduling:open-slots":       [302, 404, 404, 302, 404, 302, 404, 302, 404, 404, 404],
-    "scheduling:report-file":      [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "messaging:thread_file":       [302, 302, 404, 404, 404, 302, 404, 404, 404, 404, 404],
-    "messaging:folder_create":     [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
-    "messaging:folder_delete":     [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
-    "notifications:mark_read":     [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "logout": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "patients:scan": [302, 404, 404, 302, 404, 404, 404, 404, 404, 302, 404],
+    "patients:identifier-add": [302, 302, 404, 302, 404, 302, 404, 302, 404, 404, 404],
+    "patients:emergency": [302, 400, 404, 400, 404, 400, 404, 400, 404, 404, 404],
+    "patients:treating-doctor": [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "patients:scan-number": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "patients:merge-undo": [302, 404, 404, 404, 404, 404, 404, 404, 404, 302, 404],
+    "referrals:action": [302, 400, 404, 400, 404, 400, 404, 404, 404, 404, 404],
+    "scheduling:open-slots": [302, 404, 404, 302, 404, 302, 404, 302, 404, 404, 404],
+    "scheduling:report-file": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "messaging:thread_file": [302, 302, 404, 404, 404, 302, 404, 404, 404, 404, 404],
+    "messaging:folder_create": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "messaging:folder_delete": [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "notifications:mark_read": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
 }
 
 
@@ -299,7 +353,7 @@ def _statuses(world, client, persona: str, post: bool) -> dict[str, tuple[str, i
     """{route name: (url, status)} for one persona, GET on every route (or an empty POST on
     the POST-only ones)."""
     out = {}
-    for name in (POSTS if post else GETS):
+    for name in POSTS if post else GETS:
         client.logout()  # afresh for each route: "logout" ends the session
         if persona != "anonymous":
             client.force_login(getattr(world.t, persona))
@@ -314,10 +368,10 @@ def _statuses(world, client, persona: str, post: bool) -> dict[str, tuple[str, i
 def test_every_route_has_an_access_rule():
     names = _route_names()
     missing = sorted(n for n in names if n not in GETS and not _elsewhere(n))
-    assert not missing, ("routes with no access rule (GETS in parcours/core/tests/"
-                         f"test_routes_access.py): {missing}")
-    post_only = sorted(n for n, row in GETS.items() if set(row) == {405} - {302}
-                       and n not in POSTS)
+    assert not missing, (
+        f"routes with no access rule (GETS in parcours/core/tests/test_routes_access.py): {missing}"
+    )
+    post_only = sorted(n for n, row in GETS.items() if set(row) == {405} - {302} and n not in POSTS)
     assert not post_only, f"POST-only routes missing from POSTS: {post_only}"
     stale = sorted((set(GETS) | set(POSTS) | set(URLS)) - set(names))
     assert not stale, f"the tables name routes that no longer exist: {stale}"
@@ -331,8 +385,7 @@ def test_every_route_for_every_persona(persona, world, client):
     for post, table in ((False, GETS), (True, POSTS)):
         for name, (url, status) in _statuses(world, client, persona, post).items():
             if status != table[name][i]:
-                wrong.append(f"{'POST' if post else 'GET'} {name} {url}: {status}, "
-                             f"expected {table[name][i]}")
+                wrong.append(
+                    f"{'POST' if post else 'GET'} {name} {url}: {status}, expected {table[name][i]}"
+                )
     assert not wrong, f"as {persona}:\n" + "\n".join(wrong)
-
-

@@ -52,25 +52,33 @@ class Relay:
 
 
 def _worker(env: dict, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "parcours.cli", "worker", *extra],
-                            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "parcours.cli", "worker", *extra],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _make_gateway_rows(territory):
     from parcours.messaging.services import message_send
 
     for i in range(ROWS):
-        message_send(sender=territory.doctor, subject=f"Compte rendu {i}", body="Texte.",
-                     external=[f"dr.{i}@cabinet.mssante.invalid"])
+        message_send(
+            sender=territory.doctor,
+            subject=f"Compte rendu {i}",
+            body="Texte.",
+            external=[f"dr.{i}@cabinet.mssante.invalid"],
+        )
 
 
 def _make_email_rows(territory):
     from parcours.accounts.models import User
     from parcours.notifications.services import notify
 
-    users = [User.objects.create(username=f"u{i}", email=f"u{i}@test.invalid")
-             for i in range(ROWS)]
+    users = [User.objects.create(username=f"u{i}", email=f"u{i}@test.invalid") for i in range(ROWS)]
     for user in users:
         notify(users=[user], kind="test", title="Nouvelle réponse")
 
@@ -82,30 +90,40 @@ def _delivered(kind) -> tuple[int, set[str]]:
         from parcours.messaging.models import OutboundMail
 
         rows = OutboundMail.objects.select_related("message")
-        return (rows.filter(state="sent").count(),
-                {f"<{r.message.uid}@{settings.MSS_DOMAIN}>" for r in rows})
+        return (
+            rows.filter(state="sent").count(),
+            {f"<{r.message.uid}@{settings.MSS_DOMAIN}>" for r in rows},
+        )
     from parcours.notifications.models import Notification
     from parcours.notifications.tasks import notification_message_id
 
     notifications = Notification.objects.filter(email_wanted=True)
-    return (notifications.filter(emailed_at__isnull=False).count(),
-            {notification_message_id(n) for n in notifications})
+    return (
+        notifications.filter(emailed_at__isnull=False).count(),
+        {notification_message_id(n) for n in notifications},
+    )
 
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kind", ["gateway", "emails"])
 def test_worker_killed_mid_batch_loses_nothing_and_resends_only_the_message_in_flight(
-        territory, tmp_path, kind):
+    territory, tmp_path, kind
+):
     relay = Relay()
     port = free_port()
     controller = Controller(relay, hostname="127.0.0.1", port=port)
     controller.start()
-    env = ServerPool(tmp_path).environment({
-        "MSS_SMTP_HOST": "127.0.0.1", "MSS_SMTP_PORT": str(port),
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port),
-        "SITE_URL": "http://127.0.0.1:8000"})
+    env = ServerPool(tmp_path).environment(
+        {
+            "MSS_SMTP_HOST": "127.0.0.1",
+            "MSS_SMTP_PORT": str(port),
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(port),
+            "SITE_URL": "http://127.0.0.1:8000",
+        }
+    )
     (_make_gateway_rows if kind == "gateway" else _make_email_rows)(territory)
     worker = _worker(env, "--interval", "1")
     try:
@@ -118,10 +136,19 @@ def test_worker_killed_mid_batch_loses_nothing_and_resends_only_the_message_in_f
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
     # What was delivered before the kill is recorded as such, row by row.
-    wait_until(lambda: _delivered(kind)[0] == KILL_AT - 1, timeout=10,
-               message="rows delivered before the kill were not all marked sent")
-    subprocess.run([sys.executable, "-m", "parcours.cli", "worker", "--once"], cwd=REPO_ROOT,
-                   env=env, check=True, timeout=120, capture_output=True)
+    wait_until(
+        lambda: _delivered(kind)[0] == KILL_AT - 1,
+        timeout=10,
+        message="rows delivered before the kill were not all marked sent",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "parcours.cli", "worker", "--once"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
     controller.stop()
     sent, expected_ids = _delivered(kind)
     assert sent == ROWS

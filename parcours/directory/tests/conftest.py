@@ -6,10 +6,20 @@ DATA = Path(__file__).parent / "data"
 HEADER = (DATA / "annuaire_sample.txt").read_text(encoding="utf-8").splitlines()[0]
 
 
-def row(national_id="810000000001", last="LEFÈVRE", first="HÉLÈNE", profession="Médecin",
-        skill="Cardiologie et maladies vasculaires", structure="R1", org="CH DE TEST",
-        postcode="53000", town="LAVAL", phone="0243000000", sector="Etablissement public de santé",
-        mode=("S", "Salarié")):
+def row(
+    national_id="810000000001",
+    last="LEFÈVRE",
+    first="HÉLÈNE",
+    profession="Médecin",
+    skill="Cardiologie et maladies vasculaires",
+    structure="R1",
+    org="CH DE TEST",
+    postcode="53000",
+    town="LAVAL",
+    phone="0243000000",
+    sector="Etablissement public de santé",
+    mode=("S", "Salarié"),
+):
     """One line of an extract in the 52-column layout (values in the columns we read)."""
     f = [""] * 52
     f[0], f[1], f[2] = national_id[0], national_id[1:], national_id
@@ -28,10 +38,12 @@ def row(national_id="810000000001", last="LEFÈVRE", first="HÉLÈNE", professio
 @pytest.fixture
 def extract(tmp_path):
     """Write an extract made of ``rows`` and return its path."""
+
     def write(rows, name="extract.txt", encoding="utf-8"):
         path = tmp_path / name
         path.write_bytes(("\n".join([HEADER, *rows]) + "\n").encode(encoding))
         return path
+
     return write
 
 

@@ -12,10 +12,25 @@ ROLES = ["gp", "gp2", "desk", "doctor", "pneumo", "head", "admin", "nobody"]
 
 @pytest.fixture
 def card(territory, extract):
-    import_annuaire(extract([row(), row("810000000002", "MARTIN", "PAUL", structure="R2",
-                                        skill="Pneumologie", postcode="53100", town="MAYENNE",
-                                        org="CABINET MARTIN", sector="Cabinet individuel",
-                                        mode=("L", "Libéral"))]))
+    import_annuaire(
+        extract(
+            [
+                row(),
+                row(
+                    "810000000002",
+                    "MARTIN",
+                    "PAUL",
+                    structure="R2",
+                    skill="Pneumologie",
+                    postcode="53100",
+                    town="MAYENNE",
+                    org="CABINET MARTIN",
+                    sector="Cabinet individuel",
+                    mode=("L", "Libéral"),
+                ),
+            ]
+        )
+    )
     p = Practitioner.objects.get(national_id="810000000001")
     p.user = territory.doctor
     p.save()
@@ -36,13 +51,20 @@ def test_anonymous_is_sent_to_login(card, client):
 
 
 @pytest.mark.parametrize("role,allowed", [(r, r in ("doctor", "admin")) for r in ROLES])
-def test_only_the_practitioner_and_the_admin_edit_contact(card, territory, login, role,
-                                                          allowed):
+def test_only_the_practitioner_and_the_admin_edit_contact(card, territory, login, role, allowed):
     c = login(getattr(territory, role))
     url = f"/annuaire/professionnels/{card.pk}/coordonnees/"
     assert c.get(url).status_code == (200 if allowed else 403)
-    response = c.post(url, {"phone": "06 11 22 33 44", "mssante": "", "email": "",
-                            "preferred_channel": "Téléphone", "contact_hours": "8h-18h"})
+    response = c.post(
+        url,
+        {
+            "phone": "06 11 22 33 44",
+            "mssante": "",
+            "email": "",
+            "preferred_channel": "Téléphone",
+            "contact_hours": "8h-18h",
+        },
+    )
     assert response.status_code == (302 if allowed else 403)
     card.refresh_from_db()
     assert (card.phone == "06 11 22 33 44") is allowed
@@ -51,7 +73,8 @@ def test_only_the_practitioner_and_the_admin_edit_contact(card, territory, login
 def test_edit_form_errors_are_in_french(card, territory, login):
     response = login(territory.admin).post(
         f"/annuaire/professionnels/{card.pk}/coordonnees/",
-        {"phone": "appelez-moi", "mssante": "pas une adresse"})
+        {"phone": "appelez-moi", "mssante": "pas une adresse"},
+    )
     html = response.content.decode()
     assert "Numéro de téléphone invalide" in html
     assert "Saisissez une adresse de courriel valide" in html
@@ -59,8 +82,10 @@ def test_edit_form_errors_are_in_french(card, territory, login):
 
 def test_card_shows_local_and_national_phone_and_who_edited(card, territory, login):
     c = login(territory.doctor)
-    c.post(f"/annuaire/professionnels/{card.pk}/coordonnees/",
-           {"phone": "0611111111", "preferred_channel": "Messagerie sécurisée"})
+    c.post(
+        f"/annuaire/professionnels/{card.pk}/coordonnees/",
+        {"phone": "0611111111", "preferred_channel": "Messagerie sécurisée"},
+    )
     html = c.get(f"/annuaire/professionnels/{card.pk}/").content.decode()
     assert "0611111111" in html and "annuaire national : 0243000000" in html
     assert "Modifié localement" in html
@@ -70,13 +95,15 @@ def test_service_senior_line_edit_by_head_and_admin_only(territory, login):
     url = f"/annuaire/services/{territory.cardio.pk}/coordonnees/"
     assert login(territory.gp).get(url).status_code == 403
     assert login(territory.doctor).get(url).status_code == 403
-    response = login(territory.head).post(url, {"senior_line": "0243000099",
-                                               "senior_line_hours": "24 h/24", "phone": ""})
+    response = login(territory.head).post(
+        url, {"senior_line": "0243000099", "senior_line_hours": "24 h/24", "phone": ""}
+    )
     assert response.status_code == 302
     territory.cardio.refresh_from_db()
     assert territory.cardio.senior_line == "0243000099"
-    assert territory.cardio.contact_edits.filter(field="senior_line",
-                                                 edited_by=territory.head).exists()
+    assert territory.cardio.contact_edits.filter(
+        field="senior_line", edited_by=territory.head
+    ).exists()
     html = login(territory.gp).get(f"/annuaire/services/{territory.cardio.pk}/").content
     assert b"0243000099" in html
 
@@ -117,8 +144,9 @@ def test_search_tolerates_typos(card, territory, login):
 
 @pytest.mark.parametrize("typed", ["Lebrun", "lebrun", "Lebrin", "Lbrun", "LEBRUNN"])
 def test_name_search_finds_lebrun_despite_a_slip(territory, login, typed):
-    lebrun = Practitioner.objects.create(last_name="Lebrun", first_name="Agathe",
-                                         specialty="Cardiologie")
+    lebrun = Practitioner.objects.create(
+        last_name="Lebrun", first_name="Agathe", specialty="Cardiologie"
+    )
     Practitioner.objects.create(last_name="Leblanc", first_name="Hugo")
     html = login(territory.gp).get("/annuaire/", {"q": typed}).content.decode()
     assert f"/annuaire/professionnels/{lebrun.pk}/" in html
@@ -171,8 +199,10 @@ def test_the_secure_messaging_field_takes_mssante_addresses_only(card, territory
     assert "messagerie sécurisée de santé (MSSanté)" in response.content.decode()
     card.refresh_from_db()
     assert card.mssante == ""
-    assert c.post(url, {"phone": "", "mssante": "Helene.Lefevre@Medecin.MSSante.fr"}) \
-        .status_code == 302
+    assert (
+        c.post(url, {"phone": "", "mssante": "Helene.Lefevre@Medecin.MSSante.fr"}).status_code
+        == 302
+    )
     card.refresh_from_db()
     assert card.mssante == "helene.lefevre@medecin.mssante.fr"
 
@@ -180,16 +210,39 @@ def test_the_secure_messaging_field_takes_mssante_addresses_only(card, territory
 def test_place_search_takes_a_communes_everyday_name_and_one_slip(territory, login, extract):
     """Review of issue 14 (bug 6): « Château-Gontier » (what everyone says, for the commune
     Château-Gontier-sur-Mayenne) and « Lavla » found nobody in « Commune ou code postal »."""
-    import_annuaire(extract([
-        row("810000000003", "CARRE", "SOPHIE", structure="R3", postcode="53200",
-            town="CHATEAU-GONTIER-SUR-MAYENNE", org="CABINET CARRE"),
-        row("810000000004", "DURAND", "LEA", structure="R4", postcode="53000",
-            town="LAVAL", org="CABINET DURAND")]))
+    import_annuaire(
+        extract(
+            [
+                row(
+                    "810000000003",
+                    "CARRE",
+                    "SOPHIE",
+                    structure="R3",
+                    postcode="53200",
+                    town="CHATEAU-GONTIER-SUR-MAYENNE",
+                    org="CABINET CARRE",
+                ),
+                row(
+                    "810000000004",
+                    "DURAND",
+                    "LEA",
+                    structure="R4",
+                    postcode="53000",
+                    town="LAVAL",
+                    org="CABINET DURAND",
+                ),
+            ]
+        )
+    )
     carre = Practitioner.objects.get(national_id="810000000003")
     durand = Practitioner.objects.get(national_id="810000000004")
     c = login(territory.gp)
-    for place in ["Château-Gontier", "chateau gontier", "Chateau-Gontier-sur-Mayenne",
-                  "Chateau-Gontier-sur-Mayene"]:
+    for place in [
+        "Château-Gontier",
+        "chateau gontier",
+        "Chateau-Gontier-sur-Mayenne",
+        "Chateau-Gontier-sur-Mayene",
+    ]:
         html = c.get("/annuaire/", {"place": place}).content.decode()
         assert f"professionnels/{carre.pk}/" in html, place
         assert f"professionnels/{durand.pk}/" not in html, place

@@ -31,16 +31,19 @@ def test_family_names_follow_the_import_and_local_edits(territory, extract):
     assert not FamilyName.objects.filter(key="MARTIN").exists()
     local = Practitioner.objects.create(last_name="Le Dû-Kerjean", first_name="Anne")
     # The whole name and each word of 3 letters or more.
-    assert set(FamilyName.objects.filter(key="LE DU KERJEAN").values_list("word", flat=True)) \
-        == {"LE DU KERJEAN", "KERJEAN"}
+    assert set(FamilyName.objects.filter(key="LE DU KERJEAN").values_list("word", flat=True)) == {
+        "LE DU KERJEAN",
+        "KERJEAN",
+    }
     local.last_name = "Kerjean"
     local.save(update_fields=["last_name"])
     assert FamilyName.objects.filter(key="KERJEAN", word="KERJEAN").exists()
 
 
 def test_activities_follow_a_renamed_practitioner_and_a_moved_site(territory):
-    org = Organisation.objects.create(name="Cabinet du Parc", kind="practice", postcode="53000",
-                                      town="Laval")
+    org = Organisation.objects.create(
+        name="Cabinet du Parc", kind="practice", postcode="53000", town="Laval"
+    )
     doctor = Practitioner.objects.create(last_name="Durand", first_name="Léa")
     role = PractitionerRole.objects.create(practitioner=doctor, organisation=org)
     assert (role.name_key, role.postcode, role.town_key) == ("DURAND LEA", "53000", "LAVAL")

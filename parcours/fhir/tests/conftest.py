@@ -25,8 +25,9 @@ class FhirClient:
         return headers
 
     def _checked(self, response):
-        assert response["Content-Type"].startswith(("application/fhir+json",
-                                                    "application/json")), response
+        assert response["Content-Type"].startswith(("application/fhir+json", "application/json")), (
+            response
+        )
         body = json.loads(response.content)
         response.json_body = body
         if body.get("resourceType"):
@@ -34,21 +35,29 @@ class FhirClient:
         return response
 
     def get(self, path, params=None, **extra):
-        return self._checked(self.client.get(f"/fhir/{path}", params or {},
-                                             **self._headers(extra)))
+        return self._checked(self.client.get(f"/fhir/{path}", params or {}, **self._headers(extra)))
 
     def post(self, path, resource, content_type="application/fhir+json", **extra):
         data = resource if isinstance(resource, str | bytes) else json.dumps(resource)
-        return self._checked(self.client.post(f"/fhir/{path}", data, content_type=content_type,
-                                              **self._headers(extra)))
+        return self._checked(
+            self.client.post(
+                f"/fhir/{path}", data, content_type=content_type, **self._headers(extra)
+            )
+        )
 
     def put(self, path, resource, content_type="application/fhir+json"):
-        return self._checked(self.client.put(f"/fhir/{path}", json.dumps(resource),
-                                             content_type=content_type, **self._headers()))
+        return self._checked(
+            self.client.put(
+                f"/fhir/{path}", json.dumps(resource), content_type=content_type, **self._headers()
+            )
+        )
 
     def patch(self, path, patch, content_type="application/merge-patch+json"):
-        return self._checked(self.client.patch(f"/fhir/{path}", json.dumps(patch),
-                                               content_type=content_type, **self._headers()))
+        return self._checked(
+            self.client.patch(
+                f"/fhir/{path}", json.dumps(patch), content_type=content_type, **self._headers()
+            )
+        )
 
 
 @pytest.fixture
@@ -64,9 +73,9 @@ def token_for(db):
 @pytest.fixture
 def api(client, token_for):
     """api(user) → a FhirClient authenticated with a fresh token of that user."""
+
     def make(user=None, token=None):
-        return FhirClient(client, token if token is not None or user is None
-                          else token_for(user))
+        return FhirClient(client, token if token is not None or user is None else token_for(user))
 
     return make
 
@@ -76,11 +85,20 @@ def doctor_practitioner(territory):
     """The cardiologist's directory entry, linked to the account (FHIR Practitioner)."""
     from parcours.directory.models import Practitioner, PractitionerRole
 
-    p = Practitioner.objects.create(user=territory.doctor, rpps="10000000001", title="Dr",
-                                    last_name="Doctor", first_name="Claire",
-                                    specialty="Cardiologie")
-    PractitionerRole.objects.create(practitioner=p, organisation=territory.alpha,
-                                    service=territory.cardio, function="Praticien hospitalier")
+    p = Practitioner.objects.create(
+        user=territory.doctor,
+        rpps="10000000001",
+        title="Dr",
+        last_name="Doctor",
+        first_name="Claire",
+        specialty="Cardiologie",
+    )
+    PractitionerRole.objects.create(
+        practitioner=p,
+        organisation=territory.alpha,
+        service=territory.cardio,
+        function="Praticien hospitalier",
+    )
     return p
 
 
@@ -88,9 +106,14 @@ def doctor_practitioner(territory):
 def gp_practitioner(territory):
     from parcours.directory.models import Practitioner, PractitionerRole
 
-    p = Practitioner.objects.create(user=territory.gp, rpps="10000000002", title="Dr",
-                                    last_name="Gp", first_name="Paul",
-                                    specialty="Médecine générale")
+    p = Practitioner.objects.create(
+        user=territory.gp,
+        rpps="10000000002",
+        title="Dr",
+        last_name="Gp",
+        first_name="Paul",
+        specialty="Médecine générale",
+    )
     PractitionerRole.objects.create(practitioner=p, organisation=territory.msp1)
     return p
 
@@ -109,9 +132,16 @@ def service_request_body(patient_id, service_id, kind="ADVICE", **extra):
         "resourceType": "ServiceRequest",
         "status": "active",
         "intent": "order",
-        "category": [{"coding": [{
-            "system": "https://parcours.esante.example/fhir/CodeSystem/referral-category",
-            "code": kind}]}],
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "https://parcours.esante.example/fhir/CodeSystem/referral-category",
+                        "code": kind,
+                    }
+                ]
+            }
+        ],
         "subject": {"reference": f"Patient/{patient_id}"},
         "performer": [{"reference": f"HealthcareService/{service_id}"}],
         "reasonCode": [{"text": "Dyspnée d'effort récente : avis ?"}],

@@ -19,9 +19,12 @@ def referral(make_referral, territory):
 
 def _urls(referral):
     message = referral.messages.first()
-    return {"Patient": f"Patient/{referral.patient_id}", "ServiceRequest":
-            f"ServiceRequest/{referral.pk}", "Task": f"Task/{referral.pk}",
-            "Communication": f"Communication/{message.pk}"}
+    return {
+        "Patient": f"Patient/{referral.patient_id}",
+        "ServiceRequest": f"ServiceRequest/{referral.pk}",
+        "Task": f"Task/{referral.pk}",
+        "Communication": f"Communication/{message.pk}",
+    }
 
 
 def _assert_sees(client, referral):
@@ -46,8 +49,7 @@ def test_gp_author_sees_their_request_and_reads_are_audited(api, territory, refe
     _assert_sees(client, referral)
     events = AuditEvent.objects.order_by("id")[before:]
     reads = [e for e in events if e.action == "read"]
-    assert {e.object_type for e in reads} == {"patient", "servicerequest", "task",
-                                              "communication"}
+    assert {e.object_type for e in reads} == {"patient", "servicerequest", "task", "communication"}
     assert all(e.channel == "api" and e.user_id == territory.gp.pk for e in events)
     assert all(e.patient_id == referral.patient_id for e in reads)
     assert sum(e.action == "search" for e in events) == 4
@@ -74,7 +76,8 @@ def test_doctor_of_another_service_gets_404(api, territory, referral):
 
 
 def test_user_without_role_sees_the_directory_but_no_patient_and_cannot_create(
-        api, territory, referral):
+    api, territory, referral
+):
     client = api(territory.nobody)
     _assert_blind(client, referral)
     assert client.get("HealthcareService").json_body["total"] == 3

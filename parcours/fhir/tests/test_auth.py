@@ -11,8 +11,9 @@ from parcours.accounts.models import ApiToken
 from parcours.fhir.tokens import api_token_create, api_token_revoke, hash_token
 
 
-@pytest.mark.parametrize("header", [None, "Bearer pct_not-a-real-token", "Basic Z3A6eA==",
-                                    "Bearer "])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer pct_not-a-real-token", "Basic Z3A6eA==", "Bearer "]
+)
 def test_missing_or_bad_token_is_401(client, territory, header):
     extra = {"HTTP_AUTHORIZATION": header} if header is not None else {}
     response = client.get("/fhir/Organization", **extra)
@@ -47,7 +48,8 @@ def test_expired_token_is_401(api, territory):
     issued = api_token_create(user=territory.gp, expires_days=1)
     assert api(token=issued.secret).get("Organization").status_code == 200
     ApiToken.objects.filter(pk=issued.token.pk).update(
-        expires_at=timezone.now() - timedelta(seconds=1))
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert api(token=issued.secret).get("Organization").status_code == 401
 
 
@@ -120,10 +122,13 @@ def test_admin_lists_and_revokes_tokens_but_never_shows_or_creates_them(client, 
     assert listing.status_code == 200
     assert issued.token.prefix in listing.content.decode()
     assert issued.secret not in listing.content.decode()
-    assert issued.token.token_hash not in client.get(
-        f"/admin/accounts/apitoken/{issued.token.pk}/change/").content.decode()
+    assert (
+        issued.token.token_hash
+        not in client.get(f"/admin/accounts/apitoken/{issued.token.pk}/change/").content.decode()
+    )
     assert client.get("/admin/accounts/apitoken/add/").status_code == 403
-    client.post("/admin/accounts/apitoken/", {"action": "revoke",
-                                              "_selected_action": [issued.token.pk]})
+    client.post(
+        "/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [issued.token.pk]}
+    )
     issued.token.refresh_from_db()
     assert issued.token.revoked_at is not None

@@ -7,19 +7,40 @@ def test_capability_statement_lists_the_supported_resources(api, db):
     statement = api().get("metadata").json_body  # validated against the R4B model
     assert statement["fhirVersion"] == "4.0.1"
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
-    assert set(resources) == {"Organization", "HealthcareService", "Practitioner",
-                              "PractitionerRole", "Patient", "ServiceRequest", "Task",
-                              "Communication", "Binary", "Schedule", "Slot", "Appointment",
-                              "DiagnosticReport", "Observation", "DocumentReference"}
+    assert set(resources) == {
+        "Organization",
+        "HealthcareService",
+        "Practitioner",
+        "PractitionerRole",
+        "Patient",
+        "ServiceRequest",
+        "Task",
+        "Communication",
+        "Binary",
+        "Schedule",
+        "Slot",
+        "Appointment",
+        "DiagnosticReport",
+        "Observation",
+        "DocumentReference",
+    }
     interactions = {t: {i["code"] for i in r["interaction"]} for t, r in resources.items()}
     assert interactions["Task"] == {"read", "search-type", "update", "patch"}
     assert interactions["Patient"] == {"read", "search-type", "create"}
     assert interactions["Organization"] == {"read", "search-type"}
     params = {p["name"] for p in resources["ServiceRequest"]["searchParam"]}
-    assert {"patient", "requester", "performer", "status", "category", "authored",
-            "_count"} <= params
-    assert {"focus", "status", "owner", "business-status"} <= \
-        {p["name"] for p in resources["Task"]["searchParam"]}
+    assert {
+        "patient",
+        "requester",
+        "performer",
+        "status",
+        "category",
+        "authored",
+        "_count",
+    } <= params
+    assert {"focus", "status", "owner", "business-status"} <= {
+        p["name"] for p in resources["Task"]["searchParam"]
+    }
 
 
 def test_openapi_document_covers_every_endpoint(client, db):
@@ -38,11 +59,19 @@ def test_openapi_document_covers_every_endpoint(client, db):
 def test_search_parameters_documented_in_the_statement_are_accepted(api, territory):
     client = api(territory.gp)
     statement = client.get("metadata").json_body
-    samples = {"token": "x", "string": "x", "reference": "Patient/1", "date": "2020-01-01",
-               "number": "1"}
+    samples = {
+        "token": "x",
+        "string": "x",
+        "reference": "Patient/1",
+        "date": "2020-01-01",
+        "number": "1",
+    }
     for resource in statement["rest"][0]["resource"]:
         for param in resource.get("searchParam", []):
             value = "none" if param["name"] == "_total" else samples[param["type"]]
             response = client.get(resource["type"], {param["name"]: value})
-            assert response.status_code == 200, (resource["type"], param["name"],
-                                                  response.json_body)
+            assert response.status_code == 200, (
+                resource["type"],
+                param["name"],
+                response.json_body,
+            )

@@ -26,66 +26,93 @@ def clients(request, settings, territory, token_for, doctor_practitioner):
     base = f"{live_server.url}/fhir"
 
     def client(user):
-        return SyncFHIRClient(base, authorization=f"Bearer {token_for(user)}",
-                              requests_config={"timeout": 10})
+        return SyncFHIRClient(
+            base, authorization=f"Bearer {token_for(user)}", requests_config={"timeout": 10}
+        )
 
-    return client(territory.gp), client(territory.desk), client(territory.doctor), \
-        client(territory.gp2)
+    return (
+        client(territory.gp),
+        client(territory.desk),
+        client(territory.doctor),
+        client(territory.gp2),
+    )
 
 
 def test_referral_pathway_through_fhirpy(clients, territory, doctor_practitioner):
     gp, desk, doctor, gp2 = clients
 
     # The GP's software finds the service in the directory.
-    service = gp.resources("HealthcareService").search(
-        organization=f"Organization/{territory.alpha.pk}", specialty="Cardiologie").first()
+    service = (
+        gp.resources("HealthcareService")
+        .search(organization=f"Organization/{territory.alpha.pk}", specialty="Cardiologie")
+        .first()
+    )
     assert service is not None and service["name"] == "Cardiologie"
 
-    patient = gp.resource("Patient", name=[{"use": "official", "family": "Bernard",
-                                            "given": ["Louis"]}],
-                          gender="male", birthDate="1948-11-02")
+    patient = gp.resource(
+        "Patient",
+        name=[{"use": "official", "family": "Bernard", "given": ["Louis"]}],
+        gender="male",
+        birthDate="1948-11-02",
+    )
     patient.save()
     assert patient.id
 
     request = gp.resource(
-        "ServiceRequest", status="active", intent="order",
+        "ServiceRequest",
+        status="active",
+        intent="order",
         category=[{"coding": [{"system": CATEGORY, "code": "CONSULTATION"}]}],
-        subject=patient.to_reference(), performer=[service.to_reference()],
-        reasonCode=[{"text": "Palpitations : consultation de rythmologie ?"}])
+        subject=patient.to_reference(),
+        performer=[service.to_reference()],
+        reasonCode=[{"text": "Palpitations : consultation de rythmologie ?"}],
+    )
     request.save()
     validate_fhir(request.serialize())
 
     # The pathway desk sees the Task and assigns it to the cardiologist.
     task = desk.resources("Task").search(focus=f"ServiceRequest/{request.id}").first()
     assert task["status"] == "requested"
-    task.patch(status="accepted",
-               owner={"reference": f"Practitioner/{doctor_practitioner.pk}"})
+    task.patch(status="accepted", owner={"reference": f"Practitioner/{doctor_practitioner.pk}"})
     assert task["businessStatus"]["coding"][0]["code"] == "assigned"
 
     # The doctor finds it in their queue and answers with a full update.
-    mine = doctor.resources("Task").search(owner=f"Practitioner/{doctor_practitioner.pk}",
-                                           status="accepted").fetch()
+    mine = (
+        doctor.resources("Task")
+        .search(owner=f"Practitioner/{doctor_practitioner.pk}", status="accepted")
+        .fetch()
+    )
     assert [t.id for t in mine] == [task.id]
     answer = mine[0]
     answer["status"] = "in-progress"
     answer["output"] = [
-        {"type": {"coding": [{"system": OUT, "code": "answer-kind"}]},
-         "valueCoding": {"system": ANSWER_KIND, "code": "advice"}},
-        {"type": {"coding": [{"system": OUT, "code": "answer"}]},
-         "valueString": "Holter ECG de 24 h puis consultation."}]
+        {
+            "type": {"coding": [{"system": OUT, "code": "answer-kind"}]},
+            "valueCoding": {"system": ANSWER_KIND, "code": "advice"},
+        },
+        {
+            "type": {"coding": [{"system": OUT, "code": "answer"}]},
+            "valueString": "Holter ECG de 24 h puis consultation.",
+        },
+    ]
     answer.save()
     assert answer["status"] == "in-progress"
 
     # The GP reads the output, writes in the thread, then takes the patient in charge.
     seen = gp.resources("Task").search(focus=f"ServiceRequest/{request.id}").first()
-    assert "Holter ECG de 24 h puis consultation." in [o.get("valueString")
-                                                        for o in seen["output"]]
-    message = gp.resource("Communication", status="completed",
-                          basedOn=[request.to_reference()],
-                          payload=[{"contentString": "Merci, Holter prescrit."}])
+    assert "Holter ECG de 24 h puis consultation." in [o.get("valueString") for o in seen["output"]]
+    message = gp.resource(
+        "Communication",
+        status="completed",
+        basedOn=[request.to_reference()],
+        payload=[{"contentString": "Merci, Holter prescrit."}],
+    )
     message.save()
-    thread = doctor.resources("Communication").search(
-        **{"based-on": f"ServiceRequest/{request.id}"}).fetch()
+    thread = (
+        doctor.resources("Communication")
+        .search(**{"based-on": f"ServiceRequest/{request.id}"})
+        .fetch()
+    )
     assert [m["payload"][0]["contentString"] for m in thread] == ["Merci, Holter prescrit."]
     seen.patch(status="completed")
     assert gp.get("ServiceRequest", request.id)["status"] == "completed"

@@ -11,8 +11,13 @@ from parcours.patients.services import patient_create
 
 @pytest.fixture
 def imported(territory):
-    patient = patient_create(actor=territory.gp, birth_name="MOREAU", birth_given_names="CLAIRE",
-                             birth_date=date(1975, 9, 12), sex="F").patient
+    patient = patient_create(
+        actor=territory.gp,
+        birth_name="MOREAU",
+        birth_given_names="CLAIRE",
+        birth_date=date(1975, 9, 12),
+        sex="F",
+    ).patient
     # The file names its prescriber by RPPS (OBR-16): the GP persona carries it.
     territory.gp.rpps = "10000000042"
     territory.gp.save(update_fields=["rpps"])
@@ -30,8 +35,9 @@ def test_pending_report_then_attached_report_reads_as_fhir(api, territory, impor
     client = api(territory.gp)
     dr = client.get(f"DiagnosticReport/{report.pk}").json_body
     assert dr["subject"] == {"reference": f"Patient/{imported.pk}"} and len(dr["result"]) == 3
-    bundle = client.get("Observation", {"patient": f"Patient/{imported.pk}",
-                                        "code": "http://loinc.org|2823-3"}).json_body
+    bundle = client.get(
+        "Observation", {"patient": f"Patient/{imported.pk}", "code": "http://loinc.org|2823-3"}
+    ).json_body
     (entry,) = bundle["entry"]
     k = entry["resource"]
     assert k["valueQuantity"] == {"value": 5.8, "unit": "mmol/L"}
@@ -43,7 +49,8 @@ def test_pending_report_then_attached_report_reads_as_fhir(api, territory, impor
     assert dated["total"] == 1
 
 
-@pytest.mark.parametrize("who, total", [("gp", 1), ("gp2", 0), ("doctor", 0), ("admin", 0),
-                                        ("nobody", 0)])
+@pytest.mark.parametrize(
+    "who, total", [("gp", 1), ("gp2", 0), ("doctor", 0), ("admin", 0), ("nobody", 0)]
+)
 def test_lab_resources_per_role(api, territory, imported, who, total):
     assert api(getattr(territory, who)).get("DiagnosticReport").json_body["total"] == total

@@ -8,19 +8,36 @@ from parcours.patients.services import patient_identifier_add
 def _bundle(patient_identifier, **overrides):
     subject = {"reference": "urn:uuid:p1"}
     entries = [
-        {"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient",
-                                                 "identifier": [patient_identifier]},
-         "request": {"method": "PUT", "url": "Patient"}},
-        {"resource": {"resourceType": "Encounter", "id": "enc1", "status": "finished",
-                      "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                                "code": "IMP", "display": "hospitalisation"},
-                      "subject": subject, "period": {"start": "2026-10-01",
-                                                     "end": "2026-10-05"}},
-         "request": {"method": "POST", "url": "Encounter"}},
-        {"resource": {"resourceType": "AllergyIntolerance", "id": "al1",
-                      "code": {"text": "Pénicilline"}, "patient": subject,
-                      "recordedDate": "2026-10-02"},
-         "request": {"method": "POST", "url": "AllergyIntolerance"}},
+        {
+            "fullUrl": "urn:uuid:p1",
+            "resource": {"resourceType": "Patient", "identifier": [patient_identifier]},
+            "request": {"method": "PUT", "url": "Patient"},
+        },
+        {
+            "resource": {
+                "resourceType": "Encounter",
+                "id": "enc1",
+                "status": "finished",
+                "class": {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                    "code": "IMP",
+                    "display": "hospitalisation",
+                },
+                "subject": subject,
+                "period": {"start": "2026-10-01", "end": "2026-10-05"},
+            },
+            "request": {"method": "POST", "url": "Encounter"},
+        },
+        {
+            "resource": {
+                "resourceType": "AllergyIntolerance",
+                "id": "al1",
+                "code": {"text": "Pénicilline"},
+                "patient": subject,
+                "recordedDate": "2026-10-02",
+            },
+            "request": {"method": "POST", "url": "AllergyIntolerance"},
+        },
     ]
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
     bundle.update(overrides)
@@ -28,22 +45,34 @@ def _bundle(patient_identifier, **overrides):
 
 
 def test_desk_pushes_a_summary_for_its_patient_by_ipp(territory, patient, api, login):
-    patient_identifier_add(actor=territory.desk, patient=patient, system="urn:ipp:alpha",
-                           value="IPP1", organisation=territory.alpha)
+    patient_identifier_add(
+        actor=territory.desk,
+        patient=patient,
+        system="urn:ipp:alpha",
+        value="IPP1",
+        organisation=territory.alpha,
+    )
     r = api(territory.desk).post("", _bundle({"system": "urn:ipp:alpha", "value": "IPP1"}))
     assert r.status_code == 200, r.json_body
     assert r.json_body["type"] == "transaction-response"
     items = HospitalRecordItem.objects.filter(patient=patient)
-    assert {(i.kind, i.source) for i in items} == {("stay", territory.alpha),
-                                                    ("allergy", territory.alpha)}
+    assert {(i.kind, i.source) for i in items} == {
+        ("stay", territory.alpha),
+        ("allergy", territory.alpha),
+    }
     assert AuditEvent.objects.filter(action="import", patient_id=patient.pk).exists()
     page = login(territory.gp).get(f"/patients/{patient.pk}/").content.decode()
     assert "Pénicilline" in page and "CH Alpha" in page
 
 
 def test_a_malformed_entry_writes_nothing(territory, patient, api):
-    patient_identifier_add(actor=territory.desk, patient=patient, system="urn:ipp:alpha",
-                           value="IPP1", organisation=territory.alpha)
+    patient_identifier_add(
+        actor=territory.desk,
+        patient=patient,
+        system="urn:ipp:alpha",
+        value="IPP1",
+        organisation=territory.alpha,
+    )
     bad = _bundle({"system": "urn:ipp:alpha", "value": "IPP1"})
     del bad["entry"][2]["resource"]["recordedDate"]  # an undated item
     r = api(territory.desk).post("", bad)
@@ -57,8 +86,10 @@ def test_a_malformed_entry_writes_nothing(territory, patient, api):
 def test_an_unknown_or_foreign_patient_is_refused(territory, patient, api):
     r = api(territory.desk_beta).post("", _bundle({"system": "urn:ipp:beta", "value": "X"}))
     assert r.status_code == 422
-    assert api(territory.gp).post("", _bundle({"system": "urn:ipp:beta",
-                                               "value": "X"})).status_code == 403
+    assert (
+        api(territory.gp).post("", _bundle({"system": "urn:ipp:beta", "value": "X"})).status_code
+        == 403
+    )
 
 
 def test_import_summary_command(territory, patient, tmp_path):
@@ -66,8 +97,13 @@ def test_import_summary_command(territory, patient, tmp_path):
 
     from django.core.management import call_command
 
-    patient_identifier_add(actor=territory.desk, patient=patient, system="urn:ipp:alpha",
-                           value="IPP1", organisation=territory.alpha)
+    patient_identifier_add(
+        actor=territory.desk,
+        patient=patient,
+        system="urn:ipp:alpha",
+        value="IPP1",
+        organisation=territory.alpha,
+    )
     f = tmp_path / "summary.json"
     f.write_text(json.dumps(_bundle({"system": "urn:ipp:alpha", "value": "IPP1"})))
     call_command("import-summary", str(f), "--user", "desk")
@@ -86,22 +122,41 @@ def test_a_summary_pushed_by_ins_and_traits_opens_none_of_the_patients_data(terr
     from parcours.patients.services import patient_create
 
     nir = "2500453130001" + f"{97 - int('2500453130001') % 97:02d}"
-    patient = patient_create(actor=territory.gp, birth_name="Dupont",
-                             birth_given_names="Marie Anne", birth_date=date(1950, 4, 3),
-                             sex="F", birthplace_insee="53130", ins_nir=nir).patient
-    imp = LabImport.objects.create(sha256="1" * 64, file_name="x.hl7", format="hl7v2",
-                                   channel="command")
-    LabReport.objects.create(lab_import=imp, patient=patient, match=LabReport.Match.MATCHED,
-                             family="DUPONT", given="MARIE", lab_name="Labo secret")
+    patient = patient_create(
+        actor=territory.gp,
+        birth_name="Dupont",
+        birth_given_names="Marie Anne",
+        birth_date=date(1950, 4, 3),
+        sex="F",
+        birthplace_insee="53130",
+        ins_nir=nir,
+    ).patient
+    imp = LabImport.objects.create(
+        sha256="1" * 64, file_name="x.hl7", format="hl7v2", channel="command"
+    )
+    LabReport.objects.create(
+        lab_import=imp,
+        patient=patient,
+        match=LabReport.Match.MATCHED,
+        family="DUPONT",
+        given="MARIE",
+        lab_name="Labo secret",
+    )
     bundle = _bundle({"system": "urn:oid:1.2.250.1.213.1.4.8", "value": nir})
-    bundle["entry"][0]["resource"].update({
-        "name": [{"use": "official", "family": "DUPONT", "given": ["MARIE", "ANNE"]}],
-        "gender": "female", "birthDate": "1950-04-03"})
+    bundle["entry"][0]["resource"].update(
+        {
+            "name": [{"use": "official", "family": "DUPONT", "given": ["MARIE", "ANNE"]}],
+            "gender": "female",
+            "birthDate": "1950-04-03",
+        }
+    )
     r = api(territory.desk_beta).post("", bundle)
     assert r.status_code == 200, r.json_body  # the summary itself is accepted
     assert HospitalRecordItem.objects.filter(patient=patient).count() == 2
     assert not CareLink.objects.filter(patient=patient, user=territory.desk_beta).exists()
     assert not can_see_patient_data(territory.desk_beta, patient)
     client = api(territory.desk_beta)
-    assert client.get("DiagnosticReport", {"patient": f"Patient/{patient.pk}"}
-                      ).json_body.get("total") == 0
+    assert (
+        client.get("DiagnosticReport", {"patient": f"Patient/{patient.pk}"}).json_body.get("total")
+        == 0
+    )

@@ -28,8 +28,16 @@ def ids(bundle):
 def test_every_resource_type_reads_and_searches_as_valid_fhir(api, world):
     territory, advice, exam = world
     client = api(territory.gp)
-    for rtype in ("Organization", "HealthcareService", "Practitioner", "PractitionerRole",
-                  "Patient", "ServiceRequest", "Task", "Communication"):
+    for rtype in (
+        "Organization",
+        "HealthcareService",
+        "Practitioner",
+        "PractitionerRole",
+        "Patient",
+        "ServiceRequest",
+        "Task",
+        "Communication",
+    ):
         bundle = client.get(rtype).json_body
         assert bundle["type"] == "searchset" and bundle["entry"], rtype
         for entry in bundle["entry"]:
@@ -41,8 +49,7 @@ def test_every_resource_type_reads_and_searches_as_valid_fhir(api, world):
 
 def test_unknown_ids_and_types_are_404_outcomes(api, world):
     client = api(world[0].gp)
-    for url in ("Patient/999999", "Patient/abc", "Immunization", "Observation/1",
-                "nowhere/x/y"):
+    for url in ("Patient/999999", "Patient/abc", "Immunization", "Observation/1", "nowhere/x/y"):
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.json_body["resourceType"] == "OperationOutcome"
@@ -61,8 +68,15 @@ def test_patient_search_parameters(api, world):
     assert ids(client.get("Patient", {"birthdate": "gt1950-04-03"}).json_body) == []
     assert ids(client.get("Patient", {"birthdate": "le1950-04-03"}).json_body) == pid
     assert ids(client.get("Patient", {"gender": "female"}).json_body) == pid
-    assert ids(client.get("Patient", {"identifier":
-        f"https://parcours.esante.example/fhir/sid/patient|{pid[0]}"}).json_body) == pid
+    assert (
+        ids(
+            client.get(
+                "Patient",
+                {"identifier": f"https://parcours.esante.example/fhir/sid/patient|{pid[0]}"},
+            ).json_body
+        )
+        == pid
+    )
 
 
 def test_patient_search_by_ins(api, world):
@@ -75,25 +89,35 @@ def test_patient_search_by_ins(api, world):
     assert ids(found.json_body) == [advice.patient_id]
     resource = found.json_body["entry"][0]["resource"]
     assert resource["identifier"][0]["system"] == "urn:oid:1.2.250.1.213.1.4.8"
-    assert ids(client.get("Patient", {"identifier": "250045313000170"}).json_body) == \
-        [advice.patient_id]
+    assert ids(client.get("Patient", {"identifier": "250045313000170"}).json_body) == [
+        advice.patient_id
+    ]
 
 
 def test_practitioner_and_directory_search(api, world, doctor_practitioner):
     territory = world[0]
     client = api(territory.gp)
-    assert ids(client.get("Practitioner", {"identifier":
-        "https://rpps.esante.gouv.fr|10000000001"}).json_body) == [doctor_practitioner.pk]
-    assert ids(client.get("Practitioner", {"identifier":
-        "urn:oid:1.2.250.1.71.4.2.1|810000000001"}).json_body) == [doctor_practitioner.pk]
+    assert ids(
+        client.get(
+            "Practitioner", {"identifier": "https://rpps.esante.gouv.fr|10000000001"}
+        ).json_body
+    ) == [doctor_practitioner.pk]
+    assert ids(
+        client.get(
+            "Practitioner", {"identifier": "urn:oid:1.2.250.1.71.4.2.1|810000000001"}
+        ).json_body
+    ) == [doctor_practitioner.pk]
     assert ids(client.get("Practitioner", {"name": "doc"}).json_body) == [doctor_practitioner.pk]
-    services = client.get("HealthcareService", {"organization":
-                                                f"Organization/{territory.alpha.pk}"})
+    services = client.get(
+        "HealthcareService", {"organization": f"Organization/{territory.alpha.pk}"}
+    )
     assert ids(services.json_body) == sorted([territory.cardio.pk, territory.pneumo_svc.pk])
-    assert ids(client.get("HealthcareService", {"specialty": "cardiologie"}).json_body) == \
-        sorted([territory.cardio.pk, territory.beta_cardio.pk])
-    assert ids(client.get("HealthcareService", {"name": "Pneumo"}).json_body) == \
-        [territory.pneumo_svc.pk]
+    assert ids(client.get("HealthcareService", {"specialty": "cardiologie"}).json_body) == sorted(
+        [territory.cardio.pk, territory.beta_cardio.pk]
+    )
+    assert ids(client.get("HealthcareService", {"name": "Pneumo"}).json_body) == [
+        territory.pneumo_svc.pk
+    ]
     orgs = client.get("Organization", {"identifier": "https://finess.esante.gouv.fr|530000371"})
     assert ids(orgs.json_body) == [territory.alpha.pk]
     roles = client.get("PractitionerRole", {"service": f"HealthcareService/{territory.cardio.pk}"})
@@ -104,12 +128,23 @@ def test_service_request_search_parameters(api, world, gp_practitioner):
     territory, advice, exam = world
     client = api(territory.gp)
     both = sorted([advice.pk, exam.pk])
-    assert ids(client.get("ServiceRequest", {"patient": f"Patient/{advice.patient_id}"})
-               .json_body) == both
-    assert ids(client.get("ServiceRequest", {"requester": f"Practitioner/{gp_practitioner.pk}"})
-               .json_body) == both
-    assert ids(client.get("ServiceRequest", {"performer":
-        f"HealthcareService/{territory.cardio.pk}"}).json_body) == [advice.pk]
+    assert (
+        ids(client.get("ServiceRequest", {"patient": f"Patient/{advice.patient_id}"}).json_body)
+        == both
+    )
+    assert (
+        ids(
+            client.get(
+                "ServiceRequest", {"requester": f"Practitioner/{gp_practitioner.pk}"}
+            ).json_body
+        )
+        == both
+    )
+    assert ids(
+        client.get(
+            "ServiceRequest", {"performer": f"HealthcareService/{territory.cardio.pk}"}
+        ).json_body
+    ) == [advice.pk]
     assert ids(client.get("ServiceRequest", {"category": "EXAM"}).json_body) == [exam.pk]
     assert ids(client.get("ServiceRequest", {"category": "EXAM,ADVICE"}).json_body) == both
     assert ids(client.get("ServiceRequest", {"status": "active"}).json_body) == both
@@ -117,8 +152,9 @@ def test_service_request_search_parameters(api, world, gp_practitioner):
     today = timezone.localdate().isoformat()
     assert ids(client.get("ServiceRequest", {"authored": f"ge{today}"}).json_body) == both
     assert ids(client.get("ServiceRequest", {"authored": "lt2000-01-01"}).json_body) == []
-    assert ids(client.get("ServiceRequest", {"identifier": advice.reference}).json_body) == \
-        [advice.pk]
+    assert ids(client.get("ServiceRequest", {"identifier": advice.reference}).json_body) == [
+        advice.pk
+    ]
 
 
 def test_task_search_parameters(api, world, doctor_practitioner):
@@ -127,15 +163,18 @@ def test_task_search_parameters(api, world, doctor_practitioner):
     territory, advice, exam = world
     referral_assign(actor=territory.desk, referral=advice, doctor=territory.doctor)
     client = api(territory.desk)
-    assert ids(client.get("Task", {"focus": f"ServiceRequest/{advice.pk}"}).json_body) == \
-        [advice.pk]
+    assert ids(client.get("Task", {"focus": f"ServiceRequest/{advice.pk}"}).json_body) == [
+        advice.pk
+    ]
     assert ids(client.get("Task", {"status": "accepted"}).json_body) == [advice.pk]
     assert ids(client.get("Task", {"status": "requested"}).json_body) == [exam.pk]
     assert ids(client.get("Task", {"business-status": "assigned"}).json_body) == [advice.pk]
-    assert ids(client.get("Task", {"owner": f"Practitioner/{doctor_practitioner.pk}"})
-               .json_body) == [advice.pk]
-    assert ids(client.get("Task", {"owner": f"HealthcareService/{territory.pneumo_svc.pk}"})
-               .json_body) == [exam.pk]
+    assert ids(
+        client.get("Task", {"owner": f"Practitioner/{doctor_practitioner.pk}"}).json_body
+    ) == [advice.pk]
+    assert ids(
+        client.get("Task", {"owner": f"HealthcareService/{territory.pneumo_svc.pk}"}).json_body
+    ) == [exam.pk]
     task = client.get(f"Task/{advice.pk}").json_body
     assert task["restriction"]["period"]["end"]
     assert task["owner"]["reference"] == f"Practitioner/{doctor_practitioner.pk}"
@@ -179,8 +218,16 @@ def test_search_page_costs_a_constant_number_of_queries(api, territory, make_ref
     assert len(seven) == len(one)
 
 
-@pytest.mark.parametrize("params", [{"colour": "blue"}, {"birthdate": "yesterday"},
-                                    {"_count": "-1"}, {"family:fuzzy": "x"}, {"_total": "x"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"colour": "blue"},
+        {"birthdate": "yesterday"},
+        {"_count": "-1"},
+        {"family:fuzzy": "x"},
+        {"_total": "x"},
+    ],
+)
 def test_bad_search_parameters_are_400(api, world, params):
     response = api(world[0].gp).get("Patient", params)
     assert response.status_code == 400

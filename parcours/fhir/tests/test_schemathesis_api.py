@@ -21,8 +21,13 @@ from schemathesis.specs.openapi.checks import (
 from parcours.fhir.openapi import openapi_document
 
 schema = schemathesis.openapi.from_dict(openapi_document("http://testserver/fhir/"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture
@@ -51,6 +56,5 @@ def wsgi_app():
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_fails_and_answers_as_documented(case, gp_token, wsgi_app):
     app = wsgi_app
-    case.call_and_validate(app=app, headers={"Authorization": f"Bearer {gp_token}"},
-                           checks=CHECKS)
+    case.call_and_validate(app=app, headers={"Authorization": f"Bearer {gp_token}"}, checks=CHECKS)
     case.call_and_validate(app=app, headers={}, checks=CHECKS)  # no token: 401, documented

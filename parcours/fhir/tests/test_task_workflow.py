@@ -13,14 +13,23 @@ OUT = "https://parcours.esante.example/fhir/CodeSystem/task-output-type"
 ANSWER_KIND = "https://parcours.esante.example/fhir/CodeSystem/answer-kind"
 
 
-def answer_outputs(kind="advice", text="Échographie cardiaque à prévoir ; pas d'urgence.",
-                   when=None):
-    outputs = [{"type": {"coding": [{"system": OUT, "code": "answer-kind"}]},
-                "valueCoding": {"system": ANSWER_KIND, "code": kind}},
-               {"type": {"coding": [{"system": OUT, "code": "answer"}]}, "valueString": text}]
+def answer_outputs(
+    kind="advice", text="Échographie cardiaque à prévoir ; pas d'urgence.", when=None
+):
+    outputs = [
+        {
+            "type": {"coding": [{"system": OUT, "code": "answer-kind"}]},
+            "valueCoding": {"system": ANSWER_KIND, "code": kind},
+        },
+        {"type": {"coding": [{"system": OUT, "code": "answer"}]}, "valueString": text},
+    ]
     if when:
-        outputs.append({"type": {"coding": [{"system": OUT, "code": "proposed-date"}]},
-                        "valueDateTime": when.isoformat()})
+        outputs.append(
+            {
+                "type": {"coding": [{"system": OUT, "code": "proposed-date"}]},
+                "valueDateTime": when.isoformat(),
+            }
+        )
     return outputs
 
 
@@ -33,8 +42,10 @@ def test_full_pathway_by_put_and_patch(api, territory, referral, doctor_practiti
     desk, doctor, gp = api(territory.desk), api(territory.doctor), api(territory.gp)
     url = f"Task/{referral.pk}"
     # The desk assigns (merge patch, as fhirpy sends).
-    task = desk.patch(url, {"status": "accepted", "owner": {
-        "reference": f"Practitioner/{doctor_practitioner.pk}"}})
+    task = desk.patch(
+        url,
+        {"status": "accepted", "owner": {"reference": f"Practitioner/{doctor_practitioner.pk}"}},
+    )
     assert task.status_code == 200, task.json_body
     assert task.json_body["businessStatus"]["coding"][0]["code"] == "assigned"
     assert Referral.objects.get(pk=referral.pk).assigned_to == territory.doctor
@@ -66,8 +77,9 @@ def test_same_put_twice_is_idempotent(api, territory, referral):
 def test_information_request_and_reply(api, territory, referral):
     desk, gp = api(territory.desk), api(territory.gp)
     url = f"Task/{referral.pk}"
-    held = desk.patch(url, {"status": "on-hold",
-                            "statusReason": {"text": "Merci de joindre le dernier ECG."}})
+    held = desk.patch(
+        url, {"status": "on-hold", "statusReason": {"text": "Merci de joindre le dernier ECG."}}
+    )
     assert held.status_code == 200, held.json_body
     assert held.json_body["statusReason"]["text"] == "Merci de joindre le dernier ECG."
     # Without text the GP's reply is refused and nothing moves.
@@ -86,36 +98,48 @@ def test_desk_declines_with_a_reason(api, territory, referral):
     events = ReferralEvent.objects.count()
     assert desk.patch(url, {"status": "rejected"}).status_code == 422
     assert ReferralEvent.objects.count() == events
-    declined = desk.patch(url, {"status": "rejected", "statusReason": {
-        "text": "Relève de la consultation de ville."}})
+    declined = desk.patch(
+        url, {"status": "rejected", "statusReason": {"text": "Relève de la consultation de ville."}}
+    )
     assert declined.status_code == 200
     assert declined.json_body["statusReason"]["text"] == "Relève de la consultation de ville."
-    assert api(territory.gp).get(f"ServiceRequest/{referral.pk}").json_body["status"] == \
-        "revoked"
+    assert api(territory.gp).get(f"ServiceRequest/{referral.pk}").json_body["status"] == "revoked"
 
 
 def test_gp_cancels_by_json_patch(api, territory, referral):
-    response = api(territory.gp).patch(f"Task/{referral.pk}", [
-        {"op": "test", "path": "/status", "value": "requested"},
-        {"op": "replace", "path": "/status", "value": "cancelled"},
-        {"op": "add", "path": "/statusReason", "value": {"text": "Hospitalisé entre-temps."}},
-    ], content_type="application/json-patch+json")
+    response = api(territory.gp).patch(
+        f"Task/{referral.pk}",
+        [
+            {"op": "test", "path": "/status", "value": "requested"},
+            {"op": "replace", "path": "/status", "value": "cancelled"},
+            {"op": "add", "path": "/statusReason", "value": {"text": "Hospitalisé entre-temps."}},
+        ],
+        content_type="application/json-patch+json",
+    )
     assert response.status_code == 200, response.json_body
     assert response.json_body["status"] == "cancelled"
 
 
 def test_failed_json_patch_test_is_a_conflict(api, territory, referral):
-    response = api(territory.gp).patch(f"Task/{referral.pk}", [
-        {"op": "test", "path": "/status", "value": "accepted"},
-        {"op": "replace", "path": "/status", "value": "cancelled"}],
-        content_type="application/json-patch+json")
+    response = api(territory.gp).patch(
+        f"Task/{referral.pk}",
+        [
+            {"op": "test", "path": "/status", "value": "accepted"},
+            {"op": "replace", "path": "/status", "value": "cancelled"},
+        ],
+        content_type="application/json-patch+json",
+    )
     assert response.status_code == 409
 
 
 def test_desk_redirects_to_another_service(api, territory, referral):
-    response = api(territory.desk).patch(f"Task/{referral.pk}", {
-        "owner": {"reference": f"HealthcareService/{territory.pneumo_svc.pk}"},
-        "statusReason": {"text": "Plutôt pneumologique."}})
+    response = api(territory.desk).patch(
+        f"Task/{referral.pk}",
+        {
+            "owner": {"reference": f"HealthcareService/{territory.pneumo_svc.pk}"},
+            "statusReason": {"text": "Plutôt pneumologique."},
+        },
+    )
     assert response.status_code == 200, response.json_body
     assert Referral.objects.get(pk=referral.pk).service == territory.pneumo_svc
     # The cardiologist no longer sees it; the pulmonologist does.
@@ -149,39 +173,57 @@ def test_desk_acknowledges_with_received(api, territory, referral):
     assert response.json()["status"] == "received"
     referral.refresh_from_db()
     assert referral.status == "received"
-    assert api(territory.gp).patch(f"Task/{referral.pk}",
-                                   {"status": "received"}).status_code == 200  # no-op PUT
+    assert (
+        api(territory.gp).patch(f"Task/{referral.pk}", {"status": "received"}).status_code == 200
+    )  # no-op PUT
 
 
 def test_unsupported_status_is_422(api, territory, referral):
     for status in ("draft", "failed"):
-        assert api(territory.desk).patch(f"Task/{referral.pk}",
-                                         {"status": status}).status_code == 422
+        assert (
+            api(territory.desk).patch(f"Task/{referral.pk}", {"status": status}).status_code == 422
+        )
 
 
 def test_wrong_role_is_403_and_changes_nothing(api, territory, referral, doctor_practitioner):
     events = ReferralEvent.objects.count()
     # The desk may not answer; the GP may not assign.
-    assert api(territory.desk).patch(f"Task/{referral.pk}", {
-        "status": "in-progress", "output": answer_outputs()}).status_code == 403
-    assert api(territory.gp).patch(f"Task/{referral.pk}", {
-        "status": "accepted", "owner": {"reference": f"Practitioner/{doctor_practitioner.pk}"}
-    }).status_code == 403
+    assert (
+        api(territory.desk)
+        .patch(f"Task/{referral.pk}", {"status": "in-progress", "output": answer_outputs()})
+        .status_code
+        == 403
+    )
+    assert (
+        api(territory.gp)
+        .patch(
+            f"Task/{referral.pk}",
+            {
+                "status": "accepted",
+                "owner": {"reference": f"Practitioner/{doctor_practitioner.pk}"},
+            },
+        )
+        .status_code
+        == 403
+    )
     assert ReferralEvent.objects.count() == events
 
 
 def test_other_users_get_404_on_update(api, territory, referral):
     for user in (territory.gp2, territory.desk_beta, territory.pneumo, territory.nobody):
-        response = api(user).patch(f"Task/{referral.pk}", {"status": "cancelled",
-                                                          "statusReason": {"text": "x"}})
+        response = api(user).patch(
+            f"Task/{referral.pk}", {"status": "cancelled", "statusReason": {"text": "x"}}
+        )
         assert response.status_code == 404
     assert Referral.objects.get(pk=referral.pk).status == "submitted"
 
 
 def test_answer_with_a_past_date_is_422(api, territory, referral):
     past = timezone.now() - timedelta(days=1)
-    response = api(territory.doctor).patch(f"Task/{referral.pk}", {
-        "status": "in-progress", "output": answer_outputs("appointment", when=past)})
+    response = api(territory.doctor).patch(
+        f"Task/{referral.pk}",
+        {"status": "in-progress", "output": answer_outputs("appointment", when=past)},
+    )
     assert response.status_code == 422
     assert response.json_body["issue"][0]["expression"] == ["Task.output"]
     assert Referral.objects.get(pk=referral.pk).status == "submitted"
@@ -191,8 +233,10 @@ def test_assigning_a_doctor_of_another_service_is_422(api, territory, referral):
     from parcours.directory.models import Practitioner
 
     p = Practitioner.objects.create(user=territory.pneumo, last_name="Pneumo", first_name="P")
-    response = api(territory.desk).patch(f"Task/{referral.pk}", {
-        "status": "accepted", "owner": {"reference": f"Practitioner/{p.pk}"}})
+    response = api(territory.desk).patch(
+        f"Task/{referral.pk}",
+        {"status": "accepted", "owner": {"reference": f"Practitioner/{p.pk}"}},
+    )
     assert response.status_code == 422
     assert Referral.objects.get(pk=referral.pk).assigned_to is None
 
@@ -205,16 +249,29 @@ def test_immutable_elements_and_bad_bodies(api, territory, referral, patient):
     assert desk.put(url, {**body, "id": "999"}).status_code == 400
     assert desk.put(url, {**body, "resourceType": "Patient"}).status_code == 400
     assert desk.patch(url, "nonsense").status_code == 400
-    assert desk.patch(url, {"status": "accepted", "businessStatus": {"coding": [
-        {"system": BS, "code": "declined"}]}}).status_code == 422
+    assert (
+        desk.patch(
+            url,
+            {
+                "status": "accepted",
+                "businessStatus": {"coding": [{"system": BS, "code": "declined"}]},
+            },
+        ).status_code
+        == 422
+    )
     assert api(territory.gp).put(f"ServiceRequest/{referral.pk}", {}).status_code == 405
 
 
 def test_redirect_out_of_the_callers_hospital_succeeds_without_showing_the_result(
-        api, territory, referral):
-    response = api(territory.desk).patch(f"Task/{referral.pk}", {
-        "owner": {"reference": f"HealthcareService/{territory.beta_cardio.pk}"},
-        "statusReason": {"text": "Plus proche du domicile du patient."}})
+    api, territory, referral
+):
+    response = api(territory.desk).patch(
+        f"Task/{referral.pk}",
+        {
+            "owner": {"reference": f"HealthcareService/{territory.beta_cardio.pk}"},
+            "statusReason": {"text": "Plus proche du domicile du patient."},
+        },
+    )
     assert response.status_code == 200
     assert response.json_body["resourceType"] == "OperationOutcome"
     assert response.json_body["issue"][0]["severity"] == "information"

@@ -42,38 +42,54 @@ def test_appointments_per_month_with_filters(territory, bookings, login):
     # Reserved pools, past slots only: Tuesday 10 March 9:00 (partner pool), taken.
     assert _chart(page, "remplissage")["json"]["series"][0]["data"][2] == 100.0
     assert page.context["totals"]["booked"] == 4
-    cardio = client.get(reverse("indicators:appointments"),
-                        {"du": "2026-03", "au": "2026-03", "service": territory.cardio.pk})
+    cardio = client.get(
+        reverse("indicators:appointments"),
+        {"du": "2026-03", "au": "2026-03", "service": territory.cardio.pk},
+    )
     assert cardio.context["totals"]["booked"] == 3
     assert "Échographe 1" not in cardio.content.decode()
-    csv = client.get(reverse("indicators:appointments"),
-                     {"du": "2026-03", "au": "2026-03", "format": "csv"}).content
+    csv = client.get(
+        reverse("indicators:appointments"), {"du": "2026-03", "au": "2026-03", "format": "csv"}
+    ).content
     text = csv.decode("utf-8-sig")
     assert csv.startswith("\ufeff".encode())
     assert "Période;de mars 2026 à mars 2026 (inclus)" in text
     assert "2026-03;CH Alpha;Consultations de cardiologie;3;2;1;1;1;100" in text
 
 
-@pytest.mark.parametrize("who, status", [("admin", 200), ("desk", 200), ("desk_beta", 404),
-                                         ("gp", 404), ("cell", 404), ("nobody", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("admin", 200),
+        ("desk", 200),
+        ("desk_beta", 404),
+        ("gp", 404),
+        ("cell", 404),
+        ("nobody", 404),
+    ],
+)
 def test_appointment_indicators_per_role(territory, bookings, login, who, status):
     client = login(getattr(territory, who))
     assert client.get(reverse("indicators:appointments")).status_code == status
-    assert client.get(reverse("indicators:appointments"),
-                      {"format": "csv"}).status_code == status
+    assert client.get(reverse("indicators:appointments"), {"format": "csv"}).status_code == status
 
 
 def test_a_desk_cannot_filter_on_another_hospitals_agendas(territory, bookings, login):
-    page = login(territory.desk).get(reverse("indicators:appointments"),
-                                     {"etablissement": territory.beta.pk})
+    page = login(territory.desk).get(
+        reverse("indicators:appointments"), {"etablissement": territory.beta.pk}
+    )
     assert page.context["form"].errors["etablissement"]
     assert page.context["totals"]["booked"] == 4
 
 
 def _letter(territory, patient, discharged, sent_after=None, service=None):
-    letter = letter_declare(actor=territory.doctor, patient=patient,
-                            service=service or territory.cardio, recipient=territory.gp,
-                            discharged_at=discharged)
+    letter = letter_declare(
+        actor=territory.doctor,
+        patient=patient,
+        service=service or territory.cardio,
+        recipient=territory.gp,
+        discharged_at=discharged,
+    )
     if sent_after is not None:
         from parcours.messaging.models import DischargeLetter
 
@@ -100,8 +116,10 @@ def test_letters_per_month_of_discharge(territory, patient, login):
     assert "DUPONT" not in html.upper()
 
 
-@pytest.mark.parametrize("who, status", [("admin", 200), ("desk", 200), ("doctor", 200),
-                                         ("gp", 404), ("cell", 404), ("nobody", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [("admin", 200), ("desk", 200), ("doctor", 200), ("gp", 404), ("cell", 404), ("nobody", 404)],
+)
 def test_letter_indicators_per_role_with_filters(territory, patient, login, who, status):
     _letter(territory, patient, timezone.now() - timedelta(days=3))
     client = login(getattr(territory, who))
@@ -124,10 +142,15 @@ def test_query_counts_do_not_grow_with_the_rows(territory, patient, agenda, logi
     count("letters")  # the session's first request does more
     few = {name: count(name) for name in ("letters", "appointments")}
     for days in (20, 50, 80, 110, 140):
-        _letter(territory, patient, timezone.now() - timedelta(days=days),
-                sent_after=timedelta(hours=days))
-        _letter(territory, patient, timezone.now() - timedelta(days=days),
-                service=territory.pneumo_svc)
+        _letter(
+            territory,
+            patient,
+            timezone.now() - timedelta(days=days),
+            sent_after=timedelta(hours=days),
+        )
+        _letter(
+            territory, patient, timezone.now() - timedelta(days=days), service=territory.pneumo_svc
+        )
     slot_book(user=territory.gp2, slot=slot_on(agenda.cardio, 9, 9, 30), patient=patient)
     slot_book(user=territory.gp, slot=slot_on(agenda.echo, 12, 14), patient=patient)
     assert {name: count(name) for name in ("letters", "appointments")} == few

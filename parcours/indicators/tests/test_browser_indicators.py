@@ -37,11 +37,15 @@ def test_browser_indicators_page_draws_its_charts(servers, territory, make_refer
     chromium = _chromium()
     # Six months of requests to two hospitals, some answered late, some not at all.
     for months in range(1, 7):
-        for i, service in enumerate((territory.cardio, territory.pneumo_svc,
-                                     territory.beta_cardio)):
+        for i, service in enumerate(
+            (territory.cardio, territory.pneumo_svc, territory.beta_cardio)
+        ):
             kind = ("ADVICE", "CONSULTATION", "EXAM")[(months + i) % 3]
-            _dated(make_referral(service=service, kind=kind),
-                   _month_ago(months, 3 + i), answer_hours=(6, 30, 70)[(months * i) % 3])
+            _dated(
+                make_referral(service=service, kind=kind),
+                _month_ago(months, 3 + i),
+                answer_hours=(6, 30, 70)[(months * i) % 3],
+            )
         _dated(make_referral(), _month_ago(months, 20) + timedelta(hours=1))
 
     from playwright.sync_api import expect, sync_playwright
@@ -52,16 +56,16 @@ def test_browser_indicators_page_draws_its_charts(servers, territory, make_refer
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             for name, viewport in VIEWPORTS.items():
-                context = browser.new_context(base_url=server.url, locale="fr-FR",
-                                              viewport=viewport)
+                context = browser.new_context(
+                    base_url=server.url, locale="fr-FR", viewport=viewport
+                )
                 context.set_default_timeout(TIMEOUT_MS)
                 page = context.new_page()
                 errors = []
                 page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
                 _log_in(page, "admin")
                 page.goto("/indicateurs/")
-                expect(page.get_by_role("heading", name="Indicateurs des demandes")) \
-                    .to_be_visible()
+                expect(page.get_by_role("heading", name="Indicateurs des demandes")).to_be_visible()
                 figures = page.locator("figure[data-chart]")
                 expect(figures).to_have_count(5)  # four monthly charts + the territory's
                 canvases = page.locator("figure[data-chart] canvas")
@@ -73,13 +77,15 @@ def test_browser_indicators_page_draws_its_charts(servers, territory, make_refer
                     assert drawn["width"] > 100 and drawn["height"] > 100, (name, i, drawn)
                     assert drawn["painted"] > 500, (name, i, drawn)
                     box = canvas.bounding_box()
-                    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, \
-                        (name, i, box)
+                    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, (
+                        name,
+                        i,
+                        box,
+                    )
                 # The tables stay for screen readers, and can be shown.
                 table = figures.first.locator("table")
                 expect(table).to_have_count(1)
-                assert "ind-sr" in (figures.first.locator(".ind-table")
-                                    .get_attribute("class"))
+                assert "ind-sr" in (figures.first.locator(".ind-table").get_attribute("class"))
                 figures.first.get_by_role("button", name="Afficher les données").click()
                 expect(table).to_be_visible()
                 # No horizontal scrolling of the page itself at this width.
@@ -87,8 +93,7 @@ def test_browser_indicators_page_draws_its_charts(servers, territory, make_refer
                 assert overflow <= viewport["width"] + 1, (name, overflow)
                 assert errors == [], errors
                 RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=RESULTS_DIR / f"browser-indicators-{name}.png",
-                                full_page=True)
+                page.screenshot(path=RESULTS_DIR / f"browser-indicators-{name}.png", full_page=True)
                 page.evaluate("window.scrollTo(0, 0)")
                 page.screenshot(path=RESULTS_DIR / f"browser-indicators-{name}-top.png")
                 figures.nth(1).scroll_into_view_if_needed()
@@ -98,15 +103,20 @@ def test_browser_indicators_page_draws_its_charts(servers, territory, make_refer
                     page.emulate_media(media="print")
                     expect(page.locator(".ind-filters")).to_be_hidden()
                     expect(figures.nth(1).locator("table")).to_be_visible()
-                    page.screenshot(path=RESULTS_DIR / "browser-indicators-print.png",
-                                    full_page=True)
-                    page.pdf(path=str(RESULTS_DIR / "browser-indicators-print.pdf"),
-                             format="A4", print_background=True)
+                    page.screenshot(
+                        path=RESULTS_DIR / "browser-indicators-print.png", full_page=True
+                    )
+                    page.pdf(
+                        path=str(RESULTS_DIR / "browser-indicators-print.pdf"),
+                        format="A4",
+                        print_background=True,
+                    )
                     page.emulate_media(media="screen")
                     # The letters' tab: its two charts are drawn too (axes at zero).
                     page.get_by_role("link", name="Lettres de liaison").first.click()
-                    expect(page.get_by_role("heading", name="Lettres de liaison de sortie")) \
-                        .to_be_visible()
+                    expect(
+                        page.get_by_role("heading", name="Lettres de liaison de sortie")
+                    ).to_be_visible()
                     letters = page.locator("figure[data-chart] canvas")
                     expect(letters).to_have_count(2)
                     for i in range(2):

@@ -26,8 +26,10 @@ def _dated(referral, submitted, answer_hours=None, due_hours=48):
     """Place a request in the past: submitted at ``submitted``, answered ``answer_hours``
     later (or not), due ``due_hours`` after submission."""
     Referral.objects.filter(pk=referral.pk).update(
-        submitted_at=submitted, due_at=submitted + timedelta(hours=due_hours),
-        answered_at=submitted + timedelta(hours=answer_hours) if answer_hours else None)
+        submitted_at=submitted,
+        due_at=submitted + timedelta(hours=due_hours),
+        answered_at=submitted + timedelta(hours=answer_hours) if answer_hours else None,
+    )
 
 
 @pytest.fixture
@@ -55,8 +57,9 @@ def test_monthly_charts_and_their_tables(territory, history, login):
     labels = _chart(response, "demandes-par-type")["json"]["labels"]
     assert len(labels) == 12  # the last twelve months, empty ones included
     last = len(labels) - 2  # last month; the current one is the last label
-    by_kind = {s["label"]: s["data"] for s in
-               _chart(response, "demandes-par-type")["json"]["series"]}
+    by_kind = {
+        s["label"]: s["data"] for s in _chart(response, "demandes-par-type")["json"]["series"]
+    }
     assert by_kind["Avis spécialisé (téléexpertise)"][last] == 2
     assert by_kind["Consultation"][last] == 1 and by_kind["Consultation"][last - 1] == 1
     # CH Alpha's desk: CH Beta's request is not counted.
@@ -88,15 +91,19 @@ def test_filters_by_hospital_service_and_period(territory, history, login):
     assert "CH Beta" in one_month.content.decode()
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"du": "2026-13"}, "AAAA-MM"),
-    ({"du": "hier"}, "AAAA-MM"),
-    ({"au": "2999-01"}, "futur"),
-    ({"du": "2020-01", "au": "2025-12"}, "limitée à 36 mois"),
-    ({"du": "2025-06", "au": "2025-01"}, "précéder"),
-])
-def test_bad_filters_say_why_and_fall_back_to_the_last_twelve_months(territory, history, login,
-                                                                       params, message):
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"du": "2026-13"}, "AAAA-MM"),
+        ({"du": "hier"}, "AAAA-MM"),
+        ({"au": "2999-01"}, "futur"),
+        ({"du": "2020-01", "au": "2025-12"}, "limitée à 36 mois"),
+        ({"du": "2025-06", "au": "2025-01"}, "précéder"),
+    ],
+)
+def test_bad_filters_say_why_and_fall_back_to_the_last_twelve_months(
+    territory, history, login, params, message
+):
     response = login(territory.desk).get(reverse("indicators:index"), params)
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -105,16 +112,19 @@ def test_bad_filters_say_why_and_fall_back_to_the_last_twelve_months(territory, 
 
 def test_a_service_of_another_hospital_is_refused(territory, history, login):
     client = login(territory.admin)
-    response = client.get(reverse("indicators:index"), {"etablissement": territory.alpha.pk,
-                                                        "service": territory.beta_cardio.pk})
+    response = client.get(
+        reverse("indicators:index"),
+        {"etablissement": territory.alpha.pk, "service": territory.beta_cardio.pk},
+    )
     assert "n'appartient pas à l'établissement" in response.context["form"].errors["service"][0]
     assert "appartient pas à l" in response.content.decode()
     assert response.context["totals"]["total"] == 5  # filters ignored until corrected
 
 
 def test_a_desk_cannot_look_at_another_hospital(territory, history, login):
-    response = login(territory.desk).get(reverse("indicators:index"),
-                                         {"etablissement": territory.beta.pk})
+    response = login(territory.desk).get(
+        reverse("indicators:index"), {"etablissement": territory.beta.pk}
+    )
     assert response.context["form"].errors
     assert response.context["totals"]["total"] == 4  # its own hospital only
     options = [str(o) for o in response.context["form"].fields["etablissement"].queryset]
@@ -140,9 +150,20 @@ def test_territory_view_for_the_administrator_only(territory, history, login):
     assert "Territoire" not in desk.content.decode()
 
 
-@pytest.mark.parametrize("who, status", [("admin", 200), ("desk", 200), ("desk_beta", 200),
-                                         ("doctor", 200), ("pneumo", 200), ("gp", 404),
-                                         ("gp2", 404), ("cell", 404), ("nobody", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("admin", 200),
+        ("desk", 200),
+        ("desk_beta", 200),
+        ("doctor", 200),
+        ("pneumo", 200),
+        ("gp", 404),
+        ("gp2", 404),
+        ("cell", 404),
+        ("nobody", 404),
+    ],
+)
 def test_requests_indicators_per_role(territory, history, login, who, status):
     client = login(getattr(territory, who))
     assert client.get(reverse("indicators:index")).status_code == status
@@ -157,8 +178,10 @@ def test_anonymous_is_sent_to_log_in(client):
 
 def test_csv_opens_right_in_a_french_spreadsheet(territory, history, login):
     month = f"{history:%Y-%m}"
-    response = login(territory.admin).get(reverse("indicators:index"), {
-        "format": "csv", "du": month, "au": month, "etablissement": territory.alpha.pk})
+    response = login(territory.admin).get(
+        reverse("indicators:index"),
+        {"format": "csv", "du": month, "au": month, "etablissement": territory.alpha.pk},
+    )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     raw = response.content
     assert raw.startswith("\ufeff".encode())  # UTF-8 BOM: accents read right
@@ -197,16 +220,20 @@ def test_appointment_and_letter_pages_have_charts_filters_and_csv(territory, log
     letters = client.get(reverse("indicators:letters"), {"etablissement": territory.alpha.pk})
     assert letters.status_code == 200
     assert [c["key"] for c in letters.context["charts"]] == ["sorties", "lettres-48h"]
-    csv = client.get(reverse("indicators:letters"), {"format": "csv",
-                                                     "etablissement": territory.alpha.pk})
+    csv = client.get(
+        reverse("indicators:letters"), {"format": "csv", "etablissement": territory.alpha.pk}
+    )
     text = csv.content.decode("utf-8-sig")
     assert csv.content.startswith("\ufeff".encode())
     assert "Établissement;CH Alpha" in text.splitlines()
 
 
 def test_csv_cells_are_never_formulas(territory, history, login):
-    territory.alpha.name = "=HYPERLINK(\"x\")"
+    territory.alpha.name = '=HYPERLINK("x")'
     territory.alpha.save()
-    text = login(territory.desk).get(reverse("indicators:index"),
-                                     {"format": "csv"}).content.decode("utf-8-sig")
+    text = (
+        login(territory.desk)
+        .get(reverse("indicators:index"), {"format": "csv"})
+        .content.decode("utf-8-sig")
+    )
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ";=HYPERLINK" not in text

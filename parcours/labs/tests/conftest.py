@@ -11,8 +11,7 @@ def parsed(monkeypatch):
     """``parsed(reports)``: the next imports read these reports, whatever the bytes."""
 
     def use(reports, fmt="hl7v2"):
-        monkeypatch.setattr("parcours.labs.services.parse_file",
-                            lambda data: (fmt, list(reports)))
+        monkeypatch.setattr("parcours.labs.services.parse_file", lambda data: (fmt, list(reports)))
 
     return use
 

@@ -15,15 +15,49 @@ def make_nir(sex: str, born: date, order: int = 1, place: str = "53130") -> str:
     return body + f"{97 - int(body) % 97:02d}"
 
 
-def report(family="DUPRE", given="HELENE", born=date(1958, 3, 14), sex="F", nir="",
-           ins_kind="", prescriber=PRESCRIBER_RPPS, results=None, **extra) -> LabReport:
+def report(
+    family="DUPRE",
+    given="HELENE",
+    born=date(1958, 3, 14),
+    sex="F",
+    nir="",
+    ins_kind="",
+    prescriber=PRESCRIBER_RPPS,
+    results=None,
+    **extra,
+) -> LabReport:
     """One parsed report (as a parser returns it)."""
-    patient = LabPatient(family=family, given=given, birth_date=born, sex=sex, nir=nir,
-                         ins_kind=ins_kind, local_id=extra.pop("local_id", ""),
-                         used_name=extra.pop("used_name", ""),
-                         birth_given_names=extra.pop("birth_given_names", ""))
+    patient = LabPatient(
+        family=family,
+        given=given,
+        birth_date=born,
+        sex=sex,
+        nir=nir,
+        ins_kind=ins_kind,
+        local_id=extra.pop("local_id", ""),
+        used_name=extra.pop("used_name", ""),
+        birth_given_names=extra.pop("birth_given_names", ""),
+    )
     if results is None:
-        results = [LabResult(label="Potassium", code="2823-3", code_system="LN", value="4.2",
-                             unit="mmol/L", low="3.5", high="5.0", flag="N", status="F")]
-    return LabReport(format="hl7v2", patient=patient, results=results, lab_name="Labo fictif",
-                     prescriber_code=prescriber, report_date=date(2026, 11, 21), **extra)
+        results = [
+            LabResult(
+                label="Potassium",
+                code="2823-3",
+                code_system="LN",
+                value="4.2",
+                unit="mmol/L",
+                low="3.5",
+                high="5.0",
+                flag="N",
+                status="F",
+            )
+        ]
+    return LabReport(
+        format="hl7v2",
+        patient=patient,
+        results=results,
+        lab_name="Labo fictif",
+        prescriber_code=prescriber,
+        report_date=date(2026, 11, 21),
+        **extra,
+    )

@@ -18,9 +18,14 @@ def _import(name: str):
 def test_case_20_ins_in_pid3_attaches_with_pam_fr_names_and_critical(territory):
     territory.gp.rpps = "10000000000"  # OBR-16 of the file
     territory.gp.save(update_fields=["rpps"])
-    known = patient_create(actor=territory.admin, birth_name="BERNARD",
-                           birth_given_names="PAUL ANDRE", birth_date=date(1956, 7, 2),
-                           sex="M", ins_nir="156075314710109").patient
+    known = patient_create(
+        actor=territory.admin,
+        birth_name="BERNARD",
+        birth_given_names="PAUL ANDRE",
+        birth_date=date(1956, 7, 2),
+        sex="M",
+        ins_nir="156075314710109",
+    ).patient
     outcome = _import("20-hl7-fr-pid-ins-usage-name-first.hl7")
     assert (outcome.matched, outcome.critical) == (1, 1)
     r = LabReport.objects.get()

@@ -24,24 +24,40 @@ from .factories import make_nir, report
 
 BORN = date(1961, 5, 9)
 NIR = make_nir("M", BORN, order=3)
-RESULTS = [Parsed(label="Sodium", value="139", unit="mmol/L", low="135", high="145",
-                  flag="N"),
-           Parsed(label="Glucose", value="7.9", unit="mmol/L", low="4.1", high="5.9",
-                  flag="H"),
-           Parsed(label="Potassium", value="6.4", unit="mmol/L", low="3.5", high="5.0",
-                  flag="HH")]
+RESULTS = [
+    Parsed(label="Sodium", value="139", unit="mmol/L", low="135", high="145", flag="N"),
+    Parsed(label="Glucose", value="7.9", unit="mmol/L", low="4.1", high="5.9", flag="H"),
+    Parsed(label="Potassium", value="6.4", unit="mmol/L", low="3.5", high="5.0", flag="HH"),
+]
 
 
 @pytest.fixture
 def patient(territory):
-    return patient_create(actor=territory.gp, birth_name="FAUVEL", birth_given_names="MARC",
-                          birth_date=BORN, sex="M", ins_nir=NIR).patient
+    return patient_create(
+        actor=territory.gp,
+        birth_name="FAUVEL",
+        birth_given_names="MARC",
+        birth_date=BORN,
+        sex="M",
+        ins_nir=NIR,
+    ).patient
 
 
 @pytest.fixture
 def delivered(territory, prescribers, patient, parsed):
-    parsed([report(family="FAUVEL", given="MARC", born=BORN, sex="M", nir=NIR,
-                   ins_kind="NIR", results=RESULTS)])
+    parsed(
+        [
+            report(
+                family="FAUVEL",
+                given="MARC",
+                born=BORN,
+                sex="M",
+                nir=NIR,
+                ins_kind="NIR",
+                results=RESULTS,
+            )
+        ]
+    )
     outcome = lab_import_file(data=b"c", file_name="c.hl7")
     assert (outcome.matched, outcome.critical) == (1, 1)
     return LabReport.objects.get()
@@ -70,8 +86,7 @@ def test_mailbox_message_lists_critical_values_first_marked_as_such(territory, d
     assert subject.startswith("Résultat critique — ")
 
 
-def test_every_page_shows_critical_apart_and_flags_in_words(territory, delivered, patient,
-                                                           login):
+def test_every_page_shows_critical_apart_and_flags_in_words(territory, delivered, patient, login):
     gp = login(territory.gp)
     detail = gp.get(reverse("labs:detail", args=[delivered.pk])).content.decode()
     assert 'class="abnormal critical"' in detail
@@ -83,11 +98,15 @@ def test_every_page_shows_critical_apart_and_flags_in_words(territory, delivered
     assert "1 résultat critique" in page and "1 valeur anormale" in page
 
 
-def test_a_critical_value_waiting_for_its_patient_is_urgent_for_the_cell(territory,
-                                                                        prescribers, parsed,
-                                                                        login):
-    parsed([report(family="INCONNU", given="LUC", born=BORN, sex="M", results=RESULTS),
-            report(family="AUTRE", given="EVE", results=RESULTS[:2])])
+def test_a_critical_value_waiting_for_its_patient_is_urgent_for_the_cell(
+    territory, prescribers, parsed, login
+):
+    parsed(
+        [
+            report(family="INCONNU", given="LUC", born=BORN, sex="M", results=RESULTS),
+            report(family="AUTRE", given="EVE", results=RESULTS[:2]),
+        ]
+    )
     outcome = lab_import_file(data=b"w", file_name="w.hl7")
     assert (outcome.pending, outcome.critical) == (2, 1)
     notes = Notification.objects.filter(kind="lab_urgent")
@@ -102,8 +121,7 @@ def test_a_critical_value_waiting_for_its_patient_is_urgent_for_the_cell(territo
     assert "Identifier ce patient est urgent" in page
 
 
-def test_list_pages_do_not_grow_their_queries_with_reports(territory, prescribers, parsed,
-                                                           login):
+def test_list_pages_do_not_grow_their_queries_with_reports(territory, prescribers, parsed, login):
     def load(n):
         parsed([report(family=f"ATTENTE{i}", results=RESULTS) for i in range(n)])
         lab_import_file(data=f"{n}".encode(), file_name=f"{n}.hl7")

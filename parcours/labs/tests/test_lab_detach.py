@@ -20,8 +20,7 @@ def attached(territory, known):  # noqa: F811 - the fixture imported above
     return report
 
 
-def test_the_prescriber_detaches_a_report_that_is_not_this_patients(territory, attached,
-                                                                    login):
+def test_the_prescriber_detaches_a_report_that_is_not_this_patients(territory, attached, login):
     patient = attached.patient
     client = login(territory.gp)
     url = reverse("labs:detail", args=[attached.pk])
@@ -30,8 +29,9 @@ def test_the_prescriber_detaches_a_report_that_is_not_this_patients(territory, a
     client.post(url, {"action": "detach", "reason": "erreur"})
     attached.refresh_from_db()
     assert attached.patient_id == patient.pk
-    response = client.post(url, {"action": "detach",
-                                 "reason": "Pas ma patiente : homonyme au cabinet"})
+    response = client.post(
+        url, {"action": "detach", "reason": "Pas ma patiente : homonyme au cabinet"}
+    )
     assert response.status_code == 302
     attached.refresh_from_db()
     assert attached.patient_id is None and attached.match == LabReport.Match.PENDING
@@ -39,8 +39,9 @@ def test_the_prescriber_detaches_a_report_that_is_not_this_patients(territory, a
     page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
     assert url not in page
     assert not Thread.objects.filter(messages__lab_report=attached, patient=patient).exists()
-    assert AuditEvent.objects.filter(action="update", patient_id=patient.pk,
-                                     detail__contains="homonyme").exists()
+    assert AuditEvent.objects.filter(
+        action="update", patient_id=patient.pk, detail__contains="homonyme"
+    ).exists()
     # The identitovigilance cell is told, urgently (the potassium is critical).
     note = Notification.objects.get(user=territory.cell, kind="lab_detached")
     assert "urgent" in note.title
@@ -49,13 +50,23 @@ def test_the_prescriber_detaches_a_report_that_is_not_this_patients(territory, a
     assert url in queue
 
 
-@pytest.mark.parametrize("who, status", [("gp", 302), ("gp2", 404), ("desk", 404),
-                                         ("doctor", 404), ("cell", 404), ("admin", 404),
-                                         ("nobody", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("gp", 302),
+        ("gp2", 404),
+        ("desk", 404),
+        ("doctor", 404),
+        ("cell", 404),
+        ("admin", 404),
+        ("nobody", 404),
+    ],
+)
 def test_detaching_per_role(territory, attached, login, who, status):
     response = login(getattr(territory, who)).post(
         reverse("labs:detail", args=[attached.pk]),
-        {"action": "detach", "reason": "Pas le bon patient du tout"})
+        {"action": "detach", "reason": "Pas le bon patient du tout"},
+    )
     assert response.status_code == status
     attached.refresh_from_db()
     assert (attached.patient_id is None) == (status == 302)

@@ -7,9 +7,17 @@ from django.urls import reverse
 from parcours.labs.models import LabResult
 
 
-@pytest.mark.parametrize("low, high, text, shown", [
-    ("3.5", "5.0", "3.5-5.0", "3.5 – 5.0"), ("60", "", ">60", ">60"), ("", "5", "", "≤ 5"),
-    ("60", "", "", "≥ 60"), ("", "", "Limpide", "Limpide"), ("", "", "", "")])
+@pytest.mark.parametrize(
+    "low, high, text, shown",
+    [
+        ("3.5", "5.0", "3.5-5.0", "3.5 – 5.0"),
+        ("60", "", ">60", ">60"),
+        ("", "5", "", "≤ 5"),
+        ("60", "", "", "≥ 60"),
+        ("", "", "Limpide", "Limpide"),
+        ("", "", "", ""),
+    ],
+)
 def test_a_one_sided_range_never_reads_as_an_open_dash(low, high, text, shown):
     assert LabResult(low=low, high=high, range_text=text).reference_range == shown
 
@@ -33,16 +41,26 @@ def test_the_prescribers_message_shows_flags_in_words_and_critical_apart(territo
     territory.gp.save(update_fields=["rpps"])
     born = date(1966, 2, 3)
     nir = make_nir("F", born, order=77)
-    patient_create(actor=territory.gp, birth_name="VALLEE", birth_given_names="ROSE",
-                   birth_date=born, sex="F", ins_nir=nir)
-    data = "\r".join([
-        "MSH|^~\\&|SIL|LABO|PARCOURS|MAY|20261120100000||ORU^R01^ORU_R01|DISP1|P|2.5",
-        f"PID|1||X1^^^LABO&&M^PI~{nir}^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.8&ISO^INS||"
-        "VALLEE^ROSE^ROSE^^^^L||19660203|F",
-        f"OBR|1|C1|DISP1|24323-8^Bilan^LN|||20261120100000|||||||||{PRESCRIBER_RPPS}^X^Y",
-        "OBX|1|NM|2823-3^Potassium^LN||6.9|mmol/L|3.5-5.0|HH|||F",
-        "OBX|2|NM|2951-2^Sodium^LN||133|mmol/L|135-145|L|||F",
-        "OBX|3|SN|33914-3^DFG^LN||>^90|mL/min|>60|N|||F", ""]).encode()
+    patient_create(
+        actor=territory.gp,
+        birth_name="VALLEE",
+        birth_given_names="ROSE",
+        birth_date=born,
+        sex="F",
+        ins_nir=nir,
+    )
+    data = "\r".join(
+        [
+            "MSH|^~\\&|SIL|LABO|PARCOURS|MAY|20261120100000||ORU^R01^ORU_R01|DISP1|P|2.5",
+            f"PID|1||X1^^^LABO&&M^PI~{nir}^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.8&ISO^INS||"
+            "VALLEE^ROSE^ROSE^^^^L||19660203|F",
+            f"OBR|1|C1|DISP1|24323-8^Bilan^LN|||20261120100000|||||||||{PRESCRIBER_RPPS}^X^Y",
+            "OBX|1|NM|2823-3^Potassium^LN||6.9|mmol/L|3.5-5.0|HH|||F",
+            "OBX|2|NM|2951-2^Sodium^LN||133|mmol/L|135-145|L|||F",
+            "OBX|3|SN|33914-3^DFG^LN||>^90|mL/min|>60|N|||F",
+            "",
+        ]
+    ).encode()
     assert lab_import_file(data=data, file_name="d.hl7").matched == 1
     entry = MailboxEntry.objects.get(user=territory.gp)
     url = reverse("messaging:thread", args=[entry.thread_id])

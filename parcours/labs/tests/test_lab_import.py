@@ -18,8 +18,9 @@ from parcours.notifications.models import Notification
 from parcours.patients.services import patient_create
 
 NIR = "258035313012391"  # the synthetic NIR of the HPRIM Net sample (key 91)
-SAMPLE = Path(__file__).resolve().parents[2] / "lib" / "tests" / "lab_corpus" / \
-    "hprim_net_sample.hpm"
+SAMPLE = (
+    Path(__file__).resolve().parents[2] / "lib" / "tests" / "lab_corpus" / "hprim_net_sample.hpm"
+)
 
 
 def _sample() -> bytes:
@@ -29,35 +30,65 @@ def _sample() -> bytes:
 ADELI = "531012345"  # synthetic ADELI number of the GP persona (HPRIM Net: 10-character code)
 
 
-def _hprim(family="DUPRE", given="HELENE", born="14/03/1958", nir=NIR, k="6.1",
-           prescriber=f"{ADELI} Dr Fictif") -> bytes:
-    lines = ["0000123456", family, given, "", "", "53000LAVAL", born, nir, "LB-1",
-             "21/11/2026", "LABO53    Laboratoire fictif", prescriber, "",
-             "****LAB****", f"RES|Potassium|K|N|{k}|mmol/L|3.5|5.0|HH|F|||||",
-             "RES|Sodium|NA|N|140|mmol/L|135|145|N|F|||||", "****FIN****"]
+def _hprim(
+    family="DUPRE",
+    given="HELENE",
+    born="14/03/1958",
+    nir=NIR,
+    k="6.1",
+    prescriber=f"{ADELI} Dr Fictif",
+) -> bytes:
+    lines = [
+        "0000123456",
+        family,
+        given,
+        "",
+        "",
+        "53000LAVAL",
+        born,
+        nir,
+        "LB-1",
+        "21/11/2026",
+        "LABO53    Laboratoire fictif",
+        prescriber,
+        "",
+        "****LAB****",
+        f"RES|Potassium|K|N|{k}|mmol/L|3.5|5.0|HH|F|||||",
+        "RES|Sodium|NA|N|140|mmol/L|135|145|N|F|||||",
+        "****FIN****",
+    ]
     return "\r\n".join(lines).encode("latin-1")
 
 
 @pytest.fixture
 def known(territory):
     # The GP is in the directory with the ADELI number the files name.
-    Practitioner.objects.create(user=territory.gp, adeli=ADELI, national_id="0" + ADELI,
-                                last_name="Test", first_name="Gp")
-    return patient_create(actor=territory.gp, birth_name="DUPRE", birth_given_names="HELENE",
-                          birth_date=date(1958, 3, 14), sex="F", ins_nir=NIR).patient
+    Practitioner.objects.create(
+        user=territory.gp, adeli=ADELI, national_id="0" + ADELI, last_name="Test", first_name="Gp"
+    )
+    return patient_create(
+        actor=territory.gp,
+        birth_name="DUPRE",
+        birth_given_names="HELENE",
+        birth_date=date(1958, 3, 14),
+        sex="F",
+        ins_nir=NIR,
+    ).patient
 
 
-def test_certain_match_attaches_and_the_prescriber_named_in_the_file_is_told(territory,
-                                                                             known):
-    outcome = lab_import_file(data=_hprim(), file_name="r.hpm", actor=territory.admin,
-                              channel="upload")
+def test_certain_match_attaches_and_the_prescriber_named_in_the_file_is_told(territory, known):
+    outcome = lab_import_file(
+        data=_hprim(), file_name="r.hpm", actor=territory.admin, channel="upload"
+    )
     assert (outcome.created, outcome.matched, outcome.pending) == (True, 1, 0)
     report = LabReport.objects.get()
     # The prescriber is the one the file names (ADELI), not the administrator who uploaded.
     assert report.patient == known and report.prescriber == territory.gp
     assert (report.abnormal_count, report.critical_count) == (1, 1)
     assert list(report.results.values_list("label", "abnormal", "critical")) == [
-        ("Potassium", True, True), ("Sodium", False, False)]
+        ("Potassium", True, True),
+        ("Sodium", False, False),
+    ]
     (note,) = Notification.objects.filter(user=territory.gp)
     assert note.title == "Résultat critique reçu (Laboratoire fictif)"
     assert AuditEvent.objects.filter(object_type="labreport", patient_id=known.pk).exists()
@@ -67,8 +98,11 @@ def test_same_file_twice_creates_nothing_new(territory, known):
     lab_import_file(data=_hprim(), file_name="r.hpm")
     again = lab_import_file(data=_hprim(), file_name="copie.hpm")
     assert not again.created
-    assert (LabImport.objects.count(), LabReport.objects.count(), LabResult.objects.count()) \
-        == (1, 1, 2)
+    assert (LabImport.objects.count(), LabReport.objects.count(), LabResult.objects.count()) == (
+        1,
+        1,
+        2,
+    )
 
 
 def test_uncertain_match_waits_and_a_reviewer_attaches_it(territory, known, login):
@@ -78,10 +112,10 @@ def test_uncertain_match_waits_and_a_reviewer_attaches_it(territory, known, logi
     report = LabReport.objects.get()
     assert report.patient is None and report.match == "pending"
     # The GP of the file is unknown here: nobody but the reviewers sees it.
-    assert login(territory.gp2).get(reverse("labs:detail", args=[report.pk])
-                                    ).status_code == 404
-    assert login(territory.admin).get(reverse("labs:detail", args=[report.pk])
-                                      ).status_code == 404  # administration, not review
+    assert login(territory.gp2).get(reverse("labs:detail", args=[report.pk])).status_code == 404
+    assert (
+        login(territory.admin).get(reverse("labs:detail", args=[report.pk])).status_code == 404
+    )  # administration, not review
     cell = login(territory.cell)
     page = cell.get(reverse("labs:detail", args=[report.pk]))
     assert "Identifier le patient" in page.content.decode()
@@ -115,12 +149,19 @@ def test_shared_sample_imports(territory, known):
 
 
 def test_upload_page_per_role_and_results_on_the_patient_page(territory, known, login):
-    for who, status in (("gp", 200), ("admin", 200), ("desk", 404), ("doctor", 404),
-                        ("nobody", 404)):
+    for who, status in (
+        ("gp", 200),
+        ("admin", 200),
+        ("desk", 404),
+        ("doctor", 404),
+        ("nobody", 404),
+    ):
         assert login(getattr(territory, who)).get(reverse("labs:upload")).status_code == status
     client = login(territory.gp)
-    response = client.post(reverse("labs:upload"), {"files": [
-        SimpleUploadedFile("r.hpm", _hprim()), SimpleUploadedFile("x.hpm", b"bonjour")]})
+    response = client.post(
+        reverse("labs:upload"),
+        {"files": [SimpleUploadedFile("r.hpm", _hprim()), SimpleUploadedFile("x.hpm", b"bonjour")]},
+    )
     html = response.content.decode()
     assert response.status_code == 400 and "1 compte(s) rendu(s) rattaché(s)" in html
     assert "x.hpm : refusé" in html
@@ -131,17 +172,30 @@ def test_upload_page_per_role_and_results_on_the_patient_page(territory, known, 
     assert 'class="abnormal"' in detail and "Potassium" in detail
 
 
-@pytest.mark.parametrize("who, status", [("gp", 200), ("gp2", 404), ("desk", 404),
-                                         ("doctor", 404), ("admin", 404), ("cell", 404),
-                                         ("nobody", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("gp", 200),
+        ("gp2", 404),
+        ("desk", 404),
+        ("doctor", 404),
+        ("admin", 404),
+        ("cell", 404),
+        ("nobody", 404),
+    ],
+)
 def test_report_page_per_role(territory, known, login, who, status):
     lab_import_file(data=_hprim(), file_name="r.hpm", actor=territory.gp, channel="upload")
     report = LabReport.objects.get()
-    assert login(getattr(territory, who)).get(reverse("labs:detail", args=[report.pk])
-                                              ).status_code == status
+    assert (
+        login(getattr(territory, who)).get(reverse("labs:detail", args=[report.pk])).status_code
+        == status
+    )
 
 
-@pytest.mark.parametrize("who, status", [("gp", 200), ("desk", 200), ("cell", 200),
-                                         ("admin", 404), ("doctor", 404), ("nobody", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [("gp", 200), ("desk", 200), ("cell", 200), ("admin", 404), ("doctor", 404), ("nobody", 404)],
+)
 def test_list_page_per_role(territory, login, who, status):
     assert login(getattr(territory, who)).get(reverse("labs:list")).status_code == status

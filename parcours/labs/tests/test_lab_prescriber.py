@@ -22,17 +22,33 @@ NIR = make_nir("F", BORN, order=7)
 
 @pytest.fixture
 def known(territory):
-    return patient_create(actor=territory.cell, birth_name="DUPRE", birth_given_names="HELENE",
-                          birth_date=BORN, sex="F", ins_nir=NIR).patient
+    return patient_create(
+        actor=territory.cell,
+        birth_name="DUPRE",
+        birth_given_names="HELENE",
+        birth_date=BORN,
+        sex="F",
+        ins_nir=NIR,
+    ).patient
 
 
 def test_rpps_idnatps_and_adeli_find_the_account(territory):
     territory.gp.rpps = PRESCRIBER_RPPS
     territory.gp.save(update_fields=["rpps"])
-    Practitioner.objects.create(user=territory.gp2, rpps="10000000099",
-                                national_id="810000000099", last_name="Deux", first_name="Gp")
-    Practitioner.objects.create(user=territory.doctor, adeli="531099999",
-                                national_id="0531099999", last_name="Doc", first_name="Tor")
+    Practitioner.objects.create(
+        user=territory.gp2,
+        rpps="10000000099",
+        national_id="810000000099",
+        last_name="Deux",
+        first_name="Gp",
+    )
+    Practitioner.objects.create(
+        user=territory.doctor,
+        adeli="531099999",
+        national_id="0531099999",
+        last_name="Doc",
+        first_name="Tor",
+    )
     assert prescriber_for_code(PRESCRIBER_RPPS) == territory.gp
     assert prescriber_for_code(f"8{PRESCRIBER_RPPS}") == territory.gp  # idNatPs
     assert prescriber_for_code("10000000099") == territory.gp2  # directory RPPS
@@ -54,13 +70,12 @@ def test_two_accounts_with_one_rpps_or_an_inactive_account_designate_nobody(terr
     assert prescriber_for_code(PRESCRIBER_RPPS) == territory.gp
 
 
-def test_a_name_is_not_an_identifier_and_the_uploader_is_not_the_prescriber(territory, known,
-                                                                           parsed, login):
+def test_a_name_is_not_an_identifier_and_the_uploader_is_not_the_prescriber(
+    territory, known, parsed, login
+):
     # The file names "Dr TEST" with a code nobody has; both GPs are called Test.
-    parsed([report(nir=NIR, ins_kind="NIR", prescriber="GP0000042",
-                   prescriber_name="Dr Test")])
-    outcome = lab_import_file(data=b"a", file_name="a.hl7", actor=territory.gp,
-                              channel="upload")
+    parsed([report(nir=NIR, ins_kind="NIR", prescriber="GP0000042", prescriber_name="Dr Test")])
+    outcome = lab_import_file(data=b"a", file_name="a.hl7", actor=territory.gp, channel="upload")
     # The uploader does not follow this patient: the report waits for a reviewer
     # (test_lab_upload_forgery.py) instead of attaching by itself.
     assert (outcome.matched, outcome.pending, outcome.unknown_prescriber) == (0, 1, 1)
@@ -73,22 +88,26 @@ def test_a_name_is_not_an_identifier_and_the_uploader_is_not_the_prescriber(terr
     assert not MailboxEntry.objects.exists()
 
 
-def test_upload_page_says_prescripteur_non_reconnu_without_patient_data(territory, known,
-                                                                      parsed, login):
+def test_upload_page_says_prescripteur_non_reconnu_without_patient_data(
+    territory, known, parsed, login
+):
     parsed([report(nir=NIR, ins_kind="NIR", prescriber="")])
-    page = login(territory.gp2).post(reverse("labs:upload"), {"files": [
-        _upload()]}).content.decode()
+    page = (
+        login(territory.gp2).post(reverse("labs:upload"), {"files": [_upload()]}).content.decode()
+    )
     assert "1 prescripteur non reconnu" in page and "DUPRE" not in page
 
 
-def test_upload_page_agrees_the_sentence_with_several_unknown_prescribers(territory, parsed,
-                                                                          login):
+def test_upload_page_agrees_the_sentence_with_several_unknown_prescribers(territory, parsed, login):
     """« 2 prescripteurs non reconnus — les référents … le désigneront » did not agree."""
     parsed([report(prescriber=""), report(family="AUTRE", prescriber="")])
-    page = login(territory.gp2).post(reverse("labs:upload"), {"files": [
-        _upload()]}).content.decode()
-    assert "2 prescripteurs non reconnus</strong> — les référents d'identitovigilance les " \
-           "désigneront." in page.replace("&#x27;", "'")
+    page = (
+        login(territory.gp2).post(reverse("labs:upload"), {"files": [_upload()]}).content.decode()
+    )
+    assert (
+        "2 prescripteurs non reconnus</strong> — les référents d'identitovigilance les "
+        "désigneront." in page.replace("&#x27;", "'")
+    )
 
 
 def _upload():
@@ -99,35 +118,40 @@ def _upload():
 
 @pytest.fixture
 def unassigned(territory, known, parsed):
-    parsed([report(nir=NIR, ins_kind="NIR", prescriber="99999999999",
-                   results=None)])
+    parsed([report(nir=NIR, ins_kind="NIR", prescriber="99999999999", results=None)])
     lab_import_file(data=b"b", file_name="b.hl7")
     return LabReport.objects.get()
 
 
-def test_a_reviewer_names_the_prescriber_who_then_receives_the_results(territory, unassigned,
-                                                                      login):
+def test_a_reviewer_names_the_prescriber_who_then_receives_the_results(
+    territory, unassigned, login
+):
     territory.gp.rpps = PRESCRIBER_RPPS
     territory.gp.save(update_fields=["rpps"])
     admin = login(territory.cell)
     listing = admin.get(reverse("labs:list")).content.decode()
     assert "Prescripteur non reconnu" in listing and "99999999999" in listing
-    admin.post(reverse("labs:detail", args=[unassigned.pk]),
-               {"action": "prescriber", "code": PRESCRIBER_RPPS})
+    admin.post(
+        reverse("labs:detail", args=[unassigned.pk]),
+        {"action": "prescriber", "code": PRESCRIBER_RPPS},
+    )
     unassigned.refresh_from_db()
     assert unassigned.prescriber == territory.gp
-    assert MailboxEntry.objects.filter(user=territory.gp, message__lab_report=unassigned
-                                       ).exists()
-    assert AuditEvent.objects.filter(object_type="labreport", object_id=str(unassigned.pk),
-                                     action="update", username=territory.cell.username
-                                     ).exists()
-    assert login(territory.gp).get(reverse("labs:detail", args=[unassigned.pk])
-                                   ).status_code == 200
+    assert MailboxEntry.objects.filter(user=territory.gp, message__lab_report=unassigned).exists()
+    assert AuditEvent.objects.filter(
+        object_type="labreport",
+        object_id=str(unassigned.pk),
+        action="update",
+        username=territory.cell.username,
+    ).exists()
+    assert login(territory.gp).get(reverse("labs:detail", args=[unassigned.pk])).status_code == 200
 
 
 def test_an_unknown_identifier_names_nobody(territory, unassigned, login):
-    login(territory.cell).post(reverse("labs:detail", args=[unassigned.pk]),
-                                {"action": "prescriber", "code": "10000000077"})
+    login(territory.cell).post(
+        reverse("labs:detail", args=[unassigned.pk]),
+        {"action": "prescriber", "code": "10000000077"},
+    )
     unassigned.refresh_from_db()
     assert unassigned.prescriber is None
 
@@ -138,17 +162,23 @@ def test_only_reviewers_name_a_prescriber(territory, unassigned, login, who):
     territory.gp.save(update_fields=["rpps"])
     response = login(getattr(territory, who)).post(
         reverse("labs:detail", args=[unassigned.pk]),
-        {"action": "prescriber", "code": PRESCRIBER_RPPS})
+        {"action": "prescriber", "code": PRESCRIBER_RPPS},
+    )
     assert response.status_code == 404
     unassigned.refresh_from_db()
     assert unassigned.prescriber is None
 
 
 def test_prescriber_in_the_directory_without_account_is_not_a_prescriber(territory):
-    Practitioner.objects.create(rpps="10000000055", national_id="810000000055",
-                                last_name="Sans", first_name="Compte")
+    Practitioner.objects.create(
+        rpps="10000000055", national_id="810000000055", last_name="Sans", first_name="Compte"
+    )
     assert prescriber_for_code("10000000055") is None
     other = User.objects.create(username="hosp", rpps="10000000055")
-    Membership.objects.create(user=other, organisation=territory.alpha,
-                              role=Role.HOSPITAL_DOCTOR, service=territory.cardio)
+    Membership.objects.create(
+        user=other,
+        organisation=territory.alpha,
+        role=Role.HOSPITAL_DOCTOR,
+        service=territory.cardio,
+    )
     assert prescriber_for_code("10000000055") == other

@@ -9,5 +9,14 @@ French reason. No other exception may escape: the importer relies on it (tests/f
 from .model import LabParseError, LabPatient, LabReport, LabResult
 from .read import FORMATS, decode, detect_format, parse_file, parse_text
 
-__all__ = ["FORMATS", "LabParseError", "LabPatient", "LabReport", "LabResult", "decode",
-           "detect_format", "parse_file", "parse_text"]
+__all__ = [
+    "FORMATS",
+    "LabParseError",
+    "LabPatient",
+    "LabReport",
+    "LabResult",
+    "decode",
+    "detect_format",
+    "parse_file",
+    "parse_text",
+]

@@ -88,7 +88,6 @@ def parse_datetime(value: str, line: int, what: str) -> datetime | None:
             raise _refuse(value, line, what)
         tz = timezone(offset if sign == "+" else -offset)
     try:
-        return datetime(day.year, day.month, day.day, int(hour or 0), int(minute or 0),
-                        tzinfo=tz)
+        return datetime(day.year, day.month, day.day, int(hour or 0), int(minute or 0), tzinfo=tz)
     except ValueError:
         raise _refuse(value, line, what) from None

@@ -36,11 +36,19 @@ RESULT_EVENTS = {"R01", "R30", "R31", "R32", ""}
 _BATCH = {"FHS", "BHS", "BTS", "FTS"}
 _SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{2}$")
 _MESSAGE_NAMES = {
-    "SIU": "un rendez-vous", "ADT": "un mouvement de patient", "ORM": "une demande d'examen",
-    "OML": "une demande d'examen", "ACK": "un accusé de réception", "MDM": "un document",
-    "OUL": "un message d'automate de laboratoire", "QRY": "une requête", "DFT": "une facture",
-    "MFN": "une mise à jour de référentiel", "ORR": "une réponse à une demande",
-    "RDE": "une prescription de médicament", "VXU": "une vaccination",
+    "SIU": "un rendez-vous",
+    "ADT": "un mouvement de patient",
+    "ORM": "une demande d'examen",
+    "OML": "une demande d'examen",
+    "ACK": "un accusé de réception",
+    "MDM": "un document",
+    "OUL": "un message d'automate de laboratoire",
+    "QRY": "une requête",
+    "DFT": "une facture",
+    "MFN": "une mise à jour de référentiel",
+    "ORR": "une réponse à une demande",
+    "RDE": "une prescription de médicament",
+    "VXU": "une vaccination",
 }
 # INS matricule in PID-3 (ANS, « Guide d'implémentation de l'INS dans les standards d'interop »;
 # IHE PAM-FR): assigning authority universal id, or the older ASIP namespaces; type code INS.
@@ -62,9 +70,14 @@ _SEX = {"F": "F", "M": "M", "A": "I", "O": "I", "I": "I"}
 class _Separators:
     def __init__(self, field: str, encoding: str, line: int):
         default = "^~\\&"  # a short MSH-2 (v2.1 files without sub-components) keeps the rest
-        chars = encoding[:4] + default[len(encoding[:4]):]
+        chars = encoding[:4] + default[len(encoding[:4]) :]
         self.field, self.component, self.repetition, self.escape, self.sub = (
-            field, chars[0], chars[1], chars[2], chars[3])
+            field,
+            chars[0],
+            chars[1],
+            chars[2],
+            chars[3],
+        )
         if len({field, *chars}) != 5 or any(c.isalnum() or c.isspace() for c in (field, *chars)):
             raise LabParseError(line, "séparateurs HL7 (MSH-1, MSH-2) illisibles")
 
@@ -144,8 +157,11 @@ def _message(segments: list[tuple[int, str]]) -> list[LabReport]:
         raise LabParseError(first, "type de message absent (MSH-9)")
     if kind != "ORU" or event not in RESULT_EVENTS:
         what = _MESSAGE_NAMES.get(kind, "autre chose qu'un résultat d'analyses")
-        raise LabParseError(first, f"message HL7 {kind}^{event} refusé : c'est {what} ; seuls "
-                                   "les résultats d'analyses (ORU^R01) sont importés")
+        raise LabParseError(
+            first,
+            f"message HL7 {kind}^{event} refusé : c'est {what} ; seuls "
+            "les résultats d'analyses (ORU^R01) sont importés",
+        )
     lab_code = msh.get(4, 0)
     lab_name = msh.get(4, 1) or msh.get(3, 0)
     reports: list[LabReport] = []
@@ -157,8 +173,13 @@ def _message(segments: list[tuple[int, str]]) -> list[LabReport]:
             raise LabParseError(n, "séparateur de champ différent de celui de MSH")
         seg = _Segment(n, text, seps)
         if seg.id == "PID":
-            report = LabReport(format="hl7v2", first_line=n, patient=_patient(seg),
-                               lab_code=lab_code, lab_name=lab_name)
+            report = LabReport(
+                format="hl7v2",
+                first_line=n,
+                patient=_patient(seg),
+                lab_code=lab_code,
+                lab_name=lab_name,
+            )
             reports.append(report)
             in_order = False
         elif seg.id in ("OBR", "ORC", "OBX"):
@@ -190,9 +211,12 @@ def _message(segments: list[tuple[int, str]]) -> list[LabReport]:
         raise LabParseError(first, "segment PID (patient) absent")
     if preamble and any(p.strip() for p in preamble):
         if len(reports) > 1:
-            raise LabParseError(first, "commentaire (NTE) avant le premier patient d'un message "
-                                       "à plusieurs patients : impossible de savoir à qui il "
-                                       "s'applique")
+            raise LabParseError(
+                first,
+                "commentaire (NTE) avant le premier patient d'un message "
+                "à plusieurs patients : impossible de savoir à qui il "
+                "s'applique",
+            )
         reports[0].text = "\n".join([*preamble, reports[0].text]).strip()
     for report in reports:
         if not report.results and not report.text:
@@ -217,8 +241,11 @@ def _patient(pid: _Segment) -> LabPatient:
         if kind and id_type in ("INS", "NH", ""):
             nir = value.replace(" ", "").upper()
             if not stdnum_nir.is_valid(nir):
-                raise LabParseError(pid.line, f"matricule INS invalide « {value[:20]} » (PID-3) "
-                                              ": 15 caractères et clé de contrôle attendus")
+                raise LabParseError(
+                    pid.line,
+                    f"matricule INS invalide « {value[:20]} » (PID-3) "
+                    ": 15 caractères et clé de contrôle attendus",
+                )
             if not patient.ins_kind or (patient.ins_kind == "NIA" and kind == "NIR"):
                 patient.nir, patient.ins_kind = nir, kind
         else:
@@ -270,15 +297,15 @@ def _order(report: LabReport, seg: _Segment) -> None:
     doctor_field = 16 if seg.id == "OBR" else 12
     for rep in range(len(seg.reps(doctor_field))):
         code = seg.get(doctor_field, 0, rep)
-        name = " ".join(p for p in (seg.get(doctor_field, 2, rep),
-                                    seg.get(doctor_field, 1, rep)) if p)
+        name = " ".join(
+            p for p in (seg.get(doctor_field, 2, rep), seg.get(doctor_field, 1, rep)) if p
+        )
         if (code or name) and not (report.prescriber_code or report.prescriber_name):
             report.prescriber_code, report.prescriber_name = code, name
     if seg.id == "OBR":
         report.file_number = report.file_number or seg.get(3) or seg.get(2)
         if report.report_date is None:
-            report.report_date = parse_date(seg.get(7), seg.line,
-                                            "date de prélèvement (OBR-7)")
+            report.report_date = parse_date(seg.get(7), seg.line, "date de prélèvement (OBR-7)")
 
 
 def _text_value(seg: _Segment, i: int) -> list[str]:
@@ -298,10 +325,16 @@ def _result(seg: _Segment) -> LabResult | None:
         raise LabParseError(n, "résultat OBX sans code ni libellé (OBX-3)")
     vtype = seg.get(2).upper()
     status = seg.get(11).upper()
-    result = LabResult(code=code, label=label, code_system=system, kind=vtype,
-                       unit=seg.get(6, 0) or seg.get(6, 1), flag=_flag(seg),
-                       status=status,
-                       at=parse_datetime(seg.get(14), n, "date du résultat (OBX-14)"))
+    result = LabResult(
+        code=code,
+        label=label,
+        code_system=system,
+        kind=vtype,
+        unit=seg.get(6, 0) or seg.get(6, 1),
+        flag=_flag(seg),
+        status=status,
+        at=parse_datetime(seg.get(14), n, "date du résultat (OBX-14)"),
+    )
     range_text = seg.get(7)
     result.range_text = range_text
     result.low, result.high = parse_range(range_text)
@@ -310,12 +343,17 @@ def _result(seg: _Segment) -> LabResult | None:
     elif vtype in _CODED_TYPES:
         texts, codes = [], []
         for rep in range(len(seg.reps(5))):
-            text = seg.get(5, 1, rep) or seg.get(5, 4, rep) or seg.get(5, 0, rep) \
-                or seg.get(5, 3, rep)
+            text = (
+                seg.get(5, 1, rep) or seg.get(5, 4, rep) or seg.get(5, 0, rep) or seg.get(5, 3, rep)
+            )
             if text:
                 texts.append(text)
-                codes.append((seg.get(5, 0, rep) or seg.get(5, 3, rep),
-                              seg.get(5, 2, rep) if seg.get(5, 0, rep) else seg.get(5, 5, rep)))
+                codes.append(
+                    (
+                        seg.get(5, 0, rep) or seg.get(5, 3, rep),
+                        seg.get(5, 2, rep) if seg.get(5, 0, rep) else seg.get(5, 5, rep),
+                    )
+                )
         result.value = ", ".join(texts)
         if codes:
             result.value_code, result.value_code_system = codes[0]
@@ -339,8 +377,11 @@ def _result(seg: _Segment) -> LabResult | None:
         elif vtype in ("TX", "FT", "ST", ""):
             return None  # an empty line of a text report
         else:
-            raise LabParseError(n, f"résultat « {label[:40]} » sans valeur (OBX-5) ; seul un "
-                                   "statut X (impossible) ou I (en attente) l'autorise")
+            raise LabParseError(
+                n,
+                f"résultat « {label[:40]} » sans valeur (OBX-5) ; seul un "
+                "statut X (impossible) ou I (en attente) l'autorise",
+            )
     return result
 
 
@@ -368,8 +409,11 @@ def _structured_numeric(seg: _Segment, result: LabResult) -> None:
         raise LabParseError(seg.line, "valeur SN illisible (OBX-5)")
     result.comparator = "" if comparator == "=" else comparator
     result.number, result.separator, result.number2 = n1, separator, n2
-    shown = f"{num1}{separator}{num2}" if separator in (":", "/", "-", ".") and num2 else \
-        f"{num1}{separator}"
+    shown = (
+        f"{num1}{separator}{num2}"
+        if separator in (":", "/", "-", ".") and num2
+        else f"{num1}{separator}"
+    )
     result.value = f"{result.comparator} {shown}".strip()
 
 
@@ -393,7 +437,7 @@ def unescape(value: str, escape: str = "\\") -> str:
             out.append(char if char != escape else "")
             i += 1
             continue
-        code = value[i + 1:end]
+        code = value[i + 1 : end]
         simple = {"F": "|", "S": "^", "T": "&", "R": "~", "E": escape}
         formatting = _FORMATTING.match(code)
         if code in simple:

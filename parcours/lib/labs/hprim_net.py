@@ -85,7 +85,7 @@ def _header_at(chunk: list[str]) -> int:
     if skip == 0:
         return 0
     for offset in (0, skip):
-        head = chunk[offset:offset + HEADER_LINES]
+        head = chunk[offset : offset + HEADER_LINES]
         if len(head) < HEADER_LINES or not any(c.isalpha() for c in head[1]):
             continue
         try:
@@ -101,23 +101,37 @@ def _report(first: int, chunk: list[str], closed: bool) -> LabReport:
     first += offset
     chunk = chunk[offset:]
     if len(chunk) < HEADER_LINES:
-        raise LabParseError(first, f"en-tête HPRIM incomplet : {HEADER_LINES} lignes attendues, "
-                                   f"{len(chunk)} trouvées")
+        raise LabParseError(
+            first,
+            f"en-tête HPRIM incomplet : {HEADER_LINES} lignes attendues, {len(chunk)} trouvées",
+        )
     h = [line.strip() for line in chunk[:HEADER_LINES]]
     nir = h[7].replace(" ", "").upper()
-    patient = LabPatient(local_id=h[0], family=h[1], given=h[2], birth_given_names=h[2],
-                         birth_date=parse_date(h[6], first + 6, "date de naissance"),
-                         nir=nir if stdnum_nir.is_valid(nir) else "")
+    patient = LabPatient(
+        local_id=h[0],
+        family=h[1],
+        given=h[2],
+        birth_given_names=h[2],
+        birth_date=parse_date(h[6], first + 6, "date de naissance"),
+        nir=nir if stdnum_nir.is_valid(nir) else "",
+    )
     if not patient.family:
         raise LabParseError(first + 1, "nom du patient absent")
     # No sex line in the header: the NIR's first digit gives it (1/3/7 men, 2/4/8 women).
     patient.sex = _SEX_BY_NIR.get(patient.nir[:1], "")
     lab_code, lab_name = _split_code(chunk[10])
     prescriber_code, prescriber_name = _split_code(chunk[11])
-    report = LabReport(format="hprim_net", patient=patient, file_number=h[8],
-                       report_date=parse_date(h[9], first + 9, "date du compte rendu"),
-                       lab_code=lab_code, lab_name=lab_name, prescriber_code=prescriber_code,
-                       prescriber_name=prescriber_name, first_line=first)
+    report = LabReport(
+        format="hprim_net",
+        patient=patient,
+        file_number=h[8],
+        report_date=parse_date(h[9], first + 9, "date du compte rendu"),
+        lab_code=lab_code,
+        lab_name=lab_name,
+        prescriber_code=prescriber_code,
+        prescriber_name=prescriber_name,
+        first_line=first,
+    )
     _refuse_embedded_header(chunk, first)
     text: list[str] = []
     in_lab = False
@@ -132,8 +146,9 @@ def _report(first: int, chunk: list[str], closed: bool) -> LabReport:
         else:
             text.append(line)
     if in_lab and not closed:
-        raise LabParseError(first + len(chunk) - 1,
-                            "bloc ****LAB**** non terminé (****FIN**** attendu)")
+        raise LabParseError(
+            first + len(chunk) - 1, "bloc ****LAB**** non terminé (****FIN**** attendu)"
+        )
     report.text = _trim_blank_lines("\n".join([*text, report.text]))
     if not report.results and not report.text:
         raise LabParseError(first, "aucun résultat ni texte dans le compte rendu")
@@ -155,17 +170,26 @@ def _refuse_embedded_header(chunk: list[str], first: int) -> None:
     on the first patient — the fault issue 12 opens with. A header is recognised by its shape:
     a name on line 2, a date alone on lines 7 (birth) and 10 (report), line 8 empty or a
     valid NIR. The file is refused with the line, nothing is guessed."""
-    end = next((i for i, line in enumerate(chunk) if i >= HEADER_LINES
-                and _marker(line) == "LAB"), len(chunk))
+    end = next(
+        (i for i, line in enumerate(chunk) if i >= HEADER_LINES and _marker(line) == "LAB"),
+        len(chunk),
+    )
     for i in range(HEADER_LINES, end - HEADER_LINES + 1):
-        head = chunk[i:i + HEADER_LINES]
+        head = chunk[i : i + HEADER_LINES]
         nir = head[7].replace(" ", "").upper()
-        if (any(c.isalpha() for c in head[1]) and _date_line(head[6]) and _date_line(head[9])
-                and (not nir or stdnum_nir.is_valid(nir))):
-            raise LabParseError(first + i, "un nouveau patient commence ici (en-tête HPRIM) "
-                                           "sans ****FIN**** pour clore le compte rendu "
-                                           "précédent : fichier refusé pour ne pas mêler "
-                                           "deux patients")
+        if (
+            any(c.isalpha() for c in head[1])
+            and _date_line(head[6])
+            and _date_line(head[9])
+            and (not nir or stdnum_nir.is_valid(nir))
+        ):
+            raise LabParseError(
+                first + i,
+                "un nouveau patient commence ici (en-tête HPRIM) "
+                "sans ****FIN**** pour clore le compte rendu "
+                "précédent : fichier refusé pour ne pas mêler "
+                "deux patients",
+            )
 
 
 def _trim_blank_lines(text: str) -> str:
@@ -192,11 +216,11 @@ def _lab_line(report: LabReport, line: str, n: int) -> None:
             report.text = f"{report.text}\n{comment}".strip()
         return
     if kind != "RES":
-        raise LabParseError(n, f"ligne de résultat inconnue « {fields[0][:10]} » (RES ou TEX "
-                               "attendu)")
+        raise LabParseError(
+            n, f"ligne de résultat inconnue « {fields[0][:10]} » (RES ou TEX attendu)"
+        )
     fields += [""] * (14 - len(fields))
-    label, code, vtype, value, unit, low, high, flag, status = (
-        f.strip() for f in fields[1:10])
+    label, code, vtype, value, unit, low, high, flag, status = (f.strip() for f in fields[1:10])
     if not label and not code:
         raise LabParseError(n, "résultat sans libellé ni code")
     if not value and status.upper() in _NO_VALUE:
@@ -207,11 +231,22 @@ def _lab_line(report: LabReport, line: str, n: int) -> None:
         raise LabParseError(n, f"indicateur d'anomalie inconnu « {flag[:5]} »")
     comparator, number = comparator_value(value) if vtype.upper() != "A" else ("", "")
     low, high = decimal_text(low) or low, decimal_text(high) or high  # "13,0" → "13.0"
-    result = LabResult(label=label or code, code=code, kind=vtype, value=value, unit=unit,
-                       low=low, high=high, flag=flag.upper(), status=status,
-                       comparator=comparator, number=number,
-                       range_text=f"{low}-{high}" if low and high else (
-                           f"< {high}" if high else (f"> {low}" if low else "")))
+    result = LabResult(
+        label=label or code,
+        code=code,
+        kind=vtype,
+        value=value,
+        unit=unit,
+        low=low,
+        high=high,
+        flag=flag.upper(),
+        status=status,
+        comparator=comparator,
+        number=number,
+        range_text=f"{low}-{high}"
+        if low and high
+        else (f"< {high}" if high else (f"> {low}" if low else "")),
+    )
     report.results.append(result)
     # The same result in a second unit (e.g. µmol/L and mg/dL): kept as the comment.
     value2, unit2 = fields[10].strip(), fields[11].strip()

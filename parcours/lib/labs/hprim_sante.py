@@ -31,7 +31,7 @@ def _separators(line: str, n: int) -> tuple[str, str]:
     if len(line) < 6 or line[0] != "H":
         raise LabParseError(n, "enregistrement H (en-tête) attendu en première ligne")
     field = line[1]
-    declared = line[2:line.index(field, 2)] if field in line[2:] else ""
+    declared = line[2 : line.index(field, 2)] if field in line[2:] else ""
     if field.isalnum() or field.isspace() or len(declared) < 2:
         raise LabParseError(n, "séparateurs de l'en-tête H illisibles")
     return field, declared[:2]
@@ -83,14 +83,18 @@ def parse(lines: list[str]) -> list[LabReport]:
                 raise LabParseError(n, "séparateur de champ différent du premier en-tête H")
             lab = _parts(_get(f, 4), comps)
             receiver = _parts(_get(f, 9), comps)  # H.10
-            header = {"lab_code": lab[0], "lab_name": lab[1] if len(lab) > 1 else "",
-                      "prescriber_code": receiver[0],
-                      "prescriber_name": receiver[1] if len(receiver) > 1 else ""}
+            header = {
+                "lab_code": lab[0],
+                "lab_name": lab[1] if len(lab) > 1 else "",
+                "prescriber_code": receiver[0],
+                "prescriber_name": receiver[1] if len(receiver) > 1 else "",
+            }
             current, ended = None, False
             continue
         if ended:
-            raise LabParseError(n, "enregistrement après la fin du message (L) sans nouvel "
-                                   "en-tête H")
+            raise LabParseError(
+                n, "enregistrement après la fin du message (L) sans nouvel en-tête H"
+            )
         if kind == "P":
             current = _patient(f, n, comps, header)
             reports.append(current)
@@ -99,13 +103,13 @@ def parse(lines: list[str]) -> list[LabReport]:
                 raise LabParseError(n, f"enregistrement {kind} avant le patient (P)")
             if kind == "OBR":
                 current.report_date = current.report_date or (
-                    parse_date(_get(f, 7) or _get(f, 6), n, "date de prélèvement"))
+                    parse_date(_get(f, 7) or _get(f, 6), n, "date de prélèvement")
+                )
                 if not current.prescriber_code and not current.prescriber_name:
                     doctor = _parts(_get(f, 16), comps)  # OBR.17
                     current.prescriber_code = doctor[0]
                     # code~family~given, as HL7's XCN: shown "given family" like HL7's.
-                    current.prescriber_name = " ".join(p for p in doctor[2:3] + doctor[1:2]
-                                                       if p)
+                    current.prescriber_name = " ".join(p for p in doctor[2:3] + doctor[1:2] if p)
                 current.file_number = current.file_number or _get(f, 2) or _get(f, 3)
             elif kind == "OBX":
                 result = _result(f, n, comps)
@@ -114,8 +118,7 @@ def parse(lines: list[str]) -> list[LabReport]:
             else:
                 text = _get(f, 3)
                 if current.results:
-                    current.results[-1].comment = f"{current.results[-1].comment}\n{text}" \
-                        .strip()
+                    current.results[-1].comment = f"{current.results[-1].comment}\n{text}".strip()
                 else:
                     current.text = f"{current.text}\n{text}".strip()
         elif kind == "L":
@@ -140,16 +143,23 @@ def _patient(f: list[str], n: int, comps: str, header: dict[str, str]) -> LabRep
     more = name[2] if len(name) > 2 else ""
     sex = _get(f, 8).upper()[:1]
     report = LabReport(
-        format="hprim_sante", first_line=n,
-        patient=LabPatient(local_id=_get(f, 3) or _get(f, 2), family=family, given=given,
-                           birth_given_names=f"{given} {more}".strip(),
-                           used_name=name[0] if birth_name and name[0] != birth_name else "",
-                           birth_date=parse_date(_get(f, 7), n, "date de naissance"),
-                           sex={"F": "F", "M": "M", "I": "I", "A": "I", "O": "I"}.get(sex, "")),
-        file_number=_get(f, 3), lab_code=header.get("lab_code", ""),
+        format="hprim_sante",
+        first_line=n,
+        patient=LabPatient(
+            local_id=_get(f, 3) or _get(f, 2),
+            family=family,
+            given=given,
+            birth_given_names=f"{given} {more}".strip(),
+            used_name=name[0] if birth_name and name[0] != birth_name else "",
+            birth_date=parse_date(_get(f, 7), n, "date de naissance"),
+            sex={"F": "F", "M": "M", "I": "I", "A": "I", "O": "I"}.get(sex, ""),
+        ),
+        file_number=_get(f, 3),
+        lab_code=header.get("lab_code", ""),
         lab_name=header.get("lab_name", ""),
         prescriber_code=header.get("prescriber_code", ""),
-        prescriber_name=header.get("prescriber_name", ""))
+        prescriber_name=header.get("prescriber_name", ""),
+    )
     if not report.patient.family:
         raise LabParseError(n, "nom du patient absent")
     return report
@@ -175,15 +185,31 @@ def _result(f: list[str], n: int, comps: str) -> LabResult | None:
         if status in ("N", "O"):
             return None
         if status not in _NO_VALUE:
-            raise LabParseError(n, f"résultat « {label[:40]} » sans valeur ; seul un statut X "
-                                   "(impossible) ou I (en attente) l'autorise")
+            raise LabParseError(
+                n,
+                f"résultat « {label[:40]} » sans valeur ; seul un statut X "
+                "(impossible) ou I (en attente) l'autorise",
+            )
         value = _NO_VALUE[status]
     range_text = _get(f, 7)
     low, high = parse_range(range_text)
-    comparator, number = comparator_value(value) if kind not in ("CE", "CWE", "TX", "FT") \
-        else ("", "")
-    return LabResult(code=code[0], label=label, code_system=code[2] if len(code) > 2 else "",
-                     kind=_get(f, 2), value=value, unit=_get(f, 6), low=low, high=high,
-                     range_text=range_text, flag=flag, status=status, comparator=comparator,
-                     number=number, value_code=value_code,
-                     at=parse_datetime(_get(f, 14), n, "date du résultat"))
+    comparator, number = (
+        comparator_value(value) if kind not in ("CE", "CWE", "TX", "FT") else ("", "")
+    )
+    return LabResult(
+        code=code[0],
+        label=label,
+        code_system=code[2] if len(code) > 2 else "",
+        kind=_get(f, 2),
+        value=value,
+        unit=_get(f, 6),
+        low=low,
+        high=high,
+        range_text=range_text,
+        flag=flag,
+        status=status,
+        comparator=comparator,
+        number=number,
+        value_code=value_code,
+        at=parse_datetime(_get(f, 14), n, "date du résultat"),
+    )

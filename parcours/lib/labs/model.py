@@ -15,8 +15,14 @@ ABNORMAL = {"L", "H", "LL", "HH", "A", "AA", "<", ">"}
 CRITICAL = {"LL", "HH", "AA"}
 # Flags in words, as pages show them (never a bare letter to a GP).
 FLAG_LABELS = {
-    "N": "normal", "L": "bas", "H": "élevé", "LL": "critique bas", "HH": "critique haut",
-    "A": "anormal", "AA": "critique", "<": "sous le seuil mesurable",
+    "N": "normal",
+    "L": "bas",
+    "H": "élevé",
+    "LL": "critique bas",
+    "HH": "critique haut",
+    "A": "anormal",
+    "AA": "critique",
+    "<": "sous le seuil mesurable",
     ">": "au-dessus du seuil mesurable",
 }
 

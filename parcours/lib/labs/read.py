@@ -13,11 +13,13 @@ from ..encodings import decode_french, normalise_declared
 from . import hl7v2, hprim_net, hprim_sante
 from .model import LabParseError, LabReport
 
-FORMATS = {"hprim_net": "HPRIM Médecin (HPRIM Net)", "hprim_sante": "HPRIM Santé",
-           "hl7v2": "HL7 v2 ORU^R01"}
+FORMATS = {
+    "hprim_net": "HPRIM Médecin (HPRIM Net)",
+    "hprim_sante": "HPRIM Santé",
+    "hl7v2": "HL7 v2 ORU^R01",
+}
 MAX_BYTES = 20 * 1024 * 1024
-_PARSERS = {"hprim_net": hprim_net.parse, "hprim_sante": hprim_sante.parse,
-            "hl7v2": hl7v2.parse}
+_PARSERS = {"hprim_net": hprim_net.parse, "hprim_sante": hprim_sante.parse, "hl7v2": hl7v2.parse}
 _HL7_START = ("MSH", "FHS", "BHS")
 _FIRST_LINE = re.compile(rb"[^\r\n]*")
 
@@ -68,13 +70,18 @@ def decode(data: bytes) -> str:
 
 
 def detect_format(text: str) -> str:
-    """"hl7v2", "hprim_sante" or "hprim_net" from the content; LabParseError otherwise."""
+    """ "hl7v2", "hprim_sante" or "hprim_net" from the content; LabParseError otherwise."""
     head = text.lstrip("\ufeff \t\r\n")
     if head[:3] in _HL7_START:
         return "hl7v2"
     first_line = head.split("\n", 1)[0].split("\r", 1)[0]
-    if (len(head) > 2 and head[0] == "H" and not head[1].isalnum() and not head[1].isspace()
-            and first_line.count(head[1]) >= 2):
+    if (
+        len(head) > 2
+        and head[0] == "H"
+        and not head[1].isalnum()
+        and not head[1].isspace()
+        and first_line.count(head[1]) >= 2
+    ):
         return "hprim_sante"
     if "****LAB****" in text or len(text.splitlines()) >= 12:
         return "hprim_net"

@@ -13,15 +13,26 @@ from __future__ import annotations
 import re
 
 _NUM = r"[+-]?\d+(?:[.,]\d+)?"
-_COMPARATORS = {"<": "<", "<=": "<=", "=<": "<=", "≤": "<=", ">": ">", ">=": ">=",
-                "=>": ">=", "≥": ">="}
+_COMPARATORS = {
+    "<": "<",
+    "<=": "<=",
+    "=<": "<=",
+    "≤": "<=",
+    ">": ">",
+    ">=": ">=",
+    "=>": ">=",
+    "≥": ">=",
+}
 _VALUE = re.compile(rf"^(<=|=<|>=|=>|<|>|≤|≥)\s*({_NUM})$")
 _NUMBER = re.compile(rf"^{_NUM}$")
 # A unit written after the range ("3.5-5.0 mmol/L", "<5 mg/L"): letters, µ, %, / and digits
 # after a letter or slash.
 _UNIT = r"(?:\s*[a-zA-Zµ%/][\w/%.µ²³^*-]*)?"
-_RANGE = re.compile(rf"^[\[(]?\s*({_NUM})\s*(?:-|_|–|—|;|\.\.|à|a|to|\s)\s*({_NUM})\s*[\])]?"
-                    rf"{_UNIT}$", re.IGNORECASE)
+_RANGE = re.compile(
+    rf"^[\[(]?\s*({_NUM})\s*(?:-|_|–|—|;|\.\.|à|a|to|\s)\s*({_NUM})\s*[\])]?"
+    rf"{_UNIT}$",
+    re.IGNORECASE,
+)
 _ONE_SIDED = re.compile(rf"^[\[(]?(<=|=<|>=|=>|<|>|≤|≥)\s*({_NUM})\s*[\])]?{_UNIT}$")
 
 
@@ -61,10 +72,35 @@ def parse_range(text: str) -> tuple[str, str]:
 # germ is sensitive) and deltas (U, D, B, W: better/worse than before) say nothing abnormal
 # about the patient's value; resistant (R), intermediate (I), positive/detected are abnormal.
 HL7_FLAGS = {
-    "L": "L", "H": "H", "LL": "LL", "HH": "HH", "N": "N", "A": "A", "AA": "AA",
-    "<": "<", ">": ">", "NEG": "N", "ND": "N", "NR": "N", "S": "N", "MS": "N", "VS": "N",
-    "U": "", "D": "", "B": "", "W": "", "R": "A", "I": "A", "POS": "A", "DET": "A",
-    "IND": "A", "RR": "A", "TOX": "AA", "QCF": "A", "LU": "L", "HU": "H",
+    "L": "L",
+    "H": "H",
+    "LL": "LL",
+    "HH": "HH",
+    "N": "N",
+    "A": "A",
+    "AA": "AA",
+    "<": "<",
+    ">": ">",
+    "NEG": "N",
+    "ND": "N",
+    "NR": "N",
+    "S": "N",
+    "MS": "N",
+    "VS": "N",
+    "U": "",
+    "D": "",
+    "B": "",
+    "W": "",
+    "R": "A",
+    "I": "A",
+    "POS": "A",
+    "DET": "A",
+    "IND": "A",
+    "RR": "A",
+    "TOX": "AA",
+    "QCF": "A",
+    "LU": "L",
+    "HU": "H",
 }
 
 

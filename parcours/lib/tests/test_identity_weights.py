@@ -18,9 +18,16 @@ from parcours.lib.identity import (
 from parcours.lib.identity_weights import ESTIMATE
 
 IPP = "urn:oid:1.2.250.1.999.1.1"
-BASE = Identity(birth_name="VERNIER", given_names="CLEMENCE", birth_date=date(1962, 7, 18),
-                address="12 RUE DES TILLEULS", postcode="53000", town="LAVAL",
-                phone="06 12 34 56 78", identifiers=(f"{IPP}|7712345",))
+BASE = Identity(
+    birth_name="VERNIER",
+    given_names="CLEMENCE",
+    birth_date=date(1962, 7, 18),
+    address="12 RUE DES TILLEULS",
+    postcode="53000",
+    town="LAVAL",
+    phone="06 12 34 56 78",
+    identifiers=(f"{IPP}|7712345",),
+)
 
 
 def _with(base=BASE, **kw) -> Identity:
@@ -36,23 +43,35 @@ def test_the_estimate_is_a_probability_table_for_every_level():
             assert sum(probs.values()) == pytest.approx(1.0)
     model = weights()
     assert 0 < model.probable < 1
-    for trait in ("family", "given", "birth_date", "sex", "birthplace", "address", "postcode",
-                  "town", "identifier"):
+    for trait in (
+        "family",
+        "given",
+        "birth_date",
+        "sex",
+        "birthplace",
+        "address",
+        "postcode",
+        "town",
+        "identifier",
+    ):
         # agreement is evidence for, clear disagreement evidence against
         assert model.table[trait][LEVELS[trait][0]] > 0 > model.table[trait]["other"], trait
 
 
-@pytest.mark.parametrize("error,query", [
-    ("OCR typo in the family name", _with(birth_name="VERNLER")),
-    ("phonetic variant", _with(birth_name="VERNIE")),
-    ("space typed inside the first name", _with(given_names="CLEM ENCE")),
-    ("first name missing", _with(given_names="")),
-    ("year digits transposed", _with(birth_date=date(1926, 7, 18))),
-    ("date missing", _with(birth_date=None)),
-    ("postcode mistyped", _with(postcode="53001")),
-    ("street misspelt", _with(address="12 RUE DES TILLEUL")),
-    ("local number mistyped", _with(identifiers=(f"{IPP}|7712845",))),
-])
+@pytest.mark.parametrize(
+    "error,query",
+    [
+        ("OCR typo in the family name", _with(birth_name="VERNLER")),
+        ("phonetic variant", _with(birth_name="VERNIE")),
+        ("space typed inside the first name", _with(given_names="CLEM ENCE")),
+        ("first name missing", _with(given_names="")),
+        ("year digits transposed", _with(birth_date=date(1926, 7, 18))),
+        ("date missing", _with(birth_date=None)),
+        ("postcode mistyped", _with(postcode="53001")),
+        ("street misspelt", _with(address="12 RUE DES TILLEUL")),
+        ("local number mistyped", _with(identifiers=(f"{IPP}|7712845",))),
+    ],
+)
 def test_febrl_like_errors_stay_probable_never_certain(error, query):
     m = compare(query, BASE)
     assert m.grade == "probable", (error, m)
@@ -117,5 +136,6 @@ def test_phone_numbers_in_any_french_form_agree():
 
 def test_supporting_traits_are_the_declared_ones():
     assert set(SUPPORTING) == {"address", "postcode", "town", "phone", "identifier"}
-    assert strict_only(BASE) == Identity(birth_name="VERNIER", given_names="CLEMENCE",
-                                         birth_date=date(1962, 7, 18))
+    assert strict_only(BASE) == Identity(
+        birth_name="VERNIER", given_names="CLEMENCE", birth_date=date(1962, 7, 18)
+    )

@@ -15,22 +15,19 @@ def test_calendar_delay_is_plain_hours():
 
 def test_working_delay_skips_the_weekend():
     start = datetime(2026, 11, 20, 10, 0, tzinfo=PARIS)  # Friday 10:00
-    assert add_delay(start, 48, working_days=True) == datetime(2026, 11, 24, 10, 0,
-                                                               tzinfo=PARIS)
+    assert add_delay(start, 48, working_days=True) == datetime(2026, 11, 24, 10, 0, tzinfo=PARIS)
 
 
 def test_working_delay_skips_french_public_holidays():
     # Wednesday 11 November 2026 is Armistice Day.
     start = datetime(2026, 11, 10, 9, 0, tzinfo=PARIS)  # Tuesday
     assert not is_working_day(datetime(2026, 11, 11).date())
-    assert add_delay(start, 48, working_days=True) == datetime(2026, 11, 13, 9, 0,
-                                                               tzinfo=PARIS)
+    assert add_delay(start, 48, working_days=True) == datetime(2026, 11, 13, 9, 0, tzinfo=PARIS)
 
 
 def test_request_sent_on_sunday_starts_counting_on_monday():
     start = datetime(2026, 11, 22, 15, 0, tzinfo=PARIS)  # Sunday
-    assert add_delay(start, 24, working_days=True) == datetime(2026, 11, 24, 0, 0,
-                                                               tzinfo=PARIS)
+    assert add_delay(start, 24, working_days=True) == datetime(2026, 11, 24, 0, 0, tzinfo=PARIS)
 
 
 def test_naive_datetimes_are_refused():

@@ -34,9 +34,11 @@ def test_browser_open_mailbox_shows_a_new_signed_message(servers, territory):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
+
             def new_page(server):
-                context = browser.new_context(base_url=server.url, locale="fr-FR",
-                                              viewport={"width": 1280, "height": 900})
+                context = browser.new_context(
+                    base_url=server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
+                )
                 context.set_default_timeout(TIMEOUT_MS)
                 return context.new_page()
 
@@ -53,7 +55,8 @@ def test_browser_open_mailbox_shows_a_new_signed_message(servers, territory):
             gp.get_by_label("Objet").fill("Échographie de contrôle")
             gp.locator("textarea#id_body").fill("Pouvez-vous revoir cette patiente ?")
             gp.get_by_label(re.compile("^Pièces jointes")).set_input_files(
-                files=[{"name": "echo.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+                files=[{"name": "echo.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+            )
             gp.get_by_role("button", name="Envoyer").click()
             expect(gp.locator(".messages")).to_contain_text("Message envoyé.")
             expect(gp.locator("article.message")).to_contain_text("non lu")
@@ -77,7 +80,8 @@ def test_browser_open_mailbox_shows_a_new_signed_message(servers, territory):
             gp.get_by_role("button", name="Envoyer la réponse").click()
             expect(gp.locator(".messages")).to_contain_text("Réponse envoyée.")
             expect(doctor.locator("#thread-live")).to_contain_text(
-                "Je vous envoie aussi l'ECG demain.")
+                "Je vous envoie aussi l'ECG demain."
+            )
             assert doctor.evaluate("window.parcoursTestMarker") == "thread kept"
         finally:
             browser.close()
@@ -89,7 +93,8 @@ def _pick_recipient(page, typed: str, name: str) -> None:
 
     page.get_by_label("Rechercher un destinataire").fill(typed)
     page.get_by_role("listbox", name="Destinataires proposés").get_by_role(
-        "option", name=re.compile(re.escape(name))).click()
+        "option", name=re.compile(re.escape(name))
+    ).click()
     expect(page.get_by_role("list", name="Destinataires choisis")).to_contain_text(name)
 
 
@@ -106,11 +111,15 @@ def test_browser_recipient_search_as_you_type(servers, territory, width):
 
     from parcours.directory.models import Organisation, Practitioner, PractitionerRole
 
-    cabinet = Organisation.objects.create(name="Cabinet du Vieux Château", kind="cabinet",
-                                          town="Château-Gontier", postcode="53200")
-    colleague = Practitioner.objects.create(last_name="Lebrun", first_name="Agathe",
-                                            specialty="Cardiologie",
-                                            mssante="agathe.lebrun@medecin.mssante.fr")
+    cabinet = Organisation.objects.create(
+        name="Cabinet du Vieux Château", kind="cabinet", town="Château-Gontier", postcode="53200"
+    )
+    colleague = Practitioner.objects.create(
+        last_name="Lebrun",
+        first_name="Agathe",
+        specialty="Cardiologie",
+        mssante="agathe.lebrun@medecin.mssante.fr",
+    )
     PractitionerRole.objects.create(practitioner=colleague, organisation=cabinet)
     expect.set_options(timeout=TIMEOUT_MS)
     doctor_name = territory.doctor.display_name
@@ -118,8 +127,9 @@ def test_browser_recipient_search_as_you_type(servers, territory, width):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(base_url=server.url, locale="fr-FR",
-                                          viewport=VIEWPORTS[width])
+            context = browser.new_context(
+                base_url=server.url, locale="fr-FR", viewport=VIEWPORTS[width]
+            )
             context.set_default_timeout(TIMEOUT_MS)
             gp = context.new_page()
             _log_in(gp, "gp")
@@ -134,24 +144,28 @@ def test_browser_recipient_search_as_you_type(servers, territory, width):
             # The sender herself is never suggested.
             expect(proposed.get_by_role("option", name=re.compile("Gp TEST"))).to_have_count(0)
             RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-            gp.screenshot(path=RESULTS_DIR / f"browser-recipient-search-{width}.png",
-                          full_page=True)
+            gp.screenshot(
+                path=RESULTS_DIR / f"browser-recipient-search-{width}.png", full_page=True
+            )
             option.click()
             expect(gp.get_by_role("list", name="Destinataires choisis")).to_contain_text(
-                doctor_name)
+                doctor_name
+            )
 
             # The head of service in copy, through the second picker.
             head_name = territory.head.display_name
             gp.get_by_label("Rechercher une personne à mettre en copie").fill("head")
             gp.get_by_role("listbox", name="Personnes proposées en copie").get_by_role(
-                "option", name=re.compile(re.escape(head_name))).click()
+                "option", name=re.compile(re.escape(head_name))
+            ).click()
             expect(gp.get_by_role("list", name="En copie")).to_contain_text(head_name)
 
             # A colleague outside Parcours, found in the directory: her MSSanté address.
             search.fill("lebrun")
             proposed.get_by_role("option", name=re.compile("Agathe LEBRUN")).click()
             expect(gp.get_by_label("Adresses de messagerie sécurisée externes")).to_have_value(
-                "agathe.lebrun@medecin.mssante.fr")
+                "agathe.lebrun@medecin.mssante.fr"
+            )
 
             # A Gmail address: told why, nothing suggested.
             search.fill("dr.durand@gmail.com")
@@ -173,7 +187,6 @@ def test_browser_recipient_search_as_you_type(servers, territory, width):
             expect(article).to_contain_text(doctor_name)
             expect(article).to_contain_text("agathe.lebrun@medecin.mssante.fr")
             expect(article).to_contain_text(f"{head_name} (copie)")
-            gp.screenshot(path=RESULTS_DIR / f"browser-recipient-sent-{width}.png",
-                          full_page=True)
+            gp.screenshot(path=RESULTS_DIR / f"browser-recipient-sent-{width}.png", full_page=True)
         finally:
             browser.close()

@@ -46,11 +46,13 @@ def relay(settings):
 
 def test_mail_to_an_external_address_waits_while_the_relay_is_down(territory, relay):
     controller, handler = relay
-    message = message_send(sender=territory.doctor, subject="Compte rendu",
-                           body="Ci-joint le compte rendu.",
-                           external=["dr.a@cabinet.mssante.invalid"],
-                           files=[FileIn(name="cr.pdf", content_type="application/pdf",
-                                         data=PDF)])
+    message = message_send(
+        sender=territory.doctor,
+        subject="Compte rendu",
+        body="Ci-joint le compte rendu.",
+        external=["dr.a@cabinet.mssante.invalid"],
+        files=[FileIn(name="cr.pdf", content_type="application/pdf", data=PDF)],
+    )
     # Relay down: the row stays, with the error, for a later attempt.
     assert outbound_send_due() == {"sent": 0, "failed": 1, "gave_up": 0}
     row = OutboundMail.objects.get()
@@ -70,12 +72,14 @@ def test_mail_to_an_external_address_waits_while_the_relay_is_down(territory, re
 
 
 def test_a_relay_that_keeps_failing_is_retried_for_a_day_then_sender_and_admins_are_told(
-        territory, relay, settings):
+    territory, relay, settings
+):
     from parcours.notifications.models import Notification
 
     settings.OUTBOX_RETRY_HOURS = 24
-    message_send(sender=territory.doctor, subject="x", body="y",
-                 external=["dr.a@cabinet.mssante.invalid"])
+    message_send(
+        sender=territory.doctor, subject="x", body="y", external=["dr.a@cabinet.mssante.invalid"]
+    )
     start = timezone.now()
     # Twelve failures over the first day: each one schedules the next, further and further.
     delays, now = [], start
@@ -119,8 +123,9 @@ def _email(to, message_id="<abc-1@labo.invalid>", attach=None):
 @pytest.mark.django_db(transaction=True)
 def test_incoming_mail_reaches_the_inbox_once(territory, bridge, settings):
     to = f"doctor@{settings.MSS_DOMAIN}"
-    mail = _email(to, attach=((PDF,), {"maintype": "application", "subtype": "pdf",
-                                       "filename": "res.pdf"}))
+    mail = _email(
+        to, attach=((PDF,), {"maintype": "application", "subtype": "pdf", "filename": "res.pdf"})
+    )
     with smtplib.SMTP("127.0.0.1", bridge, timeout=10) as smtp:
         smtp.send_message(mail)
         smtp.send_message(mail)  # the relay retries after a lost answer
@@ -134,19 +139,24 @@ def test_incoming_mail_reaches_the_inbox_once(territory, bridge, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_incoming_mail_for_an_unknown_address_is_refused(territory, bridge, settings):
-    with smtplib.SMTP("127.0.0.1", bridge, timeout=10) as smtp, \
-            pytest.raises(smtplib.SMTPRecipientsRefused):
+    with (
+        smtplib.SMTP("127.0.0.1", bridge, timeout=10) as smtp,
+        pytest.raises(smtplib.SMTPRecipientsRefused),
+    ):
         smtp.send_message(_email(f"personne@{settings.MSS_DOMAIN}"))
     assert not Message.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_incoming_attachment_of_a_refused_type_is_dropped_and_said(territory, bridge,
-                                                                    settings):
-    mail = _email(f"doctor@{settings.MSS_DOMAIN}", message_id="<abc-2@labo.invalid>",
-                  attach=((b"MZ\x90\x00" * 40,), {"maintype": "application",
-                                                  "subtype": "octet-stream",
-                                                  "filename": "virus.exe"}))
+def test_incoming_attachment_of_a_refused_type_is_dropped_and_said(territory, bridge, settings):
+    mail = _email(
+        f"doctor@{settings.MSS_DOMAIN}",
+        message_id="<abc-2@labo.invalid>",
+        attach=(
+            (b"MZ\x90\x00" * 40,),
+            {"maintype": "application", "subtype": "octet-stream", "filename": "virus.exe"},
+        ),
+    )
     with smtplib.SMTP("127.0.0.1", bridge, timeout=10) as smtp:
         smtp.send_message(mail)
     message = Message.objects.get()

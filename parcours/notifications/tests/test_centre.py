@@ -7,8 +7,7 @@ from django.urls import reverse
 from parcours.notifications.models import Notification
 
 
-def test_centre_lists_only_my_notifications_and_marks_them_read(territory, make_referral,
-                                                                client):
+def test_centre_lists_only_my_notifications_and_marks_them_read(territory, make_referral, client):
     referral = make_referral()
     client.force_login(territory.desk)
     body = client.get(reverse("notifications:centre")).content.decode()
@@ -20,8 +19,9 @@ def test_centre_lists_only_my_notifications_and_marks_them_read(territory, make_
     assert not Notification.objects.filter(user=territory.desk, read_at__isnull=True).exists()
 
 
-def test_opening_a_notification_marks_it_read_and_goes_to_the_request(territory, make_referral,
-                                                                      client):
+def test_opening_a_notification_marks_it_read_and_goes_to_the_request(
+    territory, make_referral, client
+):
     referral = make_referral()
     n = Notification.objects.get(user=territory.desk)
     client.force_login(territory.desk)
@@ -30,8 +30,9 @@ def test_opening_a_notification_marks_it_read_and_goes_to_the_request(territory,
     n.refresh_from_db()
     assert n.read_at is not None
     client.force_login(territory.gp2)  # someone else's notification: nothing happens
-    assert client.get(reverse("notifications:open", args=[n.pk]))["Location"] == \
-        reverse("notifications:centre")
+    assert client.get(reverse("notifications:open", args=[n.pk]))["Location"] == reverse(
+        "notifications:centre"
+    )
 
 
 def test_unread_badge_is_on_every_page(territory, make_referral, client):
@@ -49,8 +50,11 @@ async def _read_events(client, url, headers=None):
         chunks.append(chunk.decode() if isinstance(chunk, bytes) else chunk)
     events = []
     for block in "".join(chunks).split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines()
-                     if ": " in line and not line.startswith(":"))
+        lines = dict(
+            line.split(": ", 1)
+            for line in block.splitlines()
+            if ": " in line and not line.startswith(":")
+        )
         if lines.get("event") == "notification":
             events.append((int(lines["id"]), json.loads(lines["data"])))
     return events
@@ -64,8 +68,9 @@ def test_stream_replays_what_a_reconnecting_page_missed(territory, make_referral
 
     first = make_referral()
     second = make_referral()
-    ids = list(Notification.objects.filter(user=territory.desk).order_by("id")
-                .values_list("id", flat=True))
+    ids = list(
+        Notification.objects.filter(user=territory.desk).order_by("id").values_list("id", flat=True)
+    )
     client = AsyncClient()
     asyncio.run(sync_to_async(client.force_login)(territory.desk))
     url = reverse("notifications:stream") + "?max=0.2"

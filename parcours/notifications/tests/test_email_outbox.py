@@ -48,8 +48,7 @@ def test_a_two_minute_outage_loses_no_email(territory, settings):
     assert Notification.objects.get().emailed_at is not None
 
 
-def test_after_a_day_of_failures_the_email_is_given_up_and_admins_are_told(territory,
-                                                                            settings):
+def test_after_a_day_of_failures_the_email_is_given_up_and_admins_are_told(territory, settings):
     settings.OUTBOX_RETRY_HOURS = 24
     _down(settings)
     notify(users=[territory.gp], kind="test", title="Nouvelle réponse")

@@ -18,8 +18,7 @@ def test_centre_groups_by_request_newest_activity_first(territory, make_referral
     first, second = make_referral(), make_referral(question="Second avis ?")
     desk = territory.desk
     for i in range(7):
-        notify(users=[desk], kind="note", title=f"Nouvelle étape {i}", url="/x/",
-               referral=first)
+        notify(users=[desk], kind="note", title=f"Nouvelle étape {i}", url="/x/", referral=first)
     notify(users=[desk], kind="mail", title="Nouveau message sécurisé", url="/messagerie/")
     notify(users=[desk], kind="note", title="Relance", url="/y/", referral=second)
     page = _centre(client, desk)
@@ -38,8 +37,9 @@ def test_centre_groups_by_request_newest_activity_first(territory, make_referral
 def test_a_group_is_marked_read_at_once(territory, make_referral, client):
     first, second = make_referral(), make_referral()
     notify(users=[territory.desk], kind="note", title="Autre", referral=first)
-    group = next(g for g in _centre(client, territory.desk).context["groups"]
-                 if g["referral"] == first)
+    group = next(
+        g for g in _centre(client, territory.desk).context["groups"] if g["referral"] == first
+    )
     client.post(reverse("notifications:mark_read"), {"id": group["unread_ids"]})
     unread = Notification.objects.filter(user=territory.desk, read_at__isnull=True)
     assert list(unread.values_list("referral_id", flat=True)) == [second.pk]
@@ -53,12 +53,16 @@ def test_centre_paginates_groups(territory, client):
     assert len(_centre(client, territory.gp, page=2).context["groups"]) == 5
 
 
-def test_opening_the_request_page_marks_its_notifications_read(territory, make_referral,
-                                                              client):
+def test_opening_the_request_page_marks_its_notifications_read(territory, make_referral, client):
     referral, other = make_referral(), make_referral()
     # An appointment notification about the request points elsewhere but belongs to it.
-    notify(users=[territory.desk], kind="appointment_booked", title="RDV",
-           url="/agendas/rendez-vous/999/", referral=referral)
+    notify(
+        users=[territory.desk],
+        kind="appointment_booked",
+        title="RDV",
+        url="/agendas/rendez-vous/999/",
+        referral=referral,
+    )
     client.force_login(territory.desk)
     assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 200
     unread = Notification.objects.filter(user=territory.desk, read_at__isnull=True)
@@ -88,9 +92,13 @@ def test_opening_the_page_a_notification_leads_to_marks_it_read(territory, patie
 def test_opening_a_message_thread_marks_its_notification_read(territory, patient, client):
     from parcours.messaging.services import message_send
 
-    message = message_send(sender=territory.gp, to=[territory.doctor],
-                           subject="Échange à propos d'un patient", body="Bonjour",
-                           patient=patient)
+    message = message_send(
+        sender=territory.gp,
+        to=[territory.doctor],
+        subject="Échange à propos d'un patient",
+        body="Bonjour",
+        patient=patient,
+    )
     n = Notification.objects.get(user=territory.doctor)
     assert n.read_at is None
     client.force_login(territory.doctor)

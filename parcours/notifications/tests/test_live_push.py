@@ -54,8 +54,9 @@ class EventStream:
         headers = {"Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
-        self.client = httpx.Client(base_url=base_url, cookies=cookies,
-                                   timeout=httpx.Timeout(5.0, read=EVENT_TIMEOUT))
+        self.client = httpx.Client(
+            base_url=base_url, cookies=cookies, timeout=httpx.Timeout(5.0, read=EVENT_TIMEOUT)
+        )
         self._cm = self.client.stream("GET", "/notifications/flux/", headers=headers)
         try:
             self.response = self._cm.__enter__()
@@ -105,22 +106,29 @@ class EventStream:
             if "retry" in block:
                 self.retry_seen = True
             if "data" in block:
-                return Event(id=int(block["id"]), type=block.get("event", "message"),
-                             data=json.loads(block["data"]))
+                return Event(
+                    id=int(block["id"]),
+                    type=block.get("event", "message"),
+                    data=json.loads(block["data"]),
+                )
         raise AssertionError(f"no event received within {within:.0f} s")
 
 
 def _listener_ready(backend: str, redis_client_name: str):
     """A predicate: server B is listening on the push channel."""
     if backend == "postgres":
+
         def ready() -> bool:
             # The test database is this worker's own: a LISTEN on it can only be server B's
             # (server A has no open stream, so no listener).
             with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_stat_activity "
-                               "WHERE datname = current_database() AND query = %s",
-                               [f"LISTEN {CHANNEL}"])
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query = %s",
+                    [f"LISTEN {CHANNEL}"],
+                )
                 return cursor.fetchone()[0] >= 1
+
         return ready
 
     import redis
@@ -128,10 +136,13 @@ def _listener_ready(backend: str, redis_client_name: str):
     def redis_ready() -> bool:
         client = redis.Redis.from_url(REDIS_URL)
         try:
-            return any(c.get("name") == redis_client_name and "subscribe" in c.get("cmd", "")
-                       for c in client.client_list())
+            return any(
+                c.get("name") == redis_client_name and "subscribe" in c.get("cmd", "")
+                for c in client.client_list()
+            )
         finally:
             client.close()
+
     return redis_ready
 
 
@@ -165,8 +176,10 @@ def server_pair(request, django_db_setup, tmp_path_factory):
         tag = uuid.uuid4().hex[:8]
         redis_name = f"parcours-test-{tag}-B"
         env["REDIS_URL"] = REDIS_URL
-        per_server = {name: {"REDIS_URL": f"{REDIS_URL}?client_name=parcours-test-{tag}-{name}"}
-                      for name in ("A", "B")}
+        per_server = {
+            name: {"REDIS_URL": f"{REDIS_URL}?client_name=parcours-test-{tag}-{name}"}
+            for name in ("A", "B")
+        }
     with ServerPool(tmp_path_factory.mktemp(f"servers-{backend}")) as pool:
         server_a, server_b = pool.start("A", "B", env=env, per_server_env=per_server)
         yield ServerPair(backend, server_a, server_b, _listener_ready(backend, redis_name))
@@ -192,8 +205,14 @@ def _submit_through_web(server, cookies: dict, patient, service, question: str) 
         upload = pdf_upload()
         response = client.post(
             "/demandes/nouvelle/",
-            data={"csrfmiddlewaretoken": token, "patient": str(patient.pk), "kind": "ADVICE",
-                  "service": str(service.pk), "question": question, "context": ""},
+            data={
+                "csrfmiddlewaretoken": token,
+                "patient": str(patient.pk),
+                "kind": "ADVICE",
+                "service": str(service.pk),
+                "question": question,
+                "context": "",
+            },
             files={"files": (upload.name, upload.read(), "application/pdf")},
         )
     assert response.status_code == 302, response.text[:2000]
@@ -206,13 +225,17 @@ def _submit_through_web(server, cookies: dict, patient, service, question: str) 
 def _open_stream(server, cookies, ready, last_event_id=None) -> EventStream:
     stream = EventStream(server.url, cookies, last_event_id=last_event_id)
     stream.wait_subscribed()
-    wait_until(ready, timeout=EVENT_TIMEOUT,
-               message=f"server {server.name} never listened on the push channel")
+    wait_until(
+        ready,
+        timeout=EVENT_TIMEOUT,
+        message=f"server {server.name} never listened on the push channel",
+    )
     return stream
 
 
 def test_request_submitted_through_server_a_reaches_the_desk_stream_on_server_b(
-        push, territory, patient, make_referral):
+    push, territory, patient, make_referral
+):
     server_a, server_b, ready = push.a, push.b, push.ready
     desk_cookies = session_cookies(territory.desk)
     gp_cookies = session_cookies(territory.gp)
@@ -221,8 +244,9 @@ def test_request_submitted_through_server_a_reaches_the_desk_stream_on_server_b(
     try:
         # 1. Through server A's web page.
         started = time.monotonic()
-        via_web = _submit_through_web(server_a, gp_cookies, patient, territory.cardio,
-                                      "Dyspnée d'effort récente : avis ?")
+        via_web = _submit_through_web(
+            server_a, gp_cookies, patient, territory.cardio, "Dyspnée d'effort récente : avis ?"
+        )
         event = stream.next_event()
         latency = time.monotonic() - started
         assert event.type == "notification"
@@ -242,16 +266,16 @@ def test_request_submitted_through_server_a_reaches_the_desk_stream_on_server_b(
         stream.close()
 
 
-def test_reconnected_stream_receives_the_events_it_missed(push, territory, patient,
-                                                          make_referral):
+def test_reconnected_stream_receives_the_events_it_missed(push, territory, patient, make_referral):
     server_a, server_b, ready = push.a, push.b, push.ready
     desk_cookies = session_cookies(territory.desk)
     gp_cookies = session_cookies(territory.gp)
 
     stream = _open_stream(server_b, desk_cookies, ready)
     try:
-        first = _submit_through_web(server_a, gp_cookies, patient, territory.cardio,
-                                    "Souffle diastolique : avis ?")
+        first = _submit_through_web(
+            server_a, gp_cookies, patient, territory.cardio, "Souffle diastolique : avis ?"
+        )
         seen = stream.next_event()
         assert seen.data["referral"] == first.pk
     finally:
@@ -259,8 +283,9 @@ def test_reconnected_stream_receives_the_events_it_missed(push, territory, patie
 
     # While no stream is open for the desk: one request through A, one from this process.
     missed = [
-        _submit_through_web(server_a, gp_cookies, patient, territory.cardio,
-                            "Douleur thoracique atypique : avis ?"),
+        _submit_through_web(
+            server_a, gp_cookies, patient, territory.cardio, "Douleur thoracique atypique : avis ?"
+        ),
         make_referral(question="Malaise à l'effort : épreuve d'effort ?"),
     ]
 
@@ -273,8 +298,13 @@ def test_reconnected_stream_receives_the_events_it_missed(push, territory, patie
         assert replayed[0].id < replayed[1].id
 
         # And the reconnected stream is live again.
-        after = _submit_through_web(server_a, gp_cookies, patient, territory.cardio,
-                                    "Œdèmes des membres inférieurs : avis ?")
+        after = _submit_through_web(
+            server_a,
+            gp_cookies,
+            patient,
+            territory.cardio,
+            "Œdèmes des membres inférieurs : avis ?",
+        )
         live = stream.next_event()
         assert live.data["referral"] == after.pk
         assert live.id > replayed[1].id

@@ -14,8 +14,12 @@ import json
 import sys
 from pathlib import Path
 
-KINDS = {"commune-actuelle": "", "commune-deleguee": "D", "commune-associee": "A",
-         "arrondissement-municipal": "M"}
+KINDS = {
+    "commune-actuelle": "",
+    "commune-deleguee": "D",
+    "commune-associee": "A",
+    "arrondissement-municipal": "M",
+}
 
 
 def build(source: Path, year: int, version: str, target: Path) -> int:
@@ -25,14 +29,19 @@ def build(source: Path, year: int, version: str, target: Path) -> int:
         kind = KINDS.get(c.get("type"))
         if kind is None:
             continue
-        rows.append([c["code"], c["nom"], c.get("departement", ""), kind,
-                     c.get("population", 0) or 0])
+        rows.append(
+            [c["code"], c["nom"], c.get("departement", ""), kind, c.get("population", 0) or 0]
+        )
         for old in c.get("anciensCodes", []):
             former.setdefault(old, c["code"])
     rows.sort(key=lambda r: (r[0], r[3]))
-    data = {"year": year, "source": f"@etalab/decoupage-administratif {version} (npm), "
-                                     f"Code officiel géographique {year} (INSEE)",
-            "communes": rows, "former": dict(sorted(former.items()))}
+    data = {
+        "year": year,
+        "source": f"@etalab/decoupage-administratif {version} (npm), "
+        f"Code officiel géographique {year} (INSEE)",
+        "communes": rows,
+        "former": dict(sorted(former.items())),
+    }
     with gzip.open(target, "wt", encoding="utf-8", compresslevel=9) as out:
         json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
     return len(rows)

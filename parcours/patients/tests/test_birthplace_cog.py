@@ -7,8 +7,12 @@ from django.urls import reverse
 from parcours.patients import cog
 from parcours.patients.models import Patient
 
-FORM = {"birth_name": "Synthetique", "birth_given_names": "Albane", "birth_date": "1961-05-04",
-        "sex": "F"}
+FORM = {
+    "birth_name": "Synthetique",
+    "birth_given_names": "Albane",
+    "birth_date": "1961-05-04",
+    "sex": "F",
+}
 
 
 def test_the_cog_is_dated_and_knows_current_former_and_abroad_codes():
@@ -23,11 +27,16 @@ def test_the_cog_is_dated_and_knows_current_former_and_abroad_codes():
     assert cog.place_label("99134").startswith("Étranger")
 
 
-@pytest.mark.parametrize("typed, first", [
-    ("laval", "Laval (53)"), ("LAVAL", "Laval (53)"), ("chateau gont",
-                                                       "Château-Gontier-sur-Mayenne (53)"),
-    ("st malo", "Saint-Malo (35)"), ("5313", "Laval (53)"),
-])
+@pytest.mark.parametrize(
+    "typed, first",
+    [
+        ("laval", "Laval (53)"),
+        ("LAVAL", "Laval (53)"),
+        ("chateau gont", "Château-Gontier-sur-Mayenne (53)"),
+        ("st malo", "Saint-Malo (35)"),
+        ("5313", "Laval (53)"),
+    ],
+)
 def test_search_ignores_accents_case_hyphens_and_saint(typed, first):
     labels = [c.label for c in cog.commune_search(typed)]
     if typed.isdigit():  # a code being typed: the communes whose code starts so
@@ -36,10 +45,17 @@ def test_search_ignores_accents_case_hyphens_and_saint(typed, first):
         assert labels[0] == first
 
 
-@pytest.mark.parametrize("typed, code", [
-    ("Laval", "53130"), ("laval (53)", "53130"), ("53130", "53130"), ("2a004", "2A004"),
-    ("99134", "99134"), ("Château-Gontier-sur-Mayenne", "53062"),
-])
+@pytest.mark.parametrize(
+    "typed, code",
+    [
+        ("Laval", "53130"),
+        ("laval (53)", "53130"),
+        ("53130", "53130"),
+        ("2a004", "2A004"),
+        ("99134", "99134"),
+        ("Château-Gontier-sur-Mayenne", "53062"),
+    ],
+)
 def test_a_typed_name_or_code_resolves_to_one_code(typed, code):
     assert cog.resolve_birthplace(typed) == (code, [])
 
@@ -104,13 +120,25 @@ def test_the_duplicate_review_names_both_birthplaces(territory, client):
 
     from parcours.patients.services import patient_create
 
-    patient_create(actor=territory.gp, birth_name="Lefebvre", birth_given_names="Martine",
-                   birth_date=date(1958, 6, 19), sex="F", birthplace_insee="53130")
-    result = patient_create(actor=territory.gp2, birth_name="Lefevre",
-                            birth_given_names="Martine", birth_date=date(1958, 6, 19),
-                            sex="F", birthplace_insee="53130")
+    patient_create(
+        actor=territory.gp,
+        birth_name="Lefebvre",
+        birth_given_names="Martine",
+        birth_date=date(1958, 6, 19),
+        sex="F",
+        birthplace_insee="53130",
+    )
+    result = patient_create(
+        actor=territory.gp2,
+        birth_name="Lefevre",
+        birth_given_names="Martine",
+        birth_date=date(1958, 6, 19),
+        sex="F",
+        birthplace_insee="53130",
+    )
     assert result.candidates
     client.force_login(territory.cell)
-    body = client.get(reverse("patients:duplicate", args=[result.candidates[0].pk])) \
-        .content.decode()
+    body = client.get(
+        reverse("patients:duplicate", args=[result.candidates[0].pk])
+    ).content.decode()
     assert body.count("Laval (53) — 53130") == 2

@@ -52,29 +52,64 @@ def record(territory):
         Slot,
     )
 
-    patient = patient_create(actor=territory.gp, birth_name="Synthétique",
-                             birth_given_names="Colette", birth_date=date(1952, 3, 9),
-                             sex="F", birthplace_insee="53130").patient
-    hospital_summary_import(actor=territory.desk, source=territory.alpha, patient=patient,
-                            items=[{"kind": "stay", "external_id": "S1",
-                                    "title": "Hospitalisation en cardiologie",
-                                    "date": timezone.now() - timedelta(days=30)}])
-    PatientIdentifier.objects.create(patient=patient, system="urn:demo:ch-alpha:ipp",
-                                     value=IPP, kind="IPP", organisation=territory.alpha)
-    referral_submit(author=territory.gp, patient=patient, service=territory.cardio,
-                    kind="ADVICE", question="Souffle systolique : avis ?")
-    echo = Schedule.objects.create(name="Échographe 1", kind="device", device="ultrasound",
-                                   organisation=territory.alpha)
+    patient = patient_create(
+        actor=territory.gp,
+        birth_name="Synthétique",
+        birth_given_names="Colette",
+        birth_date=date(1952, 3, 9),
+        sex="F",
+        birthplace_insee="53130",
+    ).patient
+    hospital_summary_import(
+        actor=territory.desk,
+        source=territory.alpha,
+        patient=patient,
+        items=[
+            {
+                "kind": "stay",
+                "external_id": "S1",
+                "title": "Hospitalisation en cardiologie",
+                "date": timezone.now() - timedelta(days=30),
+            }
+        ],
+    )
+    PatientIdentifier.objects.create(
+        patient=patient,
+        system="urn:demo:ch-alpha:ipp",
+        value=IPP,
+        kind="IPP",
+        organisation=territory.alpha,
+    )
+    referral_submit(
+        author=territory.gp,
+        patient=patient,
+        service=territory.cardio,
+        kind="ADVICE",
+        question="Souffle systolique : avis ?",
+    )
+    echo = Schedule.objects.create(
+        name="Échographe 1", kind="device", device="ultrasound", organisation=territory.alpha
+    )
     act = Act.objects.create(schedule=echo, name="Échographie thyroïdienne")
     start = timezone.now() - timedelta(days=3)
-    slot = Slot.objects.create(schedule=echo, act=act, start=start,
-                               end=start + timedelta(minutes=20), status="booked")
-    appointment = Appointment.objects.create(slot=slot, schedule=echo, start=slot.start,
-                                             end=slot.end, patient=patient,
-                                             booked_by=territory.gp, prescriber=territory.gp,
-                                             status="fulfilled")
-    ImagingReport.objects.create(appointment=appointment, author=territory.gp,
-                                 conclusion="Nodule thyroïdien de 8 mm, EU-TIRADS 3.")
+    slot = Slot.objects.create(
+        schedule=echo, act=act, start=start, end=start + timedelta(minutes=20), status="booked"
+    )
+    appointment = Appointment.objects.create(
+        slot=slot,
+        schedule=echo,
+        start=slot.start,
+        end=slot.end,
+        patient=patient,
+        booked_by=territory.gp,
+        prescriber=territory.gp,
+        status="fulfilled",
+    )
+    ImagingReport.objects.create(
+        appointment=appointment,
+        author=territory.gp,
+        conclusion="Nodule thyroïdien de 8 mm, EU-TIRADS 3.",
+    )
     return patient.pk
 
 
@@ -98,9 +133,11 @@ def test_browser_patient_page_and_menu_on_desktop_and_phone(servers, territory, 
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         pages = []
         try:
+
             def new_page(viewport, js=True):
-                context = browser.new_context(base_url=server.url, locale="fr-FR",
-                                              viewport=viewport, java_script_enabled=js)
+                context = browser.new_context(
+                    base_url=server.url, locale="fr-FR", viewport=viewport, java_script_enabled=js
+                )
                 context.set_default_timeout(TIMEOUT_MS)
                 pages.append(context.new_page())
                 _log_in(pages[-1], "gp")
@@ -109,11 +146,13 @@ def test_browser_patient_page_and_menu_on_desktop_and_phone(servers, territory, 
             # --- desktop ---------------------------------------------------------------------
             desk = new_page(DESKTOP)
             desk.goto(url)
-            expect(desk.get_by_role("heading", name="Synthèse du dossier hospitalier")) \
-                .to_be_visible()
+            expect(
+                desk.get_by_role("heading", name="Synthèse du dossier hospitalier")
+            ).to_be_visible()
             expect(desk.get_by_text("Hospitalisation en cardiologie")).to_be_visible()
             expect(desk.locator("#patient-appointments")).to_contain_text(
-                "Échographie thyroïdienne")
+                "Échographie thyroïdienne"
+            )
             expect(desk.locator("#patient-imaging")).to_contain_text("EU-TIRADS 3")
             expect(desk.get_by_text("Laval (53) — 53130")).to_be_visible()
             expect(desk.locator(".menu-toggle")).to_be_hidden()
@@ -136,8 +175,7 @@ def test_browser_patient_page_and_menu_on_desktop_and_phone(servers, territory, 
             assert tablet.locator("header.topbar").bounding_box()["height"] <= 80
             # Below 900 px the request list is cards (referrals' layout): each card shows its
             # deadline, within the page's width.
-            deadline = tablet.locator("table.list tbody tr").first \
-                .locator("td[data-label='Délai']")
+            deadline = tablet.locator("table.list tbody tr").first.locator("td[data-label='Délai']")
             expect(deadline).to_be_in_viewport()
             box = deadline.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 768, box
@@ -156,8 +194,9 @@ def test_browser_patient_page_and_menu_on_desktop_and_phone(servers, territory, 
             assert _no_sideways_scroll(phone)
             # Tables are cards: no header row, each cell says its column.
             expect(phone.locator("#patient-appointments thead")).to_be_hidden()
-            label = phone.locator("#patient-appointments td[data-label='Statut']").first \
-                .evaluate("td => getComputedStyle(td, '::before').content")
+            label = phone.locator("#patient-appointments td[data-label='Statut']").first.evaluate(
+                "td => getComputedStyle(td, '::before').content"
+            )
             assert "Statut" in label
             # A table whose template wrote no data-label gets them from its header row.
             phone.goto("/demandes/")

@@ -11,13 +11,20 @@ from parcours.patients.services import patient_create
 
 
 def _patient(territory):
-    return patient_create(actor=territory.gp, birth_name="Martinot", birth_given_names="Lise",
-                          birth_date=date(1961, 2, 3), sex="F").patient
+    return patient_create(
+        actor=territory.gp,
+        birth_name="Martinot",
+        birth_given_names="Lise",
+        birth_date=date(1961, 2, 3),
+        sex="F",
+    ).patient
 
 
 def _post(client, patient, org, value="IPP-0042", kind="IPP"):
-    return client.post(reverse("patients:identifier-add", args=[patient.pk]),
-                       {"organisation": org.pk, "kind": kind, "value": value})
+    return client.post(
+        reverse("patients:identifier-add", args=[patient.pk]),
+        {"organisation": org.pk, "kind": kind, "value": value},
+    )
 
 
 def test_gp_adds_their_practice_number_and_it_is_audited(territory, login):
@@ -35,8 +42,13 @@ def test_gp_adds_their_practice_number_and_it_is_audited(territory, login):
 
 def test_same_number_of_another_organisation_does_not_collide(territory, login, make_referral):
     patient = _patient(territory)
-    other = patient_create(actor=territory.gp2, birth_name="Bernardin",
-                           birth_given_names="Paul", birth_date=date(1970, 5, 6), sex="M").patient
+    other = patient_create(
+        actor=territory.gp2,
+        birth_name="Bernardin",
+        birth_given_names="Paul",
+        birth_date=date(1970, 5, 6),
+        sex="M",
+    ).patient
     _post(login(territory.gp), patient, territory.msp1, value="777")
     _post(login(territory.gp2), other, territory.msp2, value="777")
     assert PatientIdentifier.objects.filter(value="777").count() == 2
@@ -44,8 +56,13 @@ def test_same_number_of_another_organisation_does_not_collide(territory, login, 
 
 def test_number_already_given_to_another_identity_is_refused(territory, login):
     patient = _patient(territory)
-    other = patient_create(actor=territory.gp, birth_name="Bernardin",
-                           birth_given_names="Paul", birth_date=date(1970, 5, 6), sex="M").patient
+    other = patient_create(
+        actor=territory.gp,
+        birth_name="Bernardin",
+        birth_given_names="Paul",
+        birth_date=date(1970, 5, 6),
+        sex="M",
+    ).patient
     client = login(territory.gp)
     _post(client, patient, territory.msp1, value="888")
     response = _post(client, other, territory.msp1, value="888")

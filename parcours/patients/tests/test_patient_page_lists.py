@@ -25,8 +25,7 @@ def booked(territory, agenda, patient):
     echo = slot_book(user=territory.gp, slot=slot_on(agenda.echo, 12, 14), patient=patient)
     # The report itself is the scheduling area's business (its rules on when it may be
     # written are tested there): written directly here.
-    ImagingReport.objects.create(appointment=echo, conclusion=CONCLUSION,
-                                 author=agenda.radiologist)
+    ImagingReport.objects.create(appointment=echo, conclusion=CONCLUSION, author=agenda.radiologist)
     return consult, echo
 
 
@@ -34,8 +33,7 @@ def _page(login, user, patient):
     return login(user).get(reverse("patients:detail", args=[patient.pk]))
 
 
-def test_the_booking_gp_sees_appointments_and_imaging_report(territory, login, patient,
-                                                               booked):
+def test_the_booking_gp_sees_appointments_and_imaging_report(territory, login, patient, booked):
     consult, echo = booked
     page = _page(login, territory.gp, patient)
     assert page.status_code == 200
@@ -45,12 +43,14 @@ def test_the_booking_gp_sees_appointments_and_imaging_report(territory, login, p
     assert "Échographie thyroïdienne" in html and "Consultation" in html
     assert CONCLUSION in html
     assert page.context["imaging_reports"] == [echo]
-    assert AuditEvent.objects.filter(user=territory.gp, action="read",
-                                     patient_id=patient.pk).exists()
+    assert AuditEvent.objects.filter(
+        user=territory.gp, action="read", patient_id=patient.pk
+    ).exists()
 
 
-def test_the_agenda_staff_see_the_appointments_of_their_agenda_only(territory, agenda, login,
-                                                                     patient, booked):
+def test_the_agenda_staff_see_the_appointments_of_their_agenda_only(
+    territory, agenda, login, patient, booked
+):
     consult, echo = booked
     # The cardiologist runs the cardiology agenda, not the ultrasound device.
     page = _page(login, territory.doctor, patient)
@@ -63,11 +63,18 @@ def test_the_agenda_staff_see_the_appointments_of_their_agenda_only(territory, a
     assert CONCLUSION in page.content.decode()
 
 
-def test_a_gp_with_the_identity_only_sees_no_appointment_of_others(territory, login, patient,
-                                                                    booked):
+def test_a_gp_with_the_identity_only_sees_no_appointment_of_others(
+    territory, login, patient, booked
+):
     # gp2 types the same traits: identity only, and none of gp's appointments.
-    patient_create(actor=territory.gp2, birth_name="DUPONT", birth_given_names="Marie Anne",
-                   birth_date=date(1950, 4, 3), sex="F", birthplace_insee="53130")
+    patient_create(
+        actor=territory.gp2,
+        birth_name="DUPONT",
+        birth_given_names="Marie Anne",
+        birth_date=date(1950, 4, 3),
+        sex="F",
+        birthplace_insee="53130",
+    )
     page = _page(login, territory.gp2, patient)
     assert page.status_code == 200
     assert page.context["patient_appointments"] == []
@@ -84,9 +91,13 @@ def test_discharge_letters_and_requests_are_listed(territory, login, patient, ma
     from parcours.messaging.letters import letter_declare
 
     referral = make_referral()
-    letter = letter_declare(actor=territory.desk, patient=patient, service=territory.cardio,
-                            recipient=territory.gp,
-                            discharged_at=timezone.now() - timedelta(hours=2))
+    letter = letter_declare(
+        actor=territory.desk,
+        patient=patient,
+        service=territory.cardio,
+        recipient=territory.gp,
+        discharged_at=timezone.now() - timedelta(hours=2),
+    )
     html = _page(login, territory.gp, patient).content.decode()
     assert reverse("messaging:letter", args=[letter.pk]) in html
     assert reverse("referrals:detail", args=[referral.pk]) in html
@@ -94,25 +105,37 @@ def test_discharge_letters_and_requests_are_listed(territory, login, patient, ma
 
 # --- « Mes patients » -------------------------------------------------------------------------
 
+
 def _mine(login, user, **params):
     return login(user).get(reverse("patients:mine"), params)
 
 
 def test_my_patients_lists_the_patients_the_gp_created(territory, login, patient):
-    other = patient_create(actor=territory.gp2, birth_name="Lefort", birth_given_names="Jules",
-                           birth_date=date(1961, 2, 7), sex="M").patient
+    other = patient_create(
+        actor=territory.gp2,
+        birth_name="Lefort",
+        birth_given_names="Jules",
+        birth_date=date(1961, 2, 7),
+        sex="M",
+    ).patient
     page = _mine(login, territory.gp)
     assert page.status_code == 200
     assert list(page.context["page"].object_list) == [patient]
     assert other.display_name not in page.content.decode()
-    assert AuditEvent.objects.filter(user=territory.gp, action="search",
-                                     detail__startswith="mes patients").exists()
+    assert AuditEvent.objects.filter(
+        user=territory.gp, action="search", detail__startswith="mes patients"
+    ).exists()
     assert reverse("patients:mine") in page.content.decode()  # in the menu
 
 
 def test_my_patients_search_by_name_ignores_accents_and_case(territory, login, patient):
-    patient_create(actor=territory.gp, birth_name="Hérault", birth_given_names="Léon",
-                   birth_date=date(1970, 1, 1), sex="M")
+    patient_create(
+        actor=territory.gp,
+        birth_name="Hérault",
+        birth_given_names="Léon",
+        birth_date=date(1970, 1, 1),
+        sex="M",
+    )
     page = _mine(login, territory.gp, q="herault")
     names = [p.birth_name for p in page.context["page"].object_list]
     assert names == ["HERAULT"]
@@ -121,8 +144,9 @@ def test_my_patients_search_by_name_ignores_accents_and_case(territory, login, p
     assert "Aucun de vos patients ne correspond" in page.content.decode()
 
 
-def test_my_patients_of_a_hospital_doctor_come_from_requests(territory, login, patient,
-                                                             make_referral):
+def test_my_patients_of_a_hospital_doctor_come_from_requests(
+    territory, login, patient, make_referral
+):
     assert _mine(login, territory.doctor).context["page"].paginator.count == 0
     make_referral()  # to cardiology: its doctors and desk now care for the patient
     assert list(_mine(login, territory.doctor).context["page"].object_list) == [patient]
@@ -131,8 +155,11 @@ def test_my_patients_of_a_hospital_doctor_come_from_requests(territory, login, p
 
 
 def test_bris_de_glace_does_not_make_a_patient_mine(territory, login, patient):
-    emergency_access_open(actor=territory.pneumo, patient=patient,
-                          reason="Patient inconscient aux urgences, antécédents inconnus.")
+    emergency_access_open(
+        actor=territory.pneumo,
+        patient=patient,
+        reason="Patient inconscient aux urgences, antécédents inconnus.",
+    )
     assert _mine(login, territory.pneumo).context["page"].paginator.count == 0
 
 

@@ -10,8 +10,10 @@ from parcours.scheduling.access import appointment_care_queryset_for
 
 
 def test_care_relationships_come_from_requests_and_appointments():
-    assert CARE_RELATIONSHIP_SOURCES == {"referrals": referral_queryset_for,
-                                         "scheduling": appointment_care_queryset_for}
+    assert CARE_RELATIONSHIP_SOURCES == {
+        "referrals": referral_queryset_for,
+        "scheduling": appointment_care_queryset_for,
+    }
 
 
 def test_the_patient_page_has_its_four_contributed_parts():
@@ -22,8 +24,7 @@ def test_the_request_page_has_its_booking_part():
     assert set(REFERRAL_PAGE_PARTS) == {"booking"}
 
 
-def test_an_appointment_opens_the_patient_data_and_a_request_too(territory, patient,
-                                                                  make_referral):
+def test_an_appointment_opens_the_patient_data_and_a_request_too(territory, patient, make_referral):
     from parcours.patients.access import can_see_patient_data
 
     # The desk sees the request, hence the patient's data; the pneumologist does not.

@@ -33,8 +33,9 @@ def clock_badge(referral):
     elif referral.answered_at:
         # After the answer the clock tells whether the promise was kept, not just "done".
         state = "kept" if referral.answered_on_time else "late"
-        text = _("Répondue dans les délais") if referral.answered_on_time \
-            else _("Répondue hors délai")
+        text = (
+            _("Répondue dans les délais") if referral.answered_on_time else _("Répondue hors délai")
+        )
     elif state == Clock.DONE:
         return ""
     else:
@@ -46,5 +47,6 @@ def clock_badge(referral):
 
 @register.simple_tag
 def status_badge(referral):
-    return format_html('<span class="status status-{}">{}</span>', referral.status,
-                       referral.get_status_display())
+    return format_html(
+        '<span class="status status-{}">{}</span>', referral.status, referral.get_status_display()
+    )

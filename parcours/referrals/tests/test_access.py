@@ -22,8 +22,9 @@ def _page(territory, referral, patient):
         "referral_detail": reverse("referrals:detail", args=[referral.pk]),
         "referral_fragment": reverse("referrals:detail", args=[referral.pk]) + "?fragment=1",
         "attachment": reverse("referrals:attachment", args=[referral.pk, attachment.pk]),
-        "attachment_preview": reverse("referrals:attachment_preview",
-                                      args=[referral.pk, attachment.pk]),
+        "attachment_preview": reverse(
+            "referrals:attachment_preview", args=[referral.pk, attachment.pk]
+        ),
         "my_referrals_search": reverse("referrals:list") + "?q=dupont&born=1950-04-03",
         "referral_new_from_directory": reverse("referrals:new")
         + f"?patient={patient.pk}&service={territory.cardio.pk}",
@@ -37,24 +38,24 @@ def _page(territory, referral, patient):
 # Expected status per page and role; 302 for anonymous everywhere (to the login page).
 EXPECTED = {
     #                    gp   gp2  desk dskB doc  pneu adm  nob
-    "home":             [302, 302, 302, 302, 302, 302, 302, 302],
-    "patient_search":   [200, 200, 200, 200, 200, 200, 200, 200],
-    "patient_create":   [200, 200, 404, 404, 404, 404, 404, 404],
-    "patient_detail":   [200, 404, 200, 404, 200, 404, 404, 404],
-    "my_referrals":     [200, 200, 404, 404, 404, 404, 404, 404],
-    "referral_new":     [200, 404, 404, 404, 404, 404, 404, 404],
-    "inbox":            [404, 404, 200, 200, 404, 404, 404, 404],
-    "queue":            [404, 404, 404, 404, 200, 200, 404, 404],
-    "referral_detail":  [200, 404, 200, 404, 200, 404, 404, 404],
+    "home": [302, 302, 302, 302, 302, 302, 302, 302],
+    "patient_search": [200, 200, 200, 200, 200, 200, 200, 200],
+    "patient_create": [200, 200, 404, 404, 404, 404, 404, 404],
+    "patient_detail": [200, 404, 200, 404, 200, 404, 404, 404],
+    "my_referrals": [200, 200, 404, 404, 404, 404, 404, 404],
+    "referral_new": [200, 404, 404, 404, 404, 404, 404, 404],
+    "inbox": [404, 404, 200, 200, 404, 404, 404, 404],
+    "queue": [404, 404, 404, 404, 200, 200, 404, 404],
+    "referral_detail": [200, 404, 200, 404, 200, 404, 404, 404],
     "referral_fragment": [200, 404, 200, 404, 200, 404, 404, 404],
-    "attachment":       [200, 404, 200, 404, 200, 404, 404, 404],
+    "attachment": [200, 404, 200, 404, 200, 404, 404, 404],
     "attachment_preview": [200, 404, 200, 404, 200, 404, 404, 404],
     "my_referrals_search": [200, 200, 404, 404, 404, 404, 404, 404],
     "referral_new_from_directory": [200, 404, 404, 404, 404, 404, 404, 404],
-    "directory":        [200, 200, 200, 200, 200, 200, 200, 200],
-    "service":          [200, 200, 200, 200, 200, 200, 200, 200],
-    "notifications":    [200, 200, 200, 200, 200, 200, 200, 200],
-    "indicators":       [404, 404, 200, 200, 200, 200, 200, 404],
+    "directory": [200, 200, 200, 200, 200, 200, 200, 200],
+    "service": [200, 200, 200, 200, 200, 200, 200, 200],
+    "notifications": [200, 200, 200, 200, 200, 200, 200, 200],
+    "indicators": [404, 404, 200, 200, 200, 200, 200, 404],
 }
 
 
@@ -83,8 +84,17 @@ def test_patient_search_only_finds_the_users_own_patients(territory, patient, cl
     assert "DUPONT" in response.content.decode()
 
 
-ACTIONS = ["message", "cancel", "decline", "request_info", "provide_info", "answer",
-           "take_in_charge", "assign", "redirect"]
+ACTIONS = [
+    "message",
+    "cancel",
+    "decline",
+    "request_info",
+    "provide_info",
+    "answer",
+    "take_in_charge",
+    "assign",
+    "redirect",
+]
 
 
 @pytest.mark.parametrize("role", ["gp2", "desk_beta", "pneumo", "admin", "nobody"])
@@ -92,8 +102,10 @@ ACTIONS = ["message", "cancel", "decline", "request_info", "provide_info", "answ
 def test_outsiders_cannot_post_any_action(role, action, territory, make_referral, client):
     referral = make_referral()
     client.force_login(getattr(territory, role))
-    response = client.post(reverse("referrals:action", args=[referral.pk, action]),
-                           {"reason": "x", "body": "x", "question": "x", "text": "x"})
+    response = client.post(
+        reverse("referrals:action", args=[referral.pk, action]),
+        {"reason": "x", "body": "x", "question": "x", "text": "x"},
+    )
     assert response.status_code == 404
     referral.refresh_from_db()
     assert referral.status == "submitted"
@@ -109,6 +121,8 @@ def test_desk_sees_only_its_hospital_in_the_inbox(territory, make_referral, clie
 
 def test_gp_cannot_use_a_patient_they_do_not_know(territory, patient, client):
     client.force_login(territory.gp2)
-    response = client.post(reverse("referrals:new") + f"?patient={patient.pk}",
-                           {"kind": "ADVICE", "service": territory.cardio.pk, "question": "?"})
+    response = client.post(
+        reverse("referrals:new") + f"?patient={patient.pk}",
+        {"kind": "ADVICE", "service": territory.cardio.pk, "question": "?"},
+    )
     assert response.status_code == 404

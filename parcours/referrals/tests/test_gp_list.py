@@ -34,8 +34,7 @@ def test_what_waits_for_the_gp_comes_first(territory, make_referral, client):
     assert "1 demande attend votre action" in body
 
 
-def test_the_hospital_reading_the_answer_does_not_mark_it_read(territory, make_referral,
-                                                              client):
+def test_the_hospital_reading_the_answer_does_not_mark_it_read(territory, make_referral, client):
     referral = make_referral()
     referral_answer(actor=territory.doctor, referral=referral, answer_kind="advice", text="ok")
     client.force_login(territory.desk)
@@ -45,9 +44,14 @@ def test_the_hospital_reading_the_answer_does_not_mark_it_read(territory, make_r
 
 
 def test_patient_search_ignores_case_and_accents(territory, patient, make_referral, client):
-    other = patient_create(actor=territory.gp, birth_name="Lefèvre", birth_given_names="Élodie",
-                           birth_date=date(1982, 7, 9), sex="F",
-                           birthplace_insee="53130").patient
+    other = patient_create(
+        actor=territory.gp,
+        birth_name="Lefèvre",
+        birth_given_names="Élodie",
+        birth_date=date(1982, 7, 9),
+        sex="F",
+        birthplace_insee="53130",
+    ).patient
     dupont = make_referral()
     lefevre = make_referral(patient=other)
     client.force_login(territory.gp)
@@ -74,8 +78,9 @@ def test_search_never_shows_another_gps_requests(territory, make_referral, clien
     assert theirs.reference not in body
 
 
-def test_gp_list_query_count_does_not_grow_with_the_number_of_requests(territory,
-                                                                      make_referral, client):
+def test_gp_list_query_count_does_not_grow_with_the_number_of_requests(
+    territory, make_referral, client
+):
     for _ in range(3):
         make_referral()
     client.force_login(territory.gp)

@@ -11,22 +11,19 @@ from parcours.referrals.services import (
 
 
 def _touched(referral, user, after=0):
-    return Notification.objects.filter(referral=referral, user=user, id__gt=after) \
-        .order_by("id")
+    return Notification.objects.filter(referral=referral, user=user, id__gt=after).order_by("id")
 
 
 def _last_id():
     return Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def test_desk_colleague_and_service_doctors_learn_of_the_acknowledgement(territory,
-                                                                         make_referral):
+def test_desk_colleague_and_service_doctors_learn_of_the_acknowledgement(territory, make_referral):
     from conftest import _user
     from parcours.accounts.models import Membership, Role
 
     colleague = _user("desk2")
-    Membership.objects.create(user=colleague, organisation=territory.alpha,
-                              role=Role.PATHWAY_DESK)
+    Membership.objects.create(user=colleague, organisation=territory.alpha, role=Role.PATHWAY_DESK)
     referral = make_referral()
     mark = _last_id()
     referral_acknowledge(actor=territory.desk, referral=referral)
@@ -45,20 +42,29 @@ def test_assign_answer_and_message_reach_the_desk(territory, make_referral):
     mark = _last_id()
     referral_assign(actor=territory.desk, referral=referral, doctor=territory.doctor)
     # The assigned doctor gets the real notification, not a second silent one.
-    assert list(_touched(referral, territory.doctor, mark).values_list("kind", flat=True)) \
-        == ["referral_assigned"]
+    assert list(_touched(referral, territory.doctor, mark).values_list("kind", flat=True)) == [
+        "referral_assigned"
+    ]
     referral_message_add(actor=territory.doctor, referral=referral, body="Créatinine ?")
     referral_answer(actor=territory.doctor, referral=referral, answer_kind="advice", text="ok")
     kinds = list(_touched(referral, territory.desk, mark).values_list("kind", flat=True))
     assert kinds.count("referral_update") == 2  # the message and the answer
-    assert Notification.objects.filter(user=territory.desk, read_at__isnull=True,
-                                       kind="referral_update").count() == 0
+    assert (
+        Notification.objects.filter(
+            user=territory.desk, read_at__isnull=True, kind="referral_update"
+        ).count()
+        == 0
+    )
 
 
 def test_a_redirect_reaches_the_old_and_the_new_service(territory, make_referral):
     referral = make_referral()
     mark = _last_id()
-    referral_redirect(actor=territory.desk, referral=referral, service=territory.pneumo_svc,
-                      reason="Plutôt pulmonaire")
+    referral_redirect(
+        actor=territory.desk,
+        referral=referral,
+        service=territory.pneumo_svc,
+        reason="Plutôt pulmonaire",
+    )
     assert _touched(referral, territory.doctor, mark).filter(kind="referral_update").exists()
     assert _touched(referral, territory.pneumo, mark).filter(kind="referral_update").exists()

@@ -11,8 +11,9 @@ def _selected_service(body: str, service_id: int) -> bool:
 
 def test_service_in_the_url_is_preselected(territory, patient, client):
     client.force_login(territory.gp)
-    body = client.get(reverse("referrals:new") + f"?patient={patient.pk}"
-                      f"&service={territory.pneumo_svc.pk}").content.decode()
+    body = client.get(
+        reverse("referrals:new") + f"?patient={patient.pk}&service={territory.pneumo_svc.pk}"
+    ).content.decode()
     assert _selected_service(body, territory.pneumo_svc.pk)
     assert "déjà choisi" in body
 
@@ -25,8 +26,10 @@ def test_service_survives_the_patient_choice(territory, patient, client):
     # The patient search's « Adresser » link comes back with the patient only.
     body = client.get(reverse("referrals:new") + f"?patient={patient.pk}").content.decode()
     assert _selected_service(body, territory.pneumo_svc.pk)
-    response = client.post(reverse("referrals:new") + f"?patient={patient.pk}", {
-        "kind": "ADVICE", "service": territory.pneumo_svc.pk, "question": "Toux ?"})
+    response = client.post(
+        reverse("referrals:new") + f"?patient={patient.pk}",
+        {"kind": "ADVICE", "service": territory.pneumo_svc.pk, "question": "Toux ?"},
+    )
     assert response.status_code == 302
     # Sent: the next request starts from a blank form.
     body = client.get(reverse("referrals:new") + f"?patient={patient.pk}").content.decode()
@@ -35,11 +38,13 @@ def test_service_survives_the_patient_choice(territory, patient, client):
 
 def test_practitioner_in_the_url_preselects_their_service(territory, patient, client):
     practitioner = Practitioner.objects.create(last_name="Lemaire", first_name="Hugo")
-    PractitionerRole.objects.create(practitioner=practitioner, organisation=territory.alpha,
-                                    service=territory.cardio)
+    PractitionerRole.objects.create(
+        practitioner=practitioner, organisation=territory.alpha, service=territory.cardio
+    )
     client.force_login(territory.gp)
-    body = client.get(reverse("referrals:new") + f"?patient={patient.pk}"
-                      f"&practitioner={practitioner.pk}").content.decode()
+    body = client.get(
+        reverse("referrals:new") + f"?patient={patient.pk}&practitioner={practitioner.pk}"
+    ).content.decode()
     assert _selected_service(body, territory.cardio.pk)
     assert "À l&#x27;attention de Dr Hugo Lemaire." in body
 
@@ -47,8 +52,9 @@ def test_practitioner_in_the_url_preselects_their_service(territory, patient, cl
 def test_unknown_or_garbage_service_is_ignored(territory, patient, client):
     client.force_login(territory.gp)
     for value in ("999999", "abc", "³"):
-        response = client.get(reverse("referrals:new") + f"?patient={patient.pk}"
-                              f"&service={value}&practitioner={value}")
+        response = client.get(
+            reverse("referrals:new") + f"?patient={patient.pk}&service={value}&practitioner={value}"
+        )
         assert response.status_code == 200
         assert "déjà choisi" not in response.content.decode()
 

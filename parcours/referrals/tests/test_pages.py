@@ -14,24 +14,30 @@ def test_gp_submits_a_request_through_the_form(territory, patient, client):
     url = reverse("referrals:new") + f"?patient={patient.pk}"
     page = client.get(url)
     assert "Envoyer la demande" in page.content.decode()
-    response = client.post(url, {
-        "kind": "CONSULTATION", "service": territory.cardio.pk,
-        "question": "Palpitations", "context": "HTA",
-        "wished_from": (timezone.localdate() + timedelta(days=1)).isoformat(),
-        "wished_until": (timezone.localdate() + timedelta(days=10)).isoformat(),
-        "files": [pdf_upload()],
-    })
+    response = client.post(
+        url,
+        {
+            "kind": "CONSULTATION",
+            "service": territory.cardio.pk,
+            "question": "Palpitations",
+            "context": "HTA",
+            "wished_from": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "wished_until": (timezone.localdate() + timedelta(days=10)).isoformat(),
+            "files": [pdf_upload()],
+        },
+    )
     referral = Referral.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("referrals:detail", args=[referral.pk])
     assert referral.attachments.count() == 1 and referral.wished_until
 
 
-def test_missing_question_is_explained_in_french_and_nothing_is_written(territory, patient,
-                                                                         client):
+def test_missing_question_is_explained_in_french_and_nothing_is_written(territory, patient, client):
     client.force_login(territory.gp)
-    response = client.post(reverse("referrals:new") + f"?patient={patient.pk}",
-                           {"kind": "ADVICE", "service": territory.cardio.pk, "question": ""})
+    response = client.post(
+        reverse("referrals:new") + f"?patient={patient.pk}",
+        {"kind": "ADVICE", "service": territory.cardio.pk, "question": ""},
+    )
     assert response.status_code == 400
     assert "Ce champ est obligatoire" in response.content.decode()
     assert Referral.objects.count() == 0
@@ -41,9 +47,15 @@ def test_wrong_file_type_is_refused_on_the_form(territory, patient, client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(territory.gp)
-    response = client.post(reverse("referrals:new") + f"?patient={patient.pk}", {
-        "kind": "ADVICE", "service": territory.cardio.pk, "question": "?",
-        "files": [SimpleUploadedFile("notes.pdf", b"just text, not a pdf")]})
+    response = client.post(
+        reverse("referrals:new") + f"?patient={patient.pk}",
+        {
+            "kind": "ADVICE",
+            "service": territory.cardio.pk,
+            "question": "?",
+            "files": [SimpleUploadedFile("notes.pdf", b"just text, not a pdf")],
+        },
+    )
     assert response.status_code == 400
     assert "seuls les PDF, JPEG et PNG" in response.content.decode()
     assert Referral.objects.count() == 0
@@ -51,9 +63,15 @@ def test_wrong_file_type_is_refused_on_the_form(territory, patient, client):
 
 def test_window_in_the_past_is_refused(territory, patient, client):
     client.force_login(territory.gp)
-    response = client.post(reverse("referrals:new") + f"?patient={patient.pk}", {
-        "kind": "EXAM", "service": territory.cardio.pk, "question": "?",
-        "wished_until": (timezone.localdate() - timedelta(days=3)).isoformat()})
+    response = client.post(
+        reverse("referrals:new") + f"?patient={patient.pk}",
+        {
+            "kind": "EXAM",
+            "service": territory.cardio.pk,
+            "question": "?",
+            "wished_until": (timezone.localdate() - timedelta(days=3)).isoformat(),
+        },
+    )
     assert response.status_code == 400
     assert "déjà passée" in response.content.decode()
 
@@ -69,9 +87,15 @@ def test_whole_pathway_through_the_pages(territory, make_referral, client):
     assert act(territory.desk, "assign", {"doctor": territory.doctor.pk}).status_code == 302
     assert act(territory.doctor, "message", {"body": "Dernière créatinine ?"}).status_code == 302
     assert act(territory.gp, "message", {"body": "92 µmol/L"}).status_code == 302
-    response = act(territory.doctor, "answer", {
-        "answer_kind": "appointment", "text": "Consultation proposée",
-        "proposed_at": (timezone.localtime() + timedelta(days=4)).strftime("%Y-%m-%dT%H:%M")})
+    response = act(
+        territory.doctor,
+        "answer",
+        {
+            "answer_kind": "appointment",
+            "text": "Consultation proposée",
+            "proposed_at": (timezone.localtime() + timedelta(days=4)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
     assert response.status_code == 302
     client.force_login(territory.gp)
     body = client.get(url).content.decode()
@@ -82,12 +106,14 @@ def test_whole_pathway_through_the_pages(territory, make_referral, client):
     assert referral.status == "taken_in_charge"
 
 
-def test_action_with_missing_reason_reopens_the_form_with_the_error(territory, make_referral,
-                                                                    client):
+def test_action_with_missing_reason_reopens_the_form_with_the_error(
+    territory, make_referral, client
+):
     referral = make_referral()
     client.force_login(territory.desk)
-    response = client.post(reverse("referrals:action", args=[referral.pk, "decline"]),
-                           {"decline-reason": ""})
+    response = client.post(
+        reverse("referrals:action", args=[referral.pk, "decline"]), {"decline-reason": ""}
+    )
     assert response.status_code == 400
     assert "Ce champ est obligatoire" in response.content.decode()
     referral.refresh_from_db()
@@ -97,10 +123,15 @@ def test_action_with_missing_reason_reopens_the_form_with_the_error(territory, m
 def test_action_not_allowed_in_this_state_is_explained(territory, make_referral, client):
     referral = make_referral()
     client.force_login(territory.gp)
-    client.post(reverse("referrals:action", args=[referral.pk, "cancel"]),
-                {"cancel-reason": "Plus nécessaire"})
-    response = client.post(reverse("referrals:action", args=[referral.pk, "cancel"]),
-                           {"cancel-reason": "encore"}, follow=True)
+    client.post(
+        reverse("referrals:action", args=[referral.pk, "cancel"]),
+        {"cancel-reason": "Plus nécessaire"},
+    )
+    response = client.post(
+        reverse("referrals:action", args=[referral.pk, "cancel"]),
+        {"cancel-reason": "encore"},
+        follow=True,
+    )
     assert "clôturée" in response.content.decode()
     assert referral.events.filter(action="cancelled").count() == 1
 
@@ -117,7 +148,8 @@ def test_inbox_filters_and_sorts_by_time_left(territory, make_referral, client):
 
 
 def test_inbox_query_count_does_not_grow_with_the_number_of_requests(
-        territory, make_referral, client, django_assert_max_num_queries):
+    territory, make_referral, client, django_assert_max_num_queries
+):
     for _ in range(3):
         make_referral()
     client.force_login(territory.desk)

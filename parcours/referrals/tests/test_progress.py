@@ -22,8 +22,13 @@ def _states(referral):
 
 def test_steps_follow_the_workflow(territory, make_referral):
     r = make_referral()
-    assert _states(r) == [("submitted", "current"), ("received", "todo"),
-                          ("assigned", "todo"), ("answered", "todo"), ("closed", "todo")]
+    assert _states(r) == [
+        ("submitted", "current"),
+        ("received", "todo"),
+        ("assigned", "todo"),
+        ("answered", "todo"),
+        ("closed", "todo"),
+    ]
     referral_acknowledge(actor=territory.desk, referral=r)
     assert _states(r)[1] == ("received", "current")
     referral_assign(actor=territory.desk, referral=r, doctor=territory.doctor)

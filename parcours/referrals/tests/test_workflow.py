@@ -26,8 +26,9 @@ def test_submit_sets_the_48_hour_clock_and_alerts_the_desk(territory, make_refer
     assert Notification.objects.filter(user=territory.desk, referral=r).exists()
     assert not Notification.objects.filter(user=territory.desk_beta).exists()
     assert r.attachments.get().content_type == "application/pdf"
-    assert AuditEvent.objects.filter(object_type="referral", object_id=str(r.pk),
-                                     action="create").exists()
+    assert AuditEvent.objects.filter(
+        object_type="referral", object_id=str(r.pk), action="create"
+    ).exists()
 
 
 def test_delay_per_kind_overrides_the_service_default(territory, make_referral):
@@ -43,8 +44,12 @@ def test_full_pathway_assign_answer_take_in_charge(territory, make_referral):
     rs.referral_assign(actor=territory.desk, referral=r, doctor=territory.doctor)
     r.refresh_from_db()
     assert r.status == Status.ASSIGNED and r.assigned_to == territory.doctor
-    rs.referral_answer(actor=territory.doctor, referral=r, answer_kind="advice",
-                       text="Échographie cardiaque conseillée.")
+    rs.referral_answer(
+        actor=territory.doctor,
+        referral=r,
+        answer_kind="advice",
+        text="Échographie cardiaque conseillée.",
+    )
     r.refresh_from_db()
     assert r.status == Status.ANSWERED and r.answered_on_time
     rs.referral_take_in_charge(actor=territory.gp, referral=r)
@@ -66,8 +71,9 @@ def test_information_request_pauses_the_clock(territory, make_referral):
     r.refresh_from_db()
     assert r.clock() == Clock.PAUSED
     with time_machine.travel(start + timedelta(hours=11), tick=False):
-        rs.referral_provide_info(actor=territory.gp, referral=r, body="ECG joint.",
-                                 files=[pdf_upload()])
+        rs.referral_provide_info(
+            actor=territory.gp, referral=r, body="ECG joint.", files=[pdf_upload()]
+        )
     r.refresh_from_db()
     assert r.status == Status.RECEIVED
     assert r.due_at == due + timedelta(hours=10)
@@ -75,8 +81,12 @@ def test_information_request_pauses_the_clock(territory, make_referral):
 
 def test_redirect_moves_the_request_to_another_hospital_desk(territory, make_referral):
     r = make_referral()
-    rs.referral_redirect(actor=territory.desk, referral=r, service=territory.beta_cardio,
-                         reason="Plus proche du domicile")
+    rs.referral_redirect(
+        actor=territory.desk,
+        referral=r,
+        service=territory.beta_cardio,
+        reason="Plus proche du domicile",
+    )
     r.refresh_from_db()
     assert r.hospital == territory.beta and r.status == Status.SUBMITTED
     assert Notification.objects.filter(user=territory.desk_beta, referral=r).exists()
@@ -118,11 +128,17 @@ def test_reasons_are_required(territory, make_referral):
 def test_answer_with_proposed_date_requires_a_future_date(territory, make_referral):
     r = make_referral(kind="CONSULTATION")
     with pytest.raises(ValidationError) as exc:
-        rs.referral_answer(actor=territory.doctor, referral=r, answer_kind="appointment",
-                           text="RDV")
+        rs.referral_answer(
+            actor=territory.doctor, referral=r, answer_kind="appointment", text="RDV"
+        )
     assert "proposed_at" in exc.value.message_dict
-    rs.referral_answer(actor=territory.doctor, referral=r, answer_kind="appointment",
-                       text="RDV", proposed_at=timezone.now() + timedelta(days=3))
+    rs.referral_answer(
+        actor=territory.doctor,
+        referral=r,
+        answer_kind="appointment",
+        text="RDV",
+        proposed_at=timezone.now() + timedelta(days=3),
+    )
     r.refresh_from_db()
     assert r.answer_date is not None
 
@@ -134,8 +150,14 @@ def test_bad_upload_writes_nothing(territory, patient):
 
     exe = SimpleUploadedFile("virus.pdf", b"MZ\x90\x00" + b"\x00" * 100)
     with pytest.raises(UploadError):
-        rs.referral_submit(author=territory.gp, patient=patient, service=territory.cardio,
-                           kind="ADVICE", question="?", files=[pdf_upload(), exe])
+        rs.referral_submit(
+            author=territory.gp,
+            patient=patient,
+            service=territory.cardio,
+            kind="ADVICE",
+            question="?",
+            files=[pdf_upload(), exe],
+        )
     assert Referral.objects.count() == 0
     assert ReferralAttachment.objects.count() == 0
     assert Notification.objects.count() == 0
@@ -146,8 +168,14 @@ def test_too_large_upload_is_refused(territory, patient, settings):
 
     settings.UPLOAD_MAX_BYTES = 1000
     with pytest.raises(UploadError, match="taille maximale"):
-        rs.referral_submit(author=territory.gp, patient=patient, service=territory.cardio,
-                           kind="ADVICE", question="?", files=[pdf_upload(size=2000)])
+        rs.referral_submit(
+            author=territory.gp,
+            patient=patient,
+            service=territory.cardio,
+            kind="ADVICE",
+            question="?",
+            files=[pdf_upload(size=2000)],
+        )
 
 
 def test_every_status_has_an_entry_in_the_transition_table():

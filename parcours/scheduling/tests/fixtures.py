@@ -26,31 +26,60 @@ def agenda(territory, frozen):
     from parcours.scheduling.models import Act, AvailabilityRule, Pool, Schedule
     from parcours.scheduling.services import slots_generate
 
-    cardio = Schedule.objects.create(name="Consultations de cardiologie", kind="service",
-                                     organisation=territory.alpha, service=territory.cardio,
-                                     horizon_weeks=2)
-    consult = Act.objects.create(schedule=cardio, name="Consultation", duration_minutes=30,
-                                 instructions="Dernier ECG et ordonnances en cours.")
-    AvailabilityRule.objects.create(schedule=cardio, weekday=0, start_time=time(9),
-                                    end_time=time(10), act=consult)
-    AvailabilityRule.objects.create(schedule=cardio, weekday=1, start_time=time(9),
-                                    end_time=time(10), act=consult, pool=Pool.PARTNER,
-                                    partner=territory.msp1)
-    AvailabilityRule.objects.create(schedule=cardio, weekday=2, start_time=time(9),
-                                    end_time=time(10), act=consult, pool=Pool.URGENT)
+    cardio = Schedule.objects.create(
+        name="Consultations de cardiologie",
+        kind="service",
+        organisation=territory.alpha,
+        service=territory.cardio,
+        horizon_weeks=2,
+    )
+    consult = Act.objects.create(
+        schedule=cardio,
+        name="Consultation",
+        duration_minutes=30,
+        instructions="Dernier ECG et ordonnances en cours.",
+    )
+    AvailabilityRule.objects.create(
+        schedule=cardio, weekday=0, start_time=time(9), end_time=time(10), act=consult
+    )
+    AvailabilityRule.objects.create(
+        schedule=cardio,
+        weekday=1,
+        start_time=time(9),
+        end_time=time(10),
+        act=consult,
+        pool=Pool.PARTNER,
+        partner=territory.msp1,
+    )
+    AvailabilityRule.objects.create(
+        schedule=cardio,
+        weekday=2,
+        start_time=time(9),
+        end_time=time(10),
+        act=consult,
+        pool=Pool.URGENT,
+    )
     imaging_org = territory.alpha
-    echo = Schedule.objects.create(name="Échographe 1", kind="device", device="ultrasound",
-                                   organisation=imaging_org, horizon_weeks=2)
-    thyroid = Act.objects.create(schedule=echo, name="Échographie thyroïdienne",
-                                 duration_minutes=20)
-    AvailabilityRule.objects.create(schedule=echo, weekday=3, start_time=time(14),
-                                    end_time=time(15), act=thyroid)
+    echo = Schedule.objects.create(
+        name="Échographe 1",
+        kind="device",
+        device="ultrasound",
+        organisation=imaging_org,
+        horizon_weeks=2,
+    )
+    thyroid = Act.objects.create(
+        schedule=echo, name="Échographie thyroïdienne", duration_minutes=20
+    )
+    AvailabilityRule.objects.create(
+        schedule=echo, weekday=3, start_time=time(14), end_time=time(15), act=thyroid
+    )
     radiologist = _user("radio", title="Dr")
     Membership.objects.create(user=radiologist, organisation=imaging_org, role=Role.IMAGING)
     slots_generate(schedule=cardio)
     slots_generate(schedule=echo)
-    return SimpleNamespace(cardio=cardio, consult=consult, echo=echo, thyroid=thyroid,
-                           radiologist=radiologist)
+    return SimpleNamespace(
+        cardio=cardio, consult=consult, echo=echo, thyroid=thyroid, radiologist=radiologist
+    )
 
 
 def slot_on(schedule, day: int, hour: int = 9, minute: int = 0):

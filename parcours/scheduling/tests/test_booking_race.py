@@ -54,9 +54,15 @@ def test_database_refuses_an_overlap_even_without_the_service(agenda, territory,
     second = slot_on(agenda.cardio, 9, 9, 30)
     with pytest.raises(IntegrityError), transaction.atomic():
         # A path that forgot the lock, writing an appointment overlapping ``a``.
-        Appointment.objects.create(slot=second, schedule=agenda.cardio, start=a.start,
-                                   end=second.end, patient=patient, booked_by=territory.gp,
-                                   prescriber=territory.gp)
+        Appointment.objects.create(
+            slot=second,
+            schedule=agenda.cardio,
+            start=a.start,
+            end=second.end,
+            patient=patient,
+            booked_by=territory.gp,
+            prescriber=territory.gp,
+        )
     with connection.cursor() as cursor:
         cursor.execute("""SELECT count(*) FROM scheduling_appointment x
                           JOIN scheduling_appointment y ON x.id < y.id

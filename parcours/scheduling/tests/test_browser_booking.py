@@ -41,16 +41,26 @@ def cardiology_agenda(territory):
     from parcours.scheduling.models import Act, AvailabilityRule, Pool, Schedule
     from parcours.scheduling.services import slots_generate
 
-    schedule = Schedule.objects.create(name="Consultations de cardiologie", kind="service",
-                                       organisation=territory.alpha, service=territory.cardio,
-                                       horizon_weeks=2)
+    schedule = Schedule.objects.create(
+        name="Consultations de cardiologie",
+        kind="service",
+        organisation=territory.alpha,
+        service=territory.cardio,
+        horizon_weeks=2,
+    )
     act = Act.objects.create(schedule=schedule, name="Consultation", duration_minutes=20)
     for weekday in range(7):
-        AvailabilityRule.objects.create(schedule=schedule, weekday=weekday,
-                                        start_time=time(8), end_time=time(10), act=act)
-        AvailabilityRule.objects.create(schedule=schedule, weekday=weekday,
-                                        start_time=time(10), end_time=time(11), act=act,
-                                        pool=Pool.URGENT)
+        AvailabilityRule.objects.create(
+            schedule=schedule, weekday=weekday, start_time=time(8), end_time=time(10), act=act
+        )
+        AvailabilityRule.objects.create(
+            schedule=schedule,
+            weekday=weekday,
+            start_time=time(10),
+            end_time=time(11),
+            act=act,
+            pool=Pool.URGENT,
+        )
     slots_generate(schedule=schedule)
     return schedule
 
@@ -60,8 +70,9 @@ def _screenshot(page, name: str) -> None:
     page.screenshot(path=RESULTS_DIR / f"browser-booking-{name}.png", full_page=True)
 
 
-def test_browser_week_grid_booking_urgent_slot_and_move(servers, territory, patient,
-                                                        cardiology_agenda):
+def test_browser_week_grid_booking_urgent_slot_and_move(
+    servers, territory, patient, cardiology_agenda
+):
     chromium = _chromium()
     from django.utils import timezone
     from playwright.sync_api import expect, sync_playwright
@@ -70,16 +81,20 @@ def test_browser_week_grid_booking_urgent_slot_and_move(servers, territory, pati
     # Read from the database before the browser starts (no ORM inside Playwright's loop).
     today = timezone.localdate()
     next_monday = today + timedelta(days=7 - today.weekday())
-    grid_url = (f"/agendas/agenda/{cardiology_agenda.pk}/reserver/"
-                f"?semaine={next_monday:%Y-%m-%d}&patient={patient.pk}")
+    grid_url = (
+        f"/agendas/agenda/{cardiology_agenda.pk}/reserver/"
+        f"?semaine={next_monday:%Y-%m-%d}&patient={patient.pk}"
+    )
     gp_server, hospital_server = servers.start("gp", "hospital")
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
+
             def new_page(server, width, height):
-                context = browser.new_context(base_url=server.url, locale="fr-FR",
-                                              viewport={"width": width, "height": height})
+                context = browser.new_context(
+                    base_url=server.url, locale="fr-FR", viewport={"width": width, "height": height}
+                )
                 context.set_default_timeout(TIMEOUT_MS)
                 return context.new_page()
 
@@ -87,8 +102,9 @@ def test_browser_week_grid_booking_urgent_slot_and_move(servers, territory, pati
             gp = new_page(gp_server, 1280, 800)
             _log_in(gp, "gp")
             gp.goto(grid_url)
-            expect(gp.get_by_role("heading", name=re.compile("Consultations de cardiologie"))) \
-                .to_be_visible()
+            expect(
+                gp.get_by_role("heading", name=re.compile("Consultations de cardiologie"))
+            ).to_be_visible()
             expect(gp.locator(".for-whom")).to_contain_text("DUPONT", ignore_case=True)
             expect(gp.locator(".next-free")).to_contain_text("Prochain créneau disponible")
             expect(gp.locator(".pool-legend")).to_contain_text("réservé aux urgences")
@@ -113,13 +129,15 @@ def test_browser_week_grid_booking_urgent_slot_and_move(servers, territory, pati
             desk.goto(appointment_url)
             expect(desk.locator("h1")).to_contain_text(reference)
             expect(desk.locator("#appointment-live")).not_to_contain_text(
-                "Historique des déplacements")
+                "Historique des déplacements"
+            )
             desk.evaluate("window.parcoursTestMarker = 'kept'")
 
             # --- the GP moves it into an urgent slot: the reason is asked on the page --------
             gp.get_by_role("link", name="Déplacer").click()
-            expect(gp.get_by_role("heading", name=re.compile("Déplacer le rendez-vous"))) \
-                .to_be_visible()
+            expect(
+                gp.get_by_role("heading", name=re.compile("Déplacer le rendez-vous"))
+            ).to_be_visible()
             urgent_choice = gp.locator("input[data-urgent]").first
             expect(gp.locator("label.pool-urgent").first).to_contain_text("Urgence")
             urgent_choice.check()
@@ -129,16 +147,14 @@ def test_browser_week_grid_booking_urgent_slot_and_move(servers, territory, pati
             _screenshot(gp, "2-desktop-move-needs-reason")
             gp.get_by_label("Motif d'urgence").fill(URGENT_REASON)
             gp.get_by_role("button", name="Déplacer").click()
-            expect(gp.locator(".messages")).to_contain_text(
-                f"il garde sa référence {reference}")
+            expect(gp.locator(".messages")).to_contain_text(f"il garde sa référence {reference}")
             expect(gp.locator("h1")).to_contain_text(reference)
             expect(gp.locator("#appointment-live")).to_contain_text("Historique des déplacements")
             expect(gp.locator("#appointment-live")).to_contain_text(URGENT_REASON)
             _screenshot(gp, "3-desktop-moved")
 
             # The desk's page, never reloaded, shows the move.
-            expect(desk.locator("#appointment-live")).to_contain_text(
-                "Historique des déplacements")
+            expect(desk.locator("#appointment-live")).to_contain_text("Historique des déplacements")
             expect(desk.locator("#appointment-live")).to_contain_text(URGENT_REASON)
             assert desk.evaluate("window.parcoursTestMarker") == "kept"
             _screenshot(desk, "4-desktop-desk-live")
@@ -149,8 +165,9 @@ def test_browser_week_grid_booking_urgent_slot_and_move(servers, territory, pati
             phone.goto(grid_url)
             grid = phone.get_by_test_id("week-grid")
             expect(grid).to_be_visible()
-            assert grid.evaluate("e => e.scrollWidth <= e.clientWidth"), \
+            assert grid.evaluate("e => e.scrollWidth <= e.clientWidth"), (
                 "the week grid overflows sideways at 390 px"
+            )
             box = grid.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390
             days = grid.locator("section.weekday")

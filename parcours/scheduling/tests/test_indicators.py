@@ -26,8 +26,9 @@ def test_counts_per_schedule_and_month(agenda, territory, patient, login, frozen
     assert "Consultations de cardiologie;3;2;1;1;1;100" in csv.content.decode()
 
 
-@pytest.mark.parametrize("who, status", [("desk", 200), ("admin", 200), ("gp", 404),
-                                         ("nobody", 404)])
+@pytest.mark.parametrize(
+    "who, status", [("desk", 200), ("admin", 200), ("gp", 404), ("nobody", 404)]
+)
 def test_agenda_indicators_per_role(agenda, territory, login, who, status):
     response = login(getattr(territory, who)).get(reverse("indicators:appointments"))
     assert response.status_code == status

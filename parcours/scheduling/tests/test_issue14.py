@@ -38,9 +38,20 @@ def _week(schedule, **params):
     return reverse("scheduling:week", args=[schedule.pk]) + (f"?{query}" if query else "")
 
 
-@pytest.mark.parametrize("who, status", [("gp", 200), ("gp2", 200), ("desk", 200),
-                                         ("doctor", 200), ("pneumo", 404), ("desk_beta", 404),
-                                         ("admin", 404), ("cell", 404), ("nobody", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("gp", 200),
+        ("gp2", 200),
+        ("desk", 200),
+        ("doctor", 200),
+        ("pneumo", 404),
+        ("desk_beta", 404),
+        ("admin", 404),
+        ("cell", 404),
+        ("nobody", 404),
+    ],
+)
 def test_week_grid_per_role(agenda, territory, login, who, status):
     response = login(getattr(territory, who)).get(_week(agenda.cardio, semaine="2026-03-09"))
     assert response.status_code == status
@@ -50,8 +61,9 @@ def test_week_grid_per_role(agenda, territory, login, who, status):
 
 
 def test_week_grid_marks_urgent_and_reserved_slots_in_words(agenda, territory, patient, login):
-    html = text(login(territory.gp).get(_week(agenda.cardio, semaine="2026-03-09",
-                                              patient=patient.pk)))
+    html = text(
+        login(territory.gp).get(_week(agenda.cardio, semaine="2026-03-09", patient=patient.pk))
+    )
     urgent, partner = slot_on(agenda.cardio, 11), slot_on(agenda.cardio, 10)
     assert f'data-slot="{urgent.pk}"' in html and f'data-slot="{partner.pk}"' in html
     assert "réservé aux urgences : le motif d'urgence est demandé" in html  # the legend
@@ -60,10 +72,12 @@ def test_week_grid_marks_urgent_and_reserved_slots_in_words(agenda, territory, p
     # The page says for whom, links carry the patient, and the waitlist is one click away.
     assert "DUPONT" in html.upper() and "Pour :" in html
     assert reverse("scheduling:book", args=[urgent.pk]) + f"?patient={patient.pk}" in html
-    assert reverse("scheduling:waitlist", args=[agenda.cardio.pk]) + f"?patient={patient.pk}" \
-        in html
-    assert AuditEvent.objects.filter(action="read", patient_id=patient.pk,
-                                     detail__startswith="grille de réservation").exists()
+    assert (
+        reverse("scheduling:waitlist", args=[agenda.cardio.pk]) + f"?patient={patient.pk}" in html
+    )
+    assert AuditEvent.objects.filter(
+        action="read", patient_id=patient.pk, detail__startswith="grille de réservation"
+    ).exists()
 
 
 def test_another_practice_does_not_see_the_slots_reserved_to_msp_un(agenda, territory, login):
@@ -82,10 +96,13 @@ def test_week_grid_shows_the_next_free_slot(agenda, territory, login):
     assert "?semaine=2026-03-09" in html  # « Voir sa semaine »
 
 
-def test_request_wished_window_prefills_the_grid_week(agenda, territory, make_referral,
-                                                       login):
-    referral = make_referral(kind="CONSULTATION", question="Bilan de dyspnée.",
-                             wished_from=date(2026, 3, 17), wished_until=date(2026, 3, 19))
+def test_request_wished_window_prefills_the_grid_week(agenda, territory, make_referral, login):
+    referral = make_referral(
+        kind="CONSULTATION",
+        question="Bilan de dyspnée.",
+        wished_from=date(2026, 3, 17),
+        wished_until=date(2026, 3, 19),
+    )
     html = text(login(territory.desk).get(_week(agenda.cardio, referral=referral.pk)))
     assert "Semaine du 16 mars au 22 mars 2026" in html
     assert "Période souhaitée par le demandeur : du 17/03/2026 au 19/03/2026" in html
@@ -105,9 +122,13 @@ def test_week_grid_queries_do_not_grow_with_the_number_of_slots(agenda, territor
     from parcours.scheduling.models import AvailabilityRule
 
     for weekday in (3, 4):
-        AvailabilityRule.objects.create(schedule=agenda.cardio, weekday=weekday,
-                                        start_time=time(8), end_time=time(19),
-                                        act=agenda.consult)
+        AvailabilityRule.objects.create(
+            schedule=agenda.cardio,
+            weekday=weekday,
+            start_time=time(8),
+            end_time=time(19),
+            act=agenda.consult,
+        )
     slots_generate(schedule=agenda.cardio)
     assert Slot.objects.filter(schedule=agenda.cardio).count() > 50
     with CaptureQueriesContext(connection) as many:
@@ -127,8 +148,9 @@ def test_move_page_marks_urgent_slots_and_has_a_reason_field(agenda, territory, 
     assert 'name="urgent_reason"' in html and "Obligatoire si le nouveau créneau" in html
 
 
-def test_move_into_an_urgent_slot_without_reason_is_refused_on_the_page(agenda, territory,
-                                                                        patient, login):
+def test_move_into_an_urgent_slot_without_reason_is_refused_on_the_page(
+    agenda, territory, patient, login
+):
     a = slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9), patient=patient)
     urgent = slot_on(agenda.cardio, 11)
     client = login(territory.gp)
@@ -160,8 +182,9 @@ def test_move_without_choosing_a_slot_says_so(agenda, territory, patient, login)
 # --- cancelled appointments leave « à venir » --------------------------------------------------
 
 
-def test_cancelled_appointment_leaves_upcoming_and_is_listed_with_the_past(agenda, territory,
-                                                                           patient, login):
+def test_cancelled_appointment_leaves_upcoming_and_is_listed_with_the_past(
+    agenda, territory, patient, login
+):
     a = slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9), patient=patient)
     appointment_cancel(user=territory.gp, appointment=a, reason="Patient hospitalisé")
     client = login(territory.gp)
@@ -174,11 +197,13 @@ def test_cancelled_appointment_leaves_upcoming_and_is_listed_with_the_past(agend
 # --- waitlist (bug 5) -------------------------------------------------------------------------
 
 
-def test_waitlist_refuses_a_window_with_free_slots_and_offers_them(agenda, territory, patient,
-                                                                   login):
+def test_waitlist_refuses_a_window_with_free_slots_and_offers_them(
+    agenda, territory, patient, login
+):
     url = reverse("scheduling:waitlist", args=[agenda.cardio.pk]) + f"?patient={patient.pk}"
-    response = login(territory.gp).post(url, {"patient": patient.pk, "earliest": "2026-03-09",
-                                              "latest": "2026-03-09"})
+    response = login(territory.gp).post(
+        url, {"patient": patient.pk, "earliest": "2026-03-09", "latest": "2026-03-09"}
+    )
     assert response.status_code == 400
     html = text(response)
     assert "Des créneaux sont encore libres sur cette période" in html
@@ -194,8 +219,9 @@ def test_waitlist_accepts_a_full_window(agenda, territory, patient, login):
     client = login(territory.gp)
     page = text(client.get(url + "&earliest=2026-03-09&latest=2026-03-09"))
     assert 'value="2026-03-09"' in page
-    response = client.post(url, {"patient": patient.pk, "earliest": "2026-03-09",
-                                 "latest": "2026-03-09"})
+    response = client.post(
+        url, {"patient": patient.pk, "earliest": "2026-03-09", "latest": "2026-03-09"}
+    )
     assert response.status_code == 302
     assert WaitlistEntry.objects.get().requested_by == territory.gp
 
@@ -210,15 +236,17 @@ def test_waitlist_is_for_the_patients_gp(agenda, territory, patient, login, who)
 
 
 def test_report_before_the_exam_is_refused_and_the_appointment_stays_booked(
-        agenda, territory, patient, login, frozen):
+    agenda, territory, patient, login, frozen
+):
     a = slot_book(user=territory.gp, slot=slot_on(agenda.echo, 12, 14), patient=patient)
     client = login(agenda.radiologist)
     url = reverse("scheduling:appointment", args=[a.pk])
     page = text(client.get(url))
     assert "Le compte rendu pourra être publié une fois l'examen passé" in page
     assert 'value="report"' not in page
-    response = client.post(url, {"action": "report", "report-conclusion": "Nodule 8 mm."},
-                           follow=True)
+    response = client.post(
+        url, {"action": "report", "report-conclusion": "Nodule 8 mm."}, follow=True
+    )
     assert "L'examen n'a pas encore eu lieu" in text(response)
     a.refresh_from_db()
     assert a.status == "booked" and not ImagingReport.objects.exists()
@@ -229,8 +257,9 @@ def test_report_before_the_exam_is_refused_and_the_appointment_stays_booked(
     assert a.status == "fulfilled" and a.report.conclusion == "Nodule 8 mm."
 
 
-def test_prescription_attached_to_an_imaging_booking_reaches_the_centre(agenda, territory,
-                                                                        patient, login):
+def test_prescription_attached_to_an_imaging_booking_reaches_the_centre(
+    agenda, territory, patient, login
+):
     slot = slot_on(agenda.echo, 12, 14)
     url = reverse("scheduling:book", args=[slot.pk]) + f"?patient={patient.pk}"
     client = login(territory.gp)
@@ -244,14 +273,17 @@ def test_prescription_attached_to_an_imaging_booking_reaches_the_centre(agenda, 
     download = radiologist.get(reverse("scheduling:prescription", args=[a.pk]))
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert b"".join(download).startswith(b"%PDF")
-    assert AuditEvent.objects.filter(action="download", user=agenda.radiologist,
-                                     patient_id=patient.pk).exists()
-    assert login(territory.gp2).get(reverse("scheduling:prescription", args=[a.pk])
-                                    ).status_code == 404
+    assert AuditEvent.objects.filter(
+        action="download", user=agenda.radiologist, patient_id=patient.pk
+    ).exists()
+    assert (
+        login(territory.gp2).get(reverse("scheduling:prescription", args=[a.pk])).status_code == 404
+    )
 
 
-def test_a_prescription_of_the_wrong_type_is_refused_with_nothing_booked(agenda, territory,
-                                                                         patient, login):
+def test_a_prescription_of_the_wrong_type_is_refused_with_nothing_booked(
+    agenda, territory, patient, login
+):
     slot = slot_on(agenda.echo, 12, 14)
     url = reverse("scheduling:book", args=[slot.pk]) + f"?patient={patient.pk}"
     bad = SimpleUploadedFile("ordo.exe", b"MZ\x90\x00" + b"\x00" * 300)
@@ -264,8 +296,7 @@ def test_a_prescription_of_the_wrong_type_is_refused_with_nothing_booked(agenda,
 
 
 def test_consultation_booking_offers_no_prescription_field(agenda, territory, patient, login):
-    url = reverse("scheduling:book", args=[slot_on(agenda.cardio, 9).pk]) + \
-        f"?patient={patient.pk}"
+    url = reverse("scheduling:book", args=[slot_on(agenda.cardio, 9).pk]) + f"?patient={patient.pk}"
     assert 'name="prescription"' not in text(login(territory.gp).get(url))
 
 
@@ -282,15 +313,16 @@ def test_radiologist_lands_on_the_centres_appointments(agenda, login):
 
 def test_reminder_words_follow_the_paris_calendar_day():
     now = datetime(2026, 3, 6, 8, 0, tzinfo=PARIS)
-    assert reminder_when(datetime(2026, 3, 6, 16, 30, tzinfo=PARIS), now=now) == \
-        "aujourd'hui à 16:30"
+    assert (
+        reminder_when(datetime(2026, 3, 6, 16, 30, tzinfo=PARIS), now=now) == "aujourd'hui à 16:30"
+    )
     assert reminder_when(datetime(2026, 3, 7, 9, 0, tzinfo=PARIS), now=now) == "demain à 09:00"
-    assert reminder_when(datetime(2026, 3, 9, 9, 0, tzinfo=PARIS), now=now) == \
-        "le 09/03/2026 à 09:00"
+    assert (
+        reminder_when(datetime(2026, 3, 9, 9, 0, tzinfo=PARIS), now=now) == "le 09/03/2026 à 09:00"
+    )
     # 23:30 in Paris is already the next day in UTC terms of some zones: the Paris day counts.
     late = datetime(2026, 3, 6, 23, 30, tzinfo=PARIS)
-    assert reminder_when(datetime(2026, 3, 7, 0, 30, tzinfo=PARIS), now=late) == \
-        "demain à 00:30"
+    assert reminder_when(datetime(2026, 3, 7, 0, 30, tzinfo=PARIS), now=late) == "demain à 00:30"
 
 
 def test_reminder_for_later_today_says_today(agenda, territory, patient, frozen):
@@ -305,8 +337,9 @@ def test_reminder_for_later_today_says_today(agenda, territory, patient, frozen)
 # --- live updates (bug 7, scheduling part) ------------------------------------------------------
 
 
-def test_appointment_page_declares_a_live_fragment_for_the_hospital_side(agenda, territory,
-                                                                         patient, login):
+def test_appointment_page_declares_a_live_fragment_for_the_hospital_side(
+    agenda, territory, patient, login
+):
     a = slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9), patient=patient)
     client = login(territory.desk)
     url = reverse("scheduling:appointment", args=[a.pk])
@@ -323,9 +356,14 @@ def test_appointment_page_declares_a_live_fragment_for_the_hospital_side(agenda,
 def _patient(territory):
     from parcours.patients.services import patient_create
 
-    return patient_create(actor=territory.gp, birth_name="Martin", birth_given_names="Paul",
-                          birth_date=date(1961, 2, 1), sex="M",
-                          birthplace_insee="53130").patient
+    return patient_create(
+        actor=territory.gp,
+        birth_name="Martin",
+        birth_given_names="Paul",
+        birth_date=date(1961, 2, 1),
+        sex="M",
+        birthplace_insee="53130",
+    ).patient
 
 
 def test_staff_agenda_week_refreshes_live(agenda, territory, patient, login):
@@ -343,11 +381,15 @@ def test_week_grid_for_another_gps_patient_is_not_found(agenda, territory, patie
 
 
 def test_search_from_a_request_prefills_its_wished_window_and_lists_its_agendas(
-        agenda, territory, make_referral, login):
-    referral = make_referral(kind="CONSULTATION", question="Bilan de dyspnée.",
-                             wished_from=date(2026, 3, 17), wished_until=date(2026, 3, 19))
-    page = text(login(territory.desk).get(reverse("scheduling:search"),
-                                          {"referral": referral.pk}))
+    agenda, territory, make_referral, login
+):
+    referral = make_referral(
+        kind="CONSULTATION",
+        question="Bilan de dyspnée.",
+        wished_from=date(2026, 3, 17),
+        wished_until=date(2026, 3, 19),
+    )
+    page = text(login(territory.desk).get(reverse("scheduling:search"), {"referral": referral.pk}))
     assert 'value="2026-03-17"' in page and 'value="2026-03-19"' in page
     assert "Mardi 17 mars 2026" in page and "Lundi 16 mars 2026" not in page
     assert _week(agenda.cardio, referral=referral.pk) in page.replace("&amp;", "&")
@@ -356,7 +398,8 @@ def test_search_from_a_request_prefills_its_wished_window_and_lists_its_agendas(
 
 
 def test_report_published_reaches_the_prescriber_and_the_centres_other_staff(
-        agenda, territory, patient, frozen):
+    agenda, territory, patient, frozen
+):
     from conftest import _user
     from parcours.accounts.models import Membership, Role
     from parcours.scheduling.services import report_attach
@@ -368,8 +411,9 @@ def test_report_published_reaches_the_prescriber_and_the_centres_other_staff(
     report_attach(user=agenda.radiologist, appointment=a, conclusion="Thyroïde normale.")
     assert Notification.objects.filter(user=territory.gp, kind="imaging_report").exists()
     assert Notification.objects.filter(user=secretary, kind="imaging_report_staff").exists()
-    assert not Notification.objects.filter(user=agenda.radiologist,
-                                           kind__startswith="imaging_report").exists()
+    assert not Notification.objects.filter(
+        user=agenda.radiologist, kind__startswith="imaging_report"
+    ).exists()
 
 
 # --- review: absurd dates in the query string (issue 14 review) -------------------------------
@@ -381,42 +425,57 @@ def test_week_grid_and_staff_agenda_ignore_an_absurd_week(agenda, territory, log
     500 (date overflow): the pages open on the current week instead."""
     gp = login(territory.gp).get(_week(agenda.cardio, semaine=week))
     assert gp.status_code == 200 and 'data-testid="week-grid"' in text(gp)
-    staff = login(territory.desk).get(reverse("scheduling:agenda", args=[agenda.cardio.pk])
-                                      + f"?semaine={week}")
+    staff = login(territory.desk).get(
+        reverse("scheduling:agenda", args=[agenda.cardio.pk]) + f"?semaine={week}"
+    )
     assert staff.status_code == 200
 
 
 def test_slot_search_refuses_an_absurdly_far_period_with_a_message(agenda, territory, login):
-    response = login(territory.gp).get(reverse("scheduling:search"),
-                                       {"start": "9999-12-31", "end": "9999-12-31"})
+    response = login(territory.gp).get(
+        reverse("scheduling:search"), {"start": "9999-12-31", "end": "9999-12-31"}
+    )
     assert response.status_code == 200
     assert "trop lointaine" in text(response)
 
 
 @pytest.mark.parametrize("latest", ["9999-12-31", "2031-01-01"])
-def test_waitlist_refuses_an_absurdly_far_window_with_a_message(agenda, territory, patient,
-                                                                login, latest):
+def test_waitlist_refuses_an_absurdly_far_window_with_a_message(
+    agenda, territory, patient, login, latest
+):
     """31/12/9999 as « Jusqu'au » overflowed the free-slot check (a 500); years ahead is no
     waiting list either."""
     url = reverse("scheduling:waitlist", args=[agenda.cardio.pk]) + f"?patient={patient.pk}"
-    response = login(territory.gp).post(url, {"patient": patient.pk, "earliest": "2026-03-09",
-                                              "latest": latest})
+    response = login(territory.gp).post(
+        url, {"patient": patient.pk, "earliest": "2026-03-09", "latest": latest}
+    )
     assert response.status_code == 400
     assert "trop lointaine" in text(response)
     assert not WaitlistEntry.objects.exists()
 
 
-def test_booking_form_asks_the_urgency_reason_only_for_an_urgent_slot(agenda, territory,
-                                                                      patient, login):
+def test_booking_form_asks_the_urgency_reason_only_for_an_urgent_slot(
+    agenda, territory, patient, login
+):
     """An « Motif d'urgence » field on every booking form (an ordinary consultation, a
     scanner) left GPs wondering whether to fill it in."""
     client = login(territory.gp)
-    plain = text(client.get(reverse("scheduling:book", args=[slot_on(agenda.cardio, 9).pk])
-                            + f"?patient={patient.pk}"))
+    plain = text(
+        client.get(
+            reverse("scheduling:book", args=[slot_on(agenda.cardio, 9).pk])
+            + f"?patient={patient.pk}"
+        )
+    )
     assert "Consultation" in plain and 'name="urgent_reason"' not in plain
-    urgent = text(client.get(reverse("scheduling:book", args=[slot_on(agenda.cardio, 11).pk])
-                             + f"?patient={patient.pk}"))
+    urgent = text(
+        client.get(
+            reverse("scheduling:book", args=[slot_on(agenda.cardio, 11).pk])
+            + f"?patient={patient.pk}"
+        )
+    )
     assert 'name="urgent_reason"' in urgent
-    response = client.post(reverse("scheduling:book", args=[slot_on(agenda.cardio, 9).pk])
-                           + f"?patient={patient.pk}", {"note": "Bilan"})
+    response = client.post(
+        reverse("scheduling:book", args=[slot_on(agenda.cardio, 9).pk]) + f"?patient={patient.pk}",
+        {"note": "Bilan"},
+    )
     assert response.status_code == 302

@@ -24,12 +24,16 @@ def test_gp_books_an_open_slot_and_the_service_staff_are_told(agenda, territory,
     a = slot_book(user=territory.gp, slot=slot, patient=patient, note="Dyspnée d'effort")
     slot.refresh_from_db()
     assert slot.status == Slot.Status.BUSY and a.prescriber == territory.gp
-    told = set(Notification.objects.filter(kind="appointment_booked")
-               .values_list("user__username", flat=True))
+    told = set(
+        Notification.objects.filter(kind="appointment_booked").values_list(
+            "user__username", flat=True
+        )
+    )
     assert {"desk", "doctor", "head", "radio"} <= told and "gp" not in told
     assert "Dupont" not in Notification.objects.filter(kind="appointment_booked").first().title
-    assert AuditEvent.objects.filter(object_type="appointment", action="create",
-                                     patient_id=patient.pk).exists()
+    assert AuditEvent.objects.filter(
+        object_type="appointment", action="create", patient_id=patient.pk
+    ).exists()
 
 
 def test_a_taken_slot_is_refused_with_a_clear_message(agenda, territory, patient):
@@ -51,8 +55,9 @@ def test_urgent_slots_need_a_reason(agenda, territory, patient):
     slot = slot_on(agenda.cardio, 11)
     with pytest.raises(BookingError, match="motif d'urgence"):
         slot_book(user=territory.gp, slot=slot, patient=patient)
-    a = slot_book(user=territory.gp, slot=slot, patient=patient,
-                  urgent_reason="Douleur thoracique atypique")
+    a = slot_book(
+        user=territory.gp, slot=slot, patient=patient, urgent_reason="Douleur thoracique atypique"
+    )
     assert a.urgent_reason
 
 
@@ -60,8 +65,13 @@ def test_cancel_frees_the_slot_and_tells_the_waitlist(agenda, territory, patient
     slot = slot_on(agenda.cardio, 9)
     a = slot_book(user=territory.gp, slot=slot, patient=patient)
     slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 9, 9, 30), patient=patient)
-    entry = waitlist_add(user=territory.gp2, schedule=agenda.cardio, patient=patient,
-                         earliest=slot.start.date(), latest=slot.start.date())
+    entry = waitlist_add(
+        user=territory.gp2,
+        schedule=agenda.cardio,
+        patient=patient,
+        earliest=slot.start.date(),
+        latest=slot.start.date(),
+    )
     appointment_cancel(user=territory.gp, appointment=a, reason="Patient hospitalisé")
     slot.refresh_from_db()
     entry.refresh_from_db()
@@ -72,8 +82,7 @@ def test_cancel_frees_the_slot_and_tells_the_waitlist(agenda, territory, patient
         appointment_cancel(user=territory.gp, appointment=a)
 
 
-def test_move_keeps_the_reference_books_the_new_slot_and_frees_the_old(agenda, territory,
-                                                                         patient):
+def test_move_keeps_the_reference_books_the_new_slot_and_frees_the_old(agenda, territory, patient):
     old_slot, new_slot = slot_on(agenda.cardio, 9), slot_on(agenda.cardio, 9, 9, 30)
     a = slot_book(user=territory.gp, slot=old_slot, patient=patient)
     reference = a.reference
@@ -86,7 +95,8 @@ def test_move_keeps_the_reference_books_the_new_slot_and_frees_the_old(agenda, t
     assert old_slot.status == "free" and new_slot.status == "busy"
     history = list(a.moves.all())
     assert [(m.from_start, m.to_start, m.moved_by) for m in history] == [
-        (old_slot.start, new_slot.start, territory.gp)]
+        (old_slot.start, new_slot.start, territory.gp)
+    ]
     assert Notification.objects.filter(user=territory.desk, kind="appointment_moved").exists()
     # Moving onto a taken slot changes nothing.
     other = slot_on(agenda.cardio, 16)
@@ -103,8 +113,12 @@ def test_moving_into_an_urgent_slot_needs_a_reason(agenda, territory, patient):
     with pytest.raises(BookingError) as refused:
         appointment_move(user=territory.gp, appointment=a, new_slot=urgent)
     assert refused.value.code == "urgent_reason"
-    appointment_move(user=territory.gp, appointment=a, new_slot=urgent,
-                     urgent_reason="Douleur thoracique d'effort")
+    appointment_move(
+        user=territory.gp,
+        appointment=a,
+        new_slot=urgent,
+        urgent_reason="Douleur thoracique d'effort",
+    )
     a.refresh_from_db()
     assert a.slot_id == urgent.pk and a.urgent_reason == "Douleur thoracique d'effort"
     assert a.moves.get().urgent_reason == "Douleur thoracique d'effort"
@@ -124,7 +138,12 @@ def test_waitlist_booking_closes_the_entry(agenda, territory, patient):
     slot = slot_on(agenda.cardio, 9)
     for taken in (slot, slot_on(agenda.cardio, 9, 9, 30)):
         slot_book(user=territory.gp2, slot=taken, patient=patient)
-    entry = waitlist_add(user=territory.gp, schedule=agenda.cardio, patient=patient,
-                         earliest=slot.start.date(), latest=slot.start.date())
+    entry = waitlist_add(
+        user=territory.gp,
+        schedule=agenda.cardio,
+        patient=patient,
+        earliest=slot.start.date(),
+        latest=slot.start.date(),
+    )
     slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 16), patient=patient)
     assert WaitlistEntry.objects.get(pk=entry.pk).closed_at is not None

@@ -19,7 +19,9 @@ from .fixtures import PARIS, slot_on
 def test_rules_open_slots_of_the_act_length_and_rerun_adds_nothing(agenda):
     monday = list(agenda.cardio.slots.filter(start__date="2026-03-09"))
     assert [(s.start.astimezone(PARIS).time(), s.pool) for s in monday] == [
-        (time(9), Pool.OPEN), (time(9, 30), Pool.OPEN)]
+        (time(9), Pool.OPEN),
+        (time(9, 30), Pool.OPEN),
+    ]
     assert slot_on(agenda.cardio, 10).partner_id is not None
     assert slot_on(agenda.cardio, 11).pool == Pool.URGENT
     assert slots_generate(schedule=agenda.cardio) == 0
@@ -35,15 +37,25 @@ def test_public_holidays_open_nothing(agenda):
 
 def test_closure_blocks_free_slots_and_refuses_over_bookings(agenda, territory, patient):
     start = datetime(2026, 3, 9, 8, tzinfo=PARIS)
-    exception_add(actor=territory.desk, schedule=agenda.cardio, start=start,
-                  end=start + timedelta(hours=4), reason="Congrès")
-    assert set(agenda.cardio.slots.filter(start__date="2026-03-09")
-               .values_list("status", flat=True)) == {Slot.Status.BLOCKED}
+    exception_add(
+        actor=territory.desk,
+        schedule=agenda.cardio,
+        start=start,
+        end=start + timedelta(hours=4),
+        reason="Congrès",
+    )
+    assert set(
+        agenda.cardio.slots.filter(start__date="2026-03-09").values_list("status", flat=True)
+    ) == {Slot.Status.BLOCKED}
     slot_book(user=territory.gp, slot=slot_on(agenda.cardio, 10), patient=patient)
     with pytest.raises(BookingError, match="déjà pris"):
-        exception_add(actor=territory.desk, schedule=agenda.cardio,
-                      start=datetime(2026, 3, 10, 8, tzinfo=PARIS),
-                      end=datetime(2026, 3, 10, 12, tzinfo=PARIS), reason="Congés")
+        exception_add(
+            actor=territory.desk,
+            schedule=agenda.cardio,
+            start=datetime(2026, 3, 10, 8, tzinfo=PARIS),
+            end=datetime(2026, 3, 10, 12, tzinfo=PARIS),
+            reason="Congés",
+        )
     assert Appointment.objects.filter(status="booked").count() == 1
 
 
@@ -54,7 +66,10 @@ def test_reserved_slots_return_to_everyone_before_they_start(agenda, frozen):
     assert slots_release_due()["slots_released"] >= 1
     partner_slot.refresh_from_db()
     assert (partner_slot.pool, partner_slot.partner, partner_slot.reserved_pool) == (
-        Pool.OPEN, None, Pool.PARTNER)
+        Pool.OPEN,
+        None,
+        Pool.PARTNER,
+    )
 
 
 def test_worker_opens_only_the_days_past_the_last_slot(agenda, frozen):

@@ -5,14 +5,19 @@ from parcours.audit.roles import app_role_sql, role_problems
 
 
 class Command(BaseCommand):
-    help = ("Print (or, with --execute, run as the tables' owner) the GRANTs of the "
-            "application's PostgreSQL role: every table, but only SELECT and INSERT on the "
-            "audit tables; then check the role cannot TRUNCATE, UPDATE, DELETE or ALTER them.")
+    help = (
+        "Print (or, with --execute, run as the tables' owner) the GRANTs of the "
+        "application's PostgreSQL role: every table, but only SELECT and INSERT on the "
+        "audit tables; then check the role cannot TRUNCATE, UPDATE, DELETE or ALTER them."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("role", help="the role the application connects as")
-        parser.add_argument("--execute", action="store_true",
-                            help="run the statements on DATABASE_URL (connect as the owner)")
+        parser.add_argument(
+            "--execute",
+            action="store_true",
+            help="run the statements on DATABASE_URL (connect as the owner)",
+        )
 
     def handle(self, *args, role, execute, **options):
         if connection.vendor != "postgresql":
@@ -28,7 +33,6 @@ class Command(BaseCommand):
                     cursor.execute(sql)
             problems = role_problems(cursor, role)
         if problems:
-            raise CommandError("The role is not fit to run the application: "
-                               + "; ".join(problems))
+            raise CommandError("The role is not fit to run the application: " + "; ".join(problems))
         if execute:
             self.stdout.write(f"Role {role} can read and append the audit trail, nothing more.")

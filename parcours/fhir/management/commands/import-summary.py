@@ -12,8 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--user", required=True,
-                            help="compte de l'établissement émetteur")
+        parser.add_argument("--user", required=True, help="compte de l'établissement émetteur")
 
     def handle(self, *args, **options):
         from parcours.accounts.models import User
@@ -33,5 +32,7 @@ class Command(BaseCommand):
                 received, _ = import_bundle(user=user, bundle=bundle, channel="file")
         except FhirError as exc:
             raise CommandError("; ".join(i["diagnostics"] for i in exc.issues)) from None
-        self.stdout.write(f"{received.item_count} élément(s) importé(s) pour le patient "
-                          f"n° {received.patient_id} ({received.source.name}).")
+        self.stdout.write(
+            f"{received.item_count} élément(s) importé(s) pour le patient "
+            f"n° {received.patient_id} ({received.source.name})."
+        )

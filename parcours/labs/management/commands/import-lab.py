@@ -32,7 +32,8 @@ class Command(BaseCommand):
                         f"{outcome.matched} rattaché(s), {outcome.pending} en attente "
                         f"d'identification, {outcome.critical} avec résultat critique, "
                         f"{outcome.unknown_prescriber} prescripteur(s) non reconnu(s) ; "
-                        f"encodage {outcome.encoding or 'non indiqué'}")
+                        f"encodage {outcome.encoding or 'non indiqué'}"
+                    )
                 else:
                     self.stdout.write(f"{path} : déjà importé, rien de nouveau")
         if refused:

@@ -7,8 +7,10 @@ from parcours.messaging.gateway import bridge_controller
 
 
 class Command(BaseCommand):
-    help = ("Receive mail from external secure messaging (SMTP) into Parcours mailboxes "
-            "(<identifiant>@MSS_DOMAIN).")
+    help = (
+        "Receive mail from external secure messaging (SMTP) into Parcours mailboxes "
+        "(<identifiant>@MSS_DOMAIN)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
