@@ -44,12 +44,13 @@ test-postgres:
 		echo "PostgreSQL does not answer on $$url: PostgreSQL run SKIPPED"; \
 	fi
 
-# What CI runs before the tests: ruff's rules and format, and mypy (django-stubs, pyproject.toml)
-# at 0 errors. `ruff format parcours bench conftest.py` fixes the format.
+# What CI runs before the tests: ruff's rules and format, mypy (django-stubs, pyproject.toml) at
+# 0 errors, and import-linter's layer contract (pyproject.toml, docs/architecture.md). `ruff format parcours bench conftest.py` fixes the format.
 lint: install
 	$(BIN)/ruff check parcours bench conftest.py
 	$(BIN)/ruff format --check parcours bench conftest.py
 	PARCOURS_TESTING=1 $(BIN)/mypy parcours
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var
