@@ -24,6 +24,7 @@ class UploadForm(forms.Form):
     files = MultipleFileField(  # type: ignore[assignment]
         label=_("Fichiers de résultats (HPRIM, HL7)"),
         required=True,
+        max_files=MAX_FILES,  # a laboratory's batch
         widget=MultipleFileInput(attrs={"accept": ".hpr,.hpm,.hl7,.txt,.HPR,.HPM,.HL7,.TXT"}),
         help_text=_(
             "Plusieurs fichiers possibles ; 2 Mo au plus chacun. Le format est reconnu au contenu."
@@ -37,8 +38,6 @@ class UploadForm(forms.Form):
         files = self.cleaned_data["files"]
         if not files:
             raise forms.ValidationError(_("Choisissez au moins un fichier."))
-        if len(files) > MAX_FILES:
-            raise forms.ValidationError(_("%(n)s fichiers au plus à la fois.") % {"n": MAX_FILES})
         self.refused: list[tuple[str, str]] = []
         accepted = []
         for f in files:

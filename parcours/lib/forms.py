@@ -7,6 +7,7 @@
 """
 
 from django import forms
+from django.utils.translation import gettext as _
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -14,9 +15,12 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
+    """Several files in one input; at most ``max_files`` (10 by default) per sending."""
+
     widget = MultipleFileInput
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, max_files: int = 10, **kwargs):
+        self.max_files = max_files
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "widget", MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"})
@@ -25,7 +29,13 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+            files = [d for d in data if d]
+            if len(files) > self.max_files:
+                raise forms.ValidationError(
+                    _("%(n)s fichiers au plus par envoi (vous en avez joint %(count)s).")
+                    % {"n": self.max_files, "count": len(files)}
+                )
+            return [super(MultipleFileField, self).clean(d, initial) for d in files]
         return [super().clean(data, initial)] if data else []
 
 

@@ -153,6 +153,10 @@ def slots_generate_all() -> dict[str, int]:
     return {"slots_opened": total}
 
 
+# How far ahead a closure may be planned (review of issue 14: 31/12/9999 was accepted).
+CLOSURE_MAX_AHEAD = timedelta(days=730)
+
+
 def exception_add(
     *, actor, schedule: Schedule, start: datetime, end: datetime, reason: str
 ) -> ScheduleException:
@@ -161,6 +165,12 @@ def exception_add(
     is left with a booking nobody will honour."""
     if end <= start:
         raise BookingError(_("La fin de la fermeture doit suivre son début."))
+    now = timezone.now()
+    # A closure is planned: not in the past, not beyond the agenda's reach (two years).
+    if end <= now:
+        raise BookingError(_("Cette période est déjà passée : une fermeture se prévoit."))
+    if start > now + CLOSURE_MAX_AHEAD:
+        raise BookingError(_("Une fermeture se prévoit au plus deux ans à l'avance."))
     with transaction.atomic(), audit_batch():
         Schedule.objects.select_for_update().get(pk=schedule.pk)
         live = Appointment.objects.filter(

@@ -62,3 +62,16 @@ def test_unknown_or_garbage_service_is_ignored(territory, patient, client):
 def test_the_new_request_url_name_stays_stable():
     # Directory cards link here (« Adresser »): keep this path.
     assert reverse("referrals:new") == "/demandes/nouvelle/"
+
+
+def test_choosing_the_patient_for_a_new_request_goes_to_the_form(territory, patient, client):
+    """From « Nouvelle demande », the patient's name and its button lead to the form, not to
+    the patient page (review of issue 14: a click on the name lost the request)."""
+    client.force_login(territory.gp)
+    body = client.get(reverse("patients:search") + "?q=dupont&next=referral").content.decode()
+    form_url = reverse("referrals:new") + f"?patient={patient.pk}"
+    assert body.count(f'href="{form_url}"') == 2
+    assert f'href="{reverse("patients:detail", args=[patient.pk])}"' not in body
+    # The ordinary patient search still opens the patient page.
+    body = client.get(reverse("patients:search") + "?q=dupont").content.decode()
+    assert f'href="{reverse("patients:detail", args=[patient.pk])}"' in body

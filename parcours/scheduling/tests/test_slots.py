@@ -81,3 +81,22 @@ def test_worker_opens_only_the_days_past_the_last_slot(agenda, frozen):
     # One more week of rules: Mon/Tue/Wed consultations (2 each) + Thursday ultrasound (3).
     assert opened == 9
     assert slots_generate_all()["slots_opened"] == 0
+
+
+@pytest.mark.parametrize(
+    "start, message",
+    [
+        (datetime(2026, 3, 2, 8, tzinfo=PARIS), "déjà passée"),  # the Monday before "now"
+        (datetime(9999, 12, 30, 8, tzinfo=PARIS), "deux ans"),
+    ],
+)
+def test_a_closure_in_the_past_or_absurdly_far_is_refused(agenda, territory, start, message):
+    with pytest.raises(BookingError, match=message):
+        exception_add(
+            actor=territory.desk,
+            schedule=agenda.cardio,
+            start=start,
+            end=start + timedelta(hours=4),
+            reason="Congés",
+        )
+    assert not agenda.cardio.exceptions.exists()
