@@ -495,8 +495,9 @@ def appointment_move(
         old_slot, old_start = _release_slot(a), a.start
         a.slot, a.start, a.end = locked, locked.start, locked.end
         a.reminded_at = None  # the reminder is for the new time
-        if locked.pool == Pool.URGENT:
-            a.urgent_reason = reason[:300]
+        # The reason stays with an urgent slot only: moved to an ordinary one, it is no longer
+        # urgent (the move's history keeps the former reason).
+        a.urgent_reason = reason[:300] if locked.pool == Pool.URGENT else ""
         try:
             with transaction.atomic():  # savepoint: the overlap guards may refuse the UPDATE
                 a.save(update_fields=["slot", "start", "end", "reminded_at", "urgent_reason"])

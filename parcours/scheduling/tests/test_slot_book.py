@@ -122,6 +122,11 @@ def test_moving_into_an_urgent_slot_needs_a_reason(agenda, territory, patient):
     a.refresh_from_db()
     assert a.slot_id == urgent.pk and a.urgent_reason == "Douleur thoracique d'effort"
     assert a.moves.get().urgent_reason == "Douleur thoracique d'effort"
+    # Back to an ordinary slot, it is no longer urgent; the history keeps the former reason.
+    appointment_move(user=territory.gp, appointment=a, new_slot=slot_on(agenda.cardio, 9, 9, 30))
+    a.refresh_from_db()
+    assert a.urgent_reason == ""
+    assert a.moves.order_by("pk").first().urgent_reason == "Douleur thoracique d'effort"
 
 
 def test_reminders_go_once_the_day_before(agenda, territory, patient, frozen):
