@@ -108,6 +108,9 @@ def cmd_demo(args) -> None:
     then raises it again once our handler is back (uvicorn ≥ 0.29) — the handler turns it into
     an exception, so the ``finally`` below always runs (before, the default SIGTERM action
     killed this process there and left the worker running: issue 14, bug 13)."""
+    # Links in the notification e-mails point at this demo's address (the worker inherits it),
+    # unless SITE_URL says otherwise.
+    os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}")
     _django()
     from django.conf import settings
 
