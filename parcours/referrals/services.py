@@ -27,7 +27,7 @@ from parcours.notifications.broker import publish
 from parcours.notifications.models import Notification
 from parcours.notifications.services import notify
 
-from .access import allowed_actions
+from . import actions
 from .models import Referral, ReferralAttachment, ReferralEvent, ReferralMessage
 from .workflow import (
     AWAITING_ANSWER,
@@ -168,7 +168,7 @@ def _lock(referral: Referral | int) -> Referral:
 
 
 def _require(actor, referral: Referral, action: str) -> None:
-    if action not in allowed_actions(actor, referral):
+    if action not in actions.allowed_actions(actor, referral):
         if referral.status not in TRANSITIONS or not TRANSITIONS[referral.status]:
             raise TransitionError(_("Cette demande est clôturée : l'action n'est plus possible."))
         raise PermissionDenied(_("Action non autorisée sur cette demande dans son état actuel."))
