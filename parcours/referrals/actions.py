@@ -59,6 +59,8 @@ class ReferralAction:
       (the FHIR layer maps it to Task.status/businessStatus with TASK_STATUS and
       BUSINESS_STATUS); ``fhir_text``: the service argument filled from Task.statusReason
       ("" for none), checked against the form field of the same name.
+    - ``moves_away``: the request may leave the actor's reach (a redirect to another hospital):
+      after it, the page sends her to her inbox if she can no longer see the request.
     """
 
     name: str
@@ -77,6 +79,7 @@ class ReferralAction:
     style: str = ""
     fhir_status: str = ""
     fhir_text: str = ""
+    moves_away: bool = False
 
     @property
     def primary(self) -> bool:
@@ -216,6 +219,7 @@ _ACTIONS = [
         form_kwargs=lambda r: {"exclude_service_id": r.service_id},
         call=_service("referral_redirect", "service", "reason"),
         panel=True,
+        moves_away=True,
     ),
     ReferralAction(
         name="decline",

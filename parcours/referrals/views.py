@@ -287,7 +287,7 @@ def referral_action(request, pk, action):
             form.add_error(None, str(exc) or _("Action non autorisée."))
         else:
             messages.success(request, entry.done)
-            if action == "redirect" and not _still_visible(request.user, referral):
+            if entry.moves_away and not _still_visible(request.user, referral):
                 return redirect("referrals:inbox")
             return redirect("referrals:detail", pk=referral.pk)
     referral.refresh_from_db()
