@@ -5,13 +5,13 @@ Each entry says, for one action name: the form that parses it on the request pag
 that performs it, who may take it in which statuses (checked against the transition table of
 workflow.py by the tests), its French labels, and how a FHIR Task update reaches it.
 
-Adding an action = one ``ReferralAction`` in ``REGISTRY`` (plus its service in services.py):
-the page shows its panel, ``POST /referrals/<pk>/<name>/`` dispatches to it, ``allowed_actions``
-grants it, and the parametrized tests cover it.
+Adding an action = one ``ReferralAction`` in ``_ACTIONS`` (plus its service in services.py):
+the page shows its panel, ``POST /demandes/<pk>/action/<name>/`` dispatches to it,
+``allowed_actions`` grants it, and the parametrized tests (tests/test_actions.py) cover it.
 
-``services`` is imported as a module and its functions are looked up at call time: services
-checks permissions through ``allowed_actions`` below, so each module needs the other, never at
-import time.
+``services`` is imported as a module and its functions are looked up by name at call time
+(``_service``): services checks permissions through ``allowed_actions`` below, so each module
+needs the other, never at import time. The tests check that every name exists.
 """
 
 from __future__ import annotations
