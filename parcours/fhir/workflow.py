@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 
 from parcours.lib.uploads import UploadError
 from parcours.referrals import forms, services
+from parcours.referrals.actions import BY_FHIR_STATUS
 from parcours.referrals.models import Referral
 from parcours.referrals.workflow import TRANSITIONS, Status
 
@@ -138,24 +139,17 @@ def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
                 "(HealthcareService/id).",
                 expression=["Task.owner"],
             )
-        elif target == Status.RECEIVED:
-            services.referral_acknowledge(**kw)
-        elif target == Status.INFO_REQUESTED:
-            services.referral_request_info(
-                **kw, question=_limit(reason, forms.RequestInfoForm, "question")
-            )
         elif target == Status.ANSWERED:
             answer = parse.answer_args(new)
             parse.check_length(answer["text"], forms.AnswerForm, "text", "Task.output")
             services.referral_answer(**kw, **answer)
-        elif target == Status.TAKEN_IN_CHARGE:
-            services.referral_take_in_charge(
-                **kw, note=_limit(reason, forms.TakeInChargeForm, "note")
-            )
-        elif target == Status.DECLINED:
-            services.referral_decline(**kw, reason=_limit(reason, forms.ReasonForm, "reason"))
-        elif target == Status.CANCELLED:
-            services.referral_cancel(**kw, reason=_limit(reason, forms.ReasonForm, "reason"))
+        elif (action := BY_FHIR_STATUS.get(target)) is not None and action.call is not None:
+            # The registry says which action a Task status asks for and which service argument
+            # Task.statusReason fills (checked against the action's form).
+            data = {}
+            if action.fhir_text and action.form is not None:
+                data[action.fhir_text] = _limit(reason, action.form, action.fhir_text)
+            action.call(user, referral, data)
         else:  # pragma: no cover - every status is handled above
             raise FhirError(422, "Transition non prise en charge.", expression=["Task.status"])
     except services.TransitionError as exc:

@@ -9,8 +9,11 @@ from django.http import Http404
 
 from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids
 
+# The rule of each action is in the registry; re-exported here, where callers look for access.
+from .actions import allowed_actions
 from .models import Referral
-from .workflow import AWAITING_ANSWER, KINDS_WITH_WINDOW, OPEN, Status
+
+__all__ = ["access_referral", "allowed_actions", "referral_queryset_for"]
 
 
 def referral_queryset_for(user) -> QuerySet[Referral]:
@@ -37,35 +40,3 @@ def access_referral(user, referral_id) -> Referral:
         )
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise Http404("Demande introuvable") from None
-
-
-def allowed_actions(user, referral: Referral) -> set[str]:
-    """The actions this user may take on this referral now (drives buttons and checks)."""
-    actions: set[str] = set()
-    status = referral.status
-    is_author = referral.author_id == user.pk
-    is_desk = referral.hospital_id in desk_hospital_ids(user)
-    is_doctor = referral.service_id in doctor_service_ids(user)
-    if is_author:
-        if status in OPEN:
-            actions |= {"cancel", "message"}
-        if status == Status.INFO_REQUESTED:
-            actions.add("provide_info")
-        if status == Status.ANSWERED:
-            actions.add("take_in_charge")
-    if is_desk or is_doctor:
-        if status in OPEN:
-            actions.add("message")
-        if status in AWAITING_ANSWER:
-            actions |= {"assign", "redirect", "request_info", "decline"}
-        if status == Status.ANSWERED:
-            actions.add("take_in_charge")
-    if (is_desk or is_doctor) and status == Status.SUBMITTED:
-        actions.add("acknowledge")
-    if is_doctor and status in AWAITING_ANSWER:
-        actions.add("answer")
-    # The desk or a doctor answers a consultation or exam request with a slot of the
-    # service's agenda, booked or proposed (scheduling.services.slot_book_for_referral).
-    if (is_desk or is_doctor) and status in AWAITING_ANSWER and referral.kind in KINDS_WITH_WINDOW:
-        actions.add("book_slot")
-    return actions

@@ -1,12 +1,19 @@
-"""Writes on referrals. Every function is one user action: one transaction, the referral row
-locked, a history row, an audit row and the notifications of the people concerned.
+"""Writes on referrals. Every function is one user action, a plain keyword-only function:
+one transaction, the referral row locked, a history row, an audit row and the notifications of
+the people concerned.
 
-The workflow itself is the transition table in workflow.py; ``_move`` refuses anything else.
+Every action on an existing referral has the same shape, ``referral_step`` (lock, check the
+action against the registry's rule, yield a ``Step`` whose ``move`` checks the transition and
+writes history and audit; nest-safe). The workflow itself is the transition table in
+workflow.py; ``_move`` refuses anything else. Which actions exist, who may take them and how the
+pages and FHIR reach them: actions.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -27,7 +34,7 @@ from parcours.notifications.broker import publish
 from parcours.notifications.models import Notification
 from parcours.notifications.services import notify
 
-from .access import allowed_actions
+from . import actions
 from .models import Referral, ReferralAttachment, ReferralEvent, ReferralMessage
 from .workflow import (
     AWAITING_ANSWER,
@@ -168,7 +175,7 @@ def _lock(referral: Referral | int) -> Referral:
 
 
 def _require(actor, referral: Referral, action: str) -> None:
-    if action not in allowed_actions(actor, referral):
+    if action not in actions.allowed_actions(actor, referral):
         if referral.status not in TRANSITIONS or not TRANSITIONS[referral.status]:
             raise TransitionError(_("Cette demande est clôturée : l'action n'est plus possible."))
         raise PermissionDenied(_("Action non autorisée sur cette demande dans son état actuel."))
@@ -225,8 +232,16 @@ def _move(
 
 
 def _attach(
-    referral: Referral, files, *, actor, part: str, message: ReferralMessage | None = None
+    referral: Referral,
+    files,
+    *,
+    actor,
+    part: str,
+    cleanups: list[Callable[[], None]],
+    message: ReferralMessage | None = None,
 ) -> list[ReferralAttachment]:
+    """Save the uploaded files on the referral; each file is also registered in ``cleanups``
+    so that the step removes it from disk if its transaction rolls back."""
     saved = []
     for upload in files or ():
         checked = check_upload(upload)  # raises UploadError (a ValueError) with a French text
@@ -243,39 +258,88 @@ def _attach(
         attachment.file.save(checked.name, upload, save=False)
         attachment.save()
         # A rolled-back action must not leave its file behind on disk.
-        _delete_file_on_rollback(attachment)
+        cleanups.append(_file_remover(attachment))
         saved.append(attachment)
     return saved
 
 
-def _delete_file_on_rollback(attachment: ReferralAttachment) -> None:
-    connection = transaction.get_connection()
+def _file_remover(attachment: ReferralAttachment) -> Callable[[], None]:
     name = attachment.file.name
     storage = attachment.file.storage
 
-    def cleanup():
+    def cleanup() -> None:
         if storage.exists(name):
             storage.delete(name)
 
-    # Django has no on_rollback hook: remember the file and delete it if the action's
-    # transaction does not commit (see _run).
-    pending = connection.__dict__.setdefault("_parcours_pending_files", [])
-    pending.append(cleanup)
+    return cleanup
 
 
-def _run(fn):
-    """Run one user action in a transaction; files written by a rolled-back action are removed."""
-    connection = transaction.get_connection()
-    connection.__dict__["_parcours_pending_files"] = []
+@contextmanager
+def _transaction() -> Iterator[list[Callable[[], None]]]:
+    """One user action's transaction: ``transaction.atomic()`` (a savepoint when already in an
+    atomic block, so actions nest) and one audit batch. Yields the list in which the action
+    registers the removal of the files it wrote; they run if the block raises (Django has no
+    on-rollback hook). A nested action whose savepoint committed keeps its files even if the
+    outer transaction later rolls back."""
+    cleanups: list[Callable[[], None]] = []
     try:
         with transaction.atomic(), audit_batch():
-            result = fn()
+            yield cleanups
     except BaseException:
-        for cleanup in connection.__dict__.pop("_parcours_pending_files", []):
+        for cleanup in cleanups:
             cleanup()
         raise
-    connection.__dict__.pop("_parcours_pending_files", None)
-    return result
+
+
+@dataclass
+class Step:
+    """The state of one action on one referral, handed out by ``referral_step``."""
+
+    referral: Referral
+    actor: object
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def attach(
+        self, files, *, part: str, message: ReferralMessage | None = None
+    ) -> list[ReferralAttachment]:
+        """Save uploaded files on the referral (removed from disk if the step rolls back).
+
+        Takes the uploads, the part (request, answer, message) and the message they belong
+        to; returns the attachments; raises UploadError for a refused file."""
+        return _attach(
+            self.referral,
+            files,
+            actor=self.actor,
+            part=part,
+            cleanups=self.cleanups,
+            message=message,
+        )
+
+    def move(self, *, to: str, action: str, **kwargs) -> ReferralEvent:
+        """Change the status (checked against TRANSITIONS), write the history and audit rows.
+
+        Takes the target status, the history action and ``_move``'s optional reason, details
+        and fields; returns the history row; raises TransitionError."""
+        return _move(self.referral, actor=self.actor, to=to, action=action, **kwargs)
+
+
+@contextmanager
+def referral_step(referral: Referral | int, *, actor, action: str) -> Iterator[Step]:
+    """The shape of every action on an existing referral.
+
+    Opens the action's transaction (nest-safe: a savepoint inside an atomic block), locks the
+    referral row, checks that ``actor`` may take ``action`` (a name of the registry,
+    actions.REGISTRY) in its current status, and yields a ``Step`` whose ``move`` writes the
+    status change, the history and the audit rows. Notifications are written inside; their
+    live push and e-mails go out on commit (notifications.services.notify). Files saved with
+    ``Step.attach`` are removed if the block raises.
+
+    Raises TransitionError (the referral is closed), PermissionDenied (not allowed now), or
+    whatever the block raises."""
+    with _transaction() as cleanups:
+        locked = _lock(referral)
+        _require(actor, locked, action)
+        yield Step(referral=locked, actor=actor, cleanups=cleanups)
 
 
 # --- the GP's actions -------------------------------------------------------------------------
@@ -324,7 +388,7 @@ def referral_submit(
     if not gp_orgs:
         raise PermissionDenied(_("Seul un médecin de ville peut envoyer une demande."))
 
-    def action() -> Referral:
+    with _transaction() as cleanups:
         start = now or timezone.now()
         hours, working = delay_for(service, kind)
         due, at_risk = compute_due(start, hours, working)
@@ -344,7 +408,9 @@ def referral_submit(
             due_at=due,
             at_risk_at=at_risk,
         )
-        _attach(referral, files, actor=author, part=ReferralAttachment.Part.REQUEST)
+        _attach(
+            referral, files, actor=author, part=ReferralAttachment.Part.REQUEST, cleanups=cleanups
+        )
         ReferralEvent.objects.create(
             referral=referral,
             at=start,
@@ -373,20 +439,17 @@ def referral_submit(
         )
         return referral
 
-    return _run(action)
-
 
 def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
+    """The GP withdraws her request. Takes the GP, the referral and the reason; returns the
+    locked referral, cancelled; raises ValidationError, TransitionError, PermissionDenied."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indiquez le motif de l'annulation.")})
 
-    def action():
-        r = _lock(referral)
-        _require(actor, r, "cancel")
+    with referral_step(referral, actor=actor, action="cancel") as step:
+        r = step.referral
         r.close_reason = reason.strip()
-        _move(
-            r,
-            actor=actor,
+        step.move(
             to=Status.CANCELLED,
             action=Action.CANCELLED,
             reason=reason.strip(),
@@ -409,22 +472,20 @@ def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
         )
         return r
 
-    return _run(action)
-
 
 def referral_provide_info(*, actor, referral: Referral, body: str, files=()) -> Referral:
+    """The GP answers the hospital's question; the request goes back to the desk or the assigned
+    doctor (the clock resumes). Takes the GP, the referral, the text and files; returns the
+    referral; raises ValidationError, UploadError, TransitionError, PermissionDenied."""
     if not (body or "").strip():
         raise ValidationError({"body": _("Écrivez le complément d'information.")})
 
-    def action():
-        r = _lock(referral)
-        _require(actor, r, "provide_info")
+    with referral_step(referral, actor=actor, action="provide_info") as step:
+        r = step.referral
         message = ReferralMessage.objects.create(referral=r, author=actor, body=body.strip())
-        _attach(r, files, actor=actor, part=ReferralAttachment.Part.MESSAGE, message=message)
+        step.attach(files, part=ReferralAttachment.Part.MESSAGE, message=message)
         back_to = Status.ASSIGNED if r.assigned_to_id else Status.RECEIVED
-        _move(
-            r,
-            actor=actor,
+        step.move(
             to=back_to,
             action=Action.INFO_PROVIDED,
             details={"message_id": message.pk},
@@ -441,16 +502,13 @@ def referral_provide_info(*, actor, referral: Referral, body: str, files=()) -> 
         _live_touch(r, actor=actor, what=_("complément apporté"), notified=_hospital_side(r))
         return r
 
-    return _run(action)
-
 
 def referral_take_in_charge(*, actor, referral: Referral, note: str = "") -> Referral:
-    def action():
-        r = _lock(referral)
-        _require(actor, r, "take_in_charge")
-        _move(
-            r,
-            actor=actor,
+    """The patient is taken in charge: the request closes. Takes the actor, the referral and an
+    optional note; returns the referral; raises TransitionError, PermissionDenied."""
+    with referral_step(referral, actor=actor, action="take_in_charge") as step:
+        r = step.referral
+        step.move(
             to=Status.TAKEN_IN_CHARGE,
             action=Action.TAKEN_IN_CHARGE,
             reason=(note or "").strip(),
@@ -472,8 +530,6 @@ def referral_take_in_charge(*, actor, referral: Referral, note: str = "") -> Ref
         )
         return r
 
-    return _run(action)
-
 
 # --- the hospital's actions -------------------------------------------------------------------
 
@@ -481,10 +537,9 @@ def referral_take_in_charge(*, actor, referral: Referral, note: str = "") -> Ref
 def referral_acknowledge(*, actor, referral: Referral) -> Referral:
     """The desk has read the request and takes it on: the GP knows someone has it in hand."""
 
-    def action():
-        r = _lock(referral)
-        _require(actor, r, "acknowledge")
-        _move(r, actor=actor, to=Status.RECEIVED, action=Action.RECEIVED)
+    with referral_step(referral, actor=actor, action="acknowledge") as step:
+        r = step.referral
+        step.move(to=Status.RECEIVED, action=Action.RECEIVED)
         notify(
             users=[r.author],
             kind="referral_received",
@@ -498,13 +553,13 @@ def referral_acknowledge(*, actor, referral: Referral) -> Referral:
         )
         return r
 
-    return _run(action)
-
 
 def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
-    def action():
-        r = _lock(referral)
-        _require(actor, r, "assign")
+    """Give the request to a doctor of its service. Takes the actor, the referral and the
+    doctor; returns the referral; raises ValidationError (not of the service),
+    TransitionError, PermissionDenied."""
+    with referral_step(referral, actor=actor, action="assign") as step:
+        r = step.referral
         if not doctor.memberships.filter(
             service_id=r.service_id, role=Role.HOSPITAL_DOCTOR
         ).exists():
@@ -513,9 +568,7 @@ def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
             )
         previous = r.assigned_to
         r.assigned_to = doctor
-        _move(
-            r,
-            actor=actor,
+        step.move(
             to=Status.ASSIGNED,
             action=Action.ASSIGNED,
             details={
@@ -549,18 +602,18 @@ def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
         )
         return r
 
-    return _run(action)
-
 
 def referral_redirect(
     *, actor, referral: Referral, service: HospitalService, reason: str
 ) -> Referral:
+    """Send the request to another service (status back to submitted, the 48-hour clock kept).
+    Takes the actor, the referral, the new service and the reason; returns the referral; raises
+    ValidationError, TransitionError, PermissionDenied."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indiquez pourquoi la demande est réorientée.")})
 
-    def action():
-        r = _lock(referral)
-        _require(actor, r, "redirect")
+    with referral_step(referral, actor=actor, action="redirect") as step:
+        r = step.referral
         if service.pk == r.service_id:
             raise ValidationError({"service": _("La demande est déjà adressée à ce service.")})
         if not service.accepts_requests:
@@ -578,9 +631,7 @@ def referral_redirect(
         r.hospital_id = service.hospital_id
         r.assigned_to = None
         # The GP's 48-hour promise runs from submission: a redirect does not restart it.
-        _move(
-            r,
-            actor=actor,
+        step.move(
             to=Status.SUBMITTED,
             action=Action.REDIRECTED,
             reason=reason.strip(),
@@ -613,20 +664,17 @@ def referral_redirect(
         )
         return r
 
-    return _run(action)
-
 
 def referral_request_info(*, actor, referral: Referral, question: str) -> Referral:
+    """Ask the GP for more (the clock pauses). Takes the actor, the referral and the question;
+    returns the referral; raises ValidationError, TransitionError, PermissionDenied."""
     if not (question or "").strip():
         raise ValidationError({"question": _("Précisez l'information attendue.")})
 
-    def action():
-        r = _lock(referral)
-        _require(actor, r, "request_info")
+    with referral_step(referral, actor=actor, action="request_info") as step:
+        r = step.referral
         message = ReferralMessage.objects.create(referral=r, author=actor, body=question.strip())
-        _move(
-            r,
-            actor=actor,
+        step.move(
             to=Status.INFO_REQUESTED,
             action=Action.INFO_REQUESTED,
             reason=question.strip(),
@@ -644,20 +692,17 @@ def referral_request_info(*, actor, referral: Referral, question: str) -> Referr
         _live_touch(r, actor=actor, what=_("complément demandé au médecin de ville"))
         return r
 
-    return _run(action)
-
 
 def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
+    """The hospital refuses the request. Takes the actor, the referral and the reason; returns
+    the referral, closed; raises ValidationError, TransitionError, PermissionDenied."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indiquez le motif du refus.")})
 
-    def action():
-        r = _lock(referral)
-        _require(actor, r, "decline")
+    with referral_step(referral, actor=actor, action="decline") as step:
+        r = step.referral
         r.close_reason = reason.strip()
-        _move(
-            r,
-            actor=actor,
+        step.move(
             to=Status.DECLINED,
             action=Action.DECLINED,
             reason=reason.strip(),
@@ -674,8 +719,6 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
         )
         _live_touch(r, actor=actor, what=_("refusée"))
         return r
-
-    return _run(action)
 
 
 def referral_answer(
@@ -707,9 +750,10 @@ def referral_answer(
     if errors:
         raise ValidationError(errors)
 
-    def action():
-        r = _lock(referral)
-        _require(actor, r, "book_slot" if via_booking else "answer")
+    with referral_step(
+        referral, actor=actor, action="book_slot" if via_booking else "answer"
+    ) as step:
+        r = step.referral
         now = timezone.now()
         r.answer_kind = answer_kind
         r.answer_text = text.strip()
@@ -719,10 +763,8 @@ def referral_answer(
         r.answer_read_at = None
         if r.assigned_to_id is None:
             r.assigned_to = actor
-        _attach(r, files, actor=actor, part=ReferralAttachment.Part.ANSWER)
-        _move(
-            r,
-            actor=actor,
+        step.attach(files, part=ReferralAttachment.Part.ANSWER)
+        step.move(
             to=Status.ANSWERED,
             action=Action.ANSWERED,
             details={
@@ -753,21 +795,21 @@ def referral_answer(
         _live_touch(r, actor=actor, what=_("répondue par %(who)s") % {"who": actor.display_name})
         return r
 
-    return _run(action)
-
 
 # --- everyone ---------------------------------------------------------------------------------
 
 
 def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> ReferralMessage:
+    """A message in the request's thread. Takes the author, the referral, the text and files;
+    returns the message; raises ValidationError, UploadError, TransitionError,
+    PermissionDenied."""
     if not (body or "").strip():
         raise ValidationError({"body": _("Le message est vide.")})
 
-    def action():
-        r = _lock(referral)
-        _require(actor, r, "message")
+    with referral_step(referral, actor=actor, action="message") as step:
+        r = step.referral
         message = ReferralMessage.objects.create(referral=r, author=actor, body=body.strip())
-        _attach(r, files, actor=actor, part=ReferralAttachment.Part.MESSAGE, message=message)
+        step.attach(files, part=ReferralAttachment.Part.MESSAGE, message=message)
         ReferralEvent.objects.create(
             referral=r, actor=actor, action=Action.MESSAGE, details={"message_id": message.pk}
         )
@@ -791,8 +833,6 @@ def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> R
             r, actor=actor, what=_("nouveau message"), notified=[r.author, *_hospital_side(r)]
         )
         return message
-
-    return _run(action)
 
 
 def referral_mark_answer_read(*, user, referral: Referral) -> bool:

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -23,18 +22,13 @@ from parcours.patients.access import access_patient
 
 from . import services
 from .access import access_referral, allowed_actions
+from .actions import REGISTRY
+from .actions import get as get_action
 from .forms import (
-    AcknowledgeForm,
-    AnswerForm,
-    AssignForm,
     GpListFilterForm,
     InboxFilterForm,
     MessageForm,
-    ReasonForm,
-    RedirectForm,
     ReferralForm,
-    RequestInfoForm,
-    TakeInChargeForm,
     service_choices_queryset,
 )
 from .models import ReferralAttachment
@@ -233,25 +227,25 @@ def _prefill_from_session(request) -> dict:
 
 
 def _detail_context(request, referral, bound: dict | None = None) -> dict:
-    actions = allowed_actions(request.user, referral)
+    allowed = allowed_actions(request.user, referral)
+    # One empty form per allowed action that has one (registry order), then the bound ones.
     forms = {
-        "message": MessageForm(),
-        "cancel": ReasonForm(prefix="cancel"),
-        "decline": ReasonForm(prefix="decline"),
-        "request_info": RequestInfoForm(),
-        "provide_info": MessageForm(prefix="info"),
-        "answer": AnswerForm(),
-        "take_in_charge": TakeInChargeForm(),
+        action.name: action.bind(referral)
+        for action in REGISTRY.values()
+        if action.name in allowed and action.form is not None
     }
-    if "assign" in actions:
-        forms["assign"] = AssignForm(doctors=services.doctors_for_assignment(referral))
-    if "redirect" in actions:
-        forms["redirect"] = RedirectForm(exclude_service_id=referral.service_id)
     forms.update(bound or {})
     timeline = list(referral_get_timeline(referral))
     return {
         "referral": referral,
-        "actions": actions,
+        "actions": allowed,
+        "labels": {name: action.label for name, action in REGISTRY.items()},
+        # The collapsible forms of the actions panel, in registry order.
+        "panels": [
+            {"action": action, "form": forms[action.name]}
+            for action in REGISTRY.values()
+            if action.panel and action.name in forms
+        ],
         "forms": forms,
         "timeline": timeline,
         "progress": referral_progress(referral, timeline),
@@ -274,99 +268,26 @@ def referral_detail(request, pk):
     return render(request, template, _detail_context(request, referral))
 
 
-# action name -> (form class and its kwargs builder, service call)
-def _form_for(action, request, referral):
-    data, files = request.POST, request.FILES
-    if action == "message":
-        return MessageForm(data, files)
-    if action in ("cancel", "decline"):
-        return ReasonForm(data, prefix=action)
-    if action == "request_info":
-        return RequestInfoForm(data)
-    if action == "provide_info":
-        return MessageForm(data, files, prefix="info")
-    if action == "answer":
-        return AnswerForm(data, files)
-    if action == "take_in_charge":
-        return TakeInChargeForm(data)
-    if action == "acknowledge":
-        return AcknowledgeForm(data)
-    if action == "assign":
-        return AssignForm(data, doctors=services.doctors_for_assignment(referral))
-    if action == "redirect":
-        return RedirectForm(data, exclude_service_id=referral.service_id)
-    raise Http404
-
-
-def _call(action, user, referral, d):
-    s = services
-    if action == "message":
-        return s.referral_message_add(
-            actor=user, referral=referral, body=d["body"], files=d["files"]
-        )
-    if action == "cancel":
-        return s.referral_cancel(actor=user, referral=referral, reason=d["reason"])
-    if action == "decline":
-        return s.referral_decline(actor=user, referral=referral, reason=d["reason"])
-    if action == "request_info":
-        return s.referral_request_info(actor=user, referral=referral, question=d["question"])
-    if action == "provide_info":
-        return s.referral_provide_info(
-            actor=user, referral=referral, body=d["body"], files=d["files"]
-        )
-    if action == "answer":
-        return s.referral_answer(
-            actor=user,
-            referral=referral,
-            answer_kind=d["answer_kind"],
-            text=d["text"],
-            proposed_at=d["proposed_at"],
-            files=d["files"],
-        )
-    if action == "take_in_charge":
-        return s.referral_take_in_charge(actor=user, referral=referral, note=d["note"])
-    if action == "acknowledge":
-        return s.referral_acknowledge(actor=user, referral=referral)
-    if action == "assign":
-        return s.referral_assign(actor=user, referral=referral, doctor=d["doctor"])
-    if action == "redirect":
-        return s.referral_redirect(
-            actor=user, referral=referral, service=d["service"], reason=d["reason"]
-        )
-    raise Http404
-
-
-DONE_MESSAGES = {
-    "message": gettext_lazy("Message envoyé."),
-    "cancel": gettext_lazy("Demande annulée."),
-    "decline": gettext_lazy("Demande refusée."),
-    "request_info": gettext_lazy("Demande de complément envoyée au médecin de ville."),
-    "provide_info": gettext_lazy("Complément envoyé."),
-    "answer": gettext_lazy("Réponse envoyée au médecin de ville."),
-    "take_in_charge": gettext_lazy("Prise en charge confirmée."),
-    "acknowledge": gettext_lazy("Demande prise en compte : le médecin de ville en est informé."),
-    "assign": gettext_lazy("Demande attribuée."),
-    "redirect": gettext_lazy("Demande réorientée."),
-}
-
-
 @login_required
 @require_POST
 def referral_action(request, pk, action):
-    if action not in DONE_MESSAGES:
+    """One generic dispatch for every action of the registry (actions.REGISTRY): its form
+    parses the POST, its service acts; refusals go back on the form."""
+    entry = get_action(action)
+    if entry is None or entry.form is None or entry.call is None:
         raise Http404
     referral = access_referral(request.user, pk)
-    form = _form_for(action, request, referral)
+    form = entry.bind(referral, request.POST, request.FILES)
     if form.is_valid():
         try:
-            _call(action, request.user, referral, form.cleaned_data)
+            entry.call(request.user, referral, form.cleaned_data)
         except (ValidationError, UploadError) as exc:
             _apply_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or _("Action non autorisée."))
         else:
-            messages.success(request, DONE_MESSAGES[action])
-            if action == "redirect" and not _still_visible(request.user, referral):
+            messages.success(request, entry.done)
+            if entry.moves_away and not _still_visible(request.user, referral):
                 return redirect("referrals:inbox")
             return redirect("referrals:detail", pk=referral.pk)
     referral.refresh_from_db()
