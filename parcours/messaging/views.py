@@ -20,7 +20,8 @@ from parcours.accounts.scopes import doctor_service_ids
 from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService
 from parcours.directory.mssante import check_external, is_secure_address
-from parcours.lib.uploads import UploadError, check_upload, safe_file_name
+from parcours.lib.forms import add_service_error
+from parcours.lib.uploads import check_upload, safe_file_name
 from parcours.patients.access import access_patient
 
 from . import letters, services
@@ -146,8 +147,8 @@ def compose(request):
                 files=_files(d["files"]),
                 patient=patient,
             )
-        except (ValidationError, UploadError) as exc:
-            form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+        except ValidationError as exc:  # UploadError is one
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Message envoyé."))
             return redirect("messaging:thread", pk=message.thread_id)
@@ -230,8 +231,8 @@ def thread(request, pk):
                     reply_to=t,
                     files=_files(form.cleaned_data["files"]),
                 )
-            except (ValidationError, UploadError) as exc:
-                form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+            except ValidationError as exc:  # UploadError is one
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("Réponse envoyée."))
                 if left_out:
@@ -441,8 +442,8 @@ def letter_new(request):
                 )
                 if write_now:
                     letters.letter_send(actor=user, letter=letter, body=d["body"], files=files)
-        except (ValidationError, UploadError) as exc:
-            form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+        except ValidationError as exc:  # UploadError is one
+            add_service_error(form, exc)
         else:
             messages.success(
                 request,
@@ -484,8 +485,8 @@ def letter_detail(request, pk):
                     body=form.cleaned_data["body"],
                     files=_files(form.cleaned_data["files"]),
                 )
-            except (ValidationError, UploadError) as exc:
-                form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+            except ValidationError as exc:  # UploadError is one
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("Lettre envoyée au médecin traitant."))
                 return redirect("messaging:letter", pk=letter.pk)

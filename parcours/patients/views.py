@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
+from parcours.lib.forms import add_service_error
 
 from .access import (
     access_candidate,
@@ -103,8 +104,7 @@ def create(request):
         try:
             result = patient_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_error(form, exc)
         else:
             if result.created:
                 messages.success(request, _("Patient créé (identité provisoire)."))
@@ -254,8 +254,7 @@ def detail(request, pk):
             try:
                 patient_set_status(actor=user, patient=patient, **status_form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    status_form.add_error(field if field in status_form.fields else None, errors)
+                add_service_error(status_form, exc)
             else:
                 messages.success(request, _("Statut de l'identité mis à jour."))
                 return redirect("patients:detail", patient.pk)
@@ -308,8 +307,7 @@ def emergency_open(request, pk):
                 actor=request.user, patient=patient, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            for errors in exc.message_dict.values():
-                form.add_error("reason", errors)
+            add_service_error(form, exc, field="reason")
         else:
             messages.warning(
                 request,
@@ -469,14 +467,7 @@ def duplicate_detail(request, pk):
                 confirmed=form.cleaned_data["confirm"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    if field in form.fields and field not in form.errors:
-                        form.add_error(field, errors)
-                    elif field not in form.fields:
-                        form.add_error(None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request,
