@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from parcours.accounts.scopes import is_gp, is_territory_admin
 from parcours.audit.services import audit_log
 from parcours.lib.errors import ServiceError
+from parcours.lib.forms import flash_service_error
 from parcours.lib.labs import LabParseError
 from parcours.patients.access import is_identity_reviewer
 
@@ -111,7 +112,7 @@ def _post(
         else:
             raise Http404
     except ServiceError as exc:
-        messages.error(request, str(exc))
+        flash_service_error(request, exc)
     return redirect("labs:detail", pk=report.pk)
 
 

@@ -4,12 +4,14 @@
   content checks are ``lib.uploads.check_upload``'s, in the services); accepts PDF, JPEG, PNG
   by default.
 - ``DateInput``, ``DateTimeInput``: the browser's native pickers (ISO formats).
-- ``add_service_error``: a service refusal (``lib.errors``) on the field it names, else on the
-  whole form.
+- ``add_service_error``, ``flash_service_error``: a service refusal (``lib.errors``) on the
+  form (on the field it names, else on the whole form), or as a message for a formless action.
 """
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 
@@ -73,3 +75,14 @@ def add_service_error(form: forms.BaseForm, exc: Exception, *, field: str | None
         form.add_error(fallback, exc.messages)
     else:
         form.add_error(fallback, str(exc))
+
+
+def flash_service_error(request: HttpRequest, exc: Exception) -> None:
+    """Show a service's refusal as a message on the next page — for actions without a form.
+
+    Takes the request and the exception (a ``ServiceError``, any ``ValidationError``, else its
+    ``str``); adds one error message per message. Returns nothing; raises nothing.
+    """
+    texts = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+    for text in texts:
+        messages.error(request, text)

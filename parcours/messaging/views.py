@@ -20,7 +20,7 @@ from parcours.accounts.scopes import doctor_service_ids
 from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService
 from parcours.directory.mssante import check_external, is_secure_address
-from parcours.lib.forms import add_service_error
+from parcours.lib.forms import add_service_error, flash_service_error
 from parcours.lib.uploads import check_upload, safe_file_name
 from parcours.patients.access import access_patient
 
@@ -302,7 +302,7 @@ def thread_file(request, pk):
     try:
         services.thread_move(user=request.user, thread=t, box=box, folder=folder)
     except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+        flash_service_error(request, exc)
         return redirect("messaging:thread", pk=t.pk)
     messages.success(request, _("Conversation classée."))
     return redirect("messaging:mailbox")
@@ -316,7 +316,7 @@ def folder_create(request):
         try:
             folder = services.folder_create(owner=request.user, name=form.cleaned_data["name"])
         except ValidationError as exc:
-            messages.error(request, exc.messages[0])
+            flash_service_error(request, exc)
         else:
             return redirect(f"{reverse('messaging:mailbox')}?folder={folder.pk}")
     else:
@@ -471,7 +471,7 @@ def letter_detail(request, pk):
             try:
                 letters.letter_acknowledge(actor=user, letter=letter)
             except ValidationError as exc:
-                messages.error(request, exc.messages[0])
+                flash_service_error(request, exc)
             else:
                 messages.success(request, _("Réception confirmée."))
             return redirect("messaging:letter", pk=letter.pk)

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
-from parcours.lib.forms import add_service_error
+from parcours.lib.errors import ServiceError
+from parcours.lib.forms import add_service_error, flash_service_error
 
 from .access import (
     access_candidate,
@@ -389,9 +390,7 @@ def identifier_add(request, pk):
                 organisation=org,
             )
         except ValidationError as exc:
-            for errors in exc.message_dict.values():
-                for error in errors:
-                    messages.error(request, error)
+            flash_service_error(request, exc)
         else:
             messages.success(request, _("Identifiant local enregistré."))
     else:
@@ -451,9 +450,9 @@ def duplicate_detail(request, pk):
                 )
                 return redirect("patients:duplicates")
             if action != "merge":
-                raise ValidationError(_("Action inconnue."))
+                raise ServiceError(_("Action inconnue."))
             if not form.is_valid() or not form.cleaned_data["survivor"]:
-                raise ValidationError({"survivor": _("Choisissez l'identité à conserver.")})
+                raise ServiceError(_("Choisissez l'identité à conserver."), field="survivor")
             keep = form.cleaned_data["survivor"]
             survivor, merged = (
                 (pair.low, pair.high) if keep == str(pair.low_id) else (pair.high, pair.low)
@@ -507,8 +506,7 @@ def merge_undo(request, pk):
             request, _("Fusion annulée : les deux identités sont de nouveau distinctes.")
         )
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_service_error(request, exc)
     return redirect("patients:duplicates")
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
-from parcours.lib.forms import add_service_error
+from parcours.lib.forms import add_service_error, flash_service_error
 from parcours.patients.access import access_patient
 from parcours.patients.models import CareLink
 from parcours.referrals.access import access_referral, allowed_actions
@@ -363,7 +363,7 @@ def appointment_detail(request, pk):
         try:
             done = _appointment_action(request, appointment, action, forms, staff)
         except services.BookingError as exc:
-            messages.error(request, exc.message)
+            flash_service_error(request, exc)
             done = True
         if done:
             return redirect("scheduling:appointment", pk=appointment.pk)
@@ -680,7 +680,7 @@ def setup(request, schedule_id):
                 )
                 return redirect("scheduling:setup", schedule_id=schedule.pk)
         except services.BookingError as exc:
-            messages.error(request, exc.message)
+            flash_service_error(request, exc)
     return render(
         request,
         "scheduling/setup.html",
