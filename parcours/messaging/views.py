@@ -20,6 +20,7 @@ from parcours.accounts.scopes import doctor_service_ids
 from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService
 from parcours.directory.mssante import check_external, is_secure_address
+from parcours.lib.errors import Forbidden
 from parcours.lib.forms import add_service_error, flash_service_error
 from parcours.lib.uploads import check_upload, safe_file_name
 from parcours.patients.access import access_patient
@@ -425,7 +426,7 @@ def letter_new(request):
             files = _files(d["files"])
             write_now = bool(d["body"].strip() or files)
             if write_now and d["service"].pk not in doctor_service_ids(user):
-                raise ValidationError(
+                raise Forbidden(
                     _(
                         "Seul un médecin du service rédige la lettre ; "
                         "déclarez la sortie sans texte."

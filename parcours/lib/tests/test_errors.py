@@ -2,11 +2,13 @@
 
 import pytest
 from django import forms
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from parcours.fhir.errors import from_service_error
 from parcours.lib.errors import Conflict, Forbidden, Invalid, ServiceError, error_kind
-from parcours.lib.forms import add_service_error
+from parcours.lib.forms import add_service_error, flash_service_error
 from parcours.lib.uploads import UploadError
 from parcours.scheduling.services import BookingError
 
@@ -101,3 +103,11 @@ def test_fhir_fields_point_at_their_element():
     error = from_service_error(exc, field_paths={"reason": "Task.reasonCode"})
     assert [i.get("expression") for i in error.issues] == [["Task.reasonCode"], None]
     assert str(error) == "Motif manquant.; Autre."
+
+
+def test_a_formless_refusal_is_one_message_per_text(rf):
+    request = rf.post("/")
+    request._messages = CookieStorage(request)
+    flash_service_error(request, Conflict("Déjà fait."))
+    flash_service_error(request, ValidationError({"a": "Un.", "b": "Deux."}))
+    assert [str(m) for m in get_messages(request)] == ["Déjà fait.", "Un.", "Deux."]
