@@ -13,6 +13,8 @@ from django.core.validators import validate_email
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from parcours.lib.errors import ServiceError
+
 
 def secure_domains() -> list[str]:
     """The accepted domain patterns, lower case (``settings.MSSANTE_DOMAINS``)."""
@@ -48,16 +50,18 @@ def domains_label() -> str:
 def check_external(address: str) -> str:
     """``address`` lower-cased and stripped if it is a secure-messaging address.
 
-    Raises ValidationError with a French message saying why not (malformed, or outside the
-    secure domains — then with the directory's MSSanté address for the same person when the
-    directory knows one)."""
+    Raises ServiceError (a ValidationError; code "address" or "not_mssante") with a French
+    message saying why not (malformed, or outside the secure domains — then with the
+    directory's MSSanté address for the same person when the directory knows one)."""
     from parcours.directory.models import Practitioner
 
     address = address.strip().lower()
     try:
         validate_email(address)
     except ValidationError:
-        raise ValidationError(_("L'adresse « %(a)s » n'est pas valide.") % {"a": address}) from None
+        raise ServiceError(
+            _("L'adresse « %(a)s » n'est pas valide.") % {"a": address}, code="address"
+        ) from None
     if domain_is_secure(address.rsplit("@", 1)[1]):
         return address
     message = _(
@@ -76,4 +80,4 @@ def check_external(address: str) -> str:
         message += " " + _(
             "L'annuaire connaît l'adresse sécurisée de ce professionnel : %(m)s."
         ) % {"m": known}
-    raise ValidationError(message)
+    raise ServiceError(message, code="not_mssante")

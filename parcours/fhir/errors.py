@@ -1,10 +1,16 @@
-"""Errors of the API, rendered as OperationOutcome with the matching HTTP status."""
+"""Errors of the API, rendered as OperationOutcome with the matching HTTP status.
+
+``FhirError`` is raised anywhere in the FHIR layer; ``from_service_error`` is the one place a
+service's refusal (``lib.errors.ServiceError`` or a Django ``ValidationError``) becomes one.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import ValidationError
+
+from parcours.lib.errors import CONFLICT, FORBIDDEN, error_kind
 
 # HTTP status → OperationOutcome.issue.code (http://hl7.org/fhir/issue-type)
 ISSUE_CODES = {
@@ -55,28 +61,47 @@ def outcome(issues: list[dict]) -> dict:
     return {"resourceType": "OperationOutcome", "issue": issues}
 
 
-def from_validation_error(
-    exc: ValidationError, *, field_paths: dict[str, str], status: int = 422
+# The status of a refusal by its kind (lib.errors); an "invalid" one takes the caller's status.
+KIND_STATUS = {CONFLICT: 409, FORBIDDEN: 403}
+
+
+def from_service_error(
+    exc: ValidationError,
+    *,
+    field_paths: dict[str, str] | None = None,
+    expression: list[str] | None = None,
+    status: int = 422,
 ) -> FhirError:
-    """A service's ValidationError, one issue per field, each pointing at the FHIR element the
-    field came from (``field_paths`` maps service field names to FHIRPath expressions)."""
-    issues = []
+    """The one mapping of a service refusal to an OperationOutcome.
+
+    Takes a ``lib.errors.ServiceError`` (or any Django ``ValidationError``), ``field_paths``
+    (service field name → FHIRPath of the element it came from), ``expression`` (the element
+    for a message that names no mapped field) and ``status``, the status of bad input (422 by
+    default; 409 where the caller knows a refusal means the state changed). Returns a
+    FhirError: 409 "conflict" for a Conflict (or code "taken"), 403 "forbidden" without
+    expression for a Forbidden (or code "forbidden"), else ``status``; one issue per message.
+    """
+    status = KIND_STATUS.get(error_kind(exc), status)
+    code = "business-rule" if status == 422 else ISSUE_CODES.get(status, "processing")
+    paths = field_paths or {}
+
+    def issue(message: str, field: str | None) -> dict[str, Any]:
+        item: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": message}
+        where = [paths[field]] if field in paths else expression
+        if where and status != 403:
+            item["expression"] = where
+        return item
+
     if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                issue: dict[str, Any] = {
-                    "severity": "error",
-                    "code": "business-rule"
-                    if status == 422
-                    else ISSUE_CODES.get(status, "processing"),
-                    "diagnostics": message,
-                }
-                if field in field_paths:
-                    issue["expression"] = [field_paths[field]]
-                issues.append(issue)
-    else:
         issues = [
-            {"severity": "error", "code": "business-rule", "diagnostics": message}
-            for message in exc.messages
+            issue(message, field)
+            for field, messages in exc.message_dict.items()
+            for message in messages
         ]
+    else:
+        issues = [issue(message, None) for message in exc.messages]
     return FhirError(status, "; ".join(i["diagnostics"] for i in issues), issues=issues)
+
+
+# The former name, still used by fhir/workflow.py (rewritten elsewhere); same function.
+from_validation_error = from_service_error

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from parcours.lib.errors import CONFLICT, error_kind
 from parcours.lib.text import is_id
 from parcours.patients.access import access_patient
 from parcours.referrals.access import access_referral, allowed_actions
@@ -28,7 +29,7 @@ from parcours.scheduling.access import (
 from parcours.scheduling.models import Appointment, Schedule, Slot
 
 from . import codes
-from .errors import FhirError
+from .errors import FhirError, from_service_error
 from .mappers import Ctx, _clean, coding, instant, reference, user_reference
 from .search import SearchParam, any_of, code_param, date_param, id_param, reference_param, token
 
@@ -292,12 +293,6 @@ def _one_ref(refs, resource_type: str, where: str) -> str:
     return ids[0]
 
 
-def _booking_error(exc: scheduling.BookingError, where: str) -> FhirError:
-    if exc.code == "taken":
-        return FhirError(409, exc.message, code="conflict", expression=["Appointment.slot"])
-    return FhirError(422, exc.message, expression=[where])
-
-
 def appointment_create(user, body: dict) -> Appointment:
     """POST Appointment: book the one Slot it names for the Patient it names."""
     if body.get("status") not in (None, "booked"):
@@ -374,7 +369,9 @@ def appointment_create(user, body: dict) -> Appointment:
                 urgent_reason=urgent_reason,
             )
         except scheduling.BookingError as exc:
-            raise _booking_error(exc, "Appointment") from None
+            # A conflict points at the slot someone else took; a refusal at the appointment.
+            where = "Appointment.slot" if error_kind(exc) == CONFLICT else "Appointment"
+            raise from_service_error(exc, expression=[where]) from None
 
 
 def appointment_update(user, appointment: Appointment, current: dict, new: dict) -> None:
@@ -410,8 +407,5 @@ def appointment_update(user, appointment: Appointment, current: dict, new: dict)
                 expression=["Appointment.status"],
             )
     except scheduling.BookingError as exc:
-        if exc.code == "forbidden":
-            raise FhirError(403, exc.message) from None
-        raise FhirError(
-            409, exc.message, code="conflict", expression=["Appointment.status"]
-        ) from None
+        # Every refusal here means the appointment's state forbids the change (409).
+        raise from_service_error(exc, status=409, expression=["Appointment.status"]) from None

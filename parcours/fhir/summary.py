@@ -28,7 +28,7 @@ from parcours.patients.record import hospital_summary_import
 from parcours.patients.services import patient_resolve
 
 from . import codes
-from .errors import FhirError, from_validation_error
+from .errors import FhirError, from_service_error
 from .parse import GENDER_TO_SEX, _patient_form_data, validate_structure
 
 ITEM_TYPES = {
@@ -305,5 +305,5 @@ def import_bundle(*, user, bundle, channel: str = "api"):
             bundle_id=bundle.get("id") or "",
         )
     except ValidationError as exc:
-        raise from_validation_error(exc, field_paths={"identifier": "Patient.identifier"}) from None
+        raise from_service_error(exc, field_paths={"identifier": "Patient.identifier"}) from None
     return received, responses

@@ -28,7 +28,7 @@ from parcours.referrals.models import ReferralAttachment
 from . import mappers, parse
 from . import scheduling as fhir_scheduling
 from .capability import capability_statement
-from .errors import FhirError, from_validation_error, outcome
+from .errors import FhirError, from_service_error, outcome
 from .mappers import Ctx
 from .openapi import openapi_document
 from .resources import REGISTRY, ResourceType
@@ -446,7 +446,7 @@ def _create_patient(request, rtype, body):
                     organisation=organisation,
                 )
     except ValidationError as exc:
-        raise from_validation_error(
+        raise from_service_error(
             exc, field_paths={**parse.PATIENT_FIELDS, "identifier": "Patient.identifier"}
         ) from None
     # An identity already known by every trait is returned, not duplicated (200, not 201); the
@@ -498,9 +498,9 @@ def _create_service_request(request, rtype, body):
                 author=request.user, patient=patient, **args
             )
     except UploadError as exc:
-        raise FhirError(422, str(exc), expression=["ServiceRequest.contained"]) from None
+        raise from_service_error(exc, expression=["ServiceRequest.contained"]) from None
     except ValidationError as exc:
-        raise from_validation_error(exc, field_paths=parse.SERVICE_REQUEST_FIELDS) from None
+        raise from_service_error(exc, field_paths=parse.SERVICE_REQUEST_FIELDS) from None
     return _created(request, rtype, referral)
 
 
@@ -528,11 +528,11 @@ def _create_communication(request, rtype, body):
                 actor=request.user, referral=referral, body=args["body"], files=args["files"]
             )
     except UploadError as exc:
-        raise FhirError(422, str(exc), expression=["Communication.payload"]) from None
+        raise from_service_error(exc, expression=["Communication.payload"]) from None
     except referral_services.TransitionError as exc:
-        raise FhirError(409, " ".join(exc.messages), code="conflict") from None
+        raise from_service_error(exc, status=409) from None
     except ValidationError as exc:
-        raise from_validation_error(exc, field_paths=parse.COMMUNICATION_FIELDS) from None
+        raise from_service_error(exc, field_paths=parse.COMMUNICATION_FIELDS) from None
     return _created(request, rtype, message)
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from parcours.accounts.models import Role, User
 from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.models import Practitioner
+from parcours.lib.errors import Conflict, ServiceError
 from parcours.lib.identity import CERTAIN, Identity, levels, swapped
 from parcours.lib.labs import LabParseError, parse_file
 from parcours.lib.labs import LabPatient as ParsedPatient
@@ -448,21 +449,23 @@ def lab_report_attach(
 ) -> LabReport:
     """An identitovigilance reviewer attaches a waiting report to the identity they chose.
 
-    Raises ValueError (French message) when the report is no longer waiting, the identity
-    was merged into another, the file declared an INS the identity does not carry (another
-    INS), or the file's sex or birth date contradicts the identity (``traits_mismatch``)
-    and the reviewer did not confirm it with a reason (``confirm_mismatch``, ``reason``: a
-    sentence of three words at least, audited). Audited; the prescriber, when known, is
-    told."""
+    Raises ServiceError (French message; a Conflict when the report is no longer waiting),
+    when the identity was merged into another, the file declared an INS the identity does not
+    carry (another INS), or the file's sex or birth date contradicts the identity
+    (``traits_mismatch``) and the reviewer did not confirm it with a reason
+    (``confirm_mismatch``, ``reason``: a sentence of three words at least, audited). Audited;
+    the prescriber, when known, is told."""
     with transaction.atomic(), audit_batch():
         r = LabReport.objects.select_for_update().get(pk=report.pk)
         if r.match != LabReport.Match.PENDING:
-            raise ValueError(_("Ce compte rendu est déjà rattaché à un patient."))
+            raise Conflict(_("Ce compte rendu est déjà rattaché à un patient."))
         if patient.merged_into_id is not None:
-            raise ValueError(_("Cette identité a été fusionnée : choisissez l'identité conservée."))
+            raise ServiceError(
+                _("Cette identité a été fusionnée : choisissez l'identité conservée.")
+            )
         if r.ins_kind and patient.ins_nir and patient.ins_nir != r.nir:
             # The file declared an INS; another INS on the identity means another person.
-            raise ValueError(
+            raise ServiceError(
                 _(
                     "Le matricule INS du fichier diffère de celui de cette "
                     "identité : ce n'est pas le même patient."
@@ -471,7 +474,7 @@ def lab_report_attach(
         mismatch = traits_mismatch(r, patient)
         reason = " ".join((reason or "").split())
         if mismatch and not (confirm_mismatch and len(reason.split()) >= 3):
-            raise ValueError(
+            raise ServiceError(
                 _(
                     "%(what)s du fichier diffère de celle de cette identité. "
                     "Rattachez seulement si vous avez vérifié qu'il s'agit du même "
@@ -500,14 +503,14 @@ def lab_report_detach(*, actor, report: LabReport, reason: str) -> LabReport:
 
     Takes the professional who noticed (the caller has checked that they may see the report)
     and the reason (a sentence, three words at least). Returns the report, waiting again.
-    Raises ValueError (French) when it is not attached or the reason is missing. The
+    Raises ServiceError (French) when the reason is missing, Conflict when it is not attached. The
     prescriber's mailbox message about it is unfiled from the patient; the prescriber (when
     it was not them) and the reviewers are told — urgently for a critical value. Audited on
     the patient it leaves. Source: issue 12 review (a result on the wrong patient could not
     be taken back)."""
     reason = " ".join((reason or "").split())
     if len(reason.split()) < DETACH_REASON_MIN_WORDS:
-        raise ValueError(
+        raise ServiceError(
             _(
                 "Indiquez pourquoi ce compte rendu n'est pas celui de ce patient "
                 "(trois mots au moins)."
@@ -518,7 +521,7 @@ def lab_report_detach(*, actor, report: LabReport, reason: str) -> LabReport:
     with transaction.atomic(), audit_batch():
         r = LabReport.objects.select_for_update().get(pk=report.pk)
         if r.match != LabReport.Match.MATCHED or r.patient_id is None:
-            raise ValueError(_("Ce compte rendu n'est rattaché à aucun patient."))
+            raise Conflict(_("Ce compte rendu n'est rattaché à aucun patient."))
         former = r.patient_id
         r.patient, r.match, r.matched_at, r.matched_by = None, LabReport.Match.PENDING, None, None
         r.save(update_fields=["patient", "match", "matched_at", "matched_by"])
@@ -550,15 +553,16 @@ def lab_report_assign_prescriber(*, actor, report: LabReport, code: str) -> LabR
     """An identitovigilance reviewer names the prescriber the file did not let us recognise.
 
     Takes the prescriber's RPPS, idNatPs or ADELI (``prescriber_for_code``). Raises
-    ValueError (French message) when no single account answers or a prescriber is already
-    set. Audited; once the report is on its patient, the prescriber is given the results."""
+    ServiceError (French message) when no single account answers, a Conflict when a prescriber
+    is already set. Audited; once the report is on its patient, the prescriber is given the
+    results."""
     prescriber = prescriber_for_code(code)
     if prescriber is None:
-        raise ValueError(_("Aucun compte ne correspond à cet identifiant (RPPS, ADELI)."))
+        raise ServiceError(_("Aucun compte ne correspond à cet identifiant (RPPS, ADELI)."))
     with transaction.atomic(), audit_batch():
         r = LabReport.objects.select_for_update().get(pk=report.pk)
         if r.prescriber_id is not None:
-            raise ValueError(_("Ce compte rendu a déjà un prescripteur."))
+            raise Conflict(_("Ce compte rendu a déjà un prescripteur."))
         r.prescriber = prescriber
         r.save(update_fields=["prescriber"])
         audit_log(

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.scopes import is_gp, is_territory_admin
 from parcours.audit.services import audit_log
+from parcours.lib.errors import ServiceError
+from parcours.lib.forms import flash_service_error
 from parcours.lib.labs import LabParseError
 from parcours.patients.access import is_identity_reviewer
 
@@ -74,7 +76,7 @@ def _post(
         if action == "prescriber" and can_assign:
             form = PrescriberForm(request.POST)
             if not form.is_valid():
-                raise ValueError(_("Indiquez le RPPS ou l'ADELI du prescripteur."))
+                raise ServiceError(_("Indiquez le RPPS ou l'ADELI du prescripteur."))
             services.lab_report_assign_prescriber(
                 actor=request.user, report=report, code=form.cleaned_data["code"]
             )
@@ -98,7 +100,7 @@ def _post(
                 patient_id = 0
             patient = selectors.reviewable_patients(request.user).filter(pk=patient_id).first()
             if patient is None:
-                raise ValueError(_("Choisissez l'identité parmi les candidats proposés."))
+                raise ServiceError(_("Choisissez l'identité parmi les candidats proposés."))
             services.lab_report_attach(
                 actor=request.user,
                 report=report,
@@ -109,8 +111,8 @@ def _post(
             messages.success(request, _("Résultats rattachés ; le prescripteur est prévenu."))
         else:
             raise Http404
-    except ValueError as exc:
-        messages.error(request, str(exc))
+    except ServiceError as exc:
+        flash_service_error(request, exc)
     return redirect("labs:detail", pk=report.pk)
 
 

@@ -8,6 +8,8 @@ import filetype
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from parcours.lib.errors import ServiceError
+
 ALLOWED_TYPES = {
     "application/pdf": "PDF",
     "image/jpeg": "JPEG",
@@ -42,8 +44,12 @@ def safe_file_name(name: str, content_type: str = "") -> str:
     return cleaned + extension
 
 
-class UploadError(ValueError):
-    """An upload that is refused; the message is shown to the user (French)."""
+class UploadError(ServiceError):
+    """An upload that is refused; the message is shown to the user (French). A ServiceError
+    (code "upload"); no field, the caller knows which input the files came from."""
+
+    def __init__(self, message, *, field: str | None = None, code: str = "upload") -> None:
+        super().__init__(message, field=field, code=code)
 
 
 @dataclass(frozen=True)

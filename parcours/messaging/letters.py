@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role, User
 from parcours.audit.services import audit_batch, audit_log
+from parcours.lib.errors import ServiceError
 from parcours.notifications.services import notify
 from parcours.patients.models import CareLink
 
@@ -55,13 +55,13 @@ def letter_declare(
     """A stay ended: the letter to the treating doctor is now due within 48 h."""
     now = timezone.now()
     if discharged_at > now + timedelta(hours=1):
-        raise ValidationError(_("La date de sortie ne peut pas être dans le futur."))
+        raise ServiceError(_("La date de sortie ne peut pas être dans le futur."))
     if discharged_at < now - timedelta(days=365):
-        raise ValidationError(_("La date de sortie date de plus d'un an."))
+        raise ServiceError(_("La date de sortie date de plus d'un an."))
     if admitted_on is not None and admitted_on > timezone.localtime(discharged_at).date():
-        raise ValidationError(_("L'entrée ne peut pas suivre la sortie."))
+        raise ServiceError(_("L'entrée ne peut pas suivre la sortie."))
     if not recipient.has_role(Role.GP) or not recipient.is_active:
-        raise ValidationError(_("Le destinataire doit être un médecin de ville actif."))
+        raise ServiceError(_("Le destinataire doit être un médecin de ville actif."))
     due = discharged_at + timedelta(hours=settings.DISCHARGE_LETTER_HOURS)
     with transaction.atomic(), audit_batch():
         letter = DischargeLetter.objects.create(
@@ -90,7 +90,7 @@ def letter_send(
     """The hospital doctor writes or uploads the letter; it leaves at once, signed, to the
     treating doctor's mailbox, filed on the patient."""
     if not body.strip() and not files:
-        raise ValidationError(_("Rédigez la lettre ou joignez-la en PDF."))
+        raise ServiceError(_("Rédigez la lettre ou joignez-la en PDF."))
     with transaction.atomic(), audit_batch():
         locked = (
             DischargeLetter.objects.select_for_update()
@@ -98,7 +98,7 @@ def letter_send(
             .get(pk=letter.pk)
         )
         if locked.sent_at is not None:
-            raise ValidationError(_("Cette lettre a déjà été envoyée."))
+            raise ServiceError(_("Cette lettre a déjà été envoyée."))
         stay = (
             _("séjour du %(a)s au %(d)s")
             % {
@@ -140,9 +140,9 @@ def letter_acknowledge(*, actor, letter: DischargeLetter) -> DischargeLetter:
     with transaction.atomic(), audit_batch():
         locked = DischargeLetter.objects.select_for_update().get(pk=letter.pk)
         if locked.recipient_id != actor.pk:
-            raise ValidationError(_("Seul le médecin destinataire accuse réception."))
+            raise ServiceError(_("Seul le médecin destinataire accuse réception."))
         if locked.sent_at is None:
-            raise ValidationError(_("Cette lettre n'a pas encore été envoyée."))
+            raise ServiceError(_("Cette lettre n'a pas encore été envoyée."))
         if locked.acknowledged_at is None:
             locked.acknowledged_at = timezone.now()
             locked.save(update_fields=["acknowledged_at"])

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
@@ -23,6 +22,7 @@ from parcours.accounts.scopes import has_clinical_role
 from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.mssante import check_external
 from parcours.lib import crypto
+from parcours.lib.errors import ServiceError
 from parcours.lib.uploads import safe_file_name
 from parcours.notifications.services import notify
 from parcours.patients.access import can_see_patient_data
@@ -148,21 +148,21 @@ def attachment_read(attachment: Attachment) -> bytes | None:
 
 
 def _clean_recipients(sender, to, cc, external) -> tuple[list, list, list[str]]:
-    """De-duplicated recipients. Raises ValidationError (French) for a malformed address or
+    """De-duplicated recipients. Raises ServiceError (French) for a malformed address or
     one outside the secure-messaging domains (``addresses.check_external``), the sender
     among the recipients, none at all, too many, or an inactive account."""
     to = [u for u in dict.fromkeys(to) if u is not None]
     cc = [u for u in dict.fromkeys(cc) if u is not None and u not in to]
     external = list(dict.fromkeys(check_external(a) for a in external if a and a.strip()))
     if sender is not None and any(u.pk == sender.pk for u in [*to, *cc]):
-        raise ValidationError(_("Vous ne pouvez pas être destinataire de votre propre message."))
+        raise ServiceError(_("Vous ne pouvez pas être destinataire de votre propre message."))
     if not to and not external:
-        raise ValidationError(_("Indiquez au moins un destinataire."))
+        raise ServiceError(_("Indiquez au moins un destinataire."))
     if len(to) + len(cc) + len(external) > MAX_RECIPIENTS:
-        raise ValidationError(_("%(n)s destinataires au plus.") % {"n": MAX_RECIPIENTS})
+        raise ServiceError(_("%(n)s destinataires au plus.") % {"n": MAX_RECIPIENTS})
     for u in [*to, *cc]:
         if not u.is_active:
-            raise ValidationError(_("%(u)s n'a plus de compte actif.") % {"u": u})
+            raise ServiceError(_("%(u)s n'a plus de compte actif.") % {"u": u})
     return to, cc, external
 
 
@@ -199,7 +199,7 @@ def message_send(
         # identitovigilance cell nor to the territory administration (least privilege).
         refused = [u for u in [*to, *cc] if not has_clinical_role(u)]
         if refused:
-            raise ValidationError(
+            raise ServiceError(
                 _(
                     "%(who)s ne peut pas recevoir de message sur un patient : son rôle "
                     "(administration, identitovigilance) ne donne pas accès aux données de santé."
@@ -210,13 +210,13 @@ def message_send(
     if reply_to is None:
         subject = (subject or "").strip()
         if not subject:
-            raise ValidationError(_("Indiquez un objet."))
+            raise ServiceError(_("Indiquez un objet."))
     if len(subject) > SUBJECT_MAX:
-        raise ValidationError(_("L'objet dépasse %(n)s caractères.") % {"n": SUBJECT_MAX})
+        raise ServiceError(_("L'objet dépasse %(n)s caractères.") % {"n": SUBJECT_MAX})
     if not body and not files:
-        raise ValidationError(_("Le message est vide."))
+        raise ServiceError(_("Le message est vide."))
     if len(body) > BODY_MAX:
-        raise ValidationError(_("Le message est trop long."))
+        raise ServiceError(_("Le message est trop long."))
     now = timezone.now()
     stored: list[str] = []  # attachment files written, removed if the message rolls back
     try:
@@ -365,9 +365,9 @@ def thread_mark_unread(*, user, thread: Thread) -> int:
 def thread_move(*, user, thread: Thread, box: str, folder: Folder | None = None) -> int:
     """File the user's copies of a thread: archive, trash, back to inbox, or a folder."""
     if box not in MailboxEntry.Box.values:
-        raise ValidationError(_("Dossier inconnu."))
+        raise ServiceError(_("Dossier inconnu."))
     if folder is not None and folder.owner_id != user.pk:
-        raise ValidationError(_("Dossier inconnu."))
+        raise ServiceError(_("Dossier inconnu."))
     qs = _entries(user, thread)
     if box == MailboxEntry.Box.INBOX:
         # Back from the archive or the trash: received copies to the inbox, sent to "sent".
@@ -380,11 +380,11 @@ def thread_move(*, user, thread: Thread, box: str, folder: Folder | None = None)
 def folder_create(*, owner, name: str) -> Folder:
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError(_("Donnez un nom au dossier."))
+        raise ServiceError(_("Donnez un nom au dossier."))
     if len(name) > 60:
-        raise ValidationError(_("Le nom du dossier dépasse 60 caractères."))
+        raise ServiceError(_("Le nom du dossier dépasse 60 caractères."))
     if Folder.objects.filter(owner=owner, name__iexact=name).exists():
-        raise ValidationError(_("Vous avez déjà un dossier « %(n)s ».") % {"n": name})
+        raise ServiceError(_("Vous avez déjà un dossier « %(n)s ».") % {"n": name})
     return Folder.objects.create(owner=owner, name=name)
 
 

@@ -20,7 +20,9 @@ from parcours.accounts.scopes import doctor_service_ids
 from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService
 from parcours.directory.mssante import check_external, is_secure_address
-from parcours.lib.uploads import UploadError, check_upload, safe_file_name
+from parcours.lib.errors import Forbidden
+from parcours.lib.forms import add_service_error, flash_service_error
+from parcours.lib.uploads import check_upload, safe_file_name
 from parcours.patients.access import access_patient
 
 from . import letters, services
@@ -146,8 +148,8 @@ def compose(request):
                 files=_files(d["files"]),
                 patient=patient,
             )
-        except (ValidationError, UploadError) as exc:
-            form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+        except ValidationError as exc:  # UploadError is one
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Message envoyé."))
             return redirect("messaging:thread", pk=message.thread_id)
@@ -230,8 +232,8 @@ def thread(request, pk):
                     reply_to=t,
                     files=_files(form.cleaned_data["files"]),
                 )
-            except (ValidationError, UploadError) as exc:
-                form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+            except ValidationError as exc:  # UploadError is one
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("Réponse envoyée."))
                 if left_out:
@@ -301,7 +303,7 @@ def thread_file(request, pk):
     try:
         services.thread_move(user=request.user, thread=t, box=box, folder=folder)
     except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+        flash_service_error(request, exc)
         return redirect("messaging:thread", pk=t.pk)
     messages.success(request, _("Conversation classée."))
     return redirect("messaging:mailbox")
@@ -315,7 +317,7 @@ def folder_create(request):
         try:
             folder = services.folder_create(owner=request.user, name=form.cleaned_data["name"])
         except ValidationError as exc:
-            messages.error(request, exc.messages[0])
+            flash_service_error(request, exc)
         else:
             return redirect(f"{reverse('messaging:mailbox')}?folder={folder.pk}")
     else:
@@ -424,7 +426,7 @@ def letter_new(request):
             files = _files(d["files"])
             write_now = bool(d["body"].strip() or files)
             if write_now and d["service"].pk not in doctor_service_ids(user):
-                raise ValidationError(
+                raise Forbidden(
                     _(
                         "Seul un médecin du service rédige la lettre ; "
                         "déclarez la sortie sans texte."
@@ -441,8 +443,8 @@ def letter_new(request):
                 )
                 if write_now:
                     letters.letter_send(actor=user, letter=letter, body=d["body"], files=files)
-        except (ValidationError, UploadError) as exc:
-            form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+        except ValidationError as exc:  # UploadError is one
+            add_service_error(form, exc)
         else:
             messages.success(
                 request,
@@ -470,7 +472,7 @@ def letter_detail(request, pk):
             try:
                 letters.letter_acknowledge(actor=user, letter=letter)
             except ValidationError as exc:
-                messages.error(request, exc.messages[0])
+                flash_service_error(request, exc)
             else:
                 messages.success(request, _("Réception confirmée."))
             return redirect("messaging:letter", pk=letter.pk)
@@ -484,8 +486,8 @@ def letter_detail(request, pk):
                     body=form.cleaned_data["body"],
                     files=_files(form.cleaned_data["files"]),
                 )
-            except (ValidationError, UploadError) as exc:
-                form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+            except ValidationError as exc:  # UploadError is one
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("Lettre envoyée au médecin traitant."))
                 return redirect("messaging:letter", pk=letter.pk)

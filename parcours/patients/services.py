@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from parcours.audit.services import audit_log
+from parcours.lib.errors import Conflict, ServiceError
 from parcours.lib.ins import InsError, check_nir, ins_kind
 from parcours.lib.text import ins_form, is_ins_name, search_key
 
@@ -210,14 +211,13 @@ def patient_create(
         if data["ins_nir"]:
             holder = Patient.objects.filter(ins_nir=data["ins_nir"]).first()
             if holder is not None and not _traits_agree(data, holder):
-                raise ValidationError(
-                    {
-                        "ins_nir": _(
-                            "Ce matricule INS est déjà porté par une identité dont les traits "
-                            "diffèrent de ceux saisis : vérifiez la saisie ; en cas de doute, "
-                            "contactez la cellule d'identitovigilance."
-                        )
-                    }
+                raise ServiceError(
+                    _(
+                        "Ce matricule INS est déjà porté par une identité dont les traits "
+                        "diffèrent de ceux saisis : vérifiez la saisie ; en cas de doute, "
+                        "contactez la cellule d'identitovigilance."
+                    ),
+                    field="ins_nir",
                 )
             if holder is not None:
                 return _reuse(actor, patient_resolve(holder))
@@ -248,8 +248,8 @@ def patient_create(
             with transaction.atomic():
                 patient.save()
         except IntegrityError as exc:  # a concurrent creation with the same INS matricule
-            raise ValidationError(
-                {"ins_nir": _("Ce matricule INS est déjà attribué à une autre identité.")}
+            raise ServiceError(
+                _("Ce matricule INS est déjà attribué à une autre identité."), field="ins_nir"
             ) from exc
         CareLink.objects.create(patient=patient, user=actor)
         audit_log(user=actor, action="create", obj=patient, patient_id=patient.pk)
@@ -394,18 +394,17 @@ def patient_set_status(
             allowed = [
                 S(code).label for code in S.values if code in STATUS_TRANSITIONS.get(old, set())
             ]
-            raise ValidationError(
-                {
-                    "status": _(
-                        "Passage de « %(old)s » à « %(new)s » non autorisé. Depuis « %(old)s » : "
-                        "%(allowed)s."
-                    )
-                    % {
-                        "old": S(old).label,
-                        "new": S(status).label if status in S.values else status,
-                        "allowed": ", ".join(f"« {label} »" for label in allowed) or "—",
-                    }
-                }
+            raise ServiceError(
+                _(
+                    "Passage de « %(old)s » à « %(new)s » non autorisé. Depuis « %(old)s » : "
+                    "%(allowed)s."
+                )
+                % {
+                    "old": S(old).label,
+                    "new": S(status).label if status in S.values else status,
+                    "allowed": ", ".join(f"« {label} »" for label in allowed) or "—",
+                },
+                field="status",
             )
         errors = {}
         needs_document = status == S.VALIDATED or (status == S.QUALIFIED and old == S.RETRIEVED)
@@ -479,18 +478,18 @@ def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
     from .access import has_care_relationship
 
     if not is_gp(actor):
-        raise ValidationError(
-            {"treating_doctor": _("Seul un médecin généraliste peut se déclarer médecin traitant.")}
+        raise ServiceError(
+            _("Seul un médecin généraliste peut se déclarer médecin traitant."),
+            field="treating_doctor",
         )
     if not has_care_relationship(actor, patient):
-        raise ValidationError(
-            {
-                "treating_doctor": _(
-                    "Vous ne suivez pas encore ce patient sur la plateforme : adressez une "
-                    "demande, écrivez à son sujet ou, en urgence, ouvrez un accès « bris de "
-                    "glace » motivé."
-                )
-            }
+        raise ServiceError(
+            _(
+                "Vous ne suivez pas encore ce patient sur la plateforme : adressez une "
+                "demande, écrivez à son sujet ou, en urgence, ouvrez un accès « bris de "
+                "glace » motivé."
+            ),
+            field="treating_doctor",
         )
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
@@ -584,16 +583,17 @@ def patient_identifier_add(
     same system on another identity is refused (a collision identitovigilance must see)."""
     system, value = (system or "").strip(), (value or "").strip()
     if not system or not value:
-        raise ValidationError(
-            {"identifier": _("Système et valeur de l'identifiant sont obligatoires.")}
+        raise ServiceError(
+            _("Système et valeur de l'identifiant sont obligatoires."), field="identifier"
         )
     with transaction.atomic():
         existing = PatientIdentifier.objects.filter(system=system, value=value).first()
         if existing is not None:
             if _survivor(existing.patient) == _survivor(patient):
                 return existing
-            raise ValidationError(
-                {"identifier": _("Cet identifiant local est déjà attribué à une autre identité.")}
+            raise ServiceError(
+                _("Cet identifiant local est déjà attribué à une autre identité."),
+                field="identifier",
             )
         ident = PatientIdentifier.objects.create(
             patient=patient,
@@ -657,19 +657,15 @@ def duplicate_separate(
     is audited: keeping two identities apart is a decision as weighty as merging them.
     Raises ValidationError (French) without a reason or for a pair already decided."""
     if len(" ".join((reason or "").split())) < MERGE_REASON_MIN_LENGTH:
-        raise ValidationError(
-            {
-                "reason": _(
-                    "Indiquez pourquoi ce sont deux personnes "
-                    "distinctes (%(n)s caractères au moins)."
-                )
-                % {"n": MERGE_REASON_MIN_LENGTH}
-            }
+        raise ServiceError(
+            _("Indiquez pourquoi ce sont deux personnes distinctes (%(n)s caractères au moins).")
+            % {"n": MERGE_REASON_MIN_LENGTH},
+            field="reason",
         )
     with transaction.atomic():
         candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
         if candidate.state != DuplicateCandidate.State.OPEN:
-            raise ValidationError(_("Cette paire a déjà été traitée."))
+            raise Conflict(_("Cette paire a déjà été traitée."))
         candidate.state = DuplicateCandidate.State.SEPARATE
         candidate.decided_by, candidate.decided_at = actor, timezone.now()
         candidate.save(update_fields=["state", "decided_by", "decided_at"])
@@ -729,7 +725,7 @@ def patient_merge(
     identitovigilance decision that must be traceable (RNIV 1, "Principes communs",
     gestion des doublons)."""
     if survivor.pk == merged.pk:
-        raise ValidationError(_("Une identité ne peut pas être fusionnée avec elle-même."))
+        raise ServiceError(_("Une identité ne peut pas être fusionnée avec elle-même."))
     errors = {}
     if len((reason or "").strip()) < MERGE_REASON_MIN_LENGTH:
         errors["reason"] = _(
@@ -749,7 +745,7 @@ def patient_merge(
         }
         survivor, merged = locked[survivor.pk], locked[merged.pk]
         if survivor.merged_into_id or merged.merged_into_id:
-            raise ValidationError(_("L'une des identités a déjà été fusionnée."))
+            raise Conflict(_("L'une des identités a déjà été fusionnée."))
         undo: dict = {"moved": {}, "care_links": [], "identifiers": [], "ins": None}
         if merged.ins_nir and survivor.ins_nir and merged.ins_nir != survivor.ins_nir:
             if merged.ins_kind == "NIA" and survivor.ins_kind != "NIA":
@@ -764,7 +760,7 @@ def patient_merge(
                 )
                 undo["identifiers"].append(ident.pk)
             else:
-                raise ValidationError(
+                raise ServiceError(
                     _(
                         "Les deux identités portent des matricules INS "
                         "différents : gardez celle qui porte le NIR."
@@ -833,7 +829,7 @@ def patient_merge_undo(*, actor, merge: PatientMerge, reason: str = "") -> Patie
     with transaction.atomic():
         merge = PatientMerge.objects.select_for_update().get(pk=merge.pk)
         if merge.undone_at is not None:
-            raise ValidationError(_("Cette fusion a déjà été annulée."))
+            raise Conflict(_("Cette fusion a déjà été annulée."))
         locked = {
             p.pk: p
             for p in Patient.objects.select_for_update().filter(
@@ -842,7 +838,7 @@ def patient_merge_undo(*, actor, merge: PatientMerge, reason: str = "") -> Patie
         }
         survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
         if survivor.merged_into_id is not None:
-            raise ValidationError(
+            raise Conflict(
                 _(
                     "L'identité conservée a depuis été fusionnée à son tour : "
                     "annulez d'abord cette fusion-là."

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
+from parcours.lib.errors import ServiceError
+from parcours.lib.forms import add_service_error, flash_service_error
 
 from .access import (
     access_candidate,
@@ -103,8 +105,7 @@ def create(request):
         try:
             result = patient_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_error(form, exc)
         else:
             if result.created:
                 messages.success(request, _("Patient créé (identité provisoire)."))
@@ -254,8 +255,7 @@ def detail(request, pk):
             try:
                 patient_set_status(actor=user, patient=patient, **status_form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    status_form.add_error(field if field in status_form.fields else None, errors)
+                add_service_error(status_form, exc)
             else:
                 messages.success(request, _("Statut de l'identité mis à jour."))
                 return redirect("patients:detail", patient.pk)
@@ -308,8 +308,7 @@ def emergency_open(request, pk):
                 actor=request.user, patient=patient, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            for errors in exc.message_dict.values():
-                form.add_error("reason", errors)
+            add_service_error(form, exc, field="reason")
         else:
             messages.warning(
                 request,
@@ -391,9 +390,7 @@ def identifier_add(request, pk):
                 organisation=org,
             )
         except ValidationError as exc:
-            for errors in exc.message_dict.values():
-                for error in errors:
-                    messages.error(request, error)
+            flash_service_error(request, exc)
         else:
             messages.success(request, _("Identifiant local enregistré."))
     else:
@@ -453,9 +450,9 @@ def duplicate_detail(request, pk):
                 )
                 return redirect("patients:duplicates")
             if action != "merge":
-                raise ValidationError(_("Action inconnue."))
+                raise ServiceError(_("Action inconnue."))
             if not form.is_valid() or not form.cleaned_data["survivor"]:
-                raise ValidationError({"survivor": _("Choisissez l'identité à conserver.")})
+                raise ServiceError(_("Choisissez l'identité à conserver."), field="survivor")
             keep = form.cleaned_data["survivor"]
             survivor, merged = (
                 (pair.low, pair.high) if keep == str(pair.low_id) else (pair.high, pair.low)
@@ -469,14 +466,7 @@ def duplicate_detail(request, pk):
                 confirmed=form.cleaned_data["confirm"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    if field in form.fields and field not in form.errors:
-                        form.add_error(field, errors)
-                    elif field not in form.fields:
-                        form.add_error(None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request,
@@ -516,8 +506,7 @@ def merge_undo(request, pk):
             request, _("Fusion annulée : les deux identités sont de nouveau distinctes.")
         )
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_service_error(request, exc)
     return redirect("patients:duplicates")
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Membership, Role, User
 from parcours.audit.services import audit_batch, audit_log
+from parcours.lib.errors import ServiceError
 from parcours.lib.sla import is_public_holiday
 from parcours.lib.uploads import UploadError, check_upload
 from parcours.notifications.services import notify
@@ -42,13 +43,10 @@ from .models import (
 TAKEN = "Ce créneau est déjà pris."
 
 
-class BookingError(Exception):
-    """A booking refused for a reason the user can act on (French message)."""
-
-    def __init__(self, message: str, *, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class BookingError(ServiceError):
+    """A booking refused for a reason the user can act on (French message): a ServiceError
+    whose ``code`` callers test — "taken" (a conflict), "forbidden", "urgent_reason" and
+    "prescription" (with that ``field``), "free_slots", "too_early"."""
 
 
 def _local_tz():
@@ -287,6 +285,7 @@ def _check_bookable(user, slot: Slot, *, urgent_reason: str, staff: bool) -> Non
         raise BookingError(
             _("Ce créneau est réservé aux urgences : indiquez le motif d'urgence."),
             code="urgent_reason",
+            field="urgent_reason",
         )
 
 
@@ -361,14 +360,16 @@ def slot_book(
         try:
             checked = check_upload(prescription)
         except UploadError as exc:
-            raise BookingError(str(exc), code="prescription") from None
+            raise BookingError(str(exc), code="prescription", field="prescription") from None
     stored = None
     try:
         with transaction.atomic(), audit_batch():
             locked = Slot.objects.select_for_update().select_related("schedule").get(pk=slot.pk)
             if checked is not None and not locked.schedule.is_imaging:
                 raise BookingError(
-                    _("Une ordonnance ne se joint qu'à un examen d'imagerie."), code="prescription"
+                    _("Une ordonnance ne se joint qu'à un examen d'imagerie."),
+                    code="prescription",
+                    field="prescription",
                 )
             appointment = _book_locked(
                 user=user,

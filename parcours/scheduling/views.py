@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
+from parcours.lib.forms import add_service_error, flash_service_error
 from parcours.patients.access import access_patient
 from parcours.patients.models import CareLink
 from parcours.referrals.access import access_referral, allowed_actions
@@ -191,11 +192,8 @@ def book(request, slot_id):
                     urgent_reason=data.get("urgent_reason", ""),
                     prescription=data.get("prescription"),
                 )
-        except services.BookingError as exc:
-            field = {"urgent_reason": "urgent_reason", "prescription": "prescription"}.get(exc.code)
-            form.add_error(field if field in form.fields else None, exc.message)
-        except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
+        except (ValidationError, PermissionDenied) as exc:  # BookingError is a ValidationError
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Rendez-vous réservé."))
             return redirect("scheduling:appointment", pk=appointment.pk)
@@ -365,7 +363,7 @@ def appointment_detail(request, pk):
         try:
             done = _appointment_action(request, appointment, action, forms, staff)
         except services.BookingError as exc:
-            messages.error(request, exc.message)
+            flash_service_error(request, exc)
             done = True
         if done:
             return redirect("scheduling:appointment", pk=appointment.pk)
@@ -469,7 +467,7 @@ def move(request, pk):
                 urgent_reason=form.cleaned_data["urgent_reason"],
             )
         except services.BookingError as exc:
-            form.add_error("urgent_reason" if exc.code == "urgent_reason" else None, exc.message)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request,
@@ -571,7 +569,7 @@ def waitlist(request, schedule_id):
                 user=request.user, schedule=schedule, patient=patient, **form.cleaned_data
             )
         except services.BookingError as exc:
-            form.add_error(None, exc.message)
+            add_service_error(form, exc)
             if exc.code == "free_slots":
                 free = services.waitlist_free_slots(
                     user=request.user, schedule=schedule, **form.cleaned_data
@@ -613,7 +611,7 @@ def agenda(request, schedule_id):
         try:
             services.exception_add(actor=request.user, schedule=schedule, **form.cleaned_data)
         except services.BookingError as exc:
-            form.add_error(None, exc.message)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request, _("Fermeture enregistrée : les créneaux libres de la période sont fermés.")
@@ -682,7 +680,7 @@ def setup(request, schedule_id):
                 )
                 return redirect("scheduling:setup", schedule_id=schedule.pk)
         except services.BookingError as exc:
-            messages.error(request, exc.message)
+            flash_service_error(request, exc)
     return render(
         request,
         "scheduling/setup.html",
