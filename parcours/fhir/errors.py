@@ -101,7 +101,3 @@ def from_service_error(
     else:
         issues = [issue(message, None) for message in exc.messages]
     return FhirError(status, "; ".join(i["diagnostics"] for i in issues), issues=issues)
-
-
-# The former name, still used by fhir/workflow.py (rewritten elsewhere); same function.
-from_validation_error = from_service_error

@@ -18,7 +18,7 @@ from parcours.referrals.models import Referral
 from parcours.referrals.workflow import TRANSITIONS, Status
 
 from . import codes, parse
-from .errors import FhirError, from_validation_error
+from .errors import FhirError, from_service_error
 from .mappers import BUSINESS_STATUS, TASK_STATUS
 
 STATUS_FROM_TASK = {code: status for status, code in TASK_STATUS.items()}
@@ -152,11 +152,9 @@ def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
             action.call(user, referral, data)
         else:  # pragma: no cover - every status is handled above
             raise FhirError(422, "Transition non prise en charge.", expression=["Task.status"])
-    except services.TransitionError as exc:
-        raise FhirError(
-            409, " ".join(exc.messages), code="conflict", expression=["Task.status"]
-        ) from None
+    except services.TransitionError as exc:  # a Conflict: 409
+        raise from_service_error(exc, expression=["Task.status"]) from None
     except UploadError as exc:
-        raise FhirError(422, str(exc), expression=["Task.output"]) from None
+        raise from_service_error(exc, expression=["Task.output"]) from None
     except ValidationError as exc:
-        raise from_validation_error(exc, field_paths=parse.TASK_FIELDS) from None
+        raise from_service_error(exc, field_paths=parse.TASK_FIELDS) from None

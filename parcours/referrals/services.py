@@ -28,6 +28,7 @@ from parcours.accounts.models import Role
 from parcours.accounts.scopes import gp_organisation_ids
 from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.models import HospitalService, ServiceDelay
+from parcours.lib.errors import Conflict
 from parcours.lib.sla import add_delay
 from parcours.lib.uploads import check_upload
 from parcours.notifications.broker import publish
@@ -49,8 +50,9 @@ from .workflow import (
 User = get_user_model()
 
 
-class TransitionError(ValidationError):
-    """A move the workflow does not allow from the referral's current status."""
+class TransitionError(Conflict):
+    """A move the workflow does not allow from the referral's current status (the request
+    changed since the page was shown: a Conflict, 409 in the API)."""
 
 
 # --- helpers ---------------------------------------------------------------------------------

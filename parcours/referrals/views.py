@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_gp
 from parcours.audit.services import audit_log
 from parcours.directory.models import Practitioner
+from parcours.lib.forms import add_service_error
 from parcours.lib.text import is_id
 from parcours.lib.uploads import UploadError, safe_file_name
 from parcours.patients.access import access_patient
@@ -59,19 +60,6 @@ def _audit_list(request, page, what: str) -> None:
             detail=f"{what}: {','.join(map(str, ids))}",
             object_ids=ids,
         )
-
-
-def _apply_errors(form, exc: Exception) -> None:
-    """Put a service's refusal on the form, on the field it names when it names one."""
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(exc, UploadError):
-        form.add_error("files" if "files" in form.fields else None, str(exc))
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.messages)
-    else:
-        form.add_error(None, str(exc))
 
 
 @login_required
@@ -149,7 +137,7 @@ def referral_new(request):
                 files=data["files"],
             )
         except (ValidationError, UploadError, PermissionDenied) as exc:
-            _apply_errors(form, exc)
+            add_service_error(form, exc, field="files" if isinstance(exc, UploadError) else None)
         else:
             request.session.pop(PREFILL_KEY, None)
             messages.success(
@@ -282,7 +270,7 @@ def referral_action(request, pk, action):
         try:
             entry.call(request.user, referral, form.cleaned_data)
         except (ValidationError, UploadError) as exc:
-            _apply_errors(form, exc)
+            add_service_error(form, exc, field="files" if isinstance(exc, UploadError) else None)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or _("Action non autorisée."))
         else:
