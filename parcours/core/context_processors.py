@@ -5,14 +5,14 @@ from parcours.accounts.scopes import (
     is_identity_cell,
     is_territory_admin,
 )
+from parcours.messaging.models import MailboxEntry
+from parcours.notifications.models import Notification
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from parcours.messaging.models import MailboxEntry
-    from parcours.notifications.models import Notification
 
     mine = Notification.objects.filter(user=user)
     runs_agenda = _runs_an_agenda(user)

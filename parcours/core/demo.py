@@ -19,11 +19,16 @@ from parcours.directory.models import (
     PractitionerRole,
     ServiceDelay,
 )
+from parcours.labs.demo import load_labs_demo
+from parcours.messaging.demo import load_messaging_demo
 from parcours.notifications.models import Notification
+from parcours.patients.record import hospital_summary_import
 from parcours.patients.services import patient_create
 from parcours.referrals import services as rs
 from parcours.referrals.models import Referral, ReferralEvent
 from parcours.referrals.workflow import AnswerKind, Kind
+from parcours.scheduling.demo import load_scheduling_demo
+from parcours.scheduling.models import Appointment
 
 PASSWORD = "demo"
 
@@ -288,7 +293,6 @@ SUMMARIES: dict[int, list[tuple]] = {
 
 def load_summaries(*, patients, laval, actor, now) -> int:
     """Hospital summaries pushed by CH de Laval for a few demo patients, with its IPP."""
-    from parcours.patients.record import hospital_summary_import
 
     count = 0
     for index, rows in SUMMARIES.items():
@@ -671,7 +675,6 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
         events = list(ReferralEvent.objects.filter(referral=ref).order_by("id"))
         for k, e in enumerate(events):
             ReferralEvent.objects.filter(pk=e.pk).update(at=start + took * k)
-    from parcours.scheduling.demo import load_scheduling_demo
 
     # The demo agendas are adult consultations and imaging: adult patients.
     load_scheduling_demo(
@@ -680,10 +683,8 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
         users=users,
         patients=[p for p in patients if age_on(p.birth_date, now.date()) >= 18],
     )
-    from parcours.messaging.demo import load_messaging_demo
 
     load_messaging_demo(services=services, users=users, patients=patients)
-    from parcours.labs.demo import load_labs_demo
 
     load_labs_demo(users=users, patients=patients)
     load_summaries(patients=patients, laval=orgs["laval"], actor=desk, now=now)
@@ -691,7 +692,6 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
         read_at=now, emailed_at=now
     )
-    from parcours.scheduling.models import Appointment
 
     return {
         "organisations": Organisation.objects.count(),

@@ -47,7 +47,6 @@ class IdleTimeoutMiddleware:
     @classmethod
     def stamp_login(cls, sender, request, user, **kwargs) -> None:
         """``user_logged_in`` receiver: the session starts active."""
-        import time
 
         if request is not None and hasattr(request, "session"):
             request.session[cls.STAMP] = int(time.time())

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -693,7 +694,6 @@ def import_annuaire(
     else:
         run.status = ImportRun.Status.DONE
         # The search form's specialty list (selectors.specialty_choices) may have changed.
-        from django.core.cache import cache
 
         cache.delete("directory:specialties")
     finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from parcours.lib.text import is_id
 from parcours.messaging.access import letter_queryset_for
@@ -112,7 +112,6 @@ def _type_param() -> SearchParam:
     def apply(qs, values, modifier):
         def one(value):
             system, code = token(value)
-            from django.db.models import Q
 
             ok = code == LETTER_TYPE[0] and system in (None, "", LOINC)
             return Q() if ok else Q(pk__in=[])

@@ -18,7 +18,10 @@ from django.utils.dateparse import parse_datetime
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError as PydanticValidationError
 
+from parcours.accounts.models import User
 from parcours.directory.models import HospitalService, Practitioner, PractitionerRole
+from parcours.patients.forms import PatientForm
+from parcours.referrals.forms import MessageForm, ReferralForm
 from parcours.referrals.workflow import Kind
 
 from . import codes
@@ -166,7 +169,6 @@ def attachment_file(att: dict, where: str) -> SimpleUploadedFile:
 def patient_args(body: dict) -> dict:
     """Patient → patient_create(**args), through the web's PatientForm so that the API applies
     exactly the checks of the patient form (then the service's identity checks)."""
-    from parcours.patients.forms import PatientForm
 
     data = _patient_form_data(body)
     form = PatientForm(data)
@@ -336,7 +338,6 @@ def service_request_args(body: dict) -> dict:
     question = "\n".join(q for q in questions if q)
     if not question and notes:
         question, notes = notes[0], notes[1:]
-    from parcours.referrals.forms import ReferralForm
 
     check_length(question, ReferralForm, "question", "ServiceRequest.reasonCode")
     check_length("\n".join(notes), ReferralForm, "context", "ServiceRequest.note")
@@ -437,7 +438,6 @@ def communication_args(body: dict) -> dict:
                 "payload : texte (contentString) ou pièce jointe (contentAttachment) attendus.",
                 expression=["Communication.payload"],
             )
-    from parcours.referrals.forms import MessageForm
 
     body_text = check_length("\n\n".join(texts), MessageForm, "body", "Communication.payload")
     return {
@@ -511,7 +511,6 @@ def json_patch(target: dict, operations: list) -> dict:
 
 def owner_target(owner: dict | None):
     """Task.owner → ("user", User) | ("service", HospitalService); raises 422 if unknown."""
-    from parcours.accounts.models import User
 
     where = ["Task.owner"]
     if not owner:

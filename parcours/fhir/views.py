@@ -12,14 +12,20 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
-from parcours.lib.text import is_id
+from parcours.directory.models import Organisation
+from parcours.lib.identity import CERTAIN, Identity
+from parcours.lib.ins import ins_kind
+from parcours.lib.text import ins_form, is_id
 from parcours.lib.uploads import UploadError
-from parcours.patients.access import access_patient
+from parcours.patients.access import access_patient, identity_queryset_for
+from parcours.patients.matching import find_matches
+from parcours.patients.models import Patient, PatientIdentifier
 from parcours.patients.services import local_system, patient_create, patient_identifier_add
 from parcours.referrals import services as referral_services
 from parcours.referrals.access import access_referral
@@ -460,8 +466,6 @@ def _create_patient(request, rtype, body):
 def _issued_systems(user) -> dict[str, tuple]:
     """The local identifier systems the user's organisations issue (their IPP, network file
     number, other local number: patients.services.local_system) → (kind, organisation)."""
-    from parcours.directory.models import Organisation
-    from parcours.patients.models import PatientIdentifier
 
     kinds = (
         PatientIdentifier.Kind.IPP,
@@ -576,11 +580,6 @@ def patient_match(request):
     duplicate. Either way it is the identity alone: $match records nothing, changes nothing on
     the identity and opens none of its data (patients/access.py).
     """
-    from parcours.lib.identity import CERTAIN, Identity
-    from parcours.lib.ins import ins_kind
-    from parcours.lib.text import ins_form
-    from parcours.patients.access import identity_queryset_for
-    from parcours.patients.matching import find_matches
 
     from . import codes
 
@@ -691,9 +690,6 @@ def _match_resource(patient, ctx: Ctx, *, known: bool) -> dict:
 
 def _match_rows():
     """The rows $match maps, with what the mapper reads."""
-    from django.db.models import Prefetch
-
-    from parcours.patients.models import Patient, PatientIdentifier
 
     return Patient.objects.prefetch_related(
         Prefetch(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils import formats, timezone
@@ -168,7 +169,6 @@ class IndicatorFilterForm(forms.Form):
 
     def query_string(self) -> str:
         """The valid filters as a query string (for the export links), without ``?``."""
-        from urllib.parse import urlencode
 
         period = self.period
         params = {"du": f"{period.start:%Y-%m}", "au": f"{period.months()[-1]:%Y-%m}"}

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from parcours.referrals.models import Referral
 from parcours.referrals.workflow import Kind
+from parcours.scheduling.models import Appointment, Pool, Slot
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,6 @@ def appointment_monthly(schedules: QuerySet, period: Period) -> list[dict]:
     """One dict per month of ``period``: appointments (cancelled ones excluded), distinct
     prescribing doctors, no-shows, past reserved slots (partner or urgent pools, released ones
     included), how many were taken and the fill rate. Two queries."""
-    from parcours.scheduling.models import Appointment, Pool, Slot
 
     start, end = period.bounds()
     tz = timezone.get_current_timezone()
@@ -334,7 +334,6 @@ def letter_monthly(letters: QuerySet, period: Period) -> list[dict]:
 def appointment_period_totals(schedules: QuerySet, period: Period) -> dict:
     """The period's totals (a doctor booking every month counts once): booked, prescribers,
     noshow and its rate, reserved slots past and taken, fill rate. Two queries."""
-    from parcours.scheduling.models import Appointment, Pool, Slot
 
     start, end = period.bounds()
     out = (

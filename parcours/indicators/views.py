@@ -13,8 +13,14 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_territory_admin
 from parcours.directory.models import HospitalService, Organisation
+from parcours.messaging.access import letter_services_for
+from parcours.messaging.models import DischargeLetter
+from parcours.messaging.selectors import letter_rates
 from parcours.referrals.models import Referral
 from parcours.referrals.workflow import Kind
+from parcours.scheduling.access import managed_schedules
+from parcours.scheduling.models import Schedule
+from parcours.scheduling.selectors import schedule_indicators
 
 from .export import chart, csv_response, month_label
 from .forms import IndicatorFilterForm
@@ -79,7 +85,6 @@ def index(request):
         referrals, hospitals, services = _referral_scope(request.user)
     except Http404:
         # An imaging secretariat has agendas but no requests: its indicators are the agendas'.
-        from parcours.scheduling.access import managed_schedules
 
         if managed_schedules(request.user).exists():
             return redirect("indicators:appointments")
@@ -202,9 +207,6 @@ def index(request):
 def appointments(request):
     """Agenda indicators (seeds 002 and 003): appointments per month, distinct requesting
     doctors, fill rate of the reserved pools, no-shows. Counts only, no patient data."""
-    from parcours.scheduling.access import managed_schedules
-    from parcours.scheduling.models import Schedule
-    from parcours.scheduling.selectors import schedule_indicators
 
     # Counts only: the territory administrator sees every agenda's, though he reads no
     # appointment itself (scheduling/access.py).
@@ -311,9 +313,6 @@ def letters(request):
     """Discharge letters (seed 003: to the treating doctor within 48 h): per month of
     discharge and per service, letters due, sent within 48 h, late, acknowledged. Counts
     only, no patient data."""
-    from parcours.messaging.access import letter_services_for
-    from parcours.messaging.models import DischargeLetter
-    from parcours.messaging.selectors import letter_rates
 
     if is_territory_admin(request.user):
         services = HospitalService.objects.all()

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role, User
+from parcours.accounts.scopes import is_territory_admin
 from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.models import Practitioner
 from parcours.lib.errors import Conflict, ServiceError
@@ -36,7 +37,10 @@ from parcours.lib.labs import LabParseError, parse_file
 from parcours.lib.labs import LabPatient as ParsedPatient
 from parcours.lib.labs import LabReport as ParsedReport
 from parcours.lib.text import ins_form
+from parcours.messaging.models import Message, Thread
+from parcours.messaging.services import message_send
 from parcours.notifications.services import notify
+from parcours.patients.access import patient_queryset_for
 from parcours.patients.matching import find_matches, identity_of
 from parcours.patients.models import CareLink, Patient
 
@@ -195,8 +199,6 @@ def uploader_may_attach(lab_import: LabImport, patient: Patient) -> bool:
     as prescriber would otherwise attach by itself, write invented results on that patient
     and give the uploader a care link to all their data (issue 12, "Matching never grants
     access"). Such a report waits for the identitovigilance desk instead."""
-    from parcours.accounts.scopes import is_territory_admin
-    from parcours.patients.access import patient_queryset_for
 
     uploader = lab_import.imported_by
     if uploader is None or is_territory_admin(uploader):
@@ -279,8 +281,6 @@ def _to_mailbox(report: LabReport) -> None:
     critical values first and marked as such, then the other abnormal ones, filed on the
     patient. The notification (and its e-mail) says "résultat critique" when there is one and
     never carries the patient's name nor a value (notifications.tasks: no health data)."""
-    from parcours.messaging.models import Message
-    from parcours.messaging.services import message_send
 
     results = list(report.results.all())
     critical = [r for r in results if r.critical]
@@ -516,7 +516,6 @@ def lab_report_detach(*, actor, report: LabReport, reason: str) -> LabReport:
                 "(trois mots au moins)."
             )
         )
-    from parcours.messaging.models import Thread
 
     with transaction.atomic(), audit_batch():
         r = LabReport.objects.select_for_update().get(pk=report.pk)

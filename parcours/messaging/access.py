@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids
+from parcours.directory.models import HospitalService
 from parcours.patients.access import patient_queryset_for
 
 from .models import Attachment, DischargeLetter, MailboxEntry, Message, Thread
@@ -54,7 +55,6 @@ def access_attachment(user, attachment_id) -> Attachment:
 def letter_services_for(user) -> set[int]:
     """The services whose letters this user writes or follows (doctors; desks: all the
     services of their hospitals)."""
-    from parcours.directory.models import HospitalService
 
     ids = set(doctor_service_ids(user))
     hospitals = desk_hospital_ids(user)

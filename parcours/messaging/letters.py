@@ -21,6 +21,8 @@ from parcours.audit.services import audit_batch, audit_log
 from parcours.lib.errors import ServiceError
 from parcours.notifications.services import notify
 from parcours.patients.models import CareLink
+from parcours.referrals.models import Referral
+from parcours.referrals.services import desk_users
 
 from .models import DischargeLetter, Message
 from .services import FileIn, message_send
@@ -167,7 +169,6 @@ def letter_acknowledge(*, actor, letter: DischargeLetter) -> DischargeLetter:
 def letters_escalate_due(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
     """Like requests: the service's doctors are alerted when a letter is at risk; when it is
     late, also the service head and the hospital's pathway desk. Each alert once."""
-    from parcours.referrals.services import desk_users
 
     now = now or timezone.now()
     counts = {"at_risk": 0, "overdue": 0}
@@ -223,7 +224,6 @@ def letters_escalate_due(*, now: datetime | None = None, batch: int = 500) -> di
 def treating_doctor_guess(patient):
     """The declared treating doctor (médecin traitant); else the GP who most recently sent a
     request for this patient; else a GP with a care link."""
-    from parcours.referrals.models import Referral
 
     if patient.treating_doctor_id and patient.treating_doctor.is_active:
         return patient.treating_doctor

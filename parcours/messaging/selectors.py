@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from parcours.directory.keys import fold
 from parcours.directory.models import Organisation, Practitioner
@@ -45,7 +47,6 @@ def unread_count(user) -> int:
 def letter_rates(*, services=None, since=None, until=None) -> list[dict]:
     """Per service: letters due, sent, sent within 48 h, late (sent late or still unsent
     past due), acknowledged, and the rates over the letters due."""
-    from django.utils import timezone
 
     now = timezone.now()
     qs = DischargeLetter.objects.all()
@@ -93,7 +94,6 @@ def recipient_search(user, q: str, *, limit: int = RECIPIENTS_MAX) -> list[dict]
     address. Each result is a dict: ``type`` ("user" with ``id``, or "external" with
     ``address``), ``label`` and ``detail``. At most ``limit`` results; none for a shorter
     query."""
-    from django.contrib.auth import get_user_model
 
     # Control characters (a NUL byte: PostgreSQL refuses it in text) never match anyone.
     q = "".join(c if c.isprintable() else " " for c in (q or "")).strip()[:100]

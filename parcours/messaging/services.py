@@ -12,17 +12,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parcours.accounts.models import Role, User
 from parcours.accounts.scopes import has_clinical_role
 from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.mssante import check_external
 from parcours.lib import crypto
 from parcours.lib.errors import ServiceError
+from parcours.lib.retry import retry_delay
 from parcours.lib.uploads import safe_file_name
 from parcours.notifications.services import notify
 from parcours.patients.access import can_see_patient_data
@@ -456,8 +460,6 @@ OUTBOUND_RETRY_CAP = timedelta(hours=4)
 def build_email(message: Message, to_address: str):
     """The outgoing MIME message: the clear text and attachments (the relay is a secure
     messaging operator, TLS on the way), signed headers for traceability."""
-    from django.conf import settings
-    from django.core.mail import EmailMessage
 
     opened = message_open(message)
     sender_name = getattr(message.sender, "display_name", "") or message.sender_label
@@ -483,7 +485,6 @@ def build_email(message: Message, to_address: str):
 
 def _outbound_give_up(row: OutboundMail) -> None:
     """The sender and the territory administrators are told (in the application)."""
-    from parcours.accounts.models import Role, User
 
     url = reverse("messaging:thread", args=[row.message.thread_id])
     title = _("Message non remis à %(a)s") % {"a": row.to_address}
@@ -509,10 +510,6 @@ def outbound_send_due(*, now=None, batch: int = 50) -> dict[str, int]:
     for ``OUTBOX_RETRY_HOURS`` after the message was written; then the row is given up and the
     sender and the territory administrators are told.
     """
-    from django.conf import settings
-    from django.core.mail import get_connection
-
-    from parcours.lib.retry import retry_delay
 
     now = now or timezone.now()
     counts = {"sent": 0, "failed": 0, "gave_up": 0}

@@ -3,6 +3,12 @@
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parcours.accounts.models import User
 
 from .broker import publish
 from .models import Notification
@@ -60,8 +66,6 @@ def notifications_read_on_open(*, user, path: str, referral_id: int | None = Non
     notifications leading there (their ``url`` is that path, with or without the query
     string), and, when ``referral_id`` is given (the request's page), every unread one about
     that request. Returns how many were marked read; one UPDATE, no row read."""
-    from django.db.models import Q
-    from django.utils import timezone
 
     bare = path.split("?", 1)[0]
     condition = Q(url=path) | Q(url=bare)
@@ -78,10 +82,6 @@ def emergency_access_notify(*, access) -> list[Notification]:
     with a care link) that someone opened a « bris de glace » access to their patient. The
     title carries no patient name nor reason (it may leave by e-mail): the patient page shows
     who, when and why. Registered in ``patients.services.EMERGENCY_ACCESS_HOOKS``."""
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-    from parcours.accounts.models import User
 
     patient = access.patient
     ids = set(patient.care_links.values_list("user_id", flat=True))

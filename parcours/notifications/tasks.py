@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parcours.accounts.models import Role, User
 from parcours.lib.retry import retry_delay
 
 from .models import Notification
@@ -60,7 +61,6 @@ def _email(n: Notification, connection) -> EmailMessage:
 def _give_up(n: Notification) -> None:
     """Tell the territory administrators, in the application only (their e-mail may be what
     is down, and an e-mail about a failed e-mail would fail the same way)."""
-    from parcours.accounts.models import Role, User
 
     from .services import notify
 

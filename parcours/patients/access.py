@@ -23,6 +23,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_gp, is_identity_cell
+
 from .models import (
     CareLink,
     DuplicateCandidate,
@@ -133,7 +135,6 @@ def has_care_relationship(user, patient: Patient) -> bool:
 def can_open_emergency_access(user) -> bool:
     """Clinicians may break the glass: GPs, hospital doctors, pathway desks (who admit
     patients). Not the administrator, not an account without a role."""
-    from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_gp
 
     return user.is_authenticated and (
         is_gp(user) or bool(doctor_service_ids(user)) or bool(desk_hospital_ids(user))
@@ -149,7 +150,6 @@ def is_identity_reviewer(user) -> bool:
     (each hospital's identity referents). GPs and doctors flag, they do not merge; the
     territory administrator runs the platform and reviews no identity (least privilege,
     issue 13)."""
-    from parcours.accounts.scopes import desk_hospital_ids, is_identity_cell
 
     return user.is_authenticated and (is_identity_cell(user) or bool(desk_hospital_ids(user)))
 
@@ -157,7 +157,6 @@ def is_identity_reviewer(user) -> bool:
 def candidate_queryset_for(user) -> QuerySet[DuplicateCandidate]:
     """The identitovigilance cell sees every pair; a pathway desk the pairs where it may see
     at least one of the two identities (it knows that patient and checks the other)."""
-    from parcours.accounts.scopes import is_identity_cell
 
     if not is_identity_reviewer(user):
         return DuplicateCandidate.objects.none()
@@ -178,7 +177,6 @@ def access_candidate(user, candidate_id) -> DuplicateCandidate:
 def merge_queryset_for(user) -> QuerySet[PatientMerge]:
     if not is_identity_reviewer(user):
         return PatientMerge.objects.none()
-    from parcours.accounts.scopes import is_identity_cell
 
     qs = PatientMerge.objects.select_related("survivor", "merged", "by")
     if is_identity_cell(user):

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from parcours.lib.identity import given_key, name_key
+
 
 class Patient(models.Model):
     class Sex(models.TextChoices):
@@ -119,7 +121,6 @@ class Patient(models.Model):
         return self.display_name
 
     def set_keys(self) -> None:
-        from parcours.lib.identity import given_key, name_key
         from parcours.lib.text import search_key
 
         self.search_name = search_key(f"{self.birth_name} {self.first_given_name}")

@@ -3,8 +3,10 @@
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
 from parcours.lib.errors import Conflict, ServiceError
 from parcours.lib.ins import InsError, check_nir, ins_kind
@@ -473,7 +476,6 @@ def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
     patient other than a « bris de glace »: an identity found by its traits opens none of its
     data (issue 12, "Matching never grants access"), so a one-click declaration must not
     either — it would be a « bris de glace » without reason, expiry nor notice."""
-    from parcours.accounts.scopes import is_gp
 
     from .access import has_care_relationship
 
@@ -521,9 +523,6 @@ def emergency_access_open(*, actor, patient: Patient, reason: str):
     three words); returns the EmergencyAccess. Raises ValidationError (French) without a
     reason or for an account that is not a clinician. Audited as its own action
     (``emergency``); the patient's treating professionals see it on the patient page."""
-    from datetime import timedelta
-
-    from django.conf import settings
 
     from .access import can_open_emergency_access
     from .models import EmergencyAccess
@@ -824,7 +823,6 @@ def patient_merge(
 
 def patient_merge_undo(*, actor, merge: PatientMerge, reason: str = "") -> PatientMerge:
     """Separate again two identities merged by mistake, moving back exactly what moved."""
-    from django.apps import apps
 
     with transaction.atomic():
         merge = PatientMerge.objects.select_for_update().get(pk=merge.pk)

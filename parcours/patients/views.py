@@ -3,13 +3,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parcours.accounts.scopes import is_gp
+from parcours.accounts.scopes import is_gp, is_identity_cell
 from parcours.audit.services import audit_log
 from parcours.lib.errors import ServiceError
 from parcours.lib.forms import add_service_error, flash_service_error
@@ -172,7 +172,6 @@ def communes(request):
     """Suggestions for the birthplace field: communes of the COG matching ``q`` (name or code
     start), as JSON ``{"year": 2026, "results": [{"code", "label"}]}``. Public reference
     data, no patient: nothing to audit."""
-    from django.http import JsonResponse
 
     from .cog import cog_year, commune_search
 
@@ -517,7 +516,6 @@ def scan(request, pk=None):
         pk = request.POST.get("pk", "").strip()
         if not pk.isdigit():
             raise Http404
-    from parcours.accounts.scopes import is_identity_cell
 
     if request.method != "POST":
         raise Http404

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from .access import appointment_queryset_for, bookable_slots
@@ -130,7 +131,6 @@ def schedule_indicators(*, schedules: QuerySet[Schedule], since: date) -> list[d
     """Per schedule and month: appointments booked, distinct prescribers, no-shows, and the
     fill rate of the reserved pools (past reserved slots that were booked, released ones
     included)."""
-    from django.db.models.functions import TruncMonth
 
     tz = timezone.get_current_timezone()
     start = datetime.combine(since, datetime.min.time(), tz)

@@ -19,11 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Membership, Role, User
+from parcours.accounts.scopes import gp_organisation_ids
 from parcours.audit.services import audit_batch, audit_log
 from parcours.lib.errors import ServiceError
 from parcours.lib.sla import is_public_holiday
 from parcours.lib.uploads import UploadError, check_upload
 from parcours.notifications.services import notify
+from parcours.referrals.services import referral_answer
+from parcours.referrals.workflow import AnswerKind
 
 from .access import bookable_pool_q, is_schedule_staff
 from .models import (
@@ -846,8 +849,6 @@ def slot_book_for_referral(*, user, slot: Slot, referral, note: str = "") -> App
     """The desk or a doctor books a slot for the patient of a consultation or exam request:
     the appointment is made for the requesting GP and the request is answered with it, in one
     transaction (both or neither)."""
-    from parcours.referrals.services import referral_answer
-    from parcours.referrals.workflow import AnswerKind
 
     with transaction.atomic(), audit_batch():
         locked = Slot.objects.select_for_update().select_related("schedule", "act").get(pk=slot.pk)
@@ -876,9 +877,6 @@ def slot_propose_for_referral(*, user, slot: Slot, referral, note: str = "") -> 
     """Propose a slot instead of booking it: it is held for the requesting GP's practice (their
     partner pool) and the request is answered; the GP confirms by booking it. Unconfirmed, the
     release rule returns it to everyone before it starts."""
-    from parcours.accounts.scopes import gp_organisation_ids
-    from parcours.referrals.services import referral_answer
-    from parcours.referrals.workflow import AnswerKind
 
     with transaction.atomic(), audit_batch():
         locked = Slot.objects.select_for_update().select_related("schedule", "act").get(pk=slot.pk)
