@@ -5,40 +5,36 @@ request: an audited request takes no lock and reads no other row (issue 13 measu
 backends queued on the former global chain lock).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from parcours.lib.actions import action_scope, current_action
+
 from .context import current_request_info
 from .models import AuditEvent
 from .sealing import audit_seal, audit_verify  # noqa: F401  (re-exported: one entry point)
 
 
-@contextmanager
-def audit_batch():
-    """Hold the audit rows of one user action and insert them as its last statement.
+def _insert_batch(events: list[AuditEvent]) -> None:
+    if not settings.AUDIT_BENCH_OFF:
+        AuditEvent.objects.bulk_create(events)
 
-    Use inside the action's transaction; rows logged inside are written with one bulk INSERT
-    when the block ends without an exception (a failed action leaves no row). Nested batches
-    write through the outermost one. Yields nothing; raises what the block raises.
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Hold the audit rows of the block and insert them as its last statement, in one INSERT.
+
+    The same as running the block as an action (``parcours.lib.actions.action_scope``): a
+    failed block leaves no row; nested batches write through the outermost one. For audited
+    reads that log several rows (a page showing many patients); writes use ``@action``.
+    Yields nothing; raises what the block raises.
     """
-    conn = transaction.get_connection()
-    outer = conn.__dict__.get("_parcours_audit_batch")
-    if outer is not None:  # nested action: the outer batch writes
+    with action_scope("audit_batch"):
         yield
-        return
-    pending: list[AuditEvent] = []
-    conn.__dict__["_parcours_audit_batch"] = pending
-    try:
-        yield
-        del conn.__dict__["_parcours_audit_batch"]
-        if pending and not settings.AUDIT_BENCH_OFF:
-            AuditEvent.objects.bulk_create(pending)
-    finally:
-        conn.__dict__.pop("_parcours_audit_batch", None)
 
 
 def audit_log(
@@ -60,8 +56,8 @@ def audit_log(
     and ``object_ids``, every id a list or a search showed (kept whole, as strings). The
     client address and channel come from the request (``RequestContextMiddleware``).
 
-    Call inside the transaction of the action it records, so the row commits with it. Inside
-    ``audit_batch`` the row is inserted when the batch ends (the returned row has no id yet).
+    Call inside the transaction of the action it records, so the row commits with it. Inside an
+    action (``@action``, ``audit_batch``) the row is inserted when the action ends (the returned row has no id yet).
     Raises what the INSERT raises (the action then fails: no unaudited access).
     """
     info = current_request_info()
@@ -82,9 +78,9 @@ def audit_log(
         channel=info.get("channel", "web"),
     )
     conn = transaction.get_connection()
-    pending = conn.__dict__.get("_parcours_audit_batch")
-    if pending is not None:
-        pending.append(event)
+    scope = current_action()
+    if scope is not None:
+        scope.buffer("audit", _insert_batch).append(event)
     elif settings.AUDIT_BENCH_OFF:
         pass
     elif settings.AUDIT_ASYNC_READS and conn.vendor == "postgresql" and not conn.in_atomic_block:
