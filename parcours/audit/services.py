@@ -57,7 +57,8 @@ def audit_log(
     client address and channel come from the request (``RequestContextMiddleware``).
 
     Call inside the transaction of the action it records, so the row commits with it. Inside an
-    action (``@action``, ``audit_batch``) the row is inserted when the action ends (the returned row has no id yet).
+    action (``@action``, ``audit_batch``) the row is inserted when the action ends (the
+    returned row has no id yet).
     Raises what the INSERT raises (the action then fails: no unaudited access).
     """
     info = current_request_info()
