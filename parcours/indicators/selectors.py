@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from parcours.messaging.models import DischargeLetter
 from parcours.referrals.models import Referral
 from parcours.referrals.workflow import Kind
 from parcours.scheduling.models import Appointment, Pool, Slot
@@ -287,13 +288,15 @@ def appointment_monthly(schedules: QuerySet, period: Period) -> list[dict]:
 # --- discharge letters ---------------------------------------------------------------------
 
 
-def letter_monthly(letters: QuerySet, period: Period) -> list[dict]:
-    """One dict per month of discharge in ``period``: discharges, letters sent, sent within
+def letter_monthly(services: QuerySet, period: Period) -> list[dict]:
+    """For the discharge letters of ``services`` (a HospitalService queryset), one dict per
+    month of discharge in ``period``: discharges, letters sent, sent within
     48 h (``on_time``), late (sent late or still unsent past due), pending within the delay,
     and the on-time rate over the letters whose delay is over or that were sent. One query."""
     start, end = period.bounds()
     tz = timezone.get_current_timezone()
     now = timezone.now()
+    letters: QuerySet = DischargeLetter.objects.filter(service__in=services)
     agg = {
         _month(r["month"]): r
         for r in (

@@ -6,22 +6,16 @@ comparison); a pathway desk its hospitals; a hospital doctor their services; an 
 managers its agendas. Only counts, delays and rates are shown: no patient data."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from parcours.accounts.scopes import desk_hospital_ids, doctor_service_ids, is_territory_admin
-from parcours.directory.models import HospitalService, Organisation
-from parcours.messaging.access import letter_services_for
-from parcours.messaging.models import DischargeLetter
+from parcours.accounts.scopes import is_territory_admin
 from parcours.messaging.selectors import letter_rates
-from parcours.referrals.models import Referral
 from parcours.referrals.workflow import Kind
-from parcours.scheduling.access import managed_schedules
-from parcours.scheduling.models import Schedule
 from parcours.scheduling.selectors import schedule_indicators
 
+from .access import appointment_scope, has_agenda_scope, letter_scope, referral_scope
 from .export import chart, csv_response, month_label
 from .forms import IndicatorFilterForm
 from .selectors import (
@@ -33,25 +27,6 @@ from .selectors import (
     referral_monthly,
     referral_period_totals,
 )
-
-
-def _referral_scope(user):
-    """(referrals, hospitals, services) this user may count; raises Http404 if none."""
-    if is_territory_admin(user):
-        return (
-            Referral.objects.all(),
-            Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL),
-            HospitalService.objects.all(),
-        )
-    hospitals, services = desk_hospital_ids(user), doctor_service_ids(user)
-    if not hospitals and not services:
-        raise Http404
-    service_qs = HospitalService.objects.filter(Q(hospital_id__in=hospitals) | Q(pk__in=services))
-    return (
-        Referral.objects.filter(Q(hospital_id__in=hospitals) | Q(service_id__in=services)),
-        Organisation.objects.filter(Q(pk__in=hospitals) | Q(services__pk__in=services)).distinct(),
-        service_qs,
-    )
 
 
 def _filter(form, qs, hospital_field="hospital", service_field="service"):
@@ -82,14 +57,14 @@ def index(request):
     distinct requesting doctors; per service and month in a table; per hospital for the
     territory administrator."""
     try:
-        referrals, hospitals, services = _referral_scope(request.user)
+        scope = referral_scope(request.user)
     except Http404:
         # An imaging secretariat has agendas but no requests: its indicators are the agendas'.
-
-        if managed_schedules(request.user).exists():
+        if has_agenda_scope(request.user):
             return redirect("indicators:appointments")
         raise
-    form = IndicatorFilterForm(request.GET, hospitals=hospitals, services=services)
+    referrals = scope.rows
+    form = IndicatorFilterForm(request.GET, hospitals=scope.hospitals, services=scope.services)
     period = form.period
     referrals = _filter(form, referrals)
     start, end = period.bounds()
@@ -207,21 +182,9 @@ def index(request):
 def appointments(request):
     """Agenda indicators (seeds 002 and 003): appointments per month, distinct requesting
     doctors, fill rate of the reserved pools, no-shows. Counts only, no patient data."""
-
-    # Counts only: the territory administrator sees every agenda's, though he reads no
-    # appointment itself (scheduling/access.py).
-    schedules = (
-        Schedule.objects.all()
-        if is_territory_admin(request.user)
-        else managed_schedules(request.user)
-    )
-    if not schedules.exists():
-        raise Http404
-    form = IndicatorFilterForm(
-        request.GET,
-        hospitals=Organisation.objects.filter(schedules__in=schedules).distinct(),
-        services=HospitalService.objects.filter(schedules__in=schedules).distinct(),
-    )
+    scope = appointment_scope(request.user)
+    schedules = scope.rows
+    form = IndicatorFilterForm(request.GET, hospitals=scope.hospitals, services=scope.services)
     period = form.period
     schedules = _filter(form, schedules, "organisation", "service")
     _start, end = period.bounds()
@@ -313,17 +276,9 @@ def letters(request):
     """Discharge letters (seed 003: to the treating doctor within 48 h): per month of
     discharge and per service, letters due, sent within 48 h, late, acknowledged. Counts
     only, no patient data."""
-
-    if is_territory_admin(request.user):
-        services = HospitalService.objects.all()
-        hospitals = Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL)
-    else:
-        ids = letter_services_for(request.user)
-        if not ids:
-            raise Http404
-        services = HospitalService.objects.filter(pk__in=ids)
-        hospitals = Organisation.objects.filter(services__pk__in=ids).distinct()
-    form = IndicatorFilterForm(request.GET, hospitals=hospitals, services=services)
+    scope = letter_scope(request.user)
+    services = scope.rows
+    form = IndicatorFilterForm(request.GET, hospitals=scope.hospitals, services=scope.services)
     period = form.period
     services = _filter(form, services, "hospital", "pk")
     start, end = period.bounds()
@@ -361,7 +316,7 @@ def letters(request):
                 for r in rows
             ],
         )
-    monthly = letter_monthly(DischargeLetter.objects.filter(service__in=services), period)
+    monthly = letter_monthly(services, period)
     labels = [month_label(m["month"]) for m in monthly]
     charts = [
         chart(

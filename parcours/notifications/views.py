@@ -6,27 +6,21 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, F, Max, Q, Value
-from django.db.models.functions import Coalesce
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import broker
-from .models import Notification
+from .access import access_notification
+from .selectors import (
+    STREAM_BATCH,
+    latest_notification_id,
+    notification_groups,
+    notifications_after,
+)
 from .services import notification_mark_read
-
-GROUPS_PER_PAGE = 25
-SHOWN_PER_GROUP = 5
-
-
-def _group_key():
-    """One group per request; a notification about no request is a group of its own (its
-    negated id never collides with a request id)."""
-    return Coalesce(F("referral_id"), Value(0) - F("id"))
 
 
 @login_required
@@ -34,39 +28,7 @@ def centre(request):
     """The notification centre, grouped by request: one entry per request (newest activity
     first) with its unread count and its latest notifications; a notification about no request
     (a message, a lab result…) stands alone. Paginated by group."""
-    mine = Notification.objects.filter(user=request.user)
-    groups = (
-        mine.annotate(group=_group_key())
-        .values("group")
-        .annotate(
-            last=Max("id"), total=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True))
-        )
-        .order_by("-last")
-    )
-    page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    referral_ids = [g["group"] for g in rows if g["group"] > 0]
-    single_ids = [-g["group"] for g in rows if g["group"] <= 0]
-    by_group: dict[int, list[Notification]] = {}
-    for n in (
-        mine.filter(Q(referral_id__in=referral_ids) | Q(pk__in=single_ids))
-        .select_related("referral")
-        .order_by("-id")
-    ):
-        by_group.setdefault(n.referral_id or -n.pk, []).append(n)
-    entries = []
-    for g in rows:
-        items = by_group.get(g["group"], [])
-        entries.append(
-            {
-                "referral": items[0].referral if g["group"] > 0 and items else None,
-                "items": items[:SHOWN_PER_GROUP],
-                "older": items[SHOWN_PER_GROUP:],
-                "total": g["total"],
-                "unread": g["unread"],
-                "unread_ids": [n.pk for n in items if n.read_at is None],
-            }
-        )
+    page, entries = notification_groups(user=request.user, page=request.GET.get("page"))
     return render(request, "notifications/centre.html", {"page": page, "groups": entries})
 
 
@@ -85,12 +47,11 @@ def mark_read(request):
 
 @login_required
 def open_notification(request, pk):
-    notification = Notification.objects.filter(user=request.user, pk=pk).first()
+    notification = access_notification(request.user, pk)
     if notification is None:
         return redirect("notifications:centre")
     if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+        notification_mark_read(user=request.user, notification_ids=[notification.pk])
     target = notification.url
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)
@@ -112,17 +73,7 @@ def _event_payload(n: dict) -> dict:
 @sync_to_async
 def _rows_after(user_id: int, after: int) -> tuple[list[Any], int]:
     try:
-        rows = list(
-            Notification.objects.filter(user_id=user_id, id__gt=after)
-            .order_by("id")
-            .values("id", "kind", "title", "body", "referral_id", "created_at")[:100]
-        )
-        unread = (
-            Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
-            if rows
-            else -1
-        )
-        return rows, unread
+        return notifications_after(user_id=user_id, after=after)
     finally:
         # A stream lives for hours: do not pin a database connection to it between reads.
         if not connection.in_atomic_block:
@@ -132,13 +83,7 @@ def _rows_after(user_id: int, after: int) -> tuple[list[Any], int]:
 @sync_to_async
 def _latest_id(user_id: int) -> int:
     try:
-        return (
-            Notification.objects.filter(user_id=user_id)
-            .order_by("-id")
-            .values_list("id", flat=True)
-            .first()
-            or 0
-        )
+        return latest_notification_id(user_id=user_id)
     finally:
         if not connection.in_atomic_block:
             connection.close()
@@ -171,7 +116,7 @@ async def stream(request):
                     payload["unread"] = unread
                     yield f"id: {after}\nevent: notification\ndata: {json.dumps(payload)}\n\n"
                     last_sent = time.monotonic()
-                if len(rows) == 100:
+                if len(rows) == STREAM_BATCH:
                     continue
                 now = time.monotonic()
                 if max_seconds and now - started > max_seconds:
