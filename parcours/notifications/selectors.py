@@ -65,11 +65,11 @@ def notification_groups(*, user, page: str | int | None) -> tuple[Page, list[dic
     return shown, entries
 
 
-def notifications_after(*, user_id: int, after: int) -> tuple[list[dict[str, Any]], int]:
+def notifications_after(*, user_id: int, after: int) -> tuple[list[Any], int]:
     """The user's notifications with an id above ``after``, oldest first, at most
     ``STREAM_BATCH``, as dicts (id, kind, title, body, referral_id, created_at: aware UTC), and
     the user's unread count (-1 when there is no new row: not counted). Two queries at most."""
-    rows: list[dict[str, Any]] = list(
+    rows: list[Any] = list(
         Notification.objects.filter(user_id=user_id, id__gt=after)
         .order_by("id")
         .values("id", "kind", "title", "body", "referral_id", "created_at")[:STREAM_BATCH]
