@@ -37,7 +37,14 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from .keys import fold
-from .models import FamilyName, HospitalService, Organisation, Practitioner, PractitionerRole
+from .models import (
+    FamilyName,
+    HospitalService,
+    Organisation,
+    Practitioner,
+    PractitionerRole,
+    Source,
+)
 
 # How close a misspelt name must be (pg_trgm word similarity, 0–1; the default 0.6 misses one
 # wrong letter in a short name).
@@ -397,6 +404,16 @@ def specialty_choices(*, fresh: bool = False) -> list[str]:
         cache.set("directory:specialties", choices, 600)
         return choices
     return cache.get_or_set("directory:specialties", load, 600) or []
+
+
+def local_organisations() -> QuerySet[Organisation]:
+    """The active organisations entered locally that are not hospitals (MSPs, networks, care
+    services…), by kind then name (not evaluated)."""
+    return (
+        Organisation.objects.filter(active=True, source=Source.LOCAL)
+        .exclude(kind=Organisation.Kind.HOSPITAL)
+        .order_by("kind", "name")
+    )
 
 
 def practitioner_get_roles(practitioner: Practitioner) -> QuerySet[PractitionerRole]:

@@ -1,31 +1,15 @@
 """Writes on the directory: local edits of contact modalities.
 
 These fields are local columns the Annuaire Santé import never writes, so an edit survives
-every re-import. Each changed field leaves a ``ContactEdit`` row (who, when, old, new)."""
+every re-import. Each changed field leaves a ``ContactEdit`` row (who, when, old, new). Who may
+edit is decided in ``access.py``; the views check it before calling."""
 
 from django.db import transaction
-
-from parcours.accounts.scopes import is_territory_admin
 
 from .models import ContactEdit, HospitalService, Practitioner
 
 PRACTITIONER_CONTACT_FIELDS = ("phone", "mssante", "email", "preferred_channel", "contact_hours")
 SERVICE_CONTACT_FIELDS = ("senior_line", "senior_line_hours", "phone")
-
-
-def can_edit_practitioner(user, practitioner: Practitioner) -> bool:
-    """The practitioner themself (their linked account) and the territory admin."""
-    return user.is_authenticated and (
-        (practitioner.user_id is not None and practitioner.user_id == user.pk)
-        or is_territory_admin(user)
-    )
-
-
-def can_edit_service(user, service: HospitalService) -> bool:
-    """The territory admin and the head of the service."""
-    return user.is_authenticated and (
-        is_territory_admin(user) or (service.head_id is not None and service.head_id == user.pk)
-    )
 
 
 def _apply(obj, fields, data: dict, actor, **target) -> list[str]:

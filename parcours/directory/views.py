@@ -8,22 +8,19 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.scopes import is_gp
 
+from .access import can_edit_practitioner, can_edit_service
 from .forms import PractitionerContactForm, SearchForm, ServiceContactForm
-from .models import HospitalService, Organisation, Practitioner, Source
+from .models import HospitalService, Practitioner
 from .mssante import is_secure_address
 from .selectors import (
     hospital_list,
+    local_organisations,
     practitioner_get_roles,
     practitioner_search,
     service_get_doctors,
     specialty_choices,
 )
-from .services import (
-    can_edit_practitioner,
-    can_edit_service,
-    practitioner_update_contact,
-    service_update_contact,
-)
+from .services import practitioner_update_contact, service_update_contact
 
 
 @login_required
@@ -51,11 +48,7 @@ def index(request):
             )
             if searching
             else None,
-            "others": Organisation.objects.filter(active=True, source=Source.LOCAL)
-            .exclude(kind=Organisation.Kind.HOSPITAL)
-            .order_by("kind", "name")
-            if not searching
-            else None,
+            "others": local_organisations() if not searching else None,
         },
     )
 
