@@ -16,7 +16,7 @@ from parcours.lib import crypto
 
 from .access import can_declare_letter, letter_queryset_for, thread_queryset_for
 from .forms import professionals
-from .models import DischargeLetter, MailboxEntry
+from .models import DischargeLetter, Folder, MailboxEntry, Thread
 
 
 def mailbox_entries(
@@ -188,3 +188,59 @@ def patient_page_mail(*, user, patient) -> dict:
         "discharge_letters": letters,
         "can_declare_letter": can_declare_letter(user),
     }
+
+
+def folder_list(user) -> QuerySet[Folder]:
+    """The user's own mail folders (not evaluated)."""
+    return Folder.objects.filter(owner=user)
+
+
+def folder_get(user, raw_id: str) -> Folder | None:
+    """The user's folder whose id is ``raw_id`` (as sent by the browser), or None when the id
+    is not a number, does not exist or is someone else's folder."""
+    return folder_list(user).filter(pk=raw_id).first() if raw_id.isdigit() else None
+
+
+def has_received_letters(user) -> bool:
+    """True if a discharge letter was ever addressed to ``user``. One query."""
+    return DischargeLetter.objects.filter(recipient=user).exists()
+
+
+def thread_letter(thread: Thread) -> DischargeLetter | None:
+    """The discharge letter a conversation carries, if any. One query."""
+    return DischargeLetter.objects.filter(message__thread=thread).first()
+
+
+def thread_box(user, thread: Thread) -> str:
+    """Where the conversation sits for ``user`` as a recipient (a ``MailboxEntry.Box`` value),
+    or "sent" when they only wrote in it. One query."""
+    return (
+        MailboxEntry.objects.filter(user=user, thread=thread)
+        .exclude(role=MailboxEntry.Role.FROM)
+        .values_list("box", flat=True)
+        .first()
+        or "sent"
+    )
+
+
+LETTER_STATES = ("", "todo", "late", "unacknowledged")
+
+
+def letters_followed(user, *, services_ids, state: str = "") -> QuerySet[DischargeLetter]:
+    """The discharge letters ``user`` follows: those of the services in ``services_ids`` (the
+    hospital side, ``access.letter_services_for``) or, when empty, those addressed to them;
+    filtered by ``state`` ("" all, "todo" not sent, "late" not sent past due,
+    "unacknowledged" sent, reception not confirmed); newest first as the model orders them."""
+    qs = (
+        letter_queryset_for(user).filter(service_id__in=services_ids)
+        if services_ids
+        else DischargeLetter.objects.filter(recipient=user)
+    )
+    now = timezone.now()
+    if state == "todo":
+        qs = qs.filter(sent_at__isnull=True)
+    elif state == "late":
+        qs = qs.filter(sent_at__isnull=True, due_at__lt=now)
+    elif state == "unacknowledged":
+        qs = qs.filter(sent_at__isnull=False, acknowledged_at__isnull=True)
+    return qs.select_related("patient", "service", "recipient")

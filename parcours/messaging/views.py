@@ -32,13 +32,22 @@ from .access import (
     access_thread,
     can_declare_letter,
     can_write_letter,
-    letter_queryset_for,
     letter_services_for,
     messages_visible_in,
 )
 from .forms import ComposeForm, FolderForm, LetterDeclareForm, LetterWriteForm, ReplyForm
-from .models import DischargeLetter, Folder, MailboxEntry
-from .selectors import mailbox_entries, recipient_search
+from .models import Folder, MailboxEntry
+from .selectors import (
+    LETTER_STATES,
+    folder_get,
+    folder_list,
+    has_received_letters,
+    letters_followed,
+    mailbox_entries,
+    recipient_search,
+    thread_box,
+    thread_letter,
+)
 
 
 def _files(uploads) -> list[services.FileIn]:
@@ -79,11 +88,7 @@ def mailbox(request):
         box = MailboxEntry.Box.INBOX
     folder = None
     if request.GET.get("folder"):
-        folder = (
-            Folder.objects.filter(owner=user, pk=request.GET["folder"]).first()
-            if request.GET["folder"].isdigit()
-            else None
-        )
+        folder = folder_get(user, request.GET["folder"])
         if folder is None:
             raise Http404
     q = request.GET.get("q", "").strip()[:200]
@@ -106,10 +111,9 @@ def mailbox(request):
         "folder": folder,
         "q": q,
         "boxes": MailboxEntry.Box.choices,
-        "folders": Folder.objects.filter(owner=user),
+        "folders": folder_list(user),
         "folder_form": FolderForm(),
-        "show_letters": bool(letter_services_for(user))
-        or DischargeLetter.objects.filter(recipient=user).exists(),
+        "show_letters": bool(letter_services_for(user)) or has_received_letters(user),
     }
     if request.headers.get("X-Requested-With") == "fetch":
         return render(request, "messaging/_rows.html", ctx)
@@ -265,7 +269,7 @@ def thread(request, pk):
     if request.method == "GET" and request.GET.get("fragment"):
         # live.js refreshes the messages when a notification arrives (issue 14, bug 7).
         return render(request, "messaging/_thread_messages.html", {"thread": t, "opened": opened})
-    letter = DischargeLetter.objects.filter(message__thread=t).first()
+    letter = thread_letter(t)
     return render(
         request,
         "messaging/thread.html",
@@ -274,13 +278,9 @@ def thread(request, pk):
             "opened": opened,
             "subject": subject or "",
             "form": form,
-            "folders": Folder.objects.filter(owner=user),
+            "folders": folder_list(user),
             "letter": letter,
-            "my_box": MailboxEntry.objects.filter(user=user, thread=t)
-            .exclude(role=MailboxEntry.Role.FROM)
-            .values_list("box", flat=True)
-            .first()
-            or "sent",
+            "my_box": thread_box(user, t),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -369,19 +369,12 @@ def attachment(request, pk):
 def letter_list(request):
     user = request.user
     services_ids = letter_services_for(user)
-    received = DischargeLetter.objects.filter(recipient=user)
-    if not services_ids and not received.exists():
+    if not services_ids and not has_received_letters(user):
         raise Http404
     state = request.GET.get("state", "")
-    qs = letter_queryset_for(user).filter(service_id__in=services_ids) if services_ids else received
-    now = timezone.now()
-    if state == "todo":
-        qs = qs.filter(sent_at__isnull=True)
-    elif state == "late":
-        qs = qs.filter(sent_at__isnull=True, due_at__lt=now)
-    elif state == "unacknowledged":
-        qs = qs.filter(sent_at__isnull=False, acknowledged_at__isnull=True)
-    page = Paginator(qs.select_related("patient", "service", "recipient"), 50).get_page(
+    if state not in LETTER_STATES:
+        state = ""
+    page = Paginator(letters_followed(user, services_ids=services_ids, state=state), 50).get_page(
         request.GET.get("page")
     )
     audit_log(
