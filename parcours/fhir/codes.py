@@ -42,6 +42,7 @@ BIRTH_PLACE = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
 
 # Parcours' own systems
 PATIENT_ID = f"{CANONICAL}/sid/patient"
+HEALTHCARE_SERVICE_ID = f"{CANONICAL}/sid/healthcare-service"
 REFERRAL_ID = f"{CANONICAL}/sid/referral"
 REFERRAL_CATEGORY = f"{CANONICAL}/CodeSystem/referral-category"
 TASK_BUSINESS_STATUS = f"{CANONICAL}/CodeSystem/task-business-status"

@@ -499,23 +499,31 @@ def service_request(r: Referral, ctx: Ctx) -> dict:
         for a in request_files
     ]
     occurrence = _clean({"start": day(r.wished_from), "end": day(r.wished_until)})
+    identifiers = [{"system": codes.REFERRAL_ID, "value": r.reference}]
+    if r.identifier_value:
+        identifiers.append(_clean({"system": r.identifier_system, "value": r.identifier_value}))
+    sent = r.occurrence or {}
     return _clean(
         {
             "resourceType": "ServiceRequest",
             "id": str(r.pk),
             "meta": {"lastUpdated": _last_updated(r)},
             "contained": contained,
-            "identifier": [{"system": codes.REFERRAL_ID, "value": r.reference}],
+            "identifier": identifiers,
             "status": SERVICE_REQUEST_STATUS[r.status],
             "intent": "order",
             "category": [{"coding": [coding(codes.REFERRAL_CATEGORY, kind.value, kind.label)]}],
             "priority": "urgent",  # semi-urgent requests: answer expected within 48 h
             "subject": reference("Patient", r.patient_id, r.patient.display_name),
-            "occurrencePeriod": occurrence,
+            "code": r.code or None,
+            # The occurrence as the sender gave it (with its times), else the wished days.
+            "occurrenceDateTime": sent.get("occurrenceDateTime"),
+            "occurrencePeriod": sent.get("occurrencePeriod")
+            or (None if "occurrenceDateTime" in sent else occurrence),
             "authoredOn": instant(r.submitted_at),
             "requester": user_reference(r.author),
             "performer": [reference("HealthcareService", r.service_id, r.service.name)],
-            "reasonCode": [{"text": r.question}],
+            "reasonCode": [_clean({"coding": r.reason_codings, "text": r.question})],
             "note": [{"text": r.context}] if r.context else [],
             "supportingInfo": [
                 {"reference": f"#att{a.pk}", "type": "DocumentReference"} for a in request_files

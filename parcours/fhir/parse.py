@@ -283,9 +283,97 @@ def _patient_form_data(body: dict) -> dict:
 # --- ServiceRequest -------------------------------------------------------------------------
 
 
+# The elements of a ServiceRequest a submission stores (issue 21: any other is a 422 naming
+# it). ``meta`` and ``text`` are the server's; ``priority`` is always « urgent » (an answer
+# within 48 h) and ``authoredOn`` the submission time.
+SERVICE_REQUEST_WRITE = {
+    "resourceType",
+    "id",
+    "meta",
+    "text",
+    "identifier",
+    "status",
+    "intent",
+    "category",
+    "priority",
+    "code",
+    "subject",
+    "occurrencePeriod",
+    "occurrenceDateTime",
+    "requester",
+    "performer",
+    "reasonCode",
+    "note",
+    "contained",
+    "supportingInfo",
+}
+
+
+def refuse_unknown(body: dict, allowed: set[str], resource_type: str) -> None:
+    """422 naming every top-level element of ``body`` outside ``allowed`` (the elements the
+    write stores or checks): a connected system is told, never silently ignored (issue 21)."""
+    unknown = sorted(k for k in body if k not in allowed and not k.startswith("_"))
+    if unknown:
+        raise FhirError(
+            422,
+            f"Élément(s) non pris en charge, la ressource n'est pas enregistrée : "
+            f"{', '.join(unknown)}.",
+            code="not-supported",
+            expression=[f"{resource_type}.{k}" for k in unknown],
+        )
+
+
+def service_request_interop(body: dict) -> dict:
+    """The elements of a ServiceRequest kept besides the form's fields → the fields of
+    ``referral_interop_record``: one identifier of the sender's (ours is given by the
+    platform), ``code``, the codings of ``reasonCode``, the occurrence as sent."""
+    fields: dict[str, Any] = {}
+    idents = body.get("identifier") or []
+    if any(i.get("system") == codes.REFERRAL_ID for i in idents):
+        raise FhirError(
+            422,
+            "Le numéro de demande de la plateforme est attribué à l'envoi.",
+            expression=["ServiceRequest.identifier"],
+        )
+    if len(idents) > 1:
+        raise FhirError(
+            422,
+            "Un seul identifiant externe de la demande est conservé.",
+            expression=["ServiceRequest.identifier[1]"],
+        )
+    if idents:
+        ident = idents[0]
+        if not ident.get("value") or set(ident) - {"system", "value", "use"}:
+            raise FhirError(
+                422,
+                "identifier : system et value seulement.",
+                expression=["ServiceRequest.identifier[0]"],
+            )
+        fields["identifier_system"] = (ident.get("system") or "")[:200]
+        fields["identifier_value"] = ident["value"][:100]
+    if body.get("code"):
+        fields["code"] = body["code"]
+    codings = [c for concept in body.get("reasonCode") or [] for c in concept.get("coding") or []]
+    if codings:
+        fields["reason_codings"] = codings
+    if body.get("occurrenceDateTime"):
+        fields["occurrence"] = {"occurrenceDateTime": body["occurrenceDateTime"]}
+    elif body.get("occurrencePeriod"):
+        fields["occurrence"] = {"occurrencePeriod": body["occurrencePeriod"]}
+    if body.get("priority") not in (None, "urgent"):
+        raise FhirError(
+            422,
+            "Une demande attend une réponse sous 48 heures : priority vaut « urgent ».",
+            expression=["ServiceRequest.priority"],
+        )
+    return fields
+
+
 def service_request_args(body: dict) -> dict:
     """ServiceRequest → referral_submit(**args), with references still to resolve:
-    ``patient_id`` (access-checked by the caller) and ``service``."""
+    ``patient_id`` (access-checked by the caller) and ``service``. Elements outside
+    ``SERVICE_REQUEST_WRITE`` are a 422."""
+    refuse_unknown(body, SERVICE_REQUEST_WRITE, "ServiceRequest")
     if body.get("intent") not in REQUEST_INTENTS:
         raise FhirError(
             400,
@@ -342,6 +430,8 @@ def service_request_args(body: dict) -> dict:
     check_length(question, ReferralForm, "question", "ServiceRequest.reasonCode")
     check_length("\n".join(notes), ReferralForm, "context", "ServiceRequest.note")
     period = body.get("occurrencePeriod") or {}
+    if body.get("occurrenceDateTime"):
+        period = {"start": body["occurrenceDateTime"], "end": body["occurrenceDateTime"]}
     contained = {c.get("id"): c for c in body.get("contained") or []}
     files = []
     for info in body.get("supportingInfo") or []:
@@ -364,6 +454,7 @@ def service_request_args(body: dict) -> dict:
         "wished_until": _date_part(period.get("end"), "ServiceRequest.occurrencePeriod.end"),
         "files": files,
         "requester": body.get("requester"),
+        "interop": service_request_interop(body),
     }
 
 
@@ -403,12 +494,18 @@ def _date_part(value: str | None, where: str) -> date | None:
 
 def requester_is(requester: dict | None, user) -> bool:
     """Whether a ServiceRequest.requester (or a Communication.sender) designates the calling
-    user — by Practitioner reference or RPPS identifier — or is absent."""
+    user — by Practitioner or PractitionerRole reference or RPPS identifier — or is
+    absent."""
     if not requester:
         return True
     pid = _ref_id(requester, "Practitioner")
     if pid is not None:
         return Practitioner.objects.filter(pk=pid, user=user).exists()
+    # A PractitionerRole stands for its practitioner (FR Core / GAP name the role): the
+    # caller's own activity designates the caller (issue 21).
+    rid = _ref_id(requester, "PractitionerRole")
+    if rid is not None:
+        return PractitionerRole.objects.filter(pk=rid, practitioner__user=user).exists()
     ident = requester.get("identifier") or {}
     if ident.get("system") == codes.RPPS:
         return bool(user.rpps) and ident.get("value") == user.rpps

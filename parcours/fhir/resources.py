@@ -42,6 +42,7 @@ from .search import (
     paginate,
     reference_id,
     reference_param,
+    sort_fields,
     string_param,
     token,
 )
@@ -72,18 +73,29 @@ class ResourceType:
     # Page the ids first, then read their rows: lets the database walk an index that holds
     # the order and the filtered columns without reading the table (the directory's names).
     ids_first: bool = False
+    # _sort names → ORM fields (``-`` for descending); ``_id`` is always sortable.
+    sorts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # _include values ("Type:param") → (the included resource type, obj → ids to include).
+    includes: dict[str, tuple[str, Callable[[object], list]]] = field(default_factory=dict)
+    # The FR Core / national guide profiles the resources claim in meta.profile.
+    profiles: tuple[str, ...] = ()
 
     def for_read(self, user) -> QuerySet:
         return (self.read_queryset or self.queryset)(user)
 
     def search_page(self, user, query) -> Page:
-        """One page of a search by ``user`` (the query's filters, paging and total)."""
-        plan = self.search_plan(user, query) if self.search_plan else None
+        """One page of a search by ``user`` (the query's filters, ``_sort``, paging and
+        total)."""
+        sort = sort_fields(query, {"_id": ("id",), **self.sorts})
+        plan = self.search_plan(user, query) if self.search_plan and sort is None else None
         if plan is not None:
             return paginate(None, query, plan)
         qs = apply_search(self.queryset(user), self.search, query)
         # A parameter may order by its own relevance (phonetic: most similar first).
-        ordered = qs if qs.query.order_by else qs.order_by(*self.order)
+        if sort is not None:
+            ordered = qs.order_by(*sort)
+        else:
+            ordered = qs if qs.query.order_by else qs.order_by(*self.order)
         if not self.ids_first:
             return paginate(ordered, query)
 
@@ -102,12 +114,22 @@ def _inverse(mapping: dict[str, str]) -> dict[str, list[str]]:
     return inverse
 
 
-def _identifier_param(lookups: dict[str | None, Callable[[str], Q]], doc: str) -> SearchParam:
-    """identifier=[system|]value; ``lookups`` maps each accepted system (None: any) to a Q."""
+def _identifier_param(
+    lookups: dict[str | None, Callable[[str], Q]],
+    doc: str,
+    any_value: dict[str, Q] | None = None,
+) -> SearchParam:
+    """identifier=[system|]value; ``lookups`` maps each accepted system (None: any) to a Q.
+    ``system|`` (no value) matches every row with an identifier of that system (FHIR R4
+    search §3.1.1.4.7): ``any_value`` gives that Q per system."""
 
     def apply(qs, values, modifier):
         def one(value):
             system, code = token(value)
+            if system and not code:
+                return (any_value or {}).get(system, Q(pk__in=[]))
+            if not code:
+                return Q(pk__in=[])
             if system is None or system == "":
                 condition = Q()
                 for build in lookups.values():
@@ -131,11 +153,14 @@ def _organisations(user) -> QuerySet:
 def _idnst_lookup(value: str) -> Q:
     """IDNST = identifier type (TRE_G07: 1 FINESS, 3 SIRET) + identifier (mappers.idnst)."""
     kind, rest = value[:1], value[1:].strip()
+    # The directory's own structure id (« Identifiant technique de la structure ») is what
+    # the Annuaire Santé emits as idNat_Struct for the structures without FINESS or SIRET.
+    condition = Q(structure_id=value.strip()) if value.strip() else Q(pk__in=[])
     if kind == "1" and rest:
-        return Q(finess=rest)
+        condition |= Q(finess=rest)
     if kind == "3" and rest:
-        return Q(siret=rest)
-    return Q(pk__in=[])
+        condition |= Q(siret=rest)
+    return condition
 
 
 def _services(user) -> QuerySet:
@@ -350,7 +375,12 @@ ORGANIZATION = ResourceType(
             },
             "IDNST (urn:oid:1.2.250.1.71.4.2.2|1+FINESS or "
             "3+SIRET), FINESS (https://finess.esante.gouv.fr|…), "
-            "SIRET (https://sirene.fr|…)",
+            "SIRET (https://sirene.fr|…); system| alone: any value",
+            any_value={
+                codes.FINESS: ~Q(finess=""),
+                codes.SIRET: ~Q(siret=""),
+                codes.ID_NAT_STRUCT: ~Q(finess="") | ~Q(siret=""),
+            },
         ),
         "name": _folded_param(
             "search_key", "name: a word starts with (case and accents ignored); :contains, :exact"
@@ -382,7 +412,17 @@ HEALTHCARE_SERVICE = ResourceType(
         "specialty": _iexact_param(["specialty"], "specialty (text, case-insensitive)"),
         "active": _bool_param("accepts_requests", "true for services receiving requests"),
         **_place_params("hospital__"),
+        "identifier": _identifier_param(
+            {codes.HEALTHCARE_SERVICE_ID: lambda v: Q(pk=v) if is_id(v) else Q(pk__in=[])},
+            f"the service's platform identifier ({codes.HEALTHCARE_SERVICE_ID}|id)",
+            any_value={codes.HEALTHCARE_SERVICE_ID: Q()},
+        ),
+        "service-type": fs.service_type_param(
+            "schedules__acts", "an act booked in one of the service's agendas (GAP)"
+        ),
     },
+    sorts={"name": ("name",), "organization": ("hospital__name",)},
+    includes={"HealthcareService:organization": ("Organization", lambda s: [s.hospital_id])},
 )
 
 
@@ -391,7 +431,12 @@ def _rpps_lookup(value: str) -> Q:
 
 
 def _idnatps_lookup(value: str) -> Q:
-    return Q(rpps=value[1:]) if value.startswith("8") else Q(pk__in=[])
+    """idNatPs: "8" + RPPS, "0" + ADELI (ANS, Annuaire Santé: identification nationale PP)."""
+    if value.startswith("8") and len(value) > 1:
+        return Q(rpps=value[1:])
+    if value.startswith("0") and len(value) > 1:
+        return Q(adeli=value[1:])
+    return Q(pk__in=[])
 
 
 PRACTITIONER = ResourceType(
@@ -404,7 +449,9 @@ PRACTITIONER = ResourceType(
         "_id": id_param(),
         "identifier": _identifier_param(
             {codes.RPPS: _rpps_lookup, codes.ID_NAT_PS: _idnatps_lookup},
-            "RPPS (https://rpps.esante.gouv.fr|…) or idNatPs",
+            "RPPS (https://rpps.esante.gouv.fr|…) or idNatPs (8+RPPS, 0+ADELI); system| "
+            "alone: any value",
+            any_value={codes.RPPS: ~Q(rpps=""), codes.ID_NAT_PS: ~Q(rpps="") | ~Q(adeli="")},
         ),
         "name": _folded_param(
             "search_key",
@@ -421,6 +468,7 @@ PRACTITIONER = ResourceType(
         **_practitioner_place_params(),
         "active": _bool_param("active", "false for practitioners gone from the national directory"),
     },
+    sorts={"family": ("last_name", "first_name"), "given": ("first_name",)},
     # Every practitioner of the directory is readable by every user (no per-user filter to
     # apply to the plan's count).
     search_plan=_practitioner_place_plan,
@@ -442,8 +490,30 @@ PRACTITIONER_ROLE = ResourceType(
             ["specialty", "practitioner__specialty"],
             "specialty of the activity or the practitioner (text)",
         ),
+        "role": _iexact_param(
+            ["profession", "function", "practitioner__profession"],
+            "the profession or function of the activity (text, case-insensitive; GAP)",
+        ),
+        "identifier": _identifier_param(
+            {
+                codes.RPPS: lambda v: Q(practitioner__rpps=v),
+                codes.ID_NAT_PS: lambda v: (
+                    Q(practitioner__rpps=v[1:]) if v.startswith("8") else Q(pk__in=[])
+                ),
+            },
+            "the practitioner's RPPS or idNatPs",
+            any_value={
+                codes.RPPS: ~Q(practitioner__rpps=""),
+                codes.ID_NAT_PS: ~Q(practitioner__rpps=""),
+            },
+        ),
         **_role_place_params(),
         "active": _bool_param("active", "false for activities gone from the national directory"),
+    },
+    includes={
+        "PractitionerRole:practitioner": ("Practitioner", lambda r: [r.practitioner_id]),
+        "PractitionerRole:organization": ("Organization", lambda r: [r.organisation_id]),
+        "PractitionerRole:service": ("HealthcareService", lambda r: [r.service_id]),
     },
 )
 
@@ -533,6 +603,11 @@ PATIENT = ResourceType(
     to_fhir=mappers.patient,
     patient_data=True,
     order=("birth_name", "birth_given_names", "id"),
+    sorts={
+        "family": ("birth_name",),
+        "given": ("birth_given_names",),
+        "birthdate": ("birth_date",),
+    },
     patient_id=lambda p: p.pk,
     interactions=("read", "search-type", "create"),
     doc="Identités patient (traits INS, identifiants locaux ; opération $match). Visibles "
@@ -594,20 +669,36 @@ def _referral_identifier(value: str) -> Q:
     return Q(pk=int(v)) if is_id(v) else Q(pk__in=[])
 
 
+def _practitioner_ids(values: list[str]) -> list[str]:
+    """Practitioner ids of Practitioner/… references, and of PractitionerRole/… ones (a role
+    stands for its practitioner, issue 21)."""
+    ids = [i for i in (reference_id(v, "Practitioner") for v in values) if i]
+    roles = [i for i in (reference_id(v, "PractitionerRole") for v in values) if i]
+    if roles:
+        ids += [
+            str(p)
+            for p in PractitionerRole.objects.filter(pk__in=roles).values_list(
+                "practitioner_id", flat=True
+            )
+        ]
+    return ids
+
+
 def _requester_param(field_prefix: str) -> SearchParam:
     def apply(qs, values, modifier):
-        ids = [i for i in (reference_id(v, "Practitioner") for v in values) if i]
+        ids = _practitioner_ids(values)
         return qs.filter(**{f"{field_prefix}__practitioner__pk__in": ids}) if ids else qs.none()
 
-    return SearchParam("reference", "Practitioner/id of the requesting GP", apply)
+    return SearchParam(
+        "reference", "Practitioner/id or PractitionerRole/id of the requesting GP", apply
+    )
 
 
 def _owner_param() -> SearchParam:
     def apply(qs, values, modifier):
         condition = Q(pk__in=[])
         for v in values:
-            pid = reference_id(v, "Practitioner")
-            if pid:
+            for pid in _practitioner_ids([v]):
                 condition |= Q(assigned_to__practitioner__pk=pid)
             sid = reference_id(v, "HealthcareService")
             if sid:
@@ -622,14 +713,64 @@ def _owner_param() -> SearchParam:
     )
 
 
+def _referral_identifier_param() -> SearchParam:
+    def one(value: str) -> Q:
+        system, code = token(value)
+        if system == codes.REFERRAL_ID:
+            return _referral_identifier(code) if code else Q()
+        if system and not code:
+            return Q(identifier_system=system) & ~Q(identifier_value="")
+        if system:
+            return Q(identifier_system=system, identifier_value=code)
+        return (_referral_identifier(code) | Q(identifier_value=code)) if code else Q(pk__in=[])
+
+    return SearchParam(
+        "token",
+        f"request number ({codes.REFERRAL_ID}|D-000042) or the identifier the sending "
+        "system gave (its system|value)",
+        lambda qs, values, m: qs.filter(any_of(values, one)),
+    )
+
+
+def chained_patient_identifier(field: str) -> SearchParam:
+    """``patient.identifier=[system|]value`` (chained search, FHIR R4 §3.1.1.4.9): the rows
+    whose patient carries that identifier (INS, platform id, local number). The outer
+    queryset is already what the caller may see."""
+    inner = _patient_identifier_param()
+
+    def apply(qs, values, modifier):
+        patients = inner.apply(Patient.objects.all(), values, modifier).values("pk")
+        return qs.filter(**{f"{field}__in": patients})
+
+    return SearchParam("token", "chained: the patient's identifier (INS, IPP: system|value)", apply)
+
+
 _SR_COMMON = {
     "_id": id_param(),
-    "identifier": _identifier_param(
-        {codes.REFERRAL_ID: _referral_identifier}, "request number (D-000042)"
-    ),
+    "identifier": _referral_identifier_param(),
     "patient": reference_param("patient_id", "Patient", "Patient/id"),
     "subject": reference_param("patient_id", "Patient", "Patient/id"),
+    "patient.identifier": chained_patient_identifier("patient"),
+    "subject.identifier": chained_patient_identifier("patient"),
     "requester": _requester_param("author"),
+    "_lastUpdated": date_param("last_event_at", "last change (the request's last event)"),
+}
+_SR_SORTS = {
+    "authored": ("submitted_at",),
+    "_lastUpdated": ("last_event_at",),
+}
+_SR_INCLUDES: dict[str, tuple[str, Callable[[object], list]]] = {
+    "patient": ("Patient", lambda r: [r.patient_id]),
+    "subject": ("Patient", lambda r: [r.patient_id]),
+    "performer": ("HealthcareService", lambda r: [r.service_id]),
+    "requester": (
+        "Practitioner",
+        lambda r: (
+            [getattr(getattr(r.author, "practitioner", None), "pk", None)]
+            if mappers._has_practitioner(r.author)
+            else []
+        ),
+    ),
 }
 
 SERVICE_REQUEST = ResourceType(
@@ -658,6 +799,8 @@ SERVICE_REQUEST = ResourceType(
         ),
         "authored": date_param("submitted_at", "submission date (eq, lt, le, gt, ge)"),
     },
+    sorts=_SR_SORTS,
+    includes={f"ServiceRequest:{k}": v for k, v in _SR_INCLUDES.items()},
 )
 
 TASK = ResourceType(
@@ -689,6 +832,13 @@ TASK = ResourceType(
         ),
         "owner": _owner_param(),
         "authored-on": date_param("submitted_at", "submission date"),
+    },
+    sorts={**_SR_SORTS, "authored-on": ("submitted_at",)},
+    includes={
+        "Task:patient": _SR_INCLUDES["patient"],
+        "Task:focus": ("ServiceRequest", lambda r: [r.pk]),
+        "Task:based-on": ("ServiceRequest", lambda r: [r.pk]),
+        "Task:requester": _SR_INCLUDES["requester"],
     },
 )
 
@@ -759,6 +909,9 @@ SCHEDULE = ResourceType(
     doc="Agendas partagés (praticien, service, équipement d'imagerie) ; profil FR Core "
     "Schedule, guide ANS Gestion d'Agendas Partagés.",
     search=fs.SCHEDULE_SEARCH,
+    includes={
+        "Schedule:actor": ("HealthcareService", lambda s: [s.service_id]),
+    },
 )
 
 SLOT = ResourceType(
@@ -768,6 +921,8 @@ SLOT = ResourceType(
     order=("start", "id"),
     doc="Créneaux que l'appelant peut réserver (libres ou non) ; profil FR Core Slot.",
     search=fs.SLOT_SEARCH,
+    sorts={"start": ("start",)},
+    includes={"Slot:schedule": ("Schedule", lambda s: [s.schedule_id])},
 )
 
 APPOINTMENT = ResourceType(
@@ -780,7 +935,16 @@ APPOINTMENT = ResourceType(
     interactions=("read", "search-type", "create", "update", "patch"),
     doc="Rendez-vous : réserver = POST sur un Slot libre ; annuler = statut « cancelled » "
     "(PUT ou PATCH) ; l'équipe indique « fulfilled » ou « noshow ».",
-    search=fs.APPOINTMENT_SEARCH,
+    search={
+        **fs.APPOINTMENT_SEARCH,
+        "patient.identifier": chained_patient_identifier("patient"),
+    },
+    sorts={"date": ("start",)},
+    includes={
+        "Appointment:patient": ("Patient", lambda a: [a.patient_id]),
+        "Appointment:slot": ("Slot", lambda a: [a.slot_id]),
+        "Appointment:based-on": ("ServiceRequest", lambda a: [a.referral_id]),
+    },
 )
 
 # --- lab results (fhir/labs.py) ------------------------------------------------------------

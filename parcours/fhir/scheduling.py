@@ -14,7 +14,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from parcours.directory.models import HospitalService, Practitioner, PractitionerRole
 from parcours.lib.errors import CONFLICT, error_kind
 from parcours.lib.text import is_id
 from parcours.patients.access import access_patient
@@ -37,6 +39,7 @@ FR_CORE = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
 ACT_SYSTEM = f"{codes.CANONICAL}/CodeSystem/act"
 POOL_SYSTEM = f"{codes.CANONICAL}/CodeSystem/slot-pool"
 APPOINTMENT_ID = f"{codes.CANONICAL}/sid/appointment"
+SLOT_ID = f"{codes.CANONICAL}/sid/slot"
 SLOT_STATUS: dict[str, str] = {
     Slot.Status.FREE: "free",
     Slot.Status.BUSY: "busy",
@@ -126,14 +129,40 @@ def appointment(a: Appointment, ctx: Ctx) -> dict:
                 "status": "accepted",
             }
         )
+    # The participants the booking system named (a practitioner, a role…), as sent; the
+    # service is added, never substituted (issue 21).
+    shown = {(p["actor"] or {}).get("reference") for p in participants}
+    participants += [
+        p for p in a.participants or [] if (p.get("actor") or {}).get("reference") not in shown
+    ]
+    identifiers = [{"system": APPOINTMENT_ID, "value": a.reference}]
+    if a.identifier_value:
+        identifiers.append(_clean({"system": a.identifier_system, "value": a.identifier_value}))
+    cancel = _clean(
+        {
+            "coding": [
+                coding(a.cancel_reason_system, a.cancel_reason_code, a.cancel_reason_display)
+            ]
+            if a.cancel_reason_code
+            else [],
+            "text": a.cancel_reason,
+        }
+    )
     return _clean(
         {
             "resourceType": "Appointment",
             "id": str(a.pk),
             "meta": {"profile": [f"{FR_CORE}fr-core-appointment"]},
-            "identifier": [{"system": APPOINTMENT_ID, "value": a.reference}],
+            "identifier": identifiers,
             "status": APPOINTMENT_STATUS[a.status],
-            "cancelationReason": {"text": a.cancel_reason} if a.cancel_reason else None,
+            "cancelationReason": cancel,
+            "priority": a.priority,
+            "minutesDuration": int((a.end - a.start).total_seconds() // 60),
+            "requestedPeriod": [
+                _clean({"start": instant(a.requested_start), "end": instant(a.requested_end)})
+            ]
+            if a.requested_start or a.requested_end
+            else [],
             "serviceType": [_act_concept(a.slot.act)],
             "reasonCode": [{"text": a.urgent_reason}] if a.urgent_reason else [],
             "start": instant(a.start),
@@ -170,42 +199,142 @@ def appointments_for(user) -> QuerySet:
     )
 
 
-def _service_type_param(field: str) -> SearchParam:
-    """service-type=[system|]code: the act id in our act system, or the act name."""
+def service_type_param(path: str, doc: str = "") -> SearchParam:
+    """service-type=[system|]code: the act (GAP: the service type booked) by its id in our act
+    system, or by its name; ``path`` leads from the searched model to the act."""
+
+    def one(value: str) -> Q:
+        system, code = token(value)
+        if system not in (None, "", ACT_SYSTEM) or not code:
+            return Q(pk__in=[])
+        if is_id(code):
+            return Q(**{f"{path}__pk": code})
+        return Q(pk__in=[]) if system else Q(**{f"{path}__name__iexact": code})
 
     def apply(qs, values, modifier):
-        def one(value):
-            system, code = token(value)
-            if system == ACT_SYSTEM:
-                return Q(**{f"{field}_id": code}) if is_id(code) else Q(pk__in=[])
-            if system:
-                return Q(pk__in=[])
-            return (
-                Q(**{f"{field}_id": code}) if is_id(code) else Q(**{f"{field}__name__iexact": code})
-            )
-
-        return qs.filter(any_of(values, one))
-
-    return SearchParam("token", "the act: its code in the act system, or its name", apply)
-
-
-def _actor_param() -> SearchParam:
-    def apply(qs, values, modifier):
-        condition = Q(pk__in=[])
-        for v in values:
-            kind, _, pk = v.partition("/")
-            if not is_id(pk):
-                continue
-            if kind == "HealthcareService":
-                condition |= Q(service_id=pk)
-            elif kind == "Organization":
-                condition |= Q(organisation_id=pk)
-            elif kind == "Practitioner":
-                condition |= Q(practitioner__practitioner__pk=pk)
-        return qs.filter(condition)
+        return qs.filter(any_of(values, one)).distinct()
 
     return SearchParam(
-        "reference", "HealthcareService/id, Organization/id or Practitioner/id", apply
+        "token", doc or "the act: its code in the act system, or its name (GAP service type)", apply
+    )
+
+
+def _person_ids(value: str) -> tuple[list[str], list[str]] | None:
+    """A Practitioner or PractitionerRole reference → (practitioner ids, service ids of the
+    role); None for another type. A PractitionerRole stands for its practitioner (and, for a
+    hospital activity, its service) — issue 21."""
+    kind, _, pk = value.rstrip("/").rpartition("/")
+    kind = kind.rpartition("/")[2]
+    if not is_id(pk):
+        return None
+    if kind == "Practitioner":
+        return [pk], []
+    if kind == "PractitionerRole":
+        role = PractitionerRole.objects.filter(pk=pk).values("practitioner_id", "service_id")
+        row = role.first()
+        if row is None:
+            return [], []
+        return [str(row["practitioner_id"])], [str(row["service_id"])] if row["service_id"] else []
+    return None
+
+
+def _actor_condition(value: str, prefix: str = "") -> Q:
+    """The schedules (through ``prefix``) of which ``value`` is an actor: the service, the
+    organisation, the practitioner — directly or as one of the service's active activities."""
+    kind, _, pk = value.rstrip("/").rpartition("/")
+    kind = kind.rpartition("/")[2]
+    if kind == "HealthcareService" and is_id(pk):
+        return Q(**{f"{prefix}service_id": pk})
+    if kind == "Organization" and is_id(pk):
+        return Q(**{f"{prefix}organisation_id": pk})
+    person = _person_ids(value)
+    if person is None:
+        return Q(pk__in=[])
+    practitioners, services = person
+    working = PractitionerRole.objects.filter(
+        practitioner_id__in=practitioners, active=True, service__isnull=False
+    ).values("service_id")
+    return (
+        Q(**{f"{prefix}practitioner__practitioner__pk__in": practitioners})
+        | Q(**{f"{prefix}service_id__in": working})
+        | Q(**{f"{prefix}service_id__in": services})
+    )
+
+
+def _actor_param(prefix: str = "") -> SearchParam:
+    def apply(qs, values, modifier):
+        return qs.filter(any_of(values, lambda v: _actor_condition(v, prefix))).distinct()
+
+    return SearchParam(
+        "reference",
+        "HealthcareService/id, Organization/id, Practitioner/id or PractitionerRole/id (a "
+        "practitioner is an actor of their own agendas and of their services')",
+        apply,
+    )
+
+
+def _appointment_actor() -> SearchParam:
+    def one(value: str) -> Q:
+        kind = value.rstrip("/").rpartition("/")[0].rpartition("/")[2]
+        pk = value.rstrip("/").rpartition("/")[2]
+        if kind == "Patient":
+            return Q(patient_id=pk) if is_id(pk) else Q(pk__in=[])
+        person = _person_ids(value)
+        condition = _actor_condition(value, "schedule__")
+        if person is not None:
+            condition |= Q(prescriber__practitioner__pk__in=person[0])
+        return condition
+
+    def apply(qs, values, modifier):
+        return qs.filter(any_of(values, one)).distinct()
+
+    return SearchParam(
+        "reference",
+        "Patient/id, Practitioner/id, PractitionerRole/id (the prescriber or an actor of the "
+        "agenda), HealthcareService/id, Organization/id",
+        apply,
+    )
+
+
+def _appointment_identifier() -> SearchParam:
+    def ours(code: str) -> Q:
+        number = code.upper().removeprefix("R-")
+        return Q(pk=int(number)) if is_id(number) else Q(pk__in=[])
+
+    def one(value: str) -> Q:
+        system, code = token(value)
+        if system == APPOINTMENT_ID:
+            return ours(code) if code else Q()
+        if system and not code:
+            return Q(identifier_system=system) & ~Q(identifier_value="")
+        if system:
+            return Q(identifier_system=system, identifier_value=code)
+        return (ours(code) | Q(identifier_value=code)) if code else Q(pk__in=[])
+
+    def apply(qs, values, modifier):
+        return qs.filter(any_of(values, one))
+
+    return SearchParam(
+        "token",
+        f"the appointment reference ({APPOINTMENT_ID}|R-000042) or the identifier the booking "
+        "system sent (its system|value)",
+        apply,
+    )
+
+
+def _slot_identifier() -> SearchParam:
+    def one(value: str) -> Q:
+        system, code = token(value)
+        if system not in (None, "", SLOT_ID):
+            return Q(pk__in=[])
+        if not code:
+            return Q() if system else Q(pk__in=[])
+        return Q(pk=code) if is_id(code) else Q(pk__in=[])
+
+    return SearchParam(
+        "token",
+        f"the slot's identifier ({SLOT_ID}|id)",
+        lambda qs, values, m: qs.filter(any_of(values, one)),
     )
 
 
@@ -216,23 +345,10 @@ def _inverse(mapping: dict) -> dict[str, list[str]]:
     return out
 
 
-def _schedule_act(value: str) -> Q:
-    system, code = token(value)
-    if system not in (None, "", ACT_SYSTEM):
-        return Q(pk__in=[])
-    if is_id(code):
-        return Q(acts__pk=code)
-    return Q(pk__in=[]) if system else Q(acts__name__iexact=code)
-
-
 SCHEDULE_SEARCH = {
     "_id": id_param(),
     "actor": _actor_param(),
-    "service-type": SearchParam(
-        "token",
-        "an act of the schedule (code or name)",
-        lambda qs, values, m: qs.filter(any_of(values, _schedule_act)).distinct(),
-    ),
+    "service-type": service_type_param("acts", "an act of the schedule (code or name)"),
     "active": SearchParam(
         "token",
         "true / false",
@@ -245,7 +361,9 @@ SCHEDULE_SEARCH = {
 SLOT_SEARCH = {
     "_id": id_param(),
     "schedule": reference_param("schedule_id", "Schedule", "Schedule/id"),
-    "service-type": _service_type_param("act"),
+    "service-type": service_type_param("act"),
+    "identifier": _slot_identifier(),
+    "schedule.actor": _actor_param("schedule__"),
     "start": date_param("start", "start (ge, le, gt, lt, eq)"),
     "status": code_param(
         "status",
@@ -257,6 +375,9 @@ SLOT_SEARCH = {
 
 APPOINTMENT_SEARCH = {
     "_id": id_param(),
+    "actor": _appointment_actor(),
+    "identifier": _appointment_identifier(),
+    "service-type": service_type_param("slot__act"),
     "patient": reference_param("patient_id", "Patient", "Patient/id"),
     "slot": reference_param("slot_id", "Slot", "Slot/id"),
     "based-on": reference_param("referral_id", "ServiceRequest", "ServiceRequest/id"),
@@ -293,8 +414,175 @@ def _one_ref(refs, resource_type: str, where: str) -> str:
     return ids[0]
 
 
+# The elements of an Appointment a booking stores (issue 21: anything else is refused with a
+# 422 naming it, never dropped). ``meta`` and ``text`` are the server's (profile, narrative).
+APPOINTMENT_WRITE = {
+    "resourceType",
+    "id",
+    "meta",
+    "text",
+    "identifier",
+    "status",
+    "cancelationReason",
+    "serviceType",
+    "priority",
+    "reasonCode",
+    "minutesDuration",
+    "start",
+    "end",
+    "slot",
+    "created",
+    "comment",
+    "patientInstruction",
+    "basedOn",
+    "participant",
+    "requestedPeriod",
+}
+PARTICIPANT_TYPES = ("Patient", "Practitioner", "PractitionerRole", "HealthcareService")
+
+
+def refuse_unknown(body: dict, allowed: set[str], resource_type: str) -> None:
+    """422 naming every top-level element of ``body`` outside ``allowed`` (the elements this
+    write stores or checks): a connected system is told, never silently ignored (issue 21)."""
+    unknown = sorted(k for k in body if k not in allowed and not k.startswith("_"))
+    if unknown:
+        raise FhirError(
+            422,
+            f"Élément(s) non pris en charge, la ressource n'est pas enregistrée : "
+            f"{', '.join(unknown)}.",
+            code="not-supported",
+            expression=[f"{resource_type}.{k}" for k in unknown],
+        )
+
+
+def _when(value, where: str):
+    parsed = parse_datetime(value) if isinstance(value, str) and "T" in value else None
+    if parsed is None or parsed.tzinfo is None:
+        raise FhirError(422, "Date et heure avec fuseau attendues.", expression=[where])
+    return parsed
+
+
+def _booking_details(body: dict, slot: Slot) -> dict:
+    """The checked elements of a booking besides the slot and the patient → the fields of
+    ``appointment_interop_record``. Elements that must agree with the slot (its start, end,
+    length and act) are refused with a 422 when they do not: a client is never booked for 30
+    minutes when it asked for 15."""
+    minutes = int((slot.end - slot.start).total_seconds() // 60)
+    if "minutesDuration" in body and body["minutesDuration"] != minutes:
+        raise FhirError(
+            422,
+            f"Ce créneau dure {minutes} minutes, pas {body['minutesDuration']} : "
+            "choisissez un créneau de la durée voulue.",
+            expression=["Appointment.minutesDuration"],
+        )
+    for element, value in (("start", slot.start), ("end", slot.end)):
+        if element in body and _when(body[element], f"Appointment.{element}") != value:
+            raise FhirError(
+                422,
+                f"{element} doit être celui du créneau ({instant(value)}).",
+                expression=[f"Appointment.{element}"],
+            )
+    for i, concept in enumerate(body.get("serviceType") or []):
+        acts = [
+            c.get("code")
+            for c in concept.get("coding") or []
+            if c.get("system") in (ACT_SYSTEM, None)
+        ]
+        if str(slot.act_id) not in acts and (concept.get("text") or "") != slot.act.name:
+            raise FhirError(
+                422,
+                f"serviceType : le créneau est pour « {slot.act.name} » ({ACT_SYSTEM}|"
+                f"{slot.act_id}).",
+                expression=[f"Appointment.serviceType[{i}]"],
+            )
+    if body.get("patientInstruction") not in (None, slot.act.instructions):
+        raise FhirError(
+            422,
+            "patientInstruction est la consigne de l'acte, fixée par l'agenda.",
+            expression=["Appointment.patientInstruction"],
+        )
+    if body.get("cancelationReason"):
+        raise FhirError(
+            422,
+            "cancelationReason n'a de sens que pour un rendez-vous annulé.",
+            expression=["Appointment.cancelationReason"],
+        )
+    fields: dict = {}
+    ours = [i for i in body.get("identifier") or [] if i.get("system") == APPOINTMENT_ID]
+    if ours:
+        raise FhirError(
+            422,
+            "L'identifiant de la plateforme est attribué à la réservation.",
+            expression=["Appointment.identifier"],
+        )
+    theirs = body.get("identifier") or []
+    if len(theirs) > 1:
+        raise FhirError(
+            422,
+            "Un seul identifiant externe du rendez-vous est conservé.",
+            expression=["Appointment.identifier[1]"],
+        )
+    if theirs:
+        if not theirs[0].get("value") or set(theirs[0]) - {"system", "value", "use"}:
+            raise FhirError(
+                422,
+                "identifier : system et value seulement.",
+                expression=["Appointment.identifier[0]"],
+            )
+        fields["identifier_system"] = theirs[0].get("system", "")[:200]
+        fields["identifier_value"] = theirs[0]["value"][:100]
+    if "priority" in body:
+        fields["priority"] = body["priority"]
+    periods = body.get("requestedPeriod") or []
+    if len(periods) > 1:
+        raise FhirError(
+            422,
+            "Une seule période souhaitée est conservée.",
+            expression=["Appointment.requestedPeriod[1]"],
+        )
+    if periods:
+        p = periods[0]
+        if p.get("start"):
+            fields["requested_start"] = _when(p["start"], "Appointment.requestedPeriod.start")
+        if p.get("end"):
+            fields["requested_end"] = _when(p["end"], "Appointment.requestedPeriod.end")
+    others = []
+    for i, part in enumerate(body.get("participant") or []):
+        where = f"Appointment.participant[{i}]"
+        ref = (part.get("actor") or {}).get("reference") or ""
+        kind = ref.split("/")[0]
+        if kind not in PARTICIPANT_TYPES or not is_id(ref.split("/")[-1]):
+            raise FhirError(
+                422,
+                "participant.actor : Patient, Practitioner, PractitionerRole ou "
+                "HealthcareService (Type/id) attendu.",
+                expression=[where],
+            )
+        if kind == "Patient":
+            continue
+        model = {
+            "Practitioner": Practitioner,
+            "PractitionerRole": PractitionerRole,
+            "HealthcareService": HospitalService,
+        }[kind]
+        if not model.objects.filter(pk=ref.split("/")[-1]).exists():
+            raise FhirError(422, f"{ref} introuvable.", code="not-found", expression=[where])
+        others.append(
+            {
+                k: v
+                for k, v in part.items()
+                if k in ("actor", "required", "status", "type", "period")
+            }
+        )
+    if others:
+        fields["participants"] = others
+    return fields
+
+
 def appointment_create(user, body: dict) -> Appointment:
-    """POST Appointment: book the one Slot it names for the Patient it names."""
+    """POST Appointment: book the one Slot it names for the Patient it names, keeping the
+    elements of ``APPOINTMENT_WRITE`` (``_booking_details``); any other element is a 422."""
+    refuse_unknown(body, APPOINTMENT_WRITE, "Appointment")
     if body.get("status") not in (None, "booked"):
         raise FhirError(
             422, "Un rendez-vous se crée au statut « booked ».", expression=["Appointment.status"]
@@ -342,8 +630,12 @@ def appointment_create(user, body: dict) -> Appointment:
                         "Le patient doit être celui de la demande.",
                         expression=["Appointment.participant"],
                     )
-                return scheduling.slot_book_for_referral(
+                details = _booking_details(body, slot)
+                booked = scheduling.slot_book_for_referral(
                     user=user, slot=slot, referral=referral, note=note
+                )
+                return scheduling.appointment_interop_record(
+                    actor=user, appointment=booked, **details
                 )
             try:
                 patient = access_patient(user, patient_id)
@@ -360,7 +652,8 @@ def appointment_create(user, body: dict) -> Appointment:
                     "Seul le médecin demandeur rattache son rendez-vous à la demande.",
                     expression=["Appointment.basedOn"],
                 )
-            return scheduling.slot_book(
+            details = _booking_details(body, slot)
+            booked = scheduling.slot_book(
                 user=user,
                 slot=slot,
                 patient=patient,
@@ -368,6 +661,7 @@ def appointment_create(user, body: dict) -> Appointment:
                 note=note,
                 urgent_reason=urgent_reason,
             )
+            return scheduling.appointment_interop_record(actor=user, appointment=booked, **details)
         except scheduling.BookingError as exc:
             # A conflict points at the slot someone else took; a refusal at the appointment.
             where = "Appointment.slot" if error_kind(exc) == CONFLICT else "Appointment"
@@ -376,6 +670,7 @@ def appointment_create(user, body: dict) -> Appointment:
 
 def appointment_update(user, appointment: Appointment, current: dict, new: dict) -> None:
     """PUT/PATCH Appointment: only the status (and the cancellation reason) may change."""
+    refuse_unknown(new, APPOINTMENT_WRITE, "Appointment")
     ignored = {"status", "cancelationReason", "meta", "text"}
     changed = {
         k for k in set(current) | set(new) if k not in ignored and current.get(k) != new.get(k)
@@ -392,11 +687,26 @@ def appointment_update(user, appointment: Appointment, current: dict, new: dict)
         return
     try:
         if status == "cancelled":
-            scheduling.appointment_cancel(
-                user=user,
-                appointment=appointment,
-                reason=(new.get("cancelationReason") or {}).get("text", ""),
-            )
+            reason = new.get("cancelationReason") or {}
+            codings = reason.get("coding") or []
+            if len(codings) > 1:
+                raise FhirError(
+                    422,
+                    "Un seul code de motif d'annulation est conservé.",
+                    expression=["Appointment.cancelationReason.coding[1]"],
+                )
+            text = reason.get("text") or (codings[0].get("display", "") if codings else "")
+            scheduling.appointment_cancel(user=user, appointment=appointment, reason=text)
+            if codings:
+                # http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason or
+                # the sender's own system: kept as sent.
+                scheduling.appointment_interop_record(
+                    actor=user,
+                    appointment=appointment,
+                    cancel_reason_system=(codings[0].get("system") or "")[:200],
+                    cancel_reason_code=(codings[0].get("code") or "")[:50],
+                    cancel_reason_display=(codings[0].get("display") or "")[:200],
+                )
         elif status in ("fulfilled", "noshow"):
             scheduling.appointment_set_outcome(user=user, appointment=appointment, status=status)
         else:

@@ -4,7 +4,9 @@ Each resource declares its parameters in ``resources.py`` as ``SearchParam`` obj
 ``apply(queryset, values, modifier)`` narrows an access-checked queryset. Repeated parameters
 AND together, comma-separated values OR together, as the FHIR search specification says.
 Unknown parameters are refused (400) rather than ignored: a misspelt filter must not silently
-return everything the caller may see.
+return everything the caller may see — unless the client asks for it with
+``Prefer: handling=lenient`` (FHIR R4 search §3.1.1.4.1): the unknown parameters are then
+ignored and listed in an OperationOutcome entry of the Bundle (``search.mode = outcome``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,17 @@ from .errors import FhirError
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 # Parameters about the result, not filters.
-CONTROL_PARAMS = {"_count", "_offset", "_total", "_format", "_pretty"}
+CONTROL_PARAMS = {
+    "_count",
+    "_offset",
+    "_total",
+    "_format",
+    "_pretty",
+    "_sort",
+    "_elements",
+    "_summary",
+    "_include",
+}
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,113 @@ def code_param(
 
 
 # --- request → filtered queryset → Bundle ---------------------------------------------------
+
+
+def lenient(prefer: str) -> bool:
+    """Whether the ``Prefer`` header asks for lenient handling of search parameters
+    (``handling=lenient``; ``handling=strict`` or nothing: strict, FHIR R4 §3.1.1.4.1)."""
+    parts = {p.strip().replace(" ", "") for p in re.split(r"[;,]", prefer or "")}
+    return "handling=lenient" in parts
+
+
+def unknown_params(query, params: dict[str, SearchParam]) -> list[str]:
+    """The keys of ``query`` that are neither control parameters nor declared parameters (with
+    a modifier the parameter accepts), in the order given."""
+    unknown = []
+    for key in query:
+        if key in CONTROL_PARAMS:
+            continue
+        name, _, modifier = key.partition(":")
+        param = params.get(name)
+        if param is None or (modifier and modifier not in param.modifiers):
+            unknown.append(key)
+    return unknown
+
+
+def without(query, keys: list[str]):
+    """A copy of the QueryDict ``query`` without ``keys``."""
+    kept = query.copy()
+    for key in keys:
+        kept.pop(key, None)
+    return kept
+
+
+def ignored_outcome(keys: list[str]) -> dict:
+    """The OperationOutcome (warning) a lenient search adds to its Bundle."""
+    return {
+        "resourceType": "OperationOutcome",
+        "id": "ignored-parameters",
+        "issue": [
+            {
+                "severity": "warning",
+                "code": "not-supported",
+                "diagnostics": f"Paramètre de recherche ignoré (Prefer: handling=lenient) : "
+                f"« {key} ».",
+                "expression": [key],
+            }
+            for key in keys
+        ],
+    }
+
+
+def sort_fields(query, sorts: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+    """``_sort=a,-b`` → the ORM order (``sorts`` maps each sortable name to its fields; ``-``
+    reverses), ``id`` last so pages are stable; None without ``_sort``. An unknown name is a
+    400 (FHIR R4 search §3.1.1.5.6)."""
+    raw = query.get("_sort")
+    if not raw:
+        return None
+    order: list[str] = []
+    for name in (n.strip() for n in raw.split(",") if n.strip()):
+        desc = name.startswith("-")
+        fields = sorts.get(name.lstrip("-"))
+        if fields is None:
+            raise FhirError(
+                400,
+                f"Tri non pris en charge : « {name} » (possibles : {', '.join(sorts)}).",
+                code="not-supported",
+            )
+        order += [f"-{f}" if desc != f.startswith("-") else f.lstrip("-") for f in fields]
+    return (*order, "id")
+
+
+# Elements every resource keeps under _elements (FHIR R4 search §3.1.1.5.9: the mandatory
+# ones and the modifiers).
+_ALWAYS = {"resourceType", "id", "meta", "status", "intent", "active"}
+
+
+def elements(resource: dict, names: set[str]) -> dict:
+    """The resource reduced to the top-level ``names`` (and the mandatory elements), tagged
+    SUBSETTED (http://terminology.hl7.org/CodeSystem/v3-ObservationValue)."""
+    kept = {k: v for k, v in resource.items() if k in names or k in _ALWAYS}
+    meta = dict(kept.get("meta") or {})
+    meta["tag"] = [
+        *meta.get("tag", []),
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+            "code": "SUBSETTED",
+        },
+    ]
+    kept["meta"] = meta
+    return kept
+
+
+def elements_param(query) -> set[str] | None:
+    """The names of ``_elements`` (comma-separated, Type. prefix allowed), or None."""
+    raw = query.get("_elements")
+    if not raw:
+        return None
+    return {n.strip().split(".")[-1] for n in raw.split(",") if n.strip()}
+
+
+def summary_mode(query) -> str:
+    """``_summary``: ``count`` (total only) or ``false`` (the default); others are a 400."""
+    mode = query.get("_summary") or "false"
+    if mode not in ("count", "false"):
+        raise FhirError(
+            400, "« _summary » vaut count ou false sur ce serveur.", code="not-supported"
+        )
+    return mode
 
 
 def apply_search(qs: QuerySet, params: dict[str, SearchParam], query) -> QuerySet:

@@ -38,7 +38,16 @@ from .errors import FhirError, from_service_error, outcome
 from .mappers import Ctx
 from .openapi import openapi_document
 from .resources import REGISTRY, ResourceType
-from .search import bundle
+from .search import (
+    bundle,
+    elements,
+    elements_param,
+    ignored_outcome,
+    lenient,
+    summary_mode,
+    unknown_params,
+    without,
+)
 from .tokens import api_token_authenticate
 from .workflow import task_update
 
@@ -383,21 +392,75 @@ def not_found(request, rest=""):
 
 def _search(request, rtype: ResourceType):
     ctx = _ctx(request)
-    page = rtype.search_page(request.user, request.GET)
+    query = request.GET
+    # Prefer: handling=lenient → unknown parameters ignored and listed in the Bundle;
+    # strict (the default) → 400 (search.apply_search).
+    ignored = unknown_params(query, rtype.search) if lenient(request.headers.get("Prefer")) else []
+    if ignored:
+        query = without(query, ignored)
+    if summary_mode(query) == "count":
+        query = query.copy()
+        query["_count"] = "0"
+    page = rtype.search_page(request.user, query)
     entries = [rtype.to_fhir(obj, ctx) for obj in page.rows]
-    if rtype.patient_data:
+    included = _included(request.user, rtype, query, page.rows, ctx)
+    if rtype.patient_data or any(REGISTRY[i["resourceType"]].patient_data for i in included):
         audit_log(
             user=request.user,
             action="search",
             object_type=rtype.name.lower(),
             detail=f"FHIR {request.GET.urlencode()[:500]} → {len(entries)}",
-            object_ids=[e["id"] for e in entries],
+            object_ids=[e["id"] for e in entries]
+            + [f"{i['resourceType']}/{i['id']}" for i in included],
         )
-    return fhir_response(
-        bundle(
-            resource_type=rtype.name, base=ctx.base, query=request.GET, entries=entries, page=page
-        )
+    names = elements_param(query)
+    if names is not None:
+        entries = [elements(e, names) for e in entries]
+    result = bundle(
+        resource_type=rtype.name, base=ctx.base, query=query, entries=entries, page=page
     )
+    if included:
+        result.setdefault("entry", []).extend(
+            {
+                "fullUrl": f"{ctx.base}{i['resourceType']}/{i['id']}",
+                "resource": i,
+                "search": {"mode": "include"},
+            }
+            for i in included
+        )
+    if ignored:
+        result.setdefault("entry", []).append(
+            {"resource": ignored_outcome(ignored), "search": {"mode": "outcome"}}
+        )
+    return fhir_response(result)
+
+
+def _included(user, rtype: ResourceType, query, rows: list, ctx: Ctx) -> list[dict]:
+    """The resources ``_include=Type:param`` asks for (each once), read through their own
+    access queryset: an included resource the caller may not see is left out."""
+    out: list[dict] = []
+    for value in query.getlist("_include"):
+        spec = rtype.includes.get(value)
+        if spec is None:
+            raise FhirError(
+                400,
+                f"_include non pris en charge : « {value} » "
+                f"(possibles : {', '.join(rtype.includes) or 'aucun'}).",
+                code="not-supported",
+            )
+        target_name, ids_of = spec
+        target = REGISTRY[target_name]
+        ids = {i for row in rows for i in ids_of(row) if i}
+        if not ids:
+            continue
+        for obj in target.for_read(user).filter(pk__in=ids).order_by("pk"):
+            resource = target.to_fhir(obj, ctx)
+            if not any(
+                o["resourceType"] == resource["resourceType"] and o["id"] == resource["id"]
+                for o in out
+            ):
+                out.append(resource)
+    return out
 
 
 # --- create ---------------------------------------------------------------------------------
@@ -498,8 +561,12 @@ def _create_service_request(request, rtype, body):
                     code="not-found",
                     expression=["ServiceRequest.subject"],
                 ) from None
+            interop = args.pop("interop")
             referral = referral_services.referral_submit(
                 author=request.user, patient=patient, **args
+            )
+            referral_services.referral_interop_record(
+                actor=request.user, referral=referral, **interop
             )
     except UploadError as exc:
         raise from_service_error(exc, expression=["ServiceRequest.contained"]) from None

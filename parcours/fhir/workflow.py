@@ -119,9 +119,25 @@ def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
                 code="conflict",
                 expression=["Task.status"],
             )
-        elif target in (Status.ASSIGNED, status) and owner and owner[0] == "user":
+        elif owner and owner[0] == "user" and target != Status.ASSIGNED:
+            # One call, one effect: a doctor as owner assigns the request, which is the
+            # status « accepted »; never inferred from another status (issue 21).
+            raise FhirError(
+                422,
+                f"Un médecin responsable (owner) attribue la demande : envoyez le statut "
+                f"« accepted », pas « {new.get('status')} ».",
+                expression=["Task.status"],
+            )
+        elif owner and owner[0] == "service" and target != Status.SUBMITTED:
+            raise FhirError(
+                422,
+                f"Un service responsable (owner) réoriente la demande : envoyez le statut "
+                f"« requested », pas « {new.get('status')} ».",
+                expression=["Task.status"],
+            )
+        elif target == Status.ASSIGNED and owner and owner[0] == "user":
             services.referral_assign(**kw, doctor=owner[1])
-        elif target in (Status.SUBMITTED, status) and owner and owner[0] == "service":
+        elif target == Status.SUBMITTED and owner and owner[0] == "service":
             services.referral_redirect(
                 **kw, service=owner[1], reason=_limit(reason, forms.RedirectForm, "reason")
             )

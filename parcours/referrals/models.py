@@ -86,6 +86,16 @@ class Referral(models.Model):
     # When the requesting GP first opened the answer: the GP's list puts unread answers first.
     answer_read_at = models.DateTimeField(_("réponse lue le"), null=True, blank=True)
     close_reason = models.TextField(_("motif"), blank=True)
+    # What a connected system sent with a ServiceRequest and the web form does not ask for,
+    # kept and returned as sent (issue 21, "no silent loss"): its own identifier of the
+    # request, the coded request (ServiceRequest.code), the codings of the clinical question
+    # (reasonCode.coding) and the wished occurrence as sent (occurrenceDateTime or
+    # occurrencePeriod with times; wished_from / wished_until keep its days for the pages).
+    identifier_system = models.CharField(max_length=200, blank=True)
+    identifier_value = models.CharField(max_length=100, blank=True, db_index=True)
+    code = models.JSONField(default=dict, blank=True)
+    reason_codings = models.JSONField(default=list, blank=True)
+    occurrence = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("demande")

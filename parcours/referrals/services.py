@@ -28,6 +28,7 @@ from parcours.accounts.models import Role
 from parcours.accounts.scopes import gp_organisation_ids
 from parcours.audit.services import audit_batch, audit_log
 from parcours.directory.models import HospitalService, ServiceDelay
+from parcours.lib.actions import action
 from parcours.lib.errors import Conflict
 from parcours.lib.sla import add_delay
 from parcours.lib.uploads import check_upload
@@ -934,3 +935,39 @@ def doctors_for_assignment(referral: Referral):
         .distinct()
         .order_by("last_name")
     )
+
+
+REFERRAL_INTEROP_FIELDS = (
+    "identifier_system",
+    "identifier_value",
+    "code",
+    "reason_codings",
+    "occurrence",
+)
+
+
+@action
+def referral_interop_record(*, actor, referral: Referral, **fields) -> Referral:
+    """Keep on ``referral`` what a connected system sent with its ServiceRequest and the form
+    does not ask for (its identifier, ``code``, the reason codings, the occurrence as sent —
+    issue 21, no silent loss). ``fields`` are among ``REFERRAL_INTEROP_FIELDS`` (JSON values
+    as FHIR gives them). Only the given fields are written; audited against the patient.
+    Raises ``ValueError`` for another field name."""
+    unknown = set(fields) - set(REFERRAL_INTEROP_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    if not fields:
+        return referral
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+        setattr(referral, name, value)
+    locked.save(update_fields=sorted(fields))
+    audit_log(
+        user=actor,
+        action="update",
+        obj=locked,
+        patient_id=locked.patient_id,
+        detail="éléments FHIR conservés : " + ", ".join(sorted(fields)),
+    )
+    return referral

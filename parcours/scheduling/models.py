@@ -289,6 +289,19 @@ class Appointment(models.Model):
     prescription_name = models.CharField(max_length=200, blank=True)
     prescription_type = models.CharField(max_length=50, blank=True)
     prescription_sha256 = models.CharField(max_length=64, blank=True)
+    # What a connected system sent with the booking (FHIR Appointment, GAP guide), kept and
+    # returned as sent (issue 21, "no silent loss"): its own identifier of the appointment,
+    # the priority (0 = undefined, 1 = highest: FHIR R4 Appointment.priority), the period the
+    # patient asked for, the coded reason of a cancellation and the other participants named.
+    identifier_system = models.CharField(max_length=200, blank=True)
+    identifier_value = models.CharField(max_length=100, blank=True, db_index=True)
+    priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    requested_start = models.DateTimeField(null=True, blank=True)
+    requested_end = models.DateTimeField(null=True, blank=True)
+    cancel_reason_system = models.CharField(max_length=200, blank=True)
+    cancel_reason_code = models.CharField(max_length=50, blank=True)
+    cancel_reason_display = models.CharField(max_length=200, blank=True)
+    participants = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("rendez-vous")

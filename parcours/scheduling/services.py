@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from parcours.accounts.models import Membership, Role, User
 from parcours.accounts.scopes import gp_organisation_ids
 from parcours.audit.services import audit_batch, audit_log
+from parcours.lib.actions import action
 from parcours.lib.errors import ServiceError
 from parcours.lib.sla import is_public_holiday
 from parcours.lib.uploads import UploadError, check_upload
@@ -909,3 +910,45 @@ def slot_propose_for_referral(*, user, slot: Slot, referral, note: str = "") -> 
             detail=f"créneau proposé pour la demande {referral.reference}",
         )
     return locked
+
+
+INTEROP_FIELDS = (
+    "identifier_system",
+    "identifier_value",
+    "priority",
+    "requested_start",
+    "requested_end",
+    "cancel_reason_system",
+    "cancel_reason_code",
+    "cancel_reason_display",
+    "participants",
+)
+
+
+@action
+def appointment_interop_record(*, actor, appointment: Appointment, **fields) -> Appointment:
+    """Keep on ``appointment`` what a connected system sent with it and the platform does not
+    otherwise model (FHIR Appointment of the ANS GAP guide: its identifier, priority, requested
+    period, coded cancellation reason, other participants — issue 21, no silent loss).
+
+    ``fields`` are among ``INTEROP_FIELDS`` (times aware; ``participants`` a list of FHIR
+    participant dicts already checked by the caller). Only the given fields are written; the
+    change is audited against the patient. Raises ``ValueError`` for another field name."""
+    unknown = set(fields) - set(INTEROP_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    if not fields:
+        return appointment
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+        setattr(appointment, name, value)
+    locked.save(update_fields=sorted(fields))
+    audit_log(
+        user=actor,
+        action="update",
+        obj=locked,
+        patient_id=locked.patient_id,
+        detail="éléments FHIR conservés : " + ", ".join(sorted(fields)),
+    )
+    return appointment
