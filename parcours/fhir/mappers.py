@@ -415,18 +415,24 @@ def patient(p: Patient, ctx: Ctx) -> dict:
             )
         )
     extensions = [identity_reliability(p)]
-    if p.birthplace_insee:
+    if p.birthplace_insee or p.birthplace_city or p.birthplace_country:
         extensions.append(
             {
                 "url": codes.BIRTH_PLACE,
-                "valueAddress": {
-                    "extension": [
-                        {
-                            "url": codes.FR_CORE_INSEE_CODE,
-                            "valueCoding": coding(codes.COG_COMMUNES, p.birthplace_insee),
-                        }
-                    ]
-                },
+                "valueAddress": _clean(
+                    {
+                        "extension": [
+                            {
+                                "url": codes.FR_CORE_INSEE_CODE,
+                                "valueCoding": coding(codes.COG_COMMUNES, p.birthplace_insee),
+                            }
+                        ]
+                        if p.birthplace_insee
+                        else [],
+                        "city": p.birthplace_city,
+                        "country": p.birthplace_country,
+                    }
+                ),
             }
         )
     # A merged identity points to the one that replaced it; the survivor lists what it
@@ -444,13 +450,15 @@ def patient(p: Patient, ctx: Ctx) -> dict:
             "identifier": identifiers,
             "active": p.merged_into_id is None,
             "name": names,
-            "telecom": [{"system": "phone", "value": p.phone}] if p.phone else [],
+            "telecom": [_clean({"system": "phone", "value": p.phone, "use": p.phone_use})]
+            if p.phone
+            else [],
             "gender": PATIENT_GENDER.get(p.sex, "unknown"),
             "birthDate": day(p.birth_date),
             "address": [
                 _clean(
                     {
-                        "use": "home",
+                        "use": p.address_use or "home",
                         "line": [p.address_line] if p.address_line else [],
                         "postalCode": p.postcode,
                         "city": p.town,

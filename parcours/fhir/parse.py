@@ -165,6 +165,103 @@ def attachment_file(att: dict, where: str) -> SimpleUploadedFile:
 
 # --- Patient ----------------------------------------------------------------------------------
 
+# The elements of a Patient a creation stores (issue 21: any other is a 422 naming it).
+PATIENT_WRITE = {
+    "resourceType",
+    "id",
+    "meta",
+    "text",
+    "extension",
+    "identifier",
+    "active",
+    "name",
+    "telecom",
+    "gender",
+    "birthDate",
+    "address",
+}
+PATIENT_EXTENSIONS = {
+    codes.FR_CORE_IDENTITY_RELIABILITY,
+    codes.BIRTH_PLACE,
+    codes.BIRTH_LIST_GIVEN_NAME,
+}
+# FR Core validationMode → our identity documents (patients.services.IDENTITY_DOCUMENTS).
+DOCUMENT_OF_MODE = {
+    "CN": "CNI",
+    "PA": "PASSEPORT",
+    "CS": "TITRE_SEJOUR",
+    "LE": "LIVRET_FAMILLE",
+    "AN": "ACTE_NAISSANCE",
+}
+
+
+def patient_interop(body: dict) -> tuple[dict, str, str]:
+    """What a Patient carries besides the form's fields, checked: (the fields of
+    ``patient_interop_record``, the identity status asked — "" or PROV/VALI —, the identity
+    document of a VALI). Refused with a 422 naming the element: any element outside
+    ``PATIENT_WRITE``, an unknown extension, a second phone, an e-mail or a second address
+    (the platform keeps one of each), an identity status RECUP or QUAL (they need the
+    platform's own INSi call, RNIV), a VALI without its validationMode."""
+    refuse_unknown(body, PATIENT_WRITE, "Patient")
+    if body.get("active") is False:
+        raise FhirError(422, "Un patient se crée actif.", expression=["Patient.active"])
+    fields: dict[str, str] = {}
+    status, document = "", ""
+    for i, ext in enumerate(body.get("extension") or []):
+        where = f"Patient.extension[{i}]"
+        if ext.get("url") not in PATIENT_EXTENSIONS:
+            raise FhirError(
+                422, f"Extension non prise en charge : « {ext.get('url')} ».", expression=[where]
+            )
+        if ext["url"] == codes.BIRTH_PLACE:
+            place = ext.get("valueAddress") or {}
+            fields["birthplace_city"] = (place.get("city") or "")[:100]
+            fields["birthplace_country"] = (place.get("country") or "")[:10]
+        if ext["url"] == codes.FR_CORE_IDENTITY_RELIABILITY:
+            subs = {e.get("url"): e for e in ext.get("extension") or []}
+            status = ((subs.get("identityStatus") or {}).get("valueCoding") or {}).get("code", "")
+            mode = ((subs.get("validationMode") or {}).get("valueCoding") or {}).get("code", "")
+            if status in ("RECUP", "QUAL"):
+                raise FhirError(
+                    422,
+                    f"Statut d'identité « {status} » : il suppose l'appel au téléservice INSi "
+                    "par la plateforme (RNIV). Envoyez PROV, ou VALI avec la pièce contrôlée.",
+                    expression=[f"{where}.extension"],
+                )
+            if status not in ("", "PROV", "VALI"):
+                raise FhirError(
+                    422, f"Statut d'identité inconnu : « {status} ».", expression=[where]
+                )
+            if status == "VALI":
+                document = DOCUMENT_OF_MODE.get(mode, "")
+                if not document:
+                    raise FhirError(
+                        422,
+                        "Identité validée : indiquez la pièce d'identité contrôlée "
+                        "(validationMode CN, PA, CS, LE ou AN).",
+                        expression=[f"{where}.extension"],
+                    )
+    phones = [t for t in body.get("telecom") or [] if t.get("system") == "phone"]
+    for i, t in enumerate(body.get("telecom") or []):
+        if t.get("system") != "phone" or (phones and t is not phones[0]):
+            raise FhirError(
+                422,
+                "La plateforme conserve un seul numéro de téléphone du patient.",
+                expression=[f"Patient.telecom[{i}]"],
+            )
+    if phones and phones[0].get("use"):
+        fields["phone_use"] = phones[0]["use"]
+    addresses = body.get("address") or []
+    if len(addresses) > 1:
+        raise FhirError(
+            422,
+            "La plateforme conserve une seule adresse du patient.",
+            expression=["Patient.address[1]"],
+        )
+    if addresses and addresses[0].get("use"):
+        fields["address_use"] = addresses[0]["use"]
+    return fields, status, document
+
 
 def patient_args(body: dict) -> dict:
     """Patient → patient_create(**args), through the web's PatientForm so that the API applies
@@ -256,10 +353,11 @@ def _patient_form_data(body: dict) -> dict:
     )
     # FR Core: the birth given names are the birth-list-given-name extension of the official
     # name ("PIERRE YVES", whole); ``given`` then holds the first one only.
+    # On the official name (FR Core 2) or, in older examples, on the Patient itself.
     listed = next(
         (
             e.get("valueString")
-            for e in (official or {}).get("extension") or []
+            for e in [*((official or {}).get("extension") or []), *(body.get("extension") or [])]
             if e.get("url") == codes.BIRTH_LIST_GIVEN_NAME and e.get("valueString")
         ),
         "",

@@ -26,7 +26,13 @@ from parcours.lib.uploads import UploadError
 from parcours.patients.access import access_patient, identity_queryset_for
 from parcours.patients.matching import find_matches
 from parcours.patients.models import Patient, PatientIdentifier
-from parcours.patients.services import local_system, patient_create, patient_identifier_add
+from parcours.patients.services import (
+    local_system,
+    patient_create,
+    patient_identifier_add,
+    patient_interop_record,
+    patient_set_status,
+)
 from parcours.referrals import services as referral_services
 from parcours.referrals.access import access_referral
 from parcours.referrals.models import ReferralAttachment
@@ -498,6 +504,7 @@ def _create_appointment(request, rtype, body):
 def _create_patient(request, rtype, body):
     if not is_gp(request.user):
         raise FhirError(403, "Seul un médecin de ville peut créer un patient.")
+    interop, status, document = parse.patient_interop(body)
     args = parse.patient_args(body)
     local = parse.patient_local_identifiers(body, _issued_systems(request.user))
     try:
@@ -514,9 +521,25 @@ def _create_patient(request, rtype, body):
                     kind=kind,
                     organisation=organisation,
                 )
+            if result.created:
+                # Only a new identity takes what was sent; a known one is never written.
+                patient_interop_record(actor=request.user, patient=result.patient, **interop)
+                if status == "VALI":
+                    # The caller checked the identity document (FR Core validationMode): the
+                    # same move as the page's « valider l'identité » (patient_set_status).
+                    patient_set_status(
+                        actor=request.user, patient=result.patient, status="VALI", document=document
+                    )
+                    result.patient.refresh_from_db()
     except ValidationError as exc:
         raise from_service_error(
-            exc, field_paths={**parse.PATIENT_FIELDS, "identifier": "Patient.identifier"}
+            exc,
+            field_paths={
+                **parse.PATIENT_FIELDS,
+                "identifier": "Patient.identifier",
+                "document": "Patient.extension",
+                "status": "Patient.extension",
+            },
         ) from None
     # An identity already known by every trait is returned, not duplicated (200, not 201); the
     # caller may use it but sees none of its data (patients/access.py).

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
+from parcours.lib.actions import action
 from parcours.lib.errors import Conflict, ServiceError
 from parcours.lib.ins import InsError, check_nir, ins_kind
 from parcours.lib.text import ins_form, is_ins_name, search_key
@@ -871,3 +872,32 @@ def patient_merge_undo(*, actor, merge: PatientMerge, reason: str = "") -> Patie
                 detail=f"annulation de la fusion {merged.pk} → {survivor.pk} {reason}".strip(),
             )
     return merge
+
+
+PATIENT_INTEROP_FIELDS = ("birthplace_city", "birthplace_country", "phone_use", "address_use")
+
+
+@action
+def patient_interop_record(*, actor, patient: Patient, **fields) -> Patient:
+    """Keep on a *new* identity what the creating system sent and the form does not ask for
+    (FR Core Patient: birthplace town and country, the ``use`` of its phone and address —
+    issue 21, no silent loss). ``fields`` are among ``PATIENT_INTEROP_FIELDS`` (strings).
+    Only the given fields are written; audited. Raises ``ValueError`` for another name."""
+    unknown = set(fields) - set(PATIENT_INTEROP_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    if not fields:
+        return patient
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+        setattr(patient, name, value)
+    locked.save(update_fields=sorted(fields))
+    audit_log(
+        user=actor,
+        action="update",
+        obj=locked,
+        patient_id=locked.pk,
+        detail="éléments FHIR conservés : " + ", ".join(sorted(fields)),
+    )
+    return patient
