@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
@@ -28,6 +29,7 @@ from parcours.referrals.workflow import Action
 from . import codes, mappers
 from . import labs as fl
 from . import messaging as fm
+from . import record as fr
 from . import scheduling as fs
 from .search import (
     CONTROL_PARAMS,
@@ -76,7 +78,7 @@ class ResourceType:
     # _sort names → ORM fields (``-`` for descending); ``_id`` is always sortable.
     sorts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # _include values ("Type:param") → (the included resource type, obj → ids to include).
-    includes: dict[str, tuple[str, Callable[[object], list]]] = field(default_factory=dict)
+    includes: dict[str, tuple[str, Callable[[Any], list]]] = field(default_factory=dict)
     # The FR Core / national guide profiles the resources claim in meta.profile.
     profiles: tuple[str, ...] = ()
 
@@ -755,11 +757,11 @@ _SR_COMMON = {
     "requester": _requester_param("author"),
     "_lastUpdated": date_param("last_event_at", "last change (the request's last event)"),
 }
-_SR_SORTS = {
+_SR_SORTS: dict[str, tuple[str, ...]] = {
     "authored": ("submitted_at",),
     "_lastUpdated": ("last_event_at",),
 }
-_SR_INCLUDES: dict[str, tuple[str, Callable[[object], list]]] = {
+_SR_INCLUDES: dict[str, tuple[str, Callable[[Any], list]]] = {
     "patient": ("Patient", lambda r: [r.patient_id]),
     "subject": ("Patient", lambda r: [r.patient_id]),
     "performer": ("HealthcareService", lambda r: [r.service_id]),
@@ -971,6 +973,40 @@ OBSERVATION = ResourceType(
     search=fl.OBSERVATION_SEARCH,
 )
 
+# --- hospital record summaries (fhir/record.py): what a transaction stored, read back ------
+
+
+def _record_type(name: str, doc: str) -> ResourceType:
+    return ResourceType(
+        name=name,
+        queryset=fr.items_for(name),
+        to_fhir=fr.record_resource,
+        patient_data=True,
+        order=("-date", "-id"),
+        patient_id=lambda i: i.patient_id,
+        doc=doc,
+        search=fr.record_search(),
+        sorts={"date": ("date",)},
+        includes={f"{name}:patient": ("Patient", lambda i: [i.patient_id])},
+    )
+
+
+ENCOUNTER = _record_type(
+    "Encounter", "Séjours reçus dans une synthèse de dossier hospitalier (transaction)."
+)
+CONDITION = _record_type(
+    "Condition", "Problèmes reçus dans une synthèse de dossier hospitalier (transaction)."
+)
+ALLERGY_INTOLERANCE = _record_type(
+    "AllergyIntolerance", "Allergies reçues dans une synthèse de dossier hospitalier."
+)
+MEDICATION_STATEMENT = _record_type(
+    "MedicationStatement", "Traitements reçus dans une synthèse de dossier hospitalier."
+)
+RECORD_DOCUMENT = _record_type(
+    "DocumentReference", "Documents reçus dans une synthèse de dossier (ids rec-N)."
+)
+
 # --- discharge letters (fhir/messaging.py) ------------------------------------------------
 
 DOCUMENT_REFERENCE = ResourceType(
@@ -980,8 +1016,14 @@ DOCUMENT_REFERENCE = ResourceType(
     patient_data=True,
     order=("-sent_at", "-id"),
     patient_id=lambda d: d.patient_id,
-    doc="Lettres de liaison de sortie envoyées (texte et PDF en ligne) ; type LOINC 11490-0.",
+    doc="Lettres de liaison de sortie envoyées (texte et PDF en ligne) ; type LOINC 11490-0 ; "
+    "les documents d'une synthèse de dossier (ids rec-N) en lecture.",
     search=fm.LETTER_SEARCH,
+    # The documents of a hospital record summary are read by their rec-N ids (transaction
+    # locations); searching DocumentReference lists the letters.
+    variant=RECORD_DOCUMENT,
+    variant_prefix=fr.DOCUMENT_PREFIX,
+    variant_search=lambda query: False,
 )
 
 REGISTRY: dict[str, ResourceType] = {
@@ -1001,5 +1043,9 @@ REGISTRY: dict[str, ResourceType] = {
         DIAGNOSTIC_REPORT,
         OBSERVATION,
         DOCUMENT_REFERENCE,
+        ENCOUNTER,
+        CONDITION,
+        ALLERGY_INTOLERANCE,
+        MEDICATION_STATEMENT,
     )
 }

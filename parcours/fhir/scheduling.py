@@ -9,6 +9,7 @@ Everything goes through ``parcours.scheduling.services``, the same functions as 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -107,7 +108,7 @@ def slot(s: Slot, ctx: Ctx) -> dict:
 
 
 def appointment(a: Appointment, ctx: Ctx) -> dict:
-    participants = [
+    participants: list[dict[str, Any]] = [
         {
             "actor": reference("Patient", a.patient_id, a.patient.display_name),
             "required": "required",
@@ -131,7 +132,7 @@ def appointment(a: Appointment, ctx: Ctx) -> dict:
         )
     # The participants the booking system named (a practitioner, a role…), as sent; the
     # service is added, never substituted (issue 21).
-    shown = {(p["actor"] or {}).get("reference") for p in participants}
+    shown = {(p.get("actor") or {}).get("reference") for p in participants}
     participants += [
         p for p in a.participants or [] if (p.get("actor") or {}).get("reference") not in shown
     ]
@@ -560,12 +561,12 @@ def _booking_details(body: dict, slot: Slot) -> dict:
             )
         if kind == "Patient":
             continue
-        model = {
-            "Practitioner": Practitioner,
-            "PractitionerRole": PractitionerRole,
-            "HealthcareService": HospitalService,
+        rows: QuerySet = {
+            "Practitioner": Practitioner.objects.all(),
+            "PractitionerRole": PractitionerRole.objects.all(),
+            "HealthcareService": HospitalService.objects.all(),
         }[kind]
-        if not model.objects.filter(pk=ref.split("/")[-1]).exists():
+        if not rows.filter(pk=ref.split("/")[-1]).exists():
             raise FhirError(422, f"{ref} introuvable.", code="not-found", expression=[where])
         others.append(
             {

@@ -23,13 +23,14 @@ from parcours.lib.ins import ins_kind
 from parcours.lib.text import ins_form, is_id
 from parcours.patients.access import patient_queryset_for
 from parcours.patients.matching import identity_of
-from parcours.patients.models import Patient, PatientIdentifier
+from parcours.patients.models import HospitalRecordItem, Patient, PatientIdentifier
 from parcours.patients.record import hospital_summary_import
 from parcours.patients.services import patient_resolve
 
 from . import codes
 from .errors import FhirError, from_service_error
 from .parse import GENDER_TO_SEX, _patient_form_data, validate_structure
+from .record import location as record_location
 
 ITEM_TYPES = {
     "Encounter": "stay",
@@ -291,9 +292,17 @@ def import_bundle(*, user, bundle, channel: str = "api"):
                 422, "subject/patient doit désigner le Patient du Bundle.", f"{where}.resource"
             )
         items.append(_item(resource, f"{where}.resource"))
-        responses.append({"response": {"status": "201 Created"}})
+        responses.append({"response": {}})
     if not items:
         raise _err(422, "Aucun élément de dossier dans le Bundle.", "Bundle.entry")
+    # Re-sending an item (same source, kind, id) updates it: 200, else 201 (FHIR R4
+    # transaction-response, http.html#transaction-response); both with the location to read.
+    keys = [(item["kind"], item["external_id"][:100]) for item in items]
+    known = set(
+        HospitalRecordItem.objects.filter(
+            source=source, external_id__in=[k[1] for k in keys]
+        ).values_list("kind", "external_id")
+    )
     try:
         received = hospital_summary_import(
             actor=user,
@@ -306,4 +315,19 @@ def import_bundle(*, user, bundle, channel: str = "api"):
         )
     except ValidationError as exc:
         raise from_service_error(exc, field_paths={"identifier": "Patient.identifier"}) from None
+    stored = {
+        (i.kind, i.external_id): i
+        for i in HospitalRecordItem.objects.filter(
+            source=source, external_id__in=[k[1] for k in keys]
+        )
+    }
+    pending = iter(keys)
+    for entry in responses:
+        if entry["response"]:
+            continue  # the Patient's
+        key = next(pending)
+        entry["response"] = {
+            "status": "200 OK" if key in known else "201 Created",
+            "location": record_location(stored[key]),
+        }
     return received, responses

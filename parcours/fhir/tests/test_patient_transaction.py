@@ -160,3 +160,36 @@ def test_a_summary_pushed_by_ins_and_traits_opens_none_of_the_patients_data(terr
         client.get("DiagnosticReport", {"patient": f"Patient/{patient.pk}"}).json_body.get("total")
         == 0
     )
+
+
+def test_each_entry_answers_created_or_updated_with_a_location_to_read_it_back(
+    territory, patient, api
+):
+    patient_identifier_add(
+        actor=territory.desk,
+        patient=patient,
+        system="urn:ipp:alpha",
+        value="IPP1",
+        organisation=territory.alpha,
+    )
+    desk = api(territory.desk)
+    first = desk.post("", _bundle({"system": "urn:ipp:alpha", "value": "IPP1"}))
+    assert first.status_code == 200, first.json_body
+    answers = [e["response"] for e in first.json_body["entry"]]
+    assert answers[0] == {"status": "200 OK", "location": f"Patient/{patient.pk}"}
+    assert [a["status"] for a in answers[1:]] == ["201 Created", "201 Created"]
+    encounter = desk.get(answers[1]["location"])
+    assert encounter.status_code == 200, encounter.json_body
+    body = encounter.json_body
+    assert body["resourceType"] == "Encounter" and body["period"]["start"] == "2026-10-01"
+    assert body["subject"]["reference"] == f"Patient/{patient.pk}"
+    assert {"value": "enc1"}.items() <= body["identifier"][0].items()
+    allergy = desk.get(answers[2]["location"]).json_body
+    assert allergy["code"] == {"text": "Pénicilline"}
+    again = desk.post("", _bundle({"system": "urn:ipp:alpha", "value": "IPP1"}))
+    assert [e["response"]["status"] for e in again.json_body["entry"][1:]] == ["200 OK", "200 OK"]
+    assert [e["response"]["location"] for e in again.json_body["entry"]] == [
+        a["location"] for a in answers
+    ]
+    # Another hospital's desk, without a care relationship, reads nothing of it.
+    assert api(territory.gp2).get(answers[1]["location"]).status_code == 404
