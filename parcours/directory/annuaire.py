@@ -102,6 +102,8 @@ STAGE = [
     ("email", 254),
     ("sector", 150),
     ("role_key", 120),
+    ("profession_code", 10),
+    ("specialty_code", 10),
 ]
 STAGE_COLUMNS = [name for name, _ in STAGE]
 TITLES = {"DR": "Dr", "PR": "Pr"}
@@ -248,8 +250,14 @@ def _reader(columns: list[str]) -> Callable[[list[str], int], tuple]:
             f[i_skill].strip()[:100],
             f[i_mode].strip()[:100],
         )
+        # ANS TRE_G15 profession and TRE_R38 (or other savoir-faire) codes, last in STAGE.
+        national_codes = (f[i_prof_code].strip()[:10], f[i_skill_code].strip()[:10])
         if not structure_id:
-            return head + ("", "", "", "", "", "", "", "", "", "", "", phone, email, "", "")
+            return (
+                head
+                + ("", "", "", "", "", "", "", "", "", "", "", phone, email, "", "")
+                + national_codes
+            )
         name = (f[i_company].strip() or f[i_sign].strip() or f"Structure {structure_id}")[:200]
         sector = f[i_sector].strip()[:150]
         kind = org_kind_cache.get((sector, name))
@@ -286,6 +294,7 @@ def _reader(columns: list[str]) -> Callable[[list[str], int], tuple]:
             email,
             sector,
             role_key,
+            *national_codes,
         )
 
     return read
@@ -405,6 +414,8 @@ PRACTITIONERS = Target(
         "family_key": "s.f_key",
         "profession": "s.profession",
         "specialty": "s.specialty",
+        "profession_code": "s.profession_code",
+        "specialty_code": "s.specialty_code",
         "imported_phone": "s.phone",
         "imported_email": "s.email",
         "source": "'annuaire'",
@@ -457,6 +468,8 @@ ROLES = Target(
         "email": "s.email",
         "profession": "s.profession",
         "specialty": "s.specialty",
+        "profession_code": "s.profession_code",
+        "specialty_code": "s.specialty_code",
         "name_key": "s.p_key",
         "postcode": "s.postcode",
         "town_key": "s.town_key",

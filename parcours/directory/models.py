@@ -172,6 +172,10 @@ class Practitioner(models.Model):
     first_name = models.CharField(_("prénom"), max_length=100)
     profession = models.CharField(_("profession"), max_length=100, default="Médecin")
     specialty = models.CharField(_("spécialité"), max_length=100, blank=True, db_index=True)
+    # The national codes of the Annuaire Santé extract (« Code profession », ANS TRE_G15, and
+    # « Code savoir-faire », TRE_R38 for the ordinal specialties SM…/SCD…): FHIR codings.
+    profession_code = models.CharField(max_length=10, blank=True, db_default="", default="")
+    specialty_code = models.CharField(max_length=10, blank=True, db_default="", default="")
     # Local contact modalities: written by people here (the practitioner, the territory
     # admin), never by an import.
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
@@ -287,6 +291,8 @@ class PractitionerRole(models.Model):
     )
     profession = models.CharField(_("profession"), max_length=100, blank=True)
     specialty = models.CharField(_("spécialité"), max_length=100, blank=True)
+    profession_code = models.CharField(max_length=10, blank=True, db_default="", default="")
+    specialty_code = models.CharField(max_length=10, blank=True, db_default="", default="")
     email = models.CharField(_("e-mail"), max_length=254, blank=True)
     active = models.BooleanField(_("active"), default=True)
     # Copies of the practitioner's name key and the site's postcode and folded town, so that

@@ -40,6 +40,15 @@ FR_CORE_INSEE_CODE = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-ad
 COG_COMMUNES = "urn:oid:1.2.250.1.213.2.12"
 BIRTH_PLACE = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
 
+# ANS terminologies (NOS) the Annuaire Santé codes professions and specialties with
+# (https://mos.esante.gouv.fr/NOS; FR Core and Annuaire guide PractitionerRole examples).
+TRE_G15_PROFESSION = (
+    "https://mos.esante.gouv.fr/NOS/TRE_G15-ProfessionSante/FHIR/TRE-G15-ProfessionSante"
+)
+TRE_R38_SPECIALTY = (
+    "https://mos.esante.gouv.fr/NOS/TRE_R38-SpecialiteOrdinale/FHIR/TRE-R38-SpecialiteOrdinale"
+)
+
 # Parcours' own systems
 PATIENT_ID = f"{CANONICAL}/sid/patient"
 HEALTHCARE_SERVICE_ID = f"{CANONICAL}/sid/healthcare-service"

@@ -215,6 +215,7 @@ def healthcare_service(service: HospitalService, ctx: Ctx) -> dict:
         {
             "resourceType": "HealthcareService",
             "id": str(service.pk),
+            "identifier": [{"system": codes.HEALTHCARE_SERVICE_ID, "value": str(service.pk)}],
             "active": service.accepts_requests,
             "providedBy": reference("Organization", service.hospital_id, service.hospital.name),
             "name": service.name,
@@ -238,6 +239,22 @@ def healthcare_service(service: HospitalService, ctx: Ctx) -> dict:
             if service.accepts_requests
             else [],
         }
+    )
+
+
+def profession_concept(code: str, label: str) -> dict:
+    """A profession as the Annuaire codes it (ANS TRE_G15 code when imported) and its label."""
+    return _clean(
+        {"coding": [coding(codes.TRE_G15_PROFESSION, code, label)] if code else [], "text": label}
+    )
+
+
+def specialty_concept(code: str, label: str) -> dict:
+    """A specialty: the ANS TRE_R38 code (ordinal specialties, codes S…) when imported, and
+    its label."""
+    coded = code.startswith("S")
+    return _clean(
+        {"coding": [coding(codes.TRE_R38_SPECIALTY, code, label)] if coded else [], "text": label}
     )
 
 
@@ -268,7 +285,9 @@ def practitioner(p: Practitioner, ctx: Ctx) -> dict:
             ],
             # Local contact modalities first, else the national directory's (models.py).
             "telecom": telecom(p.contact_phone, p.contact_email, *mssante),
-            "qualification": [{"code": {"text": p.profession}}] if p.profession else [],
+            "qualification": [{"code": profession_concept(p.profession_code, p.profession)}]
+            if p.profession
+            else [],
         }
     )
 
@@ -287,8 +306,22 @@ def practitioner_role(role: PractitionerRole, ctx: Ctx) -> dict:
             ]
             if role.service
             else [],
-            "code": [{"text": role.function}] if role.function else [],
-            "specialty": [{"text": role.specialty or p.specialty}]
+            "code": [
+                c
+                for c in (
+                    profession_concept(role.profession_code, role.profession)
+                    if role.profession
+                    else None,
+                    {"text": role.function} if role.function else None,
+                )
+                if c
+            ],
+            "specialty": [
+                specialty_concept(
+                    role.specialty_code if role.specialty else p.specialty_code,
+                    role.specialty or p.specialty,
+                )
+            ]
             if (role.specialty or p.specialty)
             else [],
             "telecom": telecom(role.phone, role.email),

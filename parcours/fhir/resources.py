@@ -177,10 +177,23 @@ def _practitioner_roles(user) -> QuerySet:
     return PractitionerRole.objects.select_related("practitioner", "organisation", "service")
 
 
-def _iexact_param(fields: list[str], doc: str) -> SearchParam:
+def _iexact_param(
+    fields: list[str], doc: str, coded: dict[str, list[str]] | None = None
+) -> SearchParam:
+    """A text matched case-insensitively on ``fields``; with a ``system|code`` of ``coded``
+    (system → the code fields), the national code instead (issue 21: ANS TRE_G15 / TRE_R38
+    codes of the Annuaire Santé)."""
+
     def apply(qs, values, modifier):
         def one(value):
-            _, code = token(value)
+            system, code = token(value)
+            if system and coded and system in coded:
+                condition = Q(pk__in=[])
+                for f in coded[system]:
+                    condition |= Q(**{f: code}) if code else ~Q(**{f: ""})
+                return condition
+            if system:
+                return Q(pk__in=[])
             condition = Q()
             for f in fields:
                 condition |= Q(**{f"{f}__iexact": code})
@@ -466,7 +479,16 @@ PRACTITIONER = ResourceType(
             "directory_practitioner",
             "family and/or given name, tolerant of typos and accents (trigram similarity)",
         ),
-        "specialty": _iexact_param(["specialty"], "specialty (text, case-insensitive)"),
+        "specialty": _iexact_param(
+            ["specialty"],
+            "specialty (text, case-insensitive) or its ANS TRE_R38 code (system|code)",
+            {codes.TRE_R38_SPECIALTY: ["specialty_code"]},
+        ),
+        "qualification-code": _iexact_param(
+            ["profession"],
+            "profession (text) or its ANS TRE_G15 code (system|code)",
+            {codes.TRE_G15_PROFESSION: ["profession_code"]},
+        ),
         **_practitioner_place_params(),
         "active": _bool_param("active", "false for practitioners gone from the national directory"),
     },
@@ -490,11 +512,14 @@ PRACTITIONER_ROLE = ResourceType(
         "service": reference_param("service_id", "HealthcareService", "HealthcareService/id"),
         "specialty": _iexact_param(
             ["specialty", "practitioner__specialty"],
-            "specialty of the activity or the practitioner (text)",
+            "specialty of the activity or the practitioner (text), or its ANS TRE_R38 code",
+            {codes.TRE_R38_SPECIALTY: ["specialty_code", "practitioner__specialty_code"]},
         ),
         "role": _iexact_param(
             ["profession", "function", "practitioner__profession"],
-            "the profession or function of the activity (text, case-insensitive; GAP)",
+            "the profession or function of the activity (text, case-insensitive; GAP), or the "
+            "profession's ANS TRE_G15 code",
+            {codes.TRE_G15_PROFESSION: ["profession_code", "practitioner__profession_code"]},
         ),
         "identifier": _identifier_param(
             {

@@ -125,3 +125,29 @@ def test_elements_sort_and_summary_count(api, territory, make_referral):
 @pytest.mark.parametrize("summary", ["true", "text"])
 def test_unsupported_summary_modes_are_refused(api, territory, summary):
     assert api(territory.gp).get("Patient", {"_summary": summary}).status_code == 400
+
+
+G15 = "https://mos.esante.gouv.fr/NOS/TRE_G15-ProfessionSante/FHIR/TRE-G15-ProfessionSante"
+R38 = "https://mos.esante.gouv.fr/NOS/TRE_R38-SpecialiteOrdinale/FHIR/TRE-R38-SpecialiteOrdinale"
+
+
+def test_professions_and_specialties_carry_and_match_the_ans_codes(
+    api, territory, doctor_practitioner
+):
+    from parcours.directory.models import PractitionerRole
+
+    PractitionerRole.objects.filter(practitioner=doctor_practitioner).update(
+        profession="Médecin", profession_code="10", specialty="Cardiologie", specialty_code="SM04"
+    )
+    client = api(territory.gp)
+    found = client.get("PractitionerRole", {"role": f"{G15}|10", "specialty": f"{R38}|SM04"})
+    assert found.json_body["total"] == 1
+    role = found.json_body["entry"][0]["resource"]
+    assert {"system": G15, "code": "10", "display": "Médecin"} in role["code"][0]["coding"]
+    assert role["specialty"][0]["coding"][0] == {
+        "system": R38,
+        "code": "SM04",
+        "display": "Cardiologie",
+    }
+    assert client.get("PractitionerRole", {"role": f"{G15}|60"}).json_body["total"] == 0
+    assert client.get("PractitionerRole", {"specialty": "cardiologie"}).json_body["total"] == 1
