@@ -22,11 +22,35 @@ def capability_statement(base: str) -> dict:
             "conditionalCreate": False,
             "conditionalUpdate": False,
             "conditionalDelete": "not-supported",
+            "searchInclude": list(rtype.includes),
             "searchParam": [
                 {"name": name, "type": param.type, "documentation": param.doc}
                 for name, param in rtype.search.items()
             ]
             + [
+                {
+                    "name": "_sort",
+                    "type": "special",
+                    "documentation": "sort by "
+                    + ", ".join(["_id", *rtype.sorts])
+                    + " (- for descending)",
+                },
+                {
+                    "name": "_elements",
+                    "type": "special",
+                    "documentation": "top-level elements to return (tagged SUBSETTED)",
+                },
+                {
+                    "name": "_summary",
+                    "type": "token",
+                    "documentation": "count (the total only) or false",
+                },
+                {
+                    "name": "_include",
+                    "type": "special",
+                    "documentation": "referenced resources to add (search.mode include): "
+                    + (", ".join(rtype.includes) or "none"),
+                },
                 {
                     "name": "_count",
                     "type": "number",
@@ -44,6 +68,10 @@ def capability_statement(base: str) -> dict:
                 },
             ],
         }
+        if rtype.profiles:
+            entry["supportedProfile"] = list(rtype.profiles)
+        if not rtype.includes:
+            del entry["searchInclude"]
         if rtype.name == "Patient":
             entry["operation"] = [
                 {
@@ -90,7 +118,11 @@ def capability_statement(base: str) -> dict:
             {
                 "mode": "server",
                 "documentation": "Jeton porteur (parcours token UTILISATEUR) ; mêmes droits que "
-                "l'interface web ; chaque accès aux données patient est tracé.",
+                "l'interface web ; chaque accès aux données patient est tracé. Recherche : un "
+                "paramètre inconnu est une erreur 400 (Prefer: handling=strict, par défaut) ou, "
+                "avec Prefer: handling=lenient, ignoré et signalé dans une OperationOutcome du "
+                "Bundle (search.mode = outcome). Écriture : un élément que la plateforme ne "
+                "conserve pas est refusé (422) en le nommant, jamais ignoré en silence.",
                 "security": {
                     "cors": False,
                     "service": [
@@ -121,3 +153,30 @@ def capability_statement(base: str) -> dict:
             }
         ],
     }
+
+
+def conformance_table() -> str:
+    """docs/fhir.md's conformance table (resource × interactions × search parameters ×
+    _sort × _include × profile), as Markdown, from the same registry as the
+    CapabilityStatement (``parcours fhir-conformance --write`` puts it in the docs)."""
+    lines = [
+        "| resource | interactions | search parameters | _sort | _include | profile |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rtype in REGISTRY.values():
+        profiles = ", ".join(f"`{p.rsplit('/', 1)[-1]}`" for p in rtype.profiles) or "—"
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    rtype.name,
+                    ", ".join(rtype.interactions),
+                    ", ".join(f"`{n}`" for n in rtype.search),
+                    ", ".join(f"`{n}`" for n in ["_id", *rtype.sorts]),
+                    ", ".join(f"`{n}`" for n in rtype.includes) or "—",
+                    profiles,
+                ]
+            )
+            + " |"
+        )
+    return "\n".join(lines) + "\n"

@@ -380,6 +380,7 @@ ORGANIZATION = ResourceType(
     to_fhir=mappers.organization,
     order=("name", "id"),
     doc="Établissements, cabinets, MSP, centres d'imagerie, réseaux.",
+    sorts={"name": ("name",)},
     search={
         "_id": id_param(),
         "identifier": _identifier_param(
@@ -929,6 +930,7 @@ COMMUNICATION = ResourceType(
 # --- shared agendas (fhir/scheduling.py) ---------------------------------------------------
 
 SCHEDULE = ResourceType(
+    profiles=(f"{fs.FR_CORE}fr-core-schedule",),
     name="Schedule",
     queryset=fs.schedules_for,
     to_fhir=fs.schedule,
@@ -942,6 +944,7 @@ SCHEDULE = ResourceType(
 )
 
 SLOT = ResourceType(
+    profiles=(f"{fs.FR_CORE}fr-core-slot",),
     name="Slot",
     queryset=fs.slots_for,
     to_fhir=fs.slot,
@@ -953,6 +956,7 @@ SLOT = ResourceType(
 )
 
 APPOINTMENT = ResourceType(
+    profiles=(f"{fs.FR_CORE}fr-core-appointment",),
     name="Appointment",
     queryset=fs.appointments_for,
     to_fhir=fs.appointment,

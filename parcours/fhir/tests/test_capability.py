@@ -1,5 +1,7 @@
 """The CapabilityStatement and the OpenAPI document describe exactly what is implemented."""
 
+import importlib
+
 from parcours.fhir.resources import REGISTRY
 
 
@@ -23,6 +25,10 @@ def test_capability_statement_lists_the_supported_resources(api, db):
         "DiagnosticReport",
         "Observation",
         "DocumentReference",
+        "Encounter",
+        "Condition",
+        "AllergyIntolerance",
+        "MedicationStatement",
     }
     interactions = {t: {i["code"] for i in r["interaction"]} for t, r in resources.items()}
     assert interactions["Task"] == {"read", "search-type", "update", "patch"}
@@ -75,3 +81,23 @@ def test_search_parameters_documented_in_the_statement_are_accepted(api, territo
                 param["name"],
                 response.json_body,
             )
+
+
+def test_docs_conformance_table_is_the_registrys(db):
+    """docs/fhir.md carries the table ``parcours fhir-conformance`` builds from the registry
+    (regenerate with ``parcours fhir-conformance --write``)."""
+    command = importlib.import_module("parcours.fhir.management.commands.fhir-conformance")
+    docs = command.docs_path().read_text(encoding="utf-8")
+    assert command.with_table(docs) == docs, "run: parcours fhir-conformance --write"
+
+
+def test_the_statement_lists_includes_sorts_and_profiles(api, db):
+    statement = api().get("metadata").json_body
+    resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
+    assert "Appointment:patient" in resources["Appointment"]["searchInclude"]
+    assert resources["Slot"]["supportedProfile"] == [
+        "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-slot"
+    ]
+    params = {p["name"] for p in resources["Appointment"]["searchParam"]}
+    assert {"actor", "identifier", "service-type", "patient.identifier", "_sort"} <= params
+    assert "handling=lenient" in statement["rest"][0]["documentation"]
