@@ -431,6 +431,7 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
                 first_name=first,
                 last_name=last,
                 specialty=person_specialty,
+                profession_code="10",  # ANS TRE_G15: Médecin (as the Annuaire import codes it)
                 phone=f"02 43 01 {i:02d} {i * 3 % 100:02d}",
                 email=user.email,
                 mssante=f"{username}@demo.mssante.invalid",
@@ -442,6 +443,8 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
                 organisation=orgs[where],
                 service=service,
                 function="Praticien hospitalier" if service else "Médecin généraliste",
+                profession="Médecin",
+                profession_code="10",
             )
     for service in services.values():
         doctors = [u for u in users.values() if u.memberships.filter(service=service).exists()]
@@ -456,6 +459,7 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
             first_name=first,
             last_name=last,
             specialty=service.specialty,
+            profession_code="10",
             phone=service.senior_line,
             contact_hours="Sur la ligne senior du service",
             # messaging (issue 14): reachable by MSSanté only, found by the recipient picker.
@@ -467,6 +471,8 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
             organisation=service.hospital,
             service=service,
             function="Praticien hospitalier",
+            profession="Médecin",
+            profession_code="10",
         )
 
     gp1, gp2 = users["medecin.ville"], users["medecin.ville2"]

@@ -46,12 +46,6 @@ def capability_statement(base: str) -> dict:
                     "documentation": "count (the total only) or false",
                 },
                 {
-                    "name": "_include",
-                    "type": "special",
-                    "documentation": "referenced resources to add (search.mode include): "
-                    + (", ".join(rtype.includes) or "none"),
-                },
-                {
                     "name": "_count",
                     "type": "number",
                     "documentation": "page size (default 20, max 100)",
@@ -70,7 +64,16 @@ def capability_statement(base: str) -> dict:
         }
         if rtype.profiles:
             entry["supportedProfile"] = list(rtype.profiles)
-        if not rtype.includes:
+        if rtype.includes:
+            entry["searchParam"].append(
+                {
+                    "name": "_include",
+                    "type": "special",
+                    "documentation": "referenced resources to add (search.mode include): "
+                    + ", ".join(rtype.includes),
+                }
+            )
+        else:
             del entry["searchInclude"]
         if rtype.name == "Patient":
             entry["operation"] = [

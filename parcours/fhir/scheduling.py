@@ -165,7 +165,9 @@ def appointment(a: Appointment, ctx: Ctx) -> dict:
             if a.requested_start or a.requested_end
             else [],
             "serviceType": [_act_concept(a.slot.act)],
-            "reasonCode": [{"text": a.urgent_reason}] if a.urgent_reason else [],
+            "reasonCode": [_clean({"coding": a.reason_codings, "text": a.urgent_reason})]
+            if a.urgent_reason or a.reason_codings
+            else [],
             "start": instant(a.start),
             "end": instant(a.end),
             "created": instant(a.created_at),
@@ -577,6 +579,16 @@ def _booking_details(body: dict, slot: Slot) -> dict:
         )
     if others:
         fields["participants"] = others
+    codings = [c for r in body.get("reasonCode") or [] for c in r.get("coding") or []]
+    if codings:
+        fields["reason_codings"] = codings
+    for i, ref in enumerate(body.get("basedOn") or []):
+        if not (ref.get("reference") or "").startswith("ServiceRequest/"):
+            raise FhirError(
+                422,
+                "basedOn : seule une demande (ServiceRequest/id) est acceptée.",
+                expression=[f"Appointment.basedOn[{i}]"],
+            )
     return fields
 
 

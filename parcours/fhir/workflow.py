@@ -86,8 +86,43 @@ def _limit(text: str, form_class, field: str) -> str:
     return parse.check_length(text, form_class, field, "Task.statusReason")
 
 
+# The Task elements an update acts on; any other element sent with a value other than the
+# current one is a 422 naming it (issue 21: never accepted and ignored).
+TASK_WRITABLE = {
+    "status",
+    "businessStatus",
+    "owner",
+    "statusReason",
+    "note",
+    "output",
+    "meta",
+    "text",
+}
+
+
+def _check_unhandled(current: dict, new: dict) -> None:
+    changed = sorted(
+        k
+        for k in new
+        if k not in TASK_WRITABLE and k != "resourceType" and new[k] != current.get(k)
+    )
+    immutable = {"focus", "for", "basedOn", "requester"}
+    changed = [k for k in changed if k not in immutable]
+    if changed:
+        raise FhirError(
+            422,
+            f"Élément(s) de Task non modifiables par l'API : {', '.join(changed)}.",
+            code="not-supported",
+            expression=[f"Task.{k}" for k in changed],
+        )
+
+
 def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
+    """Apply a PUT/PATCH of the Task of ``referral``: ``current`` is the Task as it stands,
+    ``new`` the one sent. Raises FhirError (422 for an element it does not act on, a missing
+    or contradictory value; 409 for a move the table forbids) — docs/fhir.md, "Task status"."""
     _check_immutable(current, new)
+    _check_unhandled(current, new)
     target = _target(current, new)
     owner = _owner_change(current, new)
     status = referral.status

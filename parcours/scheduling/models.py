@@ -292,7 +292,8 @@ class Appointment(models.Model):
     # What a connected system sent with the booking (FHIR Appointment, GAP guide), kept and
     # returned as sent (issue 21, "no silent loss"): its own identifier of the appointment,
     # the priority (0 = undefined, 1 = highest: FHIR R4 Appointment.priority), the period the
-    # patient asked for, the coded reason of a cancellation and the other participants named.
+    # patient asked for, the coded reason of a cancellation, the other participants named and
+    # the codings of the reason (its text is ``urgent_reason``).
     identifier_system = models.CharField(max_length=200, blank=True)
     identifier_value = models.CharField(max_length=100, blank=True, db_index=True)
     priority = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -302,6 +303,7 @@ class Appointment(models.Model):
     cancel_reason_code = models.CharField(max_length=50, blank=True)
     cancel_reason_display = models.CharField(max_length=200, blank=True)
     participants = models.JSONField(default=list, blank=True)
+    reason_codings = models.JSONField(default=list, blank=True)  # reasonCode.coding as sent
 
     class Meta:
         verbose_name = _("rendez-vous")

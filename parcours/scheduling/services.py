@@ -922,6 +922,7 @@ INTEROP_FIELDS = (
     "cancel_reason_code",
     "cancel_reason_display",
     "participants",
+    "reason_codings",
 )
 
 

@@ -298,3 +298,35 @@ def test_a_patient_it_cannot_keep_is_refused_naming_the_element(api, territory, 
     assert response.status_code == 422, response.json_body
     assert element in response.json_body["issue"][0]["expression"]
     assert not Patient.objects.exists()
+
+
+def test_a_task_element_the_workflow_does_not_act_on_is_refused(api, territory, make_referral):
+    referral = make_referral()
+    desk = api(territory.desk)
+    task = desk.get(f"Task/{referral.pk}").json_body
+    response = desk.put(
+        f"Task/{referral.pk}", {**task, "status": "received", "description": "À voir vite"}
+    )
+    assert response.status_code == 422
+    assert response.json_body["issue"][0]["expression"] == ["Task.description"]
+    assert Referral.objects.get(pk=referral.pk).status == "submitted"
+
+
+@pytest.mark.usefixtures("agenda")
+def test_reason_codings_are_kept_and_a_foreign_based_on_refused(
+    api, territory, agenda, patient, doctor_practitioner
+):
+    client = api(territory.gp)
+    slot = slot_on(agenda.cardio, 9)
+    reason = [{"coding": [{"system": "http://snomed.info/sct", "code": "29857009"}]}]
+    foreign = client.post(
+        "Appointment",
+        _gap_booking(slot, patient, doctor_practitioner, basedOn=[{"reference": "CarePlan/1"}]),
+    )
+    assert foreign.status_code == 422
+    assert foreign.json_body["issue"][0]["expression"] == ["Appointment.basedOn[0]"]
+    created = client.post(
+        "Appointment", _gap_booking(slot, patient, doctor_practitioner, reasonCode=reason)
+    )
+    assert created.status_code == 201, created.json_body
+    assert client.get(f"Appointment/{created.json_body['id']}").json_body["reasonCode"] == reason
