@@ -29,7 +29,7 @@ KIND_OF_TYPE = {
     "MedicationStatement": HospitalRecordItem.Kind.TREATMENT,
     "DocumentReference": HospitalRecordItem.Kind.DOCUMENT,
 }
-TYPE_OF_KIND = {kind: rtype for rtype, kind in KIND_OF_TYPE.items()}
+TYPE_OF_KIND: dict[str, str] = {str(kind): rtype for rtype, kind in KIND_OF_TYPE.items()}
 # Documents share DocumentReference with the discharge letters: their ids carry this prefix.
 DOCUMENT_PREFIX = "rec-"
 
