@@ -62,8 +62,35 @@ def _actors(s: Schedule) -> list[dict]:
         actors.append(practitioner)
     if s.device:
         actors.append({"type": "Device", "display": s.get_device_display()})
-    actors.append(reference("Organization", s.organisation_id, s.organisation.name))
+    # FR Core Schedule allows no Organization actor: the organisation shows through the
+    # service (HealthcareService.providedBy); an agenda with neither service nor practitioner
+    # nor device names it by display only (a Location of the organisation).
+    if not actors:
+        actors.append({"type": "Location", "display": s.organisation.name})
     return actors
+
+
+SERVICE_TYPE_DURATION = f"{FR_CORE}fr-core-service-type-duration"
+
+
+def _act_duration(act) -> dict:
+    """FR Core fr-core-service-type-duration: an act and its length (FR Core Schedule forbids
+    Schedule.serviceType and carries the acts this way)."""
+    return {
+        "url": SERVICE_TYPE_DURATION,
+        "extension": [
+            {"url": "serviceType", "valueCodeableConcept": _act_concept(act)},
+            {
+                "url": "duration",
+                "valueDuration": {
+                    "value": act.duration_minutes,
+                    "unit": "min",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "min",
+                },
+            },
+        ],
+    }
 
 
 def schedule(s: Schedule, ctx: Ctx) -> dict:
@@ -73,8 +100,8 @@ def schedule(s: Schedule, ctx: Ctx) -> dict:
             "resourceType": "Schedule",
             "id": str(s.pk),
             "meta": {"profile": [f"{FR_CORE}fr-core-schedule"]},
+            "extension": [_act_duration(a) for a in s.acts.all()],
             "active": s.active,
-            "serviceType": [_act_concept(a) for a in s.acts.all()],
             "actor": _actors(s),
             "planningHorizon": {
                 "start": today.isoformat(),
@@ -115,7 +142,9 @@ def appointment(a: Appointment, ctx: Ctx) -> dict:
             "status": "accepted",
         },
         {
-            "actor": user_reference(a.prescriber),
+            # FR Core Appointment: every actor a typed reference (the prescriber is a
+            # Practitioner even without a directory entry or RPPS on file).
+            "actor": {"type": "Practitioner", **(user_reference(a.prescriber) or {})},
             "required": "information-only",
             "status": "accepted",
         },
