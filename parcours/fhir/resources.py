@@ -153,7 +153,8 @@ def _organisations(user) -> QuerySet:
 
 
 def _idnst_lookup(value: str) -> Q:
-    """IDNST = identifier type (TRE_G07: 1 FINESS, 3 SIRET) + identifier (mappers.idnst)."""
+    """IDNST = identifier type (TRE_G07: 1 FINESS, 3 SIRET, 4 the directory's technical
+    structure id) + identifier (mappers.idnst; FR Core FRCoreOrganizationProfile idNatSt)."""
     kind, rest = value[:1], value[1:].strip()
     # The directory's own structure id (« Identifiant technique de la structure ») is what
     # the Annuaire Santé emits as idNat_Struct for the structures without FINESS or SIRET.
@@ -162,6 +163,9 @@ def _idnst_lookup(value: str) -> Q:
         condition |= Q(finess=rest)
     if kind == "3" and rest:
         condition |= Q(siret=rest)
+    if kind == "4" and rest:
+        # FR Core Organization: "4 + RPPS rang ou identifiant technique de la structure".
+        condition |= Q(structure_id=rest)
     return condition
 
 
