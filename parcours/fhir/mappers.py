@@ -495,6 +495,7 @@ def patient(p: Patient, ctx: Ctx) -> dict:
                         "line": [p.address_line] if p.address_line else [],
                         "postalCode": p.postcode,
                         "city": p.town,
+                        "country": p.address_country,
                     }
                 )
             ]

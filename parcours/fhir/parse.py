@@ -260,6 +260,24 @@ def patient_interop(body: dict) -> tuple[dict, str, str]:
         )
     if addresses and addresses[0].get("use"):
         fields["address_use"] = addresses[0]["use"]
+    if addresses and addresses[0].get("country"):
+        fields["address_country"] = addresses[0]["country"][:10]
+    # Inside the elements kept, the parts the platform stores (the others: a 422 naming them).
+    parts = [
+        ("telecom", {"system", "value", "use"}),
+        ("address", {"use", "line", "postalCode", "city", "country"}),
+        ("name", {"use", "family", "given", "extension"}),
+    ]
+    for element, kept in parts:
+        for i, item in enumerate(body.get(element) or []):
+            extra = sorted(k for k in item if k not in kept and not k.startswith("_"))
+            if extra:
+                raise FhirError(
+                    422,
+                    f"Élément(s) non conservés par la plateforme : {', '.join(extra)}.",
+                    code="not-supported",
+                    expression=[f"Patient.{element}[{i}].{k}" for k in extra],
+                )
     return fields, status, document
 
 

@@ -86,12 +86,13 @@ class Patient(models.Model):
     )
     town = models.CharField(_("commune"), max_length=100, blank=True, db_default="", default="")
     # Sent by a connected system (FR Core Patient) and kept as sent (issue 21): the birthplace's
-    # town name and country (ISO 3166, e.g. FRA) beside its INSEE code, and the FHIR ``use`` of
-    # the phone and of the address (home, work, mobile, temp…).
+    # town name and country (ISO 3166, e.g. FRA) beside its INSEE code, the FHIR ``use`` of the
+    # phone and of the address (home, work, mobile, temp…) and the address's country.
     birthplace_city = models.CharField(_("commune de naissance"), max_length=100, blank=True)
     birthplace_country = models.CharField(_("pays de naissance"), max_length=10, blank=True)
     phone_use = models.CharField(max_length=10, blank=True)
     address_use = models.CharField(max_length=10, blank=True)
+    address_country = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

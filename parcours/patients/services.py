@@ -874,7 +874,13 @@ def patient_merge_undo(*, actor, merge: PatientMerge, reason: str = "") -> Patie
     return merge
 
 
-PATIENT_INTEROP_FIELDS = ("birthplace_city", "birthplace_country", "phone_use", "address_use")
+PATIENT_INTEROP_FIELDS = (
+    "birthplace_city",
+    "birthplace_country",
+    "phone_use",
+    "address_use",
+    "address_country",
+)
 
 
 @action

@@ -251,6 +251,7 @@ def _fr_core_patient(status="VALI", mode="CN"):
                 "line": ["3 rue des Essais"],
                 "postalCode": "63000",
                 "city": "Clermont-Ferrand",
+                "country": "FRA",
             }
         ],
     }
@@ -288,6 +289,10 @@ def test_an_fr_core_patient_reads_back_element_by_element(api, territory):
         (
             {**_fr_core_patient(), "extension": [{"url": "urn:x", "valueString": "?"}]},
             "Patient.extension[0]",
+        ),
+        (
+            {**_fr_core_patient(), "address": [{"city": "Riom", "district": "Puy-de-Dôme"}]},
+            "Patient.address[0].district",
         ),
     ],
 )
