@@ -631,7 +631,33 @@ def requester_is(requester: dict | None, user) -> bool:
 # --- Communication ----------------------------------------------------------------------------
 
 
+# The elements of a Communication a message stores or checks (issue 21: others are a 422).
+COMMUNICATION_WRITE = {
+    "resourceType",
+    "id",
+    "meta",
+    "text",
+    "status",
+    "basedOn",
+    "partOf",
+    "subject",
+    "sender",
+    "payload",
+}
+
+
 def communication_args(body: dict) -> dict:
+    """Communication → referral_message_add arguments (``referral_id`` still to check).
+    Elements outside ``COMMUNICATION_WRITE`` are a 422; ``status`` is « completed » (a
+    message is sent when written); ``partOf`` and ``subject``, when given, must be the
+    request's Task and patient (checked by the caller: ``task_id``, ``patient_id``)."""
+    refuse_unknown(body, COMMUNICATION_WRITE, "Communication")
+    if body.get("status") not in (None, "completed"):
+        raise FhirError(
+            422,
+            "Un message est enregistré envoyé : status vaut « completed ».",
+            expression=["Communication.status"],
+        )
     based_on = [_ref_id(b, "ServiceRequest") for b in body.get("basedOn") or []]
     if len(based_on) != 1 or based_on[0] is None:
         raise FhirError(
@@ -653,11 +679,21 @@ def communication_args(body: dict) -> dict:
             )
 
     body_text = check_length("\n\n".join(texts), MessageForm, "body", "Communication.payload")
+    part_of = [_ref_id(p, "Task") for p in body.get("partOf") or []]
+    if part_of and part_of != [based_on[0]]:
+        raise FhirError(
+            422,
+            "partOf : la Task de la demande (même id que la ServiceRequest).",
+            expression=["Communication.partOf"],
+        )
+    subject = body.get("subject")
     return {
         "referral_id": based_on[0],
         "body": body_text,
         "files": files,
         "sender": body.get("sender"),
+        "patient_id": _ref_id(subject, "Patient") if subject else None,
+        "has_subject": bool(subject),
     }
 
 

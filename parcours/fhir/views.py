@@ -600,6 +600,7 @@ def _create_service_request(request, rtype, body):
 
 def _create_communication(request, rtype, body):
     args = parse.communication_args(body)
+    subject_id, has_subject = args.pop("patient_id"), args.pop("has_subject")
     if not parse.requester_is(args.pop("sender"), request.user):
         raise FhirError(
             422,
@@ -618,6 +619,12 @@ def _create_communication(request, rtype, body):
                     code="not-found",
                     expression=["Communication.basedOn"],
                 ) from None
+            if has_subject and subject_id != str(referral.patient_id):
+                raise FhirError(
+                    422,
+                    "subject : le patient de la demande.",
+                    expression=["Communication.subject"],
+                )
             message = referral_services.referral_message_add(
                 actor=request.user, referral=referral, body=args["body"], files=args["files"]
             )

@@ -335,3 +335,40 @@ def test_reason_codings_are_kept_and_a_foreign_based_on_refused(
     )
     assert created.status_code == 201, created.json_body
     assert client.get(f"Appointment/{created.json_body['id']}").json_body["reasonCode"] == reason
+
+
+@pytest.mark.parametrize(
+    ("change", "element"),
+    [
+        ({"topic": {"text": "Suite"}}, "Communication.topic"),
+        ({"status": "preparation"}, "Communication.status"),
+        ({"subject": {"reference": "Patient/999999"}}, "Communication.subject"),
+        ({"partOf": [{"reference": "Task/999999"}]}, "Communication.partOf"),
+    ],
+)
+def test_a_communication_it_cannot_keep_is_refused(api, territory, make_referral, change, element):
+    from parcours.referrals.models import ReferralMessage
+
+    referral = make_referral()
+    body = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "basedOn": [{"reference": f"ServiceRequest/{referral.pk}"}],
+        "payload": [{"contentString": "Résultats joints."}],
+        **change,
+    }
+    response = api(territory.gp).post("Communication", body)
+    body.pop("topic", None)
+    assert response.status_code == 422, response.json_body
+    assert element in response.json_body["issue"][0]["expression"]
+    assert not ReferralMessage.objects.exists()
+    sent = api(territory.gp).post(
+        "Communication",
+        {
+            **body,
+            "status": "completed",
+            "subject": {"reference": f"Patient/{referral.patient_id}"},
+            "partOf": [{"reference": f"Task/{referral.pk}"}],
+        },
+    )
+    assert sent.status_code == 201, sent.json_body
