@@ -26,13 +26,7 @@ from parcours.lib.uploads import UploadError
 from parcours.patients.access import access_patient, identity_queryset_for
 from parcours.patients.matching import find_matches
 from parcours.patients.models import Patient, PatientIdentifier
-from parcours.patients.services import (
-    local_system,
-    patient_create,
-    patient_identifier_add,
-    patient_interop_record,
-    patient_set_status,
-)
+from parcours.patients.services import local_system, patient_create_with_interop
 from parcours.referrals import services as referral_services
 from parcours.referrals.access import access_referral
 from parcours.referrals.models import ReferralAttachment
@@ -508,29 +502,14 @@ def _create_patient(request, rtype, body):
     args = parse.patient_args(body)
     local = parse.patient_local_identifiers(body, _issued_systems(request.user))
     try:
-        with transaction.atomic():
-            result = patient_create(
-                actor=request.user, ins_system=parse.patient_ins_system(body), **args
-            )
-            for system, value, kind, organisation in local:
-                patient_identifier_add(
-                    actor=request.user,
-                    patient=result.patient,
-                    system=system,
-                    value=value,
-                    kind=kind,
-                    organisation=organisation,
-                )
-            if result.created:
-                # Only a new identity takes what was sent; a known one is never written.
-                patient_interop_record(actor=request.user, patient=result.patient, **interop)
-                if status == "VALI":
-                    # The caller checked the identity document (FR Core validationMode): the
-                    # same move as the page's « valider l'identité » (patient_set_status).
-                    patient_set_status(
-                        actor=request.user, patient=result.patient, status="VALI", document=document
-                    )
-                    result.patient.refresh_from_db()
+        result = patient_create_with_interop(
+            actor=request.user,
+            identifiers=local,
+            kept=interop,
+            validated_with=document if status == "VALI" else "",
+            ins_system=parse.patient_ins_system(body),
+            **args,
+        )
     except ValidationError as exc:
         raise from_service_error(
             exc,
@@ -574,23 +553,18 @@ def _create_service_request(request, rtype, body):
             expression=["ServiceRequest.requester"],
         )
     try:
-        with transaction.atomic():
-            try:
-                patient = access_patient(request.user, args.pop("patient_id"))
-            except Http404:
-                raise FhirError(
-                    422,
-                    "Patient introuvable.",
-                    code="not-found",
-                    expression=["ServiceRequest.subject"],
-                ) from None
-            interop = args.pop("interop")
-            referral = referral_services.referral_submit(
-                author=request.user, patient=patient, **args
-            )
-            referral_services.referral_interop_record(
-                actor=request.user, referral=referral, **interop
-            )
+        try:
+            patient = access_patient(request.user, args.pop("patient_id"))
+        except Http404:
+            raise FhirError(
+                422,
+                "Patient introuvable.",
+                code="not-found",
+                expression=["ServiceRequest.subject"],
+            ) from None
+        referral = referral_services.referral_submit_with_interop(
+            author=request.user, patient=patient, **args
+        )
     except UploadError as exc:
         raise from_service_error(exc, expression=["ServiceRequest.contained"]) from None
     except ValidationError as exc:

@@ -1,9 +1,10 @@
 """Writes on patient identities."""
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -907,3 +908,39 @@ def patient_interop_record(*, actor, patient: Patient, **fields) -> Patient:
         detail="éléments FHIR conservés : " + ", ".join(sorted(fields)),
     )
     return patient
+
+
+@action
+def patient_create_with_interop(
+    *,
+    actor,
+    identifiers: Sequence[tuple[str, str, str, Any]] = (),
+    kept: dict | None = None,
+    validated_with: str = "",
+    **traits: Any,
+) -> PatientResult:
+    """``patient_create`` with the traits, then ``patient_identifier_add`` for each local
+    identifier (system, value, kind, issuing organisation); for a *new* identity only (a
+    known one is never written), the elements ``kept`` (``patient_interop_record``) and, with
+    ``validated_with`` (an IDENTITY_DOCUMENTS key: the sender checked that document), the
+    status VALI as the page's « valider l'identité » sets it (``patient_set_status``). All or
+    nothing (FHIR Patient create, issue 21). Returns the PatientResult; raises what they
+    raise."""
+    result = patient_create(actor=actor, **traits)
+    for system, value, kind, organisation in identifiers:
+        patient_identifier_add(
+            actor=actor,
+            patient=result.patient,
+            system=system,
+            value=value,
+            kind=kind,
+            organisation=organisation,
+        )
+    if result.created:
+        patient_interop_record(actor=actor, patient=result.patient, **(kept or {}))
+        if validated_with:
+            patient_set_status(
+                actor=actor, patient=result.patient, status="VALI", document=validated_with
+            )
+            result.patient.refresh_from_db()
+    return result

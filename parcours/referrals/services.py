@@ -971,3 +971,12 @@ def referral_interop_record(*, actor, referral: Referral, **fields) -> Referral:
         detail="éléments FHIR conservés : " + ", ".join(sorted(fields)),
     )
     return referral
+
+
+@action
+def referral_submit_with_interop(*, author, patient, interop: dict, **args) -> Referral:
+    """``referral_submit(author, patient, **args)`` then ``referral_interop_record`` with
+    ``interop`` (what a FHIR ServiceRequest carries besides the form: issue 21), all or
+    nothing. Returns the referral; raises what they raise."""
+    referral = referral_submit(author=author, patient=patient, **args)
+    return referral_interop_record(actor=author, referral=referral, **interop)
