@@ -3,9 +3,8 @@
 These fields are local columns the Annuaire Santé import never writes, so an edit survives
 every re-import. Each changed field leaves a ``ContactEdit`` row (who, when, old, new)."""
 
-from django.db import transaction
-
 from parcours.accounts.scopes import is_territory_admin
+from parcours.lib.actions import action
 
 from .models import ContactEdit, HospitalService, Practitioner
 
@@ -46,13 +45,13 @@ def _apply(obj, fields, data: dict, actor, **target) -> list[str]:
     return changed
 
 
-@transaction.atomic
+@action
 def practitioner_update_contact(*, actor, practitioner: Practitioner, data: dict) -> list[str]:
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
     return _apply(practitioner, PRACTITIONER_CONTACT_FIELDS, data, actor, practitioner=practitioner)
 
 
-@transaction.atomic
+@action
 def service_update_contact(*, actor, service: HospitalService, data: dict) -> list[str]:
     service = HospitalService.objects.select_for_update().get(pk=service.pk)
     return _apply(service, SERVICE_CONTACT_FIELDS, data, actor, service=service)

@@ -40,6 +40,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.db import connection, transaction
 
 P = ParamSpec("P")
+_MARK = "__parcours_action__"  # set by @action on the wrapper: the action's name
 R = TypeVar("R")
 
 
@@ -153,4 +154,11 @@ def action(service: Callable[P, R]) -> Callable[P, R]:
         with action_scope(name):
             return service(*args, **kwargs)
 
+    setattr(run, _MARK, name)  # noqa: B010 — a plain attribute mypy does not know of
     return run
+
+
+def is_action(service: object) -> bool:
+    """True when ``service`` is wrapped by ``@action`` (the test that every write service is
+    an action reads this mark)."""
+    return isinstance(getattr(service, _MARK, None), str)
