@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -432,17 +431,16 @@ def letter_new(request):
                         "déclarez la sortie sans texte."
                     )
                 )
-            with transaction.atomic():
-                letter = letters.letter_declare(
-                    actor=user,
-                    patient=patient,
-                    service=d["service"],
-                    recipient=d["recipient"],
-                    discharged_at=d["discharged_at"],
-                    admitted_on=d["admitted_on"],
-                )
-                if write_now:
-                    letters.letter_send(actor=user, letter=letter, body=d["body"], files=files)
+            letter = letters.letter_declare_and_send(
+                actor=user,
+                patient=patient,
+                service=d["service"],
+                recipient=d["recipient"],
+                discharged_at=d["discharged_at"],
+                admitted_on=d["admitted_on"],
+                body=d["body"] if write_now else "",
+                files=files,
+            )
         except ValidationError as exc:  # UploadError is one
             add_service_error(form, exc)
         else:
