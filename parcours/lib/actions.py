@@ -81,6 +81,21 @@ def current_action() -> ActionScope | None:
     return _current.get()
 
 
+def delete_file_on_rollback(storage: Any, name: str) -> None:
+    """Register, in the running action, the removal of file ``name`` from ``storage`` (a
+    Django Storage) should the action not commit: a rolled-back action leaves no health
+    document on disk. Raises RuntimeError outside an action (the file would have no owner)."""
+    scope = _current.get()
+    if scope is None:
+        raise RuntimeError("delete_file_on_rollback() outside an action")
+
+    def cleanup() -> None:
+        if storage.exists(name):
+            storage.delete(name)
+
+    scope.on_rollback(cleanup)
+
+
 def _run_cleanups(cleanups: list[Callable[[], None]]) -> None:
     for cleanup in reversed(cleanups):
         try:

@@ -24,7 +24,7 @@ from parcours.accounts.scopes import has_clinical_role
 from parcours.audit.services import audit_log
 from parcours.directory.mssante import check_external
 from parcours.lib import crypto
-from parcours.lib.actions import action, current_action
+from parcours.lib.actions import action, delete_file_on_rollback
 from parcours.lib.errors import ServiceError
 from parcours.lib.retry import retry_delay
 from parcours.lib.uploads import safe_file_name
@@ -171,13 +171,6 @@ def _clean_recipients(sender, to, cc, external) -> tuple[list, list, list[str]]:
     return to, cc, external
 
 
-def _remove_on_rollback(storage, name: str) -> None:
-    """Register the removal of the file ``name`` if the running action does not commit."""
-    scope = current_action()
-    if scope is not None:
-        scope.on_rollback(lambda: storage.delete(name))
-
-
 @action
 def message_send(
     *,
@@ -275,7 +268,7 @@ def message_send(
         )
         att.file.save("x.bin", ContentFile(crypto.encrypt(f.data).encode()), save=False)
         # A rolled-back message leaves no attachment on disk.
-        _remove_on_rollback(att.file.storage, att.file.name)
+        delete_file_on_rollback(att.file.storage, att.file.name)
         att.save()
         hashes.append(f.sha256)
     entries = []
