@@ -1,9 +1,10 @@
 """Writes on patient identities."""
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -608,6 +609,27 @@ def patient_identifier_add(
         detail=f"identifiant local {system}|{value}",
     )
     return ident
+
+
+@action
+def patient_create_with_identifiers(
+    *, actor, identifiers: Sequence[tuple[str, str, str, Any]] = (), **traits: Any
+) -> PatientResult:
+    """``patient_create`` with the traits, then ``patient_identifier_add`` for each local
+    identifier (system, value, kind, issuing organisation) on the identity found or created:
+    all or nothing (the FHIR Patient create). Returns the PatientResult; raises what they
+    raise (ValidationError, ServiceError, Conflict with a French message)."""
+    result = patient_create(actor=actor, **traits)
+    for system, value, kind, organisation in identifiers:
+        patient_identifier_add(
+            actor=actor,
+            patient=result.patient,
+            system=system,
+            value=value,
+            kind=kind,
+            organisation=organisation,
+        )
+    return result
 
 
 def local_system(organisation, kind: str) -> str:

@@ -4,7 +4,6 @@ Bundle in JSON) imported as if POSTed to /fhir by that user, all or nothing."""
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 
 class Command(BaseCommand):
@@ -28,8 +27,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(f"Fichier illisible : {exc}") from None
         try:
-            with transaction.atomic():
-                received, _ = import_bundle(user=user, bundle=bundle, channel="file")
+            received, _ = import_bundle(user=user, bundle=bundle, channel="file")
         except FhirError as exc:
             raise CommandError("; ".join(i["diagnostics"] for i in exc.issues)) from None
         self.stdout.write(
