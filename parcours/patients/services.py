@@ -250,7 +250,7 @@ def patient_create(
     )
     patient.set_keys()
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # savepoint: a refused INSERT leaves the action usable
             patient.save()
     except IntegrityError as exc:  # a concurrent creation with the same INS matricule
         raise ServiceError(
