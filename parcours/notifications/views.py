@@ -89,8 +89,7 @@ def open_notification(request, pk):
     if notification is None:
         return redirect("notifications:centre")
     if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+        notification_mark_read(user=request.user, notification_ids=[notification.pk])
     target = notification.url
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)
