@@ -30,7 +30,7 @@ from parcours.referrals import services as referral_services
 from parcours.referrals.access import access_referral
 from parcours.referrals.models import ReferralAttachment
 
-from . import mappers, parse
+from . import codes, mappers, parse
 from . import scheduling as fhir_scheduling
 from .capability import capability_statement
 from .errors import FhirError, from_service_error, outcome
@@ -38,6 +38,7 @@ from .mappers import Ctx
 from .openapi import openapi_document
 from .resources import REGISTRY, ResourceType
 from .search import bundle
+from .summary import import_bundle
 from .tokens import api_token_authenticate
 from .workflow import task_update
 
@@ -569,8 +570,6 @@ def patient_match(request):
     the identity and opens none of its data (patients/access.py).
     """
 
-    from . import codes
-
     args = _parameters(_body(request))
     resource = parse.validate_structure(args["resource"], "Patient")
     data = parse._patient_form_data(resource)
@@ -664,8 +663,6 @@ def _match_resource(patient, ctx: Ctx, *, known: bool) -> dict:
     out."""
     resource = mappers.patient(patient, ctx)
     if not known:
-        from . import codes
-
         resource.pop("telecom", None)
         resource.pop("address", None)
         resource["identifier"] = [
@@ -691,8 +688,6 @@ def _match_rows():
 def transaction_endpoint(request):
     """POST /fhir with a transaction Bundle: a hospital record summary for one patient, stored
     all or nothing."""
-    from .summary import import_bundle
-
     body = _body(request)
     received, responses = import_bundle(user=request.user, bundle=body, channel="api")
     return fhir_response(

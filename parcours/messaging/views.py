@@ -19,6 +19,7 @@ from parcours.accounts.scopes import doctor_service_ids
 from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService
 from parcours.directory.mssante import check_external, is_secure_address
+from parcours.lib import crypto
 from parcours.lib.errors import Forbidden
 from parcours.lib.forms import add_service_error, flash_service_error
 from parcours.lib.uploads import check_upload, safe_file_name
@@ -57,8 +58,6 @@ def _files(uploads) -> list[services.FileIn]:
 
 
 def _subjects(entries) -> dict[int, str]:
-    from parcours.lib import crypto
-
     out = {}
     for e in entries:
         tid = e.message.thread_id

@@ -23,6 +23,7 @@ from parcours.lib.actions import action
 from parcours.lib.retry import retry_delay
 
 from .models import Notification
+from .services import notify
 
 logger = logging.getLogger(__name__)
 RETRY_BASE = timedelta(minutes=1)
@@ -61,8 +62,6 @@ def _email(n: Notification, connection) -> EmailMessage:
 def _give_up(n: Notification) -> None:
     """Tell the territory administrators, in the application only (their e-mail may be what
     is down, and an e-mail about a failed e-mail would fail the same way)."""
-
-    from .services import notify
 
     admins = User.objects.filter(is_active=True, memberships__role=Role.TERRITORY_ADMIN).distinct()
     rows = notify(

@@ -19,12 +19,15 @@ from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
 from parcours.lib.actions import action
 from parcours.lib.errors import Conflict, ServiceError
-from parcours.lib.ins import InsError, check_nir, ins_kind
+from parcours.lib.ins import INS_NIA_SYSTEM, InsError, check_nir, ins_kind
 from parcours.lib.text import ins_form, is_ins_name, search_key
 
+from .access import can_open_emergency_access, has_care_relationship, is_identity_reviewer
+from .matching import find_matches, identity_of
 from .models import (
     CareLink,
     DuplicateCandidate,
+    EmergencyAccess,
     IdentityLink,
     IdentityStatusChange,
     Patient,
@@ -310,8 +313,6 @@ def _flag_pair(a: Patient, b: Patient, *, reason: str) -> DuplicateCandidate:
 @action
 def flag_duplicates(*, patient: Patient, source: str) -> list[DuplicateCandidate]:
     """Put the probable and possible duplicates of ``patient`` in the review queue."""
-    from .matching import find_matches, identity_of
-
     flagged = []
     for found in find_matches(identity_of(patient), exclude_id=patient.pk):
         low, high = sorted((patient.pk, found.patient.pk))
@@ -392,8 +393,6 @@ def patient_set_status(
       with an INSi retrieval; a NIA (temporary number) cannot make a qualified identity;
     - back to PROV (a doubt on the identity): identity reviewers only, with a reason.
     """
-    from .access import is_identity_reviewer
-
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     old = patient.identity_status
     if status not in STATUS_TRANSITIONS.get(old, set()):
@@ -477,8 +476,6 @@ def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
     data (issue 12, "Matching never grants access"), so a one-click declaration must not
     either — it would be a « bris de glace » without reason, expiry nor notice."""
 
-    from .access import has_care_relationship
-
     if not is_gp(actor):
         raise ServiceError(
             _("Seul un médecin généraliste peut se déclarer médecin traitant."),
@@ -523,9 +520,6 @@ def emergency_access_open(*, actor, patient: Patient, reason: str):
     three words); returns the EmergencyAccess. Raises ValidationError (French) without a
     reason or for an account that is not a clinician. Audited as its own action
     (``emergency``); the patient's treating professionals see it on the patient page."""
-
-    from .access import can_open_emergency_access
-    from .models import EmergencyAccess
 
     reason = " ".join((reason or "").split())
     errors = {}
@@ -767,8 +761,6 @@ def patient_merge(
     undo: dict = {"moved": {}, "care_links": [], "identifiers": [], "ins": None}
     if merged.ins_nir and survivor.ins_nir and merged.ins_nir != survivor.ins_nir:
         if merged.ins_kind == "NIA" and survivor.ins_kind != "NIA":
-            from parcours.lib.ins import INS_NIA_SYSTEM
-
             ident = PatientIdentifier.objects.create(
                 patient=survivor,
                 system=INS_NIA_SYSTEM,

@@ -43,6 +43,7 @@ from .models import (
     Slot,
     WaitlistEntry,
 )
+from .selectors import slot_search
 
 TAKEN = "Ce créneau est déjà pris."
 
@@ -619,8 +620,6 @@ def waitlist_free_slots(
 ) -> list[Slot]:
     """The free slots of ``schedule`` (and ``act``) this user could book between the two days
     (local time), soonest first, at most ``limit``."""
-    from .selectors import slot_search
-
     tz = _local_tz()
     slots = slot_search(
         user=user,

@@ -5,6 +5,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from parcours.accounts.models import User
+from parcours.fhir.errors import FhirError
+from parcours.fhir.summary import import_bundle
+
 
 class Command(BaseCommand):
     help = "Importe une synthèse de dossier hospitalier (Bundle FHIR transaction, JSON)."
@@ -14,10 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="compte de l'établissement émetteur")
 
     def handle(self, *args, **options):
-        from parcours.accounts.models import User
-        from parcours.fhir.errors import FhirError
-        from parcours.fhir.summary import import_bundle
-
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError("Utilisateur inconnu.")
