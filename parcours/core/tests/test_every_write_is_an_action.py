@@ -2,7 +2,8 @@
 ``parcours.lib.actions``, one frame for the transaction, the audit rows and the rollback of files.
 
 The test reads the service modules (each app's ``services.py`` and the other modules that write:
-letters, the hospital record, the FHIR write adapters, the e-mail outbox) and finds the public
+letters, the hospital record, the FHIR write adapters, the e-mail outbox, the SMTP bridge, the
+directory import) and finds the public
 functions that write: those that call an ORM write (``save``, ``create``, ``bulk_create``,
 ``update(...)`` with keywords, ``delete``...), ``audit_log``, ``notify``, or another function
 that writes, in the module or imported. Each must carry the mark ``@action`` sets
@@ -32,6 +33,8 @@ OTHER_SERVICE_MODULES = [
     "parcours.fhir.workflow",
     "parcours.fhir.summary",
     "parcours.notifications.tasks",
+    "parcours.messaging.gateway",
+    "parcours.directory.annuaire",
 ]
 
 # Public functions that write but are not actions, each with its reason.
@@ -65,6 +68,14 @@ NOT_ACTIONS = {
     "parcours.notifications.tasks.notification_send_emails": (
         "a worker job: one action per e-mail (_send_next_email), so that a killed worker loses "
         "nothing"
+    ),
+    "parcours.messaging.gateway.mail_receive": (
+        "the SMTP bridge's adapter: parses an e-mail, calls one action (message_send) and "
+        "catches the duplicate's IntegrityError outside it"
+    ),
+    "parcours.directory.annuaire.import_annuaire": (
+        "a batch import: its ImportRun row is recorded whatever happens, outside the merge, "
+        "which runs in action_scope"
     ),
     "parcours.scheduling.services.slots_generate_all": (
         "a worker job: one action per agenda (slots_generate)"
