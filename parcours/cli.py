@@ -7,6 +7,7 @@ parcours <django command> …           any manage.py command (migrate, token, c
 """
 
 import argparse
+import ctypes
 import os
 import signal
 import subprocess
@@ -82,8 +83,6 @@ def _parent_death_signal() -> None:
     """In the worker child (Linux): receive SIGTERM if the demo process dies, even by SIGKILL,
     so no worker outlives it. Silently nothing elsewhere."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):

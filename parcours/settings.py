@@ -7,6 +7,7 @@ environment: ``DATABASE_URL`` (SQLite by default), ``SECRET_KEY``, ``PARCOURS_EN
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -39,7 +40,6 @@ def _local_secret_key() -> str:
     The test suite uses a fixed key: its server subprocesses must sign sessions alike."""
     if TESTING:
         return "test-only-key-parcours-" + "0" * 40
-    import secrets
 
     path = VAR_DIR / "secret_key"
     if not path.exists():

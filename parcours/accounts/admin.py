@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from .models import ApiToken, Membership, User
+from .services import api_tokens_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -53,7 +54,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Révoquer les jetons sélectionnés")
     def revoke(self, request, queryset):
-        from django.utils import timezone
-
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = api_tokens_revoke(token_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"{count} jeton(s) révoqué(s).")

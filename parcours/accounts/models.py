@@ -5,6 +5,7 @@ can also sit on a pathway desk, and a GP can practise in two MSPs. Access rules 
 """
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -93,8 +94,6 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} — {where}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if (
             self.service_id
             and self.organisation_id

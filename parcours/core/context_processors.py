@@ -7,6 +7,7 @@ from parcours.accounts.scopes import (
 )
 from parcours.messaging.models import MailboxEntry
 from parcours.notifications.models import Notification
+from parcours.scheduling.access import managed_schedules
 
 
 def navigation(request):
@@ -38,6 +39,4 @@ def navigation(request):
 
 
 def _runs_an_agenda(user) -> bool:
-    from parcours.scheduling.access import managed_schedules
-
     return managed_schedules(user).exists()

@@ -54,7 +54,7 @@ def _database_answers() -> bool:
             return True
         except Exception:  # noqa: BLE001 - any failure means "not healthy"
             return False
-    import psycopg
+    import psycopg  # noqa: PLC0415 — driver used on PostgreSQL only
 
     try:
         with psycopg.connect(

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
 from parcours.accounts.models import Membership
+from parcours.lib.actions import action
 from parcours.lib.identity import CERTAIN, Identity, compare
 from parcours.lib.ins import ins_kind
 from parcours.lib.text import ins_form, is_id
@@ -244,6 +245,7 @@ def _resolve_patient(user, source, resource: dict, where: str):
     raise unknown
 
 
+@action
 def import_bundle(*, user, bundle, channel: str = "api"):
     """Check a transaction Bundle and store its summary. Returns (import, response entries)."""
     bundle = validate_structure(bundle, "Bundle")

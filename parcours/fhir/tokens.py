@@ -10,10 +10,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from parcours.accounts.models import ApiToken
+from parcours.lib.actions import action
 
 TOKEN_PREFIX = "pct_"
 # last_used_at is refreshed at most this often, so that a busy client does not turn every
@@ -31,29 +31,29 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@action
 def api_token_create(*, user, name: str = "", expires_days: int | None = None) -> IssuedToken:
     if expires_days is not None and expires_days <= 0:
         raise ValueError("expires_days must be positive")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
-    with transaction.atomic():
-        token = ApiToken.objects.create(
-            user=user,
-            name=name[:100],
-            prefix=secret[:12],
-            token_hash=hash_token(secret),
-            expires_at=expires_at,
-        )
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        prefix=secret[:12],
+        token_hash=hash_token(secret),
+        expires_at=expires_at,
+    )
     return IssuedToken(token=token, secret=secret)
 
 
+@action
 def api_token_revoke(*, user, token_id: int) -> ApiToken:
     """Revoke one of this user's tokens (idempotent). Raises ApiToken.DoesNotExist."""
-    with transaction.atomic():
-        token = ApiToken.objects.select_for_update().get(pk=token_id, user=user)
-        if token.revoked_at is None:
-            token.revoked_at = timezone.now()
-            token.save(update_fields=["revoked_at"])
+    token = ApiToken.objects.select_for_update().get(pk=token_id, user=user)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
     return token
 
 

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -26,12 +25,12 @@ from parcours.lib.uploads import UploadError
 from parcours.patients.access import access_patient, identity_queryset_for
 from parcours.patients.matching import find_matches
 from parcours.patients.models import Patient, PatientIdentifier
-from parcours.patients.services import local_system, patient_create, patient_identifier_add
+from parcours.patients.services import local_system, patient_create_with_identifiers
 from parcours.referrals import services as referral_services
 from parcours.referrals.access import access_referral
 from parcours.referrals.models import ReferralAttachment
 
-from . import mappers, parse
+from . import codes, mappers, parse
 from . import scheduling as fhir_scheduling
 from .capability import capability_statement
 from .errors import FhirError, from_service_error, outcome
@@ -39,6 +38,7 @@ from .mappers import Ctx
 from .openapi import openapi_document
 from .resources import REGISTRY, ResourceType
 from .search import bundle
+from .summary import import_bundle
 from .tokens import api_token_authenticate
 from .workflow import task_update
 
@@ -290,22 +290,19 @@ def instance_endpoint(request, resource_type, pk):
         body = _body(request, PATCH_TYPES)
     if rtype.name == "Appointment":
         return _update_appointment(request, rtype, pk, body, ctx)
-    with transaction.atomic():
-        referral = _read(rtype, request.user, pk)
-        current = rtype.to_fhir(referral, ctx)
-        if request.method == "PATCH":
-            if isinstance(body, list):
-                body = parse.json_patch(current, body)
-            elif isinstance(body, dict):
-                body = parse.merge_patch(current, body)
-            else:
-                raise FhirError(
-                    400, "PATCH : JSON Patch (liste) ou JSON Merge Patch (objet) attendu."
-                )
-            body = parse.validate_structure(body, "Task")
-            if body.get("id") != pk:
-                raise FhirError(400, "PATCH ne peut pas changer l'id.", expression=["Task.id"])
-        task_update(user=request.user, referral=referral, current=current, new=body)
+    referral = _read(rtype, request.user, pk)
+    current = rtype.to_fhir(referral, ctx)
+    if request.method == "PATCH":
+        if isinstance(body, list):
+            body = parse.json_patch(current, body)
+        elif isinstance(body, dict):
+            body = parse.merge_patch(current, body)
+        else:
+            raise FhirError(400, "PATCH : JSON Patch (liste) ou JSON Merge Patch (objet) attendu.")
+        body = parse.validate_structure(body, "Task")
+        if body.get("id") != pk:
+            raise FhirError(400, "PATCH ne peut pas changer l'id.", expression=["Task.id"])
+    task_update(user=request.user, referral=referral, current=current, new=body)
     referral = rtype.for_read(request.user).filter(pk=pk).first()
     if referral is None:
         # A redirect to another hospital's service takes the request out of the caller's
@@ -341,11 +338,12 @@ def _patched(request, current: dict, body, resource_type: str, pk: str) -> dict:
 
 
 def _update_appointment(request, rtype: ResourceType, pk: str, body, ctx: Ctx):
-    with transaction.atomic():
-        appointment = _read(rtype, request.user, pk)
-        current = rtype.to_fhir(appointment, ctx)
-        body = _patched(request, current, body, "Appointment", pk)
-        fhir_scheduling.appointment_update(request.user, appointment, current, body)
+    appointment = _read(rtype, request.user, pk)
+    current = rtype.to_fhir(appointment, ctx)
+    body = _patched(request, current, body, "Appointment", pk)
+    fhir_scheduling.appointment_update(
+        user=request.user, appointment=appointment, current=current, new=body
+    )
     return fhir_response(rtype.to_fhir(_read(rtype, request.user, pk), ctx))
 
 
@@ -429,7 +427,9 @@ def _create(request, rtype: ResourceType):
 
 
 def _create_appointment(request, rtype, body):
-    return _created(request, rtype, fhir_scheduling.appointment_create(request.user, body))
+    return _created(
+        request, rtype, fhir_scheduling.appointment_create(user=request.user, body=body)
+    )
 
 
 def _create_patient(request, rtype, body):
@@ -438,19 +438,12 @@ def _create_patient(request, rtype, body):
     args = parse.patient_args(body)
     local = parse.patient_local_identifiers(body, _issued_systems(request.user))
     try:
-        with transaction.atomic():
-            result = patient_create(
-                actor=request.user, ins_system=parse.patient_ins_system(body), **args
-            )
-            for system, value, kind, organisation in local:
-                patient_identifier_add(
-                    actor=request.user,
-                    patient=result.patient,
-                    system=system,
-                    value=value,
-                    kind=kind,
-                    organisation=organisation,
-                )
+        result = patient_create_with_identifiers(
+            actor=request.user,
+            identifiers=local,
+            ins_system=parse.patient_ins_system(body),
+            **args,
+        )
     except ValidationError as exc:
         raise from_service_error(
             exc, field_paths={**parse.PATIENT_FIELDS, "identifier": "Patient.identifier"}
@@ -488,19 +481,16 @@ def _create_service_request(request, rtype, body):
             expression=["ServiceRequest.requester"],
         )
     try:
-        with transaction.atomic():
-            try:
-                patient = access_patient(request.user, args.pop("patient_id"))
-            except Http404:
-                raise FhirError(
-                    422,
-                    "Patient introuvable.",
-                    code="not-found",
-                    expression=["ServiceRequest.subject"],
-                ) from None
-            referral = referral_services.referral_submit(
-                author=request.user, patient=patient, **args
-            )
+        try:
+            patient = access_patient(request.user, args.pop("patient_id"))
+        except Http404:
+            raise FhirError(
+                422,
+                "Patient introuvable.",
+                code="not-found",
+                expression=["ServiceRequest.subject"],
+            ) from None
+        referral = referral_services.referral_submit(author=request.user, patient=patient, **args)
     except UploadError as exc:
         raise from_service_error(exc, expression=["ServiceRequest.contained"]) from None
     except ValidationError as exc:
@@ -518,19 +508,18 @@ def _create_communication(request, rtype, body):
             expression=["Communication.sender"],
         )
     try:
-        with transaction.atomic():
-            try:
-                referral = access_referral(request.user, args["referral_id"])
-            except Http404:
-                raise FhirError(
-                    422,
-                    "Demande introuvable.",
-                    code="not-found",
-                    expression=["Communication.basedOn"],
-                ) from None
-            message = referral_services.referral_message_add(
-                actor=request.user, referral=referral, body=args["body"], files=args["files"]
-            )
+        try:
+            referral = access_referral(request.user, args["referral_id"])
+        except Http404:
+            raise FhirError(
+                422,
+                "Demande introuvable.",
+                code="not-found",
+                expression=["Communication.basedOn"],
+            ) from None
+        message = referral_services.referral_message_add(
+            actor=request.user, referral=referral, body=args["body"], files=args["files"]
+        )
     except UploadError as exc:
         raise from_service_error(exc, expression=["Communication.payload"]) from None
     except referral_services.TransitionError as exc:
@@ -580,8 +569,6 @@ def patient_match(request):
     duplicate. Either way it is the identity alone: $match records nothing, changes nothing on
     the identity and opens none of its data (patients/access.py).
     """
-
-    from . import codes
 
     args = _parameters(_body(request))
     resource = parse.validate_structure(args["resource"], "Patient")
@@ -676,8 +663,6 @@ def _match_resource(patient, ctx: Ctx, *, known: bool) -> dict:
     out."""
     resource = mappers.patient(patient, ctx)
     if not known:
-        from . import codes
-
         resource.pop("telecom", None)
         resource.pop("address", None)
         resource["identifier"] = [
@@ -703,11 +688,8 @@ def _match_rows():
 def transaction_endpoint(request):
     """POST /fhir with a transaction Bundle: a hospital record summary for one patient, stored
     all or nothing."""
-    from .summary import import_bundle
-
     body = _body(request)
-    with transaction.atomic():
-        received, responses = import_bundle(user=request.user, bundle=body, channel="api")
+    received, responses = import_bundle(user=request.user, bundle=body, channel="api")
     return fhir_response(
         {"resourceType": "Bundle", "type": "transaction-response", "entry": responses},
         200,
