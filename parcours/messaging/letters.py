@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role, User
+from parcours.accounts.selectors import desk_users, service_doctors
 from parcours.audit.services import audit_log
 from parcours.lib.actions import action
 from parcours.lib.errors import ServiceError
 from parcours.notifications.services import notify
 from parcours.patients.models import CareLink
 from parcours.referrals.models import Referral
-from parcours.referrals.services import desk_users
 
 from .models import DischargeLetter, Message
 from .services import FileIn, message_send
@@ -41,17 +41,6 @@ def _title(letter: DischargeLetter, what: str) -> str:
     }
 
 
-def _service_doctors(service_id: int) -> list:
-    return list(
-        User.objects.filter(
-            memberships__service_id=service_id,
-            memberships__role=Role.HOSPITAL_DOCTOR,
-            is_active=True,
-        ).distinct()
-    )
-
-
-@action
 def letter_declare(
     *, actor, patient, service, recipient, discharged_at: datetime, admitted_on=None
 ) -> DischargeLetter:
@@ -211,7 +200,7 @@ def letters_escalate_due(*, now: datetime | None = None, batch: int = 500) -> di
         letter.save(update_fields=["overdue_notified_at", "at_risk_notified_at"])
         notify(
             users=[
-                *_service_doctors(letter.service_id),
+                *service_doctors(letter.service_id),
                 letter.service.head,
                 *desk_users(letter.service.hospital_id),
                 letter.declared_by,
@@ -235,7 +224,7 @@ def letters_escalate_due(*, now: datetime | None = None, batch: int = 500) -> di
         letter.at_risk_notified_at = now
         letter.save(update_fields=["at_risk_notified_at"])
         notify(
-            users=[*_service_doctors(letter.service_id), letter.declared_by],
+            users=[*service_doctors(letter.service_id), letter.declared_by],
             kind="letter_at_risk",
             title=_title(
                 letter,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role
 from parcours.accounts.scopes import gp_organisation_ids
+from parcours.accounts.selectors import desk_users, service_doctors
 from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService, ServiceDelay
 from parcours.lib.actions import action, action_scope, delete_file_on_rollback
@@ -84,26 +85,6 @@ def compute_due(start: datetime, hours: int, working_days: bool) -> tuple[dateti
     due = add_delay(start, hours, working_days=working_days)
     at_risk = start + (due - start) * settings.SLA_AT_RISK_FRACTION
     return due, at_risk
-
-
-def desk_users(hospital_id: int) -> list:
-    return list(
-        User.objects.filter(
-            memberships__organisation_id=hospital_id,
-            memberships__role=Role.PATHWAY_DESK,
-            is_active=True,
-        ).distinct()
-    )
-
-
-def service_doctors(service_id: int) -> list:
-    return list(
-        User.objects.filter(
-            memberships__service_id=service_id,
-            memberships__role=Role.HOSPITAL_DOCTOR,
-            is_active=True,
-        ).distinct()
-    )
 
 
 def _hospital_side(referral: Referral) -> list:
