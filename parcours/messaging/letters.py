@@ -41,6 +41,7 @@ def _title(letter: DischargeLetter, what: str) -> str:
     }
 
 
+@action
 def letter_declare(
     *, actor, patient, service, recipient, discharged_at: datetime, admitted_on=None
 ) -> DischargeLetter:
