@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OncallConfig(AppConfig):
+    name = "parcours.oncall"
+    verbose_name = "Tableaux de garde"
