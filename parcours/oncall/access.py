@@ -47,7 +47,7 @@ def can_manage(user, roster: Roster) -> bool:
         return False
     if is_territory_admin(user):
         return True
-    if roster.service_id and roster.service.head_id == user.pk:
+    if roster.service is not None and roster.service.head_id == user.pk:
         return True
     return roster.managers.filter(pk=user.pk).exists()
 

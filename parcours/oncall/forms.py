@@ -63,13 +63,17 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, roster: Roster, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = Practitioner.objects.filter(
-            roster_memberships__roster=roster
-        ).order_by("last_name", "first_name")
+        field = self.fields["practitioner"]
+        assert isinstance(field, forms.ModelChoiceField)  # declared above
+        field.queryset = Practitioner.objects.filter(roster_memberships__roster=roster).order_by(
+            "last_name", "first_name"
+        )
 
 
 class SwapForm(forms.Form):
-    target = forms.ModelChoiceField(label=_("Médecin sollicité"), queryset=Practitioner.objects.none())
+    target = forms.ModelChoiceField(
+        label=_("Médecin sollicité"), queryset=Practitioner.objects.none()
+    )
     counter_shift = forms.ModelChoiceField(
         label=_("Garde que je reprends en échange (facultatif)"),
         queryset=Shift.objects.none(),
@@ -79,12 +83,13 @@ class SwapForm(forms.Form):
 
     def __init__(self, *args, shift: Shift, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].queryset = (
-            Practitioner.objects.filter(roster_memberships__roster=shift.roster_id)
-            .exclude(pk=shift.practitioner_id)
-            .order_by("last_name", "first_name")
-        )
-        counter = self.fields["counter_shift"]
+        target, counter = self.fields["target"], self.fields["counter_shift"]
+        assert isinstance(target, forms.ModelChoiceField)  # declared above
+        assert isinstance(counter, forms.ModelChoiceField)
+        others = Practitioner.objects.filter(roster_memberships__roster=shift.roster_id)
+        if shift.practitioner_id is not None:
+            others = others.exclude(pk=shift.practitioner_id)
+        target.queryset = others.order_by("last_name", "first_name")
         counter.queryset = (
             Shift.objects.filter(roster=shift.roster_id, start__gt=timezone.now())
             .exclude(practitioner__isnull=True)
@@ -92,6 +97,6 @@ class SwapForm(forms.Form):
             .select_related("practitioner")
             .order_by("start")[:200]
         )
-        counter.label_from_instance = lambda s: (
+        counter.label_from_instance = lambda s: (  # type: ignore[method-assign,assignment]
             f"{timezone.localtime(s.start):%d/%m/%Y %H:%M} — {s.label} — {s.practitioner}"
         )

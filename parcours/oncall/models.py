@@ -172,7 +172,9 @@ class Shift(models.Model):
         constraints = [
             # Rolling generation is re-runnable: one shift of a roster per start.
             models.UniqueConstraint(fields=["roster", "start"], name="oncall_shift_unique_start"),
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="oncall_shift_order"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="oncall_shift_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -186,7 +188,10 @@ class Override(models.Model):
     start = models.DateTimeField(_("début"))
     end = models.DateTimeField(_("fin"))
     practitioner = models.ForeignKey(
-        Practitioner, on_delete=models.PROTECT, related_name="overrides", verbose_name=_("remplaçant")
+        Practitioner,
+        on_delete=models.PROTECT,
+        related_name="overrides",
+        verbose_name=_("remplaçant"),
     )
     reason = models.CharField(_("motif"), max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -201,7 +206,9 @@ class Override(models.Model):
         ordering = ["start", "pk"]
         indexes = [models.Index(fields=["roster", "start"], name="oncall_override_roster_start")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="oncall_override_order"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="oncall_override_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -231,7 +238,10 @@ class Swap(models.Model):
     )
     requester = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="+")
     target = models.ForeignKey(
-        Practitioner, on_delete=models.PROTECT, related_name="+", verbose_name=_("médecin sollicité")
+        Practitioner,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("médecin sollicité"),
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.ASKED)
     message = models.CharField(_("message"), max_length=300, blank=True)
@@ -242,6 +252,9 @@ class Swap(models.Model):
         verbose_name = _("échange de garde")
         verbose_name_plural = _("échanges de garde")
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.requester} → {self.target} ({self.get_state_display()})"
 
 
 class RosterPeriod(models.Model):
@@ -262,7 +275,9 @@ class RosterPeriod(models.Model):
     state = models.CharField(max_length=10, choices=State.choices)
     late = models.BooleanField(_("transmis hors délai"), default=False)
     submitted_at = models.DateTimeField()
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     validated_at = models.DateTimeField(null=True, blank=True)
     validated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -272,6 +287,9 @@ class RosterPeriod(models.Model):
         verbose_name = _("période publiée")
         verbose_name_plural = _("périodes publiées")
         ordering = ["-start", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.roster} {self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
 
 
 class RosterEvent(models.Model):
@@ -314,6 +332,9 @@ class RosterEvent(models.Model):
         verbose_name_plural = _("historique des tableaux")
         ordering = ["-at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.roster} — {self.get_action_display()}"
+
 
 class PersonalFeed(models.Model):
     """A user's own iCalendar feed of their shifts: the token is the credential, renewable."""
@@ -322,3 +343,6 @@ class PersonalFeed(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_feed"
     )
     token = models.CharField(max_length=64, default=new_token, unique=True)
+
+    def __str__(self) -> str:
+        return f"iCalendar — {self.user}"

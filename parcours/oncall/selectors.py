@@ -79,14 +79,17 @@ class OnCall:
         phone."""
         if self.roster.phone:
             return self.roster.phone
-        if self.roster.service_id and self.roster.service.senior_line:
-            return self.roster.service.senior_line
+        service = self.roster.service
+        if service is not None and service.senior_line:
+            return service.senior_line
         if self.practitioner is not None:
             return self.practitioner.phone or self.practitioner.imported_phone
         return ""
 
 
-def on_call_now(rosters: QuerySet[Roster] | list[Roster], at: datetime | None = None) -> list[OnCall]:
+def on_call_now(
+    rosters: QuerySet[Roster] | list[Roster], at: datetime | None = None
+) -> list[OnCall]:
     """Who is on call at ``at`` (default now) for each roster, overrides first. Three
     queries whatever the number of rosters. Returns one ``OnCall`` per roster, in order."""
     at = at or timezone.now()
@@ -110,12 +113,13 @@ def on_call_now(rosters: QuerySet[Roster] | list[Roster], at: datetime | None = 
         overrides[o.roster_id] = o  # the latest override wins
     out = []
     for r in rosters:
-        o = overrides.get(r.pk)
-        s = shifts.get(r.pk)
-        if o is not None:
-            out.append(OnCall(r, o.practitioner, s, o, o.end))
+        over = overrides.get(r.pk)
+        shift = shifts.get(r.pk)
+        if over is not None:
+            out.append(OnCall(r, over.practitioner, shift, over, over.end))
         else:
-            out.append(OnCall(r, s.practitioner if s else None, s, None, s.end if s else None))
+            holder = shift.practitioner if shift else None
+            out.append(OnCall(r, holder, shift, None, shift.end if shift else None))
     return out
 
 
@@ -209,8 +213,9 @@ def roster_problems(roster: Roster, start: date, end: date) -> list[str]:
 def roster_history(roster: Roster, limit: int = 200) -> list[RosterEvent]:
     """The latest ``limit`` history lines of ``roster``, newest first (one query)."""
     return list(
-        roster.events.select_related("actor", "from_practitioner", "to_practitioner", "shift")
-        .order_by("-at", "-pk")[:limit]
+        roster.events.select_related(
+            "actor", "from_practitioner", "to_practitioner", "shift"
+        ).order_by("-at", "-pk")[:limit]
     )
 
 

@@ -68,19 +68,22 @@ def _url(roster: Roster) -> str:
 
 
 def _users(*practitioners: Practitioner | None) -> list[User]:
-    return [p.user for p in practitioners if p is not None and p.user_id]
+    return [p.user for p in practitioners if p is not None and p.user is not None]
 
 
 def _managers(roster: Roster) -> list[User]:
     users = list(roster.managers.all())
-    if roster.service_id and roster.service.head:
-        users.append(roster.service.head)
+    service = roster.service
+    if service is not None and service.head is not None:
+        users.append(service.head)
     return users
 
 
 def _require_manager(actor, roster: Roster) -> None:
     if not can_manage(actor, roster):
-        raise Forbidden(_("Seuls les responsables du tableau peuvent faire cela."), code="forbidden")
+        raise Forbidden(
+            _("Seuls les responsables du tableau peuvent faire cela."), code="forbidden"
+        )
 
 
 def _shift_text(shift: Shift) -> str:
@@ -140,7 +143,9 @@ def shifts_generate(*, actor, roster: Roster, start: date, end: date) -> int:
     rows = []
     for i, (t, a, b) in enumerate(new):
         who = members[(turn + i) % len(members)] if members else None
-        rows.append(Shift(roster=roster, template=t, label=t.label, start=a, end=b, practitioner=who))
+        rows.append(
+            Shift(roster=roster, template=t, label=t.label, start=a, end=b, practitioner=who)
+        )
     Shift.objects.bulk_create(rows)
     if rows:
         _event(
@@ -212,7 +217,9 @@ def shift_offer(*, actor, shift: Shift) -> Shift:
     """The holder offers ``shift`` to the other doctors of the rota (cover offer): any of them
     may take it. Returns the shift. Raises Forbidden (not the holder), Conflict (already
     offered, or the shift is over)."""
-    shift = Shift.objects.select_for_update().select_related("practitioner", "roster").get(pk=shift.pk)
+    shift = (
+        Shift.objects.select_for_update().select_related("practitioner", "roster").get(pk=shift.pk)
+    )
     me = practitioner_of(actor)
     if me is None or shift.practitioner_id != me.pk:
         raise Forbidden(_("Seul le médecin de garde peut proposer sa garde."), code="forbidden")
@@ -247,11 +254,15 @@ def shift_take(*, actor, shift: Shift) -> Shift:
     The shift row is locked: of two doctors clicking at once, the second gets a Conflict
     ("already taken"). Raises Forbidden (not a doctor of the rota), Conflict (taken meanwhile,
     not open, over, or already theirs)."""
-    shift = Shift.objects.select_for_update().select_related("practitioner", "roster").get(pk=shift.pk)
+    shift = (
+        Shift.objects.select_for_update().select_related("practitioner", "roster").get(pk=shift.pk)
+    )
     roster = shift.roster
     me = practitioner_of(actor)
     if not is_member(me, roster):
-        raise Forbidden(_("Seuls les médecins du tableau peuvent prendre une garde."), code="forbidden")
+        raise Forbidden(
+            _("Seuls les médecins du tableau peuvent prendre une garde."), code="forbidden"
+        )
     if shift.end <= timezone.now():
         raise Conflict(_("Cette garde est terminée."), code="conflict")
     if shift.practitioner_id == me.pk:  # type: ignore[union-attr]
@@ -302,7 +313,8 @@ def override_create(
     clash = roster.overrides.filter(start__lt=end, end__gt=start, cancelled_at__isnull=True).first()
     if clash is not None and not roster.allow_overlap:
         raise Invalid(
-            _("Un remplacement couvre déjà %(a)s – %(b)s.") % {"a": fmt(clash.start), "b": fmt(clash.end)},
+            _("Un remplacement couvre déjà %(a)s – %(b)s.")
+            % {"a": fmt(clash.start), "b": fmt(clash.end)},
             field="start",
         )
     override = Override.objects.create(
@@ -402,13 +414,27 @@ def swap_ask(
     if counter_shift is not None and (
         counter_shift.roster_id != roster.pk or counter_shift.practitioner_id != target.pk
     ):
-        raise Invalid(_("La garde proposée en échange n'est pas celle de ce médecin."), field="counter_shift")
+        raise Invalid(
+            _("La garde proposée en échange n'est pas celle de ce médecin."), field="counter_shift"
+        )
     if shift.swaps.filter(state=Swap.State.ASKED).exists():
         raise Conflict(_("Un échange de cette garde attend déjà une réponse."), code="conflict")
     swap = Swap.objects.create(
-        shift=shift, counter_shift=counter_shift, requester=me, target=target, message=message.strip()
+        shift=shift,
+        counter_shift=counter_shift,
+        requester=me,
+        target=target,
+        message=message.strip(),
     )
-    _event(roster, RosterEvent.Action.SWAP_ASKED, actor, shift=shift, src=me, dst=target, detail=message)
+    _event(
+        roster,
+        RosterEvent.Action.SWAP_ASKED,
+        actor,
+        shift=shift,
+        src=me,
+        dst=target,
+        detail=message,
+    )
     notify(
         users=_users(target),
         kind="oncall_swap",
@@ -444,7 +470,10 @@ def swap_answer(*, actor, swap: Swap, accept: bool) -> Swap:
         if shift.practitioner_id != swap.requester_id or (
             counter is not None and counter.practitioner_id != swap.target_id
         ):
-            raise Conflict(_("Les gardes ont changé depuis la demande : l'échange ne peut plus se faire."), code="conflict")
+            raise Conflict(
+                _("Les gardes ont changé depuis la demande : l'échange ne peut plus se faire."),
+                code="conflict",
+            )
         if shift.end <= timezone.now():
             raise Conflict(_("Cette garde est terminée."), code="conflict")
         shift.practitioner = swap.target
@@ -456,14 +485,35 @@ def swap_answer(*, actor, swap: Swap, accept: bool) -> Swap:
             counter.save(update_fields=["practitioner", "offered"])
         swap.state = Swap.State.ACCEPTED
         swap.save(update_fields=["state", "decided_at"])
-        _event(roster, RosterEvent.Action.SWAP_ACCEPTED, actor, shift=shift, src=swap.requester, dst=swap.target)
+        _event(
+            roster,
+            RosterEvent.Action.SWAP_ACCEPTED,
+            actor,
+            shift=shift,
+            src=swap.requester,
+            dst=swap.target,
+        )
         if counter is not None:
-            _event(roster, RosterEvent.Action.SWAP_ACCEPTED, actor, shift=counter, src=swap.target, dst=swap.requester)
+            _event(
+                roster,
+                RosterEvent.Action.SWAP_ACCEPTED,
+                actor,
+                shift=counter,
+                src=swap.target,
+                dst=swap.requester,
+            )
         title = _("Échange accepté par %(who)s : %(s)s") % {"who": me, "s": _shift_text(shift)}
     else:
         swap.state = Swap.State.REFUSED
         swap.save(update_fields=["state", "decided_at"])
-        _event(roster, RosterEvent.Action.SWAP_REFUSED, actor, shift=shift, src=swap.requester, dst=swap.target)
+        _event(
+            roster,
+            RosterEvent.Action.SWAP_REFUSED,
+            actor,
+            shift=shift,
+            src=swap.requester,
+            dst=swap.target,
+        )
         title = _("Échange refusé par %(who)s : %(s)s") % {"who": me, "s": _shift_text(shift)}
     notify(
         users=[*_users(swap.requester), *(_managers(roster) if accept else [])],
@@ -489,7 +539,14 @@ def swap_cancel(*, actor, swap: Swap) -> Swap:
     swap.state = Swap.State.CANCELLED
     swap.decided_at = timezone.now()
     swap.save(update_fields=["state", "decided_at"])
-    _event(swap.shift.roster, RosterEvent.Action.SWAP_CANCELLED, actor, shift=swap.shift, src=me, dst=swap.target)
+    _event(
+        swap.shift.roster,
+        RosterEvent.Action.SWAP_CANCELLED,
+        actor,
+        shift=swap.shift,
+        src=me,
+        dst=swap.target,
+    )
     return swap
 
 
@@ -521,7 +578,9 @@ def period_submit(*, actor, roster: Roster, start: date, end: date) -> RosterPer
     if end < start:
         raise Invalid(_("La date de fin précède la date de début."), field="end")
     roster = Roster.objects.select_for_update().get(pk=roster.pk)
-    if roster.kind == Roster.Kind.SECTOR and end < add_months(start, PDSA_MIN_MONTHS) - timedelta(days=1):
+    if roster.kind == Roster.Kind.SECTOR and end < add_months(start, PDSA_MIN_MONTHS) - timedelta(
+        days=1
+    ):
         raise Invalid(
             _(
                 "Un tableau de permanence des soins couvre au moins trois mois "
@@ -539,7 +598,9 @@ def period_submit(*, actor, roster: Roster, start: date, end: date) -> RosterPer
             text += " " + _("… et %(n)d autre(s) problème(s).") % {"n": more}
         raise Invalid(_("Le tableau n'est pas complet : %(p)s") % {"p": text})
     now = timezone.now()
-    late = (start - timezone.localdate()).days < PDSA_NOTICE_DAYS and roster.kind == Roster.Kind.SECTOR
+    late = (
+        start - timezone.localdate()
+    ).days < PDSA_NOTICE_DAYS and roster.kind == Roster.Kind.SECTOR
     sector = roster.kind == Roster.Kind.SECTOR
     period = RosterPeriod.objects.create(
         roster=roster,
@@ -683,7 +744,9 @@ def _handover_one(*, shift_id: int, now: datetime) -> int:
         .order_by("-start")
         .first()
     )
-    outgoing = answering(shift.start - timedelta(minutes=1), previous.practitioner if previous else None)
+    outgoing = answering(
+        shift.start - timedelta(minutes=1), previous.practitioner if previous else None
+    )
     shift.handover_notified_at = now
     shift.save(update_fields=["handover_notified_at"])
     text = _shift_text(shift)

@@ -59,7 +59,7 @@ def _day(value: str | None, default: date) -> date:
 
 @login_required
 def index(request):
-    """"Qui est de garde maintenant": every roster (search, kind filter) with who answers now
+    """ "Qui est de garde maintenant": every roster (search, kind filter) with who answers now
     and the number to call, and the hospital services' senior lines with the doctor on call."""
     rosters = visible_rosters(request.user).select_related("service__hospital")
     kind = request.GET.get("type", "")
@@ -402,7 +402,9 @@ def mine(request):
 @require_POST
 def mine_feed_renew(request):
     services.personal_feed_renew(actor=request.user)
-    messages.success(request, _("Lien de votre agenda de gardes créé : l'ancien ne fonctionne plus."))
+    messages.success(
+        request, _("Lien de votre agenda de gardes créé : l'ancien ne fonctionne plus.")
+    )
     return redirect("oncall:mine")
 
 

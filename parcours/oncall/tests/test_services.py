@@ -1,6 +1,6 @@
 """The on-call services: rolling generation, taking, swaps, overrides, publication, hand-over."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -58,9 +58,12 @@ def test_generation_refuses_periods_that_overlap_unless_allowed(rota):
     assert not rota.cardio.shifts.exists()
     rota.cardio.allow_overlap = True
     rota.cardio.save()
-    assert services.shifts_generate(
-        actor=rota.t.head, roster=rota.cardio, start=date(2026, 3, 9), end=date(2026, 3, 9)
-    ) == 2
+    assert (
+        services.shifts_generate(
+            actor=rota.t.head, roster=rota.cardio, start=date(2026, 3, 9), end=date(2026, 3, 9)
+        )
+        == 2
+    )
 
 
 def test_only_a_manager_generates(rota):
