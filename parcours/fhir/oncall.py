@@ -14,6 +14,8 @@ read every active roster (the rosters' own rule, ``parcours.oncall.access``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
 from parcours.lib.text import is_id
@@ -90,10 +92,12 @@ def shifts_for(user) -> QuerySet[Shift]:
 
 def schedule(r: Roster, ctx: Ctx) -> dict:
     """A roster as a FHIR R4 Schedule (id ``garde-N``)."""
-    actors = [reference("Practitioner", m.practitioner_id, m.practitioner) for m in r.members.all()]
+    actors = [
+        reference("Practitioner", m.practitioner_id, str(m.practitioner)) for m in r.members.all()
+    ]
     if r.service is not None:
         actors.insert(0, reference("HealthcareService", r.service_id, r.service.name))
-        actors.insert(1, reference("Organization", r.service.hospital_id, r.service.hospital))
+        actors.insert(1, reference("Organization", r.service.hospital_id, str(r.service.hospital)))
     if not actors:  # Schedule.actor is 1..*: a rota with no doctor yet names itself
         actors = [{"display": r.name}]
     return _clean(
@@ -123,12 +127,12 @@ def _answering(s: Shift):
 def slot(s: Shift, ctx: Ctx) -> dict:
     """A shift as a FHIR R4 Slot (id ``garde-N``): ``busy`` when held, ``free`` when open."""
     who, override = _answering(s)
-    extensions = []
+    extensions: list[dict[str, Any]] = []
     if who is not None:
         extensions.append(
             {
                 "url": PRACTITIONER_EXT,
-                "valueReference": reference("Practitioner", who.pk, who),
+                "valueReference": reference("Practitioner", who.pk, str(who)),
             }
         )
     if override is not None:
