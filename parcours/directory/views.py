@@ -16,6 +16,7 @@ from .selectors import (
     practitioner_get_roles,
     practitioner_search,
     service_get_doctors,
+    service_page_parts,
     specialty_choices,
 )
 from .services import (
@@ -97,6 +98,7 @@ def service_detail(request, pk):
             "refer_url": _refer_url(request.user, service),
             "write_url": _write_url(request.user, to=service.head),
             "can_edit": can_edit_service(request.user, service),
+            **service_page_parts(user=request.user, service=service),
         },
     )
 

@@ -257,3 +257,13 @@ def roster_search(rosters: QuerySet[Roster], q: str) -> QuerySet[Roster]:
         | Q(service__hospital__name__icontains=q)
         | Q(service__hospital__town__icontains=q)
     )
+
+
+def service_on_call(*, user, service) -> list[OnCall]:
+    """Who answers now on each active on-call line of hospital ``service`` (for the directory's
+    service page; every account holder may read rosters). Empty for anonymous users."""
+    if not user.is_authenticated:
+        return []
+    return on_call_now(
+        Roster.objects.filter(service=service, active=True).select_related("service")
+    )

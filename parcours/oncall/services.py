@@ -181,7 +181,11 @@ def shift_assign(*, actor, shift: Shift, practitioner: Practitioner | None) -> S
     _require_manager(actor, roster)
     if practitioner is not None and not is_member(practitioner, roster):
         raise Invalid(_("Ce médecin ne fait pas partie du tableau."), field="practitioner")
-    shift = Shift.objects.select_for_update().select_related("practitioner").get(pk=shift.pk)
+    shift = (
+        Shift.objects.select_for_update(of=("self",))
+        .select_related("practitioner")
+        .get(pk=shift.pk)
+    )
     before = shift.practitioner
     shift.practitioner = practitioner
     shift.offered = False
@@ -218,7 +222,9 @@ def shift_offer(*, actor, shift: Shift) -> Shift:
     may take it. Returns the shift. Raises Forbidden (not the holder), Conflict (already
     offered, or the shift is over)."""
     shift = (
-        Shift.objects.select_for_update().select_related("practitioner", "roster").get(pk=shift.pk)
+        Shift.objects.select_for_update(of=("self",))
+        .select_related("practitioner", "roster")
+        .get(pk=shift.pk)
     )
     me = practitioner_of(actor)
     if me is None or shift.practitioner_id != me.pk:
@@ -255,7 +261,9 @@ def shift_take(*, actor, shift: Shift) -> Shift:
     ("already taken"). Raises Forbidden (not a doctor of the rota), Conflict (taken meanwhile,
     not open, over, or already theirs)."""
     shift = (
-        Shift.objects.select_for_update().select_related("practitioner", "roster").get(pk=shift.pk)
+        Shift.objects.select_for_update(of=("self",))
+        .select_related("practitioner", "roster")
+        .get(pk=shift.pk)
     )
     roster = shift.roster
     me = practitioner_of(actor)
@@ -402,7 +410,7 @@ def swap_ask(
     giving ``counter_shift`` (one of the target's shifts of the same roster) in return.
     Returns the swap. Raises Forbidden (not the holder), Invalid (target not in the rota, or
     the counter shift not the target's), Conflict (a swap of this shift is already waiting)."""
-    shift = Shift.objects.select_for_update().select_related("roster").get(pk=shift.pk)
+    shift = Shift.objects.select_for_update(of=("self",)).select_related("roster").get(pk=shift.pk)
     roster = shift.roster
     me = practitioner_of(actor)
     if me is None or shift.practitioner_id != me.pk:
@@ -454,7 +462,11 @@ def swap_answer(*, actor, swap: Swap, accept: bool) -> Swap:
     it, it was taken), the swap cannot apply: Conflict. Raises Forbidden (not the doctor asked),
     Conflict (already answered or cancelled, shifts changed). Notifies the requester and the
     roster's managers."""
-    swap = Swap.objects.select_for_update().select_related("requester", "target").get(pk=swap.pk)
+    swap = (
+        Swap.objects.select_for_update(of=("self",))
+        .select_related("requester", "target")
+        .get(pk=swap.pk)
+    )
     me = practitioner_of(actor)
     if me is None or me.pk != swap.target_id:
         raise Forbidden(_("Seul le médecin sollicité peut répondre."), code="forbidden")
@@ -530,7 +542,9 @@ def swap_answer(*, actor, swap: Swap, accept: bool) -> Swap:
 def swap_cancel(*, actor, swap: Swap) -> Swap:
     """The requester withdraws a swap still waiting. Returns it. Raises Forbidden (not the
     requester), Conflict (already answered)."""
-    swap = Swap.objects.select_for_update().select_related("shift__roster").get(pk=swap.pk)
+    swap = (
+        Swap.objects.select_for_update(of=("self",)).select_related("shift__roster").get(pk=swap.pk)
+    )
     me = practitioner_of(actor)
     if me is None or me.pk != swap.requester_id:
         raise Forbidden(_("Seul le demandeur peut annuler l'échange."), code="forbidden")
@@ -719,7 +733,7 @@ def handover_notify_due(*, now: datetime | None = None, ahead_minutes: int = 60)
 def _handover_one(*, shift_id: int, now: datetime) -> int:
     # SKIP LOCKED: two workers never announce the same shift twice.
     shift = (
-        Shift.objects.select_for_update(skip_locked=True)
+        Shift.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk=shift_id, handover_notified_at__isnull=True)
         .select_related("roster", "practitioner__user")
         .first()

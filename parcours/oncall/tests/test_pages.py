@@ -192,3 +192,12 @@ def test_a_doctor_gets_a_personal_feed_of_their_shifts(rota_shifts, client):
     body = client.get(reverse("oncall:mine-ical", args=[token])).content.decode()
     assert body.count("BEGIN:VEVENT") == 11  # the doctor's March shifts
     assert "Astreinte de cardiologie" in body
+
+
+def test_the_directory_service_page_shows_who_answers_the_senior_line_now(rota_shifts, client):
+    with time_machine.travel(FRIDAY_NIGHT, tick=False):
+        client.force_login(rota_shifts.t.gp)
+        page = client.get(reverse("directory:service", args=[rota_shifts.t.cardio.pk]))
+    text = page.content.decode()
+    assert "Répond maintenant (astreinte à domicile)" in text
+    assert "SANSOMPTE" in text
