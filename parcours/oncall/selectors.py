@@ -267,3 +267,30 @@ def service_on_call(*, user, service) -> list[OnCall]:
     return on_call_now(
         Roster.objects.filter(service=service, active=True).select_related("service")
     )
+
+
+# PDSA: a rota reaches the departmental council of the medical order at least 45 days before it
+# starts (Code de la santé publique, art. R6315-2).
+NOTICE_DAYS = 45
+
+
+@dataclass
+class NextDue:
+    """The next PDSA period to send: it starts on ``start``, the council must have it by
+    ``due``; ``late`` when ``due`` is past."""
+
+    start: date
+    due: date
+    late: bool
+
+
+def next_submission(roster: Roster, today: date | None = None) -> NextDue | None:
+    """For a PDSA sector roster, the next period to send to the council and its deadline (the
+    day after the last period sent, or today when none was); None for a hospital line."""
+    if roster.kind != Roster.Kind.SECTOR:
+        return None
+    today = today or timezone.localdate()
+    last = roster.periods.order_by("-end").values_list("end", flat=True).first()
+    start = last + timedelta(days=1) if last else today
+    due = start - timedelta(days=NOTICE_DAYS)
+    return NextDue(start=start, due=due, late=due < today)

@@ -34,12 +34,12 @@ from .models import (
     Swap,
     new_token,
 )
-from .selectors import day_start, fmt, occurrences, roster_problems
+from .selectors import NOTICE_DAYS, day_start, fmt, occurrences, roster_problems
 
 # PDSA: the rota covers at least three months and reaches the council 45 days before it starts
 # (CSP art. R6315-2).
 PDSA_MIN_MONTHS = 3
-PDSA_NOTICE_DAYS = 45
+PDSA_NOTICE_DAYS = NOTICE_DAYS
 # A generation covers at most a year: a typo in a date must not write ten years of shifts.
 MAX_GENERATION_DAYS = 370
 

@@ -40,6 +40,7 @@ from .selectors import (
     fmt,
     my_overrides,
     my_shifts,
+    next_submission,
     on_call_now,
     override_list,
     roster_history,
@@ -115,6 +116,7 @@ def _roster_context(request, roster: Roster, **forms) -> dict:
         "now": timezone.now(),
         "periods": list(roster.periods.select_related("submitted_by", "validated_by")[:12]),
         "members": [m.practitioner for m in roster.members.select_related("practitioner")],
+        "next_due": next_submission(roster, today),
         "templates": list(roster.templates.all()),
         "pending_swaps": list(
             Swap.objects.filter(shift__roster=roster, state=Swap.State.ASKED).values_list(

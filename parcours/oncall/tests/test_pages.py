@@ -1,7 +1,7 @@
 """The on-call pages, per role: who is on call now, a roster with its overrides, swaps through
 the pages, manager forms with French errors, CSV / print / iCalendar exports."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -201,3 +201,21 @@ def test_the_directory_service_page_shows_who_answers_the_senior_line_now(rota_s
     text = page.content.decode()
     assert "Répond maintenant (astreinte à domicile)" in text
     assert "SANSOMPTE" in text
+
+
+def test_the_sector_page_warns_of_the_next_council_deadline(rota, client):
+    client.force_login(rota.t.gp2)
+    page = client.get(reverse("oncall:roster", args=[rota.sector.pk])).content.decode()
+    # No period sent yet: the next one starts today, its deadline is already past.
+    assert "à transmettre au conseil de l'ordre au plus tard le 20/01/2026" in page
+    assert "délai dépassé" in page
+
+
+def test_after_a_quarter_is_sent_the_next_deadline_follows_it(rota, client):
+    start, end = date(2026, 5, 1), date(2026, 7, 31)
+    services.shifts_generate(actor=rota.t.gp, roster=rota.sector, start=start, end=end)
+    services.period_submit(actor=rota.t.gp, roster=rota.sector, start=start, end=end)
+    client.force_login(rota.t.gp)
+    page = client.get(reverse("oncall:roster", args=[rota.sector.pk])).content.decode()
+    assert "Prochain tableau (à partir du 01/08/2026)" in page
+    assert "au plus tard le 17/06/2026" in page and "délai dépassé" not in page
