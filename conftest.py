@@ -24,7 +24,7 @@ hypothesis_settings.load_profile("parcours")
 
 # The agenda fixtures (a frozen week, cardiology and ultrasound agendas) serve the scheduling
 # tests and the FHIR ones.
-pytest_plugins = ["parcours.scheduling.tests.fixtures"]
+pytest_plugins = ["parcours.scheduling.tests.fixtures", "parcours.oncall.tests.fixtures"]
 
 
 def pytest_configure(config):

@@ -22,6 +22,7 @@ from parcours.directory.models import (
 from parcours.labs.demo import load_labs_demo
 from parcours.messaging.demo import load_messaging_demo
 from parcours.notifications.models import Notification
+from parcours.oncall.demo import load_oncall_demo
 from parcours.patients.record import hospital_summary_import
 from parcours.patients.services import patient_create
 from parcours.referrals import services as rs
@@ -687,6 +688,8 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     load_messaging_demo(services=services, users=users, patients=patients)
 
     load_labs_demo(users=users, patients=patients)
+    # On-call rosters (issue 19): a Mayenne PDSA sector and the Laval cardiology line.
+    load_oncall_demo(orgs=orgs, services=services, users=users)
     load_summaries(patients=patients, laval=orgs["laval"], actor=desk, now=now)
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(

@@ -28,6 +28,7 @@ from parcours.referrals.workflow import Action
 from . import codes, mappers
 from . import labs as fl
 from . import messaging as fm
+from . import oncall as fo
 from . import scheduling as fs
 from .search import (
     CONTROL_PARAMS,
@@ -751,14 +752,37 @@ COMMUNICATION = ResourceType(
 
 # --- shared agendas (fhir/scheduling.py) ---------------------------------------------------
 
+# On-call rosters (fhir/oncall.py): a second source under Schedule and Slot, ids garde-N.
+ONCALL_SCHEDULE = ResourceType(
+    name="Schedule",
+    queryset=fo.rosters_for,
+    to_fhir=fo.schedule,
+    order=("id",),
+    doc="Tableaux de garde (ids garde-N), lecture seule.",
+    search=fo.ROSTER_SEARCH,
+)
+
+ONCALL_SLOT = ResourceType(
+    name="Slot",
+    queryset=fo.shifts_for,
+    to_fhir=fo.slot,
+    order=("start", "id"),
+    doc="Gardes d'un tableau de garde (ids garde-N), lecture seule.",
+    search=fo.SHIFT_SEARCH,
+)
+
 SCHEDULE = ResourceType(
     name="Schedule",
     queryset=fs.schedules_for,
     to_fhir=fs.schedule,
     order=("id",),
     doc="Agendas partagés (praticien, service, équipement d'imagerie) ; profil FR Core "
-    "Schedule, guide ANS Gestion d'Agendas Partagés.",
+    "Schedule, guide ANS Gestion d'Agendas Partagés. Avec service-category=on-call, les "
+    "tableaux de garde (ids garde-N, lecture seule).",
     search=fs.SCHEDULE_SEARCH,
+    variant=ONCALL_SCHEDULE,
+    variant_prefix=fo.PREFIX,
+    variant_search=fo.is_roster_search,
 )
 
 SLOT = ResourceType(
@@ -766,8 +790,12 @@ SLOT = ResourceType(
     queryset=fs.slots_for,
     to_fhir=fs.slot,
     order=("start", "id"),
-    doc="Créneaux que l'appelant peut réserver (libres ou non) ; profil FR Core Slot.",
+    doc="Créneaux que l'appelant peut réserver (libres ou non) ; profil FR Core Slot. Avec "
+    "service-category=on-call ou schedule=Schedule/garde-N, les gardes d'un tableau de garde.",
     search=fs.SLOT_SEARCH,
+    variant=ONCALL_SLOT,
+    variant_prefix=fo.PREFIX,
+    variant_search=fo.is_shift_search,
 )
 
 APPOINTMENT = ResourceType(

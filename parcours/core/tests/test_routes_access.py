@@ -75,7 +75,7 @@ def _elsewhere(name: str) -> bool:
 
 
 @pytest.fixture
-def world(territory, patient, make_referral, agenda, frozen):
+def world(territory, patient, make_referral, agenda, frozen, rota_shifts):
     """One of each object a page shows, as the persona owning it made it."""
     from parcours.directory.models import Practitioner
     from parcours.labs.models import LabReport
@@ -157,6 +157,32 @@ def world(territory, patient, make_referral, agenda, frozen):
         user=territory.doctor, last_name="Doctor", first_name="Léa", specialty="Cardiologie"
     )
     assert twin.patient and waiting.patient_id is None
+    # On-call rosters: the cardiology line generated for March (rota_shifts); the head asks the
+    # doctor to swap a Sunday; the doctor holds a Tuesday night; a replacement; a period
+    # waiting for validation; the doctor's own calendar feed.
+    from parcours.oncall.models import PersonalFeed, RosterPeriod
+    from parcours.oncall.services import override_create, swap_ask
+
+    roster = rota_shifts.cardio
+    sunday = roster.shifts.get(start__date=date(2026, 3, 8))
+    tuesday = roster.shifts.get(start__date=date(2026, 3, 10))
+    swap = swap_ask(actor=territory.head, shift=sunday, target=rota_shifts.doctor)
+    override = override_create(
+        actor=territory.head,
+        roster=roster,
+        practitioner=rota_shifts.locum,
+        start=tuesday.start,
+        end=tuesday.start + timedelta(hours=2),
+    )
+    period = RosterPeriod.objects.create(
+        roster=roster,
+        start=date(2026, 3, 1),
+        end=date(2026, 3, 31),
+        state=RosterPeriod.State.SUBMITTED,
+        submitted_at=timezone.now(),
+        submitted_by=territory.head,
+    )
+    feed = PersonalFeed.objects.create(user=territory.doctor)
     return SimpleNamespace(
         t=territory,
         patient=patient,
@@ -175,6 +201,12 @@ def world(territory, patient, make_referral, agenda, frozen):
         agenda=agenda,
         slot=slot_on(agenda.cardio, 10, 9, 30),
         practitioner=practitioner,
+        roster=roster,
+        shift=tuesday,
+        swap=swap,
+        override=override,
+        period=period,
+        feed=feed,
     )
 
 
@@ -256,6 +288,27 @@ URLS = {
     "indicators:index": lambda w: _url("indicators:index"),
     "indicators:appointments": lambda w: _url("indicators:appointments"),
     "indicators:letters": lambda w: _url("indicators:letters"),
+    "oncall:index": lambda w: _url("oncall:index"),
+    "oncall:mine": lambda w: _url("oncall:mine"),
+    "oncall:mine-feed-renew": lambda w: _url("oncall:mine-feed-renew"),
+    "oncall:mine-ical": lambda w: _url("oncall:mine-ical", w.feed.token),
+    "oncall:roster": lambda w: _url("oncall:roster", w.roster.pk),
+    "oncall:history": lambda w: _url("oncall:history", w.roster.pk),
+    "oncall:generate": lambda w: _url("oncall:generate", w.roster.pk),
+    "oncall:override": lambda w: _url("oncall:override", w.roster.pk),
+    "oncall:publish": lambda w: _url("oncall:publish", w.roster.pk),
+    "oncall:feed-renew": lambda w: _url("oncall:feed-renew", w.roster.pk),
+    "oncall:export": lambda w: _url("oncall:export", w.roster.pk),
+    "oncall:print": lambda w: _url("oncall:print", w.roster.pk),
+    "oncall:ical": lambda w: _url("oncall:ical", w.roster.pk, w.roster.ical_token),
+    "oncall:override-cancel": lambda w: _url("oncall:override-cancel", w.override.pk),
+    "oncall:period-validate": lambda w: _url("oncall:period-validate", w.period.pk),
+    "oncall:take": lambda w: _url("oncall:take", w.shift.pk),
+    "oncall:offer": lambda w: _url("oncall:offer", w.shift.pk),
+    "oncall:assign": lambda w: _url("oncall:assign", w.shift.pk),
+    "oncall:swap": lambda w: _url("oncall:swap", w.shift.pk),
+    "oncall:swap-cancel": lambda w: _url("oncall:swap-cancel", w.swap.pk),
+    "oncall:swap-answer": lambda w: _url("oncall:swap-answer", w.swap.pk, "accepter"),
 }
 
 # Status on GET, per persona (PERSONAS order).
@@ -327,6 +380,27 @@ GETS = {
     "indicators:index": [302, 404, 404, 200, 200, 200, 200, 302, 200, 404, 404],
     "indicators:appointments": [302, 404, 404, 200, 404, 200, 404, 200, 200, 404, 404],
     "indicators:letters": [302, 404, 404, 200, 200, 200, 200, 404, 200, 404, 404],
+    "oncall:index": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "oncall:mine": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "oncall:mine-feed-renew": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:mine-ical": [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "oncall:roster": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "oncall:history": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "oncall:generate": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:override": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:publish": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:feed-renew": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:export": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "oncall:print": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "oncall:ical": [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "oncall:override-cancel": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:period-validate": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:take": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:offer": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:assign": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:swap": [302, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404],
+    "oncall:swap-cancel": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "oncall:swap-answer": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
 }
 
 # POST-only routes (405 on GET): status of an empty POST, per persona.
@@ -346,6 +420,18 @@ POSTS = {
     "messaging:folder_create": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
     "messaging:folder_delete": [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "notifications:mark_read": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "oncall:mine-feed-renew": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "oncall:generate": [302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404],
+    "oncall:override": [302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404],
+    "oncall:publish": [302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404],
+    "oncall:feed-renew": [302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404],
+    "oncall:override-cancel": [302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404],
+    "oncall:period-validate": [302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404],
+    "oncall:take": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "oncall:offer": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "oncall:assign": [302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404],
+    "oncall:swap-cancel": [302, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404],
+    "oncall:swap-answer": [302, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404],
 }
 
 
