@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "parcours.labs",
     "parcours.notifications",
     "parcours.indicators",
+    "parcours.spaces",
     "parcours.fhir",
 ]
 
