@@ -13,7 +13,7 @@ from parcours.lib.errors import Conflict, Forbidden, Invalid
 from parcours.lib.uploads import UploadError
 from parcours.notifications.models import Notification
 from parcours.spaces import access, selectors, services
-from parcours.spaces.models import Page, Space, SpaceMember, Visibility
+from parcours.spaces.models import Page, SpaceMember, Visibility
 
 PARIS = ZoneInfo("Europe/Paris")
 
