@@ -186,17 +186,17 @@ def occurrences(events, start: datetime, end: datetime) -> list[Occurrence]:
     wall time (a weekly meeting at 14:00 stays at 14:00 across the clock change)."""
     out: list[Occurrence] = []
     for event in events:
+        if event.cancelled_at is not None:
+            continue
         length = event.end - event.start
         if not event.rrule:
             if start <= event.start < end:
                 out.append(Occurrence(event, event.start, event.end))
             continue
-        local_start = timezone.localtime(event.start)
-        rule = rrulestr(event.rrule, dtstart=local_start.replace(tzinfo=None), ignoretz=True)
-        naive_from = timezone.localtime(start).replace(tzinfo=None)
-        naive_to = timezone.localtime(end).replace(tzinfo=None)
-        for naive in rule.between(naive_from, naive_to, inc=True):
-            when = timezone.make_aware(naive)
+        # An aware Paris start: dateutil steps the wall-clock time and keeps the zone, so
+        # the UTC offset follows the clock change; UNTIL (UTC) compares as an instant.
+        rule = rrulestr(event.rrule, dtstart=timezone.localtime(event.start))
+        for when in rule.between(start, end, inc=True):
             if start <= when < end:
                 out.append(Occurrence(event, when, when + length))
     out.sort(key=lambda o: (o.start, o.event.pk))
@@ -231,5 +231,6 @@ def calendar_ics(events, *, name: str) -> bytes:
             item.add("description", event.description)
         if event.rrule:
             item.add("rrule", vRecur.from_ical(event.rrule))
+        item.add("status", "CANCELLED" if event.cancelled_at else "CONFIRMED")
         cal.add_component(item)
     return cal.to_ical()

@@ -9,7 +9,7 @@ Refusals are ``lib.errors`` (French message): ``Forbidden`` for a right the user
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from itertools import islice
 
@@ -665,7 +665,10 @@ def build_rrule(*, frequency: str, interval: int = 1, count: int | None = None, 
     if count:
         parts.append(f"COUNT={int(count)}")
     else:
-        parts.append(f"UNTIL={until:%Y%m%d}T235959Z")
+        # The end of that day in Paris, as UTC (RFC 5545 §3.3.10: UNTIL in UTC with a zoned
+        # DTSTART).
+        last = timezone.make_aware(datetime.combine(until, time(23, 59, 59)))
+        parts.append(f"UNTIL={last.astimezone(UTC):%Y%m%dT%H%M%SZ}")
     return ";".join(parts)
 
 
@@ -711,6 +714,27 @@ def event_create(
     )
     _change(space=space, actor=actor, kind=SpaceChange.Kind.EVENT, verb=_("a ajouté"), event=event)
     _audit(actor=actor, verb=AuditEvent.Action.CREATE, obj=event, detail="événement")
+    return event
+
+
+@action
+def event_cancel(*, actor, event: Event) -> Event:
+    """Cancel ``event`` (every occurrence): by its author or a moderator. The row stays, so
+    the feeds tell calendar applications (STATUS:CANCELLED). Returns the event. Raises
+    Forbidden (anyone else), Conflict (already cancelled)."""
+    event = Event.objects.select_for_update().select_related("space").get(pk=event.pk)
+    _require_member(actor, event.space)
+    if event.created_by_id != actor.pk and not access.moderates(actor, event.space):
+        raise Forbidden(_("Seuls l'auteur et les modérateurs annulent un événement."))
+    if event.cancelled_at is not None:
+        raise Conflict(_("Cet événement est déjà annulé."))
+    event.cancelled_at = timezone.now()
+    event.cancelled_by = actor
+    event.save(update_fields=["cancelled_at", "cancelled_by"])
+    _change(
+        space=event.space, actor=actor, kind=SpaceChange.Kind.EVENT, verb=_("a annulé"), event=event
+    )
+    _audit(actor=actor, verb=AuditEvent.Action.UPDATE, obj=event, detail="événement annulé")
     return event
 
 

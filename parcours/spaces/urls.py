@@ -47,6 +47,7 @@ urlpatterns = [
     ),
     path("<int:space_id>/agenda/", views.calendar, name="calendar"),
     path("<int:space_id>/agenda/nouveau/", views.event_new, name="event_new"),
+    path("<int:space_id>/agenda/<int:event_id>/annuler/", views.event_cancel, name="event_cancel"),
     path("<int:space_id>/forum/", views.forum, name="forum"),
     path("<int:space_id>/forum/<int:topic_id>/", views.topic, name="topic"),
     path("<int:space_id>/forum/<int:topic_id>/suivre/", views.topic_follow, name="topic_follow"),

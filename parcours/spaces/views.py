@@ -483,6 +483,7 @@ def calendar(request, space_id):
             previous=first - timedelta(days=42),
             next=first + timedelta(days=42),
             feeds=feeds,
+            can_cancel_all=access.moderates(request.user, space),
         ),
     )
 
@@ -517,6 +518,22 @@ def event_new(request, space_id):
             messages.success(request, _("Événement ajouté."))
             return redirect("spaces:calendar", space.pk)
     return render(request, "spaces/event_new.html", _space_context(request, space, form=form))
+
+
+@login_required
+@require_POST
+def event_cancel(request, space_id, event_id):
+    space = _member_space(request, space_id)
+    event = selectors.calendar_events(request.user, space=space).filter(pk=event_id).first()
+    if event is None:
+        raise Http404("Événement introuvable")
+    try:
+        services.event_cancel(actor=request.user, event=event)
+    except ValidationError as exc:
+        flash_service_error(request, exc)
+    else:
+        messages.success(request, _("Événement annulé (toutes ses occurrences)."))
+    return redirect("spaces:calendar", space.pk)
 
 
 @login_required

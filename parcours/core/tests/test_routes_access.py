@@ -172,6 +172,13 @@ def world(territory, patient, make_referral, agenda, frozen, space_world):
     spaces_entry = spaces.entry_save(actor=territory.gp, page=sw.directory, provider="Repas Test")
     spaces_topic = spaces.topic_create(actor=territory.gp, space=sw.space, title="Sujet", body="B")
     spaces_feed = spaces.feed_create(actor=territory.gp, space=sw.space)
+    spaces_event = spaces.event_create(
+        actor=territory.doctor,
+        space=sw.space,
+        title="Réunion",
+        start=timezone.now() + timedelta(days=2),
+        end=timezone.now() + timedelta(days=2, hours=1),
+    )
     return SimpleNamespace(
         sw=sw,
         spaces_doc=spaces_doc,
@@ -179,6 +186,7 @@ def world(territory, patient, make_referral, agenda, frozen, space_world):
         spaces_topic=spaces_topic,
         spaces_post=spaces_topic.posts.get(),
         spaces_feed=spaces_feed,
+        spaces_event=spaces_event,
         spaces_member=sw.space.members.get(user=territory.doctor),
         t=territory,
         patient=patient,
@@ -319,6 +327,7 @@ URLS = {
     ),
     "spaces:calendar": lambda w: _url("spaces:calendar", w.sw.space.pk),
     "spaces:event_new": lambda w: _url("spaces:event_new", w.sw.space.pk),
+    "spaces:event_cancel": lambda w: _url("spaces:event_cancel", w.sw.space.pk, w.spaces_event.pk),
     "spaces:forum": lambda w: _url("spaces:forum", w.sw.space.pk),
     "spaces:topic": lambda w: _url("spaces:topic", w.sw.space.pk, w.spaces_topic.pk),
     "spaces:topic_follow": lambda w: _url("spaces:topic_follow", w.sw.space.pk, w.spaces_topic.pk),
@@ -420,6 +429,7 @@ GETS = {
     "spaces:directory_csv": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
     "spaces:calendar": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     "spaces:event_new": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:event_cancel": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "spaces:forum": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
     "spaces:topic": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
     "spaces:topic_follow": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
@@ -452,6 +462,7 @@ POSTS = {
     "spaces:page_release": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
     "spaces:page_visibility": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
     "spaces:page_restore": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    "spaces:event_cancel": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
     "spaces:topic_follow": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
     "spaces:topic_lock": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
     "spaces:post_hide": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],

@@ -299,3 +299,40 @@ def test_a_non_member_cannot_write(space_world):
         )
     with pytest.raises(Forbidden):
         services.page_checkout(actor=space_world.t.gp2, page=space_world.public_page)
+
+
+def test_a_recurrence_until_a_date_includes_that_paris_day(space_world):
+    rule = services.build_rrule(frequency="daily", until=date(2026, 7, 3))
+    assert rule == "FREQ=DAILY;UNTIL=20260703T215959Z"
+    event = services.event_create(
+        actor=space_world.t.doctor,
+        space=space_world.space,
+        title="Permanence du soir",
+        start=datetime(2026, 7, 1, 23, 0, tzinfo=PARIS),
+        end=datetime(2026, 7, 1, 23, 30, tzinfo=PARIS),
+        rrule=rule,
+    )
+    found = selectors.occurrences(
+        [event], datetime(2026, 6, 1, tzinfo=PARIS), datetime(2026, 8, 1, tzinfo=PARIS)
+    )
+    assert [o.start.astimezone(PARIS).day for o in found] == [1, 2, 3]
+
+
+def test_a_cancelled_event_leaves_the_pages_and_tells_the_feeds(space_world):
+    t = space_world.t
+    start = datetime(2026, 4, 2, 14, 0, tzinfo=PARIS)
+    event = services.event_create(
+        actor=t.doctor,
+        space=space_world.space,
+        title="Staff annulé",
+        start=start,
+        end=datetime(2026, 4, 2, 15, 0, tzinfo=PARIS),
+    )
+    SpaceMember.objects.create(space=space_world.space, user=t.pneumo, state="active")
+    with pytest.raises(Forbidden):
+        services.event_cancel(actor=t.pneumo, event=event)
+    services.event_cancel(actor=t.desk, event=event)  # a moderator
+    event.refresh_from_db()
+    window = (datetime(2026, 4, 1, tzinfo=PARIS), datetime(2026, 4, 3, tzinfo=PARIS))
+    assert selectors.occurrences([event], *window) == []
+    assert b"STATUS:CANCELLED" in selectors.calendar_ics([event], name="x")
