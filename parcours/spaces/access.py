@@ -30,8 +30,16 @@ def _moderated_space_ids(user) -> QuerySet:
     ).values("space_id")
 
 
+def membership_now(user, space: Space) -> SpaceMember | None:
+    """The user's row in ``space`` read now (no cache): what the services decide on."""
+    if not user.is_authenticated:
+        return None
+    return SpaceMember.objects.filter(space=space, user=user).first()
+
+
 def my_membership(user, space: Space) -> SpaceMember | None:
-    """The user's row in ``space`` (any state), or None; cached on the space object."""
+    """The user's row in ``space`` (any state), or None; cached on the space object for the
+    rest of the request (pages ask several times). Services use ``membership_now``."""
     cache = getattr(space, "_member_cache", None)
     if cache is None:
         cache = {}

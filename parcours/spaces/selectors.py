@@ -128,13 +128,21 @@ def directory_entries(page: Page, *, q: str = "", sort: str = "prestataire") -> 
     return out
 
 
+def _text_cell(value) -> str:
+    """Text a spreadsheet must not run (CSV injection, OWASP): a leading ``= + - @`` typed
+    by a member is preceded by an apostrophe — as in ``indicators.export``."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def _fr_decimal(value) -> str:
     return "" if value is None else f"{value:.2f}".replace(".", ",")
 
 
 def directory_csv(page: Page, entries: list[ResourceEntry]) -> str:
     """The entries as CSV for a French spreadsheet: « ; » separators, decimal comma,
-    dates dd/mm/yyyy, a UTF-8 byte-order mark so that Excel reads the accents."""
+    dates dd/mm/yyyy, a UTF-8 byte-order mark so that Excel reads the accents, no cell a
+    spreadsheet would run as a formula."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -155,16 +163,16 @@ def directory_csv(page: Page, entries: list[ResourceEntry]) -> str:
     for e in entries:
         writer.writerow(
             [
-                e.provider,
-                e.area,
-                e.days,
+                _text_cell(e.provider),
+                _text_cell(e.area),
+                _text_cell(e.days),
                 "" if e.meals_per_week is None else e.meals_per_week,
                 _fr_decimal(e.price),
-                e.price_unit,
+                _text_cell(e.price_unit),
                 e.price_valid_on.strftime("%d/%m/%Y") if e.price_valid_on else "",
-                e.phone,
-                e.source,
-                e.notes,
+                _text_cell(e.phone),
+                _text_cell(e.source),
+                _text_cell(e.notes),
             ]
         )
     return out.getvalue()

@@ -67,13 +67,32 @@ def _moderators(space: Space):
     )
 
 
+# Rights are read afresh in every action (``access.membership_now``), never from the
+# per-request cache of the pages: a member removed a moment ago cannot write.
+
+
+def _is_member(actor, space: Space) -> bool:
+    row = access.membership_now(actor, space)
+    return row is not None and row.state == SpaceMember.State.ACTIVE
+
+
+def _moderates(actor, space: Space) -> bool:
+    row = access.membership_now(actor, space)
+    return row is not None and row.moderates
+
+
+def _is_owner(actor, space: Space) -> bool:
+    row = access.membership_now(actor, space)
+    return row is not None and row.moderates and row.role == SpaceMember.Role.OWNER
+
+
 def _require_member(actor, space: Space) -> None:
-    if not access.is_member(actor, space):
+    if not _is_member(actor, space):
         raise Forbidden(_("Réservé aux membres de l'espace « %(s)s ».") % {"s": space.name})
 
 
 def _require_moderator(actor, space: Space) -> None:
-    if not access.moderates(actor, space):
+    if not _moderates(actor, space):
         raise Forbidden(_("Réservé aux responsables et modérateurs de l'espace."))
 
 
@@ -217,7 +236,7 @@ def member_decide(*, actor, member: SpaceMember, decision: str) -> SpaceMember |
     if decision not in MEMBER_DECISIONS:
         raise Invalid(_("Décision inconnue."))
     row = SpaceMember.objects.select_for_update().get(pk=member.pk)
-    owner = access.is_owner(actor, space)
+    owner = _is_owner(actor, space)
     if (row.role == SpaceMember.Role.OWNER or decision == "owner") and not owner:
         raise Forbidden(_("Seul un responsable de l'espace gère les responsables."))
     pending = row.state == SpaceMember.State.REQUESTED
@@ -320,7 +339,7 @@ def _new_version(*, page: Page, actor, title, body, upload, note, restored_from=
 def _check_visibility(actor, space: Space, visibility: str) -> None:
     if visibility not in Visibility.values:
         raise Invalid(_("Choisissez qui peut voir la page."), field="visibility")
-    if visibility == Visibility.ACCOUNTS and not access.moderates(actor, space):
+    if visibility == Visibility.ACCOUNTS and not _moderates(actor, space):
         raise Forbidden(
             _("Seuls les responsables et modérateurs publient pour tous les comptes."),
             field="visibility",
@@ -528,9 +547,9 @@ def page_set_visibility(*, actor, page: Page, visibility: str) -> Page:
     page = _lock(page)
     _require_member(actor, page.space)
     _check_visibility(actor, page.space, visibility)
-    if page.created_by_id != actor.pk and not access.moderates(actor, page.space):
+    if page.created_by_id != actor.pk and not _moderates(actor, page.space):
         raise Forbidden(_("Seuls l'auteur et les modérateurs changent la visibilité."))
-    if page.visibility == Visibility.ACCOUNTS and not access.moderates(actor, page.space):
+    if page.visibility == Visibility.ACCOUNTS and not _moderates(actor, page.space):
         raise Forbidden(_("Seuls les responsables et modérateurs retirent une publication."))
     if page.visibility != visibility:
         page.visibility = visibility
@@ -724,7 +743,7 @@ def event_cancel(*, actor, event: Event) -> Event:
     Forbidden (anyone else), Conflict (already cancelled)."""
     event = Event.objects.select_for_update().select_related("space").get(pk=event.pk)
     _require_member(actor, event.space)
-    if event.created_by_id != actor.pk and not access.moderates(actor, event.space):
+    if event.created_by_id != actor.pk and not _moderates(actor, event.space):
         raise Forbidden(_("Seuls l'auteur et les modérateurs annulent un événement."))
     if event.cancelled_at is not None:
         raise Conflict(_("Cet événement est déjà annulé."))

@@ -336,3 +336,21 @@ def test_a_cancelled_event_leaves_the_pages_and_tells_the_feeds(space_world):
     window = (datetime(2026, 4, 1, tzinfo=PARIS), datetime(2026, 4, 3, tzinfo=PARIS))
     assert selectors.occurrences([event], *window) == []
     assert b"STATUS:CANCELLED" in selectors.calendar_ics([event], name="x")
+
+
+def test_the_csv_never_hands_a_formula_to_the_spreadsheet(space_world):
+    services.entry_save(
+        actor=space_world.t.doctor, page=space_world.directory, provider="=HYPERLINK(1)"
+    )
+    text = selectors.directory_csv(
+        space_world.directory, selectors.directory_entries(space_world.directory)
+    )
+    assert "\r\n'=HYPERLINK(1);" in text
+
+
+def test_a_member_removed_a_moment_ago_cannot_write_with_the_same_space_object(space_world):
+    t, space = space_world.t, space_world.space
+    assert access.is_member(t.doctor, space)  # the page's cache now holds the membership
+    SpaceMember.objects.filter(space=space, user=t.doctor).delete()
+    with pytest.raises(Forbidden):
+        services.page_create(actor=t.doctor, space=space, kind="page", title="Trop tard")
