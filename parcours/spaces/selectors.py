@@ -16,7 +16,16 @@ from icalendar import Calendar, vRecur
 from icalendar import Event as ICalEvent
 
 from . import access
-from .models import Event, Page, PageVersion, ResourceEntry, Space, SpaceChange, SpaceMember
+from .models import (
+    Event,
+    Page,
+    PageVersion,
+    ResourceEntry,
+    Space,
+    SpaceChange,
+    SpaceMember,
+    Topic,
+)
 
 
 def my_spaces(user) -> QuerySet[SpaceMember]:
@@ -57,19 +66,48 @@ def recent_changes(user, *, space: Space | None = None, limit: int = 15) -> list
     return list(rows.select_related("space", "actor", "page", "event", "topic")[:limit])
 
 
-def search(user, q: str, *, limit: int = 30) -> list[Page]:
-    """Pages ``user`` may see whose title or text holds ``q`` (case-insensitive), newest
-    first. An empty query gives an empty list."""
+@dataclass(frozen=True)
+class SearchResults:
+    pages: list[Page]
+    topics: list[Topic]
+    events: list[Event]
+
+    def __bool__(self) -> bool:
+        return bool(self.pages or self.topics or self.events)
+
+
+def search(user, q: str, *, limit: int = 30) -> SearchResults:
+    """What ``user`` may see that holds ``q`` (case-insensitive): pages (title, text, a
+    directory entry's provider), forum topics of their spaces (title, a message), events
+    (title, description, place); at most ``limit`` of each, newest first. An empty query
+    finds nothing."""
     q = (q or "").strip()
     if not q:
-        return []
-    return list(
+        return SearchResults([], [], [])
+    pages = (
         access.page_queryset_for(user)
         .filter(Q(title__icontains=q) | Q(body__icontains=q) | Q(entries__provider__icontains=q))
         .select_related("space")
         .distinct()
         .order_by("-updated_at")[:limit]
     )
+    topics = (
+        access.topic_queryset_for(user)
+        .filter(Q(title__icontains=q) | Q(posts__body__icontains=q, posts__hidden_at__isnull=True))
+        .select_related("space")
+        .distinct()
+        .order_by("-last_post_at")[:limit]
+    )
+    events = (
+        access.event_queryset_for(user)
+        .filter(
+            Q(title__icontains=q) | Q(description__icontains=q) | Q(location__icontains=q),
+            cancelled_at__isnull=True,
+        )
+        .select_related("space")
+        .order_by("-start")[:limit]
+    )
+    return SearchResults(list(pages), list(topics), list(events))
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def test_a_non_member_sees_only_pages_for_all_accounts(space_world):
     t = space_world.t
     visible = set(access.page_queryset_for(t.gp2).values_list("title", flat=True))
     assert visible == {"Formations ouvertes"}
-    assert selectors.search(t.gp2, "Fonctionnement") == []
+    assert not selectors.search(t.gp2, "Fonctionnement")
     assert all(
         c.page_id in (None, space_world.public_page.pk)
         for c in selectors.recent_changes(t.gp2, space=space_world.space)
@@ -354,3 +354,23 @@ def test_a_member_removed_a_moment_ago_cannot_write_with_the_same_space_object(s
     SpaceMember.objects.filter(space=space, user=t.doctor).delete()
     with pytest.raises(Forbidden):
         services.page_create(actor=t.doctor, space=space, kind="page", title="Trop tard")
+
+
+def test_search_finds_pages_topics_and_events_only_where_one_may_look(space_world):
+    t, space = space_world.t, space_world.space
+    services.topic_create(
+        actor=t.doctor, space=space, title="Livraison", body="Portage le dimanche"
+    )
+    start = datetime(2026, 4, 2, 14, 0, tzinfo=PARIS)
+    services.event_create(
+        actor=t.doctor,
+        space=space,
+        title="Point portage",
+        start=start,
+        end=start.replace(hour=15),
+    )
+    found = selectors.search(t.doctor, "portage")
+    assert [p.title for p in found.pages] == ["Portage de repas à domicile"]
+    assert [x.title for x in found.topics] == ["Livraison"]
+    assert [e.title for e in found.events] == ["Point portage"]
+    assert not selectors.search(t.gp2, "portage")  # members' page, forum and event
