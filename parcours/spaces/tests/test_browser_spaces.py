@@ -62,7 +62,7 @@ def test_browser_edit_restore_and_live_forum_reply(servers, space_world):
             doctor.get_by_role("link", name="Versions").click()
             expect(doctor.locator("pre.diff .diff-added")).to_contain_text("Ligne réécrite")
             expect(doctor.locator("pre.diff .diff-removed")).to_contain_text("Ligne deux")
-            _screenshot(doctor, "browser-spaces-diff")
+            _screenshot(doctor, "spaces-diff")
             doctor.locator("form[action$='/versions/1/restaurer/'] button").click()
             expect(doctor.locator(".messages")).to_contain_text("Version 1 restaurée")
             expect(doctor.locator(".page-body")).to_contain_text("Ligne deux")
@@ -77,6 +77,6 @@ def test_browser_edit_restore_and_live_forum_reply(servers, space_world):
                 "a répondu dans « Portage le dimanche ? »"
             )
             expect(gp.locator("#unread-badge")).to_have_text("1")
-            _screenshot(gp, "browser-spaces-live-reply")
+            _screenshot(gp, "spaces-live-reply")
         finally:
             browser.close()
