@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "parcours.notifications",
     "parcours.indicators",
     "parcours.oncall",
+    "parcours.spaces",
     "parcours.fhir",
 ]
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("notifications/", include("parcours.notifications.urls")),
     path("indicateurs/", include("parcours.indicators.urls")),
     path("gardes/", include("parcours.oncall.urls")),
+    path("espaces/", include("parcours.spaces.urls")),
     # A FHIR transaction Bundle is POSTed to the base itself, with no trailing slash.
     path("fhir", fhir_views.transaction_endpoint),
     path("fhir/", include("parcours.fhir.urls")),

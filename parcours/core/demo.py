@@ -30,6 +30,7 @@ from parcours.referrals.models import Referral, ReferralEvent
 from parcours.referrals.workflow import AnswerKind, Kind
 from parcours.scheduling.demo import load_scheduling_demo
 from parcours.scheduling.models import Appointment
+from parcours.spaces.demo import load_spaces_demo
 
 PASSWORD = "demo"
 
@@ -691,6 +692,18 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     # On-call rosters (issue 19): a Mayenne PDSA sector and the Laval cardiology line.
     load_oncall_demo(orgs=orgs, services=services, users=users)
     load_summaries(patients=patients, laval=orgs["laval"], actor=desk, now=now)
+
+    # Collaborative spaces: a coordinator of an invented network owns the shared space.
+    network = Organisation.objects.create(
+        name="Réseau gérontologique du Haut-Anjou (démo)",
+        kind=Organisation.Kind.NETWORK,
+        postcode="53200",
+        town="Château-Gontier-sur-Mayenne",
+        phone="02 43 00 70 00",
+    )
+    coord = _user("coord.reseaux", "", "Élodie", "Vasseur")
+    Membership.objects.create(user=coord, organisation=network, role=Role.NETWORK_COORDINATOR)
+    load_spaces_demo(users={**users, "coord.reseaux": coord})
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
         read_at=now, emailed_at=now

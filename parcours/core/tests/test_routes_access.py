@@ -75,7 +75,7 @@ def _elsewhere(name: str) -> bool:
 
 
 @pytest.fixture
-def world(territory, patient, make_referral, agenda, frozen, rota_shifts):
+def world(territory, patient, make_referral, agenda, frozen, rota_shifts, space_world):
     """One of each object a page shows, as the persona owning it made it."""
     from parcours.directory.models import Practitioner
     from parcours.labs.models import LabReport
@@ -183,7 +183,37 @@ def world(territory, patient, make_referral, agenda, frozen, rota_shifts):
         submitted_by=territory.head,
     )
     feed = PersonalFeed.objects.create(user=territory.doctor)
+    # Collaborative spaces: gp owns the space, desk moderates it, doctor is a member.
+    from parcours.spaces import services as spaces
+
+    sw = space_world
+    spaces_doc = spaces.page_create(
+        actor=territory.gp,
+        space=sw.space,
+        kind="document",
+        title="Plaquette",
+        visibility="members",
+        upload=pdf_upload("plaquette.pdf"),
+    )
+    spaces_entry = spaces.entry_save(actor=territory.gp, page=sw.directory, provider="Repas Test")
+    spaces_topic = spaces.topic_create(actor=territory.gp, space=sw.space, title="Sujet", body="B")
+    spaces_feed = spaces.feed_create(actor=territory.gp, space=sw.space)
+    spaces_event = spaces.event_create(
+        actor=territory.doctor,
+        space=sw.space,
+        title="Réunion",
+        start=timezone.now() + timedelta(days=2),
+        end=timezone.now() + timedelta(days=2, hours=1),
+    )
     return SimpleNamespace(
+        sw=sw,
+        spaces_doc=spaces_doc,
+        spaces_entry=spaces_entry,
+        spaces_topic=spaces_topic,
+        spaces_post=spaces_topic.posts.get(),
+        spaces_feed=spaces_feed,
+        spaces_event=spaces_event,
+        spaces_member=sw.space.members.get(user=territory.doctor),
         t=territory,
         patient=patient,
         referral=referral,
@@ -309,6 +339,53 @@ URLS = {
     "oncall:swap": lambda w: _url("oncall:swap", w.shift.pk),
     "oncall:swap-cancel": lambda w: _url("oncall:swap-cancel", w.swap.pk),
     "oncall:swap-answer": lambda w: _url("oncall:swap-answer", w.swap.pk, "accepter"),
+    "spaces:index": lambda w: _url("spaces:index") + "?q=portage",
+    "spaces:create": lambda w: _url("spaces:create"),
+    "spaces:my_calendar": lambda w: _url("spaces:my_calendar"),
+    "spaces:feed_create": lambda w: _url("spaces:feed_create"),
+    "spaces:feed_revoke": lambda w: _url("spaces:feed_revoke", w.spaces_feed.pk),
+    "spaces:feed": lambda w: _url("spaces:feed", w.spaces_feed.token),
+    "spaces:detail": lambda w: _url("spaces:detail", w.sw.space.pk),
+    "spaces:join": lambda w: _url("spaces:join", w.sw.space.pk),
+    "spaces:leave": lambda w: _url("spaces:leave", w.sw.space.pk),
+    "spaces:members": lambda w: _url("spaces:members", w.sw.space.pk),
+    "spaces:member_decide": lambda w: _url(
+        "spaces:member_decide", w.sw.space.pk, w.spaces_member.pk
+    ),
+    "spaces:page_new": lambda w: _url("spaces:page_new", w.sw.space.pk),
+    "spaces:page": lambda w: _url("spaces:page", w.sw.space.pk, w.sw.members_page.pk),
+    "spaces:page_checkout": lambda w: _url(
+        "spaces:page_checkout", w.sw.space.pk, w.sw.members_page.pk
+    ),
+    "spaces:page_edit": lambda w: _url("spaces:page_edit", w.sw.space.pk, w.sw.members_page.pk),
+    "spaces:page_release": lambda w: _url(
+        "spaces:page_release", w.sw.space.pk, w.sw.members_page.pk
+    ),
+    "spaces:page_visibility": lambda w: _url(
+        "spaces:page_visibility", w.sw.space.pk, w.sw.members_page.pk
+    ),
+    "spaces:page_history": lambda w: _url(
+        "spaces:page_history", w.sw.space.pk, w.sw.members_page.pk
+    ),
+    "spaces:page_restore": lambda w: _url(
+        "spaces:page_restore", w.sw.space.pk, w.sw.members_page.pk, 1
+    ),
+    "spaces:version_file": lambda w: _url("spaces:version_file", w.sw.space.pk, w.spaces_doc.pk, 1),
+    "spaces:entry_new": lambda w: _url("spaces:entry_new", w.sw.space.pk, w.sw.directory.pk),
+    "spaces:entry_edit": lambda w: _url(
+        "spaces:entry_edit", w.sw.space.pk, w.sw.directory.pk, w.spaces_entry.pk
+    ),
+    "spaces:directory_csv": lambda w: _url(
+        "spaces:directory_csv", w.sw.space.pk, w.sw.directory.pk
+    ),
+    "spaces:calendar": lambda w: _url("spaces:calendar", w.sw.space.pk),
+    "spaces:event_new": lambda w: _url("spaces:event_new", w.sw.space.pk),
+    "spaces:event_cancel": lambda w: _url("spaces:event_cancel", w.sw.space.pk, w.spaces_event.pk),
+    "spaces:forum": lambda w: _url("spaces:forum", w.sw.space.pk),
+    "spaces:topic": lambda w: _url("spaces:topic", w.sw.space.pk, w.spaces_topic.pk),
+    "spaces:topic_follow": lambda w: _url("spaces:topic_follow", w.sw.space.pk, w.spaces_topic.pk),
+    "spaces:topic_lock": lambda w: _url("spaces:topic_lock", w.sw.space.pk, w.spaces_topic.pk),
+    "spaces:post_hide": lambda w: _url("spaces:post_hide", w.sw.space.pk, w.spaces_post.pk),
 }
 
 # Status on GET, per persona (PERSONAS order).
@@ -401,6 +478,37 @@ GETS = {
     "oncall:swap": [302, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404],
     "oncall:swap-cancel": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "oncall:swap-answer": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:index": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "spaces:create": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 404],
+    "spaces:my_calendar": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "spaces:feed_create": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:feed_revoke": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:feed": [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "spaces:detail": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "spaces:join": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:leave": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:members": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:member_decide": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:page_new": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:page": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:page_checkout": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:page_edit": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    "spaces:page_release": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:page_visibility": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:page_history": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:page_restore": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:version_file": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:entry_new": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:entry_edit": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:directory_csv": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:calendar": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "spaces:event_new": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:event_cancel": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:forum": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:topic": [302, 200, 404, 200, 404, 200, 404, 404, 404, 404, 404],
+    "spaces:topic_follow": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:topic_lock": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "spaces:post_hide": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
 }
 
 # POST-only routes (405 on GET): status of an empty POST, per persona.
@@ -432,6 +540,20 @@ POSTS = {
     "oncall:assign": [302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404],
     "oncall:swap-cancel": [302, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404],
     "oncall:swap-answer": [302, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404],
+    "spaces:feed_create": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "spaces:feed_revoke": [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "spaces:join": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "spaces:member_decide": [302, 302, 404, 302, 404, 404, 404, 404, 404, 404, 404],
+    "spaces:page_checkout": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    "spaces:page_release": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    "spaces:page_visibility": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    "spaces:page_restore": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    "spaces:event_cancel": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    "spaces:topic_follow": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    "spaces:topic_lock": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    "spaces:post_hide": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    # Last: leaving ends the persona's membership for the routes after it.
+    "spaces:leave": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
 }
 
 
