@@ -63,12 +63,15 @@ def notification_mark_read(*, user, notification_ids: Iterable[int] | None = Non
     return qs.update(read_at=timezone.now())
 
 
-@action
 def notifications_read_on_open(*, user, path: str, referral_id: int | None = None) -> int:
     """The user opened the page at ``path`` (with its query string): mark read their unread
     notifications leading there (their ``url`` is that path, with or without the query
     string), and, when ``referral_id`` is given (the request's page), every unread one about
-    that request. Returns how many were marked read; one UPDATE, no row read."""
+    that request. Returns how many were marked read; one UPDATE, no row read.
+
+    Not an ``@action``: it runs on every page view (ReadOnOpenMiddleware), and one UPDATE in
+    autocommit is atomic on its own; a transaction around it would add two round trips to
+    every page (measured: the on-call page went from 12 to 14 statements)."""
 
     bare = path.split("?", 1)[0]
     condition = Q(url=path) | Q(url=bare)
