@@ -41,7 +41,6 @@ import time
 from pathlib import Path
 
 import fhir_crud
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"

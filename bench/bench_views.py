@@ -8,8 +8,8 @@ and settings know nothing of them (issue 15: benchmarks out of the product).
   the table (``TABLE_SQL``) before starting the servers, so the benchmark needs no migration.
 - ``hello`` (bench/api_floor.py): the floor of the floor, a constant text answer behind the
   same middleware, no database.
-- ``bare_patient_insert`` (bench/fhir_crud.py, bench/api_floor.py): what a plain Django view costs to insert one
-  Patient row through the ORM (no token, no service, no audit, no FHIR mapping).
+- ``bare_patient_insert`` (bench/fhir_crud.py, bench/api_floor.py): what a plain Django view
+  costs to insert one Patient row through the ORM (no token, no service, no audit, no FHIR mapping).
 """
 
 import json
