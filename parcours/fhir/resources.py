@@ -5,7 +5,7 @@ registry, so they list exactly what is implemented."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -123,7 +123,7 @@ def flag_related(qs: QuerySet, related: dict[str, QuerySet]) -> QuerySet:
     return qs.annotate(**{f"has_{name}": Exists(rows) for name, rows in related.items()})
 
 
-def load_flagged(obj: Model, lookups: dict[str, Prefetch]) -> None:
+def load_flagged(obj: Model, lookups: Mapping[str, Prefetch]) -> None:
     """Prefetch onto ``obj`` each related list (name → its Prefetch) its ``has_<name>``
     annotation says exists; the others are set to the empty result without a query."""
     cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
