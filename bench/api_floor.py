@@ -41,6 +41,7 @@ import time
 from pathlib import Path
 
 import fhir_crud
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -234,15 +235,114 @@ def in_process_costs(reqs: dict[str, list[dict]], calls: int = 200) -> dict[str,
 
 
 STACKS = {
-    # name → (command template, interface label)
-    "uvicorn": "parcours serve (uvicorn, ASGI)",
+    "uvicorn-h11": "uvicorn ASGI, pure-Python h11 parser and asyncio loop (`parcours serve` "
+    "before issue 16)",
+    "uvicorn": "uvicorn ASGI with httptools + uvloop (`parcours serve` when installed)",
     "uvicorn-wsgi": "uvicorn --interface wsgi (sync Django in uvicorn's thread pool)",
+    "gunicorn": "gunicorn WSGI, gthread workers (8 threads each)",
+    "gunicorn-uvicorn": "gunicorn with uvicorn ASGI workers",
+    "granian": "granian ASGI (Rust HTTP server)",
+    "granian-wsgi": "granian WSGI (Rust HTTP server, 8 blocking threads)",
 }
 
 
+def _command(stack: str, port: int, workers: int) -> tuple[list[str], str]:
+    """The server command of ``stack`` and its interface (asgi|wsgi)."""
+    host = ["--host", "127.0.0.1", "--port", str(port)]
+    w = ["--workers", str(workers)]
+    uvicorn = [str(BIN / "uvicorn"), *host, *w, "--log-level", "warning", "--no-access-log"]
+    bind = ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"]
+    granian = [str(BIN / "granian"), *host, *w, "--log-level", "warning", "--no-ws"]
+    return {
+        "uvicorn-h11": (
+            [
+                *uvicorn,
+                "--http",
+                "h11",
+                "--loop",
+                "asyncio",
+                "--lifespan",
+                "off",
+                "parcours.asgi:application",
+            ],
+            "asgi",
+        ),
+        "uvicorn": (
+            [
+                *uvicorn,
+                "--http",
+                "httptools",
+                "--loop",
+                "uvloop",
+                "--lifespan",
+                "off",
+                "parcours.asgi:application",
+            ],
+            "asgi",
+        ),
+        "uvicorn-wsgi": (
+            [*uvicorn, "--interface", "wsgi", "--http", "httptools", "parcours.wsgi:application"],
+            "wsgi",
+        ),
+        "gunicorn": (
+            [
+                str(BIN / "gunicorn"),
+                *bind,
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "parcours.wsgi:application",
+            ],
+            "wsgi",
+        ),
+        "gunicorn-uvicorn": (
+            [
+                str(BIN / "gunicorn"),
+                *bind,
+                "--worker-class",
+                "uvicorn.workers.UvicornWorker",
+                "parcours.asgi:application",
+            ],
+            "asgi",
+        ),
+        "granian": (
+            [*granian, "--interface", "asgi", "--loop", "uvloop", "parcours.asgi:application"],
+            "asgi",
+        ),
+        "granian-wsgi": (
+            [
+                *granian,
+                "--interface",
+                "wsgi",
+                "--blocking-threads",
+                "8",
+                "parcours.wsgi:application",
+            ],
+            "wsgi",
+        ),
+    }[stack]
+
+
 def start(stack: str, port: int, workers: int) -> subprocess.Popen:
-    interface = "asgi" if stack == "uvicorn" else "wsgi"
-    return fhir_crud.start_server(port, workers, interface)
+    cmd, interface = _command(stack, port, workers)
+    proc = subprocess.Popen(
+        cmd,
+        env=fhir_crud.env(interface),
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/fhir/metadata").status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    stop(proc)
+    raise SystemExit(f"{stack} did not start")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -259,7 +359,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--stack", default="uvicorn", help="comma-separated: " + ",".join(STACKS))
+    parser.add_argument(
+        "--stack", default="uvicorn-h11,uvicorn", help="comma-separated: " + ",".join(STACKS)
+    )
     parser.add_argument("--only", default="", help="comma-separated operations (floors added)")
     parser.add_argument("--db", default="parcours_perf_bench")
     parser.add_argument("--no-costs", action="store_true", help="skip the in-process figures")
