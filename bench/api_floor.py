@@ -357,7 +357,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", default="2", help="server processes; a list (1,2) measures the scale-out"
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
         "--stack", default="uvicorn-h11,uvicorn", help="comma-separated: " + ",".join(STACKS)
@@ -387,20 +389,21 @@ def main() -> None:
     results: dict[str, dict[str, list[dict]]] = {}
     loads = [os.getloadavg()]
     for stack in args.stack.split(","):
-        port = fhir_crud.free_port()
-        proc = start(stack, port, args.workers)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for op in ops:  # warm-up, and a check that every operation answers 2xx
-                run_wrk(base, scripts[op], 1, 4)
-            for _ in range(args.rounds):
-                for op in ops:
-                    results.setdefault(stack, {}).setdefault(op, []).append(
-                        run_wrk(base, scripts[op], args.seconds, args.connections)
-                    )
-                    loads.append(os.getloadavg())
-        finally:
-            stop(proc)
+        for workers in args.workers.split(","):
+            port = fhir_crud.free_port()
+            proc = start(stack, port, int(workers))
+            base = f"http://127.0.0.1:{port}"
+            try:
+                for op in ops:  # warm-up, and a check that every operation answers 2xx
+                    run_wrk(base, scripts[op], 1, 4)
+                for _ in range(args.rounds):
+                    for op in ops:
+                        results.setdefault(f"{stack}|{workers}", {}).setdefault(op, []).append(
+                            run_wrk(base, scripts[op], args.seconds, args.connections)
+                        )
+                        loads.append(os.getloadavg())
+            finally:
+                stop(proc)
     report(args, ops, results, costs, loads)
 
 
@@ -410,8 +413,9 @@ def report(args, ops, results, costs, loads) -> None:
         f"{args.rounds} × {args.seconds:.0f} s per operation; 1-min load average during the "
         f"run {min(x[0] for x in loads):.1f}–{max(x[0] for x in loads):.1f}"
     )
-    for stack, by_op in results.items():
-        print(f"\n### {STACKS[stack]}\n")
+    for key, by_op in results.items():
+        stack, workers = key.split("|")
+        print(f"\n### {STACKS[stack]}, {workers} process(es)\n")
         print(
             "| operation | req/s | p50 ms | p99 ms | vs hello | vs insert | SQL/request | "
             "CPU ms/request (in-process) | non-2xx |"
