@@ -236,7 +236,7 @@ def in_process_costs(reqs: dict[str, list[dict]], calls: int = 200) -> dict[str,
 
 STACKS = {
     "uvicorn-h11": "uvicorn ASGI, pure-Python h11 parser and asyncio loop (`parcours serve` "
-    "before issue 16)",
+    "with the locked dependencies)",
     "uvicorn": "uvicorn ASGI with httptools + uvloop (`parcours serve` when installed)",
     "uvicorn-wsgi": "uvicorn --interface wsgi (sync Django in uvicorn's thread pool)",
     "gunicorn": "gunicorn WSGI, gthread workers (8 threads each)",
