@@ -18,7 +18,7 @@ Operations (each its own phase; phases alternate floor and Parcours so drift hit
 The load generator is ``wrk`` (C, ``apt-get install wrk``: a few % of a core at these rates,
 where a Python client took 2–3 ms of CPU per request), 16 connections, 2 threads, closed loop.
 Every Parcours request is authenticated by one of two GPs' tokens and rotates over their
-patients and requests (``bench/wrk_rotate.lua``).
+patients and requests (a Lua script per operation, generated in a temporary directory).
 
 Printed for each stack: req/s, p50/p99 (wrk's), the ratio to ``hello`` and to ``insert`` measured
 in the same run, the load average, and two load-independent figures measured in-process on the
