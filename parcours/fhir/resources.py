@@ -5,10 +5,20 @@ registry, so they list exactly what is implemented."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from parcours.directory.keys import fold
 from parcours.directory.models import HospitalService, Organisation, Practitioner, PractitionerRole
@@ -22,7 +32,7 @@ from parcours.lib.text import ins_form, is_id
 from parcours.patients.access import identity_queryset_for
 from parcours.patients.models import Patient, PatientIdentifier
 from parcours.referrals.access import referral_queryset_for
-from parcours.referrals.models import ReferralEvent, ReferralMessage
+from parcours.referrals.models import ReferralAttachment, ReferralEvent, ReferralMessage
 from parcours.referrals.workflow import Action
 
 from . import codes, mappers
@@ -73,9 +83,19 @@ class ResourceType:
     # Page the ids first, then read their rows: lets the database walk an index that holds
     # the order and the filtered columns without reading the table (the directory's names).
     ids_first: bool = False
+    # Called on the row of a single read (``read_queryset``): loads the related lists its
+    # ``has_*`` flags say exist (``flag_related`` / ``load_flagged``).
+    prepare_read: Callable[[Model], None] | None = None
 
     def for_read(self, user) -> QuerySet:
         return (self.read_queryset or self.queryset)(user)
+
+    def read_one(self, user, pk) -> Model | None:
+        """The row ``pk`` if ``user`` may read it (else None), with what its mapper reads."""
+        obj = self.for_read(user).filter(pk=pk).first()
+        if obj is not None and self.prepare_read is not None:
+            self.prepare_read(obj)
+        return obj
 
     def search_page(self, user, query) -> Page:
         """One page of a search by ``user`` (the query's filters, paging and total)."""
@@ -94,6 +114,28 @@ class ResourceType:
             return [found[i] for i in ids if i in found]
 
         return paginate(None, query, SearchPlan(fetch=fetch, count=ordered.count))
+
+
+def flag_related(qs: QuerySet, related: dict[str, QuerySet]) -> QuerySet:
+    """``qs`` annotated with ``has_<name>`` = EXISTS(the related rows) for each related list
+    (name → its rows, filtered on ``OuterRef("pk")``). A single read then loads only the lists
+    that are not empty (``load_flagged``): most rows have none, so the read is one statement
+    instead of one per list (issue 16)."""
+    return qs.annotate(**{f"has_{name}": Exists(rows) for name, rows in related.items()})
+
+
+def load_flagged(obj: Model, lookups: Mapping[str, Prefetch]) -> None:
+    """Prefetch onto ``obj`` each related list (name → its Prefetch) its ``has_<name>``
+    annotation says exists; the others are set to the empty result without a query."""
+    cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
+    needed = []
+    for name, lookup in lookups.items():
+        if getattr(obj, f"has_{name}"):
+            needed.append(lookup)
+        else:
+            cache[name] = lookup.queryset.none() if lookup.queryset is not None else None
+    if needed:
+        prefetch_related_objects([obj], *needed)
 
 
 def _inverse(mapping: dict[str, str]) -> dict[str, list[str]]:
@@ -452,15 +494,28 @@ PRACTITIONER_ROLE = ResourceType(
 # --- patients -------------------------------------------------------------------------------
 
 
+_PATIENT_RELATED = {
+    "local_identifiers": Prefetch(
+        "local_identifiers", queryset=PatientIdentifier.objects.select_related("organisation")
+    ),
+    "merged_from": Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")),
+}
+
+
 def _patients(user) -> QuerySet:
     # A Patient resource is the identity alone (traits, status, local numbers): who found it
     # by its traits may read it; its data (DiagnosticReport, Observation…) keeps the stricter
     # rule of patients/access.py.
-    return identity_queryset_for(user).prefetch_related(
-        Prefetch(
-            "local_identifiers", queryset=PatientIdentifier.objects.select_related("organisation")
-        ),
-        Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")),
+    return identity_queryset_for(user).prefetch_related(*_PATIENT_RELATED.values())
+
+
+def _patient_read(user) -> QuerySet:
+    return flag_related(
+        identity_queryset_for(user),
+        {
+            "local_identifiers": PatientIdentifier.objects.filter(patient=OuterRef("pk")),
+            "merged_from": Patient.objects.filter(merged_into=OuterRef("pk")),
+        },
     )
 
 
@@ -536,6 +591,8 @@ PATIENT = ResourceType(
     order=("birth_name", "birth_given_names", "id"),
     patient_id=lambda p: p.pk,
     interactions=("read", "search-type", "create"),
+    read_queryset=_patient_read,
+    prepare_read=lambda p: load_flagged(p, _PATIENT_RELATED),
     doc="Identités patient (traits INS, identifiants locaux ; opération $match). Visibles "
     "par qui a une relation de soin avec le patient ou a retrouvé l'identité par ses "
     "traits ; l'identité seule n'ouvre pas les données du patient.",
@@ -579,8 +636,18 @@ def _referral_rows(user) -> QuerySet:
     )
 
 
+_ATTACHMENTS = {"attachments": Prefetch("attachments", queryset=ReferralAttachment.objects.all())}
+
+
 def _referrals(user) -> QuerySet:
     return _referral_rows(user).prefetch_related("attachments")
+
+
+def _referral_read(user) -> QuerySet:
+    return flag_related(
+        _referral_rows(user),
+        {"attachments": ReferralAttachment.objects.filter(referral=OuterRef("pk"))},
+    )
 
 
 def _tasks(user) -> QuerySet:
@@ -641,6 +708,8 @@ SERVICE_REQUEST = ResourceType(
     order=("-submitted_at", "-id"),
     patient_id=lambda r: r.patient_id,
     interactions=("read", "search-type", "create"),
+    read_queryset=_referral_read,
+    prepare_read=lambda r: load_flagged(r, _ATTACHMENTS),
     doc="Demandes de prise en charge d'un médecin de ville à un service hospitalier.",
     search={
         **_SR_COMMON,

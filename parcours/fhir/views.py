@@ -219,7 +219,7 @@ def _resource_type(name: str) -> ResourceType:
 def _read(rtype: ResourceType, user, pk: str):
     if not is_id(pk):
         raise FhirError(404, f"{rtype.name}/{pk} introuvable.")
-    obj = rtype.for_read(user).filter(pk=pk).first()
+    obj = rtype.read_one(user, pk)
     if obj is None:  # missing or not visible to this user: the same answer
         raise FhirError(404, f"{rtype.name}/{pk} introuvable.")
     return obj
@@ -303,7 +303,7 @@ def instance_endpoint(request, resource_type, pk):
         if body.get("id") != pk:
             raise FhirError(400, "PATCH ne peut pas changer l'id.", expression=["Task.id"])
     task_update(user=request.user, referral=referral, current=current, new=body)
-    referral = rtype.for_read(request.user).filter(pk=pk).first()
+    referral = rtype.read_one(request.user, pk)
     if referral is None:
         # A redirect to another hospital's service takes the request out of the caller's
         # sight: the move succeeded, but they may no longer read it.
