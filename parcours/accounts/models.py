@@ -139,3 +139,45 @@ class ApiToken(models.Model):
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class AuthMethod(models.TextChoices):
+    """How the person of a session signed in (kept in the session, ``auth_method``)."""
+
+    PSC = "psc", _("Pro Santé Connect")
+    PASSWORD_OTP = "password_otp", _("mot de passe et second facteur")
+    PASSWORD = "password", _("mot de passe")
+
+
+class PscIdentity(models.Model):
+    """A Pro Santé Connect identity and the account it opens.
+
+    ``subject_name_id`` is PSC's ``SubjectNameID``: the national identifier of the professional
+    (« 8 » + RPPS, or « 0 » + ADELI). Made on the first PSC login; linked to the account whose
+    RPPS matches, else left without account: the territory administrator then links it to an
+    account (« inviting » the professional) in the administration.
+    """
+
+    subject_name_id = models.CharField(_("identifiant national (PSC)"), max_length=20, unique=True)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="psc_identities",
+        verbose_name=_("compte"),
+    )
+    given_name = models.CharField(_("prénom"), max_length=100, blank=True)
+    family_name = models.CharField(_("nom"), max_length=100, blank=True)
+    first_seen_at = models.DateTimeField(_("première connexion"))
+    last_login_at = models.DateTimeField(_("dernière connexion"))
+    linked_at = models.DateTimeField(_("rattaché le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identité Pro Santé Connect")
+        verbose_name_plural = _("identités Pro Santé Connect")
+        ordering = ["-last_login_at", "-id"]
+
+    def __str__(self) -> str:
+        name = f"{self.given_name} {self.family_name.upper()}".strip()
+        return f"{self.subject_name_id} {name}".strip()
