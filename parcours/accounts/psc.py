@@ -39,6 +39,19 @@ from joserfc.jwk import KeySet, import_key
 # eIDAS levels of assurance, lowest first (Regulation (EU) 910/2014, art. 8). PSC answers
 # ``eidas1`` for a CPS card or the e-CPS app; a higher level is accepted, anything else is not.
 ACR_LEVELS = ("eidas1", "eidas2", "eidas3")
+# Key management and content encryption PSC may use for an encrypted userinfo (RFC 7518 §4.3,
+# §5.3); joserfc allows only its "recommended" ones unless told.
+_JWE_REGISTRY = jwe.JWERegistry(
+    algorithms=[
+        "RSA-OAEP",
+        "RSA-OAEP-256",
+        "A128GCM",
+        "A192GCM",
+        "A256GCM",
+        "A128CBC-HS256",
+        "A256CBC-HS512",
+    ]
+)
 
 
 class PscError(Exception):
@@ -183,7 +196,7 @@ def _decode_userinfo(client, response) -> dict[str, Any]:
             )
         key = import_key(json.loads(settings.PSC_USERINFO_DECRYPTION_KEY))
         try:
-            plaintext = jwe.decrypt_compact(body, key).plaintext or b""
+            plaintext = jwe.decrypt_compact(body, key, registry=_JWE_REGISTRY).plaintext or b""
         except (JoseError, ValueError) as exc:
             raise PscError(
                 _("Réponse chiffrée de Pro Santé Connect indéchiffrable."), reason="userinfo"
