@@ -415,6 +415,13 @@ PSC_DISCOVERY_URL = env("PSC_DISCOVERY_URL", "") or (
     f"{PSC_ISSUER.rstrip('/')}/.well-known/wallet-openid-configuration" if PSC_ISSUER else ""
 )
 PSC_CLIENT_ID = env("PSC_CLIENT_ID", "")
+if PSC_ISSUER:
+    # The explicit PSC logout is a form posted here and redirected to PSC's end-session
+    # endpoint: CSP's form-action covers that redirect.
+    from urllib.parse import urlsplit as _urlsplit
+
+    _psc = _urlsplit(PSC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_psc.scheme}://{_psc.netloc}")
 PSC_CLIENT_SECRET = env("PSC_CLIENT_SECRET", "")
 PSC_SCOPE = env("PSC_SCOPE", "openid scope_all")
 PSC_ACR_VALUES = env("PSC_ACR_VALUES", "eidas1")

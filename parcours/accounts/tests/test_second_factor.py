@@ -21,8 +21,11 @@ def _code(key_hex: str, at: float | None = None) -> str:
     return f"{totp.token():06d}"
 
 
-def _password_login(client, user, password="secret-pass-123"):
-    return client.post(reverse("login"), {"username": user.username, "password": password})
+PASSWORD = "secret-pass-123"  # noqa: S105 — the personas' test password (conftest.py)
+
+
+def _password_login(client, user):
+    return client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
 
 
 def _enrol(client):
