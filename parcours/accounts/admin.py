@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import ApiToken, Membership, User
+from . import services
+from .models import ApiToken, Membership, PscIdentity, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -57,3 +58,46 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"{count} jeton(s) révoqué(s).")
+
+
+class PscLinkFilter(admin.SimpleListFilter):
+    title = "compte"
+    parameter_name = "compte"
+
+    def lookups(self, request, model_admin):
+        return [("sans", "sans compte (à inviter)"), ("avec", "rattachée à un compte")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "sans":
+            return queryset.filter(user__isnull=True)
+        if self.value() == "avec":
+            return queryset.filter(user__isnull=False)
+        return queryset
+
+
+@admin.register(PscIdentity)
+class PscIdentityAdmin(admin.ModelAdmin):
+    """Pro Santé Connect identities. One without account is a professional who signed in
+    through PSC and whom Parcours did not know: choosing the account here invites them (their
+    next PSC login opens it). Rows are made by PSC logins only."""
+
+    list_display = ["subject_name_id", "family_name", "given_name", "user", "last_login_at"]
+    list_filter = [PscLinkFilter]
+    search_fields = ["subject_name_id", "family_name", "given_name", "user__username"]
+    autocomplete_fields = ["user"]
+    fields = [
+        "subject_name_id",
+        "given_name",
+        "family_name",
+        "user",
+        "first_seen_at",
+        "last_login_at",
+        "linked_at",
+    ]
+    readonly_fields = [f for f in fields if f != "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.psc_identity_link(identity=obj, user=obj.user)

@@ -49,6 +49,21 @@ def psc_login(*, claims: PscIdentityClaims, now: datetime | None = None) -> PscI
 
 
 @action
+def psc_identity_link(*, identity: PscIdentity, user: User | None) -> PscIdentity:
+    """Link a PSC identity to ``user`` (the territory administrator « invites » the
+    professional), or unlink it with None. Returns the identity, saved; ``linked_at`` is now.
+    Raises Invalid(field="user") for an inactive account."""
+    if user is not None and not user.is_active:
+        raise Invalid(_("Ce compte est désactivé."), field="user")
+    locked = PscIdentity.objects.select_for_update().get(pk=identity.pk)
+    locked.user = user
+    locked.linked_at = timezone.now() if user is not None else None
+    locked.save(update_fields=["user", "linked_at"])
+    identity.user, identity.linked_at = locked.user, locked.linked_at
+    return locked
+
+
+@action
 def second_factor_enrol(*, user: User, key: str, token: str) -> list[str]:
     """Enrol a TOTP authenticator (RFC 6238: 30 s steps, 6 digits) for ``user``.
 

@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from parcours.accounts import psc, psc_provider
-from parcours.accounts.models import AuthMethod, PscIdentity
+from parcours.accounts.models import AuthMethod, PscIdentity, User
 
 CABINET = {
     "raisonSocialeSite": "Cabinet du Val",
@@ -284,3 +284,39 @@ def test_a_national_identifier_gives_the_rpps_only_when_rpps_based():
     assert psc.rpps_from_national_id("810000000001") == "10000000001"
     assert psc.rpps_from_national_id("0123456789") == ""
     assert psc.rpps_from_national_id("8abc") == ""
+
+
+def test_the_territory_admin_links_an_unknown_professional_in_the_administration(territory, client):
+    identity = PscIdentity.objects.create(
+        subject_name_id="819999999999",
+        family_name="Connue",
+        first_seen_at="2026-11-30T08:00:00+01:00",
+        last_login_at="2026-11-30T08:00:00+01:00",
+    )
+    root = User.objects.create_superuser("root", "root@test.invalid", "secret-pass-123")
+    client.force_login(root)
+    listing = client.get("/admin/accounts/pscidentity/?compte=sans")
+    assert "819999999999" in listing.content.decode()
+    url = f"/admin/accounts/pscidentity/{identity.pk}/change/"
+    response = client.post(url, {"user": territory.gp2.pk})
+    assert response.status_code == 302
+    identity.refresh_from_db()
+    assert identity.user == territory.gp2 and identity.linked_at is not None
+
+
+def test_the_demo_provider_knows_every_account_with_an_rpps_and_gps_have_two_practices(
+    territory,
+):
+    from parcours.accounts.management.commands.psc_provider import demo_professionals
+
+    _gp_user(territory)
+    territory.doctor.rpps = "10000000002"
+    territory.doctor.save(update_fields=["rpps"])
+    users = {u.claims["SubjectNameID"]: u for u in demo_professionals()}
+    assert set(users) == {"810000000001", "810000000002"}
+    gp_practices = users["810000000001"].claims["SubjectRefPro"]["exercices"][0]["activities"]
+    assert [p["raisonSocialeSite"] for p in gp_practices] == [
+        "MSP Un",
+        "Maison médicale de garde de Laval",
+    ]
+    assert users["810000000002"].claims["acr"] == "eidas1"

@@ -2,8 +2,8 @@
 
 For the demo only (``parcours demo`` starts it): every active account with an RPPS becomes a
 predefined professional of the provider (``SubjectNameID`` « 8 » + RPPS, one practice per
-organisation of its memberships), clicked on the provider's authorisation page. Refused in
-production.
+organisation of its memberships, GPs also the out-of-hours clinic), clicked on the provider's
+authorisation page. Refused in production.
 """
 
 from __future__ import annotations
@@ -14,7 +14,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from parcours.accounts import psc_provider
-from parcours.accounts.models import User
+from parcours.accounts.models import Role, User
+
+DEMO_ON_CALL_SITE = {
+    "raisonSocialeSite": "Maison médicale de garde de Laval",
+    "libelleCommune": "Laval",
+    "identifiantTechniqueDeLaStructure": "R10000000053000",
+}
 
 
 def demo_professionals() -> list:
@@ -41,6 +47,10 @@ def demo_professionals() -> list:
                     "numeroFinessSite": getattr(org, "finess", "") or "",
                 }
             )
+        if user.has_role(Role.GP):
+            # GPs also take turns at the out-of-hours clinic: a second practice, so that the
+            # demo shows the choice of the session's practice.
+            practices.append(DEMO_ON_CALL_SITE)
         out.append(
             psc_provider.psc_user(
                 rpps=user.rpps,
