@@ -94,7 +94,14 @@ class PscIdentityAdmin(admin.ModelAdmin):
         "last_login_at",
         "linked_at",
     ]
-    readonly_fields = [f for f in fields if f != "user"]
+    readonly_fields = [
+        "subject_name_id",
+        "given_name",
+        "family_name",
+        "first_seen_at",
+        "last_login_at",
+        "linked_at",
+    ]
 
     def has_add_permission(self, request):
         return False
