@@ -439,5 +439,7 @@ AUTH_POLICY = env("AUTH_POLICY", "strict" if PRODUCTION else "relaxed")
 AUTH_POLICY_ROLES = dict(
     item.split("=", 1) for item in env("AUTH_POLICY_ROLES", "").split(",") if "=" in item
 )
+# Lifetime of a FHIR API token obtained through OAuth 2 client credentials (fhir/oauth.py).
+OAUTH_TOKEN_SECONDS = int(env("OAUTH_TOKEN_SECONDS", "3600"))
 # The issuer name shown in authenticator apps (TOTP).
 OTP_TOTP_ISSUER = "Parcours"

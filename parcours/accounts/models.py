@@ -181,3 +181,33 @@ class PscIdentity(models.Model):
     def __str__(self) -> str:
         name = f"{self.given_name} {self.family_name.upper()}".strip()
         return f"{self.subject_name_id} {name}".strip()
+
+
+class OAuthClient(models.Model):
+    """A piece of software (a GP's practice software, a hospital system) that obtains FHIR API
+    bearer tokens through OAuth 2 client credentials (RFC 6749 §4.4) and acts as ``user``.
+
+    ``user`` is the account whose roles and memberships decide what the software may read and
+    write (one account per system, made by the territory administrator). Only the SHA-256 of
+    the secret is stored; the secret is shown once (``parcours oauth_client``).
+    """
+
+    client_id = models.CharField(_("identifiant client"), max_length=48, unique=True)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    name = models.CharField(_("logiciel"), max_length=100)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="oauth_clients",
+        verbose_name=_("compte utilisé"),
+    )
+    active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client OAuth (logiciel)")
+        verbose_name_plural = _("clients OAuth (logiciels)")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"

@@ -214,7 +214,16 @@ def _decode_userinfo(client, response) -> dict[str, Any]:
         raise PscError(
             _("Signature de la réponse de Pro Santé Connect invalide."), reason="userinfo"
         ) from exc
-    return dict(token.claims)
+    claims = dict(token.claims)
+    # OpenID Connect Core §5.3.2: a signed userinfo names its issuer and audience.
+    issuer = client.server_metadata.get("issuer")
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience] if audience else []
+    if (claims.get("iss") and issuer and claims["iss"] != issuer) or (
+        audiences and settings.PSC_CLIENT_ID not in audiences
+    ):
+        raise PscError(_("Réponse de Pro Santé Connect incohérente."), reason="userinfo")
+    return claims
 
 
 def rpps_from_national_id(national_id: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime
 
 from django.utils import timezone
@@ -13,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from parcours.lib.actions import action
 from parcours.lib.errors import Invalid
 
-from .models import PscIdentity, User
+from .models import OAuthClient, PscIdentity, User
 from .psc import PscIdentityClaims
 
 RECOVERY_CODES = 10
@@ -61,6 +63,24 @@ def psc_identity_link(*, identity: PscIdentity, user: User | None) -> PscIdentit
     locked.save(update_fields=["user", "linked_at"])
     identity.user, identity.linked_at = locked.user, locked.linked_at
     return locked
+
+
+@action
+def oauth_client_create(*, name: str, user: User) -> tuple[OAuthClient, str]:
+    """Register a system for OAuth 2 client credentials acting as ``user`` (fhir/oauth.py).
+
+    Returns the client and its secret (40+ random characters), which is shown once: only its
+    SHA-256 is stored. Raises Invalid(field="user") for an inactive account."""
+    if not user.is_active:
+        raise Invalid(_("Ce compte est désactivé."), field="user")
+    secret = secrets.token_urlsafe(32)
+    client = OAuthClient.objects.create(
+        client_id="pcc_" + secrets.token_hex(12),
+        secret_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        name=name[:100],
+        user=user,
+    )
+    return client, secret
 
 
 @action

@@ -160,7 +160,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                     ),
                 )
             return redirect(_safe_next(request, next_url))
-        form.add_error("token", _("Code incorrect ou expiré."))
+        form.add_error(
+            "token",
+            _("Code incorrect ou expiré. Après une erreur, patientez quelques secondes."),
+        )
     return render(
         request, "registration/second_factor.html", {"form": form, "next": next_url or ""}
     )
