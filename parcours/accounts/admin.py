@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from . import services
-from .models import ApiToken, Membership, PscIdentity, User
+from .models import ApiToken, Membership, OAuthClient, PscIdentity, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -108,3 +108,19 @@ class PscIdentityAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.psc_identity_link(identity=obj, user=obj.user)
+
+
+@admin.register(OAuthClient)
+class OAuthClientAdmin(admin.ModelAdmin):
+    """Systems using OAuth 2 client credentials (fhir/oauth.py). Registered with
+    ``parcours oauth_client NAME USERNAME`` (the secret is shown once); here they are listed
+    and deactivated."""
+
+    list_display = ["name", "client_id", "user", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "client_id", "user__username"]
+    fields = ["name", "client_id", "user", "active", "created_at"]
+    readonly_fields = ["client_id", "user", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
