@@ -18,7 +18,6 @@ predefined professional or types a ``sub``.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
@@ -34,8 +33,9 @@ from joserfc import jwe, jwt
 from joserfc.jwk import RSAKey, import_key
 from oidc_provider_mock._app import require_oauth
 
-# The mock refuses plain HTTP unless told otherwise; it only ever listens on loopback here.
-os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+# Authlib (the provider's server side, and our client side) refuses plain HTTP unless the
+# process sets AUTHLIB_INSECURE_TRANSPORT=1: the tests set it for their duration, the demo's
+# provider command and web process for theirs. Never set it in production.
 
 
 def psc_user(

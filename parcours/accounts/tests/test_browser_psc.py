@@ -25,8 +25,11 @@ def servers(transactional_db, tmp_path):
         yield pool
 
 
-def test_browser_psc_login_with_a_choice_of_practice_then_psc_logout(servers, territory):
+def test_browser_psc_login_with_a_choice_of_practice_then_psc_logout(
+    servers, territory, monkeypatch
+):
     chromium = _chromium()
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the provider's plain HTTP
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)

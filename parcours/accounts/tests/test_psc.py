@@ -30,10 +30,12 @@ MSP = {
 
 
 @pytest.fixture
-def provider(settings):
+def provider(settings, monkeypatch):
     """Start a provider; returns ``start(users=…, **make_app options)`` -> the app, and
     configures PSC_* settings to point at it (discovery at PSC's wallet path)."""
     stack = []
+    # Plain HTTP on loopback, for this test only (Authlib refuses it otherwise).
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
 
     def start(users, **options):
         app = psc_provider.make_app(users=users, **options)

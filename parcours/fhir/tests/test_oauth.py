@@ -71,7 +71,8 @@ def test_other_grants_and_scopes_are_refused(client, registered):
     assert not ApiToken.objects.exists()
 
 
-def test_plain_http_is_refused(client, registered):
+def test_plain_http_is_refused(client, registered, monkeypatch):
+    monkeypatch.delenv("AUTHLIB_INSECURE_TRANSPORT", raising=False)
     oauth, secret = registered
     response = _token(
         client, {"grant_type": "client_credentials"}, _basic(oauth.client_id, secret), secure=False

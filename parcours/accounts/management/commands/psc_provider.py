@@ -8,6 +8,7 @@ authorisation page. Refused in production.
 
 from __future__ import annotations
 
+import os
 import time
 
 from django.conf import settings
@@ -73,6 +74,8 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, **options):
         if settings.PRODUCTION:
             raise CommandError("The local PSC provider is for the demo and the tests only.")
+        # The local provider speaks plain HTTP on the loopback address.
+        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
         users = demo_professionals()
         app = psc_provider.make_app(users=users)
         with psc_provider.running(app, host=host, port=port) as issuer:
