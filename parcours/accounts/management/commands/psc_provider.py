@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from parcours.accounts import psc_provider
-from parcours.accounts.models import Role, User
+from parcours.accounts.models import Role
+from parcours.accounts.selectors import professionals_with_rpps
 
 DEMO_ON_CALL_SITE = {
     "raisonSocialeSite": "Maison médicale de garde de Laval",
@@ -26,14 +27,8 @@ DEMO_ON_CALL_SITE = {
 
 def demo_professionals() -> list:
     """The provider's users: one per active account with an RPPS (see module doc)."""
-    users = (
-        User.objects.filter(is_active=True)
-        .exclude(rpps="")
-        .prefetch_related("memberships__organisation")
-        .order_by("username")
-    )
     out = []
-    for user in users:
+    for user in professionals_with_rpps():
         practices = []
         seen = set()
         for membership in user.memberships.all():
