@@ -34,12 +34,15 @@ POLICIES: dict[str, dict[str, str]] = {
 
 def method_for_role(role: str) -> str:
     """The sign-in method required for ``role`` under ``AUTH_POLICY`` and its per-role
-    overrides (``AUTH_POLICY_ROLES``). Unknown policy names are read as "strict"."""
+    overrides (``AUTH_POLICY_ROLES``). Unknown policy names are read as "strict". "psc" becomes
+    "otp" while Pro Santé Connect is not configured."""
     override = settings.AUTH_POLICY_ROLES.get(role)
-    if override in _STRENGTH:
-        return override
     policy = POLICIES.get(settings.AUTH_POLICY, POLICIES["strict"])
-    return policy.get(role, policy["default"])
+    method = override if override in _STRENGTH else policy.get(role, policy["default"])
+    if method == PSC and not (settings.PSC_ISSUER and settings.PSC_CLIENT_ID):
+        # No PSC configured: nobody may be locked out; the next strongest method applies.
+        return OTP
+    return method
 
 
 def required_method(user: User) -> str:

@@ -37,6 +37,7 @@ def _enrol(client):
 
 def test_the_strict_policy_sends_doctors_to_psc_and_others_to_a_second_factor(territory, settings):
     settings.AUTH_POLICY = "strict"
+    settings.PSC_ISSUER, settings.PSC_CLIENT_ID = "https://psc.example.invalid", "parcours"
     assert access.required_method(territory.gp) == access.PSC
     assert access.required_method(territory.doctor) == access.PSC
     assert access.required_method(territory.desk) == access.OTP
@@ -48,8 +49,18 @@ def test_the_strict_policy_sends_doctors_to_psc_and_others_to_a_second_factor(te
     assert access.required_method(territory.gp) == access.PASSWORD
 
 
+def test_without_psc_configured_the_strict_policy_asks_doctors_for_a_second_factor(
+    territory, settings
+):
+    settings.AUTH_POLICY = "strict"
+    settings.PSC_CLIENT_ID = ""
+    assert access.required_method(territory.gp) == access.OTP
+    assert access.may_use_password(territory.gp)
+
+
 def test_a_gp_who_must_use_psc_is_refused_the_password_in_french(territory, client, settings):
     settings.AUTH_POLICY = "strict"
+    settings.PSC_ISSUER, settings.PSC_CLIENT_ID = "https://psc.example.invalid", "parcours"
     response = _password_login(client, territory.gp)
     assert response.status_code == 200
     assert "Votre rôle impose la connexion par Pro Santé Connect" in response.content.decode()
