@@ -1,6 +1,9 @@
-"""Reading accounts: who holds a role where (issue 15, item 5: one place for these lists)."""
+"""Reads of the accounts app: who holds a role where (one place for these lists), the
+professionals a Pro Santé Connect login can open."""
 
 from __future__ import annotations
+
+from django.db.models import QuerySet
 
 from .models import Role, User
 
@@ -26,4 +29,15 @@ def service_doctors(service_id: int) -> list[User]:
             memberships__role=Role.HOSPITAL_DOCTOR,
             is_active=True,
         ).distinct()
+    )
+
+
+def professionals_with_rpps() -> QuerySet[User]:
+    """Active accounts that carry an RPPS, with their memberships' organisations prefetched,
+    by username: the professionals a Pro Santé Connect login can open (« 8 » + RPPS)."""
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(rpps="")
+        .prefetch_related("memberships__organisation")
+        .order_by("username")
     )
