@@ -207,6 +207,9 @@ class SectionRight(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.profile} — {self.section} : {self.level}"
+
 
 class Record(models.Model):
     """A patient's record in one network (dossier patient partagé), with its enrolment stage.
@@ -260,6 +263,9 @@ class StageChange(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(max_length=500, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.old} → {self.new}"
+
 
 class Consent(models.Model):
     """The patient's consent to the network's record: who collected it, when, how, scope.
@@ -301,6 +307,9 @@ class Consent(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} — {self.collected_at:%d/%m/%Y}"
+
 
 class CareCircle(models.Model):
     """A member of the patient's care circle (cercle de soins) in the network, over a period:
@@ -324,6 +333,9 @@ class CareCircle(models.Model):
                 name="records_circle_current_unique",
             )
         ]
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class Response(models.Model):
@@ -351,6 +363,9 @@ class Response(models.Model):
         ordering = ["-updated_at", "-pk"]
         indexes = [models.Index(fields=["record", "-updated_at"], name="records_resp_record")]
 
+    def __str__(self) -> str:
+        return f"{self.version} #{self.pk}"
+
 
 class ResponseRevision(models.Model):
     """Every saved state of a response: who, when, which version, which sections changed."""
@@ -369,3 +384,6 @@ class ResponseRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["response", "number"], name="records_revision_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.response} r{self.number}"

@@ -6,19 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from parcours.audit.models import AuditEvent
 from parcours.audit.services import audit_log
 
 from . import formdef
 from .access import (
-    current_period,
-    access_record,
     access_response,
     consent_current,
     coordinates,
-    member_of,
+    current_period,
     network_queryset_for,
     readable_sections,
     record_queryset_for,
@@ -81,9 +78,19 @@ def network_page(*, user, network: Network) -> dict:
             detail=f"dossiers du réseau {network.code}",
             object_ids=[r.pk for r in records],
         )
+    closed = []
+    if manage:
+        # Records whose consent was withdrawn: the identity only, to record a new consent.
+        closed = list(
+            Record.objects.filter(network=network)
+            .exclude(pk__in=Consent.objects.filter(withdrawn_at__isnull=True).values("record_id"))
+            .select_related("patient")
+            .order_by("patient__birth_name")
+        )
     return {
         "network": network,
         "manage": manage,
+        "closed": closed,
         "members": members,
         "profiles": network.profiles.all(),
         "forms": forms,

@@ -47,6 +47,7 @@ from .models import (
     SectionRight,
     StageChange,
 )
+from .questionnaire import questionnaire_to_definition
 
 # The enrolment journey of seed 004 (admission request → assessments → coordination meeting
 # → active follow-up → discharge); a discharged patient may be taken in again.
@@ -246,6 +247,53 @@ def right_set(*, actor, form: RecordForm, section: str, profile: Profile, level:
         user=actor, action="update", obj=form, detail=f"droit {profile.code} {section}={level}"
     )
     return row
+
+
+@action
+def rights_set(*, actor, form: RecordForm, levels: dict) -> int:
+    """Set several rights of ``form`` at once (the rights table of the builder):
+    ``levels`` is ``{(section linkId, profile id): level}``. Coordinator only. Returns how
+    many rights changed; raises as ``right_set`` (then none changes)."""
+    _require_coordinator(actor, form.network_id)
+    profiles = {p.pk: p for p in Profile.objects.filter(network_id=form.network_id)}
+    changed = 0
+    for (section, profile_id), level in levels.items():
+        profile = profiles.get(profile_id)
+        if profile is None:
+            raise Invalid(_("Ce profil n'appartient pas à ce réseau."), field="profile")
+        before = SectionRight.objects.filter(
+            form=form, section=section, profile=profile, until__isnull=True
+        ).first()
+        if (before.level if before else Right.NONE) == level:
+            continue
+        right_set(actor=actor, form=form, section=section, profile=profile, level=level)
+        changed += 1
+    return changed
+
+
+@action
+def form_import(*, actor, form: RecordForm, resource: dict) -> FormVersion:
+    """Replace the draft of ``form`` with a FHIR Questionnaire (a dict): its items become the
+    definition (``questionnaire.questionnaire_to_definition``). Coordinator only; raises
+    Invalid for what cannot be mapped."""
+    title, definition = questionnaire_to_definition(resource)
+    draft = draft_get_or_create(actor=actor, form=form)
+    return draft_save(actor=actor, version=draft, definition=definition)
+
+
+@action
+def form_create_from_questionnaire(*, actor, network: Network, resource: dict, url_base: str = ""):
+    """Create a form from a FHIR Questionnaire and publish it when its status is ``active``
+    (POST /fhir/Questionnaire). Returns the published (or draft) FormVersion. Coordinator
+    only; raises Invalid naming what does not map or does not pass ``check_definition``."""
+    title, definition = questionnaire_to_definition(resource)
+    code = str(resource.get("name") or resource.get("id") or title)
+    form = form_create(actor=actor, network=network, title=title, code=code, url_base=url_base)
+    draft = form.versions.get()
+    draft_save(actor=actor, version=draft, definition=definition)
+    if resource.get("status") == "active":
+        return version_publish(actor=actor, version=draft)
+    return draft
 
 
 # ---------------------------------------------------------------- records and consent

@@ -10,8 +10,8 @@ from parcours.records import samples
 from parcours.records.models import Member, Profile
 from parcours.records.services import (
     circle_add,
-    form_create,
     draft_save,
+    form_create,
     network_create,
     record_open,
     right_set,
