@@ -33,6 +33,7 @@ from .access import (
     access_network,
     access_record,
     access_response,
+    consent_current,
     coordinates,
     published_version,
     section_rights,
@@ -456,6 +457,8 @@ def consent_new(request, pk):
     record = Record.objects.select_related("patient", "network__organisation").filter(pk=pk).first()
     if record is None or not coordinates(request.user, record.network_id):
         raise Http404
+    if consent_current(record) is not None:
+        return redirect("records:record", pk)
     form = ConsentForm()
     if request.method == "POST":
         form = ConsentForm(request.POST, request.FILES)
