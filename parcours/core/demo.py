@@ -24,6 +24,7 @@ from parcours.messaging.demo import load_messaging_demo
 from parcours.notifications.models import Notification
 from parcours.patients.record import hospital_summary_import
 from parcours.patients.services import patient_create
+from parcours.records.demo import load_records_demo
 from parcours.referrals import services as rs
 from parcours.referrals.models import Referral, ReferralEvent
 from parcours.referrals.workflow import AnswerKind, Kind
@@ -687,6 +688,7 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     load_messaging_demo(services=services, users=users, patients=patients)
 
     load_labs_demo(users=users, patients=patients)
+    load_records_demo(users=users, patients=patients, admin=admin)
     load_summaries(patients=patients, laval=orgs["laval"], actor=desk, now=now)
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
