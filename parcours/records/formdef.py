@@ -181,8 +181,8 @@ def _empty(value: Any) -> bool:
 def condition_holds(cond: dict, answers_by_id: dict[str, Any]) -> bool:
     """Whether one enableWhen condition holds given the answers so far ``{linkId: value}``
     (FHIR R4 Questionnaire.item.enableWhen; ``exists`` compares with a boolean answer)."""
-    value = answers_by_id.get(cond.get("question"))
-    operator = cond.get("operator")
+    value = answers_by_id.get(str(cond.get("question")))
+    operator = str(cond.get("operator"))
     expected = cond.get("answer")
     if operator == "exists":
         return (not _empty(value)) == bool(expected in (True, "true", "1", 1))
@@ -363,7 +363,7 @@ def validate(
                     out[link_id] = result
                     flat[link_id] = result["value"]
                 continue
-            if _empty(value) or (kind == "multichoice" and not [v for v in value if v]):
+            if _empty(value) or (kind == "multichoice" and not [v for v in value or [] if v]):
                 if item.get("required"):
                     errors.append(FieldError(here, _text(item, parents), _("réponse obligatoire.")))
                 continue

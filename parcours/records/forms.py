@@ -31,7 +31,7 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args, network, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["profile"].queryset = Profile.objects.filter(network=network)  # type: ignore[attr-defined]
+        self.fields["profile"].queryset = Profile.objects.filter(network=network)
 
 
 class FormCreateForm(forms.Form):
@@ -82,13 +82,13 @@ class ItemForm(forms.Form):
     def __init__(self, *args, definition, **kwargs):
         super().__init__(*args, **kwargs)
         groups = [(link_id, label) for link_id, label in groups_of(definition)]
-        self.fields["parent"].choices = [("", _("(nouvelle section)"))] + groups  # type: ignore[attr-defined]
+        self.fields["parent"].choices = [("", _("(nouvelle section)"))] + groups
         questions = [
             (item["linkId"], item.get("text") or item["linkId"])
             for item, _parents in formdef.walk(definition)
             if item.get("type") in formdef.ANSWERED_TYPES
         ]
-        self.fields["when_question"].choices = [("", "—")] + questions  # type: ignore[attr-defined]
+        self.fields["when_question"].choices = [("", "—")] + questions
 
 
 class ImportForm(forms.Form):
@@ -125,7 +125,7 @@ class CircleForm(forms.Form):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].choices = [  # type: ignore[attr-defined]
+        self.fields["user"].choices = [
             (str(m.user_id), f"{m.user.display_name} — {m.profile.label}") for m in members
         ]
 

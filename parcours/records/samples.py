@@ -8,6 +8,8 @@ each variable adds points and bands give the level, which is what a network's fo
 can express. Do not present its result as an official GIR.
 """
 
+from typing import Any
+
 HABITAT = [
     {"code": "maison", "display": "Maison"},
     {"code": "appartement", "display": "Appartement"},
@@ -19,7 +21,7 @@ ABC = [
     {"code": "C", "display": "Ne fait pas", "score": 2},
 ]
 
-BILAN_SOCIAL = [
+BILAN_SOCIAL: list[dict[str, Any]] = [
     {
         "linkId": "habitat",
         "text": "Habitat",
@@ -118,7 +120,7 @@ BILAN_SOCIAL = [
     },
 ]
 
-SUIVI_MEDECIN = [
+SUIVI_MEDECIN: list[dict[str, Any]] = [
     {
         "linkId": "visite",
         "text": "Visite",
@@ -169,7 +171,7 @@ _GRID_ITEMS = [
     ("deplacements", "Déplacements à l'intérieur"),
 ]
 
-GRILLE_DEPENDANCE = [
+GRILLE_DEPENDANCE: list[dict[str, Any]] = [
     {
         "linkId": "grille",
         "text": "Grille de dépendance",

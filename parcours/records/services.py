@@ -51,7 +51,7 @@ from .questionnaire import questionnaire_to_definition
 
 # The enrolment journey of seed 004 (admission request → assessments → coordination meeting
 # → active follow-up → discharge); a discharged patient may be taken in again.
-STAGE_TRANSITIONS = {
+STAGE_TRANSITIONS: dict[str, set[str]] = {
     Record.Stage.ADMISSION: {Record.Stage.ASSESSMENT, Record.Stage.DISCHARGED},
     Record.Stage.ASSESSMENT: {Record.Stage.MEETING, Record.Stage.DISCHARGED},
     Record.Stage.MEETING: {Record.Stage.ACTIVE, Record.Stage.ASSESSMENT, Record.Stage.DISCHARGED},

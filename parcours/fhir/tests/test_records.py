@@ -3,12 +3,20 @@ rights and validation as the pages (parcours/fhir/records.py)."""
 
 import copy
 
+import pytest
+
 from parcours.audit.models import AuditEvent
 from parcours.records import samples
 from parcours.records.models import FormVersion, Response
 from parcours.records.questionnaire import definition_to_items, questionnaire_to_definition
 from parcours.records.services import response_save
-from parcours.records.tests.conftest import net  # noqa: F401  (the test network)
+from parcours.records.tests.conftest import make_net
+
+
+@pytest.fixture
+def net(territory, patient):
+    """The records tests' network: coordinator, social worker, nurse, the GP; one record."""
+    return make_net(territory, patient)
 
 
 def _canonical(net, code):

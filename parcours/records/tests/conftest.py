@@ -19,8 +19,8 @@ def _user(username):
     return user
 
 
-@pytest.fixture
-def net(territory, patient):
+def make_net(territory, patient):
+    """The test network (see the module's docstring) as a namespace."""
     coord, social, nurse = _user("coord"), _user("social"), _user("nurse")
     built = build_network(
         admin=territory.admin,
@@ -41,3 +41,8 @@ def net(territory, patient):
     for user in (social, nurse, territory.gp):
         circle_add(actor=coord, record=n.record, user=user)
     return n
+
+
+@pytest.fixture
+def net(territory, patient):
+    return make_net(territory, patient)
