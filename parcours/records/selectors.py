@@ -105,9 +105,12 @@ def record_page(*, user, record: Record) -> dict:
     rights = section_rights(user, record.network_id)
     forms = []
     form_rows = RecordForm.objects.filter(network_id=record.network_id).order_by("title")
+    # The list shows who and when, not the answers: neither the answers nor the versions'
+    # definitions (a 200-item form is ~40 kB of JSON per row) are read.
     responses = list(
         Response.objects.filter(record=record)
         .select_related("version", "updated_by")
+        .defer("answers", "version__definition")
         .order_by("-updated_at", "-pk")
     )
     shown: list[int] = []
