@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -108,8 +110,111 @@ def fill_tree(
             )
         elif item["type"] == "scale":
             node["steps"] = list(range(int(item.get("min", 0)), int(item.get("max", 10)) + 1))
+        if item["type"] in formdef.ANSWERED_TYPES:
+            node["html"] = leaf_html(node)
         nodes.append(node)
     return nodes
+
+
+def _checked(flag: bool) -> str:
+    return " checked" if flag else ""
+
+
+def leaf_html(node: dict) -> SafeString:
+    """One answerable item's input(s), label, help, bounds and error as HTML (escaped by
+    ``format_html``). Rendered in Python rather than by the recursive template: a 200-item
+    form cost ~9,000 template look-ups (docs/benchmarks.md, issue 17)."""
+    item, name, value = node["item"], node["name"], node["value"]
+    kind, link = item["type"], item["linkId"]
+    star = " *" if item.get("required") else ""
+    if kind in ("choice", "multichoice", "scale", "boolean"):
+        if kind == "multichoice":
+            chosen = node["chosen"]
+            choices = [
+                (o["code"], o.get("display") or o["code"], o["code"] in chosen)
+                for o in item.get("options") or []
+            ]
+            input_type = "checkbox"
+        elif kind == "choice":
+            choices = [
+                (o["code"], o.get("display") or o["code"], str(o["code"]) == str(value))
+                for o in item.get("options") or []
+            ]
+            input_type = "radio"
+        elif kind == "scale":
+            choices = [(str(step), str(step), str(step) == str(value)) for step in node["steps"]]
+            input_type = "radio"
+        else:
+            choices = [("true", _("Oui"), value is True), ("false", _("Non"), value is False)]
+            input_type = "radio"
+        inputs = format_html_join(
+            " ",
+            '<label><input type="{}" name="{}" value="{}" data-link="{}"{}> {}</label>',
+            ((input_type, name, code, link, _checked(on), label) for code, label, on in choices),
+        )
+        control = format_html(
+            "<fieldset><legend>{}{}</legend>{}</fieldset>", item.get("text", ""), star, inputs
+        )
+    else:
+        unit = f" ({item['unit']})" if item.get("unit") else ""
+        label = format_html(
+            '<label for="f-{}">{}{}{}</label>', name, item.get("text", ""), star, unit
+        )
+        text = "" if value is None else str(value)
+        if kind == "text":
+            field = format_html(
+                '<textarea id="f-{}" name="{}" rows="3" data-link="{}">{}</textarea>',
+                name,
+                name,
+                link,
+                text,
+            )
+        elif kind == "date":
+            field = format_html(
+                '<input type="date" id="f-{}" name="{}" value="{}" data-link="{}">',
+                name,
+                name,
+                text,
+                link,
+            )
+        elif kind in ("integer", "decimal"):
+            field = format_html(
+                '<input type="text" inputmode="decimal" id="f-{}" name="{}" value="{}" '
+                'data-link="{}">',
+                name,
+                name,
+                text,
+                link,
+            )
+        else:
+            field = format_html(
+                '<input type="text" id="f-{}" name="{}" value="{}" maxlength="200" data-link="{}">',
+                name,
+                name,
+                text,
+                link,
+            )
+        control = format_html("{} {}", label, field)
+    extra = []
+    if item.get("help"):
+        extra.append(format_html('<small class="muted">{}</small>', item["help"]))
+    if kind != "scale" and (item.get("min") is not None or item.get("max") is not None):
+        bounds = []
+        if item.get("min") is not None:
+            bounds.append(f"{_('min.')} {item['min']}")
+        if item.get("max") is not None:
+            bounds.append(f"{_('max.')} {item['max']}")
+        extra.append(format_html('<small class="muted">{}</small>', " ".join(bounds)))
+    if node["error"]:
+        extra.append(format_html('<p class="error">{}</p>', node["error"]))
+    return format_html(
+        '<div class="field{}" data-when="{}" data-link="{}">{}{}</div>',
+        " has-error" if node["error"] else "",
+        node["when"],
+        link,
+        control,
+        mark_safe("".join(extra)),  # noqa: S308 — each part built by format_html above
+    )
 
 
 def _error_map(exc: ValidationError) -> dict[str, str]:
