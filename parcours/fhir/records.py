@@ -14,7 +14,7 @@ services and validation as the pages (docs/fhir.md, "Networks' shared record").
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -29,7 +29,14 @@ from parcours.records.access import (
     record_queryset_for,
     section_rights,
 )
-from parcours.records.models import FormVersion, Member, Record, Response, SectionRight
+from parcours.records.models import (
+    CareCircle,
+    FormVersion,
+    Member,
+    Record,
+    Response,
+    SectionRight,
+)
 
 from .errors import FhirError, from_service_error
 from .mappers import Ctx, _clean, instant, reference, user_reference
@@ -272,3 +279,85 @@ def response_create(user, body: dict) -> Response:
                 ],
             ) from None
         raise from_service_error(exc, expression=["QuestionnaireResponse"]) from None
+
+
+# --- CareTeam and EpisodeOfCare: the record's care circle and enrolment ---------------------
+
+# Record.stage → EpisodeOfCare.status (FHIR R4 §EpisodeOfCare.status, issue 17): an admission
+# request waits (planned), assessments and the coordination meeting come before the follow-up
+# (waitlist), the follow-up is active, a discharge finishes the episode.
+EPISODE_STATUS: dict[str, str] = {
+    Record.Stage.ADMISSION: "planned",
+    Record.Stage.ASSESSMENT: "waitlist",
+    Record.Stage.MEETING: "waitlist",
+    Record.Stage.ACTIVE: "active",
+    Record.Stage.DISCHARGED: "finished",
+}
+
+
+def records_for(user) -> QuerySet[Record]:
+    """The records the user may open now (``records.access.record_queryset_for``), with the
+    current care circle prefetched."""
+    now = timezone.now()
+    return (
+        record_queryset_for(user)
+        .select_related("patient", "network__organisation")
+        .prefetch_related(
+            Prefetch(
+                "circle",
+                queryset=CareCircle.objects.filter(current_period(now)).select_related("user"),
+                to_attr="current_circle",
+            )
+        )
+    )
+
+
+def care_team(record: Record, ctx: Ctx) -> dict:
+    """The patient's care circle in a network as a CareTeam (id = the record's id)."""
+    return _clean(
+        {
+            "resourceType": "CareTeam",
+            "id": str(record.pk),
+            "status": "active",
+            "name": f"Cercle de soins — {record.network.organisation.name}",
+            "subject": reference("Patient", record.patient_id, record.patient.display_name),
+            "managingOrganization": [
+                reference(
+                    "Organization", record.network.organisation_id, record.network.organisation.name
+                )
+            ],
+            "participant": [
+                _clean(
+                    {
+                        "member": user_reference(row.user),
+                        "period": {"start": instant(row.since)},
+                    }
+                )
+                for row in getattr(record, "current_circle", [])
+            ],
+        }
+    )
+
+
+def episode_of_care(record: Record, ctx: Ctx) -> dict:
+    """The patient's enrolment in a network as an EpisodeOfCare (id = the record's id)."""
+    return _clean(
+        {
+            "resourceType": "EpisodeOfCare",
+            "id": str(record.pk),
+            "status": EPISODE_STATUS[record.stage],
+            "patient": reference("Patient", record.patient_id, record.patient.display_name),
+            "managingOrganization": reference(
+                "Organization", record.network.organisation_id, record.network.organisation.name
+            ),
+            "period": {"start": instant(record.opened_at)},
+            "team": [reference("CareTeam", record.pk)],
+        }
+    )
+
+
+RECORD_SEARCH = {
+    "_id": id_param(),
+    "patient": reference_param("patient_id", "Patient", "Patient/id"),
+    "subject": reference_param("patient_id", "Patient", "Patient/id"),
+}

@@ -847,6 +847,29 @@ QUESTIONNAIRE_RESPONSE = ResourceType(
     search=fr.RESPONSE_SEARCH,
 )
 
+CARE_TEAM = ResourceType(
+    name="CareTeam",
+    queryset=fr.records_for,
+    to_fhir=fr.care_team,
+    patient_data=True,
+    order=("id",),
+    patient_id=lambda r: r.patient_id,
+    doc="Cercle de soins d'un patient dans un réseau de santé (id = celui du dossier).",
+    search=dict(fr.RECORD_SEARCH),
+)
+
+EPISODE_OF_CARE = ResourceType(
+    name="EpisodeOfCare",
+    queryset=fr.records_for,
+    to_fhir=fr.episode_of_care,
+    patient_data=True,
+    order=("id",),
+    patient_id=lambda r: r.patient_id,
+    doc="Inscription d'un patient dans un réseau de santé : planned (demande d'admission), "
+    "waitlist (évaluations, réunion de coordination), active (suivi), finished (sortie).",
+    search=dict(fr.RECORD_SEARCH),
+)
+
 REGISTRY: dict[str, ResourceType] = {
     r.name: r
     for r in (
@@ -866,5 +889,7 @@ REGISTRY: dict[str, ResourceType] = {
         DOCUMENT_REFERENCE,
         QUESTIONNAIRE,
         QUESTIONNAIRE_RESPONSE,
+        CARE_TEAM,
+        EPISODE_OF_CARE,
     )
 }

@@ -162,3 +162,17 @@ def test_the_coordinator_creates_a_form_from_a_questionnaire(api, net):
         and version.definition[0]["items"][1]["enableWhen"][0]["answer"] is True
     )
     assert api(net.nurse).post("Questionnaire", resource).status_code == 403
+
+
+def test_the_care_circle_and_the_enrolment_read_as_careteam_and_episodeofcare(api, net):
+    from parcours.records.services import stage_move
+
+    stage_move(actor=net.coord, record=net.record, stage="assessment")
+    nurse = api(net.nurse)
+    team = nurse.get(f"CareTeam/{net.record.pk}").json_body
+    members = {p["member"]["display"] for p in team["participant"]}
+    assert {net.coord.display_name, net.social.display_name, net.nurse.display_name} <= members
+    episode = nurse.get("EpisodeOfCare", {"patient": f"Patient/{net.patient.pk}"}).json_body
+    assert episode["total"] == 1 and episode["entry"][0]["resource"]["status"] == "waitlist"
+    assert api(net.t.gp2).get(f"CareTeam/{net.record.pk}").status_code == 404
+    assert AuditEvent.objects.filter(user=net.nurse, object_type="careteam").exists()
