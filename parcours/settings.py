@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "parcours.scheduling",
     "parcours.messaging",
     "parcours.labs",
+    "parcours.records",
     "parcours.notifications",
     "parcours.indicators",
     "parcours.oncall",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("agendas/", include("parcours.scheduling.urls")),
     path("messagerie/", include("parcours.messaging.urls")),
     path("biologie/", include("parcours.labs.urls")),
+    path("reseaux/", include("parcours.records.urls")),
     path("notifications/", include("parcours.notifications.urls")),
     path("indicateurs/", include("parcours.indicators.urls")),
     path("gardes/", include("parcours.oncall.urls")),

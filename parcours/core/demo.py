@@ -25,6 +25,7 @@ from parcours.notifications.models import Notification
 from parcours.oncall.demo import load_oncall_demo
 from parcours.patients.record import hospital_summary_import
 from parcours.patients.services import patient_create
+from parcours.records.demo import load_records_demo
 from parcours.referrals import services as rs
 from parcours.referrals.models import Referral, ReferralEvent
 from parcours.referrals.workflow import AnswerKind, Kind
@@ -691,6 +692,7 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     load_labs_demo(users=users, patients=patients)
     # On-call rosters (issue 19): a Mayenne PDSA sector and the Laval cardiology line.
     load_oncall_demo(orgs=orgs, services=services, users=users)
+    load_records_demo(users=users, patients=patients, admin=admin)
     load_summaries(patients=patients, laval=orgs["laval"], actor=desk, now=now)
 
     # Collaborative spaces: a coordinator of an invented network owns the shared space.

@@ -39,6 +39,7 @@ from . import codes, mappers
 from . import labs as fl
 from . import messaging as fm
 from . import oncall as fo
+from . import records as fr
 from . import scheduling as fs
 from .search import (
     CONTROL_PARAMS,
@@ -917,6 +918,55 @@ DOCUMENT_REFERENCE = ResourceType(
     search=fm.LETTER_SEARCH,
 )
 
+# --- care networks' shared record (fhir/records.py) ----------------------------------------
+
+QUESTIONNAIRE = ResourceType(
+    name="Questionnaire",
+    queryset=fr.questionnaires_for,
+    to_fhir=fr.questionnaire_resource,
+    order=("form_id", "-number"),
+    interactions=("read", "search-type", "create"),
+    doc="Formulaires des réseaux de santé : une ressource par version publiée (url|version) ; "
+    "création par la coordination du réseau (publiée si status = active).",
+    search=fr.QUESTIONNAIRE_SEARCH,
+)
+
+QUESTIONNAIRE_RESPONSE = ResourceType(
+    name="QuestionnaireResponse",
+    queryset=fr.responses_for,
+    to_fhir=fr.response_resource,
+    patient_data=True,
+    order=("-updated_at", "-id"),
+    patient_id=lambda r: r.record.patient_id,
+    interactions=("read", "search-type", "create"),
+    doc="Formulaires remplis du dossier partagé d'un réseau, réduits aux sections que le profil "
+    "de l'appelant peut lire ; création validée par les règles du formulaire.",
+    search=fr.RESPONSE_SEARCH,
+)
+
+CARE_TEAM = ResourceType(
+    name="CareTeam",
+    queryset=fr.records_for,
+    to_fhir=fr.care_team,
+    patient_data=True,
+    order=("id",),
+    patient_id=lambda r: r.patient_id,
+    doc="Cercle de soins d'un patient dans un réseau de santé (id = celui du dossier).",
+    search=dict(fr.RECORD_SEARCH),
+)
+
+EPISODE_OF_CARE = ResourceType(
+    name="EpisodeOfCare",
+    queryset=fr.records_for,
+    to_fhir=fr.episode_of_care,
+    patient_data=True,
+    order=("id",),
+    patient_id=lambda r: r.patient_id,
+    doc="Inscription d'un patient dans un réseau de santé : planned (demande d'admission), "
+    "waitlist (évaluations, réunion de coordination), active (suivi), finished (sortie).",
+    search=dict(fr.RECORD_SEARCH),
+)
+
 REGISTRY: dict[str, ResourceType] = {
     r.name: r
     for r in (
@@ -934,5 +984,9 @@ REGISTRY: dict[str, ResourceType] = {
         DIAGNOSTIC_REPORT,
         OBSERVATION,
         DOCUMENT_REFERENCE,
+        QUESTIONNAIRE,
+        QUESTIONNAIRE_RESPONSE,
+        CARE_TEAM,
+        EPISODE_OF_CARE,
     )
 }

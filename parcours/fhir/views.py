@@ -31,6 +31,7 @@ from parcours.referrals.access import access_referral
 from parcours.referrals.models import ReferralAttachment
 
 from . import codes, mappers, parse
+from . import records as fhir_records
 from . import scheduling as fhir_scheduling
 from .capability import capability_statement
 from .errors import FhirError, from_service_error, outcome
@@ -422,6 +423,8 @@ def _create(request, rtype: ResourceType):
         "ServiceRequest": _create_service_request,
         "Communication": _create_communication,
         "Appointment": _create_appointment,
+        "Questionnaire": _create_questionnaire,
+        "QuestionnaireResponse": _create_questionnaire_response,
     }[rtype.name]
     return handler(request, rtype, body)
 
@@ -430,6 +433,15 @@ def _create_appointment(request, rtype, body):
     return _created(
         request, rtype, fhir_scheduling.appointment_create(user=request.user, body=body)
     )
+
+
+def _create_questionnaire(request, rtype, body):
+    version = fhir_records.questionnaire_create(request.user, body, _ctx(request).base)
+    return _created(request, rtype, version)
+
+
+def _create_questionnaire_response(request, rtype, body):
+    return _created(request, rtype, fhir_records.response_create(request.user, body))
 
 
 def _create_patient(request, rtype, body):

@@ -205,6 +205,26 @@ def world(territory, patient, make_referral, agenda, frozen, rota_shifts, space_
         start=timezone.now() + timedelta(days=2),
         end=timezone.now() + timedelta(days=2, hours=1),
     )
+    # A care network coordinated by gp; doctor is a member in the care circle; gp2 a member
+    # outside it (sees the network, not the record).
+    from parcours.records.services import circle_add, response_save
+    from parcours.records.tests.fixtures import build_network, open_record
+
+    net = build_network(
+        admin=territory.admin,
+        coordinator=territory.gp,
+        members={"medecin": [territory.doctor], "infirmier": [territory.gp2]},
+    )
+    record = open_record(
+        coordinator=territory.gp, network=net.network, patient=patient, document=pdf_upload()
+    )
+    circle_add(actor=territory.gp, record=record, user=territory.doctor)
+    response = response_save(
+        actor=territory.doctor,
+        record=record,
+        version=net.forms["suivi-medecin"].versions.get(),
+        answers={"visite": {"date_visite": "2026-03-03", "motif": "Chute"}},
+    )
     return SimpleNamespace(
         sw=sw,
         spaces_doc=spaces_doc,
@@ -214,6 +234,10 @@ def world(territory, patient, make_referral, agenda, frozen, rota_shifts, space_
         spaces_feed=spaces_feed,
         spaces_event=spaces_event,
         spaces_member=sw.space.members.get(user=territory.doctor),
+        net=net,
+        record=record,
+        consent=record.consents.get(),
+        response=response,
         t=territory,
         patient=patient,
         referral=referral,
@@ -391,6 +415,19 @@ URLS = {
     "spaces:topic_follow": lambda w: _url("spaces:topic_follow", w.sw.space.pk, w.spaces_topic.pk),
     "spaces:topic_lock": lambda w: _url("spaces:topic_lock", w.sw.space.pk, w.spaces_topic.pk),
     "spaces:post_hide": lambda w: _url("spaces:post_hide", w.sw.space.pk, w.spaces_post.pk),
+    "records:index": lambda w: _url("records:index"),
+    "records:network": lambda w: _url("records:network", w.net.network.pk),
+    "records:enrol": lambda w: _url("records:enrol", w.net.network.pk) + "?q=dupont",
+    "records:builder": lambda w: _url("records:builder", w.net.forms["grille"].pk),
+    "records:preview": lambda w: _url("records:preview", w.net.forms["grille"].pk),
+    "records:record": lambda w: _url("records:record", w.record.pk),
+    "records:consent": lambda w: _url("records:consent", w.record.pk),
+    "records:visibility": lambda w: _url("records:visibility", w.record.pk),
+    "records:fill": lambda w: _url("records:fill", w.record.pk, w.net.forms["suivi-medecin"].pk),
+    "records:consent-document": lambda w: _url("records:consent-document", w.consent.pk),
+    "records:response": lambda w: _url("records:response", w.response.pk),
+    "records:edit": lambda w: _url("records:edit", w.response.pk),
+    "records:migrate": lambda w: _url("records:migrate", w.response.pk),
 }
 
 # Status on GET, per persona (PERSONAS order).
@@ -521,6 +558,21 @@ GETS = {
     "spaces:topic_follow": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "spaces:topic_lock": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "spaces:post_hide": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    # Care networks: gp coordinates, doctor is a GP member in the care circle, gp2 a member
+    # outside the circle; nobody else is a member.
+    "records:index": [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "records:network": [302, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404],
+    "records:enrol": [302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "records:builder": [302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "records:preview": [302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "records:record": [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
+    "records:consent": [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "records:visibility": [302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "records:fill": [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
+    "records:consent-document": [302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "records:response": [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
+    "records:edit": [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
+    "records:migrate": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
 }
 
 # POST-only routes (405 on GET): status of an empty POST, per persona.
@@ -564,6 +616,7 @@ POSTS = {
     "spaces:topic_follow": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
     "spaces:topic_lock": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
     "spaces:post_hide": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
+    "records:migrate": [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     # Last: leaving ends the persona's membership for the routes after it.
     "spaces:leave": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
 }
