@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "parcours.scheduling",
     "parcours.messaging",
     "parcours.labs",
+    "parcours.proximity",
     "parcours.notifications",
     "parcours.indicators",
     "parcours.fhir",

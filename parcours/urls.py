@@ -30,6 +30,7 @@ urlpatterns = [
     path("biologie/", include("parcours.labs.urls")),
     path("notifications/", include("parcours.notifications.urls")),
     path("indicateurs/", include("parcours.indicators.urls")),
+    path("smp/", include("parcours.proximity.urls")),
     # A FHIR transaction Bundle is POSTed to the base itself, with no trailing slash.
     path("fhir", fhir_views.transaction_endpoint),
     path("fhir/", include("parcours.fhir.urls")),

@@ -17,7 +17,15 @@ from parcours.accounts.scopes import gp_organisation_ids, membership_rows
 
 from .models import Appointment, Pool, Schedule, Slot
 
-STAFF_ORG_ROLES = {Role.PATHWAY_DESK, Role.IMAGING}
+# The organisation-wide staff of its agendas: a hospital's pathway desk, an imaging
+# secretariat, and a Service Médical de Proximité's assistants and coordinating doctor (issue
+# 18: they run the SMP agendas of every site and antenna).
+STAFF_ORG_ROLES = {
+    Role.PATHWAY_DESK,
+    Role.IMAGING,
+    Role.PROXIMITY_ASSISTANT,
+    Role.PROXIMITY_COORDINATOR,
+}
 
 
 def managed_schedule_q(user) -> Q:
