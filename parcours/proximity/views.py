@@ -275,8 +275,8 @@ def _run(request, episode, key: str, form, call) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
+@login_required
 def episode_priority(request, pk):
     episode = access_episode(request.user, pk)
     form = PriorityForm(request.POST)
@@ -290,8 +290,8 @@ def episode_priority(request, pk):
     return _run(request, episode, "priority", form, call)
 
 
-@login_required
 @require_POST
+@login_required
 def episode_book(request, pk):
     episode = access_episode(request.user, pk)
     form = BookForm(request.POST, slots=_free_slots(episode))
@@ -305,8 +305,8 @@ def episode_book(request, pk):
     return _run(request, episode, "book", form, call)
 
 
-@login_required
 @require_POST
+@login_required
 def episode_consult(request, pk):
     episode = access_episode(request.user, pk)
     form = ConsultationForm(request.POST, appointments=_appointments(episode))
@@ -330,8 +330,8 @@ def episode_consult(request, pk):
     return _run(request, episode, "consult", form, call)
 
 
-@login_required
 @require_POST
+@login_required
 def episode_declare(request, pk):
     episode = access_episode(request.user, pk)
     form = DeclareForm(request.POST, doctors=_doctors(episode))
@@ -343,8 +343,8 @@ def episode_declare(request, pk):
     return _run(request, episode, "declare", form, call)
 
 
-@login_required
 @require_POST
+@login_required
 def episode_handover(request, pk):
     episode = access_episode(request.user, pk)
     form = HandoverForm(request.POST)
@@ -358,8 +358,8 @@ def episode_handover(request, pk):
     return _run(request, episode, "handover", form, call)
 
 
-@login_required
 @require_POST
+@login_required
 def episode_cancel(request, pk):
     episode = access_episode(request.user, pk)
     form = CancelForm(request.POST)

@@ -28,6 +28,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from conftest import pdf_upload
+from parcours.proximity.services import consultation_record
+from parcours.proximity.tests.fixtures import build_smp
 
 PERSONAS = [
     "anonymous",
@@ -182,6 +184,17 @@ def _url(name: str, *args) -> str:
     return reverse(name, args=args)
 
 
+def _smp(w):
+    """The Service Médical de Proximité of the world, built on first use (its own personas are
+    tested page by page in parcours/proximity/tests/test_access.py)."""
+    if not hasattr(w, "smp"):
+        w.smp = build_smp(w.t, w.patient)
+        w.smp.consultation = consultation_record(
+            actor=w.smp.retired, episode=w.smp.episode, reason="Bilan"
+        )
+    return w.smp
+
+
 # How to build each route's URL from the world.
 URLS = {
     "home": lambda w: _url("home"),
@@ -256,6 +269,20 @@ URLS = {
     "indicators:index": lambda w: _url("indicators:index"),
     "indicators:appointments": lambda w: _url("indicators:appointments"),
     "indicators:letters": lambda w: _url("indicators:letters"),
+    "proximity:registry": lambda w: _url("proximity:registry"),
+    "proximity:signup": lambda w: _url("proximity:signup"),
+    "proximity:episode": lambda w: _url("proximity:episode", _smp(w).episode.pk),
+    "proximity:priority": lambda w: _url("proximity:priority", _smp(w).episode.pk),
+    "proximity:book": lambda w: _url("proximity:book", _smp(w).episode.pk),
+    "proximity:consult": lambda w: _url("proximity:consult", _smp(w).episode.pk),
+    "proximity:declare": lambda w: _url("proximity:declare", _smp(w).episode.pk),
+    "proximity:handover-send": lambda w: _url("proximity:handover-send", _smp(w).episode.pk),
+    "proximity:cancel": lambda w: _url("proximity:cancel", _smp(w).episode.pk),
+    "proximity:consultation": lambda w: _url("proximity:consultation", _smp(w).consultation.pk),
+    "proximity:supervision": lambda w: _url("proximity:supervision"),
+    "proximity:portfolio": lambda w: _url("proximity:portfolio", _smp(w).intern.pk),
+    "proximity:handover": lambda w: _url("proximity:handover", _smp(w).episode.pk),
+    "proximity:indicators": lambda w: _url("proximity:indicators"),
 }
 
 # Status on GET, per persona (PERSONAS order).
@@ -327,6 +354,21 @@ GETS = {
     "indicators:index": [302, 404, 404, 200, 200, 200, 200, 302, 200, 404, 404],
     "indicators:appointments": [302, 404, 404, 200, 404, 200, 404, 200, 200, 404, 404],
     "indicators:letters": [302, 404, 404, 200, 200, 200, 200, 404, 200, 404, 404],
+    # The SMP: none of these personas belongs to it (its own roles: proximity/tests).
+    "proximity:registry": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:signup": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:episode": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:priority": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:book": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:consult": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:declare": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:handover-send": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:cancel": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:consultation": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:supervision": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:portfolio": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:handover": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:indicators": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
 }
 
 # POST-only routes (405 on GET): status of an empty POST, per persona.
@@ -346,6 +388,12 @@ POSTS = {
     "messaging:folder_create": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
     "messaging:folder_delete": [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "notifications:mark_read": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "proximity:priority": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:book": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:consult": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:declare": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:handover-send": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:cancel": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
 }
 
 
