@@ -24,6 +24,7 @@ from parcours.messaging.demo import load_messaging_demo
 from parcours.notifications.models import Notification
 from parcours.patients.record import hospital_summary_import
 from parcours.patients.services import patient_create
+from parcours.proximity.demo import load_proximity_demo
 from parcours.referrals import services as rs
 from parcours.referrals.models import Referral, ReferralEvent
 from parcours.referrals.workflow import AnswerKind, Kind
@@ -688,6 +689,7 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
 
     load_labs_demo(users=users, patients=patients)
     load_summaries(patients=patients, laval=orgs["laval"], actor=desk, now=now)
+    smp = load_proximity_demo(password=PASSWORD)
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
         read_at=now, emailed_at=now
@@ -698,4 +700,6 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
         "users": User.objects.count(),
         "referrals": Referral.objects.count(),
         "appointments": Appointment.objects.count(),
+        "smp_episodes": smp["episodes"],
+        "smp_consultations": smp["consultations"],
     }

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parcours.accounts.models import Role, User
@@ -21,6 +22,19 @@ CRITERIA_LABELS = {
 }
 
 
+class _WhenField(forms.ModelChoiceField):
+    """A slot or an appointment, shown as its local date, time and agenda."""
+
+    def label_from_instance(self, obj) -> str:
+        return f"{timezone.localtime(obj.start):%d/%m/%Y %H:%M} — {obj.schedule.name}"
+
+
+def _set_queryset(form: forms.Form, name: str, queryset: QuerySet) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
 def _criteria_fields(form: forms.Form) -> None:
     for name in CRITERIA_FIELDS:
         form.fields[name] = forms.BooleanField(label=CRITERIA_LABELS[name], required=False)
@@ -29,7 +43,9 @@ def _criteria_fields(form: forms.Form) -> None:
 class SignupForm(PatientForm):
     """The identity (patients' own form: traits, contact) and the sign-up."""
 
-    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
+    site: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Site"), queryset=Site.objects.none()
+    )
     source = forms.ChoiceField(label=_("Inscrit par"), choices=Episode.Source.choices)
     referrer = forms.CharField(
         label=_("Nom de l'adresseur"),
@@ -44,7 +60,7 @@ class SignupForm(PatientForm):
 
     def __init__(self, *args, sites: QuerySet[Site], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = sites
+        _set_queryset(self, "site", sites)
         _criteria_fields(self)
 
     IDENTITY = (
@@ -81,19 +97,16 @@ class PriorityForm(forms.Form):
 
 
 class BookForm(forms.Form):
-    slot = forms.ModelChoiceField(label=_("Créneau"), queryset=Slot.objects.none())
+    slot: forms.ModelChoiceField = _WhenField(label=_("Créneau"), queryset=Slot.objects.none())
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args, slots: QuerySet[Slot], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["slot"].queryset = slots
-        self.fields["slot"].label_from_instance = lambda s: (
-            f"{s.start.astimezone():%d/%m/%Y %H:%M} — {s.schedule.name}"
-        )
+        _set_queryset(self, "slot", slots)
 
 
 class ConsultationForm(forms.Form):
-    appointment = forms.ModelChoiceField(
+    appointment: forms.ModelChoiceField = _WhenField(
         label=_("Rendez-vous"), queryset=Appointment.objects.none(), required=False
     )
     reason = forms.CharField(label=_("Motif de consultation"), max_length=300)
@@ -108,10 +121,7 @@ class ConsultationForm(forms.Form):
 
     def __init__(self, *args, appointments: QuerySet[Appointment], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["appointment"].queryset = appointments
-        self.fields["appointment"].label_from_instance = lambda a: (
-            f"{a.start.astimezone():%d/%m/%Y %H:%M} — {a.schedule.name}"
-        )
+        _set_queryset(self, "appointment", appointments)
 
 
 class ReviewForm(forms.Form):
@@ -127,11 +137,13 @@ class ReviewForm(forms.Form):
 
 
 class DeclareForm(forms.Form):
-    doctor = forms.ModelChoiceField(label=_("Médecin traitant"), queryset=User.objects.none())
+    doctor: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Médecin traitant"), queryset=User.objects.none()
+    )
 
     def __init__(self, *args, doctors: QuerySet[User], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["doctor"].queryset = doctors
+        _set_queryset(self, "doctor", doctors)
 
 
 class HandoverForm(forms.Form):

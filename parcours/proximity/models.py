@@ -100,7 +100,15 @@ class StaffMember(models.Model):
 
 
 # The documented priority criteria (issue 18 « Registry and waiting list »), in the order shown.
-CRITERIA = ("ald", "age_70", "pregnancy", "css_ame", "fragility", "recent_discharge")
+CRITERIA_LABELS = {
+    "ald": _("affection de longue durée (ALD)"),
+    "age_70": _("70 ans ou plus"),
+    "pregnancy": _("grossesse"),
+    "css_ame": _("CSS ou AME"),
+    "fragility": _("fragilité"),
+    "recent_discharge": _("sortie d'hospitalisation récente"),
+}
+CRITERIA = tuple(CRITERIA_LABELS)
 
 
 class Episode(models.Model):
@@ -211,7 +219,7 @@ class Episode(models.Model):
 
     def criteria(self) -> list[str]:
         """The labels of the criteria this episode meets, in CRITERIA order."""
-        return [str(self._meta.get_field(c).verbose_name) for c in CRITERIA if getattr(self, c)]
+        return [str(CRITERIA_LABELS[c]) for c in CRITERIA if getattr(self, c)]
 
 
 class EpisodeChange(models.Model):

@@ -170,10 +170,10 @@ def indicators(*, organisation_ids: set[int], since: date) -> dict:
             filter=Q(reviewed_at__isnull=False),
         ),
     )
-    handed = list(
+    handed: list[tuple[datetime, datetime]] = list(
         episodes.filter(
             status=S.FINISHED, handover_to__isnull=False, finished_at__gte=start
-        ).values_list("registered_at", "finished_at")
+        ).values_list("registered_at", "finished_at")  # type: ignore[arg-type]  # finished_at set
     )
     return {
         "target": TARGET_PATIENTS,
