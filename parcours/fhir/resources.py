@@ -28,6 +28,7 @@ from parcours.referrals.workflow import Action
 from . import codes, mappers
 from . import labs as fl
 from . import messaging as fm
+from . import proximity as fp
 from . import scheduling as fs
 from .search import (
     CONTROL_PARAMS,
@@ -820,6 +821,30 @@ DOCUMENT_REFERENCE = ResourceType(
     search=fm.LETTER_SEARCH,
 )
 
+# --- Service Médical de Proximité (fhir/proximity.py) -------------------------------------
+
+EPISODE_OF_CARE = ResourceType(
+    name="EpisodeOfCare",
+    queryset=fp.episodes_for,
+    to_fhir=fp.episode_of_care,
+    patient_data=True,
+    order=("-registered_at", "-id"),
+    patient_id=lambda e: e.patient_id,
+    doc="Inscriptions au Service Médical de Proximité : liste d'attente, suivi, relais.",
+    search=fp.EPISODE_SEARCH,
+)
+
+ENCOUNTER = ResourceType(
+    name="Encounter",
+    queryset=fp.encounters_for,
+    to_fhir=fp.encounter,
+    patient_data=True,
+    order=("-start", "-id"),
+    patient_id=lambda c: c.patient_id,
+    doc="Consultations du Service Médical de Proximité (médecin, superviseur d'un interne).",
+    search=fp.ENCOUNTER_SEARCH,
+)
+
 REGISTRY: dict[str, ResourceType] = {
     r.name: r
     for r in (
@@ -837,5 +862,7 @@ REGISTRY: dict[str, ResourceType] = {
         DIAGNOSTIC_REPORT,
         OBSERVATION,
         DOCUMENT_REFERENCE,
+        EPISODE_OF_CARE,
+        ENCOUNTER,
     )
 }

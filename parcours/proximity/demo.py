@@ -17,7 +17,7 @@ from parcours.accounts.models import Membership, Role, User
 from parcours.directory.models import Organisation
 from parcours.patients.models import Patient
 from parcours.patients.services import patient_create
-from parcours.scheduling.models import Act, AvailabilityRule, Pool, Schedule
+from parcours.scheduling.models import Act, AvailabilityRule, Pool, Schedule, Slot
 from parcours.scheduling.services import slots_generate
 
 from .models import CRITERIA, Consultation, Episode, EpisodeChange, Site, StaffMember
@@ -236,7 +236,7 @@ def load_proximity_demo(*, password: str, seed: int = 18, patients_count: int = 
     for episode in episodes:
         registered = now - timedelta(days=rnd.randint(0, 365), hours=rnd.randint(0, 8))
         values = {c: getattr(episode, c) for c in CRITERIA}
-        fields = {
+        fields: dict[str, object] = {
             "registered_at": registered,
             "due_at": registered + due_delay(priority_score(values)),
         }
@@ -312,8 +312,12 @@ def load_proximity_demo(*, password: str, seed: int = 18, patients_count: int = 
             "-priority", "registered_at"
         )[:8]
     )
-    for episode, (_doctor, row) in zip(waiting, doctors, strict=False):
-        slot = row.schedule.slots.filter(status="free", start__gt=now).order_by("start").first()
+    for episode, (doctor, _row) in zip(waiting, doctors, strict=False):
+        slot = (
+            Slot.objects.filter(schedule__practitioner=doctor, status="free", start__gt=now)
+            .order_by("start")
+            .first()
+        )
         if slot is not None:
             consultation_book(actor=desk, episode=episode, slot=slot, note="Premier rendez-vous")
     return {"episodes": len(episodes), "consultations": len(consultations)}
