@@ -88,3 +88,9 @@ def test_only_the_new_treating_doctor_sees_the_handover_page(seen, territory, cl
     for user in (seen.coord, territory.gp2):
         client.force_login(user)
         assert client.get(url).status_code == 404
+
+
+def test_the_smp_team_lands_on_its_waiting_list(smp, client):
+    for user in (smp.assistant, smp.intern, smp.coord):
+        client.force_login(user)
+        assert client.get("/")["Location"] == reverse("proximity:registry")
