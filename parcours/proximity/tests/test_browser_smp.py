@@ -52,11 +52,9 @@ def test_browser_signup_booking_and_consultation(servers, territory, patient):
             page.get_by_label("Prénom(s) de naissance").fill("Odette")
             page.get_by_label("Date de naissance").fill("1948-06-01")
             page.get_by_label("Féminin").check()
-            page.get_by_label("Site", exact=True).select_option(label="SMP Laval")
+            page.get_by_label("Site").select_option(label="SMP Laval")
             page.get_by_label("Inscrit par").select_option(label="Un proche")
-            page.get_by_label("Motif", exact=True).select_option(
-                label="Nouvel arrivant sur le territoire"
-            )
+            page.get_by_label("Motif").select_option(label="Nouvel arrivant sur le territoire")
             page.get_by_label("Affection de longue durée (ALD)").check()
             page.get_by_role("button", name="Inscrire sur la liste d'attente").click()
             # ALD 2 + age ≥ 70 (computed) 2.
