@@ -165,3 +165,12 @@ class RegistryFilterForm(forms.Form):
         label=_("État"), choices=Episode.Status.choices, required=False, initial="waitlist"
     )
     overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
+
+
+class PrescriptionForm(forms.Form):
+    lines = forms.CharField(
+        label=_("Prescription"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+        help_text=_("Une ligne par médicament ou examen (posologie, durée)."),
+    )

@@ -304,3 +304,27 @@ class Consultation(models.Model):
 
     def __str__(self) -> str:
         return f"Consultation {self.pk}"
+
+
+class ConsultationDocument(models.Model):
+    """A document issued during a consultation: a prescription as PDF (proximity/documents.py).
+    An intern's carries the intern's and the supervisor's RPPS and the structure's FINESS."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="documents"
+    )
+    title = models.CharField(_("titre"), max_length=150)
+    file = models.FileField(upload_to="proximity/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document SMP")
+        verbose_name_plural = _("documents SMP")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime, timedelta
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
-from parcours.lib.actions import action
+from parcours.lib.actions import action, current_action
 from parcours.lib.errors import Conflict, Forbidden, Invalid
 from parcours.messaging.services import message_send
 from parcours.notifications.services import notify
@@ -33,7 +34,16 @@ from parcours.scheduling.models import Appointment, Slot
 from parcours.scheduling.services import slot_book
 
 from .access import DESK_ROLES, SENIOR_ROLES, smp_ids, staff_of
-from .models import CRITERIA, Consultation, Episode, EpisodeChange, Site, StaffMember
+from .documents import Prescriber, prescription_pdf
+from .models import (
+    CRITERIA,
+    Consultation,
+    ConsultationDocument,
+    Episode,
+    EpisodeChange,
+    Site,
+    StaffMember,
+)
 
 S = Episode.Status
 
@@ -487,6 +497,80 @@ def review_signature(consultation: Consultation) -> str:
         consultation.reviewed_at.astimezone(UTC).isoformat() if consultation.reviewed_at else "",
     ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+PRESCRIPTION_MAX_LINES = 30
+
+
+@action
+def prescription_issue(*, actor, consultation: Consultation, lines: str) -> ConsultationDocument:
+    """Issue a prescription as PDF for ``consultation``, by the doctor who held it.
+
+    Takes the prescription as text, one line per item (empty lines ignored, at most
+    PRESCRIPTION_MAX_LINES). The PDF names the structure and its FINESS, the site, the doctor
+    and their RPPS — an intern's also names the supervisor and their RPPS (issue 18). Returns
+    the stored document (file removed if the action rolls back). Raises Forbidden (not the
+    consultation's doctor), Invalid (no line, too many)."""
+    if consultation.doctor_id != actor.pk:
+        raise Forbidden(
+            _("Seul le médecin de la consultation rédige son ordonnance."), code="forbidden"
+        )
+    items = [" ".join(line.split()) for line in (lines or "").splitlines() if line.strip()]
+    if not items:
+        raise Invalid(_("Écrivez au moins une ligne de prescription."), field="lines")
+    if len(items) > PRESCRIPTION_MAX_LINES:
+        raise Invalid(
+            _("Une ordonnance compte au plus %(n)s lignes.") % {"n": PRESCRIPTION_MAX_LINES},
+            field="lines",
+        )
+    consultation = (
+        Consultation.objects.select_related(
+            "episode__organisation", "site", "patient", "doctor", "supervisor"
+        )
+        .select_for_update(of=("self",))
+        .get(pk=consultation.pk)
+    )
+    patient = consultation.patient
+    supervisor = consultation.supervisor
+    data = prescription_pdf(
+        structure=consultation.episode.organisation.name,
+        finess=consultation.episode.organisation.finess,
+        site=consultation.site.name,
+        prescriber=Prescriber(
+            name=actor.display_name,
+            rpps=actor.rpps,
+            intern=consultation.doctor_kind == StaffMember.Kind.INTERN,
+            supervisor_name=supervisor.display_name if supervisor else "",
+            supervisor_rpps=supervisor.rpps if supervisor else "",
+        ),
+        patient_name=f"{patient.birth_given_names.split(' ')[0]} {patient.birth_name}",
+        patient_birth=patient.birth_date,
+        day=timezone.localdate(),
+        lines=items,
+    )
+    digest = hashlib.sha256(data).hexdigest()
+    document = ConsultationDocument(
+        consultation=consultation,
+        title=_("Ordonnance du %(day)s") % {"day": timezone.localdate().strftime("%d/%m/%Y")},
+        sha256=digest,
+        created_by=actor,
+    )
+    document.file.save(
+        f"ordonnance-{consultation.pk}-{digest[:8]}.pdf", ContentFile(data), save=False
+    )
+    stored = document.file.name
+    scope = current_action()
+    if scope is not None:
+        scope.on_rollback(lambda: ConsultationDocument.file.field.storage.delete(stored))
+    document.save()
+    audit_log(
+        user=actor,
+        action="create",
+        obj=document,
+        patient_id=patient.pk,
+        detail=f"ordonnance SMP (consultation {consultation.pk}, {len(items)} lignes)",
+    )
+    return document
 
 
 # --- treating doctor and hand-over --------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,12 +40,13 @@ from .forms import (
     ConsultationForm,
     DeclareForm,
     HandoverForm,
+    PrescriptionForm,
     PriorityForm,
     RegistryFilterForm,
     ReviewForm,
     SignupForm,
 )
-from .models import Consultation, Episode, Site, StaffMember
+from .models import Consultation, ConsultationDocument, Episode, Site, StaffMember
 from .selectors import (
     indicators,
     interns_of,
@@ -157,16 +158,23 @@ def signup(request):
     )
 
 
+BOOKING_WINDOW = timedelta(weeks=3)
+
+
 def _free_slots(episode: Episode):
+    """The free slots of the SMP's agendas in the next three weeks (not sliced: the form
+    validates the choice against this queryset)."""
+    now = timezone.now()
     return (
         Slot.objects.filter(
             schedule__organisation_id=episode.organisation_id,
             schedule__active=True,
             status=Slot.Status.FREE,
-            start__gt=timezone.now(),
+            start__gt=now,
+            start__lt=now + BOOKING_WINDOW,
         )
         .select_related("schedule")
-        .order_by("start")[:40]
+        .order_by("start")
     )
 
 
@@ -410,8 +418,68 @@ def consultation_detail(request, pk):
     return render(
         request,
         "proximity/consultation.html",
-        {"c": consultation, "form": form},
+        {
+            "c": consultation,
+            "form": form,
+            "documents": consultation.documents.all(),
+            "prescription_form": PrescriptionForm()
+            if consultation.doctor_id == request.user.pk
+            else None,
+        },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@login_required
+def prescription_new(request, pk):
+    """The consultation's doctor issues a PDF prescription."""
+    consultation = access_consultation(request.user, pk)
+    form = PrescriptionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.prescription_issue(
+                actor=request.user, consultation=consultation, lines=form.cleaned_data["lines"]
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Ordonnance créée."))
+            return redirect("proximity:consultation", pk=pk)
+    return render(
+        request,
+        "proximity/consultation.html",
+        {
+            "c": consultation,
+            "form": None,
+            "documents": consultation.documents.all(),
+            "prescription_form": form,
+        },
+        status=400,
+    )
+
+
+@login_required
+def document_download(request, pk):
+    """A document of a consultation the user may read (never an assistant)."""
+    try:
+        document = ConsultationDocument.objects.select_related("consultation").get(
+            pk=pk, consultation__in=consultation_queryset_for(request.user)
+        )
+    except (ConsultationDocument.DoesNotExist, ValueError):
+        raise Http404 from None
+    audit_log(
+        user=request.user,
+        action="read",
+        obj=document,
+        patient_id=document.consultation.patient_id,
+        detail="ordonnance SMP",
+    )
+    return FileResponse(
+        document.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"ordonnance-{document.pk}.pdf",
     )
 
 

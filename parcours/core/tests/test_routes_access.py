@@ -28,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from conftest import pdf_upload
-from parcours.proximity.services import consultation_record
+from parcours.proximity.services import consultation_record, prescription_issue
 from parcours.proximity.tests.fixtures import build_smp
 
 PERSONAS = [
@@ -192,6 +192,9 @@ def _smp(w):
         w.smp.consultation = consultation_record(
             actor=w.smp.retired, episode=w.smp.episode, reason="Bilan"
         )
+        w.smp.document = prescription_issue(
+            actor=w.smp.retired, consultation=w.smp.consultation, lines="Paracétamol 1 g"
+        )
     return w.smp
 
 
@@ -279,6 +282,10 @@ URLS = {
     "proximity:handover-send": lambda w: _url("proximity:handover-send", _smp(w).episode.pk),
     "proximity:cancel": lambda w: _url("proximity:cancel", _smp(w).episode.pk),
     "proximity:consultation": lambda w: _url("proximity:consultation", _smp(w).consultation.pk),
+    "proximity:prescription-new": lambda w: _url(
+        "proximity:prescription-new", _smp(w).consultation.pk
+    ),
+    "proximity:document": lambda w: _url("proximity:document", _smp(w).document.pk),
     "proximity:supervision": lambda w: _url("proximity:supervision"),
     "proximity:portfolio": lambda w: _url("proximity:portfolio", _smp(w).intern.pk),
     "proximity:handover": lambda w: _url("proximity:handover", _smp(w).episode.pk),
@@ -365,6 +372,8 @@ GETS = {
     "proximity:handover-send": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "proximity:cancel": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "proximity:consultation": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:prescription-new": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:document": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "proximity:supervision": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "proximity:portfolio": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "proximity:handover": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
@@ -394,6 +403,7 @@ POSTS = {
     "proximity:declare": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "proximity:handover-send": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "proximity:cancel": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:prescription-new": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
 }
 
 

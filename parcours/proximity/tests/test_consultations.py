@@ -1,5 +1,7 @@
 """Consultations on the SMP agendas, intern supervision, treating doctor and hand-over."""
 
+import re
+import zlib
 from datetime import timedelta
 
 import pytest
@@ -19,8 +21,21 @@ from parcours.proximity.services import (
     episode_declare,
     handover_acknowledge,
     handover_send,
+    prescription_issue,
 )
 from parcours.scheduling.models import Slot
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text drawn by a PDF's (zlib-compressed) content streams, good enough to search."""
+    assert data.startswith(b"%PDF-")
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            out.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            out.append(stream.decode("latin-1"))
+    return "".join(out)
 
 
 def _book_and_see(smp, frozen, doctor_agenda, doctor, **kw):
@@ -139,3 +154,52 @@ def test_the_indicators_page_and_its_csv_export(smp, frozen, client):
     export = client.get(reverse("proximity:indicators") + "?format=csv")
     assert export["Content-Type"].startswith("text/csv")
     assert "intern_share;100.0" in export.content.decode()
+
+
+def test_the_assistant_books_from_the_episode_page_and_the_doctor_records_there(
+    smp, frozen, client
+):
+    slot = Slot.objects.filter(schedule=smp.retired_agenda, status="free").order_by("start")[0]
+    client.force_login(smp.assistant)
+    booked = client.post(reverse("proximity:book", args=[smp.episode.pk]), {"slot": slot.pk})
+    assert booked.status_code == 302
+    slot.refresh_from_db()
+    assert slot.status == "busy"
+    frozen.move_to(slot.end)
+    client.force_login(smp.retired)
+    url = reverse("proximity:consult", args=[smp.episode.pk])
+    assert client.post(url, {"reason": ""}).status_code == 400
+    appointment = slot.appointments.get()
+    done = client.post(url, {"reason": "Premier contact", "appointment": appointment.pk})
+    assert done.status_code == 302
+    assert Consultation.objects.get().appointment == appointment
+
+
+def test_a_prescription_pdf_by_an_intern_names_the_supervisor_and_the_finess(smp, frozen, client):
+    consultation = consultation_record(
+        actor=smp.intern, episode=smp.episode, reason="Angine", intern_consent=True
+    )
+    client.force_login(smp.intern)
+    url = reverse("proximity:prescription-new", args=[consultation.pk])
+    assert client.post(url, {"lines": "  \n "}).status_code == 400
+    assert client.post(url, {"lines": "Amoxicilline 1 g matin et soir, 6 jours"}).status_code == 302
+    document = consultation.documents.get()
+    client.force_login(smp.assistant)
+    assert client.get(reverse("proximity:document", args=[document.pk])).status_code == 404
+    client.force_login(smp.coord)
+    response = client.get(reverse("proximity:document", args=[document.pk]))
+    assert response.status_code == 200
+    text = _pdf_text(b"".join(response.streaming_content))
+    assert smp.intern.rpps in text and smp.coord.rpps in text and smp.org.finess in text
+    assert "Amoxicilline" in text
+
+
+def test_only_the_consultations_doctor_issues_its_prescription(smp, frozen):
+    consultation = consultation_record(actor=smp.retired, episode=smp.episode, reason="Bilan")
+    with pytest.raises(Forbidden):
+        prescription_issue(actor=smp.coord, consultation=consultation, lines="Paracétamol")
+    with pytest.raises(Invalid):
+        prescription_issue(
+            actor=smp.retired, consultation=consultation, lines="\n".join(["x"] * 31)
+        )
+    assert not consultation.documents.exists()
