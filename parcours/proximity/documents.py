@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 # The core PDF fonts speak Latin-1 (cp1252 for fpdf2's core fonts): characters outside it are
@@ -51,12 +52,16 @@ def prescription_pdf(
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
-    pdf.set_title("Ordonnance")
+    pdf.set_title(_("Ordonnance"))
     pdf.set_font("Helvetica", "B", 13)
     pdf.cell(0, 7, _latin1(structure), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     pdf.cell(
-        0, 5, _latin1(f"{site} - FINESS {finess or 'non renseigné'}"), new_x="LMARGIN", new_y="NEXT"
+        0,
+        5,
+        _latin1(_("%(site)s - FINESS %(finess)s") % {"site": site, "finess": finess or "-"}),
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 11)
@@ -66,7 +71,10 @@ def prescription_pdf(
         pdf.cell(
             0,
             5,
-            _latin1(f"Interne en médecine générale (SASPAS) - RPPS {prescriber.rpps or '-'}"),
+            _latin1(
+                _("Interne en médecine générale (SASPAS) - RPPS %(rpps)s")
+                % {"rpps": prescriber.rpps or "-"}
+            ),
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -74,22 +82,38 @@ def prescription_pdf(
             0,
             5,
             _latin1(
-                f"Sous la supervision de {prescriber.supervisor_name} - "
-                f"RPPS {prescriber.supervisor_rpps or '-'}"
+                _("Sous la supervision de %(name)s - RPPS %(rpps)s")
+                % {"name": prescriber.supervisor_name, "rpps": prescriber.supervisor_rpps or "-"}
             ),
             new_x="LMARGIN",
             new_y="NEXT",
         )
     else:
-        pdf.cell(0, 5, _latin1(f"RPPS {prescriber.rpps or '-'}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            5,
+            _latin1(_("RPPS %(rpps)s") % {"rpps": prescriber.rpps or "-"}),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.ln(6)
-    pdf.cell(0, 5, _latin1(f"Le {day:%d/%m/%Y}"), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        5,
+        _latin1(_("Le %(day)s") % {"day": day.strftime("%d/%m/%Y")}),
+        align="R",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 11)
     pdf.cell(
         0,
         6,
-        _latin1(f"{patient_name}, né(e) le {patient_birth:%d/%m/%Y}"),
+        _latin1(
+            _("%(name)s, né(e) le %(birth)s")
+            % {"name": patient_name, "birth": patient_birth.strftime("%d/%m/%Y")}
+        ),
         new_x="LMARGIN",
         new_y="NEXT",
     )

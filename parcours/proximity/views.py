@@ -584,6 +584,22 @@ def handover_detail(request, pk):
     return render(request, "proximity/handover.html", {"episode": episode})
 
 
+def _csv_labels() -> dict[str, str]:
+    return {
+        "target": _("objectif (patients)"),
+        "registered": _("patients inscrits depuis l'ouverture"),
+        "open": _("patients suivis ou en attente"),
+        "waiting": _("patients en attente"),
+        "declared": _("patients ayant déclaré un médecin du SMP"),
+        "consultations": _("consultations sur la période"),
+        "intern_share": _("part des internes (%)"),
+        "review_delay_hours": _("délai moyen de relecture (heures)"),
+        "avoided_emergency": _("passages aux urgences évités (déclarés)"),
+        "handovers": _("relais vers un nouveau médecin traitant"),
+        "handover_delay_days": _("délai médian inscription → relais (jours)"),
+    }
+
+
 @login_required
 def indicators_view(request):
     """The steering figures against the 10,000 target; ``?format=csv`` exports them."""
@@ -601,20 +617,8 @@ def indicators_view(request):
         response["Content-Disposition"] = 'attachment; filename="smp-indicateurs.csv"'
         writer = csv.writer(response, delimiter=";")
         writer.writerow([_("indicateur"), _("valeur")])
-        for key in (
-            "target",
-            "registered",
-            "open",
-            "waiting",
-            "declared",
-            "consultations",
-            "intern_share",
-            "review_delay_hours",
-            "avoided_emergency",
-            "handovers",
-            "handover_delay_days",
-        ):
-            writer.writerow([key, data[key] if data[key] is not None else ""])
+        for key, label in _csv_labels().items():
+            writer.writerow([label, data[key] if data[key] is not None else ""])
         writer.writerow([])
         writer.writerow(
             [_("priorité"), _("en attente"), _("attente médiane (jours)"), _("en retard")]

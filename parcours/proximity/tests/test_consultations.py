@@ -153,7 +153,7 @@ def test_the_indicators_page_and_its_csv_export(smp, frozen, client):
     assert page.status_code == 200 and "10000" in page.content.decode()
     export = client.get(reverse("proximity:indicators") + "?format=csv")
     assert export["Content-Type"].startswith("text/csv")
-    assert "intern_share;100.0" in export.content.decode()
+    assert "part des internes (%);100.0" in export.content.decode()
 
 
 def test_the_assistant_books_from_the_episode_page_and_the_doctor_records_there(
