@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parcours.accounts.scopes import is_gp
+from parcours.accounts.scopes import has_clinical_role, is_gp
 from parcours.audit.services import audit_log
 from parcours.lib.actions import action, current_action
 from parcours.lib.errors import Conflict, Forbidden, Invalid
 from parcours.messaging.services import message_send
 from parcours.notifications.services import notify
-from parcours.patients.models import CareLink, Patient
+from parcours.patients.models import CareLink, IdentityLink, Patient
 from parcours.patients.services import (
     PatientResult,
     patient_create,
@@ -256,6 +256,12 @@ def episode_signup(
         _("Seule l'équipe du SMP inscrit des patients sur sa liste d'attente."),
     )
     result = patient_create(actor=actor, **identity)
+    if result.created and not has_clinical_role(actor):
+        # The creator of an identity gets a care link (patients/access.py); an SMP assistant
+        # types it on behalf of the service and takes no part in care (issue 18: assistants
+        # read no clinical note): they keep the identity (IdentityLink), not its data.
+        CareLink.objects.filter(patient=result.patient, user=actor).delete()
+        IdentityLink.objects.get_or_create(patient=result.patient, user=actor)
     episode = episode_register(
         actor=actor,
         patient=result.patient,

@@ -94,3 +94,32 @@ def test_the_smp_team_lands_on_its_waiting_list(smp, client):
     for user in (smp.assistant, smp.intern, smp.coord):
         client.force_login(user)
         assert client.get("/")["Location"] == reverse("proximity:registry")
+
+
+def test_an_assistant_who_signs_up_and_books_gets_the_identity_but_not_the_patients_data(
+    smp, client
+):
+    from parcours.patients.access import can_see_patient_data, identity_queryset_for
+    from parcours.proximity.services import consultation_book
+    from parcours.scheduling.models import Slot
+
+    episode, result = episode_signup(
+        actor=smp.assistant,
+        identity={
+            "birth_name": "Nouveau",
+            "birth_given_names": "Yann",
+            "birth_date": date(1979, 9, 9),
+            "sex": "M",
+        },
+        site=smp.site,
+        source="patient",
+        reason="newcomer",
+    )
+    slot = Slot.objects.filter(schedule=smp.retired_agenda, status="free").first()
+    consultation_book(actor=smp.assistant, episode=episode, slot=slot)
+    assert result.created
+    assert identity_queryset_for(smp.assistant).filter(pk=result.patient.pk).exists()
+    assert not can_see_patient_data(smp.assistant, result.patient)
+    assert not can_see_patient_data(smp.assistant, smp.patient)
+    # The doctor whose agenda holds the appointment does see it.
+    assert can_see_patient_data(smp.retired, result.patient)
