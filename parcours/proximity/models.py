@@ -194,14 +194,10 @@ class Episode(models.Model):
     class Meta:
         verbose_name = _("épisode SMP")
         verbose_name_plural = _("épisodes SMP")
-        constraints = [
-            # A duplicate sign-up: one open episode per patient and SMP, whoever types it.
-            models.UniqueConstraint(
-                fields=["patient", "organisation"],
-                condition=Q(status__in=["waitlist", "active", "handover"]),
-                name="proximity_one_open_episode",
-            ),
-        ]
+        # One open episode per patient and SMP is checked by episode_register under a lock on
+        # the patient row, not by a unique constraint: an identity merge (patients.patient_merge
+        # moves every row to the survivor) must never be refused because both identities were
+        # signed up; the survivor then shows both episodes, and the team closes one.
         indexes = [
             # The waiting list: one SMP's waiting patients by priority, then oldest first.
             models.Index(

@@ -12,7 +12,7 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from parcours.lib.actions import action, current_action
 from parcours.lib.errors import Conflict, Forbidden, Invalid
 from parcours.messaging.services import message_send
 from parcours.notifications.services import notify
-from parcours.patients.models import CareLink, IdentityLink, Patient
+from parcours.patients.models import CareLink, DuplicateCandidate, IdentityLink, Patient
 from parcours.patients.services import (
     PatientResult,
     patient_create,
@@ -186,40 +186,45 @@ def episode_register(
     today = timezone.localdate(now)
     if no_doctor_since and no_doctor_since > today:
         raise Invalid(_("Cette date est dans le futur."), field="no_doctor_since")
-    patient = patient_resolve(patient)
+    # The lock on the identity serialises two sign-ups of the same patient (two assistants,
+    # the desk and the phone at once): the second one sees the first one's episode.
+    patient = Patient.objects.select_for_update().get(pk=patient_resolve(patient).pk)
     values = _criteria(patient, criteria or {}, today)
-    open_one = (
-        Episode.objects.select_for_update()
-        .filter(patient=patient, organisation_id=site.organisation_id, status__in=OPEN)
-        .first()
-    )
+    open_one = Episode.objects.filter(
+        patient=patient, organisation_id=site.organisation_id, status__in=OPEN
+    ).first()
     if open_one is not None:
         raise Conflict(
             _("Ce patient est déjà inscrit au SMP (%(ref)s, %(status)s).")
             % {"ref": open_one.reference, "status": open_one.get_status_display()},
             code="conflict",
         )
-    priority = priority_score(values)
-    try:
-        with transaction.atomic():  # savepoint: a concurrent sign-up hits the constraint
-            episode = Episode.objects.create(
-                patient=patient,
-                organisation_id=site.organisation_id,
-                site=site,
-                source=source,
-                referrer=referrer.strip()[:150],
-                reason=reason,
-                no_doctor_since=no_doctor_since,
-                priority=priority,
-                registered_at=now,
-                registered_by=actor,
-                due_at=now + due_delay(priority),
-                **values,
-            )
-    except IntegrityError:
+    twin = _open_episode_of_a_twin(patient, site.organisation_id)
+    if twin is not None:
         raise Conflict(
-            _("Ce patient vient d'être inscrit au SMP par quelqu'un d'autre."), code="conflict"
-        ) from None
+            _(
+                "Une identité proche est déjà inscrite au SMP (%(ref)s) : s'il s'agit de la "
+                "même personne, reprenez cette inscription ; sinon, signalez-le à la cellule "
+                "d'identitovigilance."
+            )
+            % {"ref": twin.reference},
+            code="conflict",
+        )
+    priority = priority_score(values)
+    episode = Episode.objects.create(
+        patient=patient,
+        organisation_id=site.organisation_id,
+        site=site,
+        source=source,
+        referrer=referrer.strip()[:150],
+        reason=reason,
+        no_doctor_since=no_doctor_since,
+        priority=priority,
+        registered_at=now,
+        registered_by=actor,
+        due_at=now + due_delay(priority),
+        **values,
+    )
     _history(episode, what="status", old="", new=S.WAITLIST, actor=actor)
     audit_log(
         user=actor,
@@ -229,6 +234,21 @@ def episode_register(
         detail=f"inscription SMP, priorité {priority}",
     )
     return episode
+
+
+def _open_episode_of_a_twin(patient: Patient, organisation_id: int) -> Episode | None:
+    """An open episode, in this SMP, of an identity paired with ``patient`` in the
+    identitovigilance review queue (an open duplicate pair): signing both up would put one
+    person twice on the waiting list."""
+    pairs = DuplicateCandidate.objects.filter(
+        Q(low_id=patient.pk) | Q(high_id=patient.pk), state=DuplicateCandidate.State.OPEN
+    ).values_list("low_id", "high_id")
+    others = {i for pair in pairs for i in pair} - {patient.pk}
+    if not others:
+        return None
+    return Episode.objects.filter(
+        patient_id__in=others, organisation_id=organisation_id, status__in=OPEN
+    ).first()
 
 
 @action

@@ -8,6 +8,7 @@ from django.urls import reverse
 from parcours.audit.models import AuditEvent
 from parcours.lib.errors import Conflict, Forbidden, Invalid
 from parcours.patients.models import DuplicateCandidate, Patient
+from parcours.patients.services import patient_create, patient_merge
 from parcours.proximity.models import Episode, EpisodeChange
 from parcours.proximity.selectors import waitlist
 from parcours.proximity.services import (
@@ -63,14 +64,41 @@ def test_a_second_signup_of_the_same_patient_is_refused_and_writes_nothing(smp):
     assert Episode.objects.filter(patient=smp.patient).count() == 1
 
 
-def test_a_near_twin_identity_goes_to_the_identitovigilance_review(smp):
+def test_a_near_twin_of_a_registered_patient_is_refused_and_writes_nothing(smp):
+    before = Patient.objects.count()
+    with pytest.raises(Conflict, match="identité proche est déjà inscrite"):
+        episode_signup(
+            actor=smp.assistant,
+            identity={
+                "birth_name": "Dupont",
+                "birth_given_names": "Marie",
+                "birth_date": date(1950, 4, 3),
+                "sex": "F",
+            },
+            site=smp.site,
+            source="patient",
+            reason="doctor_left",
+        )
+    assert Patient.objects.count() == before
+
+
+def test_a_near_twin_of_an_unregistered_identity_goes_to_the_identitovigilance_review(
+    smp, territory
+):
+    known = patient_create(
+        actor=territory.gp,
+        birth_name="Lemaire",
+        birth_given_names="Paul",
+        birth_date=date(1960, 2, 2),
+        sex="M",
+    ).patient
     episode, result = episode_signup(
         actor=smp.assistant,
         identity={
-            "birth_name": "Dupont",
-            "birth_given_names": "Marie",
-            "birth_date": date(1950, 4, 3),
-            "sex": "F",
+            "birth_name": "Lemaire",
+            "birth_given_names": "Paul Henri",
+            "birth_date": date(1960, 2, 2),
+            "sex": "M",
         },
         site=smp.site,
         source="patient",
@@ -78,7 +106,25 @@ def test_a_near_twin_identity_goes_to_the_identitovigilance_review(smp):
     )
     assert result.created and result.candidates
     assert DuplicateCandidate.objects.filter(state="open").exists()
-    assert episode.patient_id != smp.patient.pk
+    assert episode.patient_id != known.pk
+
+
+def test_merging_two_signed_up_identities_keeps_both_episodes_on_the_survivor(smp, territory):
+    other, result = episode_signup(
+        actor=smp.assistant,
+        identity={**IDENTITY, "birth_name": "Sansrapport"},
+        site=smp.site,
+        source="patient",
+        reason="never",
+    )
+    patient_merge(
+        actor=territory.cell,
+        survivor=smp.patient,
+        merged=result.patient,
+        reason="même personne vérifiée sur pièce",
+        confirmed=True,
+    )
+    assert set(Episode.objects.filter(patient=smp.patient)) == {smp.episode, other}
 
 
 def test_an_intern_or_an_outsider_cannot_sign_up_a_patient(smp, territory, patient):
@@ -143,7 +189,11 @@ def test_the_registry_page_lists_the_waiting_patients_in_few_queries(
     for i in range(5):
         episode_signup(
             actor=smp.assistant,
-            identity={**IDENTITY, "birth_name": f"Fictif{'x' * i}"},
+            identity={
+                **IDENTITY,
+                "birth_name": ["Abel", "Brun", "Colin", "Drouet", "Evrard"][i],
+                "birth_date": date(1941 + i, 3, 1 + i),
+            },
             site=smp.site,
             source="patient",
             reason="never",
