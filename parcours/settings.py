@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "parcours.messaging",
     "parcours.labs",
     "parcours.records",
+    "parcours.proximity",
     "parcours.notifications",
     "parcours.indicators",
     "parcours.oncall",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("indicateurs/", include("parcours.indicators.urls")),
     path("gardes/", include("parcours.oncall.urls")),
     path("espaces/", include("parcours.spaces.urls")),
+    path("smp/", include("parcours.proximity.urls")),
     # A FHIR transaction Bundle is POSTed to the base itself, with no trailing slash.
     path("fhir", fhir_views.transaction_endpoint),
     path("fhir/", include("parcours.fhir.urls")),

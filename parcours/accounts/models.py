@@ -21,6 +21,13 @@ class Role(models.TextChoices):
     # organisations, accounts and aggregated indicators and reads no clinical content.
     IDENTITY_CELL = "identity_cell", _("Cellule d'identitovigilance")
     TERRITORY_ADMIN = "territory_admin", _("Administrateur du territoire")
+    # Service Médical de Proximité (seed 001, issue 18): the coordinating doctor (supervises
+    # the interns), recently retired GPs, GP interns in supervised autonomy (SASPAS) and the
+    # assistants who run the registry and the agendas (they read no clinical note).
+    PROXIMITY_COORDINATOR = "proximity_coordinator", _("Médecin coordinateur (SMP)")
+    RETIRED_GP = "retired_gp", _("Médecin retraité (SMP)")
+    INTERN = "intern", _("Interne (SMP)")
+    PROXIMITY_ASSISTANT = "proximity_assistant", _("Assistant(e) (SMP)")
 
 
 class User(AbstractUser):

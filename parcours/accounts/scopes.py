@@ -49,8 +49,18 @@ def is_gp(user) -> bool:
 
 # Roles that take part in care (receive health data about a patient). The identitovigilance
 # cell and the territory administration do not (least privilege, issue 13).
+# The doctors of a Service Médical de Proximité take part in care; its assistants do not.
 CLINICAL_ROLES = frozenset(
-    {Role.GP, Role.HOSPITAL_DOCTOR, Role.PATHWAY_DESK, Role.IMAGING, Role.NETWORK_COORDINATOR}
+    {
+        Role.GP,
+        Role.HOSPITAL_DOCTOR,
+        Role.PATHWAY_DESK,
+        Role.IMAGING,
+        Role.NETWORK_COORDINATOR,
+        Role.PROXIMITY_COORDINATOR,
+        Role.RETIRED_GP,
+        Role.INTERN,
+    }
 )
 
 

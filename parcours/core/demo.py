@@ -25,6 +25,7 @@ from parcours.notifications.models import Notification
 from parcours.oncall.demo import load_oncall_demo
 from parcours.patients.record import hospital_summary_import
 from parcours.patients.services import patient_create
+from parcours.proximity.demo import load_proximity_demo
 from parcours.records.demo import load_records_demo
 from parcours.referrals import services as rs
 from parcours.referrals.models import Referral, ReferralEvent
@@ -706,6 +707,7 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     coord = _user("coord.reseaux", "", "Élodie", "Vasseur")
     Membership.objects.create(user=coord, organisation=network, role=Role.NETWORK_COORDINATOR)
     load_spaces_demo(users={**users, "coord.reseaux": coord})
+    smp = load_proximity_demo(password=PASSWORD)
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
         read_at=now, emailed_at=now
@@ -716,4 +718,6 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
         "users": User.objects.count(),
         "referrals": Referral.objects.count(),
         "appointments": Appointment.objects.count(),
+        "smp_episodes": smp["episodes"],
+        "smp_consultations": smp["consultations"],
     }

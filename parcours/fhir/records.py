@@ -339,13 +339,49 @@ def care_team(record: Record, ctx: Ctx) -> dict:
     )
 
 
+# The Service Médical de Proximité owns EpisodeOfCare (fhir/proximity.py); a network enrolment
+# is a second source under it, like the on-call rosters under Schedule: ids reseau-N, searched
+# with type=reseau.
+EPISODE_PREFIX = "reseau-"
+EPISODE_TYPE_SYSTEM = "https://parcours.invalid/fhir/CodeSystem/episode-type"
+EPISODE_TYPE = "reseau"
+
+
+def is_network_episode_search(query) -> bool:
+    """True if an EpisodeOfCare search asks for network enrolments (``type=reseau``, with or
+    without the system) or names one by ``_id=reseau-N``."""
+    for raw in query.getlist("type"):
+        for value in raw.split(","):
+            system, code = token(value)
+            if code == EPISODE_TYPE and system in (None, "", EPISODE_TYPE_SYSTEM):
+                return True
+    return any(v.startswith(EPISODE_PREFIX) for raw in query.getlist("_id") for v in raw.split(","))
+
+
+def _episode_type_param() -> SearchParam:
+    def apply(qs, values, modifier):
+        return qs  # the type routed the search here; every enrolment has it
+
+    return SearchParam("token", f"{EPISODE_TYPE}: the care networks' enrolments", apply)
+
+
+def _episode_id_param() -> SearchParam:
+    def apply(qs, values, modifier):
+        ids = [v[len(EPISODE_PREFIX) :] for v in values if v.startswith(EPISODE_PREFIX)]
+        return qs.filter(pk__in=[i for i in ids if i.isdigit()])
+
+    return SearchParam("token", f"logical id ({EPISODE_PREFIX}N)", apply)
+
+
 def episode_of_care(record: Record, ctx: Ctx) -> dict:
-    """The patient's enrolment in a network as an EpisodeOfCare (id = the record's id)."""
+    """The patient's enrolment in a network as an EpisodeOfCare (id ``reseau-<record id>``,
+    ``type`` reseau)."""
     return _clean(
         {
             "resourceType": "EpisodeOfCare",
-            "id": str(record.pk),
+            "id": f"{EPISODE_PREFIX}{record.pk}",
             "status": EPISODE_STATUS[record.stage],
+            "type": [{"coding": [{"system": EPISODE_TYPE_SYSTEM, "code": EPISODE_TYPE}]}],
             "patient": reference("Patient", record.patient_id, record.patient.display_name),
             "managingOrganization": reference(
                 "Organization", record.network.organisation_id, record.network.organisation.name
@@ -360,4 +396,10 @@ RECORD_SEARCH = {
     "_id": id_param(),
     "patient": reference_param("patient_id", "Patient", "Patient/id"),
     "subject": reference_param("patient_id", "Patient", "Patient/id"),
+}
+
+EPISODE_SEARCH = {
+    "_id": _episode_id_param(),
+    "type": _episode_type_param(),
+    "patient": reference_param("patient_id", "Patient", "Patient/id"),
 }

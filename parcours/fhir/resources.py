@@ -39,6 +39,7 @@ from . import codes, mappers
 from . import labs as fl
 from . import messaging as fm
 from . import oncall as fo
+from . import proximity as fp
 from . import records as fr
 from . import scheduling as fs
 from .search import (
@@ -955,16 +956,45 @@ CARE_TEAM = ResourceType(
     search=dict(fr.RECORD_SEARCH),
 )
 
-EPISODE_OF_CARE = ResourceType(
+NETWORK_EPISODE_OF_CARE = ResourceType(
     name="EpisodeOfCare",
     queryset=fr.records_for,
     to_fhir=fr.episode_of_care,
     patient_data=True,
     order=("id",),
     patient_id=lambda r: r.patient_id,
-    doc="Inscription d'un patient dans un réseau de santé : planned (demande d'admission), "
-    "waitlist (évaluations, réunion de coordination), active (suivi), finished (sortie).",
-    search=dict(fr.RECORD_SEARCH),
+    doc="Inscription d'un patient dans un réseau de santé (ids reseau-N, type=reseau) : "
+    "planned (demande d'admission), waitlist (évaluations, réunion de coordination), active "
+    "(suivi), finished (sortie).",
+    search=fr.EPISODE_SEARCH,
+)
+
+# --- Service Médical de Proximité (fhir/proximity.py) -------------------------------------
+
+EPISODE_OF_CARE = ResourceType(
+    name="EpisodeOfCare",
+    queryset=fp.episodes_for,
+    to_fhir=fp.episode_of_care,
+    patient_data=True,
+    order=("-registered_at", "-id"),
+    patient_id=lambda e: e.patient_id,
+    doc="Inscriptions au Service Médical de Proximité : liste d'attente, suivi, relais. Avec "
+    "type=reseau, les inscriptions dans un réseau de santé (ids reseau-N).",
+    search=fp.EPISODE_SEARCH,
+    variant=NETWORK_EPISODE_OF_CARE,
+    variant_prefix=fr.EPISODE_PREFIX,
+    variant_search=fr.is_network_episode_search,
+)
+
+ENCOUNTER = ResourceType(
+    name="Encounter",
+    queryset=fp.encounters_for,
+    to_fhir=fp.encounter,
+    patient_data=True,
+    order=("-start", "-id"),
+    patient_id=lambda c: c.patient_id,
+    doc="Consultations du Service Médical de Proximité (médecin, superviseur d'un interne).",
+    search=fp.ENCOUNTER_SEARCH,
 )
 
 REGISTRY: dict[str, ResourceType] = {
@@ -988,5 +1018,6 @@ REGISTRY: dict[str, ResourceType] = {
         QUESTIONNAIRE_RESPONSE,
         CARE_TEAM,
         EPISODE_OF_CARE,
+        ENCOUNTER,
     )
 }

@@ -28,6 +28,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from conftest import pdf_upload
+from parcours.proximity.services import consultation_record, prescription_issue
+from parcours.proximity.tests.fixtures import build_smp
 
 PERSONAS = [
     "anonymous",
@@ -268,6 +270,20 @@ def _url(name: str, *args) -> str:
     return reverse(name, args=args)
 
 
+def _smp(w):
+    """The Service Médical de Proximité of the world, built on first use (its own personas are
+    tested page by page in parcours/proximity/tests/test_access.py)."""
+    if not hasattr(w, "smp"):
+        w.smp = build_smp(w.t, w.patient)
+        w.smp.consultation = consultation_record(
+            actor=w.smp.retired, episode=w.smp.episode, reason="Bilan"
+        )
+        w.smp.document = prescription_issue(
+            actor=w.smp.retired, consultation=w.smp.consultation, lines="Paracétamol 1 g"
+        )
+    return w.smp
+
+
 # How to build each route's URL from the world.
 URLS = {
     "home": lambda w: _url("home"),
@@ -428,6 +444,24 @@ URLS = {
     "records:response": lambda w: _url("records:response", w.response.pk),
     "records:edit": lambda w: _url("records:edit", w.response.pk),
     "records:migrate": lambda w: _url("records:migrate", w.response.pk),
+    "proximity:registry": lambda w: _url("proximity:registry"),
+    "proximity:signup": lambda w: _url("proximity:signup"),
+    "proximity:episode": lambda w: _url("proximity:episode", _smp(w).episode.pk),
+    "proximity:priority": lambda w: _url("proximity:priority", _smp(w).episode.pk),
+    "proximity:book": lambda w: _url("proximity:book", _smp(w).episode.pk),
+    "proximity:consult": lambda w: _url("proximity:consult", _smp(w).episode.pk),
+    "proximity:declare": lambda w: _url("proximity:declare", _smp(w).episode.pk),
+    "proximity:handover-send": lambda w: _url("proximity:handover-send", _smp(w).episode.pk),
+    "proximity:cancel": lambda w: _url("proximity:cancel", _smp(w).episode.pk),
+    "proximity:consultation": lambda w: _url("proximity:consultation", _smp(w).consultation.pk),
+    "proximity:prescription-new": lambda w: _url(
+        "proximity:prescription-new", _smp(w).consultation.pk
+    ),
+    "proximity:document": lambda w: _url("proximity:document", _smp(w).document.pk),
+    "proximity:supervision": lambda w: _url("proximity:supervision"),
+    "proximity:portfolio": lambda w: _url("proximity:portfolio", _smp(w).intern.pk),
+    "proximity:handover": lambda w: _url("proximity:handover", _smp(w).episode.pk),
+    "proximity:indicators": lambda w: _url("proximity:indicators"),
 }
 
 # Status on GET, per persona (PERSONAS order).
@@ -573,6 +607,23 @@ GETS = {
     "records:response": [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
     "records:edit": [302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404],
     "records:migrate": [302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    # The SMP: none of these personas belongs to it (its own roles: proximity/tests).
+    "proximity:registry": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:signup": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:episode": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:priority": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:book": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:consult": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:declare": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:handover-send": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:cancel": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:consultation": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:prescription-new": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:document": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:supervision": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:portfolio": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:handover": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:indicators": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
 }
 
 # POST-only routes (405 on GET): status of an empty POST, per persona.
@@ -617,6 +668,13 @@ POSTS = {
     "spaces:topic_lock": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
     "spaces:post_hide": [302, 302, 404, 302, 404, 302, 404, 404, 404, 404, 404],
     "records:migrate": [302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:priority": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:book": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:consult": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:declare": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:handover-send": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:cancel": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:prescription-new": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     # Last: leaving ends the persona's membership for the routes after it.
     "spaces:leave": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
 }

@@ -27,6 +27,7 @@ def test_capability_statement_lists_the_supported_resources(api, db):
         "QuestionnaireResponse",
         "CareTeam",
         "EpisodeOfCare",
+        "Encounter",
     }
     interactions = {t: {i["code"] for i in r["interaction"]} for t, r in resources.items()}
     assert interactions["Task"] == {"read", "search-type", "update", "patch"}

@@ -172,7 +172,12 @@ def test_the_care_circle_and_the_enrolment_read_as_careteam_and_episodeofcare(ap
     team = nurse.get(f"CareTeam/{net.record.pk}").json_body
     members = {p["member"]["display"] for p in team["participant"]}
     assert {net.coord.display_name, net.social.display_name, net.nurse.display_name} <= members
-    episode = nurse.get("EpisodeOfCare", {"patient": f"Patient/{net.patient.pk}"}).json_body
+    episode = nurse.get(
+        "EpisodeOfCare", {"patient": f"Patient/{net.patient.pk}", "type": "reseau"}
+    ).json_body
     assert episode["total"] == 1 and episode["entry"][0]["resource"]["status"] == "waitlist"
+    assert episode["entry"][0]["resource"]["id"] == f"reseau-{net.record.pk}"
+    assert nurse.get(f"EpisodeOfCare/reseau-{net.record.pk}").json_body["status"] == "waitlist"
     assert api(net.t.gp2).get(f"CareTeam/{net.record.pk}").status_code == 404
+    assert api(net.t.gp2).get(f"EpisodeOfCare/reseau-{net.record.pk}").status_code == 404
     assert AuditEvent.objects.filter(user=net.nurse, object_type="careteam").exists()
