@@ -23,8 +23,13 @@ hypothesis_settings.register_profile("parcours", deadline=None)
 hypothesis_settings.load_profile("parcours")
 
 # The agenda fixtures (a frozen week, cardiology and ultrasound agendas) serve the scheduling
-# tests and the FHIR ones.
-pytest_plugins = ["parcours.scheduling.tests.fixtures"]
+# tests and the FHIR ones; the on-call fixtures (rosters) theirs; the spaces fixture (a space
+# with pages) its tests and the routes test.
+pytest_plugins = [
+    "parcours.scheduling.tests.fixtures",
+    "parcours.oncall.tests.fixtures",
+    "parcours.spaces.tests.fixtures",
+]
 
 
 def pytest_configure(config):

@@ -6,8 +6,10 @@ and settings know nothing of them (issue 15: benchmarks out of the product).
 - ``bare_insert`` (bench/submit.py): one INSERT into the model-free table ``bench_ping`` in one
   transaction, behind the same middleware (session, CSRF) as the pages. bench/submit.py creates
   the table (``TABLE_SQL``) before starting the servers, so the benchmark needs no migration.
-- ``bare_patient_insert`` (bench/fhir_crud.py): what a plain Django view costs to insert one
-  Patient row through the ORM (no token, no service, no audit, no FHIR mapping).
+- ``hello`` (bench/api_floor.py): the floor of the floor, a constant text answer behind the
+  same middleware, no database.
+- ``bare_patient_insert`` (bench/fhir_crud.py, bench/api_floor.py): what a plain Django view
+  costs to insert one Patient row through the ORM (no token, no service, no audit, no FHIR mapping).
 """
 
 import json
@@ -25,6 +27,11 @@ TABLE_SQL = (
     "CREATE TABLE IF NOT EXISTS bench_ping "
     "(id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), note text)"
 )
+
+
+def hello(request):
+    """No database, no template: answers 200 ``hello`` (text/plain)."""
+    return HttpResponse("hello", content_type="text/plain")
 
 
 @require_POST

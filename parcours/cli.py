@@ -7,6 +7,7 @@ parcours <django command> …           any manage.py command (migrate, token, c
 """
 
 import argparse
+import ctypes
 import os
 import signal
 import subprocess
@@ -82,8 +83,6 @@ def _parent_death_signal() -> None:
     """In the worker child (Linux): receive SIGTERM if the demo process dies, even by SIGKILL,
     so no worker outlives it. Silently nothing elsewhere."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -111,6 +110,15 @@ def cmd_demo(args) -> None:
     # Links in the notification e-mails point at this demo's address (the worker inherits it),
     # unless SITE_URL says otherwise.
     os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}")
+    # « Se connecter avec Pro Santé Connect » against a local PSC-shaped provider (started
+    # below, after the demo data), unless a real PSC is configured (docs/authentication.md).
+    local_psc = not os.environ.get("PSC_CLIENT_ID")
+    if local_psc:
+        os.environ["PSC_ISSUER"] = f"http://127.0.0.1:{args.psc_port}"
+        os.environ["PSC_CLIENT_ID"] = "parcours-demo"
+        os.environ["PSC_CLIENT_SECRET"] = "demo"
+        # The local provider speaks plain HTTP on the loopback address.
+        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
     _django()
     from django.conf import settings
 
@@ -121,13 +129,21 @@ def cmd_demo(args) -> None:
     _manage("load_demo")
     print(
         f"\nParcours (démo) : http://{args.host}:{args.port}/  — comptes dans le README, "
-        "mot de passe « demo ».\n",
+        "mot de passe « demo ». Médecins : aussi « Se connecter avec Pro Santé Connect » "
+        "(fournisseur PSC local de démonstration). Politique de connexion de la démo : "
+        "mot de passe seul permis, second facteur activable dans « Sécurité ».\n",
         flush=True,
     )
     worker = subprocess.Popen(
         [sys.executable, "-m", "parcours.cli", "worker", "--interval", "10"],
         preexec_fn=_parent_death_signal,
     )
+    provider = None
+    if local_psc:
+        provider = subprocess.Popen(  # noqa: S603 — our own interpreter and module, a port number
+            [sys.executable, "-m", "parcours.cli", "psc_provider", "--port", str(args.psc_port)],
+            preexec_fn=_parent_death_signal,
+        )
     try:
         _serve(args.host, args.port, workers=1)
     except _Stopped:
@@ -137,6 +153,8 @@ def cmd_demo(args) -> None:
         for sig in STOP_SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
         _stop_child(worker)
+        if provider is not None:
+            _stop_child(provider)
 
 
 def cmd_serve(args) -> None:
@@ -167,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("demo", help="demo on SQLite: migrate, load, serve with the worker")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--psc-port", type=int, default=9400, help="the local PSC provider's port")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("serve", help="serve the web application (ASGI, uvicorn)")
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))

@@ -7,6 +7,7 @@ environment: ``DATABASE_URL`` (SQLite by default), ``SECRET_KEY``, ``PARCOURS_EN
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -39,7 +40,6 @@ def _local_secret_key() -> str:
     The test suite uses a fixed key: its server subprocesses must sign sessions alike."""
     if TESTING:
         return "test-only-key-parcours-" + "0" * 40
-    import secrets
 
     path = VAR_DIR / "secret_key"
     if not path.exists():
@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_zxcvbn_password_validator",  # its French messages (locale)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "parcours.core",
     "parcours.accounts",
     "parcours.audit",
@@ -76,8 +79,12 @@ INSTALLED_APPS = [
     "parcours.scheduling",
     "parcours.messaging",
     "parcours.labs",
+    "parcours.records",
+    "parcours.proximity",
     "parcours.notifications",
     "parcours.indicators",
+    "parcours.oncall",
+    "parcours.spaces",
     "parcours.fhir",
 ]
 
@@ -89,11 +96,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # user.is_verified(): the second factor of this session (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "parcours.audit.context.RequestContextMiddleware",
     "parcours.core.middleware.IdleTimeoutMiddleware",
+    # The authentication policy per role: PSC or a second factor before any page
+    # (docs/authentication.md).
+    "parcours.accounts.middleware.StrongAuthenticationMiddleware",
     # Opening a page marks the notifications leading to it read (notifications area).
     "parcours.notifications.middleware.ReadOnOpenMiddleware",
     # Must stay last: it reads the authentication result of the login view.
@@ -392,3 +404,46 @@ AUDIT_SEAL_GRACE = int(env("AUDIT_SEAL_GRACE", "900"))
 AUDIT_ASYNC_READS = env_bool("AUDIT_ASYNC_READS")
 # Always off here; only bench/settings_bench.py (benchmarks, refused in production) turns it on.
 AUDIT_BENCH_OFF = False
+
+# --- Authentication (docs/authentication.md) ---
+# Pro Santé Connect. PSC_ENV picks the ANS issuer ("production" or "bas", the sandbox);
+# PSC_ISSUER overrides it (the demo's local provider). No client id: the PSC button is hidden.
+PSC_ISSUERS = {
+    "production": "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet",
+    "bas": "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet",
+}
+PSC_ENV = env("PSC_ENV", "production")
+PSC_ISSUER = env("PSC_ISSUER", "") or (PSC_ISSUERS.get(PSC_ENV, "") if env("PSC_CLIENT_ID") else "")
+# PSC serves its discovery document at a non-standard path.
+PSC_DISCOVERY_URL = env("PSC_DISCOVERY_URL", "") or (
+    f"{PSC_ISSUER.rstrip('/')}/.well-known/wallet-openid-configuration" if PSC_ISSUER else ""
+)
+PSC_CLIENT_ID = env("PSC_CLIENT_ID", "")
+if PSC_ISSUER:
+    # The explicit PSC logout is a form posted here and redirected to PSC's end-session
+    # endpoint: CSP's form-action covers that redirect.
+    from urllib.parse import urlsplit as _urlsplit
+
+    _psc = _urlsplit(PSC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_psc.scheme}://{_psc.netloc}")
+PSC_CLIENT_SECRET = env("PSC_CLIENT_SECRET", "")
+PSC_SCOPE = env("PSC_SCOPE", "openid scope_all")
+PSC_ACR_VALUES = env("PSC_ACR_VALUES", "eidas1")
+# Our private key (a JWK, JSON) when PSC encrypts the userinfo (JWE) to us.
+PSC_USERINFO_DECRYPTION_KEY = env("PSC_USERINFO_DECRYPTION_KEY", "")
+PSC_LEEWAY_SECONDS = int(env("PSC_LEEWAY_SECONDS", "60"))
+PSC_TIMEOUT_SECONDS = float(env("PSC_TIMEOUT_SECONDS", "10"))
+# Who may sign in how, per role: "psc" (Pro Santé Connect only), "otp" (PSC, or password and
+# a second factor), "password" (password alone allowed; a second factor is asked if the
+# person enrolled one). AUTH_POLICY: "strict" (doctors and imaging through PSC, every other
+# role password + second factor; the production default), "otp" (second factor for every
+# password account), or "relaxed" (the tests' and demo's default). AUTH_POLICY_ROLES:
+# "role=method,…" overrides single roles.
+AUTH_POLICY = env("AUTH_POLICY", "strict" if PRODUCTION else "relaxed")
+AUTH_POLICY_ROLES = dict(
+    item.split("=", 1) for item in env("AUTH_POLICY_ROLES", "").split(",") if "=" in item
+)
+# Lifetime of a FHIR API token obtained through OAuth 2 client credentials (fhir/oauth.py).
+OAUTH_TOKEN_SECONDS = int(env("OAUTH_TOKEN_SECONDS", "3600"))
+# The issuer name shown in authenticator apps (TOTP).
+OTP_TOTP_ISSUER = "Parcours"

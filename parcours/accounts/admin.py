@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import ApiToken, Membership, User
+from . import services
+from .models import ApiToken, Membership, OAuthClient, PscIdentity, User
+from .services import api_tokens_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -53,7 +55,71 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Révoquer les jetons sélectionnés")
     def revoke(self, request, queryset):
-        from django.utils import timezone
-
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = api_tokens_revoke(token_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"{count} jeton(s) révoqué(s).")
+
+
+class PscLinkFilter(admin.SimpleListFilter):
+    title = "compte"
+    parameter_name = "compte"
+
+    def lookups(self, request, model_admin):
+        return [("sans", "sans compte (à inviter)"), ("avec", "rattachée à un compte")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "sans":
+            return queryset.filter(user__isnull=True)
+        if self.value() == "avec":
+            return queryset.filter(user__isnull=False)
+        return queryset
+
+
+@admin.register(PscIdentity)
+class PscIdentityAdmin(admin.ModelAdmin):
+    """Pro Santé Connect identities. One without account is a professional who signed in
+    through PSC and whom Parcours did not know: choosing the account here invites them (their
+    next PSC login opens it). Rows are made by PSC logins only."""
+
+    list_display = ["subject_name_id", "family_name", "given_name", "user", "last_login_at"]
+    list_filter = [PscLinkFilter]
+    search_fields = ["subject_name_id", "family_name", "given_name", "user__username"]
+    autocomplete_fields = ["user"]
+    fields = [
+        "subject_name_id",
+        "given_name",
+        "family_name",
+        "user",
+        "first_seen_at",
+        "last_login_at",
+        "linked_at",
+    ]
+    readonly_fields = [
+        "subject_name_id",
+        "given_name",
+        "family_name",
+        "first_seen_at",
+        "last_login_at",
+        "linked_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.psc_identity_link(identity=obj, user=obj.user)
+
+
+@admin.register(OAuthClient)
+class OAuthClientAdmin(admin.ModelAdmin):
+    """Systems using OAuth 2 client credentials (fhir/oauth.py). Registered with
+    ``parcours oauth_client NAME USERNAME`` (the secret is shown once); here they are listed
+    and deactivated."""
+
+    list_display = ["name", "client_id", "user", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "client_id", "user__username"]
+    fields = ["name", "client_id", "user", "active", "created_at"]
+    readonly_fields = ["client_id", "user", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -5,6 +5,7 @@ can also sit on a pathway desk, and a GP can practise in two MSPs. Access rules 
 """
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,13 @@ class Role(models.TextChoices):
     # organisations, accounts and aggregated indicators and reads no clinical content.
     IDENTITY_CELL = "identity_cell", _("Cellule d'identitovigilance")
     TERRITORY_ADMIN = "territory_admin", _("Administrateur du territoire")
+    # Service Médical de Proximité (seed 001, issue 18): the coordinating doctor (supervises
+    # the interns), recently retired GPs, GP interns in supervised autonomy (SASPAS) and the
+    # assistants who run the registry and the agendas (they read no clinical note).
+    PROXIMITY_COORDINATOR = "proximity_coordinator", _("Médecin coordinateur (SMP)")
+    RETIRED_GP = "retired_gp", _("Médecin retraité (SMP)")
+    INTERN = "intern", _("Interne (SMP)")
+    PROXIMITY_ASSISTANT = "proximity_assistant", _("Assistant(e) (SMP)")
 
 
 class User(AbstractUser):
@@ -93,8 +101,6 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} — {where}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if (
             self.service_id
             and self.organisation_id
@@ -139,3 +145,75 @@ class ApiToken(models.Model):
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class AuthMethod(models.TextChoices):
+    """How the person of a session signed in (kept in the session, ``auth_method``)."""
+
+    PSC = "psc", _("Pro Santé Connect")
+    PASSWORD_OTP = "password_otp", _("mot de passe et second facteur")
+    PASSWORD = "password", _("mot de passe")
+
+
+class PscIdentity(models.Model):
+    """A Pro Santé Connect identity and the account it opens.
+
+    ``subject_name_id`` is PSC's ``SubjectNameID``: the national identifier of the professional
+    (« 8 » + RPPS, or « 0 » + ADELI). Made on the first PSC login; linked to the account whose
+    RPPS matches, else left without account: the territory administrator then links it to an
+    account (« inviting » the professional) in the administration.
+    """
+
+    subject_name_id = models.CharField(_("identifiant national (PSC)"), max_length=20, unique=True)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="psc_identities",
+        verbose_name=_("compte"),
+    )
+    given_name = models.CharField(_("prénom"), max_length=100, blank=True)
+    family_name = models.CharField(_("nom"), max_length=100, blank=True)
+    first_seen_at = models.DateTimeField(_("première connexion"))
+    last_login_at = models.DateTimeField(_("dernière connexion"))
+    linked_at = models.DateTimeField(_("rattaché le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identité Pro Santé Connect")
+        verbose_name_plural = _("identités Pro Santé Connect")
+        ordering = ["-last_login_at", "-id"]
+
+    def __str__(self) -> str:
+        name = f"{self.given_name} {self.family_name.upper()}".strip()
+        return f"{self.subject_name_id} {name}".strip()
+
+
+class OAuthClient(models.Model):
+    """A piece of software (a GP's practice software, a hospital system) that obtains FHIR API
+    bearer tokens through OAuth 2 client credentials (RFC 6749 §4.4) and acts as ``user``.
+
+    ``user`` is the account whose roles and memberships decide what the software may read and
+    write (one account per system, made by the territory administrator). Only the SHA-256 of
+    the secret is stored; the secret is shown once (``parcours oauth_client``).
+    """
+
+    client_id = models.CharField(_("identifiant client"), max_length=48, unique=True)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    name = models.CharField(_("logiciel"), max_length=100)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="oauth_clients",
+        verbose_name=_("compte utilisé"),
+    )
+    active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client OAuth (logiciel)")
+        verbose_name_plural = _("clients OAuth (logiciels)")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"

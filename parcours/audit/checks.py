@@ -2,13 +2,13 @@
 
 from django.core.checks import Error, register
 
+from .sealing import verify_keys
+
 
 @register("parcours")
 def audit_keys_valid(app_configs=None, **kwargs) -> list[Error]:
     """AUDIT_SIGNING_KEY must be a base64 32-byte Ed25519 key and AUDIT_VERIFY_KEYS base64
     32-byte public keys: a malformed one would otherwise stop the sealer at its first batch."""
-    from .sealing import verify_keys
-
     try:
         verify_keys()
     except ValueError as exc:

@@ -88,7 +88,7 @@ def audit_log(
         # A row alone in its transaction (a read that wrote nothing else): commit without
         # waiting for the WAL flush (PostgreSQL "asynchronous commit", docs §28.4). A database
         # crash may lose the last ~0.6 s of such rows; nothing else changes.
-        with transaction.atomic(), conn.cursor() as cursor:
+        with transaction.atomic(), conn.cursor() as cursor:  # not an action: see above
             cursor.execute("SET LOCAL synchronous_commit TO off")
             event.save(force_insert=True)
     else:

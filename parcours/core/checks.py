@@ -4,6 +4,7 @@ refused at start instead, with the reason."""
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, register
 
@@ -30,8 +31,6 @@ def static_files_collected(app_configs=None, **kwargs) -> list[Error]:
 def messaging_keys_valid(app_configs=None, **kwargs) -> list[Error]:
     """Every key of MESSAGING_KEYS must be a Fernet key (32 url-safe base64-encoded bytes);
     a malformed one would otherwise fail on the first message sent or opened."""
-    from cryptography.fernet import Fernet
-
     errors = []
     for position, key in enumerate(settings.MESSAGING_KEYS, start=1):
         try:

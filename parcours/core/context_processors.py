@@ -7,6 +7,9 @@ from parcours.accounts.scopes import (
 )
 from parcours.messaging.models import MailboxEntry
 from parcours.notifications.models import Notification
+from parcours.proximity.access import is_smp_member
+from parcours.records.selectors import networks_for
+from parcours.scheduling.access import managed_schedules
 
 
 def navigation(request):
@@ -24,6 +27,8 @@ def navigation(request):
             "admin": is_territory_admin(user),
             "reviewer": bool(desk_hospital_ids(user)) or is_identity_cell(user),
             "agendas": is_gp(user) or runs_agenda,
+            "networks": networks_for(user=user).exists(),
+            "proximity": is_smp_member(user),
             "indicators": is_territory_admin(user)
             or bool(desk_hospital_ids(user))
             or bool(doctor_service_ids(user))
@@ -38,6 +43,4 @@ def navigation(request):
 
 
 def _runs_an_agenda(user) -> bool:
-    from parcours.scheduling.access import managed_schedules
-
     return managed_schedules(user).exists()

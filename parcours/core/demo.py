@@ -22,13 +22,17 @@ from parcours.directory.models import (
 from parcours.labs.demo import load_labs_demo
 from parcours.messaging.demo import load_messaging_demo
 from parcours.notifications.models import Notification
+from parcours.oncall.demo import load_oncall_demo
 from parcours.patients.record import hospital_summary_import
 from parcours.patients.services import patient_create
+from parcours.proximity.demo import load_proximity_demo
+from parcours.records.demo import load_records_demo
 from parcours.referrals import services as rs
 from parcours.referrals.models import Referral, ReferralEvent
 from parcours.referrals.workflow import AnswerKind, Kind
 from parcours.scheduling.demo import load_scheduling_demo
 from parcours.scheduling.models import Appointment
+from parcours.spaces.demo import load_spaces_demo
 
 PASSWORD = "demo"
 
@@ -693,7 +697,23 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
     load_messaging_demo(services=services, users=users, patients=patients)
 
     load_labs_demo(users=users, patients=patients)
+    # On-call rosters (issue 19): a Mayenne PDSA sector and the Laval cardiology line.
+    load_oncall_demo(orgs=orgs, services=services, users=users)
+    load_records_demo(users=users, patients=patients, admin=admin)
     load_summaries(patients=patients, laval=orgs["laval"], actor=desk, now=now)
+
+    # Collaborative spaces: a coordinator of an invented network owns the shared space.
+    network = Organisation.objects.create(
+        name="Réseau gérontologique du Haut-Anjou (démo)",
+        kind=Organisation.Kind.NETWORK,
+        postcode="53200",
+        town="Château-Gontier-sur-Mayenne",
+        phone="02 43 00 70 00",
+    )
+    coord = _user("coord.reseaux", "", "Élodie", "Vasseur")
+    Membership.objects.create(user=coord, organisation=network, role=Role.NETWORK_COORDINATOR)
+    load_spaces_demo(users={**users, "coord.reseaux": coord})
+    smp = load_proximity_demo(password=PASSWORD)
     # The history is old news: its notifications are read and were e-mailed long ago.
     Notification.objects.filter(referral__submitted_at__lt=now - timedelta(days=2)).update(
         read_at=now, emailed_at=now
@@ -704,4 +724,6 @@ def load_demo(*, seed: int = 53) -> dict[str, int]:
         "users": User.objects.count(),
         "referrals": Referral.objects.count(),
         "appointments": Appointment.objects.count(),
+        "smp_episodes": smp["episodes"],
+        "smp_consultations": smp["consultations"],
     }

@@ -15,6 +15,7 @@ from parcours.accounts.scopes import (
     is_territory_admin,
     membership_rows,
 )
+from parcours.proximity.access import is_smp_member
 
 
 @login_required
@@ -32,6 +33,9 @@ def home(request):
     # Issue 14 bug 11: the imaging centre works from its appointments (README, demo accounts).
     if any(m["role"] == Role.IMAGING for m in membership_rows(user)):
         return redirect("scheduling:appointments")
+    # The Service Médical de Proximité works from its waiting list (issue 18).
+    if is_smp_member(user):
+        return redirect("proximity:registry")
     if is_territory_admin(user):
         return redirect("indicators:index")
     return redirect("directory:index")
@@ -54,7 +58,7 @@ def _database_answers() -> bool:
             return True
         except Exception:  # noqa: BLE001 - any failure means "not healthy"
             return False
-    import psycopg
+    import psycopg  # noqa: PLC0415 — driver used on PostgreSQL only
 
     try:
         with psycopg.connect(

@@ -14,6 +14,7 @@ from parcours.core.files import media_orphans_sweep
 from parcours.messaging.letters import letters_escalate_due
 from parcours.messaging.services import outbound_send_due
 from parcours.notifications.tasks import notification_send_emails
+from parcours.oncall.services import handover_notify_due
 from parcours.referrals.services import referral_escalate_due
 from parcours.scheduling import services as scheduling
 
@@ -26,6 +27,7 @@ JOBS = [
     ("reminders", lambda: scheduling.reminders_send()),
     ("letters", lambda: letters_escalate_due()),
     ("mail_gateway", lambda: outbound_send_due()),
+    ("oncall_handover", lambda: {"announced": handover_notify_due()}),
     ("emails", lambda: notification_send_emails()),
     ("orphan_files", lambda: media_orphans_sweep()),
     ("audit_seal", lambda: audit_seal()),

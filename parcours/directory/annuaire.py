@@ -29,9 +29,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from parcours.lib.actions import action_scope
 from parcours.lib.encodings import decode_french
 
 from .keys import family_words, fold, practitioner_key
@@ -737,7 +738,7 @@ def _run(path: Path, encoding: str, result: ImportResult, progress, log) -> None
             yield row
 
     rows = counted(read_rows(path, encoding, on_error=on_error, progress=progress))
-    with transaction.atomic(), connection.cursor() as cursor:
+    with action_scope("directory.annuaire.import"), connection.cursor() as cursor:
         if vendor == "postgresql":
             # Large sorts and hash joins of the merge stay in memory; nothing here needs to
             # wait for the WAL flush before the final commit.

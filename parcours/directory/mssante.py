@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from parcours.directory.models import Practitioner
 from parcours.lib.errors import ServiceError
 
 
@@ -53,8 +54,6 @@ def check_external(address: str) -> str:
     Raises ServiceError (a ValidationError; code "address" or "not_mssante") with a French
     message saying why not (malformed, or outside the secure domains — then with the
     directory's MSSanté address for the same person when the directory knows one)."""
-    from parcours.directory.models import Practitioner
-
     address = address.strip().lower()
     try:
         validate_email(address)

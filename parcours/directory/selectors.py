@@ -15,6 +15,7 @@ of the territory: "cardiologie", "CARDIOLGIE" and "Chateau-Gontier" find "Cardio
 "Château-Gontier" on either database.
 """
 
+from collections.abc import Callable
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
@@ -48,6 +49,18 @@ from .models import (
 
 # How close a misspelt name must be (pg_trgm word similarity, 0–1; the default 0.6 misses one
 # wrong letter in a short name).
+# Parts of a hospital service's page that other apps contribute, by context name: each is a
+# callable ``(*, user, service) -> object`` the template reads under that name. Apps above the
+# directory register theirs in their AppConfig.ready (oncall: "on_call", who answers the
+# service's on-call lines now — seed 003's senior line), so the directory imports none of them.
+SERVICE_PAGE_PARTS: dict[str, Callable[..., object]] = {}
+
+
+def service_page_parts(*, user, service) -> dict[str, object]:
+    """The contributed parts of ``service``'s page for ``user``: {context name: value}."""
+    return {name: part(user=user, service=service) for name, part in SERVICE_PAGE_PARTS.items()}
+
+
 FUZZY_THRESHOLD = 0.45
 # An organisation-name search naming more structures than this is narrowed to the first ones.
 PLACE_MAX_ORGS = 500

@@ -4,7 +4,7 @@ These fields are local columns the Annuaire Santé import never writes, so an ed
 every re-import. Each changed field leaves a ``ContactEdit`` row (who, when, old, new). Who may
 edit is decided in ``access.py``; the views check it before calling."""
 
-from django.db import transaction
+from parcours.lib.actions import action
 
 from .models import ContactEdit, HospitalService, Practitioner
 
@@ -30,13 +30,13 @@ def _apply(obj, fields, data: dict, actor, **target) -> list[str]:
     return changed
 
 
-@transaction.atomic
+@action
 def practitioner_update_contact(*, actor, practitioner: Practitioner, data: dict) -> list[str]:
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
     return _apply(practitioner, PRACTITIONER_CONTACT_FIELDS, data, actor, practitioner=practitioner)
 
 
-@transaction.atomic
+@action
 def service_update_contact(*, actor, service: HospitalService, data: dict) -> list[str]:
     service = HospitalService.objects.select_for_update().get(pk=service.pk)
     return _apply(service, SERVICE_CONTACT_FIELDS, data, actor, service=service)

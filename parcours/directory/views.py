@@ -18,6 +18,7 @@ from .selectors import (
     practitioner_get_roles,
     practitioner_search,
     service_get_doctors,
+    service_page_parts,
     specialty_choices,
 )
 from .services import practitioner_update_contact, service_update_contact
@@ -90,6 +91,7 @@ def service_detail(request, pk):
             "refer_url": _refer_url(request.user, service),
             "write_url": _write_url(request.user, to=service.head),
             "can_edit": can_edit_service(request.user, service),
+            **service_page_parts(user=request.user, service=service),
         },
     )
 

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 
 from parcours.lib.text import is_id
 from parcours.messaging.access import letter_queryset_for
-from parcours.messaging.models import DischargeLetter
+from parcours.messaging.models import DischargeLetter, MailboxEntry, Message
 from parcours.messaging.services import attachment_read, message_open
 
 from .mappers import Ctx, _clean, coding, day, instant, reference, user_reference
@@ -146,8 +146,6 @@ MAIL_CODES = {code: kind for kind, (code, _d) in MAIL_KINDS.items()}
 
 
 def mail_for(user) -> QuerySet:
-    from parcours.messaging.models import MailboxEntry, Message
-
     return (
         Message.objects.filter(pk__in=MailboxEntry.objects.filter(user=user).values("message_id"))
         .select_related("sender__practitioner", "signing_key", "thread__patient")

@@ -5,11 +5,21 @@ registry, so they list exactly what is implemented."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from parcours.directory.keys import fold
 from parcours.directory.models import HospitalService, Organisation, Practitioner, PractitionerRole
@@ -23,14 +33,17 @@ from parcours.lib.text import ins_form, is_id
 from parcours.patients.access import identity_queryset_for
 from parcours.patients.models import Patient, PatientIdentifier
 from parcours.referrals.access import referral_queryset_for
-from parcours.referrals.models import ReferralEvent, ReferralMessage
+from parcours.referrals.models import ReferralAttachment, ReferralEvent, ReferralMessage
 from parcours.referrals.workflow import Action
 
 from . import codes, mappers
 from . import labs as fl
 from . import messaging as fm
-from . import record as fr
+from . import oncall as fo
+from . import proximity as fp
+from . import records as fr
 from . import scheduling as fs
+from . import summary_items as fsi
 from .search import (
     CONTROL_PARAMS,
     Page,
@@ -75,6 +88,9 @@ class ResourceType:
     # Page the ids first, then read their rows: lets the database walk an index that holds
     # the order and the filtered columns without reading the table (the directory's names).
     ids_first: bool = False
+    # Called on the row of a single read (``read_queryset``): loads the related lists its
+    # ``has_*`` flags say exist (``flag_related`` / ``load_flagged``).
+    prepare_read: Callable[[Model], None] | None = None
     # _sort names → ORM fields (``-`` for descending); ``_id`` is always sortable.
     sorts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # _include values ("Type:param") → (the included resource type, obj → ids to include).
@@ -84,6 +100,13 @@ class ResourceType:
 
     def for_read(self, user) -> QuerySet:
         return (self.read_queryset or self.queryset)(user)
+
+    def read_one(self, user, pk) -> Model | None:
+        """The row ``pk`` if ``user`` may read it (else None), with what its mapper reads."""
+        obj = self.for_read(user).filter(pk=pk).first()
+        if obj is not None and self.prepare_read is not None:
+            self.prepare_read(obj)
+        return obj
 
     def search_page(self, user, query) -> Page:
         """One page of a search by ``user`` (the query's filters, ``_sort``, paging and
@@ -107,6 +130,28 @@ class ResourceType:
             return [found[i] for i in ids if i in found]
 
         return paginate(None, query, SearchPlan(fetch=fetch, count=ordered.count))
+
+
+def flag_related(qs: QuerySet, related: dict[str, QuerySet]) -> QuerySet:
+    """``qs`` annotated with ``has_<name>`` = EXISTS(the related rows) for each related list
+    (name → its rows, filtered on ``OuterRef("pk")``). A single read then loads only the lists
+    that are not empty (``load_flagged``): most rows have none, so the read is one statement
+    instead of one per list (issue 16)."""
+    return qs.annotate(**{f"has_{name}": Exists(rows) for name, rows in related.items()})
+
+
+def load_flagged(obj: Model, lookups: Mapping[str, Prefetch]) -> None:
+    """Prefetch onto ``obj`` each related list (name → its Prefetch) its ``has_<name>``
+    annotation says exists; the others are set to the empty result without a query."""
+    cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
+    needed = []
+    for name, lookup in lookups.items():
+        if getattr(obj, f"has_{name}"):
+            needed.append(lookup)
+        else:
+            cache[name] = lookup.queryset.none() if lookup.queryset is not None else None
+    if needed:
+        prefetch_related_objects([obj], *needed)
 
 
 def _inverse(mapping: dict[str, str]) -> dict[str, list[str]]:
@@ -553,15 +598,28 @@ PRACTITIONER_ROLE = ResourceType(
 # --- patients -------------------------------------------------------------------------------
 
 
+_PATIENT_RELATED = {
+    "local_identifiers": Prefetch(
+        "local_identifiers", queryset=PatientIdentifier.objects.select_related("organisation")
+    ),
+    "merged_from": Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")),
+}
+
+
 def _patients(user) -> QuerySet:
     # A Patient resource is the identity alone (traits, status, local numbers): who found it
     # by its traits may read it; its data (DiagnosticReport, Observation…) keeps the stricter
     # rule of patients/access.py.
-    return identity_queryset_for(user).prefetch_related(
-        Prefetch(
-            "local_identifiers", queryset=PatientIdentifier.objects.select_related("organisation")
-        ),
-        Prefetch("merged_from", queryset=Patient.objects.only("id", "merged_into_id")),
+    return identity_queryset_for(user).prefetch_related(*_PATIENT_RELATED.values())
+
+
+def _patient_read(user) -> QuerySet:
+    return flag_related(
+        identity_queryset_for(user),
+        {
+            "local_identifiers": PatientIdentifier.objects.filter(patient=OuterRef("pk")),
+            "merged_from": Patient.objects.filter(merged_into=OuterRef("pk")),
+        },
     )
 
 
@@ -642,6 +700,8 @@ PATIENT = ResourceType(
     },
     patient_id=lambda p: p.pk,
     interactions=("read", "search-type", "create"),
+    read_queryset=_patient_read,
+    prepare_read=lambda p: load_flagged(p, _PATIENT_RELATED),
     doc="Identités patient (traits INS, identifiants locaux ; opération $match). Visibles "
     "par qui a une relation de soin avec le patient ou a retrouvé l'identité par ses "
     "traits ; l'identité seule n'ouvre pas les données du patient.",
@@ -685,8 +745,18 @@ def _referral_rows(user) -> QuerySet:
     )
 
 
+_ATTACHMENTS = {"attachments": Prefetch("attachments", queryset=ReferralAttachment.objects.all())}
+
+
 def _referrals(user) -> QuerySet:
     return _referral_rows(user).prefetch_related("attachments")
+
+
+def _referral_read(user) -> QuerySet:
+    return flag_related(
+        _referral_rows(user),
+        {"attachments": ReferralAttachment.objects.filter(referral=OuterRef("pk"))},
+    )
 
 
 def _tasks(user) -> QuerySet:
@@ -813,6 +883,8 @@ SERVICE_REQUEST = ResourceType(
     order=("-submitted_at", "-id"),
     patient_id=lambda r: r.patient_id,
     interactions=("read", "search-type", "create"),
+    read_queryset=_referral_read,
+    prepare_read=lambda r: load_flagged(r, _ATTACHMENTS),
     doc="Demandes de prise en charge d'un médecin de ville à un service hospitalier.",
     search={
         **_SR_COMMON,
@@ -933,6 +1005,25 @@ COMMUNICATION = ResourceType(
 
 # --- shared agendas (fhir/scheduling.py) ---------------------------------------------------
 
+# On-call rosters (fhir/oncall.py): a second source under Schedule and Slot, ids garde-N.
+ONCALL_SCHEDULE = ResourceType(
+    name="Schedule",
+    queryset=fo.rosters_for,
+    to_fhir=fo.schedule,
+    order=("id",),
+    doc="Tableaux de garde (ids garde-N), lecture seule.",
+    search=fo.ROSTER_SEARCH,
+)
+
+ONCALL_SLOT = ResourceType(
+    name="Slot",
+    queryset=fo.shifts_for,
+    to_fhir=fo.slot,
+    order=("start", "id"),
+    doc="Gardes d'un tableau de garde (ids garde-N), lecture seule.",
+    search=fo.SHIFT_SEARCH,
+)
+
 SCHEDULE = ResourceType(
     profiles=(f"{fs.FR_CORE}fr-core-schedule",),
     name="Schedule",
@@ -940,11 +1031,15 @@ SCHEDULE = ResourceType(
     to_fhir=fs.schedule,
     order=("id",),
     doc="Agendas partagés (praticien, service, équipement d'imagerie) ; profil FR Core "
-    "Schedule, guide ANS Gestion d'Agendas Partagés.",
+    "Schedule, guide ANS Gestion d'Agendas Partagés. Avec service-category=on-call, les "
+    "tableaux de garde (ids garde-N, lecture seule).",
     search=fs.SCHEDULE_SEARCH,
     includes={
         "Schedule:actor": ("HealthcareService", lambda s: [s.service_id]),
     },
+    variant=ONCALL_SCHEDULE,
+    variant_prefix=fo.PREFIX,
+    variant_search=fo.is_roster_search,
 )
 
 SLOT = ResourceType(
@@ -953,10 +1048,14 @@ SLOT = ResourceType(
     queryset=fs.slots_for,
     to_fhir=fs.slot,
     order=("start", "id"),
-    doc="Créneaux que l'appelant peut réserver (libres ou non) ; profil FR Core Slot.",
+    doc="Créneaux que l'appelant peut réserver (libres ou non) ; profil FR Core Slot. Avec "
+    "service-category=on-call ou schedule=Schedule/garde-N, les gardes d'un tableau de garde.",
     search=fs.SLOT_SEARCH,
     sorts={"start": ("start",)},
     includes={"Slot:schedule": ("Schedule", lambda s: [s.schedule_id])},
+    variant=ONCALL_SLOT,
+    variant_prefix=fo.PREFIX,
+    variant_search=fo.is_shift_search,
 )
 
 APPOINTMENT = ResourceType(
@@ -1012,20 +1111,20 @@ OBSERVATION = ResourceType(
 def _record_type(name: str, doc: str) -> ResourceType:
     return ResourceType(
         name=name,
-        queryset=fr.items_for(name),
-        to_fhir=fr.record_resource,
+        queryset=fsi.items_for(name),
+        to_fhir=fsi.record_resource,
         patient_data=True,
         order=("-date", "-id"),
         patient_id=lambda i: i.patient_id,
         doc=doc,
-        search=fr.record_search(),
+        search=fsi.record_search(),
         sorts={"date": ("date",)},
         includes={f"{name}:patient": ("Patient", lambda i: [i.patient_id])},
     )
 
 
-ENCOUNTER = _record_type(
-    "Encounter", "Séjours reçus dans une synthèse de dossier hospitalier (transaction)."
+RECORD_ENCOUNTER = _record_type(
+    "Encounter", "Séjours reçus dans une synthèse de dossier hospitalier (ids sejour-N)."
 )
 CONDITION = _record_type(
     "Condition", "Problèmes reçus dans une synthèse de dossier hospitalier (transaction)."
@@ -1055,7 +1154,91 @@ DOCUMENT_REFERENCE = ResourceType(
     # The documents of a hospital record summary are read by their rec-N ids (transaction
     # locations); searching DocumentReference lists the letters.
     variant=RECORD_DOCUMENT,
-    variant_prefix=fr.DOCUMENT_PREFIX,
+    variant_prefix=fsi.DOCUMENT_PREFIX,
+    variant_search=lambda query: False,
+)
+
+# --- care networks' shared record (fhir/records.py) ----------------------------------------
+
+QUESTIONNAIRE = ResourceType(
+    name="Questionnaire",
+    queryset=fr.questionnaires_for,
+    to_fhir=fr.questionnaire_resource,
+    order=("form_id", "-number"),
+    interactions=("read", "search-type", "create"),
+    doc="Formulaires des réseaux de santé : une ressource par version publiée (url|version) ; "
+    "création par la coordination du réseau (publiée si status = active).",
+    search=fr.QUESTIONNAIRE_SEARCH,
+)
+
+QUESTIONNAIRE_RESPONSE = ResourceType(
+    name="QuestionnaireResponse",
+    queryset=fr.responses_for,
+    to_fhir=fr.response_resource,
+    patient_data=True,
+    order=("-updated_at", "-id"),
+    patient_id=lambda r: r.record.patient_id,
+    interactions=("read", "search-type", "create"),
+    doc="Formulaires remplis du dossier partagé d'un réseau, réduits aux sections que le profil "
+    "de l'appelant peut lire ; création validée par les règles du formulaire.",
+    search=fr.RESPONSE_SEARCH,
+)
+
+CARE_TEAM = ResourceType(
+    name="CareTeam",
+    queryset=fr.records_for,
+    to_fhir=fr.care_team,
+    patient_data=True,
+    order=("id",),
+    patient_id=lambda r: r.patient_id,
+    doc="Cercle de soins d'un patient dans un réseau de santé (id = celui du dossier).",
+    search=dict(fr.RECORD_SEARCH),
+)
+
+NETWORK_EPISODE_OF_CARE = ResourceType(
+    name="EpisodeOfCare",
+    queryset=fr.records_for,
+    to_fhir=fr.episode_of_care,
+    patient_data=True,
+    order=("id",),
+    patient_id=lambda r: r.patient_id,
+    doc="Inscription d'un patient dans un réseau de santé (ids reseau-N, type=reseau) : "
+    "planned (demande d'admission), waitlist (évaluations, réunion de coordination), active "
+    "(suivi), finished (sortie).",
+    search=fr.EPISODE_SEARCH,
+)
+
+# --- Service Médical de Proximité (fhir/proximity.py) -------------------------------------
+
+EPISODE_OF_CARE = ResourceType(
+    name="EpisodeOfCare",
+    queryset=fp.episodes_for,
+    to_fhir=fp.episode_of_care,
+    patient_data=True,
+    order=("-registered_at", "-id"),
+    patient_id=lambda e: e.patient_id,
+    doc="Inscriptions au Service Médical de Proximité : liste d'attente, suivi, relais. Avec "
+    "type=reseau, les inscriptions dans un réseau de santé (ids reseau-N).",
+    search=fp.EPISODE_SEARCH,
+    variant=NETWORK_EPISODE_OF_CARE,
+    variant_prefix=fr.EPISODE_PREFIX,
+    variant_search=fr.is_network_episode_search,
+)
+
+ENCOUNTER = ResourceType(
+    name="Encounter",
+    queryset=fp.encounters_for,
+    to_fhir=fp.encounter,
+    patient_data=True,
+    order=("-start", "-id"),
+    patient_id=lambda c: c.patient_id,
+    doc="Consultations du Service Médical de Proximité (médecin, superviseur d'un interne) ; "
+    "les séjours reçus dans une synthèse de dossier hospitalier (ids sejour-N) en lecture.",
+    search=fp.ENCOUNTER_SEARCH,
+    # The stays of a hospital record summary are read by their sejour-N ids (transaction
+    # locations); searching Encounter lists the consultations.
+    variant=RECORD_ENCOUNTER,
+    variant_prefix=fsi.STAY_PREFIX,
     variant_search=lambda query: False,
 )
 
@@ -1076,9 +1259,13 @@ REGISTRY: dict[str, ResourceType] = {
         DIAGNOSTIC_REPORT,
         OBSERVATION,
         DOCUMENT_REFERENCE,
-        ENCOUNTER,
         CONDITION,
         ALLERGY_INTOLERANCE,
         MEDICATION_STATEMENT,
+        QUESTIONNAIRE,
+        QUESTIONNAIRE_RESPONSE,
+        CARE_TEAM,
+        EPISODE_OF_CARE,
+        ENCOUNTER,
     )
 }

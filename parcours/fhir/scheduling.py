@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from parcours.directory.models import HospitalService, Practitioner, PractitionerRole
+from parcours.lib.actions import action
 from parcours.lib.errors import CONFLICT, error_kind
 from parcours.lib.text import is_id
 from parcours.patients.access import access_patient
@@ -621,7 +621,8 @@ def _booking_details(body: dict, slot: Slot) -> dict:
     return fields
 
 
-def appointment_create(user, body: dict) -> Appointment:
+@action
+def appointment_create(*, user, body: dict) -> Appointment:
     """POST Appointment: book the one Slot it names for the Patient it names, keeping the
     elements of ``APPOINTMENT_WRITE`` (``_booking_details``); any other element is a 422."""
     refuse_unknown(body, APPOINTMENT_WRITE, "Appointment")
@@ -644,73 +645,71 @@ def appointment_create(user, body: dict) -> Appointment:
     ]
     note = body.get("comment", "")
     urgent_reason = " ".join(r.get("text", "") for r in body.get("reasonCode", []))
-    with transaction.atomic():
+    try:
+        slot = slots_for(user).get(pk=slot_id)
+    except Slot.DoesNotExist:
+        raise FhirError(
+            422, "Créneau introuvable.", code="not-found", expression=["Appointment.slot"]
+        ) from None
+    referral = None
+    if referral_refs:
         try:
-            slot = slots_for(user).get(pk=slot_id)
-        except Slot.DoesNotExist:
+            referral = access_referral(
+                user, _one_ref(referral_refs, "ServiceRequest", "Appointment.basedOn")
+            )
+        except Http404:
             raise FhirError(
-                422, "Créneau introuvable.", code="not-found", expression=["Appointment.slot"]
+                422,
+                "Demande introuvable.",
+                code="not-found",
+                expression=["Appointment.basedOn"],
             ) from None
-        referral = None
-        if referral_refs:
-            try:
-                referral = access_referral(
-                    user, _one_ref(referral_refs, "ServiceRequest", "Appointment.basedOn")
-                )
-            except Http404:
+    try:
+        if referral is not None and "book_slot" in allowed_actions(user, referral):
+            if str(referral.patient_id) != patient_id:
                 raise FhirError(
                     422,
-                    "Demande introuvable.",
-                    code="not-found",
-                    expression=["Appointment.basedOn"],
-                ) from None
-        try:
-            if referral is not None and "book_slot" in allowed_actions(user, referral):
-                if str(referral.patient_id) != patient_id:
-                    raise FhirError(
-                        422,
-                        "Le patient doit être celui de la demande.",
-                        expression=["Appointment.participant"],
-                    )
-                details = _booking_details(body, slot)
-                booked = scheduling.slot_book_for_referral(
-                    user=user, slot=slot, referral=referral, note=note
-                )
-                return scheduling.appointment_interop_record(
-                    actor=user, appointment=booked, **details
-                )
-            try:
-                patient = access_patient(user, patient_id)
-            except Http404:
-                raise FhirError(
-                    422,
-                    "Patient introuvable.",
-                    code="not-found",
+                    "Le patient doit être celui de la demande.",
                     expression=["Appointment.participant"],
-                ) from None
-            if referral is not None and referral.author_id != user.pk:
-                raise FhirError(
-                    422,
-                    "Seul le médecin demandeur rattache son rendez-vous à la demande.",
-                    expression=["Appointment.basedOn"],
                 )
             details = _booking_details(body, slot)
-            booked = scheduling.slot_book(
-                user=user,
-                slot=slot,
-                patient=patient,
-                referral=referral,
-                note=note,
-                urgent_reason=urgent_reason,
+            booked = scheduling.slot_book_for_referral(
+                user=user, slot=slot, referral=referral, note=note
             )
             return scheduling.appointment_interop_record(actor=user, appointment=booked, **details)
-        except scheduling.BookingError as exc:
-            # A conflict points at the slot someone else took; a refusal at the appointment.
-            where = "Appointment.slot" if error_kind(exc) == CONFLICT else "Appointment"
-            raise from_service_error(exc, expression=[where]) from None
+        try:
+            patient = access_patient(user, patient_id)
+        except Http404:
+            raise FhirError(
+                422,
+                "Patient introuvable.",
+                code="not-found",
+                expression=["Appointment.participant"],
+            ) from None
+        if referral is not None and referral.author_id != user.pk:
+            raise FhirError(
+                422,
+                "Seul le médecin demandeur rattache son rendez-vous à la demande.",
+                expression=["Appointment.basedOn"],
+            )
+        details = _booking_details(body, slot)
+        booked = scheduling.slot_book(
+            user=user,
+            slot=slot,
+            patient=patient,
+            referral=referral,
+            note=note,
+            urgent_reason=urgent_reason,
+        )
+        return scheduling.appointment_interop_record(actor=user, appointment=booked, **details)
+    except scheduling.BookingError as exc:
+        # A conflict points at the slot someone else took; a refusal at the appointment.
+        where = "Appointment.slot" if error_kind(exc) == CONFLICT else "Appointment"
+        raise from_service_error(exc, expression=[where]) from None
 
 
-def appointment_update(user, appointment: Appointment, current: dict, new: dict) -> None:
+@action
+def appointment_update(*, user, appointment: Appointment, current: dict, new: dict) -> None:
     """PUT/PATCH Appointment: only the status (and the cancellation reason) may change."""
     refuse_unknown(new, APPOINTMENT_WRITE, "Appointment")
     ignored = {"status", "cancelationReason", "meta", "text"}

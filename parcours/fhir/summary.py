@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
 from parcours.accounts.models import Membership
+from parcours.lib.actions import action
 from parcours.lib.identity import CERTAIN, Identity, compare
 from parcours.lib.ins import ins_kind
 from parcours.lib.text import ins_form, is_id
@@ -30,7 +31,7 @@ from parcours.patients.services import patient_resolve
 from . import codes
 from .errors import FhirError, from_service_error
 from .parse import GENDER_TO_SEX, _patient_form_data, validate_structure
-from .record import location as record_location
+from .summary_items import location as record_location
 
 ITEM_TYPES = {
     "Encounter": "stay",
@@ -245,6 +246,7 @@ def _resolve_patient(user, source, resource: dict, where: str):
     raise unknown
 
 
+@action
 def import_bundle(*, user, bundle, channel: str = "api"):
     """Check a transaction Bundle and store its summary. Returns (import, response entries)."""
     bundle = validate_structure(bundle, "Bundle")

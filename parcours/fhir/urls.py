@@ -1,12 +1,14 @@
 from django.urls import path, re_path
 
-from . import views
+from . import oauth, views
 
 app_name = "fhir"
 
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
     path("openapi.json", views.openapi, name="openapi"),
+    # OAuth 2 client credentials for systems (fhir/oauth.py).
+    path("oauth2/token", oauth.token_endpoint, name="oauth-token"),
     path("", views.transaction_endpoint, name="transaction"),
     re_path(r"^Patient/\$match/?$", views.patient_match, name="patient-match"),
     re_path(r"^Binary/(?P<pk>[^/]+)/?$", views.binary_endpoint, name="binary"),

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -26,12 +25,17 @@ from parcours.lib.uploads import UploadError
 from parcours.patients.access import access_patient, identity_queryset_for
 from parcours.patients.matching import find_matches
 from parcours.patients.models import Patient, PatientIdentifier
-from parcours.patients.services import local_system, patient_create_with_interop
+from parcours.patients.services import (
+    local_system,
+    patient_create_with_identifiers,
+    patient_create_with_interop,
+)
 from parcours.referrals import services as referral_services
 from parcours.referrals.access import access_referral
 from parcours.referrals.models import ReferralAttachment
 
-from . import mappers, parse
+from . import codes, mappers, parse
+from . import records as fhir_records
 from . import scheduling as fhir_scheduling
 from .capability import capability_statement
 from .errors import FhirError, from_service_error, outcome
@@ -48,6 +52,7 @@ from .search import (
     unknown_params,
     without,
 )
+from .summary import import_bundle
 from .tokens import api_token_authenticate
 from .workflow import task_update
 
@@ -228,7 +233,7 @@ def _resource_type(name: str) -> ResourceType:
 def _read(rtype: ResourceType, user, pk: str):
     if not is_id(pk):
         raise FhirError(404, f"{rtype.name}/{pk} introuvable.")
-    obj = rtype.for_read(user).filter(pk=pk).first()
+    obj = rtype.read_one(user, pk)
     if obj is None:  # missing or not visible to this user: the same answer
         raise FhirError(404, f"{rtype.name}/{pk} introuvable.")
     return obj
@@ -299,23 +304,20 @@ def instance_endpoint(request, resource_type, pk):
         body = _body(request, PATCH_TYPES)
     if rtype.name == "Appointment":
         return _update_appointment(request, rtype, pk, body, ctx)
-    with transaction.atomic():
-        referral = _read(rtype, request.user, pk)
-        current = rtype.to_fhir(referral, ctx)
-        if request.method == "PATCH":
-            if isinstance(body, list):
-                body = parse.json_patch(current, body)
-            elif isinstance(body, dict):
-                body = parse.merge_patch(current, body)
-            else:
-                raise FhirError(
-                    400, "PATCH : JSON Patch (liste) ou JSON Merge Patch (objet) attendu."
-                )
-            body = parse.validate_structure(body, "Task")
-            if body.get("id") != pk:
-                raise FhirError(400, "PATCH ne peut pas changer l'id.", expression=["Task.id"])
-        task_update(user=request.user, referral=referral, current=current, new=body)
-    referral = rtype.for_read(request.user).filter(pk=pk).first()
+    referral = _read(rtype, request.user, pk)
+    current = rtype.to_fhir(referral, ctx)
+    if request.method == "PATCH":
+        if isinstance(body, list):
+            body = parse.json_patch(current, body)
+        elif isinstance(body, dict):
+            body = parse.merge_patch(current, body)
+        else:
+            raise FhirError(400, "PATCH : JSON Patch (liste) ou JSON Merge Patch (objet) attendu.")
+        body = parse.validate_structure(body, "Task")
+        if body.get("id") != pk:
+            raise FhirError(400, "PATCH ne peut pas changer l'id.", expression=["Task.id"])
+    task_update(user=request.user, referral=referral, current=current, new=body)
+    referral = rtype.read_one(request.user, pk)
     if referral is None:
         # A redirect to another hospital's service takes the request out of the caller's
         # sight: the move succeeded, but they may no longer read it.
@@ -350,11 +352,12 @@ def _patched(request, current: dict, body, resource_type: str, pk: str) -> dict:
 
 
 def _update_appointment(request, rtype: ResourceType, pk: str, body, ctx: Ctx):
-    with transaction.atomic():
-        appointment = _read(rtype, request.user, pk)
-        current = rtype.to_fhir(appointment, ctx)
-        body = _patched(request, current, body, "Appointment", pk)
-        fhir_scheduling.appointment_update(request.user, appointment, current, body)
+    appointment = _read(rtype, request.user, pk)
+    current = rtype.to_fhir(appointment, ctx)
+    body = _patched(request, current, body, "Appointment", pk)
+    fhir_scheduling.appointment_update(
+        user=request.user, appointment=appointment, current=current, new=body
+    )
     return fhir_response(rtype.to_fhir(_read(rtype, request.user, pk), ctx))
 
 
@@ -487,12 +490,25 @@ def _create(request, rtype: ResourceType):
         "ServiceRequest": _create_service_request,
         "Communication": _create_communication,
         "Appointment": _create_appointment,
+        "Questionnaire": _create_questionnaire,
+        "QuestionnaireResponse": _create_questionnaire_response,
     }[rtype.name]
     return handler(request, rtype, body)
 
 
 def _create_appointment(request, rtype, body):
-    return _created(request, rtype, fhir_scheduling.appointment_create(request.user, body))
+    return _created(
+        request, rtype, fhir_scheduling.appointment_create(user=request.user, body=body)
+    )
+
+
+def _create_questionnaire(request, rtype, body):
+    version = fhir_records.questionnaire_create(request.user, body, _ctx(request).base)
+    return _created(request, rtype, version)
+
+
+def _create_questionnaire_response(request, rtype, body):
+    return _created(request, rtype, fhir_records.response_create(request.user, body))
 
 
 def _create_patient(request, rtype, body):
@@ -502,11 +518,20 @@ def _create_patient(request, rtype, body):
     args = parse.patient_args(body)
     local = parse.patient_local_identifiers(body, _issued_systems(request.user))
     try:
-        result = patient_create_with_interop(
+        # The form's traits alone are patient_create_with_identifiers; what FHIR carries
+        # besides them rides in the same action (patient_create_with_interop).
+        create = (
+            functools.partial(
+                patient_create_with_interop,
+                kept=interop,
+                validated_with=document if status == "VALI" else "",
+            )
+            if interop or status == "VALI"
+            else patient_create_with_identifiers
+        )
+        result = create(
             actor=request.user,
             identifiers=local,
-            kept=interop,
-            validated_with=document if status == "VALI" else "",
             ins_system=parse.patient_ins_system(body),
             **args,
         )
@@ -562,9 +587,15 @@ def _create_service_request(request, rtype, body):
                 code="not-found",
                 expression=["ServiceRequest.subject"],
             ) from None
-        referral = referral_services.referral_submit_with_interop(
-            author=request.user, patient=patient, **args
-        )
+        interop = args.pop("interop")
+        if interop:
+            referral = referral_services.referral_submit_with_interop(
+                author=request.user, patient=patient, interop=interop, **args
+            )
+        else:
+            referral = referral_services.referral_submit(
+                author=request.user, patient=patient, **args
+            )
     except UploadError as exc:
         raise from_service_error(exc, expression=["ServiceRequest.contained"]) from None
     except ValidationError as exc:
@@ -583,25 +614,24 @@ def _create_communication(request, rtype, body):
             expression=["Communication.sender"],
         )
     try:
-        with transaction.atomic():
-            try:
-                referral = access_referral(request.user, args["referral_id"])
-            except Http404:
-                raise FhirError(
-                    422,
-                    "Demande introuvable.",
-                    code="not-found",
-                    expression=["Communication.basedOn"],
-                ) from None
-            if has_subject and subject_id != str(referral.patient_id):
-                raise FhirError(
-                    422,
-                    "subject : le patient de la demande.",
-                    expression=["Communication.subject"],
-                )
-            message = referral_services.referral_message_add(
-                actor=request.user, referral=referral, body=args["body"], files=args["files"]
+        try:
+            referral = access_referral(request.user, args["referral_id"])
+        except Http404:
+            raise FhirError(
+                422,
+                "Demande introuvable.",
+                code="not-found",
+                expression=["Communication.basedOn"],
+            ) from None
+        if has_subject and subject_id != str(referral.patient_id):
+            raise FhirError(
+                422,
+                "subject : le patient de la demande.",
+                expression=["Communication.subject"],
             )
+        message = referral_services.referral_message_add(
+            actor=request.user, referral=referral, body=args["body"], files=args["files"]
+        )
     except UploadError as exc:
         raise from_service_error(exc, expression=["Communication.payload"]) from None
     except referral_services.TransitionError as exc:
@@ -651,8 +681,6 @@ def patient_match(request):
     duplicate. Either way it is the identity alone: $match records nothing, changes nothing on
     the identity and opens none of its data (patients/access.py).
     """
-
-    from . import codes
 
     args = _parameters(_body(request))
     resource = parse.validate_structure(args["resource"], "Patient")
@@ -747,8 +775,6 @@ def _match_resource(patient, ctx: Ctx, *, known: bool) -> dict:
     out."""
     resource = mappers.patient(patient, ctx)
     if not known:
-        from . import codes
-
         resource.pop("telecom", None)
         resource.pop("address", None)
         resource["identifier"] = [
@@ -774,11 +800,8 @@ def _match_rows():
 def transaction_endpoint(request):
     """POST /fhir with a transaction Bundle: a hospital record summary for one patient, stored
     all or nothing."""
-    from .summary import import_bundle
-
     body = _body(request)
-    with transaction.atomic():
-        received, responses = import_bundle(user=request.user, bundle=body, channel="api")
+    received, responses = import_bundle(user=request.user, bundle=body, channel="api")
     return fhir_response(
         {"resourceType": "Bundle", "type": "transaction-response", "entry": responses},
         200,

@@ -4,13 +4,14 @@ docs/fhir.md, "Task status").
 A PUT or PATCH of a Task says where the request should be; we work out the one service call
 that gets it there from where it is, and refuse anything else: a move the transition table does
 not allow is a 409, a move it allows but whose data is missing or wrong is a 422, a move this
-caller may not make is a 403. The whole call is one transaction.
+caller may not make is a 403. The whole call is one action (``lib.actions``).
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from parcours.lib.actions import action
 from parcours.lib.uploads import UploadError
 from parcours.referrals import forms, services
 from parcours.referrals.actions import BY_FHIR_STATUS
@@ -117,6 +118,7 @@ def _check_unhandled(current: dict, new: dict) -> None:
         )
 
 
+@action
 def task_update(*, user, referral: Referral, current: dict, new: dict) -> None:
     """Apply a PUT/PATCH of the Task of ``referral``: ``current`` is the Task as it stands,
     ``new`` the one sent. Raises FhirError (422 for an element it does not act on, a missing

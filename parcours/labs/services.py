@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role, User
 from parcours.accounts.scopes import is_territory_admin
-from parcours.audit.services import audit_batch, audit_log
+from parcours.audit.services import audit_log
 from parcours.directory.models import Practitioner
+from parcours.lib.actions import action
 from parcours.lib.errors import Conflict, ServiceError
 from parcours.lib.identity import CERTAIN, Identity, levels, swapped
 from parcours.lib.labs import LabParseError, parse_file
@@ -361,6 +362,7 @@ def _tell_reviewers(report: LabReport, *, actor) -> None:
     )
 
 
+@action
 def lab_import_file(
     *, data: bytes, file_name: str, actor=None, channel: str = "command"
 ) -> ImportOutcome:
@@ -380,7 +382,7 @@ def lab_import_file(
     fmt, reports = parse_file(data)
     encoding = next((r.encoding for r in reports if r.encoding), "")
     try:
-        with transaction.atomic(), audit_batch():
+        with transaction.atomic():  # savepoint: a refused INSERT leaves the action usable
             lab_import = LabImport.objects.create(
                 sha256=digest,
                 file_name=file_name[:255],
@@ -389,34 +391,34 @@ def lab_import_file(
                 imported_by=actor,
                 encoding=encoding[:30],
             )
-            outcome = ImportOutcome(lab_import, created=True)
-            for parsed in reports:
-                try:
-                    report = _store(lab_import, parsed)
-                except (DataError, ValidationError, ValueError, TypeError) as exc:
-                    raise LabParseError(
-                        parsed.first_line,
-                        _("compte rendu impossible à enregistrer (%(e)s) ; rien n'a été importé")
-                        % {"e": str(exc)[:120]},
-                    ) from exc
-                outcome.reports += 1
-                outcome.critical += bool(report.critical_count)
-                outcome.unknown_prescriber += report.prescriber_id is None
-                if report.patient_id:
-                    outcome.matched += 1
-                    _delivered(report, actor=actor)
-                else:
-                    outcome.pending += 1
-                    audit_log(
-                        user=actor,
-                        action="create",
-                        obj=report,
-                        detail="résultats en attente d'identification",
-                    )
-                if report.patient_id is None or report.prescriber_id is None:
-                    _tell_reviewers(report, actor=actor)
     except IntegrityError:  # the same file imported at the same instant by someone else
         return ImportOutcome(LabImport.objects.get(sha256=digest), created=False)
+    outcome = ImportOutcome(lab_import, created=True)
+    for parsed in reports:
+        try:
+            report = _store(lab_import, parsed)
+        except (DataError, ValidationError, ValueError, TypeError) as exc:
+            raise LabParseError(
+                parsed.first_line,
+                _("compte rendu impossible à enregistrer (%(e)s) ; rien n'a été importé")
+                % {"e": str(exc)[:120]},
+            ) from exc
+        outcome.reports += 1
+        outcome.critical += bool(report.critical_count)
+        outcome.unknown_prescriber += report.prescriber_id is None
+        if report.patient_id:
+            outcome.matched += 1
+            _delivered(report, actor=actor)
+        else:
+            outcome.pending += 1
+            audit_log(
+                user=actor,
+                action="create",
+                obj=report,
+                detail="résultats en attente d'identification",
+            )
+        if report.patient_id is None or report.prescriber_id is None:
+            _tell_reviewers(report, actor=actor)
     return outcome
 
 
@@ -444,6 +446,7 @@ def traits_mismatch(report: LabReport, patient: Patient) -> str:
     return ""
 
 
+@action
 def lab_report_attach(
     *, actor, report: LabReport, patient: Patient, confirm_mismatch: bool = False, reason: str = ""
 ) -> LabReport:
@@ -455,48 +458,46 @@ def lab_report_attach(
     (``traits_mismatch``) and the reviewer did not confirm it with a reason
     (``confirm_mismatch``, ``reason``: a sentence of three words at least, audited). Audited;
     the prescriber, when known, is told."""
-    with transaction.atomic(), audit_batch():
-        r = LabReport.objects.select_for_update().get(pk=report.pk)
-        if r.match != LabReport.Match.PENDING:
-            raise Conflict(_("Ce compte rendu est déjà rattaché à un patient."))
-        if patient.merged_into_id is not None:
-            raise ServiceError(
-                _("Cette identité a été fusionnée : choisissez l'identité conservée.")
+    r = LabReport.objects.select_for_update().get(pk=report.pk)
+    if r.match != LabReport.Match.PENDING:
+        raise Conflict(_("Ce compte rendu est déjà rattaché à un patient."))
+    if patient.merged_into_id is not None:
+        raise ServiceError(_("Cette identité a été fusionnée : choisissez l'identité conservée."))
+    if r.ins_kind and patient.ins_nir and patient.ins_nir != r.nir:
+        # The file declared an INS; another INS on the identity means another person.
+        raise ServiceError(
+            _(
+                "Le matricule INS du fichier diffère de celui de cette "
+                "identité : ce n'est pas le même patient."
             )
-        if r.ins_kind and patient.ins_nir and patient.ins_nir != r.nir:
-            # The file declared an INS; another INS on the identity means another person.
-            raise ServiceError(
-                _(
-                    "Le matricule INS du fichier diffère de celui de cette "
-                    "identité : ce n'est pas le même patient."
-                )
+        )
+    mismatch = traits_mismatch(r, patient)
+    reason = " ".join((reason or "").split())
+    if mismatch and not (confirm_mismatch and len(reason.split()) >= 3):
+        raise ServiceError(
+            _(
+                "%(what)s du fichier diffère de celle de cette identité. "
+                "Rattachez seulement si vous avez vérifié qu'il s'agit du même "
+                "patient (erreur du laboratoire) : cochez la confirmation et "
+                "indiquez le motif (trois mots au moins) ; sinon, demandez au "
+                "laboratoire de corriger le fichier."
             )
-        mismatch = traits_mismatch(r, patient)
-        reason = " ".join((reason or "").split())
-        if mismatch and not (confirm_mismatch and len(reason.split()) >= 3):
-            raise ServiceError(
-                _(
-                    "%(what)s du fichier diffère de celle de cette identité. "
-                    "Rattachez seulement si vous avez vérifié qu'il s'agit du même "
-                    "patient (erreur du laboratoire) : cochez la confirmation et "
-                    "indiquez le motif (trois mots au moins) ; sinon, demandez au "
-                    "laboratoire de corriger le fichier."
-                )
-                % {"what": mismatch}
-            )
-        r.patient, r.match = patient, LabReport.Match.MATCHED
-        r.matched_at, r.matched_by = timezone.now(), actor
-        r.save(update_fields=["patient", "match", "matched_at", "matched_by"])
-        detail = "résultats rattachés par un référent d'identitovigilance"
-        if mismatch:
-            detail += f" malgré des traits différents ({mismatch.lower()}) : {reason[:300]}"
-        _delivered(r, actor=actor, detail=detail)
+            % {"what": mismatch}
+        )
+    r.patient, r.match = patient, LabReport.Match.MATCHED
+    r.matched_at, r.matched_by = timezone.now(), actor
+    r.save(update_fields=["patient", "match", "matched_at", "matched_by"])
+    detail = "résultats rattachés par un référent d'identitovigilance"
+    if mismatch:
+        detail += f" malgré des traits différents ({mismatch.lower()}) : {reason[:300]}"
+    _delivered(r, actor=actor, detail=detail)
     return r
 
 
 DETACH_REASON_MIN_WORDS = 3
 
 
+@action
 def lab_report_detach(*, actor, report: LabReport, reason: str) -> LabReport:
     """Take a report off a patient it does not belong to (attached by mistake, or a file that
     named the wrong person): it goes back to the identitovigilance queue, waiting.
@@ -517,37 +518,37 @@ def lab_report_detach(*, actor, report: LabReport, reason: str) -> LabReport:
             )
         )
 
-    with transaction.atomic(), audit_batch():
-        r = LabReport.objects.select_for_update().get(pk=report.pk)
-        if r.match != LabReport.Match.MATCHED or r.patient_id is None:
-            raise Conflict(_("Ce compte rendu n'est rattaché à aucun patient."))
-        former = r.patient_id
-        r.patient, r.match, r.matched_at, r.matched_by = None, LabReport.Match.PENDING, None, None
-        r.save(update_fields=["patient", "match", "matched_at", "matched_by"])
-        Thread.objects.filter(messages__lab_report=r, patient_id=former).update(patient=None)
-        audit_log(
-            user=actor,
-            action="update",
-            obj=r,
-            patient_id=former,
-            detail=f"compte rendu détaché du patient {former} : {reason[:300]}",
-        )
-        url = reverse("labs:detail", args=[r.pk])
-        title = (
-            _("Résultat critique détaché de son patient : à réidentifier, urgent")
-            if r.critical_count
-            else _("Compte rendu de biologie détaché de son patient : à réidentifier")
-        )
-        notify(
-            users=[*_reviewers(), *([r.prescriber] if r.prescriber_id else [])],
-            kind="lab_detached",
-            title=title,
-            url=url,
-            exclude=actor,
-        )
+    r = LabReport.objects.select_for_update().get(pk=report.pk)
+    if r.match != LabReport.Match.MATCHED or r.patient_id is None:
+        raise Conflict(_("Ce compte rendu n'est rattaché à aucun patient."))
+    former = r.patient_id
+    r.patient, r.match, r.matched_at, r.matched_by = None, LabReport.Match.PENDING, None, None
+    r.save(update_fields=["patient", "match", "matched_at", "matched_by"])
+    Thread.objects.filter(messages__lab_report=r, patient_id=former).update(patient=None)
+    audit_log(
+        user=actor,
+        action="update",
+        obj=r,
+        patient_id=former,
+        detail=f"compte rendu détaché du patient {former} : {reason[:300]}",
+    )
+    url = reverse("labs:detail", args=[r.pk])
+    title = (
+        _("Résultat critique détaché de son patient : à réidentifier, urgent")
+        if r.critical_count
+        else _("Compte rendu de biologie détaché de son patient : à réidentifier")
+    )
+    notify(
+        users=[*_reviewers(), *([r.prescriber] if r.prescriber_id else [])],
+        kind="lab_detached",
+        title=title,
+        url=url,
+        exclude=actor,
+    )
     return r
 
 
+@action
 def lab_report_assign_prescriber(*, actor, report: LabReport, code: str) -> LabReport:
     """An identitovigilance reviewer names the prescriber the file did not let us recognise.
 
@@ -558,25 +559,25 @@ def lab_report_assign_prescriber(*, actor, report: LabReport, code: str) -> LabR
     prescriber = prescriber_for_code(code)
     if prescriber is None:
         raise ServiceError(_("Aucun compte ne correspond à cet identifiant (RPPS, ADELI)."))
-    with transaction.atomic(), audit_batch():
-        r = LabReport.objects.select_for_update().get(pk=report.pk)
-        if r.prescriber_id is not None:
-            raise Conflict(_("Ce compte rendu a déjà un prescripteur."))
-        r.prescriber = prescriber
-        r.save(update_fields=["prescriber"])
-        audit_log(
-            user=actor,
-            action="update",
-            obj=r,
-            patient_id=r.patient_id,
-            detail=f"prescripteur désigné (utilisateur {prescriber.pk})",
-        )
-        if r.patient_id:
-            CareLink.objects.get_or_create(patient_id=r.patient_id, user_id=prescriber.pk)
-            _to_mailbox(r)
+    r = LabReport.objects.select_for_update().get(pk=report.pk)
+    if r.prescriber_id is not None:
+        raise Conflict(_("Ce compte rendu a déjà un prescripteur."))
+    r.prescriber = prescriber
+    r.save(update_fields=["prescriber"])
+    audit_log(
+        user=actor,
+        action="update",
+        obj=r,
+        patient_id=r.patient_id,
+        detail=f"prescripteur désigné (utilisateur {prescriber.pk})",
+    )
+    if r.patient_id:
+        CareLink.objects.get_or_create(patient_id=r.patient_id, user_id=prescriber.pk)
+        _to_mailbox(r)
     return r
 
 
+@action
 def lab_reports_attach_by_ins(*, actor, patient: Patient) -> list[LabReport]:
     """Identity hook (``patients.services.IDENTITY_HOOKS``), run in the transaction that
     creates an identity or gives it its INS: the waiting reports whose file declared this very

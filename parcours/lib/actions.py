@@ -40,6 +40,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.db import connection, transaction
 
 P = ParamSpec("P")
+_MARK = "__parcours_action__"  # set by @action on the wrapper: the action's name
 R = TypeVar("R")
 
 
@@ -78,6 +79,21 @@ _current: ContextVar[ActionScope | None] = ContextVar("parcours_action", default
 def current_action() -> ActionScope | None:
     """The scope of the action being run in this context, or None outside any action."""
     return _current.get()
+
+
+def delete_file_on_rollback(storage: Any, name: str) -> None:
+    """Register, in the running action, the removal of file ``name`` from ``storage`` (a
+    Django Storage) should the action not commit: a rolled-back action leaves no health
+    document on disk. Raises RuntimeError outside an action (the file would have no owner)."""
+    scope = _current.get()
+    if scope is None:
+        raise RuntimeError("delete_file_on_rollback() outside an action")
+
+    def cleanup() -> None:
+        if storage.exists(name):
+            storage.delete(name)
+
+    scope.on_rollback(cleanup)
 
 
 def _run_cleanups(cleanups: list[Callable[[], None]]) -> None:
@@ -153,4 +169,11 @@ def action(service: Callable[P, R]) -> Callable[P, R]:
         with action_scope(name):
             return service(*args, **kwargs)
 
+    setattr(run, _MARK, name)  # noqa: B010 — a plain attribute mypy does not know of
     return run
+
+
+def is_action(service: object) -> bool:
+    """True when ``service`` is wrapped by ``@action`` (the test that every write service is
+    an action reads this mark)."""
+    return isinstance(getattr(service, _MARK, None), str)

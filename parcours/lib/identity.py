@@ -64,6 +64,7 @@ from typing import Any, cast
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import token_sort_ratio
 
+from .identity_weights import ESTIMATE as data
 from .text import ins_form, search_key
 
 PROBABLE = 0.85  # replaced by the estimated threshold of identity_weights.py, when given
@@ -146,8 +147,6 @@ class Weights:
 @lru_cache(maxsize=1)
 def weights() -> Weights:
     """The weights estimated by ``bench/identity_weights.py`` (``identity_weights.py``)."""
-    from .identity_weights import ESTIMATE as data
-
     table = cast(dict[str, Any], data)  # a generated literal: its shape is the estimator's
     return Weights.from_mu(
         float(table["prior"]), table["m"], table["u"], float(table.get("probable", PROBABLE))

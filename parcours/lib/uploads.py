@@ -15,8 +15,28 @@ ALLOWED_TYPES = {
     "image/jpeg": "JPEG",
     "image/png": "PNG",
 }
+# Office documents shared in the collaborative spaces (issue 19), never in patient flows:
+# OpenDocument and Office Open XML, recognised by filetype from their zip content.
+OFFICE_TYPES = {
+    "application/vnd.oasis.opendocument.text": "ODT",
+    "application/vnd.oasis.opendocument.spreadsheet": "ODS",
+    "application/vnd.oasis.opendocument.presentation": "ODP",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PPTX",
+}
 # The extensions a file of each type keeps; the first is given to a file named otherwise.
-EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "application/vnd.oasis.opendocument.text": (".odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
+    "application/vnd.oasis.opendocument.presentation": (".odp",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (".pptx",),
+}
 MAX_NAME = 200
 
 
@@ -60,8 +80,13 @@ class CheckedUpload:
     sha256: str
 
 
-def check_upload(upload) -> CheckedUpload:
-    """Validate a Django UploadedFile: size limit and real type read from its first bytes."""
+def check_upload(upload, *, allowed: dict[str, str] | None = None) -> CheckedUpload:
+    """Validate a Django UploadedFile: size limit and real type read from its first bytes.
+
+    ``allowed`` maps the accepted MIME types to their short names (PDF, JPEG, PNG by default,
+    ``ALLOWED_TYPES``; the spaces add ``OFFICE_TYPES``). Returns a ``CheckedUpload``; raises
+    ``UploadError`` (French message) for an empty, too large or refused file."""
+    allowed = allowed or ALLOWED_TYPES
     max_bytes = settings.UPLOAD_MAX_BYTES
     if upload.size == 0:
         raise UploadError(_("Le fichier « %(name)s » est vide.") % {"name": upload.name})
@@ -74,11 +99,16 @@ def check_upload(upload) -> CheckedUpload:
     head = upload.read(262)
     upload.seek(0)
     kind = filetype.guess(head)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise UploadError(
-            _("Le fichier « %(name)s » n'est pas accepté : seuls les PDF, JPEG et PNG le sont.")
-            % {"name": upload.name}
-        )
+    if kind is None or kind.mime not in allowed:
+        if allowed == ALLOWED_TYPES:
+            message = _(
+                "Le fichier « %(name)s » n'est pas accepté : seuls les PDF, JPEG et PNG le sont."
+            ) % {"name": upload.name}
+        else:
+            message = _(
+                "Le fichier « %(name)s » n'est pas accepté : formats acceptés %(types)s."
+            ) % {"name": upload.name, "types": ", ".join(sorted(set(allowed.values())))}
+        raise UploadError(message)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -8,11 +8,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from parcours.lib import crypto
 from parcours.notifications.models import Notification
 
 from .letters import letter_acknowledge, letter_declare, letter_send
 from .models import DischargeLetter, MailboxEntry, Message, Thread
-from .services import message_send, thread_mark_read
+from .services import message_digest, message_send, thread_mark_read
 
 LETTER_TEXT = (
     "Cher confrère,\n\nVotre patient(e) a été hospitalisé(e) dans notre service. "
@@ -138,9 +139,6 @@ def load_messaging_demo(*, services, users, patients, seed: int = 11) -> dict[st
 
 
 def _resign(messages) -> None:
-    from parcours.lib import crypto
-
-    from .services import message_digest
 
     for m in messages.select_related("thread", "signing_key").prefetch_related(
         "attachments", "entries"

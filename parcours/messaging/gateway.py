@@ -14,10 +14,12 @@ from email import policy
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
+import filetype
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, close_old_connections
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from parcours.lib.uploads import ALLOWED_TYPES, safe_file_name
@@ -39,8 +41,6 @@ def user_for_address(address: str):
 def mail_receive(raw: bytes, rcpt_tos: list[str], mail_from: str = "") -> Message | None:
     """Store one incoming e-mail in the recipients' inboxes. Returns None when it is a
     duplicate (already stored) or has no known recipient."""
-    import filetype
-
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     message_id = (parsed.get("Message-ID") or "").strip()[:250] or None
     if message_id and Message.objects.filter(external_id=message_id).exists():
@@ -53,8 +53,6 @@ def mail_receive(raw: bytes, rcpt_tos: list[str], mail_from: str = "") -> Messag
     body_part = parsed.get_body(preferencelist=("plain", "html"))
     body = body_part.get_content() if body_part is not None else ""
     if body_part is not None and body_part.get_content_type() == "text/html":
-        from django.utils.html import strip_tags
-
         body = strip_tags(body)
     files, refused = [], []
     for part in parsed.iter_attachments():
@@ -136,7 +134,7 @@ def _store(raw, rcpt_tos, mail_from):
 
 
 def bridge_controller(host: str, port: int):
-    from aiosmtpd.controller import Controller
+    from aiosmtpd.controller import Controller  # noqa: PLC0415 — only the SMTP bridge needs it
 
     return Controller(
         BridgeHandler(), hostname=host, port=port, data_size_limit=settings.UPLOAD_MAX_BYTES * 4

@@ -12,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -247,8 +248,6 @@ class DischargeLetter(models.Model):
 
     @property
     def state(self) -> str:
-        from django.utils import timezone
-
         if self.sent_at is None:
             return "late" if timezone.now() > self.due_at else "pending"
         if self.acknowledged_at:

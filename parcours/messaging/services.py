@@ -15,16 +15,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role, User
 from parcours.accounts.scopes import has_clinical_role
-from parcours.audit.services import audit_batch, audit_log
+from parcours.audit.services import audit_log
 from parcours.directory.mssante import check_external
 from parcours.lib import crypto
+from parcours.lib.actions import action, delete_file_on_rollback
 from parcours.lib.errors import ServiceError
 from parcours.lib.retry import retry_delay
 from parcours.lib.uploads import safe_file_name
@@ -56,7 +56,8 @@ class FileIn:
 # --- keys and signatures ----------------------------------------------------------------------
 
 
-def signing_key_for(user) -> SigningKey:
+@action
+def signing_key_for(*, user) -> SigningKey:
     """The user's active key (the platform's when ``user`` is None), created on first use."""
     key = SigningKey.objects.filter(user=user, revoked_at__isnull=True).order_by("-id").first()
     if key is None:
@@ -170,6 +171,7 @@ def _clean_recipients(sender, to, cc, external) -> tuple[list, list, list[str]]:
     return to, cc, external
 
 
+@action
 def message_send(
     *,
     sender,
@@ -222,134 +224,124 @@ def message_send(
     if len(body) > BODY_MAX:
         raise ServiceError(_("Le message est trop long."))
     now = timezone.now()
-    stored: list[str] = []  # attachment files written, removed if the message rolls back
-    try:
-        with transaction.atomic(), audit_batch():
-            if reply_to is None:
-                thread = Thread.objects.create(
-                    subject_enc=crypto.encrypt(subject),
-                    patient=patient,
-                    created_at=now,
-                    last_message_at=now,
-                )
-            else:
-                thread = Thread.objects.select_for_update().get(pk=reply_to.pk)
-                subject = crypto.decrypt(thread.subject_enc).decode()
-                thread.last_message_at = now
-                thread.save(update_fields=["last_message_at"])
-                patient = thread.patient
-            key = signing_key_for(sender)
-            message = Message(
-                thread=thread,
-                kind=kind,
-                sender=sender,
-                sender_label=sender_label[:200],
-                sent_at=now,
-                body_enc=crypto.encrypt(body),
-                external_to=external,
-                signing_key=key,
-                signature="",
-                lab_report=lab_report,
-                external_id=external_id,
-            )
-            message.thread = thread
-            words = [subject, body, sender_label, getattr(sender, "display_name", "")]
-            if patient is not None:
-                words += [patient.birth_name, patient.used_name, patient.birth_given_names]
-            message.search_tokens = " " + " ".join(crypto.search_tokens(*words)) + " "
-            message.save()
-            hashes = []
-            for f in files:
-                att = Attachment(
-                    message=message,
-                    name=safe_file_name(f.name, f.content_type),
-                    content_type=f.content_type,
-                    size=len(f.data),
-                    sha256=f.sha256,
-                )
-                att.file.save("x.bin", ContentFile(crypto.encrypt(f.data).encode()), save=False)
-                stored.append(att.file.name)
-                att.save()
-                hashes.append(f.sha256)
-            entries = []
-            if sender is not None:
-                entries.append(
-                    MailboxEntry(
-                        message=message,
-                        thread=thread,
-                        user=sender,
-                        role=MailboxEntry.Role.FROM,
-                        box=MailboxEntry.Box.SENT,
-                        read_at=now,
-                        sent_at=now,
-                    )
-                )
-            for role, users in ((MailboxEntry.Role.TO, to), (MailboxEntry.Role.CC, cc)):
-                for u in users:
-                    if sender is not None and u.pk == sender.pk:
-                        continue
-                    entries.append(
-                        MailboxEntry(
-                            message=message,
-                            thread=thread,
-                            user=u,
-                            role=role,
-                            box=MailboxEntry.Box.INBOX,
-                            sent_at=now,
-                        )
-                    )
-            MailboxEntry.objects.bulk_create(entries)
-            digest = message_digest(
+    if reply_to is None:
+        thread = Thread.objects.create(
+            subject_enc=crypto.encrypt(subject),
+            patient=patient,
+            created_at=now,
+            last_message_at=now,
+        )
+    else:
+        thread = Thread.objects.select_for_update().get(pk=reply_to.pk)
+        subject = crypto.decrypt(thread.subject_enc).decode()
+        thread.last_message_at = now
+        thread.save(update_fields=["last_message_at"])
+        patient = thread.patient
+    key = signing_key_for(user=sender)
+    message = Message(
+        thread=thread,
+        kind=kind,
+        sender=sender,
+        sender_label=sender_label[:200],
+        sent_at=now,
+        body_enc=crypto.encrypt(body),
+        external_to=external,
+        signing_key=key,
+        signature="",
+        lab_report=lab_report,
+        external_id=external_id,
+    )
+    message.thread = thread
+    words = [subject, body, sender_label, getattr(sender, "display_name", "")]
+    if patient is not None:
+        words += [patient.birth_name, patient.used_name, patient.birth_given_names]
+    message.search_tokens = " " + " ".join(crypto.search_tokens(*words)) + " "
+    message.save()
+    hashes = []
+    for f in files:
+        att = Attachment(
+            message=message,
+            name=safe_file_name(f.name, f.content_type),
+            content_type=f.content_type,
+            size=len(f.data),
+            sha256=f.sha256,
+        )
+        att.file.save("x.bin", ContentFile(crypto.encrypt(f.data).encode()), save=False)
+        # A rolled-back message leaves no attachment on disk.
+        delete_file_on_rollback(att.file.storage, att.file.name)
+        att.save()
+        hashes.append(f.sha256)
+    entries = []
+    if sender is not None:
+        entries.append(
+            MailboxEntry(
                 message=message,
-                subject=subject,
-                body=body,
-                attachments=hashes,
-                to=[e.user_id for e in entries if e.role == "to"],
-                cc=[e.user_id for e in entries if e.role == "cc"],
-            )
-            message.signature = crypto.sign(crypto.decrypt(key.private_enc), digest)
-            message.save(update_fields=["signature"])
-            for address in external:
-                OutboundMail.objects.create(
-                    message=message, to_address=address, next_attempt_at=now
-                )
-            readers = [*to, *cc]
-            # A message about a patient opens the patient's data to its recipients only when
-            # its sender may see that data (or it comes from the platform: lab results,
-            # letters): otherwise a professional who only found the identity by its traits
-            # could open it to anyone, and through the reply to himself (issue 12 review).
-            if patient is not None and (sender is None or can_see_patient_data(sender, patient)):
-                for u in readers:
-                    if has_clinical_role(u):  # never opens data to a non-clinical role
-                        CareLink.objects.get_or_create(patient=patient, user=u)
-            audit_log(
+                thread=thread,
                 user=sender,
-                action="create",
-                obj=message,
-                patient_id=patient.pk if patient else None,
-                detail=f"message ({len(readers)} destinataire(s), {len(external)} externe(s)"
-                f", {len(hashes)} pièce(s) jointe(s))",
+                role=MailboxEntry.Role.FROM,
+                box=MailboxEntry.Box.SENT,
+                read_at=now,
+                sent_at=now,
             )
-            who = getattr(sender, "display_name", "") or sender_label or _("Parcours")
-            titles: dict[str, str] = {
-                Message.Kind.LETTER: _("Lettre de liaison reçue de %(who)s"),
-                Message.Kind.LAB: _("Résultats de biologie reçus (%(who)s)"),
-            }
-            title = titles.get(kind, _("Nouveau message sécurisé de %(who)s")) % {"who": who}
-            title = notify_title or title
-            notify(
-                users=readers,
-                kind="message",
-                title=title,
-                url=reverse(notify_url_name, args=[thread.pk]),
-                exclude=sender,
+        )
+    for role, users in ((MailboxEntry.Role.TO, to), (MailboxEntry.Role.CC, cc)):
+        for u in users:
+            if sender is not None and u.pk == sender.pk:
+                continue
+            entries.append(
+                MailboxEntry(
+                    message=message,
+                    thread=thread,
+                    user=u,
+                    role=role,
+                    box=MailboxEntry.Box.INBOX,
+                    sent_at=now,
+                )
             )
-    except BaseException:
-        # A rolled-back message leaves no attachment on disk (a rollback of an outer
-        # transaction is caught by the worker's orphan sweep: core/files.py).
-        for name in stored:
-            Attachment.file.field.storage.delete(name)
-        raise
+    MailboxEntry.objects.bulk_create(entries)
+    digest = message_digest(
+        message=message,
+        subject=subject,
+        body=body,
+        attachments=hashes,
+        to=[e.user_id for e in entries if e.role == "to"],
+        cc=[e.user_id for e in entries if e.role == "cc"],
+    )
+    message.signature = crypto.sign(crypto.decrypt(key.private_enc), digest)
+    message.save(update_fields=["signature"])
+    for address in external:
+        OutboundMail.objects.create(message=message, to_address=address, next_attempt_at=now)
+    readers = [*to, *cc]
+    # A message about a patient opens the patient's data to its recipients only when
+    # its sender may see that data (or it comes from the platform: lab results,
+    # letters): otherwise a professional who only found the identity by its traits
+    # could open it to anyone, and through the reply to himself (issue 12 review).
+    if patient is not None and (sender is None or can_see_patient_data(sender, patient)):
+        for u in readers:
+            if has_clinical_role(u):  # never opens data to a non-clinical role
+                CareLink.objects.get_or_create(patient=patient, user=u)
+    audit_log(
+        user=sender,
+        action="create",
+        obj=message,
+        patient_id=patient.pk if patient else None,
+        detail=f"message ({len(readers)} destinataire(s), {len(external)} externe(s)"
+        f", {len(hashes)} pièce(s) jointe(s))",
+    )
+    who = getattr(sender, "display_name", "") or sender_label or _("Parcours")
+    titles: dict[str, str] = {
+        Message.Kind.LETTER: _("Lettre de liaison reçue de %(who)s"),
+        Message.Kind.LAB: _("Résultats de biologie reçus (%(who)s)"),
+    }
+    title = titles.get(kind, _("Nouveau message sécurisé de %(who)s")) % {"who": who}
+    title = notify_title or title
+    notify(
+        users=readers,
+        kind="message",
+        title=title,
+        url=reverse(notify_url_name, args=[thread.pk]),
+        exclude=sender,
+    )
     return message
 
 
@@ -357,15 +349,18 @@ def _entries(user, thread: Thread):
     return MailboxEntry.objects.filter(user=user, thread=thread)
 
 
+@action
 def thread_mark_read(*, user, thread: Thread) -> int:
     """The read receipt: the first time the reader opens the thread."""
     return _entries(user, thread).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
+@action
 def thread_mark_unread(*, user, thread: Thread) -> int:
     return _entries(user, thread).exclude(role=MailboxEntry.Role.FROM).update(read_at=None)
 
 
+@action
 def thread_move(*, user, thread: Thread, box: str, folder: Folder | None = None) -> int:
     """File the user's copies of a thread: archive, trash, back to inbox, or a folder."""
     if box not in MailboxEntry.Box.values:
@@ -381,6 +376,7 @@ def thread_move(*, user, thread: Thread, box: str, folder: Folder | None = None)
     return qs.update(box=box, folder=None)
 
 
+@action
 def folder_create(*, owner, name: str) -> Folder:
     name = " ".join((name or "").split())
     if not name:
@@ -392,14 +388,28 @@ def folder_create(*, owner, name: str) -> Folder:
     return Folder.objects.create(owner=owner, name=name)
 
 
+@action
 def folder_delete(*, owner, folder: Folder) -> None:
     """Its threads go back to the inbox; nothing is deleted."""
-    with transaction.atomic():
-        MailboxEntry.objects.filter(user=owner, folder=folder).update(folder=None)
-        folder.delete()
+    MailboxEntry.objects.filter(user=owner, folder=folder).update(folder=None)
+    folder.delete()
 
 
 # --- key rotation ------------------------------------------------------------------------------
+
+
+@action
+def _rotate_chunk(*, model, fields: list[str], after: int, batch: int) -> tuple[int, int]:
+    """Re-encrypt ``fields`` of up to ``batch`` rows of ``model`` whose pk is above ``after``,
+    locked; returns (rows rewritten, last pk seen)."""
+    chunk = list(model.objects.select_for_update().filter(pk__gt=after).order_by("pk")[:batch])
+    if not chunk:
+        return 0, after
+    for obj in chunk:
+        for name in fields:
+            setattr(obj, name, crypto.rotate(getattr(obj, name)))
+    model.objects.bulk_update(chunk, fields)
+    return len(chunk), chunk[-1].pk
 
 
 def keys_rotate(*, batch: int = 500) -> dict[str, int]:
@@ -410,25 +420,17 @@ def keys_rotate(*, batch: int = 500) -> dict[str, int]:
     """
     counts = {"threads": 0, "messages": 0, "attachments": 0, "keys": 0}
 
-    def rows(model, fields):
-        last = 0
+    def rows(model, fields) -> int:
+        last, total = 0, 0
         while True:
-            with transaction.atomic():
-                chunk = list(
-                    model.objects.select_for_update().filter(pk__gt=last).order_by("pk")[:batch]
-                )
-                if not chunk:
-                    return
-                for obj in chunk:
-                    for name in fields:
-                        setattr(obj, name, crypto.rotate(getattr(obj, name)))
-                model.objects.bulk_update(chunk, fields)
-                last = chunk[-1].pk
-                yield len(chunk)
+            n, last = _rotate_chunk(model=model, fields=fields, after=last, batch=batch)
+            if not n:
+                return total
+            total += n
 
-    counts["threads"] = sum(rows(Thread, ["subject_enc"]))
-    counts["messages"] = sum(rows(Message, ["body_enc"]))
-    counts["keys"] = sum(rows(SigningKey, ["private_enc"]))
+    counts["threads"] = rows(Thread, ["subject_enc"])
+    counts["messages"] = rows(Message, ["body_enc"])
+    counts["keys"] = rows(SigningKey, ["private_enc"])
     last = 0
     while True:
         chunk = list(Attachment.objects.filter(pk__gt=last).order_by("pk")[:batch])
@@ -499,6 +501,44 @@ def _outbound_give_up(row: OutboundMail) -> None:
     )
 
 
+@action
+def _outbound_send_next(*, connection, now, give_up_before) -> str | None:
+    """Send the next due row of the outbox, locked (SKIP LOCKED), and mark it; returns
+    "sent", "failed" or "gave_up", or None when no row is due."""
+    row = (
+        OutboundMail.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(state=OutboundMail.State.PENDING, next_attempt_at__lte=now)
+        .select_related("message__sender", "message__thread")
+        .order_by("next_attempt_at", "id")
+        .first()
+    )
+    if row is None:
+        return None
+    row.attempts += 1
+    try:
+        connection.send_messages([build_email(row.message, row.to_address)])
+    except Exception as exc:  # down, refused, timeout: keep it and try later
+        row.last_error = str(exc)[:500] or exc.__class__.__name__
+        try:  # the next attempt opens a fresh connection
+            connection.close()
+        except Exception:  # noqa: S110 - nothing left to close
+            pass
+        if row.message.sent_at <= give_up_before:
+            row.state = OutboundMail.State.FAILED
+            _outbound_give_up(row)
+            outcome = "gave_up"
+        else:
+            row.next_attempt_at = now + retry_delay(
+                row.attempts, base=OUTBOUND_RETRY_BASE, cap=OUTBOUND_RETRY_CAP
+            )
+            outcome = "failed"
+    else:
+        row.state, row.sent_at, row.last_error = OutboundMail.State.SENT, timezone.now(), ""
+        outcome = "sent"
+    row.save(update_fields=["attempts", "last_error", "state", "next_attempt_at", "sent_at"])
+    return outcome
+
+
 def outbound_send_due(*, now=None, batch: int = 50) -> dict[str, int]:
     """Send up to ``batch`` due rows of the gateway's outbox; returns counts ``sent``,
     ``failed`` (kept, with the error, for a later attempt) and ``gave_up``.
@@ -526,44 +566,12 @@ def outbound_send_due(*, now=None, batch: int = 50) -> dict[str, int]:
     )
     try:
         for _i in range(batch):
-            with transaction.atomic():
-                row = (
-                    OutboundMail.objects.select_for_update(skip_locked=True, of=("self",))
-                    .filter(state=OutboundMail.State.PENDING, next_attempt_at__lte=now)
-                    .select_related("message__sender", "message__thread")
-                    .order_by("next_attempt_at", "id")
-                    .first()
-                )
-                if row is None:
-                    break
-                row.attempts += 1
-                try:
-                    connection.send_messages([build_email(row.message, row.to_address)])
-                except Exception as exc:  # down, refused, timeout: keep it and try later
-                    row.last_error = str(exc)[:500] or exc.__class__.__name__
-                    try:  # the next attempt opens a fresh connection
-                        connection.close()
-                    except Exception:  # noqa: S110 - nothing left to close
-                        pass
-                    if row.message.sent_at <= give_up_before:
-                        row.state = OutboundMail.State.FAILED
-                        _outbound_give_up(row)
-                        counts["gave_up"] += 1
-                    else:
-                        row.next_attempt_at = now + retry_delay(
-                            row.attempts, base=OUTBOUND_RETRY_BASE, cap=OUTBOUND_RETRY_CAP
-                        )
-                        counts["failed"] += 1
-                else:
-                    row.state, row.sent_at, row.last_error = (
-                        OutboundMail.State.SENT,
-                        timezone.now(),
-                        "",
-                    )
-                    counts["sent"] += 1
-                row.save(
-                    update_fields=["attempts", "last_error", "state", "next_attempt_at", "sent_at"]
-                )
+            outcome = _outbound_send_next(
+                connection=connection, now=now, give_up_before=give_up_before
+            )
+            if outcome is None:
+                break
+            counts[outcome] += 1
     finally:
         try:
             connection.close()

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from parcours.accounts.scopes import doctor_service_ids
 from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService
 from parcours.directory.mssante import check_external, is_secure_address
+from parcours.lib import crypto
 from parcours.lib.errors import Forbidden
 from parcours.lib.forms import add_service_error, flash_service_error
 from parcours.lib.uploads import check_upload, safe_file_name
@@ -67,8 +67,6 @@ def _files(uploads) -> list[services.FileIn]:
 
 
 def _subjects(entries) -> dict[int, str]:
-    from parcours.lib import crypto
-
     out = {}
     for e in entries:
         tid = e.message.thread_id
@@ -425,17 +423,16 @@ def letter_new(request):
                         "déclarez la sortie sans texte."
                     )
                 )
-            with transaction.atomic():
-                letter = letters.letter_declare(
-                    actor=user,
-                    patient=patient,
-                    service=d["service"],
-                    recipient=d["recipient"],
-                    discharged_at=d["discharged_at"],
-                    admitted_on=d["admitted_on"],
-                )
-                if write_now:
-                    letters.letter_send(actor=user, letter=letter, body=d["body"], files=files)
+            letter = letters.letter_declare_and_send(
+                actor=user,
+                patient=patient,
+                service=d["service"],
+                recipient=d["recipient"],
+                discharged_at=d["discharged_at"],
+                admitted_on=d["admitted_on"],
+                body=d["body"] if write_now else "",
+                files=files,
+            )
         except ValidationError as exc:  # UploadError is one
             add_service_error(form, exc)
         else:

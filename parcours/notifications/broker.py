@@ -44,7 +44,7 @@ def publish(user_ids: list[int]) -> None:
         elif backend == "redis":
             global _redis_client
             if _redis_client is None:
-                import redis
+                import redis  # noqa: PLC0415 — the backend the settings choose
 
                 _redis_client = redis.Redis.from_url(settings.REDIS_URL)
             _redis_client.publish(CHANNEL, payload)
@@ -115,7 +115,7 @@ class Hub:
             logger.warning("ignored malformed push payload %r", payload)
 
     async def _listen_postgres(self) -> None:
-        import psycopg
+        import psycopg  # noqa: PLC0415 — the backend the settings choose
 
         db = connection.settings_dict  # the test database's name during tests
         params = {
@@ -141,7 +141,7 @@ class Hub:
                 await asyncio.sleep(1)
 
     async def _listen_redis(self) -> None:
-        import redis.asyncio as aioredis
+        import redis.asyncio as aioredis  # noqa: PLC0415 — the backend the settings choose
 
         while True:
             try:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.accounts.models import User
+from parcours.lib.actions import action
 
 from .broker import publish
 from .models import Notification
@@ -52,9 +53,10 @@ def notify(
     return created
 
 
+@action
 def notification_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
-    from django.utils import timezone
-
+    """Mark read the user's unread notifications (those of ``notification_ids``, or all of
+    them when None). Returns how many were marked; one UPDATE."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
@@ -65,7 +67,11 @@ def notifications_read_on_open(*, user, path: str, referral_id: int | None = Non
     """The user opened the page at ``path`` (with its query string): mark read their unread
     notifications leading there (their ``url`` is that path, with or without the query
     string), and, when ``referral_id`` is given (the request's page), every unread one about
-    that request. Returns how many were marked read; one UPDATE, no row read."""
+    that request. Returns how many were marked read; one UPDATE, no row read.
+
+    Not an ``@action``: it runs on every page view (ReadOnOpenMiddleware), and one UPDATE in
+    autocommit is atomic on its own; a transaction around it would add two round trips to
+    every page (measured: the on-call page went from 12 to 14 statements)."""
 
     bare = path.split("?", 1)[0]
     condition = Q(url=path) | Q(url=bare)
@@ -77,6 +83,7 @@ def notifications_read_on_open(*, user, path: str, referral_id: int | None = Non
     return marked
 
 
+@action
 def emergency_access_notify(*, access) -> list[Notification]:
     """Tell the patient's treating professionals (the declared treating doctor and those
     with a care link) that someone opened a « bris de glace » access to their patient. The

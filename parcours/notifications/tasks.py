@@ -1,12 +1,12 @@
 """The e-mail side of notifications: the worker drains the outbox.
 
-Each e-mail is sent and marked sent in its own transaction, the row locked meanwhile (SKIP
-LOCKED: several workers share the outbox). A worker killed at any point therefore loses
-nothing (an unmarked row is sent again) and re-sends at most the one e-mail it was sending when
-it died — with the same ``Message-ID``, the idempotency key of e-mail (RFC 5322 §3.6.4), by
-which mail servers and clients recognise the copy. A failure is retried with growing, jittered
-delays (``lib/retry.py``) for ``OUTBOX_RETRY_HOURS``; then the row is given up and the territory
-administrators are told in the application.
+Each e-mail is sent and marked sent in its own action (``lib.actions``), the row locked
+meanwhile (SKIP LOCKED: several workers share the outbox). A worker killed at any point
+therefore loses nothing (an unmarked row is sent again) and re-sends at most the one e-mail it
+was sending when it died — with the same ``Message-ID``, the idempotency key of e-mail (RFC 5322
+§3.6.4), by which mail servers and clients recognise the copy. A failure is retried with
+growing, jittered delays (``lib/retry.py``) for ``OUTBOX_RETRY_HOURS``; then the row is given up
+and the territory administrators are told in the application.
 """
 
 import logging
@@ -14,15 +14,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role, User
+from parcours.lib.actions import action
 from parcours.lib.retry import retry_delay
 
 from .models import Notification
+from .services import notify
 
 logger = logging.getLogger(__name__)
 RETRY_BASE = timedelta(minutes=1)
@@ -62,8 +63,6 @@ def _give_up(n: Notification) -> None:
     """Tell the territory administrators, in the application only (their e-mail may be what
     is down, and an e-mail about a failed e-mail would fail the same way)."""
 
-    from .services import notify
-
     admins = User.objects.filter(is_active=True, memberships__role=Role.TERRITORY_ADMIN).distinct()
     rows = notify(
         users=admins,
@@ -73,6 +72,49 @@ def _give_up(n: Notification) -> None:
         body=_("Dernière erreur : %(error)s") % {"error": n.email_error[:300]},
     )
     Notification.objects.filter(pk__in=[r.pk for r in rows]).update(email_wanted=False)
+
+
+@action
+def _send_next_email(*, connection, now, give_up_before) -> str | None:
+    """Send the next due notification e-mail, its row locked (SKIP LOCKED), and mark it;
+    returns "sent", "failed" or "gave_up", or None when none is due."""
+    n = (
+        _due(now)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    if n is None:
+        return None
+    n.email_attempts += 1
+    try:
+        _email(n, connection).send()
+    except Exception as exc:  # down, refused, timeout: keep it, try again later
+        n.email_error = str(exc)[:500] or exc.__class__.__name__
+        logger.warning("e-mail for notification %s failed: %s", n.pk, exc)
+        if n.created_at <= give_up_before:
+            n.email_failed_at = now
+            _give_up(n)
+            outcome = "gave_up"
+        else:
+            n.email_next_attempt_at = now + retry_delay(
+                n.email_attempts, base=RETRY_BASE, cap=RETRY_CAP
+            )
+            outcome = "failed"
+    else:
+        n.emailed_at, n.email_error = timezone.now(), ""
+        outcome = "sent"
+    n.save(
+        update_fields=[
+            "email_attempts",
+            "email_error",
+            "emailed_at",
+            "email_next_attempt_at",
+            "email_failed_at",
+        ]
+    )
+    return outcome
 
 
 def notification_send_emails(*, batch: int = 100, now=None) -> dict[str, int]:
@@ -88,43 +130,12 @@ def notification_send_emails(*, batch: int = 100, now=None) -> dict[str, int]:
     connection = get_connection(fail_silently=False)
     try:
         for _i in range(batch):
-            with transaction.atomic():
-                n = (
-                    _due(now)
-                    .select_for_update(skip_locked=True, of=("self",))
-                    .select_related("user")
-                    .order_by("id")
-                    .first()
-                )
-                if n is None:
-                    break
-                n.email_attempts += 1
-                try:
-                    _email(n, connection).send()
-                except Exception as exc:  # down, refused, timeout: keep it, try again later
-                    n.email_error = str(exc)[:500] or exc.__class__.__name__
-                    logger.warning("e-mail for notification %s failed: %s", n.pk, exc)
-                    if n.created_at <= give_up_before:
-                        n.email_failed_at = now
-                        _give_up(n)
-                        counts["gave_up"] += 1
-                    else:
-                        n.email_next_attempt_at = now + retry_delay(
-                            n.email_attempts, base=RETRY_BASE, cap=RETRY_CAP
-                        )
-                        counts["failed"] += 1
-                else:
-                    n.emailed_at, n.email_error = timezone.now(), ""
-                    counts["sent"] += 1
-                n.save(
-                    update_fields=[
-                        "email_attempts",
-                        "email_error",
-                        "emailed_at",
-                        "email_next_attempt_at",
-                        "email_failed_at",
-                    ]
-                )
+            outcome = _send_next_email(
+                connection=connection, now=now, give_up_before=give_up_before
+            )
+            if outcome is None:
+                break
+            counts[outcome] += 1
     finally:
         try:
             connection.close()

@@ -1,9 +1,12 @@
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from parcours.lib.forms import DateInput
 
+from .cog import cog_year, is_code, resolve_birthplace
 from .models import Patient, PatientIdentifier
+from .services import IDENTITY_DOCUMENTS
 
 
 class PatientForm(forms.Form):
@@ -39,9 +42,6 @@ class PatientForm(forms.Form):
     town = forms.CharField(label=_("Commune"), max_length=100, required=False)
 
     def __init__(self, *args, **kwargs):
-        from django.urls import reverse
-
-        from .cog import cog_year
 
         super().__init__(*args, **kwargs)
         field = self.fields["birthplace_insee"]
@@ -56,8 +56,6 @@ class PatientForm(forms.Form):
     def clean_birthplace_insee(self) -> str:
         """The INSEE code of the birthplace typed or chosen (commune name or code); a clear
         error when the name is ambiguous or the code unknown to the COG."""
-        from .cog import cog_year, is_code, resolve_birthplace
-
         value = self.cleaned_data.get("birthplace_insee", "").strip()
         if not value:
             return ""
@@ -108,8 +106,6 @@ class StatusForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
-        from .services import IDENTITY_DOCUMENTS
-
         super().__init__(*args, **kwargs)
         self.fields["document"].choices = [("", "—"), *IDENTITY_DOCUMENTS.items()]
 

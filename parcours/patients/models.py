@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from parcours.lib.identity import given_key, name_key
+from parcours.lib.text import search_key
 
 
 class Patient(models.Model):
@@ -129,8 +130,6 @@ class Patient(models.Model):
         return self.display_name
 
     def set_keys(self) -> None:
-        from parcours.lib.text import search_key
-
         self.search_name = search_key(f"{self.birth_name} {self.first_given_name}")
         self.name_key = name_key(self.birth_name)
         self.given_key = given_key(self.birth_given_names)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from parcours.audit.services import audit_batch, audit_log
+from parcours.audit.services import audit_log
+from parcours.lib.actions import action
 
 from .models import (
     HospitalRecordItem,
@@ -24,6 +24,7 @@ from .models import (
 from .services import patient_identifier_add, patient_resolve
 
 
+@action
 def hospital_summary_import(
     *,
     actor,
@@ -41,51 +42,50 @@ def hospital_summary_import(
     invented item and read every result and letter of a patient it never treated (issue 12,
     "Matching never grants access"); its access comes from the request, appointment or
     message that brought the patient."""
-    with transaction.atomic(), audit_batch():
-        patient = patient_resolve(patient)
-        for system, value in identifiers:
-            patient_identifier_add(
-                actor=actor,
-                patient=patient,
-                system=system,
-                value=value,
-                kind=PatientIdentifier.Kind.IPP
-                if source.kind == "hospital"
-                else PatientIdentifier.Kind.NETWORK,
-                organisation=source,
-            )
-        received = HospitalSummaryImport.objects.create(
+    patient = patient_resolve(patient)
+    for system, value in identifiers:
+        patient_identifier_add(
+            actor=actor,
             patient=patient,
+            system=system,
+            value=value,
+            kind=PatientIdentifier.Kind.IPP
+            if source.kind == "hospital"
+            else PatientIdentifier.Kind.NETWORK,
+            organisation=source,
+        )
+    received = HospitalSummaryImport.objects.create(
+        patient=patient,
+        source=source,
+        by=actor,
+        at=timezone.now(),
+        channel=channel,
+        bundle_id=bundle_id[:100],
+        item_count=len(items),
+    )
+    for item in items:
+        HospitalRecordItem.objects.update_or_create(
             source=source,
-            by=actor,
-            at=timezone.now(),
-            channel=channel,
-            bundle_id=bundle_id[:100],
-            item_count=len(items),
+            kind=item["kind"],
+            external_id=item["external_id"][:100],
+            defaults={
+                "patient": patient,
+                "received": received,
+                "title": item["title"][:300],
+                "detail": item.get("detail", "")[:500],
+                "status": item.get("status", "")[:40],
+                "date": item["date"],
+                "end": item.get("end"),
+                "resource": item.get("resource", {}),
+            },
         )
-        for item in items:
-            HospitalRecordItem.objects.update_or_create(
-                source=source,
-                kind=item["kind"],
-                external_id=item["external_id"][:100],
-                defaults={
-                    "patient": patient,
-                    "received": received,
-                    "title": item["title"][:300],
-                    "detail": item.get("detail", "")[:500],
-                    "status": item.get("status", "")[:40],
-                    "date": item["date"],
-                    "end": item.get("end"),
-                    "resource": item.get("resource", {}),
-                },
-            )
-        audit_log(
-            user=actor,
-            action="import",
-            obj=received,
-            patient_id=patient.pk,
-            detail=f"synthèse hospitalière {source.name} : {len(items)} élément(s) ({channel})",
-        )
+    audit_log(
+        user=actor,
+        action="import",
+        obj=received,
+        patient_id=patient.pk,
+        detail=f"synthèse hospitalière {source.name} : {len(items)} élément(s) ({channel})",
+    )
     return received
 
 

@@ -19,12 +19,15 @@ from parcours.accounts.scopes import is_gp
 from parcours.audit.services import audit_log
 from parcours.lib.actions import action
 from parcours.lib.errors import Conflict, ServiceError
-from parcours.lib.ins import InsError, check_nir, ins_kind
+from parcours.lib.ins import INS_NIA_SYSTEM, InsError, check_nir, ins_kind
 from parcours.lib.text import ins_form, is_ins_name, search_key
 
+from .access import can_open_emergency_access, has_care_relationship, is_identity_reviewer
+from .matching import find_matches, identity_of
 from .models import (
     CareLink,
     DuplicateCandidate,
+    EmergencyAccess,
     IdentityLink,
     IdentityStatusChange,
     Patient,
@@ -172,6 +175,7 @@ def _same_key(*, birth_name, birth_given_names, birth_date, sex):
     ).order_by("id")
 
 
+@action
 def patient_create(
     *,
     actor,
@@ -212,70 +216,69 @@ def patient_create(
         used_name=used_name,
         used_first_name=used_first_name,
     )
-    with transaction.atomic():
-        if data["ins_nir"]:
-            holder = Patient.objects.filter(ins_nir=data["ins_nir"]).first()
-            if holder is not None and not _traits_agree(data, holder):
-                raise ServiceError(
-                    _(
-                        "Ce matricule INS est déjà porté par une identité dont les traits "
-                        "diffèrent de ceux saisis : vérifiez la saisie ; en cas de doute, "
-                        "contactez la cellule d'identitovigilance."
-                    ),
-                    field="ins_nir",
-                )
-            if holder is not None:
-                return _reuse(actor, patient_resolve(holder))
-        near = list(
-            _same_key(
-                birth_name=data["birth_name"],
-                birth_given_names=data["birth_given_names"],
-                birth_date=data["birth_date"],
-                sex=data["sex"],
-            )
-        )
-        for known in near:
-            if _traits_agree(data, known):
-                return _reuse(actor, known)
-        # Contact traits: supporting evidence for the duplicate review only (RNIV: they never
-        # qualify an identity nor decide a reuse).
-        patient = Patient(
-            **data,
-            phone=(phone or "").strip(),
-            created_by=actor,
-            address_line=" ".join((address_line or "").split())[:200],
-            postcode=(postcode or "").strip()[:10],
-            town=" ".join((town or "").split())[:100],
-            ins_kind=ins_kind(data["ins_nir"], ins_system),
-        )
-        patient.set_keys()
-        try:
-            with transaction.atomic():
-                patient.save()
-        except IntegrityError as exc:  # a concurrent creation with the same INS matricule
+    if data["ins_nir"]:
+        holder = Patient.objects.filter(ins_nir=data["ins_nir"]).first()
+        if holder is not None and not _traits_agree(data, holder):
             raise ServiceError(
-                _("Ce matricule INS est déjà attribué à une autre identité."), field="ins_nir"
-            ) from exc
-        CareLink.objects.create(patient=patient, user=actor)
-        audit_log(user=actor, action="create", obj=patient, patient_id=patient.pk)
-        candidates = flag_duplicates(patient=patient, source="creation")
-        flagged = {c.low_id for c in candidates} | {c.high_id for c in candidates}
-        for known in near:
-            # Same name key, birth date and sex but a trait differs: always a pair to review,
-            # whatever the matcher's grade.
-            if known.pk not in flagged:
-                candidates.append(
-                    _flag_pair(
-                        patient,
-                        known,
-                        reason=_(
-                            "mêmes nom, premier prénom, date de naissance et sexe ; un trait saisi "
-                            "diffère"
-                        ),
-                    )
+                _(
+                    "Ce matricule INS est déjà porté par une identité dont les traits "
+                    "diffèrent de ceux saisis : vérifiez la saisie ; en cas de doute, "
+                    "contactez la cellule d'identitovigilance."
+                ),
+                field="ins_nir",
+            )
+        if holder is not None:
+            return _reuse(actor, patient_resolve(holder))
+    near = list(
+        _same_key(
+            birth_name=data["birth_name"],
+            birth_given_names=data["birth_given_names"],
+            birth_date=data["birth_date"],
+            sex=data["sex"],
+        )
+    )
+    for known in near:
+        if _traits_agree(data, known):
+            return _reuse(actor, known)
+    # Contact traits: supporting evidence for the duplicate review only (RNIV: they never
+    # qualify an identity nor decide a reuse).
+    patient = Patient(
+        **data,
+        phone=(phone or "").strip(),
+        created_by=actor,
+        address_line=" ".join((address_line or "").split())[:200],
+        postcode=(postcode or "").strip()[:10],
+        town=" ".join((town or "").split())[:100],
+        ins_kind=ins_kind(data["ins_nir"], ins_system),
+    )
+    patient.set_keys()
+    try:
+        with transaction.atomic():  # savepoint: a refused INSERT leaves the action usable
+            patient.save()
+    except IntegrityError as exc:  # a concurrent creation with the same INS matricule
+        raise ServiceError(
+            _("Ce matricule INS est déjà attribué à une autre identité."), field="ins_nir"
+        ) from exc
+    CareLink.objects.create(patient=patient, user=actor)
+    audit_log(user=actor, action="create", obj=patient, patient_id=patient.pk)
+    candidates = flag_duplicates(patient=patient, source="creation")
+    flagged = {c.low_id for c in candidates} | {c.high_id for c in candidates}
+    for known in near:
+        # Same name key, birth date and sex but a trait differs: always a pair to review,
+        # whatever the matcher's grade.
+        if known.pk not in flagged:
+            candidates.append(
+                _flag_pair(
+                    patient,
+                    known,
+                    reason=_(
+                        "mêmes nom, premier prénom, date de naissance et sexe ; un trait saisi "
+                        "diffère"
+                    ),
                 )
-        identity_hooks_run(actor=actor, patient=patient)
-        return PatientResult(patient, created=True, candidates=candidates)
+            )
+    identity_hooks_run(actor=actor, patient=patient)
+    return PatientResult(patient, created=True, candidates=candidates)
 
 
 def _reuse(actor, known: Patient) -> PatientResult:
@@ -307,10 +310,9 @@ def _flag_pair(a: Patient, b: Patient, *, reason: str) -> DuplicateCandidate:
     return candidate
 
 
+@action
 def flag_duplicates(*, patient: Patient, source: str) -> list[DuplicateCandidate]:
     """Put the probable and possible duplicates of ``patient`` in the review queue."""
-    from .matching import find_matches, identity_of
-
     flagged = []
     for found in find_matches(identity_of(patient), exclude_id=patient.pk):
         low, high = sorted((patient.pk, found.patient.pk))
@@ -373,6 +375,7 @@ IDENTITY_DOCUMENTS = {
 }
 
 
+@action
 def patient_set_status(
     *,
     actor,
@@ -390,87 +393,81 @@ def patient_set_status(
       with an INSi retrieval; a NIA (temporary number) cannot make a qualified identity;
     - back to PROV (a doubt on the identity): identity reviewers only, with a reason.
     """
-    from .access import is_identity_reviewer
-
-    with transaction.atomic():
-        patient = Patient.objects.select_for_update().get(pk=patient.pk)
-        old = patient.identity_status
-        if status not in STATUS_TRANSITIONS.get(old, set()):
-            allowed = [
-                S(code).label for code in S.values if code in STATUS_TRANSITIONS.get(old, set())
-            ]
-            raise ServiceError(
-                _(
-                    "Passage de « %(old)s » à « %(new)s » non autorisé. Depuis « %(old)s » : "
-                    "%(allowed)s."
-                )
-                % {
-                    "old": S(old).label,
-                    "new": S(status).label if status in S.values else status,
-                    "allowed": ", ".join(f"« {label} »" for label in allowed) or "—",
-                },
-                field="status",
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    old = patient.identity_status
+    if status not in STATUS_TRANSITIONS.get(old, set()):
+        allowed = [S(code).label for code in S.values if code in STATUS_TRANSITIONS.get(old, set())]
+        raise ServiceError(
+            _(
+                "Passage de « %(old)s » à « %(new)s » non autorisé. Depuis « %(old)s » : "
+                "%(allowed)s."
             )
-        errors = {}
-        needs_document = status == S.VALIDATED or (status == S.QUALIFIED and old == S.RETRIEVED)
-        if needs_document and document not in IDENTITY_DOCUMENTS:
-            errors["document"] = _(
-                "Indiquez la pièce d'identité à haut niveau de confiance contrôlée."
-            )
-        needs_insi = status == S.RETRIEVED or (status == S.QUALIFIED and old == S.VALIDATED)
-        if needs_insi and not (insi and patient.ins_nir):
-            errors["insi"] = _(
-                "L'INS doit avoir été récupérée par le téléservice INSi (matricule renseigné)."
-            )
-        if status == S.QUALIFIED and patient.ins_kind == "NIA":
-            errors["status"] = _(
-                "Une identité portant un NIA (numéro d'attente) ne peut pas être qualifiée."
-            )
-        if status == S.PROVISIONAL:
-            if not is_identity_reviewer(actor):
-                errors["status"] = _("Seule l'identitovigilance peut rétrograder une identité.")
-            if not reason.strip():
-                errors["reason"] = _("Indiquez la raison du doute sur l'identité.")
-        if errors:
-            raise ValidationError(errors)
-        now = timezone.now()
-        patient.identity_status = status
-        patient.status_changed_at, patient.status_changed_by = now, actor
-        patient.status_document = document if status != S.PROVISIONAL else ""
-        patient.save(
-            update_fields=[
-                "identity_status",
-                "status_changed_at",
-                "status_changed_by",
-                "status_document",
-            ]
+            % {
+                "old": S(old).label,
+                "new": S(status).label if status in S.values else status,
+                "allowed": ", ".join(f"« {label} »" for label in allowed) or "—",
+            },
+            field="status",
         )
-        IdentityStatusChange.objects.create(
-            patient=patient,
-            from_status=old,
-            to_status=status,
-            document=document,
-            reason=reason[:300],
-            by=actor,
-            at=now,
+    errors = {}
+    needs_document = status == S.VALIDATED or (status == S.QUALIFIED and old == S.RETRIEVED)
+    if needs_document and document not in IDENTITY_DOCUMENTS:
+        errors["document"] = _("Indiquez la pièce d'identité à haut niveau de confiance contrôlée.")
+    needs_insi = status == S.RETRIEVED or (status == S.QUALIFIED and old == S.VALIDATED)
+    if needs_insi and not (insi and patient.ins_nir):
+        errors["insi"] = _(
+            "L'INS doit avoir été récupérée par le téléservice INSi (matricule renseigné)."
         )
-        audit_log(
-            user=actor,
-            action="update",
-            obj=patient,
-            patient_id=patient.pk,
-            detail=f"statut {old} → {status} {document}".strip(),
+    if status == S.QUALIFIED and patient.ins_kind == "NIA":
+        errors["status"] = _(
+            "Une identité portant un NIA (numéro d'attente) ne peut pas être qualifiée."
         )
-        if status in (S.RETRIEVED, S.QUALIFIED):
-            # The identity now carries an INSi-retrieved matricule: results waiting for it
-            # (labs) attach in this transaction.
-            identity_hooks_run(actor=actor, patient=patient)
+    if status == S.PROVISIONAL:
+        if not is_identity_reviewer(actor):
+            errors["status"] = _("Seule l'identitovigilance peut rétrograder une identité.")
+        if not reason.strip():
+            errors["reason"] = _("Indiquez la raison du doute sur l'identité.")
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    patient.identity_status = status
+    patient.status_changed_at, patient.status_changed_by = now, actor
+    patient.status_document = document if status != S.PROVISIONAL else ""
+    patient.save(
+        update_fields=[
+            "identity_status",
+            "status_changed_at",
+            "status_changed_by",
+            "status_document",
+        ]
+    )
+    IdentityStatusChange.objects.create(
+        patient=patient,
+        from_status=old,
+        to_status=status,
+        document=document,
+        reason=reason[:300],
+        by=actor,
+        at=now,
+    )
+    audit_log(
+        user=actor,
+        action="update",
+        obj=patient,
+        patient_id=patient.pk,
+        detail=f"statut {old} → {status} {document}".strip(),
+    )
+    if status in (S.RETRIEVED, S.QUALIFIED):
+        # The identity now carries an INSi-retrieved matricule: results waiting for it
+        # (labs) attach in this transaction.
+        identity_hooks_run(actor=actor, patient=patient)
     return patient
 
 
 # --- care relationships: médecin traitant, « bris de glace » ----------------------------------
 
 
+@action
 def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
     """A GP who already follows the patient declares themselves the médecin traitant,
     audited with the previous one. Takes the GP and the patient; returns the patient. Raises
@@ -478,8 +475,6 @@ def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
     patient other than a « bris de glace »: an identity found by its traits opens none of its
     data (issue 12, "Matching never grants access"), so a one-click declaration must not
     either — it would be a « bris de glace » without reason, expiry nor notice."""
-
-    from .access import has_care_relationship
 
     if not is_gp(actor):
         raise ServiceError(
@@ -495,22 +490,21 @@ def treating_doctor_declare(*, actor, patient: Patient) -> Patient:
             ),
             field="treating_doctor",
         )
-    with transaction.atomic():
-        patient = Patient.objects.select_for_update().get(pk=patient.pk)
-        before = patient.treating_doctor_id
-        if before == actor.pk:
-            return patient
-        patient.treating_doctor = actor
-        patient.save(update_fields=["treating_doctor"])
-        CareLink.objects.get_or_create(patient=patient, user=actor)
-        audit_log(
-            user=actor,
-            action="update",
-            obj=patient,
-            patient_id=patient.pk,
-            detail=f"médecin traitant déclaré : utilisateur {actor.pk} "
-            f"(précédent : {before or 'aucun'})",
-        )
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    before = patient.treating_doctor_id
+    if before == actor.pk:
+        return patient
+    patient.treating_doctor = actor
+    patient.save(update_fields=["treating_doctor"])
+    CareLink.objects.get_or_create(patient=patient, user=actor)
+    audit_log(
+        user=actor,
+        action="update",
+        obj=patient,
+        patient_id=patient.pk,
+        detail=f"médecin traitant déclaré : utilisateur {actor.pk} "
+        f"(précédent : {before or 'aucun'})",
+    )
     return patient
 
 
@@ -518,6 +512,7 @@ EMERGENCY_REASON_MIN_WORDS = 3
 EMERGENCY_REASON_MIN_LENGTH = 15
 
 
+@action
 def emergency_access_open(*, actor, patient: Patient, reason: str):
     """« Bris de glace »: open the patient's data to ``actor`` without a recorded care
     relationship, for ``settings.EMERGENCY_ACCESS_HOURS`` hours (24 by default). Takes the
@@ -525,9 +520,6 @@ def emergency_access_open(*, actor, patient: Patient, reason: str):
     three words); returns the EmergencyAccess. Raises ValidationError (French) without a
     reason or for an account that is not a clinician. Audited as its own action
     (``emergency``); the patient's treating professionals see it on the patient page."""
-
-    from .access import can_open_emergency_access
-    from .models import EmergencyAccess
 
     reason = " ".join((reason or "").split())
     errors = {}
@@ -548,29 +540,29 @@ def emergency_access_open(*, actor, patient: Patient, reason: str):
         raise ValidationError(errors)
     hours = settings.EMERGENCY_ACCESS_HOURS
     now = timezone.now()
-    with transaction.atomic():
-        access = EmergencyAccess.objects.create(
-            patient=patient,
-            user=actor,
-            reason=reason[:500],
-            opened_at=now,
-            expires_at=now + timedelta(hours=hours),
-        )
-        audit_log(
-            user=actor,
-            action="emergency",
-            obj=access,
-            patient_id=patient.pk,
-            detail=f"bris de glace ({hours} h) : {reason}",
-        )
-        for hook in EMERGENCY_ACCESS_HOOKS:
-            hook(access=access)
+    access = EmergencyAccess.objects.create(
+        patient=patient,
+        user=actor,
+        reason=reason[:500],
+        opened_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    audit_log(
+        user=actor,
+        action="emergency",
+        obj=access,
+        patient_id=patient.pk,
+        detail=f"bris de glace ({hours} h) : {reason}",
+    )
+    for hook in EMERGENCY_ACCESS_HOOKS:
+        hook(access=access)
     return access
 
 
 # --- local identifiers ----------------------------------------------------------------------
 
 
+@action
 def patient_identifier_add(
     *,
     actor,
@@ -587,31 +579,51 @@ def patient_identifier_add(
         raise ServiceError(
             _("Système et valeur de l'identifiant sont obligatoires."), field="identifier"
         )
-    with transaction.atomic():
-        existing = PatientIdentifier.objects.filter(system=system, value=value).first()
-        if existing is not None:
-            if _survivor(existing.patient) == _survivor(patient):
-                return existing
-            raise ServiceError(
-                _("Cet identifiant local est déjà attribué à une autre identité."),
-                field="identifier",
-            )
-        ident = PatientIdentifier.objects.create(
-            patient=patient,
+    existing = PatientIdentifier.objects.filter(system=system, value=value).first()
+    if existing is not None:
+        if _survivor(existing.patient) == _survivor(patient):
+            return existing
+        raise ServiceError(
+            _("Cet identifiant local est déjà attribué à une autre identité."),
+            field="identifier",
+        )
+    ident = PatientIdentifier.objects.create(
+        patient=patient,
+        system=system,
+        value=value,
+        kind=kind,
+        organisation=organisation,
+        created_by=actor,
+    )
+    audit_log(
+        user=actor,
+        action="update",
+        obj=patient,
+        patient_id=patient.pk,
+        detail=f"identifiant local {system}|{value}",
+    )
+    return ident
+
+
+@action
+def patient_create_with_identifiers(
+    *, actor, identifiers: Sequence[tuple[str, str, str, Any]] = (), **traits: Any
+) -> PatientResult:
+    """``patient_create`` with the traits, then ``patient_identifier_add`` for each local
+    identifier (system, value, kind, issuing organisation) on the identity found or created:
+    all or nothing (the FHIR Patient create). Returns the PatientResult; raises what they
+    raise (ValidationError, ServiceError, Conflict with a French message)."""
+    result = patient_create(actor=actor, **traits)
+    for system, value, kind, organisation in identifiers:
+        patient_identifier_add(
+            actor=actor,
+            patient=result.patient,
             system=system,
             value=value,
             kind=kind,
             organisation=organisation,
-            created_by=actor,
         )
-        audit_log(
-            user=actor,
-            action="update",
-            obj=patient,
-            patient_id=patient.pk,
-            detail=f"identifiant local {system}|{value}",
-        )
-    return ident
+    return result
 
 
 def local_system(organisation, kind: str) -> str:
@@ -636,20 +648,21 @@ def patient_resolve(patient: Patient) -> Patient:
 # --- duplicates: scan, separate, merge, undo --------------------------------------------------
 
 
+@action
 def duplicates_scan(*, actor, patient: Patient) -> list[DuplicateCandidate]:
     """On demand: look for duplicates of one identity and queue them for review."""
-    with transaction.atomic():
-        found = flag_duplicates(patient=patient, source="scan")
-        audit_log(
-            user=actor,
-            action="search",
-            obj=patient,
-            patient_id=patient.pk,
-            detail=f"recherche de doublons → {len(found)}",
-        )
+    found = flag_duplicates(patient=patient, source="scan")
+    audit_log(
+        user=actor,
+        action="search",
+        obj=patient,
+        patient_id=patient.pk,
+        detail=f"recherche de doublons → {len(found)}",
+    )
     return found
 
 
+@action
 def duplicate_separate(
     *, actor, candidate: DuplicateCandidate, reason: str = ""
 ) -> DuplicateCandidate:
@@ -663,21 +676,20 @@ def duplicate_separate(
             % {"n": MERGE_REASON_MIN_LENGTH},
             field="reason",
         )
-    with transaction.atomic():
-        candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
-        if candidate.state != DuplicateCandidate.State.OPEN:
-            raise Conflict(_("Cette paire a déjà été traitée."))
-        candidate.state = DuplicateCandidate.State.SEPARATE
-        candidate.decided_by, candidate.decided_at = actor, timezone.now()
-        candidate.save(update_fields=["state", "decided_by", "decided_at"])
-        for pid in (candidate.low_id, candidate.high_id):
-            audit_log(
-                user=actor,
-                action="update",
-                obj=candidate,
-                patient_id=pid,
-                detail=f"doublon écarté {candidate.low_id}/{candidate.high_id} {reason}".strip(),
-            )
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.state != DuplicateCandidate.State.OPEN:
+        raise Conflict(_("Cette paire a déjà été traitée."))
+    candidate.state = DuplicateCandidate.State.SEPARATE
+    candidate.decided_by, candidate.decided_at = actor, timezone.now()
+    candidate.save(update_fields=["state", "decided_by", "decided_at"])
+    for pid in (candidate.low_id, candidate.high_id):
+        audit_log(
+            user=actor,
+            action="update",
+            obj=candidate,
+            patient_id=pid,
+            detail=f"doublon écarté {candidate.low_id}/{candidate.high_id} {reason}".strip(),
+        )
     return candidate
 
 
@@ -705,6 +717,7 @@ def _moved_relations():
 MERGE_REASON_MIN_LENGTH = 10
 
 
+@action
 def patient_merge(
     *,
     actor,
@@ -739,139 +752,135 @@ def patient_merge(
         )
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        locked = {
-            p.pk: p
-            for p in Patient.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk])
-        }
-        survivor, merged = locked[survivor.pk], locked[merged.pk]
-        if survivor.merged_into_id or merged.merged_into_id:
-            raise Conflict(_("L'une des identités a déjà été fusionnée."))
-        undo: dict = {"moved": {}, "care_links": [], "identifiers": [], "ins": None}
-        if merged.ins_nir and survivor.ins_nir and merged.ins_nir != survivor.ins_nir:
-            if merged.ins_kind == "NIA" and survivor.ins_kind != "NIA":
-                from parcours.lib.ins import INS_NIA_SYSTEM
-
-                ident = PatientIdentifier.objects.create(
-                    patient=survivor,
-                    system=INS_NIA_SYSTEM,
-                    value=merged.ins_nir,
-                    kind=PatientIdentifier.Kind.OLD_INS,
-                    created_by=actor,
-                )
-                undo["identifiers"].append(ident.pk)
-            else:
-                raise ServiceError(
-                    _(
-                        "Les deux identités portent des matricules INS "
-                        "différents : gardez celle qui porte le NIR."
-                    )
-                )
-        elif merged.ins_nir and not survivor.ins_nir:
-            # The matricule moves with the person (unique: clear it on the merged one first).
-            undo["ins"] = {"nir": merged.ins_nir, "kind": merged.ins_kind}
-            nir, kind = merged.ins_nir, merged.ins_kind
-            merged.ins_nir, merged.ins_kind = "", ""
-            merged.save(update_fields=["ins_nir", "ins_kind"])
-            survivor.ins_nir, survivor.ins_kind = nir, kind
-            survivor.save(update_fields=["ins_nir", "ins_kind"])
-        for model, fk in _moved_relations():
-            rows = model.objects.filter(**{fk: merged})
-            ids = list(rows.values_list("pk", flat=True))
-            if ids:
-                model.objects.filter(pk__in=ids).update(**{fk: survivor})
-                undo["moved"][f"{model._meta.label}.{fk}"] = ids
-        linked = set(CareLink.objects.filter(patient=survivor).values_list("user_id", flat=True))
-        for link in CareLink.objects.filter(patient=merged).exclude(user_id__in=linked):
-            undo["care_links"].append(
-                CareLink.objects.create(patient=survivor, user_id=link.user_id).pk
+    locked = {
+        p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk])
+    }
+    survivor, merged = locked[survivor.pk], locked[merged.pk]
+    if survivor.merged_into_id or merged.merged_into_id:
+        raise Conflict(_("L'une des identités a déjà été fusionnée."))
+    undo: dict = {"moved": {}, "care_links": [], "identifiers": [], "ins": None}
+    if merged.ins_nir and survivor.ins_nir and merged.ins_nir != survivor.ins_nir:
+        if merged.ins_kind == "NIA" and survivor.ins_kind != "NIA":
+            ident = PatientIdentifier.objects.create(
+                patient=survivor,
+                system=INS_NIA_SYSTEM,
+                value=merged.ins_nir,
+                kind=PatientIdentifier.Kind.OLD_INS,
+                created_by=actor,
             )
-        # Who could use the merged identity may use the survivor (and see no more of it).
-        undo["identity_links"] = []
-        found = set(IdentityLink.objects.filter(patient=survivor).values_list("user_id", flat=True))
-        for identity_link in IdentityLink.objects.filter(patient=merged).exclude(user_id__in=found):
-            undo["identity_links"].append(
-                IdentityLink.objects.create(patient=survivor, user_id=identity_link.user_id).pk
+            undo["identifiers"].append(ident.pk)
+        else:
+            raise ServiceError(
+                _(
+                    "Les deux identités portent des matricules INS "
+                    "différents : gardez celle qui porte le NIR."
+                )
             )
-        if undo["ins"]:
-            # The survivor gets its INS matricule from the merged identity.
-            identity_hooks_run(actor=actor, patient=survivor)
-        now = timezone.now()
-        merged.merged_into, merged.merged_at = survivor, now
-        merged.save(update_fields=["merged_into", "merged_at"])
-        if candidate is not None:
-            candidate.state = DuplicateCandidate.State.MERGED
-            candidate.decided_by, candidate.decided_at = actor, now
-            candidate.save(update_fields=["state", "decided_by", "decided_at"])
-        merge = PatientMerge.objects.create(
-            survivor=survivor,
-            merged=merged,
-            candidate=candidate,
-            by=actor,
-            at=now,
-            reason=reason[:300],
-            undo=undo,
+    elif merged.ins_nir and not survivor.ins_nir:
+        # The matricule moves with the person (unique: clear it on the merged one first).
+        undo["ins"] = {"nir": merged.ins_nir, "kind": merged.ins_kind}
+        nir, kind = merged.ins_nir, merged.ins_kind
+        merged.ins_nir, merged.ins_kind = "", ""
+        merged.save(update_fields=["ins_nir", "ins_kind"])
+        survivor.ins_nir, survivor.ins_kind = nir, kind
+        survivor.save(update_fields=["ins_nir", "ins_kind"])
+    for model, fk in _moved_relations():
+        rows = model.objects.filter(**{fk: merged})
+        ids = list(rows.values_list("pk", flat=True))
+        if ids:
+            model.objects.filter(pk__in=ids).update(**{fk: survivor})
+            undo["moved"][f"{model._meta.label}.{fk}"] = ids
+    linked = set(CareLink.objects.filter(patient=survivor).values_list("user_id", flat=True))
+    for link in CareLink.objects.filter(patient=merged).exclude(user_id__in=linked):
+        undo["care_links"].append(
+            CareLink.objects.create(patient=survivor, user_id=link.user_id).pk
         )
-        for pid in (survivor.pk, merged.pk):
-            audit_log(
-                user=actor,
-                action="merge",
-                obj=merge,
-                patient_id=pid,
-                detail=f"fusion {merged.pk} → {survivor.pk} {reason}".strip(),
-            )
+    # Who could use the merged identity may use the survivor (and see no more of it).
+    undo["identity_links"] = []
+    found = set(IdentityLink.objects.filter(patient=survivor).values_list("user_id", flat=True))
+    for identity_link in IdentityLink.objects.filter(patient=merged).exclude(user_id__in=found):
+        undo["identity_links"].append(
+            IdentityLink.objects.create(patient=survivor, user_id=identity_link.user_id).pk
+        )
+    if undo["ins"]:
+        # The survivor gets its INS matricule from the merged identity.
+        identity_hooks_run(actor=actor, patient=survivor)
+    now = timezone.now()
+    merged.merged_into, merged.merged_at = survivor, now
+    merged.save(update_fields=["merged_into", "merged_at"])
+    if candidate is not None:
+        candidate.state = DuplicateCandidate.State.MERGED
+        candidate.decided_by, candidate.decided_at = actor, now
+        candidate.save(update_fields=["state", "decided_by", "decided_at"])
+    merge = PatientMerge.objects.create(
+        survivor=survivor,
+        merged=merged,
+        candidate=candidate,
+        by=actor,
+        at=now,
+        reason=reason[:300],
+        undo=undo,
+    )
+    for pid in (survivor.pk, merged.pk):
+        audit_log(
+            user=actor,
+            action="merge",
+            obj=merge,
+            patient_id=pid,
+            detail=f"fusion {merged.pk} → {survivor.pk} {reason}".strip(),
+        )
     return merge
 
 
+@action
 def patient_merge_undo(*, actor, merge: PatientMerge, reason: str = "") -> PatientMerge:
     """Separate again two identities merged by mistake, moving back exactly what moved."""
 
-    with transaction.atomic():
-        merge = PatientMerge.objects.select_for_update().get(pk=merge.pk)
-        if merge.undone_at is not None:
-            raise Conflict(_("Cette fusion a déjà été annulée."))
-        locked = {
-            p.pk: p
-            for p in Patient.objects.select_for_update().filter(
-                pk__in=[merge.survivor_id, merge.merged_id]
+    merge = PatientMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise Conflict(_("Cette fusion a déjà été annulée."))
+    locked = {
+        p.pk: p
+        for p in Patient.objects.select_for_update().filter(
+            pk__in=[merge.survivor_id, merge.merged_id]
+        )
+    }
+    survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
+    if survivor.merged_into_id is not None:
+        raise Conflict(
+            _(
+                "L'identité conservée a depuis été fusionnée à son tour : "
+                "annulez d'abord cette fusion-là."
             )
-        }
-        survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
-        if survivor.merged_into_id is not None:
-            raise Conflict(
-                _(
-                    "L'identité conservée a depuis été fusionnée à son tour : "
-                    "annulez d'abord cette fusion-là."
-                )
-            )
-        undo = merge.undo
-        for key, ids in undo.get("moved", {}).items():
-            label, fk = key.rsplit(".", 1)
-            model = apps.get_model(label)
-            model.objects.filter(pk__in=ids, **{fk: survivor}).update(**{fk: merged})
-        CareLink.objects.filter(pk__in=undo.get("care_links", [])).delete()
-        IdentityLink.objects.filter(pk__in=undo.get("identity_links", [])).delete()
-        PatientIdentifier.objects.filter(pk__in=undo.get("identifiers", [])).delete()
-        if undo.get("ins"):
-            survivor.ins_nir, survivor.ins_kind = "", ""
-            survivor.save(update_fields=["ins_nir", "ins_kind"])
-            merged.ins_nir, merged.ins_kind = undo["ins"]["nir"], undo["ins"]["kind"]
-        merged.merged_into, merged.merged_at = None, None
-        merged.save(update_fields=["merged_into", "merged_at", "ins_nir", "ins_kind"])
-        merge.undone_at, merge.undone_by = timezone.now(), actor
-        merge.save(update_fields=["undone_at", "undone_by"])
-        if merge.candidate_id:
-            DuplicateCandidate.objects.filter(pk=merge.candidate_id).update(
-                state=DuplicateCandidate.State.OPEN, decided_by=None, decided_at=None
-            )
-        for pid in (survivor.pk, merged.pk):
-            audit_log(
-                user=actor,
-                action="unmerge",
-                obj=merge,
-                patient_id=pid,
-                detail=f"annulation de la fusion {merged.pk} → {survivor.pk} {reason}".strip(),
-            )
+        )
+    undo = merge.undo
+    for key, ids in undo.get("moved", {}).items():
+        label, fk = key.rsplit(".", 1)
+        model = apps.get_model(label)
+        model.objects.filter(pk__in=ids, **{fk: survivor}).update(**{fk: merged})
+    CareLink.objects.filter(pk__in=undo.get("care_links", [])).delete()
+    IdentityLink.objects.filter(pk__in=undo.get("identity_links", [])).delete()
+    PatientIdentifier.objects.filter(pk__in=undo.get("identifiers", [])).delete()
+    if undo.get("ins"):
+        survivor.ins_nir, survivor.ins_kind = "", ""
+        survivor.save(update_fields=["ins_nir", "ins_kind"])
+        merged.ins_nir, merged.ins_kind = undo["ins"]["nir"], undo["ins"]["kind"]
+    merged.merged_into, merged.merged_at = None, None
+    merged.save(update_fields=["merged_into", "merged_at", "ins_nir", "ins_kind"])
+    merge.undone_at, merge.undone_by = timezone.now(), actor
+    merge.save(update_fields=["undone_at", "undone_by"])
+    if merge.candidate_id:
+        DuplicateCandidate.objects.filter(pk=merge.candidate_id).update(
+            state=DuplicateCandidate.State.OPEN, decided_by=None, decided_at=None
+        )
+    for pid in (survivor.pk, merged.pk):
+        audit_log(
+            user=actor,
+            action="unmerge",
+            obj=merge,
+            patient_id=pid,
+            detail=f"annulation de la fusion {merged.pk} → {survivor.pk} {reason}".strip(),
+        )
     return merge
 
 
@@ -919,23 +928,14 @@ def patient_create_with_interop(
     validated_with: str = "",
     **traits: Any,
 ) -> PatientResult:
-    """``patient_create`` with the traits, then ``patient_identifier_add`` for each local
-    identifier (system, value, kind, issuing organisation); for a *new* identity only (a
-    known one is never written), the elements ``kept`` (``patient_interop_record``) and, with
+    """``patient_create_with_identifiers`` (the traits, then each local identifier: system,
+    value, kind, issuing organisation); for a *new* identity only (a known one is never
+    written), the elements ``kept`` (``patient_interop_record``) and, with
     ``validated_with`` (an IDENTITY_DOCUMENTS key: the sender checked that document), the
     status VALI as the page's « valider l'identité » sets it (``patient_set_status``). All or
     nothing (FHIR Patient create, issue 21). Returns the PatientResult; raises what they
     raise."""
-    result = patient_create(actor=actor, **traits)
-    for system, value, kind, organisation in identifiers:
-        patient_identifier_add(
-            actor=actor,
-            patient=result.patient,
-            system=system,
-            value=value,
-            kind=kind,
-            organisation=organisation,
-        )
+    result = patient_create_with_identifiers(actor=actor, identifiers=identifiers, **traits)
     if result.created:
         patient_interop_record(actor=actor, patient=result.patient, **(kept or {}))
         if validated_with:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from parcours.accounts.scopes import is_gp, is_identity_cell
 from parcours.audit.services import audit_log
+from parcours.directory.models import Organisation
 from parcours.lib.errors import ServiceError
 from parcours.lib.forms import add_service_error, flash_service_error
 
@@ -27,7 +28,7 @@ from .access import (
     is_identity_reviewer,
     merge_queryset_for,
 )
-from .cog import place_label
+from .cog import cog_year, commune_search, place_label
 from .forms import (
     EmergencyAccessForm,
     IdentifierForm,
@@ -50,6 +51,7 @@ from .services import (
     patient_identifier_add,
     patient_merge,
     patient_merge_undo,
+    patient_resolve,
     patient_set_status,
     treating_doctor_declare,
 )
@@ -173,8 +175,6 @@ def communes(request):
     start), as JSON ``{"year": 2026, "results": [{"code", "label"}]}``. Public reference
     data, no patient: nothing to audit."""
 
-    from .cog import cog_year, commune_search
-
     query = request.GET.get("q", "")[:80]
     results = [{"code": c.code, "label": c.label} for c in commune_search(query)]
     if (
@@ -206,7 +206,6 @@ def _access_or_survivor(user, pk) -> tuple[Patient, bool]:
         )
         if merged is None:
             raise
-        from .services import patient_resolve
 
         return access_patient(user, patient_resolve(merged).pk), True
 
@@ -234,8 +233,6 @@ def detail(request, pk):
     lab results, letters) only with a care relationship or an open « bris de glace »."""
     patient, _moved = _access_or_survivor(request.user, pk)
     if patient.merged_into_id is not None or _moved:
-        from .services import patient_resolve
-
         survivor = patient_resolve(patient)
         if identity_queryset_for(request.user).filter(pk=survivor.pk).exists():
             messages.info(
@@ -356,8 +353,6 @@ def treating_doctor(request, pk):
 
 
 def _user_organisations(user):
-    from parcours.directory.models import Organisation
-
     return Organisation.objects.filter(memberships__user=user).distinct().order_by("name")
 
 

@@ -11,9 +11,9 @@ pages and FHIR reach them: actions.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role
 from parcours.accounts.scopes import gp_organisation_ids
-from parcours.audit.services import audit_batch, audit_log
+from parcours.accounts.selectors import desk_users, service_doctors
+from parcours.audit.services import audit_log
 from parcours.directory.models import HospitalService, ServiceDelay
-from parcours.lib.actions import action
+from parcours.lib.actions import action, action_scope, delete_file_on_rollback
 from parcours.lib.errors import Conflict
 from parcours.lib.sla import add_delay
 from parcours.lib.uploads import check_upload
@@ -84,26 +85,6 @@ def compute_due(start: datetime, hours: int, working_days: bool) -> tuple[dateti
     due = add_delay(start, hours, working_days=working_days)
     at_risk = start + (due - start) * settings.SLA_AT_RISK_FRACTION
     return due, at_risk
-
-
-def desk_users(hospital_id: int) -> list:
-    return list(
-        User.objects.filter(
-            memberships__organisation_id=hospital_id,
-            memberships__role=Role.PATHWAY_DESK,
-            is_active=True,
-        ).distinct()
-    )
-
-
-def service_doctors(service_id: int) -> list:
-    return list(
-        User.objects.filter(
-            memberships__service_id=service_id,
-            memberships__role=Role.HOSPITAL_DOCTOR,
-            is_active=True,
-        ).distinct()
-    )
 
 
 def _hospital_side(referral: Referral) -> list:
@@ -240,11 +221,10 @@ def _attach(
     *,
     actor,
     part: str,
-    cleanups: list[Callable[[], None]],
     message: ReferralMessage | None = None,
 ) -> list[ReferralAttachment]:
-    """Save the uploaded files on the referral; each file is also registered in ``cleanups``
-    so that the step removes it from disk if its transaction rolls back."""
+    """Save the uploaded files on the referral; each file is removed from disk if the action
+    that saves it does not commit (``delete_file_on_rollback``)."""
     saved = []
     for upload in files or ():
         checked = check_upload(upload)  # raises UploadError (a ValueError) with a French text
@@ -261,37 +241,9 @@ def _attach(
         attachment.file.save(checked.name, upload, save=False)
         attachment.save()
         # A rolled-back action must not leave its file behind on disk.
-        cleanups.append(_file_remover(attachment))
+        delete_file_on_rollback(attachment.file.storage, attachment.file.name)
         saved.append(attachment)
     return saved
-
-
-def _file_remover(attachment: ReferralAttachment) -> Callable[[], None]:
-    name = attachment.file.name
-    storage = attachment.file.storage
-
-    def cleanup() -> None:
-        if storage.exists(name):
-            storage.delete(name)
-
-    return cleanup
-
-
-@contextmanager
-def _transaction() -> Iterator[list[Callable[[], None]]]:
-    """One user action's transaction: ``transaction.atomic()`` (a savepoint when already in an
-    atomic block, so actions nest) and one audit batch. Yields the list in which the action
-    registers the removal of the files it wrote; they run if the block raises (Django has no
-    on-rollback hook). A nested action whose savepoint committed keeps its files even if the
-    outer transaction later rolls back."""
-    cleanups: list[Callable[[], None]] = []
-    try:
-        with transaction.atomic(), audit_batch():
-            yield cleanups
-    except BaseException:
-        for cleanup in cleanups:
-            cleanup()
-        raise
 
 
 @dataclass
@@ -300,7 +252,6 @@ class Step:
 
     referral: Referral
     actor: object
-    cleanups: list[Callable[[], None]] = field(default_factory=list)
 
     def attach(
         self, files, *, part: str, message: ReferralMessage | None = None
@@ -314,7 +265,6 @@ class Step:
             files,
             actor=self.actor,
             part=part,
-            cleanups=self.cleanups,
             message=message,
         )
 
@@ -330,24 +280,26 @@ class Step:
 def referral_step(referral: Referral | int, *, actor, action: str) -> Iterator[Step]:
     """The shape of every action on an existing referral.
 
-    Opens the action's transaction (nest-safe: a savepoint inside an atomic block), locks the
-    referral row, checks that ``actor`` may take ``action`` (a name of the registry,
-    actions.REGISTRY) in its current status, and yields a ``Step`` whose ``move`` writes the
-    status change, the history and the audit rows. Notifications are written inside; their
-    live push and e-mails go out on commit (notifications.services.notify). Files saved with
-    ``Step.attach`` are removed if the block raises.
+    Runs as an action (``lib.actions.action_scope``: a durable transaction, or a savepoint of
+    the action that calls it), locks the referral row, checks that ``actor`` may take
+    ``action`` (a name of the registry, actions.REGISTRY) in its current status, and yields a
+    ``Step`` whose ``move`` writes the status change, the history and the audit rows.
+    Notifications are written inside; their live push and e-mails go out on commit
+    (notifications.services.notify). Files saved with ``Step.attach`` are removed if the
+    action does not commit.
 
     Raises TransitionError (the referral is closed), PermissionDenied (not allowed now), or
     whatever the block raises."""
-    with _transaction() as cleanups:
+    with action_scope(f"{__name__}.referral_step.{action}"):
         locked = _lock(referral)
         _require(actor, locked, action)
-        yield Step(referral=locked, actor=actor, cleanups=cleanups)
+        yield Step(referral=locked, actor=actor)
 
 
 # --- the GP's actions -------------------------------------------------------------------------
 
 
+@action
 def referral_submit(
     *,
     author,
@@ -391,58 +343,54 @@ def referral_submit(
     if not gp_orgs:
         raise PermissionDenied(_("Seul un médecin de ville peut envoyer une demande."))
 
-    with _transaction() as cleanups:
-        start = now or timezone.now()
-        hours, working = delay_for(service, kind)
-        due, at_risk = compute_due(start, hours, working)
-        referral = Referral.objects.create(
-            patient=patient,
-            author=author,
-            author_organisation_id=min(gp_orgs),
-            service=service,
-            hospital_id=service.hospital_id,
-            kind=kind,
-            question=question.strip(),
-            context=(context or "").strip(),
-            wished_from=wished_from,
-            wished_until=wished_until,
-            status=Status.SUBMITTED,
-            submitted_at=start,
-            due_at=due,
-            at_risk_at=at_risk,
-        )
-        _attach(
-            referral, files, actor=author, part=ReferralAttachment.Part.REQUEST, cleanups=cleanups
-        )
-        ReferralEvent.objects.create(
-            referral=referral,
-            at=start,
-            actor=author,
-            action=Action.SUBMITTED,
-            to_status=Status.SUBMITTED,
-            details={"service": str(service)},
-        )
-        audit_log(user=author, action="create", obj=referral, patient_id=patient.pk)
-        notify(
-            users=desk_users(service.hospital_id),
-            kind="referral_submitted",
-            title=_title(
-                referral, _("nouvelle demande pour %(service)s") % {"service": service.name}
-            ),
-            body=f"{patient.display_name} — {question.strip()[:200]}",
-            url=_url(referral),
-            referral=referral,
-            exclude=author,
-        )
-        _live_touch(
-            referral,
-            actor=author,
-            what=_("nouvelle demande"),
-            notified=desk_users(service.hospital_id),
-        )
-        return referral
+    start = now or timezone.now()
+    hours, working = delay_for(service, kind)
+    due, at_risk = compute_due(start, hours, working)
+    referral = Referral.objects.create(
+        patient=patient,
+        author=author,
+        author_organisation_id=min(gp_orgs),
+        service=service,
+        hospital_id=service.hospital_id,
+        kind=kind,
+        question=question.strip(),
+        context=(context or "").strip(),
+        wished_from=wished_from,
+        wished_until=wished_until,
+        status=Status.SUBMITTED,
+        submitted_at=start,
+        due_at=due,
+        at_risk_at=at_risk,
+    )
+    _attach(referral, files, actor=author, part=ReferralAttachment.Part.REQUEST)
+    ReferralEvent.objects.create(
+        referral=referral,
+        at=start,
+        actor=author,
+        action=Action.SUBMITTED,
+        to_status=Status.SUBMITTED,
+        details={"service": str(service)},
+    )
+    audit_log(user=author, action="create", obj=referral, patient_id=patient.pk)
+    notify(
+        users=desk_users(service.hospital_id),
+        kind="referral_submitted",
+        title=_title(referral, _("nouvelle demande pour %(service)s") % {"service": service.name}),
+        body=f"{patient.display_name} — {question.strip()[:200]}",
+        url=_url(referral),
+        referral=referral,
+        exclude=author,
+    )
+    _live_touch(
+        referral,
+        actor=author,
+        what=_("nouvelle demande"),
+        notified=desk_users(service.hospital_id),
+    )
+    return referral
 
 
+@action
 def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
     """The GP withdraws her request. Takes the GP, the referral and the reason; returns the
     locked referral, cancelled; raises ValidationError, TransitionError, PermissionDenied."""
@@ -476,6 +424,7 @@ def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
         return r
 
 
+@action
 def referral_provide_info(*, actor, referral: Referral, body: str, files=()) -> Referral:
     """The GP answers the hospital's question; the request goes back to the desk or the assigned
     doctor (the clock resumes). Takes the GP, the referral, the text and files; returns the
@@ -506,6 +455,7 @@ def referral_provide_info(*, actor, referral: Referral, body: str, files=()) -> 
         return r
 
 
+@action
 def referral_take_in_charge(*, actor, referral: Referral, note: str = "") -> Referral:
     """The patient is taken in charge: the request closes. Takes the actor, the referral and an
     optional note; returns the referral; raises TransitionError, PermissionDenied."""
@@ -537,6 +487,7 @@ def referral_take_in_charge(*, actor, referral: Referral, note: str = "") -> Ref
 # --- the hospital's actions -------------------------------------------------------------------
 
 
+@action
 def referral_acknowledge(*, actor, referral: Referral) -> Referral:
     """The desk has read the request and takes it on: the GP knows someone has it in hand."""
 
@@ -557,6 +508,7 @@ def referral_acknowledge(*, actor, referral: Referral) -> Referral:
         return r
 
 
+@action
 def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
     """Give the request to a doctor of its service. Takes the actor, the referral and the
     doctor; returns the referral; raises ValidationError (not of the service),
@@ -606,6 +558,7 @@ def referral_assign(*, actor, referral: Referral, doctor) -> Referral:
         return r
 
 
+@action
 def referral_redirect(
     *, actor, referral: Referral, service: HospitalService, reason: str
 ) -> Referral:
@@ -668,6 +621,7 @@ def referral_redirect(
         return r
 
 
+@action
 def referral_request_info(*, actor, referral: Referral, question: str) -> Referral:
     """Ask the GP for more (the clock pauses). Takes the actor, the referral and the question;
     returns the referral; raises ValidationError, TransitionError, PermissionDenied."""
@@ -696,6 +650,7 @@ def referral_request_info(*, actor, referral: Referral, question: str) -> Referr
         return r
 
 
+@action
 def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
     """The hospital refuses the request. Takes the actor, the referral and the reason; returns
     the referral, closed; raises ValidationError, TransitionError, PermissionDenied."""
@@ -724,6 +679,7 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
         return r
 
 
+@action
 def referral_answer(
     *,
     actor,
@@ -802,6 +758,7 @@ def referral_answer(
 # --- everyone ---------------------------------------------------------------------------------
 
 
+@action
 def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> ReferralMessage:
     """A message in the request's thread. Takes the author, the referral, the text and files;
     returns the message; raises ValidationError, UploadError, TransitionError,
@@ -838,6 +795,7 @@ def referral_message_add(*, actor, referral: Referral, body: str, files=()) -> R
         return message
 
 
+@action
 def referral_mark_answer_read(*, user, referral: Referral) -> bool:
     """The author has the answer in front of her: it leaves the top of her list.
 
@@ -867,6 +825,7 @@ def _due_text(referral: Referral) -> str:
     }
 
 
+@action
 def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
     """Alert the desk when a request is at risk; desk and service head when overdue.
 
@@ -877,51 +836,50 @@ def referral_escalate_due(*, now: datetime | None = None, batch: int = 500) -> d
     counts = {"at_risk": 0, "overdue": 0}
     awaiting = list(AWAITING_ANSWER)
 
-    with transaction.atomic():
-        overdue = list(
-            Referral.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status__in=awaiting, due_at__lte=now, overdue_notified_at__isnull=True)
-            .select_related("service__head", "service__hospital")[:batch]
-        )
-        for r in overdue:
-            r.overdue_notified_at = now
-            fields = ["overdue_notified_at"]
-            if r.at_risk_notified_at is None:
-                r.at_risk_notified_at = now
-                fields.append("at_risk_notified_at")
-            r.save(update_fields=fields)
-            ReferralEvent.objects.create(referral=r, at=now, action=Action.OVERDUE)
-            notify(
-                users=[*desk_users(r.hospital_id), r.service.head, r.assigned_to],
-                kind="referral_overdue",
-                title=_title(r, _("délai de réponse dépassé")),
-                body=_due_text(r),
-                url=_url(r),
-                referral=r,
-            )
-            counts["overdue"] += 1
-
-        at_risk = list(
-            Referral.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-                status__in=awaiting,
-                at_risk_at__lte=now,
-                due_at__gt=now,
-                at_risk_notified_at__isnull=True,
-            )[:batch]
-        )
-        for r in at_risk:
+    overdue = list(
+        Referral.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status__in=awaiting, due_at__lte=now, overdue_notified_at__isnull=True)
+        .select_related("service__head", "service__hospital")[:batch]
+    )
+    for r in overdue:
+        r.overdue_notified_at = now
+        fields = ["overdue_notified_at"]
+        if r.at_risk_notified_at is None:
             r.at_risk_notified_at = now
-            r.save(update_fields=["at_risk_notified_at"])
-            ReferralEvent.objects.create(referral=r, at=now, action=Action.AT_RISK)
-            notify(
-                users=[*desk_users(r.hospital_id), r.assigned_to],
-                kind="referral_at_risk",
-                title=_title(r, _("délai de réponse bientôt dépassé")),
-                body=_due_text(r),
-                url=_url(r),
-                referral=r,
-            )
-            counts["at_risk"] += 1
+            fields.append("at_risk_notified_at")
+        r.save(update_fields=fields)
+        ReferralEvent.objects.create(referral=r, at=now, action=Action.OVERDUE)
+        notify(
+            users=[*desk_users(r.hospital_id), r.service.head, r.assigned_to],
+            kind="referral_overdue",
+            title=_title(r, _("délai de réponse dépassé")),
+            body=_due_text(r),
+            url=_url(r),
+            referral=r,
+        )
+        counts["overdue"] += 1
+
+    at_risk = list(
+        Referral.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            status__in=awaiting,
+            at_risk_at__lte=now,
+            due_at__gt=now,
+            at_risk_notified_at__isnull=True,
+        )[:batch]
+    )
+    for r in at_risk:
+        r.at_risk_notified_at = now
+        r.save(update_fields=["at_risk_notified_at"])
+        ReferralEvent.objects.create(referral=r, at=now, action=Action.AT_RISK)
+        notify(
+            users=[*desk_users(r.hospital_id), r.assigned_to],
+            kind="referral_at_risk",
+            title=_title(r, _("délai de réponse bientôt dépassé")),
+            body=_due_text(r),
+            url=_url(r),
+            referral=r,
+        )
+        counts["at_risk"] += 1
     return counts
 
 

@@ -13,19 +13,34 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from parcours.accounts.models import Role
-from parcours.accounts.scopes import gp_organisation_ids, membership_rows
+from parcours.accounts.scopes import (
+    CLINICAL_ROLES,
+    gp_organisation_ids,
+    has_clinical_role,
+    membership_rows,
+)
 
 from .models import Appointment, Pool, Schedule, Slot
 
-STAFF_ORG_ROLES = {Role.PATHWAY_DESK, Role.IMAGING}
+# The organisation-wide staff of its agendas: a hospital's pathway desk, an imaging
+# secretariat, and a Service Médical de Proximité's assistants and coordinating doctor (issue
+# 18: they run the SMP agendas of every site and antenna).
+STAFF_ORG_ROLES = {
+    Role.PATHWAY_DESK,
+    Role.IMAGING,
+    Role.PROXIMITY_ASSISTANT,
+    Role.PROXIMITY_COORDINATOR,
+}
 
 
-def managed_schedule_q(user) -> Q:
+def managed_schedule_q(user, *, clinical_only: bool = False) -> Q:
     """A Q on Schedule for the schedules this user runs (their bookings name patients). The
     territory administrator configures agendas in the admin site but runs none, so reads no
     appointment (least privilege, issue 13)."""
     q = Q(practitioner_id=user.pk)
     for m in membership_rows(user):
+        if clinical_only and m["role"] not in CLINICAL_ROLES:
+            continue
         if m["role"] in STAFF_ORG_ROLES:
             q |= Q(organisation_id=m["organisation_id"])
         elif m["role"] == Role.HOSPITAL_DOCTOR and m["service_id"]:
@@ -91,12 +106,15 @@ def appointment_care_queryset_for(user) -> QuerySet[Appointment]:
     """The appointments that make a care relationship with their patient (patients/access.py):
     booked by the user, prescribed by them, or on a schedule they run. The territory
     administrator oversees every schedule but cares for no patient: not theirs."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not has_clinical_role(user):
+        # A user whose roles take no part in care (an SMP assistant who books for the doctors,
+        # issue 18: « assistants read no clinical note ») gets no care relationship from the
+        # agendas they run or the bookings they make.
         return Appointment.objects.none()
     return Appointment.objects.filter(
         Q(booked_by=user)
         | Q(prescriber=user)
-        | Q(schedule__in=Schedule.objects.filter(managed_schedule_q(user)))
+        | Q(schedule__in=Schedule.objects.filter(managed_schedule_q(user, clinical_only=True)))
     )
 
 

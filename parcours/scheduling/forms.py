@@ -4,9 +4,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.directory.models import Organisation
 from parcours.lib.forms import DateInput, DateTimeInput
 
 from .models import Appointment, Pool, Schedule
+from .models import AvailabilityRule as _Rule
 
 # The free-slot search looks at most this far ahead (agendas open weeks, not years, ahead).
 SEARCH_HORIZON_DAYS = 2 * 366
@@ -140,8 +142,6 @@ class ActForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    from .models import AvailabilityRule as _Rule
-
     weekday = forms.TypedChoiceField(
         label=_("Jour"), coerce=int, choices=_Rule._meta.get_field("weekday").choices or ()
     )
@@ -158,8 +158,6 @@ class RuleForm(forms.Form):
     valid_until = forms.DateField(label=_("Jusqu'au"), required=False, widget=DateInput())
 
     def __init__(self, *args, schedule, **kwargs):
-        from parcours.directory.models import Organisation
-
         super().__init__(*args, **kwargs)
         self.fields["act"].queryset = schedule.acts.all()
         # Partner practices are those whose GPs use the platform (not the whole directory).

@@ -9,7 +9,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from .access import appointment_queryset_for, bookable_slots
-from .models import Appointment, Pool, Schedule, Slot
+from .models import Act, Appointment, Pool, Schedule, Slot
 
 LIVE = ~Q(status=Appointment.Status.CANCELLED)
 
@@ -49,8 +49,6 @@ def slot_search(
             )
         )
     if act_name:
-        from .models import Act
-
         qs = qs.filter(
             act_id__in=list(
                 Act.objects.filter(name__icontains=act_name).values_list("pk", flat=True)

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Membership, Role, User
 from parcours.accounts.scopes import gp_organisation_ids
-from parcours.audit.services import audit_batch, audit_log
-from parcours.lib.actions import action
+from parcours.audit.services import audit_log
+from parcours.lib.actions import action, delete_file_on_rollback
 from parcours.lib.errors import ServiceError
 from parcours.lib.sla import is_public_holiday
 from parcours.lib.uploads import UploadError, check_upload
@@ -43,6 +43,7 @@ from .models import (
     Slot,
     WaitlistEntry,
 )
+from .selectors import slot_search
 
 TAKEN = "Ce créneau est déjà pris."
 
@@ -83,6 +84,7 @@ def _when(dt: datetime) -> str:
 # --- availability ------------------------------------------------------------------------------
 
 
+@action
 def slots_generate(
     *, schedule: Schedule, start: date | None = None, until: date | None = None
 ) -> int:
@@ -159,6 +161,7 @@ def slots_generate_all() -> dict[str, int]:
 CLOSURE_MAX_AHEAD = timedelta(days=730)
 
 
+@action
 def exception_add(
     *, actor, schedule: Schedule, start: datetime, end: datetime, reason: str
 ) -> ScheduleException:
@@ -173,87 +176,87 @@ def exception_add(
         raise BookingError(_("Cette période est déjà passée : une fermeture se prévoit."))
     if start > now + CLOSURE_MAX_AHEAD:
         raise BookingError(_("Une fermeture se prévoit au plus deux ans à l'avance."))
-    with transaction.atomic(), audit_batch():
-        Schedule.objects.select_for_update().get(pk=schedule.pk)
-        live = Appointment.objects.filter(
-            schedule=schedule, start__lt=end, end__gt=start, status=Appointment.Status.BOOKED
-        ).count()
-        if live:
-            raise BookingError(
-                _(
-                    "%(n)d rendez-vous sont déjà pris sur cette période : "
-                    "déplacez-les ou annulez-les d'abord."
-                )
-                % {"n": live}
+    Schedule.objects.select_for_update().get(pk=schedule.pk)
+    live = Appointment.objects.filter(
+        schedule=schedule, start__lt=end, end__gt=start, status=Appointment.Status.BOOKED
+    ).count()
+    if live:
+        raise BookingError(
+            _(
+                "%(n)d rendez-vous sont déjà pris sur cette période : "
+                "déplacez-les ou annulez-les d'abord."
             )
-        closure = ScheduleException.objects.create(
-            schedule=schedule, start=start, end=end, reason=reason[:200], created_by=actor
+            % {"n": live}
         )
-        blocked = Slot.objects.filter(
-            schedule=schedule, status=Slot.Status.FREE, start__lt=end, end__gt=start
-        ).update(status=Slot.Status.BLOCKED)
-        audit_log(
-            user=actor,
-            action="update",
-            obj=schedule,
-            detail=f"fermeture {_when(start)}–{_when(end)} : {blocked} créneau(x)",
-        )
+    closure = ScheduleException.objects.create(
+        schedule=schedule, start=start, end=end, reason=reason[:200], created_by=actor
+    )
+    blocked = Slot.objects.filter(
+        schedule=schedule, status=Slot.Status.FREE, start__lt=end, end__gt=start
+    ).update(status=Slot.Status.BLOCKED)
+    audit_log(
+        user=actor,
+        action="update",
+        obj=schedule,
+        detail=f"fermeture {_when(start)}–{_when(end)} : {blocked} créneau(x)",
+    )
     return closure
 
 
+@action
 def act_add(
     *, actor, schedule: Schedule, name: str, duration_minutes: int, instructions: str = ""
 ) -> Act:
-    with transaction.atomic(), audit_batch():
-        act = Act.objects.create(
-            schedule=schedule,
-            name=name.strip()[:150],
-            duration_minutes=duration_minutes,
-            instructions=instructions.strip(),
-        )
-        audit_log(user=actor, action="create", obj=act, detail=f"acte {act.name}")
+    act = Act.objects.create(
+        schedule=schedule,
+        name=name.strip()[:150],
+        duration_minutes=duration_minutes,
+        instructions=instructions.strip(),
+    )
+    audit_log(user=actor, action="create", obj=act, detail=f"acte {act.name}")
     return act
 
 
+@action
 def rule_add(*, actor, schedule: Schedule, **fields) -> tuple[AvailabilityRule, int]:
     """Add a weekly opening and open its slots up to the horizon at once."""
     if fields["act"].schedule_id != schedule.pk:
         raise BookingError(_("Cet acte n'appartient pas à cet agenda."))
-    with transaction.atomic(), audit_batch():
-        rule = AvailabilityRule.objects.create(schedule=schedule, **fields)
-        opened = slots_generate(schedule=schedule)
-        audit_log(
-            user=actor,
-            action="create",
-            obj=rule,
-            detail=f"plage {rule} — {opened} créneau(x) ouvert(s)",
-        )
+    rule = AvailabilityRule.objects.create(schedule=schedule, **fields)
+    opened = slots_generate(schedule=schedule)
+    audit_log(
+        user=actor,
+        action="create",
+        obj=rule,
+        detail=f"plage {rule} — {opened} créneau(x) ouvert(s)",
+    )
     return rule, opened
 
 
+@action
 def rule_remove(*, actor, rule: AvailabilityRule) -> int:
     """Remove a weekly opening; its future free slots go (booked ones stay, to be honoured
     or moved by the team)."""
     tz = _local_tz()
-    with transaction.atomic(), audit_batch():
-        removed = 0
-        for slot in Slot.objects.filter(
-            schedule=rule.schedule, act=rule.act, status=Slot.Status.FREE, start__gt=timezone.now()
-        ):
-            local = slot.start.astimezone(tz)
-            if local.weekday() == rule.weekday and rule.start_time <= local.time() < rule.end_time:
-                slot.delete()
-                removed += 1
-        audit_log(
-            user=actor,
-            action="delete",
-            obj=rule.schedule,
-            detail=f"plage {rule} supprimée — {removed} créneau(x) libre(s) retiré(s)",
-        )
-        rule.delete()
+    removed = 0
+    for slot in Slot.objects.filter(
+        schedule=rule.schedule, act=rule.act, status=Slot.Status.FREE, start__gt=timezone.now()
+    ):
+        local = slot.start.astimezone(tz)
+        if local.weekday() == rule.weekday and rule.start_time <= local.time() < rule.end_time:
+            slot.delete()
+            removed += 1
+    audit_log(
+        user=actor,
+        action="delete",
+        obj=rule.schedule,
+        detail=f"plage {rule} supprimée — {removed} créneau(x) libre(s) retiré(s)",
+    )
+    rule.delete()
     return removed
 
 
+@action
 def slots_release_due(*, now: datetime | None = None) -> dict[str, int]:
     """Worker job: reserved slots (partner or urgent pool) still free ``release_hours`` before
     they start return to the open pool."""
@@ -343,6 +346,7 @@ def _book_locked(
     return appointment
 
 
+@action
 def slot_book(
     *,
     user,
@@ -365,56 +369,49 @@ def slot_book(
             checked = check_upload(prescription)
         except UploadError as exc:
             raise BookingError(str(exc), code="prescription", field="prescription") from None
-    stored = None
-    try:
-        with transaction.atomic(), audit_batch():
-            locked = Slot.objects.select_for_update().select_related("schedule").get(pk=slot.pk)
-            if checked is not None and not locked.schedule.is_imaging:
-                raise BookingError(
-                    _("Une ordonnance ne se joint qu'à un examen d'imagerie."),
-                    code="prescription",
-                    field="prescription",
-                )
-            appointment = _book_locked(
-                user=user,
-                slot=locked,
-                patient=patient,
-                referral=referral,
-                note=note,
-                urgent_reason=urgent_reason,
-                prescriber=prescriber,
-            )
-            if checked is not None:
-                extension = checked.name.rpartition(".")[2] or "pdf"
-                appointment.prescription.save(
-                    f"ordonnance-{appointment.pk}-{checked.sha256[:8]}.{extension}",
-                    prescription,
-                    save=False,
-                )
-                stored = appointment.prescription.name
-                appointment.prescription_name = checked.name[:200]
-                appointment.prescription_type = checked.content_type
-                appointment.prescription_sha256 = checked.sha256
-                appointment.save(
-                    update_fields=[
-                        "prescription",
-                        "prescription_name",
-                        "prescription_type",
-                        "prescription_sha256",
-                    ]
-                )
-                audit_log(
-                    user=user,
-                    action="create",
-                    obj=appointment,
-                    patient_id=patient.pk,
-                    detail=f"ordonnance jointe au rendez-vous {appointment.reference}",
-                )
-    except BaseException:
-        # A rolled-back booking must not leave a health document on disk.
-        if stored:
-            Appointment.prescription.field.storage.delete(stored)
-        raise
+    locked = Slot.objects.select_for_update().select_related("schedule").get(pk=slot.pk)
+    if checked is not None and not locked.schedule.is_imaging:
+        raise BookingError(
+            _("Une ordonnance ne se joint qu'à un examen d'imagerie."),
+            code="prescription",
+            field="prescription",
+        )
+    appointment = _book_locked(
+        user=user,
+        slot=locked,
+        patient=patient,
+        referral=referral,
+        note=note,
+        urgent_reason=urgent_reason,
+        prescriber=prescriber,
+    )
+    if checked is not None:
+        extension = checked.name.rpartition(".")[2] or "pdf"
+        appointment.prescription.save(
+            f"ordonnance-{appointment.pk}-{checked.sha256[:8]}.{extension}",
+            prescription,
+            save=False,
+        )
+        # A rolled-back action must not leave a health document on disk.
+        delete_file_on_rollback(appointment.prescription.storage, appointment.prescription.name)
+        appointment.prescription_name = checked.name[:200]
+        appointment.prescription_type = checked.content_type
+        appointment.prescription_sha256 = checked.sha256
+        appointment.save(
+            update_fields=[
+                "prescription",
+                "prescription_name",
+                "prescription_type",
+                "prescription_sha256",
+            ]
+        )
+        audit_log(
+            user=user,
+            action="create",
+            obj=appointment,
+            patient_id=patient.pk,
+            detail=f"ordonnance jointe au rendez-vous {appointment.reference}",
+        )
     return appointment
 
 
@@ -434,44 +431,43 @@ def _lock_appointment(appointment: Appointment) -> Appointment:
     )
 
 
+@action
 def appointment_cancel(
     *, user, appointment: Appointment, reason: str = "", moved_to: Appointment | None = None
 ) -> Appointment:
-    with transaction.atomic(), audit_batch():
-        a = _lock_appointment(appointment)
-        if a.status != Appointment.Status.BOOKED:
-            raise BookingError(_("Ce rendez-vous n'est plus modifiable."))
-        if a.start <= timezone.now():
-            raise BookingError(_("Ce rendez-vous est passé : il ne peut plus être annulé."))
-        a.status = Appointment.Status.CANCELLED
-        a.cancelled_at, a.cancelled_by = timezone.now(), user
-        a.cancel_reason, a.moved_to = reason.strip()[:300], moved_to
-        a.save(
-            update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "moved_to"]
+    a = _lock_appointment(appointment)
+    if a.status != Appointment.Status.BOOKED:
+        raise BookingError(_("Ce rendez-vous n'est plus modifiable."))
+    if a.start <= timezone.now():
+        raise BookingError(_("Ce rendez-vous est passé : il ne peut plus être annulé."))
+    a.status = Appointment.Status.CANCELLED
+    a.cancelled_at, a.cancelled_by = timezone.now(), user
+    a.cancel_reason, a.moved_to = reason.strip()[:300], moved_to
+    a.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "moved_to"])
+    slot = _release_slot(a)
+    audit_log(
+        user=user,
+        action="update",
+        obj=a,
+        patient_id=a.patient_id,
+        detail=("déplacé" if moved_to else "annulé") + (f" : {reason}" if reason else ""),
+    )
+    if moved_to is None:
+        notify(
+            users=[*schedule_staff(a.schedule), a.prescriber],
+            kind="appointment_cancelled",
+            title=_("Rendez-vous %(ref)s annulé (%(when)s)")
+            % {"ref": a.reference, "when": _when(a.start)},
+            url=_url(a),
+            exclude=user,
+            referral=a.referral,
         )
-        slot = _release_slot(a)
-        audit_log(
-            user=user,
-            action="update",
-            obj=a,
-            patient_id=a.patient_id,
-            detail=("déplacé" if moved_to else "annulé") + (f" : {reason}" if reason else ""),
-        )
-        if moved_to is None:
-            notify(
-                users=[*schedule_staff(a.schedule), a.prescriber],
-                kind="appointment_cancelled",
-                title=_("Rendez-vous %(ref)s annulé (%(when)s)")
-                % {"ref": a.reference, "when": _when(a.start)},
-                url=_url(a),
-                exclude=user,
-                referral=a.referral,
-            )
-        if slot.status == Slot.Status.FREE:
-            _offer_to_waitlist(slot)
+    if slot.status == Slot.Status.FREE:
+        _offer_to_waitlist(slot)
     return a
 
 
+@action
 def appointment_move(
     *, user, appointment: Appointment, new_slot: Slot, urgent_reason: str = ""
 ) -> Appointment:
@@ -482,86 +478,85 @@ def appointment_move(
     (``urgent_reason``, the appointment's own one when blank). Everyone concerned but the mover
     is told. Raises BookingError: not movable, past, same or other agenda's slot, slot taken,
     reason missing."""
-    with transaction.atomic(), audit_batch():
-        a = _lock_appointment(appointment)
-        if a.status != Appointment.Status.BOOKED:
-            raise BookingError(_("Ce rendez-vous n'est plus modifiable."))
-        if a.start <= timezone.now():
-            raise BookingError(_("Ce rendez-vous est passé : il ne peut plus être déplacé."))
-        if new_slot.pk == a.slot_id:
-            raise BookingError(_("Choisissez un autre créneau."))
-        locked = Slot.objects.select_for_update().select_related("schedule").get(pk=new_slot.pk)
-        if locked.schedule_id != a.schedule_id:
-            raise BookingError(_("Le nouveau créneau doit être sur le même agenda."))
-        reason = urgent_reason.strip() or a.urgent_reason
-        _check_bookable(
-            user, locked, urgent_reason=reason, staff=is_schedule_staff(user, locked.schedule)
-        )
-        old_slot, old_start = _release_slot(a), a.start
-        a.slot, a.start, a.end = locked, locked.start, locked.end
-        a.reminded_at = None  # the reminder is for the new time
-        # The reason stays with an urgent slot only: moved to an ordinary one, it is no longer
-        # urgent (the move's history keeps the former reason).
-        a.urgent_reason = reason[:300] if locked.pool == Pool.URGENT else ""
-        try:
-            with transaction.atomic():  # savepoint: the overlap guards may refuse the UPDATE
-                a.save(update_fields=["slot", "start", "end", "reminded_at", "urgent_reason"])
-        except IntegrityError:
-            raise BookingError(_(TAKEN), code="taken") from None
-        locked.status = Slot.Status.BUSY
-        locked.save(update_fields=["status"])
-        AppointmentMove.objects.create(
-            appointment=a,
-            from_slot=old_slot,
-            from_start=old_start,
-            to_start=locked.start,
-            moved_by=user,
-            urgent_reason=a.urgent_reason if locked.pool == Pool.URGENT else "",
-        )
-        audit_log(
-            user=user,
-            action="update",
-            obj=a,
-            patient_id=a.patient_id,
-            detail=f"déplacé du {_when(old_start)} au {_when(a.start)}",
-        )
-        notify(
-            users=[*schedule_staff(a.schedule), a.prescriber, a.booked_by],
-            kind="appointment_moved",
-            title=_("Rendez-vous %(ref)s déplacé : %(when)s")
-            % {"ref": a.reference, "when": _when(a.start)},
-            url=_url(a),
-            exclude=user,
-            referral=a.referral,
-        )
-        if old_slot.status == Slot.Status.FREE:
-            _offer_to_waitlist(old_slot)
+    a = _lock_appointment(appointment)
+    if a.status != Appointment.Status.BOOKED:
+        raise BookingError(_("Ce rendez-vous n'est plus modifiable."))
+    if a.start <= timezone.now():
+        raise BookingError(_("Ce rendez-vous est passé : il ne peut plus être déplacé."))
+    if new_slot.pk == a.slot_id:
+        raise BookingError(_("Choisissez un autre créneau."))
+    locked = Slot.objects.select_for_update().select_related("schedule").get(pk=new_slot.pk)
+    if locked.schedule_id != a.schedule_id:
+        raise BookingError(_("Le nouveau créneau doit être sur le même agenda."))
+    reason = urgent_reason.strip() or a.urgent_reason
+    _check_bookable(
+        user, locked, urgent_reason=reason, staff=is_schedule_staff(user, locked.schedule)
+    )
+    old_slot, old_start = _release_slot(a), a.start
+    a.slot, a.start, a.end = locked, locked.start, locked.end
+    a.reminded_at = None  # the reminder is for the new time
+    # The reason stays with an urgent slot only: moved to an ordinary one, it is no longer
+    # urgent (the move's history keeps the former reason).
+    a.urgent_reason = reason[:300] if locked.pool == Pool.URGENT else ""
+    try:
+        with transaction.atomic():  # savepoint: the overlap guards may refuse the UPDATE
+            a.save(update_fields=["slot", "start", "end", "reminded_at", "urgent_reason"])
+    except IntegrityError:
+        raise BookingError(_(TAKEN), code="taken") from None
+    locked.status = Slot.Status.BUSY
+    locked.save(update_fields=["status"])
+    AppointmentMove.objects.create(
+        appointment=a,
+        from_slot=old_slot,
+        from_start=old_start,
+        to_start=locked.start,
+        moved_by=user,
+        urgent_reason=a.urgent_reason if locked.pool == Pool.URGENT else "",
+    )
+    audit_log(
+        user=user,
+        action="update",
+        obj=a,
+        patient_id=a.patient_id,
+        detail=f"déplacé du {_when(old_start)} au {_when(a.start)}",
+    )
+    notify(
+        users=[*schedule_staff(a.schedule), a.prescriber, a.booked_by],
+        kind="appointment_moved",
+        title=_("Rendez-vous %(ref)s déplacé : %(when)s")
+        % {"ref": a.reference, "when": _when(a.start)},
+        url=_url(a),
+        exclude=user,
+        referral=a.referral,
+    )
+    if old_slot.status == Slot.Status.FREE:
+        _offer_to_waitlist(old_slot)
     return a
 
 
+@action
 def appointment_set_outcome(*, user, appointment: Appointment, status: str) -> Appointment:
     """Staff mark a past appointment honoured or missed (no-show indicators)."""
     if status not in (Appointment.Status.FULFILLED, Appointment.Status.NOSHOW):
         raise BookingError(_("Issue inconnue."))
-    with transaction.atomic(), audit_batch():
-        a = _lock_appointment(appointment)
-        if not is_schedule_staff(user, a.schedule):
-            raise BookingError(
-                _("Seule l'équipe de l'agenda indique si le patient est venu."), code="forbidden"
-            )
-        if a.status == Appointment.Status.CANCELLED:
-            raise BookingError(_("Ce rendez-vous a été annulé."))
-        if a.start > timezone.now():
-            raise BookingError(_("Le rendez-vous n'a pas encore eu lieu."))
-        a.status = status
-        a.save(update_fields=["status"])
-        audit_log(
-            user=user,
-            action="update",
-            obj=a,
-            patient_id=a.patient_id,
-            detail=f"issue : {a.get_status_display()}",
+    a = _lock_appointment(appointment)
+    if not is_schedule_staff(user, a.schedule):
+        raise BookingError(
+            _("Seule l'équipe de l'agenda indique si le patient est venu."), code="forbidden"
         )
+    if a.status == Appointment.Status.CANCELLED:
+        raise BookingError(_("Ce rendez-vous a été annulé."))
+    if a.start > timezone.now():
+        raise BookingError(_("Le rendez-vous n'a pas encore eu lieu."))
+    a.status = status
+    a.save(update_fields=["status"])
+    audit_log(
+        user=user,
+        action="update",
+        obj=a,
+        patient_id=a.patient_id,
+        detail=f"issue : {a.get_status_display()}",
+    )
     return a
 
 
@@ -571,6 +566,7 @@ def appointment_set_outcome(*, user, appointment: Appointment, status: str) -> A
 WAITLIST_HORIZON_DAYS = 366
 
 
+@action
 def waitlist_add(
     *, user, schedule: Schedule, patient, earliest: date, latest: date, act=None
 ) -> WaitlistEntry:
@@ -601,22 +597,21 @@ def waitlist_add(
             ),
             code="free_slots",
         )
-    with transaction.atomic(), audit_batch():
-        entry = WaitlistEntry.objects.create(
-            schedule=schedule,
-            act=act,
-            patient=patient,
-            requested_by=user,
-            earliest=earliest,
-            latest=latest,
-        )
-        audit_log(
-            user=user,
-            action="create",
-            obj=entry,
-            patient_id=patient.pk,
-            detail=f"liste d'attente {schedule.name}",
-        )
+    entry = WaitlistEntry.objects.create(
+        schedule=schedule,
+        act=act,
+        patient=patient,
+        requested_by=user,
+        earliest=earliest,
+        latest=latest,
+    )
+    audit_log(
+        user=user,
+        action="create",
+        obj=entry,
+        patient_id=patient.pk,
+        detail=f"liste d'attente {schedule.name}",
+    )
     return entry
 
 
@@ -625,8 +620,6 @@ def waitlist_free_slots(
 ) -> list[Slot]:
     """The free slots of ``schedule`` (and ``act``) this user could book between the two days
     (local time), soonest first, at most ``limit``."""
-    from .selectors import slot_search
-
     tz = _local_tz()
     slots = slot_search(
         user=user,
@@ -684,42 +677,43 @@ def reminder_when(start: datetime, *, now: datetime) -> str:
     return _("le %(day)s à %(hour)s") % {"day": local.strftime("%d/%m/%Y"), "hour": hour}
 
 
+@action
 def reminders_send(*, now: datetime | None = None, hours: int = 24) -> dict[str, int]:
     """Worker job: remind the prescriber (and through them the patient) the day before.
     Several workers may run: rows are locked and skipped if another worker holds them."""
     now = now or timezone.now()
     sent = 0
-    with transaction.atomic():
-        due = list(
-            Appointment.objects.select_for_update(skip_locked=True)
-            .filter(
-                status=Appointment.Status.BOOKED,
-                reminded_at__isnull=True,
-                start__gt=now,
-                start__lte=now + timedelta(hours=hours),
-            )
-            .select_related("schedule", "prescriber")[:500]
+    due = list(
+        Appointment.objects.select_for_update(skip_locked=True)
+        .filter(
+            status=Appointment.Status.BOOKED,
+            reminded_at__isnull=True,
+            start__gt=now,
+            start__lte=now + timedelta(hours=hours),
         )
-        for a in due:
-            notify(
-                users=[a.prescriber],
-                kind="appointment_reminder",
-                title=_("Rappel : rendez-vous %(ref)s %(when)s — %(schedule)s")
-                % {
-                    "ref": a.reference,
-                    "when": reminder_when(a.start, now=now),
-                    "schedule": a.schedule.name,
-                },
-                url=_url(a),
-            )
-            sent += 1
-        Appointment.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
+        .select_related("schedule", "prescriber")[:500]
+    )
+    for a in due:
+        notify(
+            users=[a.prescriber],
+            kind="appointment_reminder",
+            title=_("Rappel : rendez-vous %(ref)s %(when)s — %(schedule)s")
+            % {
+                "ref": a.reference,
+                "when": reminder_when(a.start, now=now),
+                "schedule": a.schedule.name,
+            },
+            url=_url(a),
+        )
+        sent += 1
+    Appointment.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
     return {"reminders": sent}
 
 
 # --- imaging: report, image link, opinion thread -------------------------------------------------
 
 
+@action
 def report_attach(
     *, user, appointment: Appointment, conclusion: str, file=None, accession: str = ""
 ) -> ImagingReport:
@@ -732,90 +726,81 @@ def report_attach(
             checked = check_upload(file)
         except UploadError as exc:
             raise BookingError(str(exc)) from None
-    stored = None
-    try:
-        with transaction.atomic(), audit_batch():
-            a = _lock_appointment(appointment)
-            if not is_schedule_staff(user, a.schedule):
-                raise BookingError(
-                    _("Seule l'équipe de l'agenda publie le compte rendu."), code="forbidden"
-                )
-            if a.status == Appointment.Status.CANCELLED:
-                raise BookingError(_("Ce rendez-vous a été annulé."))
-            if a.start > timezone.now():
-                # Issue 14 bug 2: a report before the exam would mark it « Honoré » in advance.
-                raise BookingError(
-                    _(
-                        "L'examen n'a pas encore eu lieu (prévu le %(when)s) : le "
-                        "compte rendu pourra être publié à partir de cette heure."
-                    )
-                    % {"when": _when(a.start)},
-                    code="too_early",
-                )
-            report, _created = ImagingReport.objects.update_or_create(
-                appointment=a,
-                defaults={
-                    "conclusion": conclusion.strip(),
-                    "author": user,
-                    "accession": accession.strip()[:64],
-                },
+    a = _lock_appointment(appointment)
+    if not is_schedule_staff(user, a.schedule):
+        raise BookingError(
+            _("Seule l'équipe de l'agenda publie le compte rendu."), code="forbidden"
+        )
+    if a.status == Appointment.Status.CANCELLED:
+        raise BookingError(_("Ce rendez-vous a été annulé."))
+    if a.start > timezone.now():
+        # Issue 14 bug 2: a report before the exam would mark it « Honoré » in advance.
+        raise BookingError(
+            _(
+                "L'examen n'a pas encore eu lieu (prévu le %(when)s) : le "
+                "compte rendu pourra être publié à partir de cette heure."
             )
-            if checked is not None:
-                report.file.save(f"cr-{a.pk}-{checked.sha256[:8]}.pdf", file, save=False)
-                stored = report.file.name
-                report.file_name, report.file_sha256 = checked.name[:200], checked.sha256
-                report.save(update_fields=["file", "file_name", "file_sha256"])
-            if a.status == Appointment.Status.BOOKED:
-                a.status = Appointment.Status.FULFILLED
-                a.save(update_fields=["status"])
-            audit_log(
-                user=user,
-                action="create",
-                obj=report,
-                patient_id=a.patient_id,
-                detail=f"compte rendu rendez-vous {a.reference}",
-            )
-            title = _("Compte rendu disponible : rendez-vous %(ref)s") % {"ref": a.reference}
-            notify(
-                users=[a.prescriber], kind="imaging_report", title=title, url=_url(a), exclude=user
-            )
-            # The centre's other staff too: their open page of the appointment updates live
-            # (issue 14, bug 7) and the secretariat knows the report can be handed over.
-            notify(
-                users=schedule_staff(a.schedule),
-                kind="imaging_report_staff",
-                title=title,
-                url=_url(a),
-                exclude=user,
-            )
-    except BaseException:
+            % {"when": _when(a.start)},
+            code="too_early",
+        )
+    report, _created = ImagingReport.objects.update_or_create(
+        appointment=a,
+        defaults={
+            "conclusion": conclusion.strip(),
+            "author": user,
+            "accession": accession.strip()[:64],
+        },
+    )
+    if checked is not None:
+        report.file.save(f"cr-{a.pk}-{checked.sha256[:8]}.pdf", file, save=False)
         # A rolled-back action must not leave a health document on disk.
-        if stored:
-            ImagingReport.file.field.storage.delete(stored)
-        raise
+        delete_file_on_rollback(report.file.storage, report.file.name)
+        report.file_name, report.file_sha256 = checked.name[:200], checked.sha256
+        report.save(update_fields=["file", "file_name", "file_sha256"])
+    if a.status == Appointment.Status.BOOKED:
+        a.status = Appointment.Status.FULFILLED
+        a.save(update_fields=["status"])
+    audit_log(
+        user=user,
+        action="create",
+        obj=report,
+        patient_id=a.patient_id,
+        detail=f"compte rendu rendez-vous {a.reference}",
+    )
+    title = _("Compte rendu disponible : rendez-vous %(ref)s") % {"ref": a.reference}
+    notify(users=[a.prescriber], kind="imaging_report", title=title, url=_url(a), exclude=user)
+    # The centre's other staff too: their open page of the appointment updates live
+    # (issue 14, bug 7) and the secretariat knows the report can be handed over.
+    notify(
+        users=schedule_staff(a.schedule),
+        kind="imaging_report_staff",
+        title=title,
+        url=_url(a),
+        exclude=user,
+    )
     return report
 
 
+@action
 def appointment_message_add(*, user, appointment: Appointment, body: str) -> AppointmentMessage:
     if not body.strip():
         raise BookingError(_("Le message est vide."))
-    with transaction.atomic(), audit_batch():
-        a = _lock_appointment(appointment)
-        message = AppointmentMessage.objects.create(appointment=a, author=user, body=body.strip())
-        audit_log(
-            user=user,
-            action="create",
-            obj=message,
-            patient_id=a.patient_id,
-            detail=f"avis sur le rendez-vous {a.reference}",
-        )
-        notify(
-            users=[a.prescriber, a.booked_by, *schedule_staff(a.schedule)],
-            kind="appointment_message",
-            title=_("Nouveau message sur le rendez-vous %(ref)s") % {"ref": a.reference},
-            url=_url(a),
-            exclude=user,
-        )
+    a = _lock_appointment(appointment)
+    message = AppointmentMessage.objects.create(appointment=a, author=user, body=body.strip())
+    audit_log(
+        user=user,
+        action="create",
+        obj=message,
+        patient_id=a.patient_id,
+        detail=f"avis sur le rendez-vous {a.reference}",
+    )
+    notify(
+        users=[a.prescriber, a.booked_by, *schedule_staff(a.schedule)],
+        kind="appointment_message",
+        title=_("Nouveau message sur le rendez-vous %(ref)s") % {"ref": a.reference},
+        url=_url(a),
+        exclude=user,
+    )
     return message
 
 
@@ -846,69 +831,67 @@ def _check_referral_slot(slot: Slot, referral) -> None:
         )
 
 
+@action
 def slot_book_for_referral(*, user, slot: Slot, referral, note: str = "") -> Appointment:
     """The desk or a doctor books a slot for the patient of a consultation or exam request:
     the appointment is made for the requesting GP and the request is answered with it, in one
     transaction (both or neither)."""
 
-    with transaction.atomic(), audit_batch():
-        locked = Slot.objects.select_for_update().select_related("schedule", "act").get(pk=slot.pk)
-        _check_referral_slot(locked, referral)
-        appointment = _book_locked(
-            user=user,
-            slot=locked,
-            patient=referral.patient,
-            referral=referral,
-            note=note,
-            urgent_reason="",
-            prescriber=referral.author,
-        )
-        referral_answer(
-            actor=user,
-            referral=referral,
-            answer_kind=AnswerKind.APPOINTMENT,
-            text=_answer_text(locked, note, proposed=False),
-            proposed_at=locked.start,
-            via_booking=True,
-        )
+    locked = Slot.objects.select_for_update().select_related("schedule", "act").get(pk=slot.pk)
+    _check_referral_slot(locked, referral)
+    appointment = _book_locked(
+        user=user,
+        slot=locked,
+        patient=referral.patient,
+        referral=referral,
+        note=note,
+        urgent_reason="",
+        prescriber=referral.author,
+    )
+    referral_answer(
+        actor=user,
+        referral=referral,
+        answer_kind=AnswerKind.APPOINTMENT,
+        text=_answer_text(locked, note, proposed=False),
+        proposed_at=locked.start,
+        via_booking=True,
+    )
     return appointment
 
 
+@action
 def slot_propose_for_referral(*, user, slot: Slot, referral, note: str = "") -> Slot:
     """Propose a slot instead of booking it: it is held for the requesting GP's practice (their
     partner pool) and the request is answered; the GP confirms by booking it. Unconfirmed, the
     release rule returns it to everyone before it starts."""
 
-    with transaction.atomic(), audit_batch():
-        locked = Slot.objects.select_for_update().select_related("schedule", "act").get(pk=slot.pk)
-        _check_referral_slot(locked, referral)
-        if not is_schedule_staff(user, locked.schedule):
-            raise BookingError(
-                _("Seule l'équipe de l'agenda propose ses créneaux."), code="forbidden"
-            )
-        if locked.status != Slot.Status.FREE:
-            raise BookingError(_(TAKEN), code="taken")
-        practices = sorted(gp_organisation_ids(referral.author))
-        if not practices:
-            raise BookingError(_("Le médecin demandeur n'est rattaché à aucune structure."))
-        locked.pool, locked.partner_id, locked.held_for = Pool.PARTNER, practices[0], referral
-        locked.released_at = None
-        locked.save(update_fields=["pool", "partner", "held_for", "released_at"])
-        referral_answer(
-            actor=user,
-            referral=referral,
-            answer_kind=AnswerKind.APPOINTMENT,
-            text=_answer_text(locked, note, proposed=True),
-            proposed_at=locked.start,
-            via_booking=True,
-        )
-        audit_log(
-            user=user,
-            action="update",
-            obj=locked,
-            patient_id=referral.patient_id,
-            detail=f"créneau proposé pour la demande {referral.reference}",
-        )
+    locked = Slot.objects.select_for_update().select_related("schedule", "act").get(pk=slot.pk)
+    _check_referral_slot(locked, referral)
+    if not is_schedule_staff(user, locked.schedule):
+        raise BookingError(_("Seule l'équipe de l'agenda propose ses créneaux."), code="forbidden")
+    if locked.status != Slot.Status.FREE:
+        raise BookingError(_(TAKEN), code="taken")
+    practices = sorted(gp_organisation_ids(referral.author))
+    if not practices:
+        raise BookingError(_("Le médecin demandeur n'est rattaché à aucune structure."))
+    locked.pool, locked.partner_id, locked.held_for = Pool.PARTNER, practices[0], referral
+    locked.released_at = None
+    locked.save(update_fields=["pool", "partner", "held_for", "released_at"])
+    referral_answer(
+        actor=user,
+        referral=referral,
+        answer_kind=AnswerKind.APPOINTMENT,
+        text=_answer_text(locked, note, proposed=True),
+        proposed_at=locked.start,
+        via_booking=True,
+    )
+    audit_log(
+        user=user,
+        action="update",
+        obj=locked,
+        patient_id=referral.patient_id,
+        detail=f"créneau proposé pour la demande {referral.reference}",
+    )
     return locked
 
 

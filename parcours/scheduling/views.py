@@ -3,6 +3,7 @@ iCalendar feeds. Views parse, check access, call one service, render."""
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -338,8 +339,6 @@ def appointments(request):
 
 
 def _results_url(appointment: Appointment) -> str:
-    from django.conf import settings
-
     template = getattr(settings, "IMAGING_RESULTS_URL", "")
     report = getattr(appointment, "report", None)
     if not template or report is None or not report.accession:

@@ -22,3 +22,14 @@ def test_the_demo_loads_and_its_accounts_see_their_work(db, client):
     client.force_login(User.objects.get(username="cellule.laval"))
     assert client.get(reverse("labs:list")).status_code == 200
     assert client.get(reverse("referrals:inbox")).status_code == 200
+    # The Service Médical de Proximité of Laval (issue 18) and its README accounts.
+    assert counts["smp_episodes"] >= 300 and counts["smp_consultations"] > 300
+    for username, url in (
+        ("smp.accueil", reverse("proximity:registry")),
+        ("smp.coordinateur", reverse("proximity:supervision")),
+        ("smp.coordinateur", reverse("proximity:indicators")),
+        ("smp.retraite", reverse("proximity:registry")),
+        ("smp.interne", reverse("proximity:registry")),
+    ):
+        client.force_login(User.objects.get(username=username))
+        assert client.get(url).status_code == 200, (username, url)

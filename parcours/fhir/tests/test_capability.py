@@ -25,10 +25,14 @@ def test_capability_statement_lists_the_supported_resources(api, db):
         "DiagnosticReport",
         "Observation",
         "DocumentReference",
-        "Encounter",
         "Condition",
         "AllergyIntolerance",
         "MedicationStatement",
+        "Questionnaire",
+        "QuestionnaireResponse",
+        "CareTeam",
+        "EpisodeOfCare",
+        "Encounter",
     }
     interactions = {t: {i["code"] for i in r["interaction"]} for t, r in resources.items()}
     assert interactions["Task"] == {"read", "search-type", "update", "patch"}
@@ -71,6 +75,7 @@ def test_search_parameters_documented_in_the_statement_are_accepted(api, territo
         "reference": "Patient/1",
         "date": "2020-01-01",
         "number": "1",
+        "uri": "https://x.invalid/Questionnaire/x",
     }
     for resource in statement["rest"][0]["resource"]:
         special = {

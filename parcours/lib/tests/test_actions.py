@@ -1,9 +1,17 @@
 """The action frame: one transaction, buffers written last, files removed on rollback, nesting."""
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import connection
 
-from parcours.lib.actions import action, action_scope, current_action
+from parcours.lib.actions import (
+    action,
+    action_scope,
+    current_action,
+    delete_file_on_rollback,
+    is_action,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +90,35 @@ def test_a_failing_cleanup_does_not_hide_the_actions_error():
     with pytest.raises(KeyError), action_scope("outer") as scope:
         scope.on_rollback(broken)
         raise KeyError("the real error")
+
+
+def test_a_file_registered_by_an_action_is_deleted_only_if_the_action_rolls_back(tmp_path):
+    storage = FileSystemStorage(location=tmp_path)
+
+    with pytest.raises(ValueError), action_scope("fails"):
+        name = storage.save("report.pdf", ContentFile(b"%PDF-1.4"))
+        delete_file_on_rollback(storage, name)
+        raise ValueError
+    assert not storage.exists(name)
+
+    with action_scope("commits"):
+        kept = storage.save("report.pdf", ContentFile(b"%PDF-1.4"))
+        delete_file_on_rollback(storage, kept)
+    assert storage.exists(kept)
+
+
+def test_a_file_cannot_be_registered_outside_an_action(tmp_path):
+    with pytest.raises(RuntimeError, match="outside an action"):
+        delete_file_on_rollback(FileSystemStorage(location=tmp_path), "x.pdf")
+
+
+def test_the_decorator_marks_its_services_and_nothing_else():
+    @action
+    def thing_do(*, value: int) -> int:
+        return value
+
+    def plain(*, value: int) -> int:
+        return value
+
+    assert is_action(thing_do)
+    assert not is_action(plain)

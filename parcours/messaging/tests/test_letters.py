@@ -12,11 +12,13 @@ from conftest import pdf_upload
 from parcours.messaging.letters import (
     letter_acknowledge,
     letter_declare,
+    letter_declare_and_send,
     letter_send,
     letters_escalate_due,
 )
 from parcours.messaging.models import DischargeLetter, MailboxEntry
 from parcours.messaging.selectors import letter_rates
+from parcours.messaging.services import BODY_MAX
 from parcours.notifications.models import Notification
 
 
@@ -218,3 +220,20 @@ def test_letter_indicators_by_role(territory, letter, login, who, status):
         csv = client.get(reverse("indicators:letters") + "?format=csv").content.decode()
         # The CSV states its period and filters first (issue 14): find the service's row.
         assert any(line.startswith("CH Alpha;Cardiologie;1;0;0;0;1;0") for line in csv.splitlines())
+
+
+def test_declaring_and_sending_at_once_writes_both_or_neither(territory, patient):
+    kwargs = {
+        "actor": territory.doctor,
+        "patient": patient,
+        "service": territory.cardio,
+        "recipient": territory.gp,
+        "discharged_at": timezone.now() - timedelta(hours=1),
+    }
+    with pytest.raises(ValidationError, match="trop long"):
+        letter_declare_and_send(**kwargs, body="x" * (BODY_MAX + 1))
+    assert not DischargeLetter.objects.filter(patient=patient).exists()
+
+    letter = letter_declare_and_send(**kwargs, body="Sortie à J3, IEC.")
+    assert letter.state == "on_time"
+    assert MailboxEntry.objects.filter(user=territory.gp, message=letter.message).exists()

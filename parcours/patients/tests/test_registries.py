@@ -4,6 +4,7 @@ relationships) or empty the patient page, so the expected entries are pinned her
 
 from parcours.patients.access import CARE_RELATIONSHIP_SOURCES
 from parcours.patients.selectors import PATIENT_PAGE_PARTS
+from parcours.proximity.access import consultation_queryset_for
 from parcours.referrals.access import referral_queryset_for
 from parcours.referrals.selectors import REFERRAL_PAGE_PARTS
 from parcours.scheduling.access import appointment_care_queryset_for
@@ -13,6 +14,7 @@ def test_care_relationships_come_from_requests_and_appointments():
     assert CARE_RELATIONSHIP_SOURCES == {
         "referrals": referral_queryset_for,
         "scheduling": appointment_care_queryset_for,
+        "proximity": consultation_queryset_for,
     }
 
 

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from parcours.directory.annuaire import AnnuaireFormatError, import_annuaire
 
@@ -36,8 +37,6 @@ class Command(BaseCommand):
             raise CommandError(f"Fichier introuvable : {file}")
         bar = None
         if not no_progress and sys.stderr.isatty():
-            from tqdm import tqdm
-
             bar = tqdm(
                 total=file.stat().st_size,
                 unit="o",

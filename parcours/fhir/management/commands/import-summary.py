@@ -4,7 +4,10 @@ Bundle in JSON) imported as if POSTed to /fhir by that user, all or nothing."""
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+
+from parcours.accounts.models import User
+from parcours.fhir.errors import FhirError
+from parcours.fhir.summary import import_bundle
 
 
 class Command(BaseCommand):
@@ -15,10 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="compte de l'établissement émetteur")
 
     def handle(self, *args, **options):
-        from parcours.accounts.models import User
-        from parcours.fhir.errors import FhirError
-        from parcours.fhir.summary import import_bundle
-
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError("Utilisateur inconnu.")
@@ -28,8 +27,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(f"Fichier illisible : {exc}") from None
         try:
-            with transaction.atomic():
-                received, _ = import_bundle(user=user, bundle=bundle, channel="file")
+            received, _ = import_bundle(user=user, bundle=bundle, channel="file")
         except FhirError as exc:
             raise CommandError("; ".join(i["diagnostics"] for i in exc.issues)) from None
         self.stdout.write(

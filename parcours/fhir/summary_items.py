@@ -30,8 +30,14 @@ KIND_OF_TYPE = {
     "DocumentReference": HospitalRecordItem.Kind.DOCUMENT,
 }
 TYPE_OF_KIND: dict[str, str] = {str(kind): rtype for rtype, kind in KIND_OF_TYPE.items()}
-# Documents share DocumentReference with the discharge letters: their ids carry this prefix.
+# Documents share DocumentReference with the discharge letters, stays Encounter with the
+# proximity consultations: their ids carry these prefixes.
 DOCUMENT_PREFIX = "rec-"
+STAY_PREFIX = "sejour-"
+PREFIXES: dict[str, str] = {
+    str(HospitalRecordItem.Kind.DOCUMENT): DOCUMENT_PREFIX,
+    str(HospitalRecordItem.Kind.STAY): STAY_PREFIX,
+}
 
 
 def source_system(source_id: int) -> str:
@@ -40,8 +46,7 @@ def source_system(source_id: int) -> str:
 
 
 def resource_id(item: HospitalRecordItem) -> str:
-    prefix = DOCUMENT_PREFIX if item.kind == HospitalRecordItem.Kind.DOCUMENT else ""
-    return f"{prefix}{item.pk}"
+    return f"{PREFIXES.get(item.kind, '')}{item.pk}"
 
 
 def location(item: HospitalRecordItem) -> str:

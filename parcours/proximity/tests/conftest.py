@@ -1,0 +1,1 @@
+from .fixtures import smp  # noqa: F401
