@@ -51,11 +51,17 @@ from .selectors import (
 DAYS_SHOWN = 14
 
 
+# A date typed in the address outside these bounds is the default, not an error (days
+# near year 1 or 9999 overflow when the pages add or subtract weeks).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _day(value: str | None, default: date) -> date:
     try:
-        return date.fromisoformat(value) if value else default
+        day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if FIRST_DAY <= day <= LAST_DAY else default
 
 
 @login_required

@@ -168,9 +168,10 @@ def directory_entries(page: Page, *, q: str = "", sort: str = "prestataire") -> 
 
 def _text_cell(value) -> str:
     """Text a spreadsheet must not run (CSV injection, OWASP): a leading ``= + - @`` typed
-    by a member is preceded by an apostrophe — as in ``indicators.export``."""
+    by a member is preceded by an apostrophe, and so are a leading tab and carriage return
+    (OWASP « CSV Injection »: ``= + - @ \\t \\r``)."""
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _fr_decimal(value) -> str:

@@ -460,8 +460,10 @@ def page_checkin(
     """Save a new version of ``page`` held (checked out) by ``actor`` and release it.
     ``base_version`` is the version the form was shown on. Returns the new version. Raises
     Conflict (not held by the actor, or a newer version saved since), Invalid (no title, a
-    refused file)."""
+    refused file), Forbidden (the actor is no longer a member)."""
     page = _lock(page)
+    # The holder may have left or been removed since the check-out: only a member writes.
+    _require_member(actor, page.space)
     if page.locked_by_id != actor.pk:
         raise Conflict(
             _("Réservez la page avant de l'enregistrer (quelqu'un d'autre l'a peut-être prise).")
