@@ -2,8 +2,13 @@
 that must stay closed (an ex-member, dates at the edge of the calendar, spreadsheet
 formulas, text that must stay text)."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+from dateutil.rrule import rrulestr  # type: ignore[import-untyped]  # no stubs pinned
 from django.urls import reverse
+from icalendar import Calendar
 
 from parcours.lib.errors import Forbidden
 from parcours.spaces import selectors, services
@@ -91,3 +96,26 @@ def test_a_second_owner_may_leave_while_another_owner_stays(space_world):
     services.space_leave(actor=w.t.desk, space=w.space)
     assert not SpaceMember.objects.filter(space=w.space, user=w.t.desk).exists()
     assert Page.objects.filter(space=w.space).exists()
+
+
+def test_a_weekly_meeting_stays_at_14h_in_the_feed_across_the_clock_change(space_world, client):
+    """RFC 5545 §3.8.5.3: a calendar application expands RRULE in DTSTART's zone; a DTSTART
+    in UTC would move a 14:00 Paris meeting to 15:00 after the change to summer time."""
+    paris = ZoneInfo("Europe/Paris")
+    w = space_world
+    start = datetime(2026, 3, 19, 14, 0, tzinfo=paris)  # two Thursdays before 29 March
+    services.event_create(
+        actor=w.t.doctor,
+        space=w.space,
+        title="Staff hebdomadaire",
+        start=start,
+        end=start + timedelta(hours=1),
+        rrule=services.build_rrule(frequency="weekly", count=4),
+    )
+    feed = services.feed_create(actor=w.t.doctor, space=w.space)
+    cal = Calendar.from_ical(client.get(reverse("spaces:feed", args=[feed.token])).content)
+    vevent = next(c for c in cal.walk("VEVENT") if c["SUMMARY"] == "Staff hebdomadaire")
+    dtstart = vevent.decoded("DTSTART")
+    rule = rrulestr(vevent["RRULE"].to_ical().decode(), dtstart=dtstart)
+    hours = [when.astimezone(paris).hour for when in rule]
+    assert hours == [14, 14, 14, 14]
