@@ -1,7 +1,12 @@
 """Attacks from the review of issue 19 on the on-call rosters."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
+
+from parcours.oncall.models import Shift
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
@@ -12,3 +17,22 @@ def test_a_roster_window_at_the_edge_of_time_is_a_page_not_an_error(rota_shifts,
     for name in ("oncall:export", "oncall:print"):
         response = client.get(reverse(name, args=[rota_shifts.cardio.pk]) + f"?du={day}&au={day}")
         assert response.status_code == 200, name
+
+
+def test_shifts_around_the_clock_change_keep_their_wall_clock_hours(rota_shifts):
+    """29 March 2026, 02:00 → 03:00 in Paris: the weekend shift of Saturday 28 runs 08:30 to
+    08:30 on the wall clock (23 hours), with no gap and no overlap with its neighbours."""
+    paris = ZoneInfo("Europe/Paris")
+    shifts = list(
+        Shift.objects.filter(
+            roster=rota_shifts.cardio,
+            start__gte=datetime(2026, 3, 27, 12, tzinfo=paris),
+            start__lt=datetime(2026, 3, 31, tzinfo=paris),
+        ).order_by("start")
+    )
+    local = [(s.start.astimezone(paris), s.end.astimezone(paris)) for s in shifts]
+    assert [(a.hour, a.minute, b.hour, b.minute) for a, b in local] == [(18, 30, 8, 30)] + [
+        (8, 30, 8, 30)
+    ] * 2 + [(18, 30, 8, 30)]
+    assert local[0][1] == local[1][0] and local[1][1] == local[2][0]  # Friday night → weekend
+    assert shifts[1].end - shifts[1].start == timedelta(hours=23)  # instants, in UTC
