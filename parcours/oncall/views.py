@@ -461,22 +461,25 @@ def roster_export(request, roster_id):
             _("Téléphone"),
         ]
     )
+    phone = roster.phone or (roster.service.senior_line if roster.service_id else "")
     for row in rows:
-        holder, done_by = row.shift.practitioner, row.effective
-        phone = roster.phone or (roster.service.senior_line if roster.service_id else "")
-        writer.writerow(
-            [
-                _cell(roster.name),
-                _cell(row.shift.label),
-                fmt(row.shift.start),
-                fmt(row.shift.end),
-                _cell(holder or _("à pourvoir")),
-                holder.rpps if holder else "",
-                _cell(done_by or _("à pourvoir")),
-                done_by.rpps if done_by else "",
-                _cell(phone or (done_by.phone if done_by else "")),
-            ]
-        )
+        holder = row.shift.practitioner
+        # One line per piece of the shift answered by one doctor: a partial override (from
+        # 22:00, or until 20:00) is paid to who answered those hours, not to the holder.
+        for seg_start, seg_end, done_by in row.segments:
+            writer.writerow(
+                [
+                    _cell(roster.name),
+                    _cell(row.shift.label),
+                    fmt(seg_start),
+                    fmt(seg_end),
+                    _cell(holder or _("à pourvoir")),
+                    holder.rpps if holder else "",
+                    _cell(done_by or _("à pourvoir")),
+                    done_by.rpps if done_by else "",
+                    _cell(phone or (done_by.phone if done_by else "")),
+                ]
+            )
     audit_log(user=request.user, action="download", obj=roster, detail=f"CSV {start} {end}")
     return response
 
