@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from dateutil.rrule import rrulestr  # type: ignore[import-untyped]  # no stubs pinned
+from dateutil.rrule import rrulestr  # type: ignore[import-untyped,unused-ignore]  # no stubs pinned
 from django.urls import reverse
 from icalendar import Calendar
 
