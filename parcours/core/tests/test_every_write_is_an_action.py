@@ -61,6 +61,10 @@ NOT_ACTIONS = {
         "a batch command: commits chunk by chunk so that it can stop and resume; each chunk is "
         "an action (_rotate_chunk)"
     ),
+    "parcours.oncall.services.handover_notify_due": (
+        "a worker job: one action per shift announced (_handover_one, SKIP LOCKED), so that a "
+        "failure leaves the other hand-overs announced"
+    ),
     "parcours.messaging.services.outbound_send_due": (
         "a worker job: one action per outgoing e-mail (_outbound_send_next), so that a killed "
         "worker loses nothing"
