@@ -73,10 +73,6 @@ NOT_ACTIONS = {
         "runs on every page view: one idempotent UPDATE, atomic in autocommit; a transaction "
         "would add two statements to every page"
     ),
-    "parcours.oncall.services.handover_notify_due": (
-        "a worker job: one action per shift announced (_handover_one), so that a failure leaves "
-        "the other shifts announced"
-    ),
     "parcours.notifications.tasks.notification_send_emails": (
         "a worker job: one action per e-mail (_send_next_email), so that a killed worker loses "
         "nothing"
