@@ -407,12 +407,27 @@ def consent_record(
     *, actor, record: Record, method: str, scope: str, collected_at=None, document=None
 ) -> Consent:
     """Record a new consent on a record whose consent was withdrawn (the record reopens).
-    Coordinator only; raises Invalid, Conflict if a consent is already in force."""
+    Coordinator only; raises Invalid (also for a ``collected_at`` before the last
+    withdrawal), Conflict if a consent is already in force."""
     _require_coordinator(actor, record.network_id)
     _check_consent_fields(method, scope, document)
     Record.objects.select_for_update().get(pk=record.pk)
     if consent_current(record):
         raise Conflict(_("Un consentement est déjà en cours."), code="conflict")
+    last_withdrawal = (
+        record.consents.filter(withdrawn_at__isnull=False)
+        .order_by("-withdrawn_at")
+        .values_list("withdrawn_at", flat=True)
+        .first()
+    )
+    if collected_at is not None and last_withdrawal and collected_at < last_withdrawal:
+        # A backdated consent would reopen, in the history, the time the record was closed:
+        # "who could see it on date D" would answer wrongly for that time (issue 17).
+        raise Invalid(
+            _("Le nouveau consentement ne peut être daté d'avant le retrait du %(d)s.")
+            % {"d": timezone.localtime(last_withdrawal).strftime("%d/%m/%Y %H:%M")},
+            field="collected_at",
+        )
     consent = _save_consent(
         actor=actor,
         record=record,

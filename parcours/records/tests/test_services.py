@@ -191,3 +191,32 @@ def test_only_the_coordinator_publishes_and_sets_rights(net):
     with pytest.raises(Forbidden):
         version_publish(actor=net.nurse, version=draft)
     assert FormVersion.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_a_new_consent_cannot_be_backdated_into_the_time_the_record_was_closed(net, time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parcours.records.services import consent_record
+
+    opened = timezone.now()
+    time_machine.move_to(opened + timedelta(days=10))
+    consent_withdraw(actor=net.coord, record=net.record, reason="Demande de la patiente")
+    withdrawn = timezone.now()
+    time_machine.move_to(withdrawn + timedelta(days=10))
+    with pytest.raises(Invalid) as refused:
+        consent_record(
+            actor=net.coord,
+            record=net.record,
+            method="oral",
+            scope="Dossier du réseau",
+            collected_at=withdrawn - timedelta(days=5),
+        )
+    assert refused.value.field == "collected_at"
+    # "Who could see it while closed?" stays: no one.
+    during = withdrawn + timedelta(days=2)
+    section = selectors.who_could_see(
+        record=net.record, form=net.forms["bilan-social"], section="habitat", at=during
+    )
+    assert section == []
