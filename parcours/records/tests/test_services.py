@@ -220,3 +220,25 @@ def test_a_new_consent_cannot_be_backdated_into_the_time_the_record_was_closed(n
         record=net.record, form=net.forms["bilan-social"], section="habitat", at=during
     )
     assert section == []
+
+
+def test_the_history_does_not_show_a_reader_the_edits_of_sections_they_cannot_read(net):
+    from parcours.records.services import right_set
+
+    right_set(
+        actor=net.coord,
+        form=net.forms["bilan-social"],
+        section="entourage",
+        profile=net.p["infirmier"],
+        level="none",
+    )
+    version = _version(net, "bilan-social")
+    response = response_save(actor=net.social, record=net.record, version=version, answers=SOCIAL)
+    family = dict(SOCIAL, entourage={"contacts": [{"contact_nom": "Fils"}]})
+    response_save(
+        actor=net.social, record=net.record, version=version, answers=family, response=response
+    )
+    nurse = selectors.response_view(user=net.nurse, response_id=response.pk)
+    social = selectors.response_view(user=net.social, response_id=response.pk)
+    assert [r.number for r in nurse["revisions"]] == [1]
+    assert [r.number for r in social["revisions"]] == [2, 1]
