@@ -95,6 +95,41 @@ def section_of(definition: list[dict], link_id: str) -> str | None:
     return None
 
 
+def shape_problems(definition: Any) -> list[str]:
+    """The problems of a definition's *shape* (French): every item and every ``items``,
+    ``options``, ``enableWhen`` and ``levels`` entry a dict inside a list, ``sources`` a list
+    of linkIds. Every other function of this module walks the definition assuming this shape;
+    a draft that breaks it could not even be shown in the builder (a 500 on each visit)."""
+    problems: list[str] = []
+
+    def dicts(value: Any, what: str, where: str) -> list[dict]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            problems.append(
+                _("« %(q)s » : %(w)s doit être une liste d'objets.") % {"q": where, "w": what}
+            )
+            return []
+        return value
+
+    def visit(items: Any, where: str) -> None:
+        for item in dicts(items, "items", where):
+            label = str(item.get("text") or item.get("linkId") or "?")
+            for key in ("options", "enableWhen", "levels"):
+                dicts(item.get(key), key, label)
+            sources = item.get("sources")
+            if sources is not None and (
+                not isinstance(sources, list) or not all(isinstance(v, str) for v in sources)
+            ):
+                problems.append(_("« %s » : sources doit être une liste d'identifiants.") % label)
+            visit(item.get("items"), label)
+
+    if not isinstance(definition, list):
+        return [_("La définition doit être une liste de sections.")]
+    visit(definition, _("formulaire"))
+    return problems
+
+
 def check_definition(definition: Any) -> list[str]:
     """The problems of a form definition, in French (empty list: the form can be published).
 
@@ -105,9 +140,9 @@ def check_definition(definition: Any) -> list[str]:
     a score source must sit in the item's own top-level section: rights are per section
     (issue 17), and an item shown, required or scored from another section's answers would
     reveal them to a profile that does not read that section."""
-    problems: list[str] = []
-    if not isinstance(definition, list):
-        return [_("La définition doit être une liste de sections.")]
+    problems = shape_problems(definition)
+    if problems:
+        return problems
     if not definition:
         problems.append(_("Le formulaire n'a aucune section."))
     seen: dict[str, dict] = {}
@@ -138,7 +173,7 @@ def check_definition(definition: Any) -> list[str]:
                 problems.append(_("« %s » : une liste de réponses est nécessaire.") % label)
             elif len(set(codes)) != len(codes):
                 problems.append(_("« %s » : deux réponses ont le même code.") % label)
-        section = (parents[0] if parents else item).get("linkId")
+        section = str((parents[0] if parents else item).get("linkId"))
         low, high = item.get("min"), item.get("max")
         if not (_number(low) and _number(high)):
             # A bound that is not a number would fail every save of the form (a 500).

@@ -176,14 +176,17 @@ def draft_get_or_create(*, actor, form: RecordForm) -> FormVersion:
 @action
 def draft_save(*, actor, version: FormVersion, definition: list) -> FormVersion:
     """Replace the definition of a draft version. Coordinator only; raises Conflict for a
-    published or retired version (it never changes), Invalid for a definition that is not a
-    list of dicts (the full check runs at publication)."""
+    published or retired version (it never changes), Invalid for a definition whose shape is
+    wrong (``formdef.shape_problems``; the full check runs at publication)."""
     _require_coordinator(actor, version.form.network_id)
     version = FormVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != FormVersion.Status.DRAFT:
         raise Conflict(_("Une version publiée ne se modifie pas."), code="conflict")
     if not isinstance(definition, list) or not all(isinstance(i, dict) for i in definition):
         raise Invalid(_("Définition illisible."), field="definition")
+    shape = formdef.shape_problems(definition)
+    if shape:  # the builder and preview walk the draft: keep it walkable
+        raise Invalid(" ".join(shape), field="definition")
     version.definition = definition
     version.save(update_fields=["definition"])
     audit_log(user=actor, action="update", obj=version, detail=f"v{version.number}")

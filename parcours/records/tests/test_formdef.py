@@ -174,3 +174,33 @@ def test_bounds_and_levels_that_are_not_numbers_are_problems_not_a_server_error(
     problems = " ".join(formdef.check_definition(definition))
     assert "« Suite » : le minimum et le maximum sont des nombres." in problems
     assert "« Risque » : chaque niveau a un seuil numérique et un libellé." in problems
+
+
+def test_a_malformed_definition_is_described_not_a_server_error():
+    for broken in (
+        [{"linkId": "a", "type": "group", "items": ["x"]}],
+        [{"linkId": "a", "type": "group", "items": {"b": 1}}],
+        [
+            {
+                "linkId": "a",
+                "type": "group",
+                "items": [{"linkId": "b", "type": "choice", "options": ["x"]}],
+            }
+        ],
+        [
+            {
+                "linkId": "a",
+                "type": "group",
+                "items": [{"linkId": "b", "type": "string", "enableWhen": "x"}],
+            }
+        ],
+        [
+            {
+                "linkId": "a",
+                "type": "group",
+                "items": [{"linkId": "b", "type": "score", "sources": "x"}],
+            }
+        ],
+    ):
+        problems = formdef.check_definition(broken)
+        assert problems and problems == formdef.shape_problems(broken)

@@ -242,3 +242,15 @@ def test_the_history_does_not_show_a_reader_the_edits_of_sections_they_cannot_re
     social = selectors.response_view(user=net.social, response_id=response.pk)
     assert [r.number for r in nurse["revisions"]] == [1]
     assert [r.number for r in social["revisions"]] == [2, 1]
+
+
+def test_a_draft_whose_shape_is_broken_is_refused_so_the_builder_still_opens(net):
+    draft = draft_get_or_create(actor=net.coord, form=net.forms["grille"])
+    with pytest.raises(Invalid) as refused:
+        draft_save(
+            actor=net.coord,
+            version=draft,
+            definition=[{"linkId": "a", "type": "group", "items": ["texte libre"]}],
+        )
+    assert "liste d'objets" in str(refused.value)
+    assert FormVersion.objects.get(pk=draft.pk).definition == draft.definition
