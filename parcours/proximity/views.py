@@ -253,7 +253,14 @@ def _episode_context(request, episode: Episode, bound: dict | None = None) -> di
             if episode.organisation_id in smp_ids(user, SENIOR_ROLES) and episode.status == "active"
             else None
         ),
-        "cancel_form": bound.get("cancel") or (CancelForm() if desk and open_ else None),
+        "cancel_form": bound.get("cancel")
+        or (
+            # A hand-over waiting for its acknowledgement cannot be closed (TRANSITIONS):
+            # offering the form would only end on an error.
+            CancelForm()
+            if desk and Episode.Status.CANCELLED in services.TRANSITIONS[episode.status]
+            else None
+        ),
     }
 
 
