@@ -591,6 +591,16 @@ def handover_detail(request, pk):
     return render(request, "proximity/handover.html", {"episode": episode})
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A text cell a spreadsheet will not run: a leading ``= + - @`` (a site name typed in
+    the admin) gets an apostrophe (OWASP, « CSV Injection »)."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
 def _csv_labels() -> dict[str, str]:
     return {
         "target": _("objectif (patients)"),
@@ -638,7 +648,7 @@ def indicators_view(request):
             writer.writerow(
                 [
                     row["month"].strftime("%Y-%m"),
-                    row["site__name"],
+                    _cell(row["site__name"]),
                     StaffMember.Kind(row["doctor_kind"]).label,
                     row["n"],
                 ]
