@@ -71,9 +71,10 @@ def episode_queryset_for(user) -> QuerySet[Episode]:
     interns = smp_ids(user, {Role.INTERN})
     if interns:
         seen = Consultation.objects.filter(episode=OuterRef("pk"), doctor=user)
+        # A cancelled booking (the patient moved to another doctor) opens nothing.
         booked = Appointment.objects.filter(
             patient=OuterRef("patient"), schedule__practitioner=user
-        )
+        ).exclude(status=Appointment.Status.CANCELLED)
         condition |= Q(organisation_id__in=interns) & (Q(Exists(seen)) | Q(Exists(booked)))
     return Episode.objects.filter(condition)
 
