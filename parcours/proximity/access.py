@@ -2,8 +2,8 @@
 
 - **The registry** (episodes: identity, sign-up, priority, waiting clock, status): every member
   of the SMP — assistants, retired GPs, the coordinating doctor — sees the episodes of their
-  SMP; an intern sees only their patients (an episode with a consultation or an appointment of
-  theirs).
+  SMP; an intern sees only their patients (an episode with a consultation or a non-cancelled
+  appointment of theirs).
 - **The clinical record** (consultation notes, conclusion, documents): the doctors of the SMP
   (retired GPs, the coordinating doctor) see every consultation of their SMP; an intern sees
   their own; a supervisor sees their interns'. Assistants read no clinical note.
