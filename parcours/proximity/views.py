@@ -253,6 +253,13 @@ def _episode_context(request, episode: Episode, bound: dict | None = None) -> di
             if episode.organisation_id in smp_ids(user, SENIOR_ROLES) and episode.status == "active"
             else None
         ),
+        "withdraw_form": bound.get("withdraw")
+        or (
+            CancelForm()
+            if episode.organisation_id in smp_ids(user, SENIOR_ROLES)
+            and episode.status == Episode.Status.HANDOVER
+            else None
+        ),
         "cancel_form": bound.get("cancel")
         or (
             # A hand-over waiting for its acknowledgement cannot be closed (TRANSITIONS):
@@ -360,6 +367,19 @@ def episode_declare(request, pk):
         messages.success(request, _("Médecin traitant déclaré."))
 
     return _run(request, episode, "declare", form, call)
+
+
+@require_POST
+@login_required
+def episode_handover_withdraw(request, pk):
+    episode = access_episode(request.user, pk)
+    form = CancelForm(request.POST)
+
+    def call(d):
+        services.handover_withdraw(actor=request.user, episode=episode, reason=d["reason"])
+        messages.success(request, _("Relais repris : le patient est de nouveau suivi par le SMP."))
+
+    return _run(request, episode, "withdraw", form, call)
 
 
 @require_POST
