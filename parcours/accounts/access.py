@@ -25,6 +25,11 @@ POLICIES: dict[str, dict[str, str]] = {
         Role.GP: PSC,
         Role.HOSPITAL_DOCTOR: PSC,
         Role.IMAGING: PSC,
+        # The SMP's doctors are professionals with an RPPS like any GP (interns too: they
+        # hold a CPS/e-CPS); its assistants and coordinators of networks use password + TOTP.
+        Role.PROXIMITY_COORDINATOR: PSC,
+        Role.RETIRED_GP: PSC,
+        Role.INTERN: PSC,
         "default": OTP,
     },
     "otp": {"default": OTP},

@@ -138,6 +138,30 @@ class ShiftRow:
                 return o.practitioner
         return self.shift.practitioner
 
+    @property
+    def segments(self) -> list[tuple[datetime, datetime, Practitioner | None]]:
+        """The shift cut where an override starts or ends: ``(start, end, who answers)``
+        in order, covering the whole shift, adjacent pieces with the same doctor merged.
+        Where overrides overlap, the later one (by start) answers, as in ``effective``.
+        For the fee-payment export: each doctor is paid for the hours they answered."""
+        s = self.shift
+        cuts = sorted(
+            {s.start, s.end}
+            | {t for o in self.overrides for t in (o.start, o.end) if s.start < t < s.end}
+        )
+        out: list[tuple[datetime, datetime, Practitioner | None]] = []
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            who = s.practitioner
+            for o in reversed(self.overrides):
+                if o.start <= a < o.end:
+                    who = o.practitioner
+                    break
+            if out and out[-1][2] == who:
+                out[-1] = (out[-1][0], b, who)
+            else:
+                out.append((a, b, who))
+        return out
+
 
 def shift_rows(roster: Roster, start: datetime, end: datetime) -> list[ShiftRow]:
     """The shifts of ``roster`` overlapping [start, end), each with the active overrides

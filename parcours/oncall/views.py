@@ -51,11 +51,17 @@ from .selectors import (
 DAYS_SHOWN = 14
 
 
+# A date typed in the address outside these bounds is the default, not an error (days
+# near year 1 or 9999 overflow when the pages add or subtract weeks).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _day(value: str | None, default: date) -> date:
     try:
-        return date.fromisoformat(value) if value else default
+        day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if FIRST_DAY <= day <= LAST_DAY else default
 
 
 @login_required
@@ -455,22 +461,25 @@ def roster_export(request, roster_id):
             _("Téléphone"),
         ]
     )
+    phone = roster.phone or (roster.service.senior_line if roster.service_id else "")
     for row in rows:
-        holder, done_by = row.shift.practitioner, row.effective
-        phone = roster.phone or (roster.service.senior_line if roster.service_id else "")
-        writer.writerow(
-            [
-                _cell(roster.name),
-                _cell(row.shift.label),
-                fmt(row.shift.start),
-                fmt(row.shift.end),
-                _cell(holder or _("à pourvoir")),
-                holder.rpps if holder else "",
-                _cell(done_by or _("à pourvoir")),
-                done_by.rpps if done_by else "",
-                _cell(phone or (done_by.phone if done_by else "")),
-            ]
-        )
+        holder = row.shift.practitioner
+        # One line per piece of the shift answered by one doctor: a partial override (from
+        # 22:00, or until 20:00) is paid to who answered those hours, not to the holder.
+        for seg_start, seg_end, done_by in row.segments:
+            writer.writerow(
+                [
+                    _cell(roster.name),
+                    _cell(row.shift.label),
+                    fmt(seg_start),
+                    fmt(seg_end),
+                    _cell(holder or _("à pourvoir")),
+                    holder.rpps if holder else "",
+                    _cell(done_by or _("à pourvoir")),
+                    done_by.rpps if done_by else "",
+                    _cell(phone or (done_by.phone if done_by else "")),
+                ]
+            )
     audit_log(user=request.user, action="download", obj=roster, detail=f"CSV {start} {end}")
     return response
 

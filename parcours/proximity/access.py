@@ -2,8 +2,8 @@
 
 - **The registry** (episodes: identity, sign-up, priority, waiting clock, status): every member
   of the SMP — assistants, retired GPs, the coordinating doctor — sees the episodes of their
-  SMP; an intern sees only their patients (an episode with a consultation or an appointment of
-  theirs).
+  SMP; an intern sees only their patients (an episode with a consultation or a non-cancelled
+  appointment of theirs).
 - **The clinical record** (consultation notes, conclusion, documents): the doctors of the SMP
   (retired GPs, the coordinating doctor) see every consultation of their SMP; an intern sees
   their own; a supervisor sees their interns'. Assistants read no clinical note.
@@ -71,9 +71,10 @@ def episode_queryset_for(user) -> QuerySet[Episode]:
     interns = smp_ids(user, {Role.INTERN})
     if interns:
         seen = Consultation.objects.filter(episode=OuterRef("pk"), doctor=user)
+        # A cancelled booking (the patient moved to another doctor) opens nothing.
         booked = Appointment.objects.filter(
             patient=OuterRef("patient"), schedule__practitioner=user
-        )
+        ).exclude(status=Appointment.Status.CANCELLED)
         condition |= Q(organisation_id__in=interns) & (Q(Exists(seen)) | Q(Exists(booked)))
     return Episode.objects.filter(condition)
 

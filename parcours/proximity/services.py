@@ -698,6 +698,36 @@ def handover_send(*, actor, episode: Episode, new_doctor, summary: str) -> Episo
 
 
 @action
+def handover_withdraw(*, actor, episode: Episode, reason: str) -> Episode:
+    """An SMP doctor takes back a hand-over the new doctor has not accepted (no answer, the
+    doctor changed their mind, the patient moved): the episode is followed by the SMP again
+    and can be handed to someone else; the doctor it was sent to is told and can no longer
+    accept it. Takes the reason (kept in the history). Returns the episode. Raises Forbidden
+    (not an SMP doctor), Invalid (no reason), Conflict (no hand-over waiting)."""
+    _require(
+        actor, episode.organisation_id, SENIOR_ROLES, _("Le relais est repris par un médecin.")
+    )
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise Invalid(_("Indiquez pourquoi le relais est repris."), field="reason")
+    episode = _lock(episode)
+    if episode.status != S.HANDOVER:
+        raise Conflict(_("Ce relais n'est plus en attente."), code="conflict")
+    asked = episode.handover_to
+    episode.handover_to = None
+    _move(
+        episode, S.ACTIVE, actor=actor, reason=f"relais repris : {reason}", fields=("handover_to",)
+    )
+    notify(
+        users=[u for u in (asked,) if u is not None],
+        kind="proximity_handover",
+        title=_("Relais du SMP annulé : le patient reste suivi par le SMP"),
+        exclude=actor,
+    )
+    return episode
+
+
+@action
 def handover_acknowledge(*, actor, episode: Episode) -> Episode:
     """The new treating doctor accepts the hand-over: they declare themselves médecin traitant
     (patients.services.treating_doctor_declare) and the SMP episode closes. Raises Forbidden

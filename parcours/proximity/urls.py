@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/consultation/", views.episode_consult, name="consult"),
     path("<int:pk>/declaration/", views.episode_declare, name="declare"),
     path("<int:pk>/relais/", views.episode_handover, name="handover-send"),
+    path("<int:pk>/relais/reprendre/", views.episode_handover_withdraw, name="handover-withdraw"),
     path("<int:pk>/cloture/", views.episode_cancel, name="cancel"),
     path("consultations/<int:pk>/", views.consultation_detail, name="consultation"),
     path("consultations/<int:pk>/ordonnance/", views.prescription_new, name="prescription-new"),

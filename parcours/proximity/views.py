@@ -253,7 +253,21 @@ def _episode_context(request, episode: Episode, bound: dict | None = None) -> di
             if episode.organisation_id in smp_ids(user, SENIOR_ROLES) and episode.status == "active"
             else None
         ),
-        "cancel_form": bound.get("cancel") or (CancelForm() if desk and open_ else None),
+        "withdraw_form": bound.get("withdraw")
+        or (
+            CancelForm()
+            if episode.organisation_id in smp_ids(user, SENIOR_ROLES)
+            and episode.status == Episode.Status.HANDOVER
+            else None
+        ),
+        "cancel_form": bound.get("cancel")
+        or (
+            # A hand-over waiting for its acknowledgement cannot be closed (TRANSITIONS):
+            # offering the form would only end on an error.
+            CancelForm()
+            if desk and Episode.Status.CANCELLED in services.TRANSITIONS[episode.status]
+            else None
+        ),
     }
 
 
@@ -353,6 +367,19 @@ def episode_declare(request, pk):
         messages.success(request, _("Médecin traitant déclaré."))
 
     return _run(request, episode, "declare", form, call)
+
+
+@require_POST
+@login_required
+def episode_handover_withdraw(request, pk):
+    episode = access_episode(request.user, pk)
+    form = CancelForm(request.POST)
+
+    def call(d):
+        services.handover_withdraw(actor=request.user, episode=episode, reason=d["reason"])
+        messages.success(request, _("Relais repris : le patient est de nouveau suivi par le SMP."))
+
+    return _run(request, episode, "withdraw", form, call)
 
 
 @require_POST
@@ -584,6 +611,16 @@ def handover_detail(request, pk):
     return render(request, "proximity/handover.html", {"episode": episode})
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A text cell a spreadsheet will not run: a leading ``= + - @`` (a site name typed in
+    the admin) gets an apostrophe (OWASP, « CSV Injection »)."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
 def _csv_labels() -> dict[str, str]:
     return {
         "target": _("objectif (patients)"),
@@ -631,7 +668,7 @@ def indicators_view(request):
             writer.writerow(
                 [
                     row["month"].strftime("%Y-%m"),
-                    row["site__name"],
+                    _cell(row["site__name"]),
                     StaffMember.Kind(row["doctor_kind"]).label,
                     row["n"],
                 ]

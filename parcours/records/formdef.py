@@ -95,19 +95,58 @@ def section_of(definition: list[dict], link_id: str) -> str | None:
     return None
 
 
+def shape_problems(definition: Any) -> list[str]:
+    """The problems of a definition's *shape* (French): every item and every ``items``,
+    ``options``, ``enableWhen`` and ``levels`` entry a dict inside a list, ``sources`` a list
+    of linkIds. Every other function of this module walks the definition assuming this shape;
+    a draft that breaks it could not even be shown in the builder (a 500 on each visit)."""
+    problems: list[str] = []
+
+    def dicts(value: Any, what: str, where: str) -> list[dict]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            problems.append(
+                _("« %(q)s » : %(w)s doit être une liste d'objets.") % {"q": where, "w": what}
+            )
+            return []
+        return value
+
+    def visit(items: Any, where: str) -> None:
+        for item in dicts(items, "items", where):
+            label = str(item.get("text") or item.get("linkId") or "?")
+            for key in ("options", "enableWhen", "levels"):
+                dicts(item.get(key), key, label)
+            sources = item.get("sources")
+            if sources is not None and (
+                not isinstance(sources, list) or not all(isinstance(v, str) for v in sources)
+            ):
+                problems.append(_("« %s » : sources doit être une liste d'identifiants.") % label)
+            visit(item.get("items"), label)
+
+    if not isinstance(definition, list):
+        return [_("La définition doit être une liste de sections.")]
+    visit(definition, _("formulaire"))
+    return problems
+
+
 def check_definition(definition: Any) -> list[str]:
     """The problems of a form definition, in French (empty list: the form can be published).
 
     Checks: a list of sections (groups) at the top; unique well-formed linkIds; known types;
     options on choices (unique codes); min ≤ max; conditions naming an earlier item of the
     form that is not inside a repeating group, with a known operator; score sources naming
-    choice items; a group has children."""
-    problems: list[str] = []
-    if not isinstance(definition, list):
-        return [_("La définition doit être une liste de sections.")]
+    choice items; a group has children; bounds and score levels are numbers. A condition or
+    a score source must sit in the item's own top-level section: rights are per section
+    (issue 17), and an item shown, required or scored from another section's answers would
+    reveal them to a profile that does not read that section."""
+    problems = shape_problems(definition)
+    if problems:
+        return problems
     if not definition:
         problems.append(_("Le formulaire n'a aucune section."))
     seen: dict[str, dict] = {}
+    sections: dict[str, str] = {}  # linkId → its top-level section's linkId
     in_repeat: set[str] = set()
     for item, parents in walk(definition):
         link_id = item.get("linkId", "")
@@ -134,8 +173,12 @@ def check_definition(definition: Any) -> list[str]:
                 problems.append(_("« %s » : une liste de réponses est nécessaire.") % label)
             elif len(set(codes)) != len(codes):
                 problems.append(_("« %s » : deux réponses ont le même code.") % label)
+        section = str((parents[0] if parents else item).get("linkId"))
         low, high = item.get("min"), item.get("max")
-        if low is not None and high is not None and Decimal(str(low)) > Decimal(str(high)):
+        if not (_number(low) and _number(high)):
+            # A bound that is not a number would fail every save of the form (a 500).
+            problems.append(_("« %s » : le minimum et le maximum sont des nombres.") % label)
+        elif low is not None and high is not None and Decimal(str(low)) > Decimal(str(high)):
             problems.append(_("« %s » : le minimum dépasse le maximum.") % label)
         if kind == "scale" and (low is None or high is None):
             problems.append(_("« %s » : une échelle a un minimum et un maximum.") % label)
@@ -144,6 +187,13 @@ def check_definition(definition: Any) -> list[str]:
             if target not in seen:
                 problems.append(
                     _("« %(q)s » : la condition porte sur « %(t)s », absente avant elle.")
+                    % {"q": label, "t": target}
+                )
+            elif sections.get(target) != section:
+                # Rights are per section: whether this item is shown, required or kept would
+                # tell a profile that reads only this section the other section's answer.
+                problems.append(
+                    _("« %(q)s » : la condition porte sur « %(t)s », d'une autre section.")
                     % {"q": label, "t": target}
                 )
             elif target in in_repeat:
@@ -161,10 +211,40 @@ def check_definition(definition: Any) -> list[str]:
                         _("« %(q)s » : « %(t)s » n'est pas une question à choix placée avant.")
                         % {"q": label, "t": source}
                     )
+                elif sections.get(source) != section:
+                    # The score would show the answers of a section the reader may not read.
+                    problems.append(
+                        _("« %(q)s » : « %(t)s » est dans une autre section.")
+                        % {"q": label, "t": source}
+                    )
+            levels = item.get("levels") or []
+            if not isinstance(levels, list) or not all(
+                isinstance(b, dict)
+                and b.get("min") is not None
+                and _number(b["min"])
+                and b.get("label")
+                for b in levels
+            ):
+                problems.append(
+                    _("« %s » : chaque niveau a un seuil numérique et un libellé.") % label
+                )
             if not item.get("sources"):
                 problems.append(_("« %s » : un score additionne au moins une question.") % label)
         seen[link_id] = item
+        sections[link_id] = section
     return problems
+
+
+def _number(value: Any) -> bool:
+    """Whether ``value`` is absent or a finite number (int, float or numeric string)."""
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return False
+    try:
+        return Decimal(str(value)).is_finite()
+    except InvalidOperation:
+        return False
 
 
 # ---------------------------------------------------------------- answers

@@ -228,7 +228,15 @@ def response_view(*, user, response_id) -> dict:
         "tree": render_tree(sections, answers),
         "readable": readable,
         "writable": writable,
-        "revisions": response.revisions.select_related("by", "version").order_by("-number"),
+        # Only the revisions that changed a section the user reads (or moved the version):
+        # an edit of a hidden section would tell its content exists (issue 17).
+        "revisions": [
+            rev
+            for rev in response.revisions.select_related("by", "version")
+            .defer("answers", "version__definition")
+            .order_by("-number")
+            if rev.note or not rev.sections or set(rev.sections) & readable
+        ],
         "newer": newer,
         "manage": coordinates(user, response.record.network_id),
     }

@@ -176,14 +176,17 @@ def draft_get_or_create(*, actor, form: RecordForm) -> FormVersion:
 @action
 def draft_save(*, actor, version: FormVersion, definition: list) -> FormVersion:
     """Replace the definition of a draft version. Coordinator only; raises Conflict for a
-    published or retired version (it never changes), Invalid for a definition that is not a
-    list of dicts (the full check runs at publication)."""
+    published or retired version (it never changes), Invalid for a definition whose shape is
+    wrong (``formdef.shape_problems``; the full check runs at publication)."""
     _require_coordinator(actor, version.form.network_id)
     version = FormVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != FormVersion.Status.DRAFT:
         raise Conflict(_("Une version publiée ne se modifie pas."), code="conflict")
     if not isinstance(definition, list) or not all(isinstance(i, dict) for i in definition):
         raise Invalid(_("Définition illisible."), field="definition")
+    shape = formdef.shape_problems(definition)
+    if shape:  # the builder and preview walk the draft: keep it walkable
+        raise Invalid(" ".join(shape), field="definition")
     version.definition = definition
     version.save(update_fields=["definition"])
     audit_log(user=actor, action="update", obj=version, detail=f"v{version.number}")
@@ -407,12 +410,27 @@ def consent_record(
     *, actor, record: Record, method: str, scope: str, collected_at=None, document=None
 ) -> Consent:
     """Record a new consent on a record whose consent was withdrawn (the record reopens).
-    Coordinator only; raises Invalid, Conflict if a consent is already in force."""
+    Coordinator only; raises Invalid (also for a ``collected_at`` before the last
+    withdrawal), Conflict if a consent is already in force."""
     _require_coordinator(actor, record.network_id)
     _check_consent_fields(method, scope, document)
     Record.objects.select_for_update().get(pk=record.pk)
     if consent_current(record):
         raise Conflict(_("Un consentement est déjà en cours."), code="conflict")
+    last_withdrawal = (
+        record.consents.filter(withdrawn_at__isnull=False)
+        .order_by("-withdrawn_at")
+        .values_list("withdrawn_at", flat=True)
+        .first()
+    )
+    if collected_at is not None and last_withdrawal and collected_at < last_withdrawal:
+        # A backdated consent would reopen, in the history, the time the record was closed:
+        # "who could see it on date D" would answer wrongly for that time (issue 17).
+        raise Invalid(
+            _("Le nouveau consentement ne peut être daté d'avant le retrait du %(d)s.")
+            % {"d": timezone.localtime(last_withdrawal).strftime("%d/%m/%Y %H:%M")},
+            field="collected_at",
+        )
     consent = _save_consent(
         actor=actor,
         record=record,

@@ -168,9 +168,10 @@ def directory_entries(page: Page, *, q: str = "", sort: str = "prestataire") -> 
 
 def _text_cell(value) -> str:
     """Text a spreadsheet must not run (CSV injection, OWASP): a leading ``= + - @`` typed
-    by a member is preceded by an apostrophe — as in ``indicators.export``."""
+    by a member is preceded by an apostrophe, and so are a leading tab and carriage return
+    (OWASP « CSV Injection »: ``= + - @ \\t \\r``)."""
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _fr_decimal(value) -> str:
@@ -259,7 +260,10 @@ def calendar_events(user, *, space: Space | None = None) -> QuerySet[Event]:
 
 def calendar_ics(events, *, name: str) -> bytes:
     """An iCalendar (RFC 5545) file of ``events``: one VEVENT each, recurring ones with
-    their RRULE (the calendar application expands them), times in UTC."""
+    their RRULE (the calendar application expands them). Times are Europe/Paris with a
+    TZID and its VTIMEZONE: an application expands RRULE in DTSTART's zone (RFC 5545
+    §3.8.5.3), so a weekly 14:00 meeting stays at 14:00 after the clock change — a UTC
+    DTSTART would move it by an hour."""
     cal = Calendar()
     cal.add("prodid", "-//Parcours//Espaces collaboratifs//FR")
     cal.add("version", "2.0")
@@ -268,8 +272,8 @@ def calendar_ics(events, *, name: str) -> bytes:
         item = ICalEvent()
         item.add("uid", f"space-event-{event.pk}@parcours")
         item.add("dtstamp", event.created_at)
-        item.add("dtstart", event.start)
-        item.add("dtend", event.end)
+        item.add("dtstart", timezone.localtime(event.start))
+        item.add("dtend", timezone.localtime(event.end))
         item.add("summary", event.title)
         if event.location:
             item.add("location", event.location)
@@ -279,4 +283,5 @@ def calendar_ics(events, *, name: str) -> bytes:
             item.add("rrule", vRecur.from_ical(event.rrule))
         item.add("status", "CANCELLED" if event.cancelled_at else "CONFIRMED")
         cal.add_component(item)
+    cal.add_missing_timezones()
     return cal.to_ical()

@@ -170,10 +170,18 @@ def space_join(*, actor, space: Space) -> SpaceMember:
     return row
 
 
+def _lock_space(space: Space) -> None:
+    """Lock the space row: the actions that change its owners queue behind one another, so
+    that the « at least one owner » count is read after the other one committed (two owners
+    leaving or demoting each other at the same instant would otherwise leave none)."""
+    Space.objects.select_for_update().filter(pk=space.pk).first()
+
+
 @action
 def space_leave(*, actor, space: Space) -> None:
     """``actor`` leaves ``space`` (or withdraws a request, declines an invitation). Raises
     Conflict when they are its last owner, Invalid when they have no place in it."""
+    _lock_space(space)
     row = SpaceMember.objects.select_for_update().filter(space=space, user=actor).first()
     if row is None:
         raise Invalid(_("Vous n'êtes pas membre de cet espace."))
@@ -232,6 +240,7 @@ def member_decide(*, actor, member: SpaceMember, decision: str) -> SpaceMember |
     None when it is gone. Raises Forbidden (not a moderator, or a moderator acting on an
     owner), Conflict (the state moved, or the last owner would go), Invalid (unknown)."""
     space = member.space
+    _lock_space(space)
     _require_moderator(actor, space)
     if decision not in MEMBER_DECISIONS:
         raise Invalid(_("Décision inconnue."))
@@ -460,8 +469,10 @@ def page_checkin(
     """Save a new version of ``page`` held (checked out) by ``actor`` and release it.
     ``base_version`` is the version the form was shown on. Returns the new version. Raises
     Conflict (not held by the actor, or a newer version saved since), Invalid (no title, a
-    refused file)."""
+    refused file), Forbidden (the actor is no longer a member)."""
     page = _lock(page)
+    # The holder may have left or been removed since the check-out: only a member writes.
+    _require_member(actor, page.space)
     if page.locked_by_id != actor.pk:
         raise Conflict(
             _("Réservez la page avant de l'enregistrer (quelqu'un d'autre l'a peut-être prise).")

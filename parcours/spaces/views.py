@@ -271,6 +271,8 @@ def page_checkout(request, space_id, page_id):
 @login_required
 def page_edit(request, space_id, page_id):
     page = access.access_page(request.user, space_id, page_id)
+    if not access.is_member(request.user, page.space):
+        raise Http404("Page introuvable")  # only members edit (a reader, an ex-member)
     if page.locked_by_id != request.user.pk:
         messages.info(request, _("Réservez la page pour la modifier."))
         return redirect(_page_url(page))
@@ -456,11 +458,18 @@ def directory_csv(request, space_id, page_id):
 # --- Calendar -----------------------------------------------------------------------------
 
 
+# The calendar shows six weeks from « du »: a date outside these bounds (typed in the
+# address) is today's window, not an error (dates near year 1 or 9999 overflow).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _window(request):
     today = timezone.localdate()
     try:
         first = date.fromisoformat(request.GET.get("du", ""))
     except ValueError:
+        first = today
+    if not FIRST_DAY <= first <= LAST_DAY:
         first = today
     start = timezone.make_aware(datetime.combine(first, time.min))
     return first, start, start + timedelta(days=42)

@@ -61,6 +61,10 @@ NOT_ACTIONS = {
         "a batch command: commits chunk by chunk so that it can stop and resume; each chunk is "
         "an action (_rotate_chunk)"
     ),
+    "parcours.oncall.services.handover_notify_due": (
+        "a worker job: one action per shift announced (_handover_one, SKIP LOCKED), so that a "
+        "failure leaves the other hand-overs announced"
+    ),
     "parcours.messaging.services.outbound_send_due": (
         "a worker job: one action per outgoing e-mail (_outbound_send_next), so that a killed "
         "worker loses nothing"
@@ -68,10 +72,6 @@ NOT_ACTIONS = {
     "parcours.notifications.services.notifications_read_on_open": (
         "runs on every page view: one idempotent UPDATE, atomic in autocommit; a transaction "
         "would add two statements to every page"
-    ),
-    "parcours.oncall.services.handover_notify_due": (
-        "a worker job: one action per shift announced (_handover_one), so that a failure leaves "
-        "the other shifts announced"
     ),
     "parcours.notifications.tasks.notification_send_emails": (
         "a worker job: one action per e-mail (_send_next_email), so that a killed worker loses "

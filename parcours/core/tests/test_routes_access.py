@@ -452,6 +452,9 @@ URLS = {
     "proximity:consult": lambda w: _url("proximity:consult", _smp(w).episode.pk),
     "proximity:declare": lambda w: _url("proximity:declare", _smp(w).episode.pk),
     "proximity:handover-send": lambda w: _url("proximity:handover-send", _smp(w).episode.pk),
+    "proximity:handover-withdraw": lambda w: _url(
+        "proximity:handover-withdraw", _smp(w).episode.pk
+    ),
     "proximity:cancel": lambda w: _url("proximity:cancel", _smp(w).episode.pk),
     "proximity:consultation": lambda w: _url("proximity:consultation", _smp(w).consultation.pk),
     "proximity:prescription-new": lambda w: _url(
@@ -616,6 +619,7 @@ GETS = {
     "proximity:consult": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "proximity:declare": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "proximity:handover-send": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
+    "proximity:handover-withdraw": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "proximity:cancel": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
     "proximity:consultation": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "proximity:prescription-new": [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405],
@@ -673,6 +677,7 @@ POSTS = {
     "proximity:consult": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "proximity:declare": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "proximity:handover-send": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    "proximity:handover-withdraw": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "proximity:cancel": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     "proximity:prescription-new": [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     # Last: leaving ends the persona's membership for the routes after it.

@@ -21,6 +21,7 @@ from parcours.proximity.services import (
     episode_declare,
     handover_acknowledge,
     handover_send,
+    handover_withdraw,
     prescription_issue,
 )
 from parcours.scheduling.models import Slot
@@ -127,6 +128,44 @@ def test_declaring_an_smp_doctor_then_handing_over_to_a_territory_gp(smp, frozen
     assert Patient.objects.get(pk=smp.patient.pk).treating_doctor == territory.gp2
     figures = indicators(organisation_ids={smp.org.pk}, since=episode.registered_at.date())
     assert figures["handovers"] == 1 and figures["consultations"] == 1
+
+
+def test_a_handover_never_accepted_is_taken_back_and_can_go_to_another_gp(
+    smp, frozen, territory, client
+):
+    _book_and_see(smp, frozen, smp.retired_agenda, smp.retired)
+    episode = handover_send(
+        actor=smp.retired,
+        episode=smp.episode,
+        new_doctor=territory.gp2,
+        summary="Hypertension équilibrée, ALD diabète, suivi trimestriel.",
+    )
+    with pytest.raises(Forbidden):  # the assistant manages the list, not the hand-over
+        handover_withdraw(actor=smp.assistant, episode=episode, reason="Pas de réponse")
+    with pytest.raises(Invalid):
+        handover_withdraw(actor=smp.retired, episode=episode, reason=" ")
+    client.force_login(smp.retired)
+    page = client.get(reverse("proximity:episode", args=[episode.pk])).content.decode()
+    assert "Reprendre le relais" in page
+    response = client.post(
+        reverse("proximity:handover-withdraw", args=[episode.pk]),
+        {"reason": "Pas de réponse depuis trois semaines"},
+    )
+    assert response.status_code == 302
+    episode = Episode.objects.get(pk=episode.pk)
+    assert episode.status == Episode.Status.ACTIVE and episode.handover_to_id is None
+    assert Notification.objects.filter(user=territory.gp2, title__contains="annulé").exists()
+    with pytest.raises(Forbidden):  # the doctor first asked can no longer accept
+        handover_acknowledge(actor=territory.gp2, episode=episode)
+    with pytest.raises(Conflict):
+        handover_withdraw(actor=smp.retired, episode=episode, reason="Deux fois")
+    episode = handover_send(
+        actor=smp.retired,
+        episode=episode,
+        new_doctor=territory.gp,
+        summary="Hypertension équilibrée, ALD diabète, suivi trimestriel.",
+    )
+    assert handover_acknowledge(actor=territory.gp, episode=episode).status == "finished"
 
 
 def test_the_supervision_page_and_review_form_for_the_supervisor(smp, frozen, client):

@@ -114,3 +114,93 @@ def test_web_fields_parse_into_the_answers_tree():
     assert [r["contact_nom"] for r in raw["entourage"]["contacts"]] == ["Premier", "Second"]
     clean, _errors = formdef.validate(samples.BILAN_SOCIAL, raw)
     assert clean["habitat"]["accessibilite"] == ["exterieure", "wc"]
+
+
+def _two_sections(**last_item):
+    return [
+        {
+            "linkId": "medical",
+            "text": "Médical",
+            "type": "group",
+            "items": [
+                {
+                    "linkId": "chute",
+                    "text": "Chute",
+                    "type": "choice",
+                    "options": [{"code": "oui", "score": 3}, {"code": "non", "score": 0}],
+                }
+            ],
+        },
+        {
+            "linkId": "social",
+            "text": "Social",
+            "type": "group",
+            "items": [{"linkId": "suite", "text": "Suite", "type": "string", **last_item}],
+        },
+    ]
+
+
+def test_a_condition_on_another_section_is_refused_as_it_would_reveal_that_section():
+    # A profile reading only « Social » would learn the « Médical » answer from whether the
+    # item is shown, required or kept (and a social save would drop medical-conditioned items).
+    definition = _two_sections(enableWhen=[{"question": "chute", "operator": "=", "answer": "oui"}])
+    problems = " ".join(formdef.check_definition(definition))
+    assert "une autre section" in problems
+
+
+def test_a_score_summing_another_sections_answers_is_refused():
+    definition = _two_sections()
+    definition[1]["items"][0] = {
+        "linkId": "risque",
+        "text": "Risque",
+        "type": "score",
+        "sources": ["chute"],
+    }
+    problems = " ".join(formdef.check_definition(definition))
+    assert "une autre section" in problems
+
+
+def test_bounds_and_levels_that_are_not_numbers_are_problems_not_a_server_error():
+    definition = _two_sections(min="abc")
+    definition[0]["items"].append(
+        {
+            "linkId": "risque",
+            "text": "Risque",
+            "type": "score",
+            "sources": ["chute"],
+            "levels": [{"min": "x", "label": "fort"}],
+        }
+    )
+    problems = " ".join(formdef.check_definition(definition))
+    assert "« Suite » : le minimum et le maximum sont des nombres." in problems
+    assert "« Risque » : chaque niveau a un seuil numérique et un libellé." in problems
+
+
+def test_a_malformed_definition_is_described_not_a_server_error():
+    for broken in (
+        [{"linkId": "a", "type": "group", "items": ["x"]}],
+        [{"linkId": "a", "type": "group", "items": {"b": 1}}],
+        [
+            {
+                "linkId": "a",
+                "type": "group",
+                "items": [{"linkId": "b", "type": "choice", "options": ["x"]}],
+            }
+        ],
+        [
+            {
+                "linkId": "a",
+                "type": "group",
+                "items": [{"linkId": "b", "type": "string", "enableWhen": "x"}],
+            }
+        ],
+        [
+            {
+                "linkId": "a",
+                "type": "group",
+                "items": [{"linkId": "b", "type": "score", "sources": "x"}],
+            }
+        ],
+    ):
+        problems = formdef.check_definition(broken)
+        assert problems and problems == formdef.shape_problems(broken)

@@ -191,3 +191,66 @@ def test_only_the_coordinator_publishes_and_sets_rights(net):
     with pytest.raises(Forbidden):
         version_publish(actor=net.nurse, version=draft)
     assert FormVersion.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_a_new_consent_cannot_be_backdated_into_the_time_the_record_was_closed(net, time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parcours.records.services import consent_record
+
+    opened = timezone.now()
+    time_machine.move_to(opened + timedelta(days=10))
+    consent_withdraw(actor=net.coord, record=net.record, reason="Demande de la patiente")
+    withdrawn = timezone.now()
+    time_machine.move_to(withdrawn + timedelta(days=10))
+    with pytest.raises(Invalid) as refused:
+        consent_record(
+            actor=net.coord,
+            record=net.record,
+            method="oral",
+            scope="Dossier du réseau",
+            collected_at=withdrawn - timedelta(days=5),
+        )
+    assert refused.value.field == "collected_at"
+    # "Who could see it while closed?" stays: no one.
+    during = withdrawn + timedelta(days=2)
+    section = selectors.who_could_see(
+        record=net.record, form=net.forms["bilan-social"], section="habitat", at=during
+    )
+    assert section == []
+
+
+def test_the_history_does_not_show_a_reader_the_edits_of_sections_they_cannot_read(net):
+    from parcours.records.services import right_set
+
+    right_set(
+        actor=net.coord,
+        form=net.forms["bilan-social"],
+        section="entourage",
+        profile=net.p["infirmier"],
+        level="none",
+    )
+    version = _version(net, "bilan-social")
+    response = response_save(actor=net.social, record=net.record, version=version, answers=SOCIAL)
+    family = dict(SOCIAL, entourage={"contacts": [{"contact_nom": "Fils"}]})
+    response_save(
+        actor=net.social, record=net.record, version=version, answers=family, response=response
+    )
+    nurse = selectors.response_view(user=net.nurse, response_id=response.pk)
+    social = selectors.response_view(user=net.social, response_id=response.pk)
+    assert [r.number for r in nurse["revisions"]] == [1]
+    assert [r.number for r in social["revisions"]] == [2, 1]
+
+
+def test_a_draft_whose_shape_is_broken_is_refused_so_the_builder_still_opens(net):
+    draft = draft_get_or_create(actor=net.coord, form=net.forms["grille"])
+    with pytest.raises(Invalid) as refused:
+        draft_save(
+            actor=net.coord,
+            version=draft,
+            definition=[{"linkId": "a", "type": "group", "items": ["texte libre"]}],
+        )
+    assert "liste d'objets" in str(refused.value)
+    assert FormVersion.objects.get(pk=draft.pk).definition == draft.definition
