@@ -16,6 +16,7 @@ from parcours.accounts.scopes import (
     membership_rows,
 )
 from parcours.proximity.access import is_smp_member
+from parcours.records.selectors import networks_for
 
 
 @login_required
@@ -38,6 +39,9 @@ def home(request):
         return redirect("proximity:registry")
     if is_territory_admin(user):
         return redirect("indicators:index")
+    # A care network's coordinator, social worker or nurse works from its records (issue 17).
+    if networks_for(user=user).exists():
+        return redirect("records:index")
     return redirect("directory:index")
 
 

@@ -177,3 +177,9 @@ def test_withdrawing_consent_on_the_page_closes_the_record(net, client):
     for user in (net.coord, net.nurse):
         client.force_login(user)
         assert client.get(reverse("records:record", args=[net.record.pk])).status_code == 404
+
+
+def test_a_network_member_without_another_role_lands_on_the_network_records(net, client):
+    client.force_login(net.social)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response.url == reverse("records:index")
